@@ -1,0 +1,1 @@
+//! A runtime-agnostic connection pool: `Pool<C: Connect>`.

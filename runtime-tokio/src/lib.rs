@@ -1,0 +1,1 @@
+//! Radish's server and client on the tokio runtime.

@@ -1,0 +1,1 @@
+//! Scenario tests run against both Radish runtimes with real clients.
