@@ -1,1 +1,128 @@
-//! Radish's server and client on the smol runtime.
+//! Radish's server on the smol runtime: an accept loop, the store's connection pump over
+//! smol sockets, the expiry tick, and graceful shutdown.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::BytesMut;
+use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
+use radish_store::driver::{serve_connection, wait_for_clients, Transport};
+use radish_store::{Millis, Server, Session};
+use smol::net::{TcpListener, TcpStream};
+
+/// How long shutdown waits for connections to finish their replies.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The wall clock in Unix milliseconds: the time the store is given.
+pub fn now() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+struct Socket {
+    stream: TcpStream,
+    /// futures-io reads into a slice; reading into this scratch buffer first keeps `read`
+    /// cancel-safe (nothing is appended to the caller's buffer until bytes have arrived).
+    scratch: Box<[u8]>,
+}
+
+impl Transport for Socket {
+    async fn read(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        let read = self.stream.read(&mut self.scratch).await?;
+        buf.extend_from_slice(&self.scratch[..read]);
+        Ok(read)
+    }
+
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.stream.write_all(data).await
+    }
+}
+
+enum Event {
+    Accepted(io::Result<(TcpStream, std::net::SocketAddr)>),
+    Stop,
+}
+
+/// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
+/// then stops accepting, asks every connection to finish, and waits (briefly) for them.
+/// Connections run on smol's global executor (`SMOL_THREADS` threads).
+pub async fn run(
+    listener: TcpListener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        server
+            .port
+            .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
+    }
+    let ticker = smol::spawn(tick(server.clone()));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accept = async { Event::Accepted(listener.accept().await) };
+        let stop = async {
+            (&mut shutdown).or(server.shutdown.notified()).await;
+            Event::Stop
+        };
+        match accept.or(stop).await {
+            Event::Accepted(Ok((stream, addr))) => {
+                let _ = stream.set_nodelay(true);
+                let session =
+                    Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
+                let socket = Socket {
+                    stream,
+                    scratch: vec![0; 16 * 1024].into_boxed_slice(),
+                };
+                smol::spawn(serve_connection(socket, session, now)).detach();
+            }
+            Event::Accepted(Err(error)) => {
+                tracing::warn!(%error, "accept failed");
+                smol::Timer::after(Duration::from_millis(100)).await;
+            }
+            Event::Stop => break,
+        }
+    }
+    tracing::info!("shutting down: no new connections; waiting for clients");
+    drop(ticker);
+    server.clients.kill_all();
+    wait_for_clients(&server)
+        .or(async {
+            smol::Timer::after(DRAIN_TIMEOUT).await;
+        })
+        .await;
+    Ok(())
+}
+
+async fn tick(server: Arc<Server>) {
+    loop {
+        smol::Timer::after(Duration::from_millis(server.tick_interval_ms())).await;
+        server.tick(now());
+    }
+}
+
+/// Binds the first configured address and runs the server until SIGINT, SIGTERM or
+/// SHUTDOWN. What the `radish-smol` binary does.
+pub async fn serve(config: radish_store::Config) -> io::Result<()> {
+    let addresses = config.listen_addresses();
+    let address = addresses.first().cloned().unwrap_or_default();
+    let listener = TcpListener::bind(address.as_str()).await?;
+    tracing::info!("Ready to accept connections tcp on {address}");
+    let server = Arc::new(Server::new(config, now()));
+    run(listener, server, termination()).await
+}
+
+async fn termination() {
+    use async_signal::{Signal, Signals};
+    use futures_lite::StreamExt;
+    match Signals::new([Signal::Term, Signal::Int]) {
+        Ok(mut signals) => {
+            if let Some(Ok(signal)) = signals.next().await {
+                tracing::info!("received {signal:?}");
+            }
+        }
+        Err(_) => std::future::pending().await,
+    }
+}

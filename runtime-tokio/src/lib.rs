@@ -1,1 +1,107 @@
-//! Radish's server and client on the tokio runtime.
+//! Radish's server on the tokio runtime: an accept loop, the store's connection pump over
+//! tokio sockets, the expiry tick, and graceful shutdown.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::BytesMut;
+use radish_store::driver::{serve_connection, wait_for_clients, Transport};
+use radish_store::{Millis, Server, Session};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How long shutdown waits for connections to finish their replies.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The wall clock in Unix milliseconds: the time the store is given.
+pub fn now() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as Millis)
+}
+
+struct Socket(TcpStream);
+
+impl Transport for Socket {
+    async fn read(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        // `read_buf` is cancel-safe: bytes are only appended once they have been read.
+        self.0.read_buf(buf).await
+    }
+
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.0.write_all(data).await
+    }
+}
+
+/// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
+/// then stops accepting, asks every connection to finish, and waits (briefly) for them.
+pub async fn run(
+    listener: TcpListener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        server
+            .port
+            .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
+    }
+    let ticker = tokio::spawn(tick(server.clone()));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    let session = Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
+                    tokio::spawn(serve_connection(Socket(stream), session, now));
+                }
+                Err(error) => {
+                    // Usually out of file descriptors: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            () = &mut shutdown => break,
+            () = server.shutdown.notified() => break,
+        }
+    }
+    tracing::info!("shutting down: no new connections; waiting for clients");
+    ticker.abort();
+    server.clients.kill_all();
+    let _ = tokio::time::timeout(DRAIN_TIMEOUT, wait_for_clients(&server)).await;
+    Ok(())
+}
+
+async fn tick(server: Arc<Server>) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(server.tick_interval_ms())).await;
+        server.tick(now());
+    }
+}
+
+/// Binds every configured address (the first must succeed) and runs the server until SIGINT,
+/// SIGTERM or SHUTDOWN. What the `radish-tokio` binary does.
+pub async fn serve(config: radish_store::Config) -> io::Result<()> {
+    let addresses = config.listen_addresses();
+    let address = addresses.first().cloned().unwrap_or_default();
+    let listener = TcpListener::bind(&address).await?;
+    tracing::info!("Ready to accept connections tcp on {address}");
+    let server = Arc::new(Server::new(config, now()));
+    run(listener, server, termination()).await
+}
+
+async fn termination() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("received SIGTERM"),
+        _ = int.recv() => tracing::info!("received SIGINT"),
+    }
+}

@@ -1,1 +1,36 @@
-//! Radish's store: databases, values, expiry, command families and the per-connection Session.
+//! Radish's store: databases, values, expiry, command families and the per-connection
+//! [`Session`] state machine.
+//!
+//! Runtime-agnostic and sans-IO: a [`Session`] takes request bytes and the current time and
+//! produces reply bytes. It never touches a socket and never reads a clock; the runtime
+//! adapters (radish-tokio, radish-smol) pump bytes and pass the time in. [`Server`] is the
+//! state all connections share.
+
+pub mod clients;
+pub mod commands;
+mod compact;
+pub mod config;
+pub mod db;
+pub mod driver;
+mod error;
+pub mod glob;
+pub mod info;
+pub mod keyspace;
+mod reply;
+mod rng;
+mod server;
+mod session;
+pub mod signal;
+mod value;
+
+pub use compact::CompactBytes;
+pub use config::Config;
+pub use db::{Db, Entry, Millis};
+pub use error::{Error, Result};
+pub use keyspace::Keyspace;
+pub use reply::Reply;
+pub use rng::Rng;
+pub use server::{Server, Stats, REDIS_VERSION};
+pub use session::{ConnState, Ctx, Session, Status};
+pub use signal::Signal;
+pub use value::{StringOrigin, StringValue, Value};

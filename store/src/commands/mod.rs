@@ -1,0 +1,134 @@
+//! The command table, and argument parsing shared by the command families.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use radish_resp::number::parse_i64_strict;
+
+use crate::error::{Error, Result};
+use crate::session::Ctx;
+
+mod connection;
+mod keys;
+mod server;
+mod strings;
+
+/// A command handler: validates its arguments, does its work, writes its reply.
+/// On `Err` nothing may have been written; the session writes the error.
+pub type Handler = fn(&mut Ctx<'_, '_>, &[Bytes]) -> Result;
+
+/// One command or subcommand, with what COMMAND INFO and COMMAND DOCS report about it.
+#[derive(Debug)]
+pub struct Command {
+    /// Full lower-case name: `get`, or `client|list` for a subcommand.
+    pub full_name: &'static str,
+    /// Redis's arity: exactly `n` arguments (the name included) if positive, at least `-n` if
+    /// negative.
+    pub arity: i32,
+    /// Redis's command flags (`write`, `readonly`, `fast`, `no-auth`...).
+    pub flags: &'static [&'static str],
+    /// First key argument, last key argument (negative counts from the end), step; 0s for none.
+    pub keys: (i32, i32, i32),
+    /// The command group (COMMAND DOCS).
+    pub group: &'static str,
+    /// One-line summary (COMMAND DOCS).
+    pub summary: &'static str,
+    /// The handler. For a container (CLIENT, CONFIG...) it only runs with no subcommand.
+    pub handler: Handler,
+    /// Subcommands, for containers.
+    pub subcommands: &'static [Command],
+}
+
+impl Command {
+    /// The name without its container: `list` for `client|list`.
+    pub fn name(&self) -> &'static str {
+        self.full_name.rsplit('|').next().unwrap_or(self.full_name)
+    }
+}
+
+/// Declares a command in the tables below.
+pub(crate) const fn cmd(
+    full_name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    keys: (i32, i32, i32),
+    group: &'static str,
+    summary: &'static str,
+    handler: Handler,
+) -> Command {
+    Command {
+        full_name,
+        arity,
+        flags,
+        keys,
+        group,
+        summary,
+        handler,
+        subcommands: &[],
+    }
+}
+
+/// Declares a container command whose work is done by its subcommands.
+pub(crate) const fn container(
+    full_name: &'static str,
+    group: &'static str,
+    summary: &'static str,
+    subcommands: &'static [Command],
+) -> Command {
+    Command {
+        full_name,
+        arity: -2,
+        flags: &[],
+        keys: (0, 0, 0),
+        group,
+        summary,
+        handler: |_, _| Err(Error::Syntax),
+        subcommands,
+    }
+}
+
+/// Every top-level command.
+pub fn all() -> impl Iterator<Item = &'static Command> {
+    [
+        strings::COMMANDS,
+        keys::COMMANDS,
+        connection::COMMANDS,
+        server::COMMANDS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The command named `name`, in any case.
+pub fn lookup(name: &[u8]) -> Option<&'static Command> {
+    static TABLE: OnceLock<HashMap<&'static [u8], &'static Command>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| all().map(|c| (c.full_name.as_bytes(), c)).collect());
+    // Lower-case on the stack: no allocation per command.
+    let mut lower = [0u8; 32];
+    if name.len() > lower.len() {
+        return None;
+    }
+    for (dst, src) in lower.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    table.get(&lower[..name.len()]).copied()
+}
+
+/// Parses an integer argument as Redis's `string2ll` does.
+pub fn parse_int(arg: &[u8]) -> Result<i64> {
+    parse_i64_strict(arg).ok_or(Error::NotInteger)
+}
+
+/// True if `arg` equals `word`, ignoring ASCII case.
+pub fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Writes a HELP reply: an array of status lines.
+pub(crate) fn help(ctx: &mut Ctx<'_, '_>, lines: &[&str]) {
+    ctx.reply.array(lines.len());
+    for line in lines {
+        ctx.reply.simple(line.as_bytes());
+    }
+}

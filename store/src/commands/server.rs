@@ -1,0 +1,507 @@
+//! Server commands: INFO, DBSIZE, FLUSHDB, FLUSHALL, CONFIG, COMMAND, TIME, FUNCTION, SHUTDOWN.
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+
+use super::{cmd, container, help, is, Command};
+use crate::error::{Error, Result};
+use crate::info;
+use crate::session::Ctx;
+
+const G: &str = "server";
+const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
+
+pub(super) const COMMANDS: &[Command] = &[
+    cmd(
+        "info",
+        -1,
+        &["loading", "stale"],
+        (0, 0, 0),
+        G,
+        "Returns information and statistics about the server.",
+        info_command,
+    ),
+    cmd(
+        "dbsize",
+        1,
+        &["readonly", "fast"],
+        (0, 0, 0),
+        "server",
+        "Returns the number of keys in the database.",
+        dbsize,
+    ),
+    cmd(
+        "flushdb",
+        -1,
+        &["write"],
+        (0, 0, 0),
+        G,
+        "Remove all keys from the current database.",
+        flushdb,
+    ),
+    cmd(
+        "flushall",
+        -1,
+        &["write"],
+        (0, 0, 0),
+        G,
+        "Removes all keys from all databases.",
+        flushall,
+    ),
+    container(
+        "config",
+        G,
+        "A container for server configuration commands.",
+        &[
+            cmd(
+                "config|get",
+                -3,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Returns the effective values of configuration parameters.",
+                config_get,
+            ),
+            cmd(
+                "config|set",
+                -4,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Sets configuration parameters in-flight.",
+                config_set,
+            ),
+            cmd(
+                "config|resetstat",
+                2,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Resets the server's statistics.",
+                config_resetstat,
+            ),
+            cmd(
+                "config|help",
+                2,
+                &["loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns helpful text about the different subcommands.",
+                config_help,
+            ),
+        ],
+    ),
+    Command {
+        handler: command_all,
+        arity: -1,
+        flags: &["loading", "stale"],
+        ..container(
+            "command",
+            G,
+            "Returns detailed information about all commands.",
+            &[
+                cmd(
+                    "command|count",
+                    2,
+                    &["loading", "stale"],
+                    (0, 0, 0),
+                    G,
+                    "Returns a count of commands.",
+                    command_count,
+                ),
+                cmd(
+                    "command|info",
+                    -2,
+                    &["loading", "stale"],
+                    (0, 0, 0),
+                    G,
+                    "Returns information about one, multiple or all commands.",
+                    command_info,
+                ),
+                cmd(
+                    "command|docs",
+                    -2,
+                    &["loading", "stale"],
+                    (0, 0, 0),
+                    G,
+                    "Returns documentary information about one, multiple or all commands.",
+                    command_docs,
+                ),
+                cmd(
+                    "command|list",
+                    -2,
+                    &["loading", "stale"],
+                    (0, 0, 0),
+                    G,
+                    "Returns a list of command names.",
+                    command_list,
+                ),
+                cmd(
+                    "command|help",
+                    2,
+                    &["loading", "stale"],
+                    (0, 0, 0),
+                    G,
+                    "Returns helpful text about the different subcommands.",
+                    command_help,
+                ),
+            ],
+        )
+    },
+    cmd(
+        "time",
+        1,
+        &["loading", "stale", "fast"],
+        (0, 0, 0),
+        G,
+        "Returns the server time.",
+        time,
+    ),
+    container(
+        "function",
+        "scripting",
+        "A container for function commands.",
+        &[cmd(
+            "function|flush",
+            -2,
+            &["write", "noscript"],
+            (0, 0, 0),
+            "scripting",
+            "Deletes all libraries and functions.",
+            function_flush,
+        )],
+    ),
+    cmd(
+        "shutdown",
+        -1,
+        &[
+            "admin",
+            "noscript",
+            "loading",
+            "stale",
+            "no-multi",
+            "allow-busy",
+        ],
+        (0, 0, 0),
+        G,
+        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+        shutdown,
+    ),
+];
+
+fn info_command(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let sections: Vec<String> = args[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
+    let text = info::render(ctx, &sections);
+    ctx.reply.verbatim(text.as_bytes());
+    Ok(())
+}
+
+fn dbsize(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let len = ctx.db().len();
+    ctx.reply.integer(len as i64);
+    Ok(())
+}
+
+fn flush_mode(args: &[Bytes]) -> Result {
+    match args.get(1) {
+        None => Ok(()),
+        Some(mode) if args.len() == 2 && (is(mode, "sync") || is(mode, "async")) => Ok(()),
+        Some(_) => Err(Error::Syntax),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    flush_mode(args)?;
+    let db = ctx.db();
+    let removed = db.len() as u64;
+    db.clear();
+    ctx.dirty(removed);
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    flush_mode(args)?;
+    let keyspace = ctx.keyspace();
+    let removed: usize = keyspace.dbs().iter().map(|db| db.len()).sum();
+    keyspace.flush_all();
+    // Redis counts a FLUSHALL as at least one change so `save` rules notice it.
+    ctx.dirty(removed as u64 + 1);
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn config_get(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let config = ctx.server.config();
+    let found = config.matching(&args[2..]);
+    ctx.reply.map(found.len());
+    for (name, value) in found {
+        ctx.reply.bulk(name.as_bytes());
+        ctx.reply.bulk(value.as_bytes());
+    }
+    Ok(())
+}
+
+fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    if args.len() % 2 != 0 {
+        return Err(Error::WrongArity("config|set".to_string()));
+    }
+    let pairs: Vec<(Bytes, Bytes)> = args[2..]
+        .chunks(2)
+        .map(|p| (p[0].clone(), p[1].clone()))
+        .collect();
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if pairs[..i]
+            .iter()
+            .any(|(other, _)| other.eq_ignore_ascii_case(name))
+        {
+            return Err(Error::Message(format!(
+                "ERR CONFIG SET failed (possibly related to argument '{}') - duplicate parameter",
+                String::from_utf8_lossy(name)
+            )));
+        }
+    }
+    ctx.server.config_mut().set_many(&pairs)?;
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn config_resetstat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let stats = &ctx.server.stats;
+    for counter in [
+        &stats.commands,
+        &stats.connections,
+        &stats.rejected_connections,
+        &stats.net_input_bytes,
+        &stats.net_output_bytes,
+    ] {
+        counter.store(0, Ordering::Relaxed);
+    }
+    let keyspace = ctx.keyspace();
+    for index in 0..keyspace.len() {
+        let db = keyspace.db(index);
+        db.hits = 0;
+        db.misses = 0;
+        db.expired = 0;
+    }
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn config_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    help(
+        ctx,
+        &[
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Print this help.",
+        ],
+    );
+    Ok(())
+}
+
+/// Writes COMMAND INFO's ten-element description of `command`.
+fn describe(ctx: &mut Ctx<'_, '_>, command: &Command) {
+    let reply = &mut ctx.reply;
+    reply.array(10);
+    reply.bulk(command.full_name.as_bytes());
+    reply.integer(i64::from(command.arity));
+    reply.set(command.flags.len());
+    for flag in command.flags {
+        reply.simple(flag.as_bytes());
+    }
+    reply.integer(i64::from(command.keys.0));
+    reply.integer(i64::from(command.keys.1));
+    reply.integer(i64::from(command.keys.2));
+    reply.set(1);
+    reply.simple(format!("@{}", command.group).as_bytes());
+    reply.array(0);
+    reply.array(0);
+    reply.array(command.subcommands.len());
+    for sub in command.subcommands {
+        describe(ctx, sub);
+    }
+}
+
+fn command_all(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let all: Vec<_> = super::all().collect();
+    ctx.reply.array(all.len());
+    for command in all {
+        describe(ctx, command);
+    }
+    Ok(())
+}
+
+fn command_count(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    ctx.reply.integer(super::all().count() as i64);
+    Ok(())
+}
+
+/// The command or subcommand named `name` (`get`, `client|list`).
+fn find(name: &[u8]) -> Option<&'static Command> {
+    let text = String::from_utf8_lossy(name).to_ascii_lowercase();
+    let (top, sub) = match text.split_once('|') {
+        Some((top, sub)) => (top.to_string(), Some(sub.to_string())),
+        None => (text, None),
+    };
+    let command = super::lookup(top.as_bytes())?;
+    match sub {
+        None => Some(command),
+        Some(sub) => command.subcommands.iter().find(|c| c.name() == sub),
+    }
+}
+
+fn command_info(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    if args.len() == 2 {
+        return command_all(ctx, args);
+    }
+    ctx.reply.array(args.len() - 2);
+    for name in &args[2..] {
+        match find(name) {
+            Some(command) => describe(ctx, command),
+            None => ctx.reply.null_array(),
+        }
+    }
+    Ok(())
+}
+
+fn document(ctx: &mut Ctx<'_, '_>, command: &Command) {
+    let reply = &mut ctx.reply;
+    reply.bulk(command.full_name.as_bytes());
+    let has_subs = !command.subcommands.is_empty();
+    reply.map(3 + usize::from(has_subs));
+    reply.bulk(b"summary");
+    reply.bulk(command.summary.as_bytes());
+    reply.bulk(b"since");
+    reply.bulk(b"1.0.0");
+    reply.bulk(b"group");
+    reply.bulk(command.group.as_bytes());
+    if has_subs {
+        reply.bulk(b"subcommands");
+        reply.map(command.subcommands.len());
+        for sub in command.subcommands {
+            document(ctx, sub);
+        }
+    }
+}
+
+fn command_docs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let commands: Vec<&Command> = if args.len() == 2 {
+        super::all().collect()
+    } else {
+        args[2..].iter().filter_map(|name| find(name)).collect()
+    };
+    ctx.reply.map(commands.len());
+    for command in commands {
+        document(ctx, command);
+    }
+    Ok(())
+}
+
+fn command_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let mut pattern = None;
+    if args.len() > 2 {
+        if args.len() == 5 && is(&args[2], "filterby") && is(&args[3], "pattern") {
+            pattern = Some(crate::glob::Pattern::new(&args[4]));
+        } else if args.len() == 5 && is(&args[2], "filterby") {
+            // ACLCAT and MODULE filters: radish has no modules and no ACL categories beyond
+            // the groups, which match nothing here.
+            ctx.reply.array(0);
+            return Ok(());
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    let names: Vec<&str> = super::all()
+        .map(|c| c.full_name)
+        .filter(|name| {
+            pattern
+                .as_ref()
+                .map_or(true, |p| p.matches(name.as_bytes(), true))
+        })
+        .collect();
+    ctx.reply.bulks(names.into_iter());
+    Ok(())
+}
+
+fn command_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    help(
+        ctx,
+        &[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "HELP",
+            "    Print this help.",
+        ],
+    );
+    Ok(())
+}
+
+fn time(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let now = ctx.now;
+    ctx.reply.array(2);
+    ctx.reply.bulk((now / 1000).to_string().as_bytes());
+    ctx.reply.bulk(((now % 1000) * 1000).to_string().as_bytes());
+    Ok(())
+}
+
+fn function_flush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    match args.get(2) {
+        None => {}
+        Some(mode) if args.len() == 3 && (is(mode, "sync") || is(mode, "async")) => {}
+        Some(_) => {
+            return Err(Error::Static(
+                "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
+            ))
+        }
+    }
+    // Radish has no functions, so there is nothing to remove.
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let mut abort = false;
+    for arg in &args[1..] {
+        if is(arg, "abort") {
+            abort = true;
+        } else if !["nosave", "save", "now", "force"]
+            .iter()
+            .any(|w| is(arg, w))
+        {
+            return Err(Error::Syntax);
+        }
+    }
+    if abort {
+        return Err(Error::Static("ERR No shutdown in progress."));
+    }
+    // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
+    ctx.server.request_shutdown();
+    ctx.conn.close_after_reply = true;
+    Ok(())
+}

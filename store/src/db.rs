@@ -1,0 +1,360 @@
+//! One numbered database: its keys, their deadlines, lazy and active expiry.
+
+use foldhash::fast::RandomState;
+use indexmap::{IndexMap, IndexSet};
+
+use crate::compact::CompactBytes;
+use crate::rng::Rng;
+use crate::value::Value;
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = u64;
+
+/// A key's value and metadata.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Deadline in Unix milliseconds; 0 when the key does not expire.
+    expires_at: Millis,
+    /// Last access, in Unix seconds (for OBJECT IDLETIME and LRU eviction).
+    pub accessed: u32,
+}
+
+impl Entry {
+    /// When the key expires, if it does.
+    pub fn expires_at(&self) -> Option<Millis> {
+        (self.expires_at != 0).then_some(self.expires_at)
+    }
+}
+
+/// One database.
+///
+/// Keys live in an insertion-ordered map whose removals swap the last entry into the hole.
+/// That gives O(1) random picks (RANDOMKEY, expiry sampling) and a SCAN that walks positions
+/// from the end: a removal only ever moves an already-visited entry (or one about to be
+/// visited), so every key present for a whole scan is returned.
+#[derive(Debug, Default)]
+pub struct Db {
+    entries: IndexMap<CompactBytes, Entry, RandomState>,
+    /// Keys that have a deadline, for active expiry to sample from.
+    volatile: IndexSet<CompactBytes, RandomState>,
+    /// Keys removed because their deadline passed.
+    pub expired: u64,
+    /// Reads that found their key (INFO's keyspace_hits).
+    pub hits: u64,
+    /// Reads that did not (keyspace_misses).
+    pub misses: u64,
+}
+
+/// Samples per active-expiry round; as in Redis, another round follows while more than 10%
+/// of a sample had expired (beyond that, lazy expiry cleans up more cheaply).
+const SAMPLES_PER_ROUND: usize = 20;
+const ACCEPTABLE_STALE_PERCENT: usize = 10;
+
+impl Db {
+    /// Number of keys, including expired ones not yet removed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of keys with a deadline.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile.len()
+    }
+
+    /// Removes `key` if its deadline has passed; true if it did.
+    fn expire_if_due(&mut self, key: &[u8], now: Millis) -> bool {
+        let due = match self.entries.get(key) {
+            Some(entry) => entry.expires_at != 0 && entry.expires_at <= now,
+            None => false,
+        };
+        if due {
+            self.remove(key);
+            self.expired += 1;
+        }
+        due
+    }
+
+    /// The live entry for `key`, removing it first if it has expired.
+    pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        self.expire_if_due(key, now);
+        self.entries.get(key)
+    }
+
+    /// The live entry for `key` for a read command: counts a hit or miss and marks the key as
+    /// accessed now.
+    pub fn read(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        self.expire_if_due(key, now);
+        match self.entries.get_mut(key) {
+            Some(entry) => {
+                self.hits += 1;
+                entry.accessed = (now / 1000) as u32;
+                Some(entry)
+            }
+            None => {
+                self.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// The live entry for `key`, for changing its value in place.
+    pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
+        self.expire_if_due(key, now);
+        self.entries.get_mut(key)
+    }
+
+    /// True if `key` exists and has not expired.
+    pub fn contains(&mut self, key: &[u8], now: Millis) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    /// Marks `key` as read now (for OBJECT IDLETIME).
+    pub fn touch(&mut self, key: &[u8], now: Millis) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.accessed = (now / 1000) as u32;
+        }
+    }
+
+    /// Stores `value` under `key`, replacing any old value. The deadline is `expires_at` (0 for
+    /// none): a plain SET clears an old TTL, so callers that keep it pass the old deadline.
+    pub fn insert(&mut self, key: &[u8], value: Value, expires_at: Millis, now: Millis) {
+        let entry = Entry {
+            value,
+            expires_at,
+            accessed: (now / 1000) as u32,
+        };
+        let had_deadline = match self.entries.get_mut(key) {
+            Some(old) => {
+                let had = old.expires_at != 0;
+                *old = entry;
+                had
+            }
+            None => {
+                self.entries.insert(CompactBytes::new(key), entry);
+                false
+            }
+        };
+        match (had_deadline, expires_at != 0) {
+            (false, true) => {
+                self.volatile.insert(CompactBytes::new(key));
+            }
+            (true, false) => {
+                self.volatile.swap_remove(key);
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes `key`, returning its entry (expired or not).
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let entry = self.entries.swap_remove(key)?;
+        if entry.expires_at != 0 {
+            self.volatile.swap_remove(key);
+        }
+        Some(entry)
+    }
+
+    /// Sets or clears (0) the deadline of an existing key; false if there is no such key.
+    pub fn set_expiry(&mut self, key: &[u8], expires_at: Millis) -> bool {
+        let Some(entry) = self.entries.get_mut(key) else {
+            return false;
+        };
+        let had = entry.expires_at != 0;
+        entry.expires_at = expires_at;
+        match (had, expires_at != 0) {
+            (false, true) => {
+                self.volatile.insert(CompactBytes::new(key));
+            }
+            (true, false) => {
+                self.volatile.swap_remove(key);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.entries = IndexMap::default();
+        self.volatile = IndexSet::default();
+    }
+
+    /// Every live key, in no particular order.
+    pub fn keys(&self, now: Millis) -> impl Iterator<Item = &CompactBytes> {
+        self.entries
+            .iter()
+            .filter(move |(_, e)| e.expires_at == 0 || e.expires_at > now)
+            .map(|(k, _)| k)
+    }
+
+    /// A random live key, or `None` when there is none.
+    pub fn random_key(&mut self, now: Millis, rng: &mut Rng) -> Option<CompactBytes> {
+        // Expired keys are removed as they are drawn; give up on an all-expired database
+        // after a bounded number of tries, as Redis does.
+        for _ in 0..100 {
+            if self.entries.is_empty() {
+                return None;
+            }
+            let index = rng.below(self.entries.len());
+            let (key, entry) = self.entries.get_index(index)?;
+            if entry.expires_at == 0 || entry.expires_at > now {
+                return Some(key.clone());
+            }
+            let key = key.clone();
+            self.expire_if_due(&key, now);
+        }
+        self.entries.first().map(|(k, _)| k.clone())
+    }
+
+    /// One SCAN step: visits up to `count` positions from `cursor` towards the start, calling
+    /// `visit` for each live key, and returns the next cursor (0 when done).
+    ///
+    /// Cursor 0 starts at the end of the table; a cursor is the number of positions not yet
+    /// visited, so one beyond the table simply starts at its end.
+    pub fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        now: Millis,
+        mut visit: impl FnMut(&CompactBytes, &Entry),
+    ) -> u64 {
+        let len = self.entries.len();
+        let mut remaining = if cursor == 0 {
+            len
+        } else {
+            (cursor as usize).min(len)
+        };
+        let mut visited = 0;
+        while remaining > 0 && visited < count.max(1) {
+            remaining -= 1;
+            visited += 1;
+            if let Some((key, entry)) = self.entries.get_index(remaining) {
+                if entry.expires_at == 0 || entry.expires_at > now {
+                    visit(key, entry);
+                }
+            }
+        }
+        remaining as u64
+    }
+
+    /// One bounded active-expiry pass: samples keys with deadlines and removes the expired
+    /// ones, repeating while a good share of a sample was expired, for at most `max_rounds`
+    /// rounds. Returns the number of keys removed.
+    pub fn active_expire(&mut self, now: Millis, rng: &mut Rng, max_rounds: usize) -> usize {
+        let mut removed = 0;
+        for _ in 0..max_rounds {
+            if self.volatile.is_empty() {
+                break;
+            }
+            let mut expired_in_round = 0;
+            let sampled = SAMPLES_PER_ROUND.min(self.volatile.len());
+            for _ in 0..sampled {
+                let index = rng.below(self.volatile.len());
+                let Some(key) = self.volatile.get_index(index).cloned() else {
+                    break;
+                };
+                if self.expire_if_due(&key, now) {
+                    expired_in_round += 1;
+                }
+            }
+            removed += expired_in_round;
+            if expired_in_round * 100 <= sampled * ACCEPTABLE_STALE_PERCENT {
+                break;
+            }
+        }
+        removed
+    }
+
+    /// Approximate bytes used by keys and values, for INFO's used_memory.
+    pub fn memory_estimate(&self) -> usize {
+        const PER_ENTRY: usize = std::mem::size_of::<(u64, CompactBytes, Entry)>() + 9;
+        let heap: usize = self
+            .entries
+            .iter()
+            .map(|(k, e)| k.heap_size() + e.value.heap_size())
+            .sum();
+        self.entries.capacity() * PER_ENTRY + heap + self.volatile.capacity() * 41
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_expiry_removes_on_access() {
+        let mut db = Db::default();
+        db.insert(b"k", Value::string(b"v"), 1_000, 0);
+        assert!(db.get(b"k", 999).is_some());
+        assert!(db.get(b"k", 1_000).is_none());
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.volatile_len(), 0);
+        assert_eq!(db.expired, 1);
+    }
+
+    #[test]
+    fn plain_insert_clears_deadline() {
+        let mut db = Db::default();
+        db.insert(b"k", Value::string(b"v"), 1_000, 0);
+        db.insert(b"k", Value::string(b"w"), 0, 0);
+        assert_eq!(db.volatile_len(), 0);
+        assert!(db.get(b"k", 5_000).is_some());
+    }
+
+    #[test]
+    fn active_expiry_removes_most_expired_keys_in_bounded_rounds() {
+        let mut db = Db::default();
+        let mut rng = Rng::new(7);
+        for i in 0..1000u32 {
+            let deadline = if i % 2 == 0 { 100 } else { 10_000 };
+            db.insert(&i.to_be_bytes(), Value::string(b"v"), deadline, 0);
+        }
+        db.insert(b"persistent", Value::string(b"v"), 0, 0);
+        let removed_once = db.active_expire(200, &mut rng, 1);
+        assert!(removed_once <= SAMPLES_PER_ROUND);
+        let mut total = removed_once;
+        for _ in 0..200 {
+            total += db.active_expire(200, &mut rng, 16);
+        }
+        // Sampling stops once few samples are expired, so a few may remain for lazy expiry.
+        assert!(total > 400, "removed {total}");
+        assert!(db.get(b"persistent", 200).is_some());
+        assert_eq!(db.len(), 1001 - total);
+    }
+
+    #[test]
+    fn scan_returns_every_key_present_throughout_despite_removals() {
+        let mut db = Db::default();
+        for i in 0..500u32 {
+            db.insert(format!("k{i}").as_bytes(), Value::string(b"v"), 0, 0);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = db.scan(cursor, 10, 0, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            // Remove keys both ahead of and behind the cursor, and add new ones.
+            step += 1;
+            db.remove(format!("k{}", step * 3).as_bytes());
+            db.insert(format!("new{step}").as_bytes(), Value::string(b"v"), 0, 0);
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..500u32 {
+            let removed = i % 3 == 0 && i / 3 >= 1 && i / 3 <= step;
+            if !removed {
+                assert!(seen.contains(format!("k{i}").as_bytes()), "k{i} missed");
+            }
+        }
+    }
+}

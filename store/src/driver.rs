@@ -1,0 +1,101 @@
+//! The connection pump both runtime adapters use: it moves bytes between a socket and a
+//! [`Session`], and wakes on the session's signal. Written once, over a two-method
+//! [`Transport`] trait each adapter implements for its own socket type.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::pin;
+use std::sync::atomic::Ordering;
+use std::task::Poll;
+
+use bytes::BytesMut;
+
+use crate::db::Millis;
+use crate::session::{Session, Status};
+
+/// A connected byte stream, as a runtime adapter provides it.
+pub trait Transport {
+    /// Reads some bytes, appending them to `buf`; `Ok(0)` at end of stream. Must be
+    /// cancel-safe: if the future is dropped before it completes, no bytes are lost.
+    fn read(&mut self, buf: &mut BytesMut) -> impl Future<Output = io::Result<usize>>;
+
+    /// Writes all of `data`.
+    fn write_all(&mut self, data: &[u8]) -> impl Future<Output = io::Result<()>>;
+}
+
+/// Bytes to keep free in the input buffer before each read.
+const READ_RESERVE: usize = 16 * 1024;
+
+/// Serves one connection until the client leaves, the session asks to close, or the
+/// connection is killed (CLIENT KILL, shutdown). `now` gives Unix milliseconds.
+pub async fn serve_connection<T: Transport>(
+    mut io: T,
+    mut session: Session,
+    now: impl Fn() -> Millis,
+) {
+    let server = session.server().clone();
+    let mut input = BytesMut::with_capacity(READ_RESERVE);
+    let mut output = BytesMut::with_capacity(READ_RESERVE);
+
+    let maxclients = server.config().get_int("maxclients").max(1) as usize;
+    if server.clients.len() > maxclients {
+        server
+            .stats
+            .rejected_connections
+            .fetch_add(1, Ordering::Relaxed);
+        let _ = io
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        return;
+    }
+
+    loop {
+        if input.capacity() - input.len() < READ_RESERVE / 4 {
+            input.reserve(READ_RESERVE);
+        }
+        let client = session.client().clone();
+        let event = {
+            let mut read = pin!(io.read(&mut input));
+            let mut signal = pin!(client.signal.notified());
+            poll_fn(|cx| {
+                if let Poll::Ready(result) = read.as_mut().poll(cx) {
+                    return Poll::Ready(Some(result));
+                }
+                signal.as_mut().poll(cx).map(|()| None)
+            })
+            .await
+        };
+        let status = match event {
+            Some(Ok(0)) | Some(Err(_)) => break,
+            Some(Ok(read)) => {
+                server
+                    .stats
+                    .net_input_bytes
+                    .fetch_add(read as u64, Ordering::Relaxed);
+                session.handle_input(&mut input, now(), &mut output)
+            }
+            None => session.handle_signal(),
+        };
+        if !output.is_empty() {
+            if io.write_all(&output).await.is_err() {
+                break;
+            }
+            server
+                .stats
+                .net_output_bytes
+                .fetch_add(output.len() as u64, Ordering::Relaxed);
+            output.clear();
+        }
+        if status == Status::Close {
+            break;
+        }
+    }
+}
+
+/// Completes once every client has left (after [`Clients::kill_all`](crate::clients::Clients)
+/// at shutdown). Adapters bound it with a timeout.
+pub async fn wait_for_clients(server: &crate::Server) {
+    while !server.clients.is_empty() {
+        server.clients.left.notified().await;
+    }
+}
