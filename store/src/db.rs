@@ -1,5 +1,7 @@
 //! One numbered database: its keys, their deadlines, lazy and active expiry.
 
+use std::collections::{HashMap, VecDeque};
+
 use foldhash::fast::RandomState;
 use indexmap::{IndexMap, IndexSet};
 
@@ -45,6 +47,18 @@ pub struct Db {
     pub hits: u64,
     /// Reads that did not (keyspace_misses).
     pub misses: u64,
+    /// Keys some connection WATCHes: their change counters, bumped by every write.
+    watched: HashMap<CompactBytes, Watched, RandomState>,
+    /// Keys some connection is blocked on, each with its waiting client ids in arrival order.
+    pub(crate) blocked: HashMap<CompactBytes, VecDeque<u64>, RandomState>,
+    /// Blocked-on keys written since blocked clients were last served.
+    pub(crate) ready: Vec<CompactBytes>,
+}
+
+#[derive(Debug, Default)]
+struct Watched {
+    version: u64,
+    watchers: usize,
 }
 
 /// Samples per active-expiry round; as in Redis, another round follows while more than 10%
@@ -66,6 +80,42 @@ impl Db {
     /// Number of keys with a deadline.
     pub fn volatile_len(&self) -> usize {
         self.volatile.len()
+    }
+
+    /// Every write to `key` ends here: WATCHes of it are invalidated, and clients blocked on
+    /// it get a chance to be served. Handlers never call this themselves: `insert`,
+    /// `get_mut`, `remove`, `set_expiry` and `clear` do.
+    fn touched(&mut self, key: &[u8]) {
+        if !self.watched.is_empty() {
+            if let Some(watch) = self.watched.get_mut(key) {
+                watch.version += 1;
+            }
+        }
+        if !self.blocked.is_empty() && self.blocked.contains_key(key) {
+            self.ready.push(CompactBytes::new(key));
+        }
+    }
+
+    /// Starts watching `key`; returns its current change counter.
+    pub fn watch(&mut self, key: &[u8]) -> u64 {
+        let watch = self.watched.entry(CompactBytes::new(key)).or_default();
+        watch.watchers += 1;
+        watch.version
+    }
+
+    /// The change counter of a watched key.
+    pub fn watch_version(&self, key: &[u8]) -> u64 {
+        self.watched.get(key).map_or(0, |w| w.version)
+    }
+
+    /// Stops one watcher of `key`.
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(watch) = self.watched.get_mut(key) {
+            watch.watchers -= 1;
+            if watch.watchers == 0 {
+                self.watched.remove(key);
+            }
+        }
     }
 
     /// Removes `key` if its deadline has passed; true if it did.
@@ -104,9 +154,13 @@ impl Db {
         }
     }
 
-    /// The live entry for `key`, for changing its value in place.
+    /// The live entry for `key`, for changing its value in place. Counts as a write (WATCH,
+    /// blocked clients), so look the key up with `get` first when the change may not happen.
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
         self.expire_if_due(key, now);
+        if self.entries.contains_key(key) {
+            self.touched(key);
+        }
         self.entries.get_mut(key)
     }
 
@@ -125,6 +179,7 @@ impl Db {
     /// Stores `value` under `key`, replacing any old value. The deadline is `expires_at` (0 for
     /// none): a plain SET clears an old TTL, so callers that keep it pass the old deadline.
     pub fn insert(&mut self, key: &[u8], value: Value, expires_at: Millis, now: Millis) {
+        self.touched(key);
         let entry = Entry {
             value,
             expires_at,
@@ -155,6 +210,7 @@ impl Db {
     /// Removes `key`, returning its entry (expired or not).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let entry = self.entries.swap_remove(key)?;
+        self.touched(key);
         if entry.expires_at != 0 {
             self.volatile.swap_remove(key);
         }
@@ -163,6 +219,10 @@ impl Db {
 
     /// Sets or clears (0) the deadline of an existing key; false if there is no such key.
     pub fn set_expiry(&mut self, key: &[u8], expires_at: Millis) -> bool {
+        if !self.entries.contains_key(key) {
+            return false;
+        }
+        self.touched(key);
         let Some(entry) = self.entries.get_mut(key) else {
             return false;
         };
@@ -182,6 +242,15 @@ impl Db {
 
     /// Removes every key.
     pub fn clear(&mut self) {
+        let existing: Vec<CompactBytes> = self
+            .watched
+            .keys()
+            .filter(|k| self.entries.contains_key(&k[..]))
+            .cloned()
+            .collect();
+        for key in existing {
+            self.touched(&key);
+        }
         self.entries = IndexMap::default();
         self.volatile = IndexSet::default();
     }

@@ -120,6 +120,11 @@ impl Pattern {
         Pattern { tokens, match_all }
     }
 
+    /// True for the empty pattern.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
     /// True if `text` matches.
     pub fn matches(&self, text: &[u8], nocase: bool) -> bool {
         if self.match_all {

@@ -21,6 +21,7 @@ mod rng;
 mod server;
 mod session;
 pub mod signal;
+pub mod types;
 mod value;
 
 pub use compact::CompactBytes;
@@ -31,6 +32,6 @@ pub use keyspace::Keyspace;
 pub use reply::Reply;
 pub use rng::Rng;
 pub use server::{Server, Stats, REDIS_VERSION};
-pub use session::{ConnState, Ctx, Session, Status};
+pub use session::{Block, ConnState, Ctx, Session, Status, TimeoutReply};
 pub use signal::Signal;
 pub use value::{StringOrigin, StringValue, Value};

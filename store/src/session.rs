@@ -37,6 +37,12 @@ pub struct ConnState {
     pub name: Bytes,
     /// Set by QUIT (and errors that end the connection): close after this reply.
     pub close_after_reply: bool,
+    /// CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON.
+    pub replies_off: bool,
+    /// CLIENT REPLY SKIP: drop the reply of the command after this one.
+    pub skip_next_reply: bool,
+    /// Drop this command's reply (the command after a CLIENT REPLY SKIP).
+    skip_this_reply: bool,
 }
 
 /// One connection's session. Feed it what the socket delivers with
@@ -53,6 +59,27 @@ pub struct Session {
     conn: ConnState,
 }
 
+/// What a blocked command replies when its timeout passes, or at once when it cannot block
+/// (inside MULTI/EXEC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// The null reply (`$-1` in RESP2): BLMOVE, BRPOPLPUSH.
+    Null,
+    /// The null array (`*-1` in RESP2): BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP.
+    NullArray,
+}
+
+/// A blocking command's request to wait for one of its keys.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// The keys to wait on (in the connection's selected database).
+    pub keys: Vec<Bytes>,
+    /// When to give up, in Unix milliseconds; `None` waits forever.
+    pub deadline: Option<Millis>,
+    /// What to reply on timeout.
+    pub on_timeout: TimeoutReply,
+}
+
 /// What a command handler gets: the server, the connection, where to write its reply, the
 /// time, and the data (locked on first use, then kept for the rest of the batch).
 pub struct Ctx<'a, 's> {
@@ -67,6 +94,8 @@ pub struct Ctx<'a, 's> {
     /// The time the batch started, in Unix milliseconds.
     pub now: Millis,
     keyspace: &'a mut Option<MutexGuard<'s, Keyspace>>,
+    /// Set by [`Ctx::block`].
+    pub(crate) block: Option<Block>,
 }
 
 impl<'a, 's> Ctx<'a, 's> {
@@ -94,6 +123,20 @@ impl<'a, 's> Ctx<'a, 's> {
     /// Counts changes to the data (for `save` rules and INFO).
     pub fn dirty(&mut self, changes: u64) {
         self.keyspace().dirty += changes;
+    }
+
+    /// For blocking commands (BLPOP, BZPOPMIN...): when none of the keys has data, call this
+    /// and return `Ok(())` without writing a reply. The session then waits; whenever one of
+    /// `keys` is written (by any connection), the same handler runs again with the same
+    /// arguments, under the data lock, and must either reply or call `block` again. Clients
+    /// blocked on a key are served in the order they blocked. When the deadline passes, or
+    /// at once inside MULTI/EXEC, the session replies `on_timeout`.
+    pub fn block(&mut self, keys: Vec<Bytes>, deadline: Option<Millis>, on_timeout: TimeoutReply) {
+        self.block = Some(Block {
+            keys,
+            deadline,
+            on_timeout,
+        });
     }
 
     /// Releases the data lock early (before a slow reply that does not need it).
@@ -132,6 +175,9 @@ impl Session {
                 authenticated,
                 name: Bytes::new(),
                 close_after_reply: false,
+                replies_off: false,
+                skip_next_reply: false,
+                skip_this_reply: false,
             },
         }
     }
@@ -184,6 +230,7 @@ impl Session {
                 },
                 now,
                 keyspace: &mut keyspace,
+                block: None,
             };
             ctx.reply.version = ctx.conn.version;
             last_command = Some(execute(&mut ctx, &args));
@@ -234,6 +281,20 @@ impl Drop for Session {
 
 /// Looks up and runs one request, writing its reply or error. Returns the command's full name.
 fn execute(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
+    let start = ctx.reply.out.len();
+    let skip = std::mem::take(&mut ctx.conn.skip_this_reply);
+    let name = run(ctx, args);
+    if skip || ctx.conn.replies_off {
+        ctx.reply.out.truncate(start);
+    }
+    if std::mem::take(&mut ctx.conn.skip_next_reply) {
+        ctx.conn.skip_this_reply = true;
+    }
+    name
+}
+
+/// Runs one request: resolution, checks, the handler; writes its reply or error.
+fn run(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
     let (command, name) = match resolve(args) {
         Ok(found) => found,
         Err(error) => {

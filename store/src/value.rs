@@ -1,13 +1,22 @@
 //! What a key holds.
 
 use crate::compact::CompactBytes;
+use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
 use radish_resp::number::parse_i64_strict;
 
-/// A key's value. Strings now; lists, hashes, sets and sorted sets are further variants.
+/// A key's value. Aggregates are boxed so that a key's entry stays small.
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A string (binary-safe).
     String(StringValue),
+    /// A list.
+    List(Box<List>),
+    /// A hash.
+    Hash(Box<Hash>),
+    /// A set.
+    Set(Box<Set>),
+    /// A sorted set.
+    SortedSet(Box<SortedSet>),
 }
 
 /// A string value, and how Redis would have encoded it (OBJECT ENCODING depends on how the
@@ -66,6 +75,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::SortedSet(_) => "zset",
         }
     }
 
@@ -73,6 +86,10 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::String(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::SortedSet(z) => z.encoding(),
         }
     }
 
@@ -80,6 +97,10 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::String(s) => s.bytes.heap_size(),
+            Value::List(l) => l.heap_size(),
+            Value::Hash(h) => h.heap_size(),
+            Value::Set(s) => s.heap_size(),
+            Value::SortedSet(z) => z.heap_size(),
         }
     }
 }

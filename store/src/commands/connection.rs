@@ -153,6 +153,24 @@ pub(super) const COMMANDS: &[Command] = &[
                 client_kill,
             ),
             cmd(
+                "client|reply",
+                3,
+                FAST,
+                (0, 0, 0),
+                G,
+                "Instructs the server whether to reply to commands.",
+                client_reply,
+            ),
+            cmd(
+                "client|no-evict",
+                3,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Sets the client eviction mode of the connection.",
+                client_no_evict,
+            ),
+            cmd(
                 "client|help",
                 2,
                 &["loading", "stale"],
@@ -538,6 +556,32 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         }
     }
     ctx.reply.integer(killed);
+    Ok(())
+}
+
+fn client_reply(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    if is(&args[2], "on") {
+        ctx.conn.replies_off = false;
+        ctx.reply.ok();
+    } else if is(&args[2], "off") {
+        ctx.conn.replies_off = true;
+    } else if is(&args[2], "skip") {
+        if !ctx.conn.replies_off {
+            ctx.conn.skip_next_reply = true;
+        }
+    } else {
+        return Err(Error::Syntax);
+    }
+    Ok(())
+}
+
+fn client_no_evict(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    // Radish evicts keys, never clients, so there is no mode to change; the argument is
+    // still checked as Redis checks it.
+    if !is(&args[2], "on") && !is(&args[2], "off") {
+        return Err(Error::Syntax);
+    }
+    ctx.reply.ok();
     Ok(())
 }
 

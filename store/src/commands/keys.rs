@@ -176,7 +176,7 @@ fn ttl_generic(ctx: &mut Ctx<'_, '_>, key: &[u8], answer: fn(Millis, Millis) -> 
 
 fn ttl(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     ttl_generic(ctx, &args[1], |at, now| {
-        (at.saturating_sub(now) as i64 + 500) / 1000
+        ((i128::from(at.saturating_sub(now)) + 500) / 1000) as i64
     })
 }
 
@@ -185,7 +185,9 @@ fn pttl(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 fn expiretime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    ttl_generic(ctx, &args[1], |at, _| (at as i64 + 500) / 1000)
+    ttl_generic(ctx, &args[1], |at, _| {
+        ((i128::from(at) + 500) / 1000) as i64
+    })
 }
 
 fn pexpiretime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
@@ -258,11 +260,11 @@ fn renamenx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 /// True if `key` matches the KEYS/SCAN pattern. As in Redis 7.0, the pattern `*` matches
-/// every key and no other pattern matches the empty key.
+/// every key, and the empty key matches no other pattern but the empty one.
 fn key_matches(pattern: Option<&Pattern>, key: &[u8]) -> bool {
     match pattern {
         None => true,
-        Some(_) if key.is_empty() => false,
+        Some(pattern) if key.is_empty() => pattern.is_empty(),
         Some(pattern) => pattern.matches(key, false),
     }
 }

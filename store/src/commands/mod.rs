@@ -10,9 +10,13 @@ use crate::error::{Error, Result};
 use crate::session::Ctx;
 
 mod connection;
+mod hashes;
 mod keys;
+mod lists;
 mod server;
+mod sets;
 mod strings;
+mod zsets;
 
 /// A command handler: validates its arguments, does its work, writes its reply.
 /// On `Err` nothing may have been written; the session writes the error.
@@ -93,6 +97,10 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
     [
         strings::COMMANDS,
         keys::COMMANDS,
+        lists::COMMANDS,
+        hashes::COMMANDS,
+        sets::COMMANDS,
+        zsets::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
     ]
@@ -131,4 +139,29 @@ pub(crate) fn help(ctx: &mut Ctx<'_, '_>, lines: &[&str]) {
     for line in lines {
         ctx.reply.simple(line.as_bytes());
     }
+}
+
+/// Parses a blocking command's timeout (seconds, fractions allowed) as Redis 7.0 does, into
+/// a deadline: `None` for 0, which blocks forever.
+pub(crate) fn parse_timeout(
+    arg: &[u8],
+    now: crate::db::Millis,
+) -> Result<Option<crate::db::Millis>> {
+    let seconds = strings::parse_float(arg)
+        .ok_or(Error::Static("ERR timeout is not a float or out of range"))?;
+    let millis = (seconds * 1000.0).ceil();
+    if millis > i64::MAX as f64 {
+        return Err(Error::Static("ERR timeout is out of range"));
+    }
+    if millis < 0.0 {
+        return Err(Error::Static("ERR timeout is negative"));
+    }
+    let millis = millis as i64;
+    if millis == 0 {
+        return Ok(None);
+    }
+    if millis > i64::MAX - now as i64 {
+        return Err(Error::Static("ERR timeout is out of range"));
+    }
+    Ok(Some(now + millis as u64))
 }

@@ -1,0 +1,5 @@
+//! Hashes commands.
+
+use super::Command;
+
+pub(super) const COMMANDS: &[Command] = &[];

@@ -1,0 +1,5 @@
+//! Lists commands.
+
+use super::Command;
+
+pub(super) const COMMANDS: &[Command] = &[];

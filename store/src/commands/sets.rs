@@ -1,0 +1,5 @@
+//! Sets commands.
+
+use super::Command;
+
+pub(super) const COMMANDS: &[Command] = &[];

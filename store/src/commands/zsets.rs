@@ -1,0 +1,5 @@
+//! Zsets commands.
+
+use super::Command;
+
+pub(super) const COMMANDS: &[Command] = &[];
