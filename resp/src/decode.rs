@@ -10,14 +10,19 @@
 
 use std::ops::Range;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::Error;
 use crate::frame::Frame;
 use crate::limits::Limits;
 use crate::number::{parse_double_field, parse_i64_field};
 
-/// Decodes frames from a growing buffer. See the [module docs](self).
+/// Decodes frames from a growing buffer.
+///
+/// A scan pass checks syntax and limits and records tokens, resuming where it stopped when more
+/// bytes arrive (and waiting without looking while a bulk payload arrives). Once a whole frame
+/// is there, a build pass makes the frame, whose payloads are slices of the input. Neither pass
+/// recurses, so deep input cannot overflow the stack.
 ///
 /// ```
 /// use bytes::BytesMut;
@@ -34,6 +39,8 @@ use crate::number::{parse_double_field, parse_i64_field};
 pub struct Decoder {
     limits: Limits,
     scan: Scan,
+    /// The build pass's stack of unfinished aggregates, kept to reuse its allocation.
+    stack: Vec<Building>,
 }
 
 #[derive(Debug, Default)]
@@ -44,7 +51,12 @@ struct Scan {
     searched: usize,
     /// Do not scan again until the buffer holds this many bytes.
     need: usize,
+    /// Tokens that refer to bytes of the frame (payloads and lines), so the build pass knows
+    /// which one is the last.
+    uses: usize,
     tokens: Vec<Token>,
+    /// A frame that is one value, as most replies are, kept here instead of in `tokens`.
+    leaf: Option<Token>,
     open: Vec<Open>,
 }
 
@@ -54,8 +66,8 @@ enum Open {
     Remaining(usize),
     /// A streamed aggregate (ended by `.`) and the elements seen so far.
     Streamed { map: bool, seen: usize },
-    /// A streamed string (ended by `;0`).
-    StreamedString,
+    /// A streamed string (ended by `;0`) and its length so far.
+    StreamedString { len: usize },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +113,7 @@ impl Decoder {
         Decoder {
             limits,
             scan: Scan::default(),
+            stack: Vec::new(),
         }
     }
 
@@ -120,7 +133,20 @@ impl Decoder {
             return Ok(None);
         }
         let frozen = buf.split_to(self.scan.pos).freeze();
-        let frame = build(&frozen, self.scan.tokens.drain(..));
+        let frame = match self.scan.leaf.take() {
+            Some(token) => {
+                let uses = usize::from(token.uses_bytes());
+                let frozen = Slicer { frozen, uses };
+                build(frozen, std::iter::once(token), &mut self.stack)
+            }
+            None => {
+                let frozen = Slicer {
+                    frozen,
+                    uses: self.scan.uses,
+                };
+                build(frozen, self.scan.tokens.drain(..), &mut self.stack)
+            }
+        };
         self.scan.reset();
         Ok(Some(frame))
     }
@@ -129,6 +155,7 @@ impl Decoder {
     pub fn reset(&mut self) {
         self.scan.reset();
         self.scan.tokens.clear();
+        self.scan.leaf = None;
     }
 }
 
@@ -137,6 +164,7 @@ impl Scan {
         self.pos = 0;
         self.searched = 0;
         self.need = 0;
+        self.uses = 0;
         self.open.clear();
     }
 
@@ -150,22 +178,43 @@ impl Scan {
                 return Ok(false);
             };
             check_marker(marker, self.open.last())?;
-            let Some(line_end) = self.find_line_end(buf, limits)? else {
-                return Ok(false);
+            self.check_streamed_count(marker, limits)?;
+            // Most lines are short numbers (`$5`, `*3`, `:42`): read those in one pass. The
+            // general search runs otherwise, or again if it has already started on this line.
+            let quick = match self.searched {
+                0 => quick_number(buf, self.pos + 1)
+                    .filter(|&(_, cr)| cr - self.pos - 1 <= limits.max_line_len),
+                _ => None,
+            };
+            let (line_end, number) = match quick {
+                Some((value, cr)) => (cr, Some(value)),
+                None => match self.find_line_end(buf, limits)? {
+                    Some(cr) => (cr, None),
+                    None => return Ok(false),
+                },
             };
             let body = &buf[self.pos + 1..line_end];
+            let parse_number = |body: &[u8]| number.or_else(|| parse_i64_field(body));
             let after = line_end + 2;
-            let token = match marker {
-                b'+' => Token::Simple(self.pos + 1..line_end),
-                b'-' => Token::Error(self.pos + 1..line_end),
-                b':' => Token::Integer(parse_i64_field(body).ok_or(Error::InvalidInteger)?),
-                b',' => Token::Double(parse_double_field(body).ok_or(Error::InvalidDouble)?),
+            // Each arm either gives a whole value and where it ends, or records a token that
+            // opens or continues something (an aggregate, a streamed string) and continues.
+            let (token, end) = match marker {
+                b'+' => (Token::Simple(self.pos + 1..line_end), after),
+                b'-' => (Token::Error(self.pos + 1..line_end), after),
+                b':' => {
+                    let value = parse_number(body).ok_or(Error::InvalidInteger)?;
+                    (Token::Integer(value), after)
+                }
+                b',' => {
+                    let value = parse_double_field(body).ok_or(Error::InvalidDouble)?;
+                    (Token::Double(value), after)
+                }
                 b'#' => match body {
-                    b"t" => Token::Boolean(true),
-                    b"f" => Token::Boolean(false),
+                    b"t" => (Token::Boolean(true), after),
+                    b"f" => (Token::Boolean(false), after),
                     _ => return Err(Error::InvalidBoolean),
                 },
-                b'_' if body.is_empty() => Token::Null,
+                b'_' if body.is_empty() => (Token::Null, after),
                 b'_' => return Err(Error::InvalidNull),
                 b'(' => {
                     let digits = match body {
@@ -175,56 +224,64 @@ impl Scan {
                     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
                         return Err(Error::InvalidBigNumber);
                     }
-                    Token::BigNumber(self.pos + 1..line_end)
+                    (Token::BigNumber(self.pos + 1..line_end), after)
                 }
                 b'$' if body == b"?" => {
-                    self.open_aggregate(Open::StreamedString, limits)?;
+                    // A string is a leaf, so a streamed one does not count towards the depth.
+                    self.open.push(Open::StreamedString { len: 0 });
                     self.advance(after, Token::StreamedString);
                     continue;
                 }
-                b'$' if body == b"-1" => Token::Null,
+                b'$' if body == b"-1" => (Token::Null, after),
                 b'$' | b'!' | b'=' | b';' => {
-                    let len = parse_i64_field(body)
-                        .and_then(|n| usize::try_from(n).ok())
-                        .filter(|&n| n <= limits.max_bulk_len)
-                        .ok_or(if marker == b';' {
-                            Error::InvalidStreamChunk
-                        } else {
-                            Error::InvalidBulkLength
-                        })?;
-                    if marker == b';' && len == 0 {
-                        self.open.pop();
-                        Token::StringEnd
+                    let invalid = if marker == b';' {
+                        Error::InvalidStreamChunk
                     } else {
-                        let end = after + len + 2;
-                        if buf.len() < end {
-                            self.need = end;
+                        Error::InvalidBulkLength
+                    };
+                    let len = parse_number(body)
+                        .and_then(|n| usize::try_from(n).ok())
+                        .ok_or(invalid)?;
+                    // A streamed string is bounded as a whole, not chunk by chunk.
+                    let total = if marker == b';' {
+                        self.streamed_string_len().saturating_add(len)
+                    } else {
+                        len
+                    };
+                    if total > limits.max_bulk_len {
+                        return Err(Error::InvalidBulkLength);
+                    }
+                    if marker == b';' {
+                        if len == 0 {
+                            self.open.pop();
+                            (Token::StringEnd, after)
+                        } else {
+                            let Some(payload) = self.payload(buf, after, len)? else {
+                                return Ok(false);
+                            };
+                            if let Some(Open::StreamedString { len }) = self.open.last_mut() {
+                                *len = total;
+                            }
+                            self.advance(payload.end + 2, Token::Chunk(payload));
+                            continue;
+                        }
+                    } else {
+                        let Some(payload) = self.payload(buf, after, len)? else {
                             return Ok(false);
-                        }
-                        if &buf[end - 2..end] != b"\r\n" {
-                            return Err(Error::ExpectedCrlf);
-                        }
-                        let payload = after..after + len;
+                        };
+                        let end = payload.end + 2;
                         let token = match marker {
                             b'$' => Token::Bulk(payload),
                             b'!' => Token::BulkError(payload),
-                            b';' => Token::Chunk(payload),
                             _ => {
                                 if len < 4 || buf[after + 3] != b':' {
                                     return Err(Error::InvalidVerbatim);
                                 }
                                 let format = [buf[after], buf[after + 1], buf[after + 2]];
-                                Token::Verbatim(format, after + 4..after + len)
+                                Token::Verbatim(format, after + 4..payload.end)
                             }
                         };
-                        self.advance(end, token);
-                        if marker == b';' {
-                            continue;
-                        }
-                        if self.value_done() {
-                            return Ok(true);
-                        }
-                        continue;
+                        (token, end)
                     }
                 }
                 b'.' => {
@@ -237,9 +294,9 @@ impl Scan {
                         }
                     }
                     self.open.pop();
-                    Token::End
+                    (Token::End, after)
                 }
-                b'*' if body == b"-1" => Token::NullArray,
+                b'*' if body == b"-1" => (Token::NullArray, after),
                 _ => {
                     // Aggregates: * ~ > % |
                     let kind = match marker {
@@ -249,13 +306,18 @@ impl Scan {
                         b'%' => Kind::Map,
                         _ => Kind::Attribute,
                     };
+                    if self.open.len() >= limits.max_depth {
+                        // Checked before the count, and for empty aggregates too: the limit
+                        // is on how many aggregates sit inside one another.
+                        return Err(Error::NestingTooDeep);
+                    }
                     if body == b"?" && matches!(kind, Kind::Array | Kind::Set | Kind::Map) {
                         let map = kind == Kind::Map;
-                        self.open_aggregate(Open::Streamed { map, seen: 0 }, limits)?;
+                        self.open.push(Open::Streamed { map, seen: 0 });
                         self.advance(after, Token::StreamedAggregate(kind));
                         continue;
                     }
-                    let count = parse_i64_field(body)
+                    let count = parse_number(body)
                         .and_then(|n| usize::try_from(n).ok())
                         .filter(|&n| n <= limits.max_aggregate_len)
                         .ok_or(Error::InvalidMultibulkLength)?;
@@ -266,32 +328,76 @@ impl Scan {
                     }
                     .ok_or(Error::InvalidMultibulkLength)?;
                     if elements > 0 {
-                        self.open_aggregate(Open::Remaining(elements), limits)?;
+                        self.open.push(Open::Remaining(elements));
                         self.advance(after, Token::Aggregate(kind, elements));
                         continue;
                     }
-                    Token::Aggregate(kind, 0)
+                    (Token::Aggregate(kind, 0), after)
                 }
             };
-            self.advance(after, token);
+            if self.open.is_empty() && self.tokens.is_empty() {
+                // The whole frame is this one value: skip the token list.
+                self.pos = end;
+                self.leaf = Some(token);
+                return Ok(true);
+            }
+            self.advance(end, token);
             if self.value_done() {
                 return Ok(true);
             }
         }
     }
 
+    /// The range of a `len`-byte payload starting at `start`, once it and its `\r\n` have
+    /// arrived. Until then, records how many bytes to wait for so nothing is scanned again.
+    fn payload(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        len: usize,
+    ) -> Result<Option<Range<usize>>, Error> {
+        let end = start + len + 2;
+        if buf.len() < end {
+            self.need = end;
+            return Ok(None);
+        }
+        if &buf[end - 2..end] != b"\r\n" {
+            return Err(Error::ExpectedCrlf);
+        }
+        Ok(Some(start..start + len))
+    }
+
+    /// Bytes of the streamed string being read, so far.
+    fn streamed_string_len(&self) -> usize {
+        match self.open.last() {
+            Some(Open::StreamedString { len }) => *len,
+            _ => 0,
+        }
+    }
+
+    /// A streamed aggregate has no count up front, so its length limit is checked as each
+    /// element starts.
+    fn check_streamed_count(&self, marker: u8, limits: &Limits) -> Result<(), Error> {
+        if let Some(&Open::Streamed { map, seen }) = self.open.last() {
+            let max = if map {
+                limits.max_aggregate_len.saturating_mul(2)
+            } else {
+                limits.max_aggregate_len
+            };
+            if marker != b'.' && seen >= max {
+                return Err(Error::InvalidMultibulkLength);
+            }
+        }
+        Ok(())
+    }
+
     fn advance(&mut self, to: usize, token: Token) {
+        if token.uses_bytes() {
+            self.uses += 1;
+        }
         self.tokens.push(token);
         self.pos = to;
         self.searched = 0;
-    }
-
-    fn open_aggregate(&mut self, open: Open, limits: &Limits) -> Result<(), Error> {
-        if self.open.len() >= limits.max_depth {
-            return Err(Error::NestingTooDeep);
-        }
-        self.open.push(open);
-        Ok(())
     }
 
     /// Records that a value just ended; true when it ended the whole frame.
@@ -311,31 +417,39 @@ impl Scan {
                     return false;
                 }
                 // Chunks are not values; a string's end pops it before this is called.
-                Some(Open::StreamedString) => return false,
+                Some(Open::StreamedString { .. }) => return false,
             }
         }
     }
 
-    /// Finds the `\r` of the line starting at `pos`, searching only bytes not searched before.
+    /// Finds the `\r` ending the line that starts at `pos`, searching only bytes not searched
+    /// before. A line's body may hold neither `\r` nor `\n`: RESP forbids them there, and
+    /// accepting them would decode lines that no encoder can write back.
     fn find_line_end(&mut self, buf: &[u8], limits: &Limits) -> Result<Option<usize>, Error> {
         let from = self.pos + self.searched;
-        match buf[from..].iter().position(|&b| b == b'\n') {
-            Some(offset) => {
-                let newline = from + offset;
-                if newline == self.pos || buf[newline - 1] != b'\r' || newline - 1 == self.pos {
-                    return Err(Error::ExpectedCrlf);
-                }
-                if newline - 1 - self.pos > limits.max_line_len {
-                    return Err(Error::LineTooLong);
-                }
-                Ok(Some(newline - 1))
+        let Some(offset) = buf[from..].iter().position(|&b| b == b'\r' || b == b'\n') else {
+            self.searched = buf.len() - self.pos;
+            // All but the type byte is body; checked now so a peer cannot make us buffer an
+            // endless line.
+            if self.searched - 1 > limits.max_line_len {
+                return Err(Error::LineTooLong);
             }
+            return Ok(None);
+        };
+        let cr = from + offset;
+        // The same test as above, so the outcome does not depend on how input was split.
+        if cr - self.pos - 1 > limits.max_line_len {
+            return Err(Error::LineTooLong);
+        }
+        if buf[cr] == b'\n' {
+            return Err(Error::ExpectedCrlf);
+        }
+        match buf.get(cr + 1) {
+            Some(b'\n') => Ok(Some(cr)),
+            Some(_) => Err(Error::ExpectedCrlf),
             None => {
-                self.searched = buf.len() - self.pos;
-                // The last byte may be the line's `\r`; anything before it is surely content.
-                if self.searched.saturating_sub(1) > limits.max_line_len {
-                    return Err(Error::LineTooLong);
-                }
+                // Look at this `\r` again once the next byte is here.
+                self.searched = cr - self.pos;
                 Ok(None)
             }
         }
@@ -344,7 +458,7 @@ impl Scan {
 
 /// Rejects a byte that cannot start the next line, as soon as it arrives.
 fn check_marker(marker: u8, open: Option<&Open>) -> Result<(), Error> {
-    let in_string = matches!(open, Some(Open::StreamedString));
+    let in_string = matches!(open, Some(Open::StreamedString { .. }));
     let allowed = match marker {
         b';' => in_string,
         b'.' => matches!(open, Some(Open::Streamed { .. })),
@@ -359,6 +473,76 @@ fn check_marker(marker: u8, open: Option<&Open>) -> Result<(), Error> {
     }
 }
 
+/// The fast path for a line that is an optional `-` and 1 to 18 digits, whose `\r\n` has
+/// arrived: its value and the index of its `\r`. Anything else (longer numbers, signs,
+/// incomplete or malformed lines) is left to the general path, which agrees on every line
+/// accepted here.
+fn quick_number(buf: &[u8], start: usize) -> Option<(i64, usize)> {
+    let negative = buf.get(start) == Some(&b'-');
+    let digits = start + usize::from(negative);
+    let mut end = digits;
+    let mut value: i64 = 0;
+    while let Some(&byte) = buf.get(end) {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        // 18 digits cannot overflow an i64.
+        if end - digits == 18 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+        end += 1;
+    }
+    if end == digits || buf.get(end) != Some(&b'\r') || buf.get(end + 1) != Some(&b'\n') {
+        return None;
+    }
+    Some((if negative { -value } else { value }, end))
+}
+
+impl Token {
+    /// Whether the build pass reads this token's bytes from the frame.
+    fn uses_bytes(&self) -> bool {
+        matches!(
+            self,
+            Token::Simple(_)
+                | Token::Error(_)
+                | Token::BigNumber(_)
+                | Token::Bulk(_)
+                | Token::BulkError(_)
+                | Token::Verbatim(..)
+                | Token::Chunk(_)
+        )
+    }
+}
+
+/// Hands out slices of one frame's bytes. Each slice costs an atomic reference count
+/// increment (and later a decrement), so the last slice takes the buffer itself instead.
+struct Slicer {
+    frozen: Bytes,
+    /// Tokens that will still read `frozen`.
+    uses: usize,
+}
+
+impl Slicer {
+    fn slice(&mut self, range: Range<usize>) -> Bytes {
+        self.uses -= 1;
+        if self.uses > 0 {
+            return self.frozen.slice(range);
+        }
+        let mut last = std::mem::take(&mut self.frozen);
+        last.truncate(range.end);
+        last.advance(range.start);
+        last
+    }
+
+    fn bytes(&mut self, range: Range<usize>) -> &[u8] {
+        self.uses -= 1;
+        &self.frozen[range]
+    }
+}
+
+#[derive(Debug)]
 struct Building {
     kind: Kind,
     /// Elements still expected; `None` for a streamed aggregate.
@@ -366,9 +550,13 @@ struct Building {
     items: Vec<Frame>,
 }
 
-/// Turns one whole frame's tokens into a frame. Tokens are known to be well formed.
-fn build(frozen: &Bytes, tokens: impl Iterator<Item = Token>) -> Frame {
-    let mut stack: Vec<Building> = Vec::new();
+/// Turns one whole frame's tokens into a frame. Tokens are known to be well formed. `stack`
+/// is empty, and is left empty.
+fn build(
+    mut frozen: Slicer,
+    tokens: impl Iterator<Item = Token>,
+    stack: &mut Vec<Building>,
+) -> Frame {
     let mut string = BytesMut::new();
     for token in tokens {
         let mut value = match token {
@@ -413,7 +601,7 @@ fn build(frozen: &Bytes, tokens: impl Iterator<Item = Token>) -> Frame {
                 continue;
             }
             Token::Chunk(r) => {
-                string.extend_from_slice(&frozen[r]);
+                string.extend_from_slice(frozen.bytes(r));
                 continue;
             }
             Token::StringEnd => Frame::BulkString(string.split().freeze()),

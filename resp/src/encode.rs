@@ -329,7 +329,11 @@ mod tests {
             (Frame::NullArray, b"*-1\r\n", b"_\r\n"),
             (Frame::Boolean(true), b":1\r\n", b"#t\r\n"),
             (Frame::Double(1.5), b"$3\r\n1.5\r\n", b",1.5\r\n"),
-            (Frame::Double(f64::NEG_INFINITY), b"$4\r\n-inf\r\n", b",-inf\r\n"),
+            (
+                Frame::Double(f64::NEG_INFINITY),
+                b"$4\r\n-inf\r\n",
+                b",-inf\r\n",
+            ),
             (
                 Frame::Map(vec![(Frame::bulk("a"), Frame::Integer(1))]),
                 b"*2\r\n$1\r\na\r\n:1\r\n",

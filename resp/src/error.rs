@@ -20,7 +20,7 @@ pub enum Error {
     ExpectedBulk(u8),
     /// An inline request whose quotes are not balanced.
     UnbalancedQuotes,
-    /// An inline request (or any line) longer than the line limit without a line ending.
+    /// An inline request line longer than the line limit.
     TooBigInlineRequest,
     /// A request's `*` count line longer than the line limit.
     TooBigMultibulkCount,
@@ -42,7 +42,8 @@ pub enum Error {
     InvalidBigNumber,
     /// A verbatim string without its three-byte format and `:`.
     InvalidVerbatim,
-    /// A bulk payload, or a line, not terminated by `\r\n`.
+    /// A bulk payload not followed by `\r\n`, or a line holding a `\r` or `\n` other than its
+    /// closing `\r\n`.
     ExpectedCrlf,
     /// A streamed string chunk header that is not `;<len>`.
     InvalidStreamChunk,
@@ -91,12 +92,14 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            // Redis prints the byte with %c.
+            // Redis prints the byte with %c, then turns `\r` and `\n` into spaces so the error
+            // stays one line. A byte above 0x7f comes out as the Latin-1 character (Redis
+            // sends the raw byte, which a `str` cannot hold).
             Error::ExpectedBulk(byte) => {
-                write!(f, "Protocol error: expected '$', got '{}'", byte as char)
+                write!(f, "Protocol error: expected '$', got '{}'", printable(byte))
             }
             Error::InvalidTypeByte(byte) => {
-                write!(f, "Protocol error: invalid type byte '{}'", byte as char)
+                write!(f, "Protocol error: invalid type byte '{}'", printable(byte))
             }
             other => f.write_str(other.message()),
         }
@@ -104,3 +107,10 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+fn printable(byte: u8) -> char {
+    match byte {
+        b'\r' | b'\n' => ' ',
+        other => other as char,
+    }
+}

@@ -152,7 +152,14 @@ mod tests {
 
     #[test]
     fn rejects_unbalanced_quotes() {
-        for line in [&b"set k \"v"[..], b"set k 'v", b"\"a\"b", b"'a'b", b"a\"b c\"d", b"\"a\\\""] {
+        for line in [
+            &b"set k \"v"[..],
+            b"set k 'v",
+            b"\"a\"b",
+            b"'a'b",
+            b"a\"b c\"d",
+            b"\"a\\\"",
+        ] {
             assert_eq!(split(line), Err(Error::UnbalancedQuotes), "{line:?}");
         }
     }

@@ -9,11 +9,17 @@ pub struct Limits {
     /// Most elements in one aggregate, or arguments in one request (Redis accepts up to
     /// `INT_MAX`). Memory is reserved as elements arrive, never up front from this count.
     pub max_aggregate_len: usize,
-    /// Longest line: an inline request, or a header or simple line (Redis's
-    /// `PROTO_INLINE_MAX_SIZE`, 64 KiB).
+    /// Longest line (Redis's `PROTO_INLINE_MAX_SIZE`, 64 KiB): for [`Decoder`], the text after
+    /// a line's type byte; for [`RequestDecoder`], an inline request up to its `\n`, or a `*`
+    /// or `$` line up to its `\r`. A longer line is refused as soon as that is certain, even if
+    /// its end arrived in the same read, so the outcome never depends on how input is split.
+    ///
+    /// [`Decoder`]: crate::Decoder
+    /// [`RequestDecoder`]: crate::RequestDecoder
     pub max_line_len: usize,
-    /// Deepest nesting of aggregates (hiredis caps this at 1024 too). Decoding never recurses,
-    /// so this bounds memory rather than protecting the stack.
+    /// Deepest nesting of aggregates, an empty one included (hiredis caps this at 1024 too).
+    /// Decoding never recurses, but dropping, comparing and encoding a frame do, once per
+    /// level, so this keeps decoded frames safe to use.
     pub max_depth: usize,
     /// Most arguments in a request from a client that has not authenticated (Redis: 10).
     pub unauthenticated_max_args: usize,

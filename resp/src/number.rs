@@ -276,7 +276,19 @@ mod tests {
 
     #[test]
     fn integers_format_and_measure() {
-        for v in [0, 1, -1, 9, 10, -10, 99, 100, i64::MAX, i64::MIN, 1234567890] {
+        for v in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            i64::MAX,
+            i64::MIN,
+            1234567890,
+        ] {
             let text = NumberText::integer(v);
             assert_eq!(text.as_bytes(), v.to_string().as_bytes());
             assert_eq!(i64_len(v), v.to_string().len());

@@ -13,6 +13,8 @@ use crate::number::parse_i64_strict;
 ///
 /// A request starting with `*` is an array of bulk strings; anything else is an inline command
 /// line ending in `\n` (or `\r\n`). Empty requests (`*0`, `*-1`, a blank line) are skipped.
+/// As in Redis, a line holding a NUL byte before its end never ends (Redis searches with C's
+/// `strchr`), so only the line limit stops it.
 /// Arguments are slices of the input buffer. Progress through a partly received request is
 /// kept, so each byte is examined once however the request is split across reads.
 ///
@@ -97,14 +99,24 @@ impl RequestDecoder {
 
     fn decode_inline(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, Error> {
         let from = self.searched;
-        let Some(offset) = buf[from..].iter().position(|&b| b == b'\n') else {
-            self.searched = buf.len();
-            if buf.len() > self.limits.max_line_len {
-                return Err(Error::TooBigInlineRequest);
+        let found = buf[from..].iter().position(|&b| b == b'\n' || b == 0);
+        let newline = match found {
+            Some(offset) if buf[from + offset] == b'\n' => from + offset,
+            // No `\n` yet, or a NUL before it: Redis finds the line end with C's `strchr`,
+            // which stops at a NUL, so such a line never ends and only the size limit applies.
+            other => {
+                self.searched = other.map_or(buf.len(), |offset| from + offset);
+                if buf.len() > self.limits.max_line_len {
+                    return Err(Error::TooBigInlineRequest);
+                }
+                return Ok(None);
             }
-            return Ok(None);
         };
-        let newline = from + offset;
+        // The same test as above, applied even when the line end arrived in the same read, so
+        // the outcome does not depend on how the input was split.
+        if newline > self.limits.max_line_len {
+            return Err(Error::TooBigInlineRequest);
+        }
         self.searched = 0;
         let line_len = if newline > 0 && buf[newline - 1] == b'\r' {
             newline - 1
@@ -117,10 +129,11 @@ impl RequestDecoder {
 
     fn decode_multibulk(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, Error> {
         if self.remaining.is_none() {
-            let Some(line_end) = self.find_cr(buf, Error::TooBigMultibulkCount)? else {
+            let Some((line_end, number)) = self.header(buf, Error::TooBigMultibulkCount)? else {
                 return Ok(None);
             };
-            let count = parse_i64_strict(&buf[1..line_end])
+            let count = number
+                .or_else(|| parse_i64_strict(&buf[1..line_end]))
                 .filter(|&n| n <= i32::MAX as i64 && n <= self.limits.max_aggregate_len as i64)
                 .ok_or(Error::InvalidMultibulkLength)?;
             if !self.authenticated && count > self.limits.unauthenticated_max_args as i64 {
@@ -141,14 +154,15 @@ impl RequestDecoder {
             let len = match self.bulk_len {
                 Some(len) => len,
                 None => {
-                    let Some(line_end) = self.find_cr(buf, Error::TooBigBulkCount)? else {
+                    let Some((line_end, number)) = self.header(buf, Error::TooBigBulkCount)? else {
                         return Ok(None);
                     };
                     let marker = buf[self.pos];
                     if marker != b'$' {
                         return Err(Error::ExpectedBulk(marker));
                     }
-                    let len = parse_i64_strict(&buf[self.pos + 1..line_end])
+                    let len = number
+                        .or_else(|| parse_i64_strict(&buf[self.pos + 1..line_end]))
                         .and_then(|n| usize::try_from(n).ok())
                         .filter(|&n| n <= self.limits.max_bulk_len)
                         .ok_or(Error::InvalidBulkLength)?;
@@ -170,24 +184,62 @@ impl RequestDecoder {
             self.bulk_len = None;
             self.remaining = Some(remaining - 1);
         }
-        let frozen = buf.split_to(self.pos).freeze();
+        let mut frozen = buf.split_to(self.pos).freeze();
         self.pos = 0;
         self.remaining = None;
-        Ok(Some(self.args.drain(..).map(|r| frozen.slice(r)).collect()))
+        // Each slice costs an atomic reference count increment (and later a decrement), so
+        // the last argument takes the frozen buffer itself.
+        let last = self.args.pop().expect("a request with arguments");
+        let mut args = Vec::with_capacity(self.args.len() + 1);
+        args.extend(self.args.drain(..).map(|r| frozen.slice(r)));
+        frozen.truncate(last.end);
+        frozen.advance(last.start);
+        args.push(frozen);
+        Ok(Some(args))
     }
 
-    /// Finds the `\r` ending the header line at `pos`, once the `\n` after it has arrived too.
+    /// Finds the header line at `pos` as [`find_cr`](Self::find_cr) does, with a fast path
+    /// for the usual case of a canonical count (`1` to `999999999999999999`, or `0`) whose line
+    /// has arrived, which it also parses.
+    fn header(
+        &mut self,
+        buf: &[u8],
+        too_big: Error,
+    ) -> Result<Option<(usize, Option<i64>)>, Error> {
+        // Only on a fresh line: once the general search has started, it goes on from there.
+        if self.searched == 0 {
+            if let Some((value, cr)) = quick_count(buf, self.pos + 1) {
+                if cr - self.pos <= self.limits.max_line_len {
+                    return Ok(Some((cr, Some(value))));
+                }
+            }
+        }
+        Ok(self.find_cr(buf, too_big)?.map(|cr| (cr, None)))
+    }
+
+    /// Finds the `\r` ending the header line at `pos`, once one more byte after it has arrived
+    /// too (Redis skips that byte without checking it is `\n`).
     fn find_cr(&mut self, buf: &[u8], too_big: Error) -> Result<Option<usize>, Error> {
         let from = self.pos + self.searched;
-        match buf[from..].iter().position(|&b| b == b'\r') {
-            Some(offset) if from + offset + 1 < buf.len() => Ok(Some(from + offset)),
-            Some(offset) => {
-                // The `\r` is the last byte: wait for the `\n`, then look here again.
-                self.searched = from + offset - self.pos;
+        let found = buf[from..].iter().position(|&b| b == b'\r' || b == 0);
+        match found {
+            Some(offset) if buf[from + offset] == b'\r' => {
+                let cr = from + offset;
+                // The same test as below, so the outcome does not depend on how input was split.
+                if cr - self.pos > self.limits.max_line_len {
+                    return Err(too_big);
+                }
+                if cr + 1 < buf.len() {
+                    return Ok(Some(cr));
+                }
+                // The `\r` is the last byte: look here again once the next one arrives.
+                self.searched = cr - self.pos;
                 Ok(None)
             }
-            None => {
-                self.searched = buf.len() - self.pos;
+            // No `\r` yet, or a NUL before it: Redis uses C's `strchr`, which stops at a NUL,
+            // so such a line never ends and only the size limit applies.
+            other => {
+                self.searched = other.map_or(buf.len(), |offset| from + offset) - self.pos;
                 if buf.len() - self.pos > self.limits.max_line_len {
                     return Err(too_big);
                 }
@@ -195,4 +247,28 @@ impl RequestDecoder {
             }
         }
     }
+}
+
+/// A count that `string2ll` accepts, made of 1 to 18 digits, followed by `\r` and one more
+/// byte: its value and the index of the `\r`. Anything else is left to the general path,
+/// which agrees on every line accepted here.
+fn quick_count(buf: &[u8], start: usize) -> Option<(i64, usize)> {
+    let mut end = start;
+    let mut value: i64 = 0;
+    while let Some(&byte) = buf.get(end) {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        // No leading zeros, and 18 digits cannot overflow an i64.
+        if (end > start && value == 0) || end - start == 18 {
+            return None;
+        }
+        value = value * 10 + i64::from(digit);
+        end += 1;
+    }
+    if end == start || buf.get(end) != Some(&b'\r') || end + 1 >= buf.len() {
+        return None;
+    }
+    Some((value, end))
 }

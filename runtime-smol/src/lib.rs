@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::BytesMut;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
-use radish_store::driver::{serve_connection, wait_for_clients, Transport};
+use radish_store::driver::{serve_connection, wait_for_clients, Sleep, Transport};
 use radish_store::{Millis, Server, Session};
 use smol::net::{TcpListener, TcpStream};
 
@@ -46,6 +46,17 @@ enum Event {
     Stop,
 }
 
+/// The runtime's timer, for the store's connection pump.
+struct Timer;
+
+impl Sleep for Timer {
+    fn sleep(duration: Duration) -> impl Future<Output = ()> {
+        async move {
+            smol::Timer::after(duration).await;
+        }
+    }
+}
+
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
 /// then stops accepting, asks every connection to finish, and waits (briefly) for them.
 /// Connections run on smol's global executor (`SMOL_THREADS` threads).
@@ -76,7 +87,7 @@ pub async fn run(
                     stream,
                     scratch: vec![0; 16 * 1024].into_boxed_slice(),
                 };
-                smol::spawn(serve_connection(socket, session, now)).detach();
+                smol::spawn(serve_connection::<_, Timer>(socket, session, now)).detach();
             }
             Event::Accepted(Err(error)) => {
                 tracing::warn!(%error, "accept failed");

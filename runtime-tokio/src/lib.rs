@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::BytesMut;
-use radish_store::driver::{serve_connection, wait_for_clients, Transport};
+use radish_store::driver::{serve_connection, wait_for_clients, Sleep, Transport};
 use radish_store::{Millis, Server, Session};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -35,6 +35,15 @@ impl Transport for Socket {
     }
 }
 
+/// The runtime's timer, for the store's connection pump.
+struct Timer;
+
+impl Sleep for Timer {
+    fn sleep(duration: Duration) -> impl Future<Output = ()> {
+        tokio::time::sleep(duration)
+    }
+}
+
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
 /// then stops accepting, asks every connection to finish, and waits (briefly) for them.
 pub async fn run(
@@ -55,7 +64,7 @@ pub async fn run(
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
                     let session = Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
-                    tokio::spawn(serve_connection(Socket(stream), session, now));
+                    tokio::spawn(serve_connection::<_, Timer>(Socket(stream), session, now));
                 }
                 Err(error) => {
                     // Usually out of file descriptors: back off instead of spinning.

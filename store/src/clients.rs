@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
+use radish_resp::Version;
 
 use crate::db::Millis;
 use crate::signal::Signal;
@@ -24,8 +25,16 @@ pub struct Client {
     pub created: Millis,
     /// Wakes the connection's task: it was killed, or has output waiting.
     pub signal: Signal,
+    /// Notified only when the client is killed, so a task stuck writing to a client that
+    /// does not read can give up.
+    pub killed_signal: Signal,
     killed: AtomicBool,
     info: Mutex<ClientInfo>,
+    /// Output made for this client by other connections (pub/sub messages, the reply of a
+    /// blocked command served by another client's push), waiting for its task to send it.
+    outbox: Mutex<BytesMut>,
+    /// True while the connection speaks RESP3, so others know how to encode what they send.
+    resp3: AtomicBool,
 }
 
 /// The parts of a client's state that change as it runs commands.
@@ -47,6 +56,12 @@ pub struct ClientInfo {
     pub last_interaction: Millis,
     /// Bytes buffered but not yet parsed.
     pub query_buffer: usize,
+    /// Channels subscribed to.
+    pub subscriptions: usize,
+    /// Patterns subscribed to.
+    pub pattern_subscriptions: usize,
+    /// Commands queued, while inside MULTI.
+    pub in_multi: Option<usize>,
 }
 
 impl Client {
@@ -60,10 +75,54 @@ impl Client {
         change(&mut self.info.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
+    /// Queues output for this client and wakes its task. Returns the bytes now waiting, so
+    /// a sender can enforce an output buffer limit.
+    pub fn deliver(&self, bytes: &[u8]) -> usize {
+        if self.is_killed() {
+            return 0;
+        }
+        let waiting = {
+            let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+            outbox.extend_from_slice(bytes);
+            outbox.len()
+        };
+        self.signal.notify();
+        waiting
+    }
+
+    /// Moves everything queued by [`deliver`](Client::deliver) into `out`.
+    pub fn take_outbox(&self, out: &mut BytesMut) {
+        let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+        if !outbox.is_empty() {
+            out.extend_from_slice(&outbox);
+            outbox.clear();
+        }
+    }
+
+    /// The protocol the client speaks now.
+    pub fn version(&self) -> Version {
+        if self.resp3.load(Ordering::Relaxed) {
+            Version::Resp3
+        } else {
+            Version::Resp2
+        }
+    }
+
+    /// Records the protocol the client speaks.
+    pub fn set_version(&self, version: Version) {
+        self.resp3
+            .store(version == Version::Resp3, Ordering::Relaxed);
+    }
+
     /// Asks the connection to close (CLIENT KILL, shutdown).
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
+        self.outbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.signal.notify();
+        self.killed_signal.notify();
     }
 
     /// True once [`kill`](Client::kill) was called.
@@ -79,8 +138,8 @@ impl Client {
         let laddr = self.local_addr.map(|a| a.to_string()).unwrap_or_default();
         let _ = write!(
             line,
-            "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags=N db={} sub=0 psub=0 \
-             ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 \
+            "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} \
+             ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 \
              oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} \
              lib-ver={}",
             self.id,
@@ -89,7 +148,11 @@ impl Client {
             String::from_utf8_lossy(&info.name),
             now.saturating_sub(self.created) / 1000,
             now.saturating_sub(info.last_interaction) / 1000,
+            flags(&info),
             info.db,
+            info.subscriptions,
+            info.pattern_subscriptions,
+            info.in_multi.map_or(-1, |n| n as i64),
             info.query_buffer,
             if info.last_command.is_empty() {
                 "NULL"
@@ -102,6 +165,21 @@ impl Client {
         );
         line
     }
+}
+
+/// CLIENT LIST's flags: `P` subscribed, `x` in MULTI, `N` nothing special.
+fn flags(info: &ClientInfo) -> String {
+    let mut flags = String::new();
+    if info.subscriptions + info.pattern_subscriptions > 0 {
+        flags.push('P');
+    }
+    if info.in_multi.is_some() {
+        flags.push('x');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    flags
 }
 
 /// Every connected client, by id.
@@ -128,7 +206,10 @@ impl Clients {
             local_addr,
             created: now,
             signal: Signal::default(),
+            killed_signal: Signal::default(),
             killed: AtomicBool::new(false),
+            outbox: Mutex::new(BytesMut::new()),
+            resp3: AtomicBool::new(false),
             info: Mutex::new(ClientInfo {
                 resp: 2,
                 last_interaction: now,

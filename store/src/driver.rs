@@ -13,6 +13,12 @@ use bytes::BytesMut;
 use crate::db::Millis;
 use crate::session::{Session, Status};
 
+/// The runtime's timer, as an adapter provides it.
+pub trait Sleep {
+    /// Completes after `duration`.
+    fn sleep(duration: std::time::Duration) -> impl Future<Output = ()>;
+}
+
 /// A connected byte stream, as a runtime adapter provides it.
 pub trait Transport {
     /// Reads some bytes, appending them to `buf`; `Ok(0)` at end of stream. Must be
@@ -27,8 +33,9 @@ pub trait Transport {
 const READ_RESERVE: usize = 16 * 1024;
 
 /// Serves one connection until the client leaves, the session asks to close, or the
-/// connection is killed (CLIENT KILL, shutdown). `now` gives Unix milliseconds.
-pub async fn serve_connection<T: Transport>(
+/// connection is killed (CLIENT KILL, shutdown). `now` gives Unix milliseconds; `S` is the
+/// runtime's timer, used while a blocking command waits.
+pub async fn serve_connection<T: Transport, S: Sleep>(
     mut io: T,
     mut session: Session,
     now: impl Fn() -> Millis,
@@ -54,14 +61,26 @@ pub async fn serve_connection<T: Transport>(
             input.reserve(READ_RESERVE);
         }
         let client = session.client().clone();
+        let timeout = session
+            .deadline()
+            .map(|deadline| std::time::Duration::from_millis(deadline.saturating_sub(now())));
         let event = {
             let mut read = pin!(io.read(&mut input));
             let mut signal = pin!(client.signal.notified());
+            let mut timer = pin!(async {
+                match timeout {
+                    Some(duration) => S::sleep(duration).await,
+                    None => std::future::pending().await,
+                }
+            });
             poll_fn(|cx| {
                 if let Poll::Ready(result) = read.as_mut().poll(cx) {
                     return Poll::Ready(Some(result));
                 }
-                signal.as_mut().poll(cx).map(|()| None)
+                if signal.as_mut().poll(cx).is_ready() || timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                Poll::Pending
             })
             .await
         };
@@ -72,12 +91,25 @@ pub async fn serve_connection<T: Transport>(
                     .stats
                     .net_input_bytes
                     .fetch_add(read as u64, Ordering::Relaxed);
-                session.handle_input(&mut input, now(), &mut output)
+                session.handle(&mut input, now(), &mut output)
             }
-            None => session.handle_signal(),
+            None => session.handle(&mut input, now(), &mut output),
         };
         if !output.is_empty() {
-            if io.write_all(&output).await.is_err() {
+            // A client that stops reading must not keep its task (and buffers) forever: the
+            // write gives up when the client is killed (output limits, CLIENT KILL, shutdown).
+            let written = {
+                let mut write = pin!(io.write_all(&output));
+                let mut killed = pin!(client.killed_signal.notified());
+                poll_fn(|cx| {
+                    if let Poll::Ready(result) = write.as_mut().poll(cx) {
+                        return Poll::Ready(result.is_ok());
+                    }
+                    killed.as_mut().poll(cx).map(|()| false)
+                })
+                .await
+            };
+            if !written {
                 break;
             }
             server

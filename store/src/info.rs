@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
 use crate::server::REDIS_VERSION;
-use crate::session::Ctx;
+use crate::ctx::Ctx;
 
 const DEFAULT_SECTIONS: &[&str] = &[
     "server",
@@ -106,6 +106,7 @@ fn server(ctx: &mut Ctx<'_, '_>, out: &mut String) {
 }
 
 fn clients(ctx: &mut Ctx<'_, '_>, out: &mut String) {
+    let blocked = ctx.keyspace().waiting();
     line!(out, "connected_clients:{}", ctx.server.clients.len());
     line!(out, "cluster_connections:0");
     line!(
@@ -115,7 +116,7 @@ fn clients(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     );
     line!(out, "client_recent_max_input_buffer:0");
     line!(out, "client_recent_max_output_buffer:0");
-    line!(out, "blocked_clients:0");
+    line!(out, "blocked_clients:{blocked}");
     line!(out, "tracking_clients:0");
     line!(out, "clients_in_timeout_table:0");
 }
@@ -209,8 +210,12 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "evicted_keys:0");
     line!(out, "keyspace_hits:{hits}");
     line!(out, "keyspace_misses:{misses}");
-    line!(out, "pubsub_channels:0");
-    line!(out, "pubsub_patterns:0");
+    let (channels, patterns) = {
+        let pubsub = ctx.server.pubsub();
+        (pubsub.active_channels(None).len(), pubsub.pattern_count())
+    };
+    line!(out, "pubsub_channels:{channels}");
+    line!(out, "pubsub_patterns:{patterns}");
 }
 
 fn replication(out: &mut String) {

@@ -1,7 +1,30 @@
 //! All databases, behind the server's one data lock.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::clients::Client;
+use crate::commands::Command;
+use crate::compact::CompactBytes;
 use crate::db::{Db, Millis};
 use crate::rng::Rng;
+
+/// A client blocked on keys, and the command to run again for it when one is written.
+#[derive(Debug, Clone)]
+pub struct Waiter {
+    /// The database its keys are in.
+    pub db: usize,
+    /// The blocking command.
+    pub command: &'static Command,
+    /// Its arguments.
+    pub args: Vec<Bytes>,
+    /// The keys it waits on.
+    pub keys: Vec<Bytes>,
+    /// The blocked client.
+    pub client: Arc<Client>,
+}
 
 /// Every database, and the counters that change with them. The server keeps this behind one
 /// mutex: a command (or a batch of pipelined commands, or a transaction) holds it for its whole
@@ -13,6 +36,8 @@ pub struct Keyspace {
     pub rng: Rng,
     /// Changes since the last save (Redis's `server.dirty`).
     pub dirty: u64,
+    /// Blocked clients by id.
+    waiters: HashMap<u64, Waiter>,
 }
 
 /// Rounds of sampling per database per active-expiry tick: bounds the work one tick does.
@@ -25,6 +50,7 @@ impl Keyspace {
             dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
             rng: Rng::from_entropy(),
             dirty: 0,
+            waiters: HashMap::new(),
         }
     }
 
@@ -79,6 +105,69 @@ impl Keyspace {
             .iter_mut()
             .map(|db| db.active_expire(now, rng, ACTIVE_EXPIRE_ROUNDS))
             .sum()
+    }
+
+    /// Parks a blocked client: it is queued, after those already waiting, on each of its keys.
+    pub fn add_waiter(&mut self, waiter: Waiter) {
+        let db = &mut self.dbs[waiter.db];
+        for key in &waiter.keys {
+            let queue = db.blocked.entry(CompactBytes::new(key)).or_default();
+            if !queue.contains(&waiter.client.id) {
+                queue.push_back(waiter.client.id);
+            }
+        }
+        self.waiters.insert(waiter.client.id, waiter);
+    }
+
+    /// Removes a blocked client from every queue (served, timed out, or gone).
+    pub fn remove_waiter(&mut self, client: u64) -> Option<Waiter> {
+        let waiter = self.waiters.remove(&client)?;
+        let db = &mut self.dbs[waiter.db];
+        for key in &waiter.keys {
+            if let Some(queue) = db.blocked.get_mut(&key[..]) {
+                queue.retain(|&id| id != client);
+                if queue.is_empty() {
+                    db.blocked.remove(&key[..]);
+                }
+            }
+        }
+        Some(waiter)
+    }
+
+    /// True while `client` is blocked.
+    pub fn is_waiting(&self, client: u64) -> bool {
+        self.waiters.contains_key(&client)
+    }
+
+    /// Number of blocked clients (INFO's blocked_clients).
+    pub fn waiting(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// True if a key someone is blocked on was written since the last [`take_ready`].
+    ///
+    /// [`take_ready`]: Keyspace::take_ready
+    pub fn has_ready(&self) -> bool {
+        self.dbs.iter().any(|db| !db.ready.is_empty())
+    }
+
+    /// The written keys that have blocked clients, each once, by database.
+    pub fn take_ready(&mut self) -> Vec<(usize, CompactBytes)> {
+        let mut ready = Vec::new();
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            for key in db.ready.drain(..) {
+                if !ready.iter().any(|(i, k)| *i == index && *k == key) {
+                    ready.push((index, key));
+                }
+            }
+        }
+        ready
+    }
+
+    /// The client that has waited longest on `key`, if any.
+    pub fn first_waiter(&self, db: usize, key: &[u8]) -> Option<Waiter> {
+        let id = *self.dbs[db].blocked.get(key)?.front()?;
+        self.waiters.get(&id).cloned()
     }
 
     /// Approximate bytes used by the data.

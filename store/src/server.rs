@@ -7,6 +7,7 @@ use crate::clients::Clients;
 use crate::config::Config;
 use crate::db::Millis;
 use crate::keyspace::Keyspace;
+use crate::pubsub::PubSub;
 use crate::signal::Signal;
 
 /// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
@@ -17,6 +18,7 @@ pub const REDIS_VERSION: &str = "7.0.15";
 #[derive(Debug)]
 pub struct Server {
     keyspace: Mutex<Keyspace>,
+    pubsub: Mutex<PubSub>,
     config: RwLock<Config>,
     /// Connected clients.
     pub clients: Clients,
@@ -53,6 +55,7 @@ impl Server {
         let port = config.get_int("port") as u64;
         Server {
             keyspace: Mutex::new(Keyspace::new(databases)),
+            pubsub: Mutex::new(PubSub::default()),
             config: RwLock::new(config),
             clients: Clients::default(),
             stats: Stats::default(),
@@ -67,6 +70,11 @@ impl Server {
     /// into the store synchronously.
     pub fn keyspace(&self) -> MutexGuard<'_, Keyspace> {
         self.keyspace.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The pub/sub registry. Lock order: the data lock (if held) first, then this one.
+    pub fn pubsub(&self) -> MutexGuard<'_, PubSub> {
+        self.pubsub.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The configuration, for reading.

@@ -4,13 +4,15 @@ use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
+use indexmap::IndexSet;
 use radish_resp::{Limits, RequestDecoder, Version};
 
 use crate::clients::Client;
 use crate::commands::{self, Command};
-use crate::db::{Db, Millis};
+use crate::ctx::{Ctx, TimeoutReply};
+use crate::db::Millis;
 use crate::error::{Error, Result};
-use crate::keyspace::Keyspace;
+use crate::keyspace::{Keyspace, Waiter};
 use crate::reply::Reply;
 use crate::server::Server;
 
@@ -22,6 +24,20 @@ pub enum Status {
     Open,
     /// Write the output, then close the connection.
     Close,
+}
+
+/// A key a connection WATCHes.
+#[derive(Debug, Clone)]
+pub struct WatchedKey {
+    /// Its database.
+    pub db: usize,
+    /// The key.
+    pub key: Bytes,
+    /// Its change counter when watched.
+    pub version: u64,
+    /// Its deadline when watched, if it had one and had not passed: EXEC fails if the key
+    /// expires in between, as in Redis.
+    pub deadline: Option<Millis>,
 }
 
 /// The connection state that commands read and change.
@@ -43,106 +59,64 @@ pub struct ConnState {
     pub skip_next_reply: bool,
     /// Drop this command's reply (the command after a CLIENT REPLY SKIP).
     skip_this_reply: bool,
+    /// Commands queued since MULTI; `None` outside a transaction.
+    pub multi: Option<Vec<Vec<Bytes>>>,
+    /// A command was rejected while queuing: EXEC must fail with EXECABORT.
+    pub multi_failed: bool,
+    /// Keys WATCHed since the last EXEC, DISCARD or UNWATCH.
+    pub watching: Vec<WatchedKey>,
+    /// Channels subscribed to.
+    pub channels: IndexSet<Bytes>,
+    /// Patterns subscribed to.
+    pub patterns: IndexSet<Bytes>,
 }
 
-/// One connection's session. Feed it what the socket delivers with
-/// [`handle_input`](Session::handle_input) and write what it produces; it keeps no socket,
-/// reads no clock and never blocks.
+impl ConnState {
+    fn new(authenticated: bool) -> ConnState {
+        ConnState {
+            db: 0,
+            version: Version::Resp2,
+            authenticated,
+            name: Bytes::new(),
+            close_after_reply: false,
+            replies_off: false,
+            skip_next_reply: false,
+            skip_this_reply: false,
+            multi: None,
+            multi_failed: false,
+            watching: Vec::new(),
+            channels: IndexSet::new(),
+            patterns: IndexSet::new(),
+        }
+    }
+
+    /// Number of channel and pattern subscriptions.
+    pub fn subscriptions(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+}
+
+/// A blocked command waiting for data.
+#[derive(Debug, Clone, Copy)]
+struct Blocked {
+    deadline: Option<Millis>,
+    on_timeout: TimeoutReply,
+}
+
+/// One connection's session. Feed it what the socket delivers with [`handle`](Session::handle)
+/// and write what it produces; it keeps no socket, reads no clock and never blocks.
 ///
 /// Every complete request in the input is run in one go (pipelining), and their replies land in
-/// one output buffer for one write.
+/// one output buffer for one write. A blocking command that finds no data parks the session:
+/// further input stays buffered until the command is served or its [`deadline`]
+/// (Session::deadline) passes.
 #[derive(Debug)]
 pub struct Session {
     server: Arc<Server>,
     client: Arc<Client>,
     decoder: RequestDecoder,
     conn: ConnState,
-}
-
-/// What a blocked command replies when its timeout passes, or at once when it cannot block
-/// (inside MULTI/EXEC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeoutReply {
-    /// The null reply (`$-1` in RESP2): BLMOVE, BRPOPLPUSH.
-    Null,
-    /// The null array (`*-1` in RESP2): BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP.
-    NullArray,
-}
-
-/// A blocking command's request to wait for one of its keys.
-#[derive(Debug, Clone)]
-pub struct Block {
-    /// The keys to wait on (in the connection's selected database).
-    pub keys: Vec<Bytes>,
-    /// When to give up, in Unix milliseconds; `None` waits forever.
-    pub deadline: Option<Millis>,
-    /// What to reply on timeout.
-    pub on_timeout: TimeoutReply,
-}
-
-/// What a command handler gets: the server, the connection, where to write its reply, the
-/// time, and the data (locked on first use, then kept for the rest of the batch).
-pub struct Ctx<'a, 's> {
-    /// The shared server.
-    pub server: &'s Server,
-    /// This connection's registry entry.
-    pub client: &'s Client,
-    /// This connection's state.
-    pub conn: &'a mut ConnState,
-    /// Where the reply goes.
-    pub reply: Reply<'a>,
-    /// The time the batch started, in Unix milliseconds.
-    pub now: Millis,
-    keyspace: &'a mut Option<MutexGuard<'s, Keyspace>>,
-    /// Set by [`Ctx::block`].
-    pub(crate) block: Option<Block>,
-}
-
-impl<'a, 's> Ctx<'a, 's> {
-    /// All databases (locking them if this batch has not yet).
-    pub fn keyspace(&mut self) -> &mut Keyspace {
-        let server = self.server;
-        self.keyspace.get_or_insert_with(|| server.keyspace())
-    }
-
-    /// The selected database.
-    pub fn db(&mut self) -> &mut Db {
-        let index = self.conn.db;
-        self.keyspace().db(index)
-    }
-
-    /// The selected database, the reply and the time at once, for handlers that read the
-    /// data while writing the reply.
-    pub fn parts(&mut self) -> (&mut Db, &mut Reply<'a>, Millis) {
-        let server = self.server;
-        let index = self.conn.db;
-        let keyspace = self.keyspace.get_or_insert_with(|| server.keyspace());
-        (keyspace.db(index), &mut self.reply, self.now)
-    }
-
-    /// Counts changes to the data (for `save` rules and INFO).
-    pub fn dirty(&mut self, changes: u64) {
-        self.keyspace().dirty += changes;
-    }
-
-    /// For blocking commands (BLPOP, BZPOPMIN...): when none of the keys has data, call this
-    /// and return `Ok(())` without writing a reply. The session then waits; whenever one of
-    /// `keys` is written (by any connection), the same handler runs again with the same
-    /// arguments, under the data lock, and must either reply or call `block` again. Clients
-    /// blocked on a key are served in the order they blocked. When the deadline passes, or
-    /// at once inside MULTI/EXEC, the session replies `on_timeout`.
-    pub fn block(&mut self, keys: Vec<Bytes>, deadline: Option<Millis>, on_timeout: TimeoutReply) {
-        self.block = Some(Block {
-            keys,
-            deadline,
-            on_timeout,
-        });
-    }
-
-    /// Releases the data lock early (before a slow reply that does not need it).
-    pub fn unlock(&mut self) {
-        *self.keyspace = None;
-    }
+    blocked: Option<Blocked>,
 }
 
 impl Session {
@@ -169,16 +143,8 @@ impl Session {
             server,
             client,
             decoder,
-            conn: ConnState {
-                db: 0,
-                version: Version::Resp2,
-                authenticated,
-                name: Bytes::new(),
-                close_after_reply: false,
-                replies_off: false,
-                skip_next_reply: false,
-                skip_this_reply: false,
-            },
+            conn: ConnState::new(authenticated),
+            blocked: None,
         }
     }
 
@@ -197,16 +163,38 @@ impl Session {
         self.conn.version
     }
 
-    /// Runs every complete request in `input` (leaving any partial one there for next time)
-    /// and appends the replies to `out`.
-    pub fn handle_input(
-        &mut self,
-        input: &mut BytesMut,
-        now: Millis,
-        out: &mut BytesMut,
-    ) -> Status {
+    /// When the adapter must call [`handle`](Session::handle) again even if nothing arrives:
+    /// a blocked command's timeout.
+    pub fn deadline(&self) -> Option<Millis> {
+        self.blocked.and_then(|b| b.deadline)
+    }
+
+    /// Call on every event: input arrived (it is in `input`), the client's signal fired, or
+    /// the [`deadline`](Session::deadline) passed. Runs every complete request in `input`
+    /// (leaving a partial one there for next time) and appends all output to `out`.
+    pub fn handle(&mut self, input: &mut BytesMut, now: Millis, out: &mut BytesMut) -> Status {
         let server = self.server.clone();
         let mut keyspace: Option<MutexGuard<'_, Keyspace>> = None;
+        if let Some(blocked) = self.blocked {
+            // Whoever serves a blocked command does so under the data lock, and delivers the
+            // reply before releasing it: holding the lock here, the outbox is up to date.
+            let data = keyspace.get_or_insert_with(|| server.keyspace());
+            if !data.is_waiting(self.client.id) {
+                self.blocked = None;
+            } else if blocked.deadline.is_some_and(|d| d <= now) {
+                data.remove_waiter(self.client.id);
+                self.blocked = None;
+                self.client.take_outbox(out);
+                write_timeout(out, blocked.on_timeout, self.conn.version);
+            }
+        }
+        self.client.take_outbox(out);
+        if self.client.is_killed() {
+            return Status::Close;
+        }
+        if self.blocked.is_some() {
+            return Status::Open;
+        }
         let mut last_command = None;
         let mut status = Status::Open;
         loop {
@@ -234,56 +222,98 @@ impl Session {
             };
             ctx.reply.version = ctx.conn.version;
             last_command = Some(execute(&mut ctx, &args));
+            let block = ctx.block.take();
             server
                 .stats
                 .commands
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.decoder.set_authenticated(self.conn.authenticated);
+            self.client.set_version(self.conn.version);
+            if let (Some(block), Some(command)) = (block, commands::lookup(&args[0])) {
+                let data = keyspace.get_or_insert_with(|| server.keyspace());
+                data.add_waiter(Waiter {
+                    db: self.conn.db,
+                    command,
+                    args,
+                    keys: block.keys,
+                    client: self.client.clone(),
+                });
+                self.blocked = Some(Blocked {
+                    deadline: block.deadline,
+                    on_timeout: block.on_timeout,
+                });
+                break;
+            }
+            if keyspace.as_ref().is_some_and(|data| data.has_ready()) {
+                serve_blocked(&mut keyspace, &server, now);
+            }
             if self.conn.close_after_reply {
                 status = Status::Close;
                 break;
             }
         }
         drop(keyspace);
-        let conn = &self.conn;
-        let buffered = input.len();
-        self.client.update(|info| {
-            info.db = conn.db;
-            info.name = conn.name.clone();
-            info.resp = if conn.version == Version::Resp3 { 3 } else { 2 };
-            info.query_buffer = buffered;
-            if let Some(name) = last_command {
-                info.last_command = name;
-                info.last_interaction = now;
-            }
-        });
+        self.publish_info(input.len(), last_command, now);
         if self.client.is_killed() {
             return Status::Close;
         }
         status
     }
 
-    /// Checks the connection's signal after a wake-up: `Close` if it was killed.
-    pub fn handle_signal(&mut self) -> Status {
-        if self.client.is_killed() {
-            Status::Close
-        } else {
-            Status::Open
-        }
+    /// Shows this connection's state to CLIENT LIST and friends.
+    fn publish_info(&self, buffered: usize, last_command: Option<&'static str>, now: Millis) {
+        let conn = &self.conn;
+        self.client.update(|info| {
+            info.db = conn.db;
+            info.name = conn.name.clone();
+            info.resp = if conn.version == Version::Resp3 { 3 } else { 2 };
+            info.query_buffer = buffered;
+            info.subscriptions = conn.channels.len();
+            info.pattern_subscriptions = conn.patterns.len();
+            info.in_multi = conn.multi.as_ref().map(Vec::len);
+            if let Some(name) = last_command {
+                info.last_command = name;
+                info.last_interaction = now;
+            }
+        });
     }
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
+        {
+            let mut data = self.server.keyspace();
+            data.remove_waiter(self.client.id);
+            for watched in self.conn.watching.drain(..) {
+                data.db(watched.db).unwatch(&watched.key);
+            }
+        }
+        {
+            let mut pubsub = self.server.pubsub();
+            for channel in &self.conn.channels {
+                pubsub.unsubscribe(channel, self.client.id);
+            }
+            for pattern in &self.conn.patterns {
+                pubsub.punsubscribe(pattern, self.client.id);
+            }
+            pubsub.forget(self.client.id);
+        }
         self.server.clients.unregister(self.client.id);
     }
 }
 
-/// Looks up and runs one request, writing its reply or error. Returns the command's full name.
+fn write_timeout(out: &mut BytesMut, reply: TimeoutReply, version: Version) {
+    match reply {
+        TimeoutReply::Null => radish_resp::write_null(out, version),
+        TimeoutReply::NullArray => radish_resp::write_null_array(out, version),
+    }
+}
+
+/// Runs one request with CLIENT REPLY handling. Returns the command's full name.
 fn execute(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
     let start = ctx.reply.out.len();
     let skip = std::mem::take(&mut ctx.conn.skip_this_reply);
-    let name = run(ctx, args);
+    let name = dispatch(ctx, args);
     if skip || ctx.conn.replies_off {
         ctx.reply.out.truncate(start);
     }
@@ -293,23 +323,145 @@ fn execute(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
     name
 }
 
-/// Runs one request: resolution, checks, the handler; writes its reply or error.
-fn run(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
+/// Commands that run at once inside MULTI instead of being queued.
+const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
+
+/// Commands a RESP2 connection may send while subscribed.
+const ALLOWED_WHILE_SUBSCRIBED: &[&str] = &[
+    "subscribe",
+    "unsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "ping",
+    "quit",
+    "reset",
+];
+
+/// Checks a request the way Redis's `processCommand` does, in its order, then runs it or
+/// queues it (inside MULTI).
+fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
     let (command, name) = match resolve(args) {
         Ok(found) => found,
         Err(error) => {
-            ctx.reply.error(&error);
+            reject(ctx, &error);
             return "";
         }
     };
     if !ctx.conn.authenticated && !command.flags.contains(&"no-auth") {
-        ctx.reply.error(&Error::NoAuth);
+        reject(ctx, &Error::NoAuth);
         return name;
     }
+    if ctx.conn.multi.is_some() && command.flags.contains(&"no-multi") {
+        reject(ctx, &Error::Static("ERR Command not allowed inside a transaction"));
+        return name;
+    }
+    let top_name = command.full_name.split('|').next().unwrap_or("");
+    if ctx.conn.version == Version::Resp2
+        && ctx.conn.subscriptions() > 0
+        && !ALLOWED_WHILE_SUBSCRIBED.contains(&top_name)
+    {
+        reject(
+            ctx,
+            &Error::Message(format!(
+                "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / \
+                 QUIT / RESET are allowed in this context"
+            )),
+        );
+        return name;
+    }
+    if let Some(queue) = ctx.conn.multi.as_mut() {
+        if !RUN_IN_MULTI.contains(&top_name) {
+            queue.push(args.to_vec());
+            ctx.reply.simple(b"QUEUED");
+            return name;
+        }
+    }
+    call(ctx, command, args);
+    name
+}
+
+/// Replies with an error that rejected a command before it ran; inside MULTI that dooms
+/// the transaction (EXECABORT), as in Redis.
+fn reject(ctx: &mut Ctx<'_, '_>, error: &Error) {
+    if ctx.conn.multi.is_some() {
+        ctx.conn.multi_failed = true;
+    }
+    ctx.reply.error(error);
+}
+
+/// Runs a resolved command's handler, writing its error if it fails.
+pub(crate) fn call(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) {
     if let Err(error) = (command.handler)(ctx, args) {
         ctx.reply.error(&error);
     }
-    name
+}
+
+/// Runs one command queued by MULTI, inside EXEC: blocking commands do not block there.
+pub(crate) fn call_queued(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) {
+    match resolve(args) {
+        Ok((command, _)) => {
+            call(ctx, command, args);
+            if let Some(block) = ctx.block.take() {
+                write_timeout(ctx.reply.out, block.on_timeout, ctx.reply.version);
+            }
+        }
+        Err(error) => ctx.reply.error(&error),
+    }
+}
+
+/// Serves clients blocked on keys that were just written, in the order they blocked: each
+/// one's command runs again as that client, and its reply goes to that client's outbox.
+/// Serving may write further keys (BLMOVE), so this repeats until nothing is ready.
+fn serve_blocked<'s>(
+    keyspace: &mut Option<MutexGuard<'s, Keyspace>>,
+    server: &'s Server,
+    now: Millis,
+) {
+    loop {
+        let Some(data) = keyspace.as_mut() else {
+            return;
+        };
+        let ready = data.take_ready();
+        if ready.is_empty() {
+            return;
+        }
+        for (db, key) in ready {
+            loop {
+                let Some(data) = keyspace.as_mut() else {
+                    return;
+                };
+                let Some(waiter) = data.first_waiter(db, &key) else {
+                    break;
+                };
+                let version = waiter.client.version();
+                let mut conn = ConnState::new(true);
+                conn.db = waiter.db;
+                conn.version = version;
+                let mut out = BytesMut::new();
+                let mut ctx = Ctx {
+                    server,
+                    client: &waiter.client,
+                    conn: &mut conn,
+                    reply: Reply {
+                        out: &mut out,
+                        version,
+                    },
+                    now,
+                    keyspace,
+                    block: None,
+                };
+                call(&mut ctx, waiter.command, &waiter.args);
+                if ctx.block.is_some() {
+                    // The first in line found nothing: nobody behind it can be served either.
+                    break;
+                }
+                if let Some(data) = keyspace.as_mut() {
+                    data.remove_waiter(waiter.client.id);
+                }
+                waiter.client.deliver(&out);
+            }
+        }
+    }
 }
 
 /// Finds the command (or subcommand) for `args` and checks its arity, in Redis's order.

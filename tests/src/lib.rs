@@ -180,3 +180,118 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
+
+/// A minimal synchronous RESP client over a raw socket, for tests that need exact control of
+/// bytes, several connections at once, or replies that arrive later (blocking, pub/sub).
+pub struct RawClient {
+    stream: std::net::TcpStream,
+    buffer: bytes::BytesMut,
+    decoder: radish_resp::Decoder,
+}
+
+impl RawClient {
+    /// Connects, with a 5 s read timeout.
+    pub fn connect(addr: SocketAddr) -> RawClient {
+        let stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        let _ = stream.set_nodelay(true);
+        RawClient {
+            stream,
+            buffer: bytes::BytesMut::new(),
+            decoder: radish_resp::Decoder::new(),
+        }
+    }
+
+    /// Sends one command as an array of bulk strings.
+    pub fn send(&mut self, args: &[&str]) {
+        let mut out = bytes::BytesMut::new();
+        radish_resp::encode_request(args, &mut out);
+        self.send_raw(&out);
+    }
+
+    /// Sends bytes as they are.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        use std::io::Write;
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Reads the next frame, waiting up to the read timeout. Panics on timeout or EOF.
+    pub fn read(&mut self) -> radish_resp::Frame {
+        self.try_read().expect("a reply")
+    }
+
+    /// Reads the next frame; `None` on timeout or when the server closed the connection.
+    pub fn try_read(&mut self) -> Option<radish_resp::Frame> {
+        use std::io::Read;
+        loop {
+            if let Some(frame) = self.decoder.decode(&mut self.buffer).expect("valid RESP") {
+                return Some(frame);
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            match self.stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buffer.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    /// Sends a command and reads its reply.
+    pub fn cmd(&mut self, args: &[&str]) -> radish_resp::Frame {
+        self.send(args);
+        self.read()
+    }
+
+    /// Changes the read timeout (for "nothing arrives" checks).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.stream
+            .set_read_timeout(Some(timeout))
+            .expect("timeout");
+    }
+
+    /// True if nothing arrives within `wait`.
+    pub fn silent_for(&mut self, wait: Duration) -> bool {
+        self.set_timeout(wait);
+        let silent = self.try_read().is_none();
+        self.set_timeout(Duration::from_secs(5));
+        silent
+    }
+
+    /// True once the server has closed the connection (reads EOF within 5 s).
+    pub fn closed(&mut self) -> bool {
+        use std::io::Read;
+        let mut chunk = [0u8; 16 * 1024];
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+                Err(_) => return true,
+            }
+        }
+        false
+    }
+}
+
+/// A bulk string frame, for comparing replies.
+pub fn bulk(text: &str) -> radish_resp::Frame {
+    radish_resp::Frame::bulk(bytes::Bytes::copy_from_slice(text.as_bytes()))
+}
+
+/// Polls INFO until `blocked_clients` reaches `count` (blocking is asynchronous to the test).
+pub fn wait_for_blocked(addr: SocketAddr, count: usize) {
+    let mut probe = RawClient::connect(addr);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let info = probe.cmd(&["INFO", "clients"]);
+        let text = String::from_utf8_lossy(info.as_bytes().expect("INFO text")).to_string();
+        if text.contains(&format!("blocked_clients:{count}\r\n")) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {count} blocked clients: {text}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

@@ -6,7 +6,7 @@ use radish_resp::Version;
 use super::{cmd, container, help, is, parse_int, Command};
 use crate::error::{Error, Result};
 use crate::server::REDIS_VERSION;
-use crate::session::Ctx;
+use crate::ctx::Ctx;
 
 const G: &str = "connection";
 const AUTHLESS: &[&str] = &[
@@ -184,10 +184,19 @@ pub(super) const COMMANDS: &[Command] = &[
 ];
 
 fn ping(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    match args.len() {
-        1 => ctx.reply.simple(b"PONG"),
-        2 => ctx.reply.bulk(&args[1]),
-        _ => return Err(Error::WrongArity("ping".to_string())),
+    if args.len() > 2 {
+        return Err(Error::WrongArity("ping".to_string()));
+    }
+    // A subscribed RESP2 connection can only receive arrays: Redis answers [pong, message].
+    if ctx.conn.version == Version::Resp2 && ctx.conn.subscriptions() > 0 {
+        ctx.reply.array(2);
+        ctx.reply.bulk(b"pong");
+        ctx.reply.bulk(args.get(1).map_or(&b""[..], |m| &m[..]));
+        return Ok(());
+    }
+    match args.get(1) {
+        None => ctx.reply.simple(b"PONG"),
+        Some(message) => ctx.reply.bulk(message),
     }
     Ok(())
 }
@@ -329,6 +338,20 @@ fn quit(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 }
 
 fn reset(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    ctx.conn.multi = None;
+    ctx.conn.multi_failed = false;
+    super::transactions::unwatch_all(ctx);
+    {
+        let mut pubsub = ctx.server.pubsub();
+        for channel in ctx.conn.channels.drain(..) {
+            pubsub.unsubscribe(&channel, ctx.client.id);
+        }
+        for pattern in ctx.conn.patterns.drain(..) {
+            pubsub.punsubscribe(&pattern, ctx.client.id);
+        }
+    }
+    ctx.conn.replies_off = false;
+    ctx.conn.skip_next_reply = false;
     ctx.conn.db = 0;
     ctx.conn.version = Version::Resp2;
     ctx.reply.version = Version::Resp2;

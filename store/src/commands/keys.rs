@@ -6,7 +6,7 @@ use super::{cmd, container, is, parse_int, Command};
 use crate::db::{Entry, Millis};
 use crate::error::{Error, Result};
 use crate::glob::Pattern;
-use crate::session::Ctx;
+use crate::ctx::Ctx;
 use crate::value::Value;
 
 const G: &str = "generic";

@@ -7,15 +7,17 @@ use bytes::Bytes;
 use radish_resp::number::parse_i64_strict;
 
 use crate::error::{Error, Result};
-use crate::session::Ctx;
+use crate::ctx::Ctx;
 
 mod connection;
 mod hashes;
 mod keys;
 mod lists;
+mod pubsub;
 mod server;
 mod sets;
 mod strings;
+mod transactions;
 mod zsets;
 
 /// A command handler: validates its arguments, does its work, writes its reply.
@@ -103,6 +105,8 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         zsets::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
+        transactions::COMMANDS,
+        pubsub::COMMANDS,
     ]
     .into_iter()
     .flatten()
@@ -143,25 +147,31 @@ pub(crate) fn help(ctx: &mut Ctx<'_, '_>, lines: &[&str]) {
 
 /// Parses a blocking command's timeout (seconds, fractions allowed) as Redis 7.0 does, into
 /// a deadline: `None` for 0, which blocks forever.
+///
+/// Redis reads it with `strtold` (hex and `inf` included), multiplies by 1000 and casts to a
+/// 64-bit integer; anything that does not fit comes out negative, hence "timeout is negative"
+/// for huge values too. A deadline past the end of time waits forever.
 pub(crate) fn parse_timeout(
     arg: &[u8],
     now: crate::db::Millis,
 ) -> Result<Option<crate::db::Millis>> {
-    let seconds = strings::parse_float(arg)
-        .ok_or(Error::Static("ERR timeout is not a float or out of range"))?;
+    let negative = Error::Static("ERR timeout is negative");
+    let value = crate::long_double::LongDouble::parse(arg).ok_or(Error::Static(
+        "ERR timeout is not a float or out of range",
+    ))?;
+    if !value.is_finite() {
+        return Err(negative);
+    }
+    let seconds: f64 = value.to_human().parse().map_err(|_| Error::Static(
+        "ERR timeout is not a float or out of range",
+    ))?;
     let millis = (seconds * 1000.0).ceil();
-    if millis > i64::MAX as f64 {
-        return Err(Error::Static("ERR timeout is out of range"));
+    if millis < 0.0 || millis >= i64::MAX as f64 {
+        return Err(negative);
     }
-    if millis < 0.0 {
-        return Err(Error::Static("ERR timeout is negative"));
-    }
-    let millis = millis as i64;
+    let millis = millis as u64;
     if millis == 0 {
         return Ok(None);
     }
-    if millis > i64::MAX - now as i64 {
-        return Err(Error::Static("ERR timeout is out of range"));
-    }
-    Ok(Some(now + millis as u64))
+    Ok(Some(now.saturating_add(millis)))
 }

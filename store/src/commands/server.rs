@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::{cmd, container, help, is, Command};
 use crate::error::{Error, Result};
 use crate::info;
-use crate::session::Ctx;
+use crate::ctx::Ctx;
 
 const G: &str = "server";
 const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use super::{cmd, is, parse_int, Command};
 use crate::db::{Db, Entry, Millis};
 use crate::error::{Error, Result};
-use crate::session::Ctx;
+use crate::ctx::Ctx;
 use crate::value::{StringOrigin, StringValue, Value};
 
 const W: &[&str] = &["write", "denyoom"];
@@ -34,6 +34,7 @@ pub(super) const COMMANDS: &[Command] = &[
     cmd("decrby", 3, WF, (1, 1, 1), G, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", decrby),
     cmd("incrbyfloat", 3, WF, (1, 1, 1), G, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", incrbyfloat),
     cmd("getrange", 4, R, (1, 1, 1), G, "Returns a substring of the string stored at a key.", getrange),
+    cmd("substr", 4, R, (1, 1, 1), G, "Returns a substring from a string value.", getrange),
     cmd("setrange", 4, W, (1, 1, 1), G, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", setrange),
     cmd("lcs", -3, R, (1, 2, 1), G, "Finds the longest common substring.", lcs),
 ];
@@ -425,22 +426,25 @@ pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
     (!value.is_nan()).then_some(value)
 }
 
-/// Formats INCRBYFLOAT's result: plain decimal, no exponent, no trailing zeros (Redis's
-/// `LD_STR_HUMAN`), with the shortest digits that read back to the same double.
-pub(crate) fn format_human(value: f64) -> String {
-    format!("{value}")
+/// Formats INCRBYFLOAT's result as Redis's `ld2string` with `LD_STR_HUMAN` does: the
+/// `long double` printed with `"%.17Lf"`, trailing zeros and a trailing point removed.
+pub(crate) fn format_human(value: crate::long_double::LongDouble) -> String {
+    value.to_human()
 }
 
 fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    use crate::long_double::LongDouble;
+
     let now = ctx.now;
     let key = &args[1][..];
     let db = ctx.db();
     let current = match db.get(key, now) {
-        Some(entry) => parse_float(&as_string(entry)?.bytes).ok_or(Error::NotFloat)?,
-        None => 0.0,
+        Some(entry) => LongDouble::parse(&as_string(entry)?.bytes).ok_or(Error::NotFloat)?,
+        None => LongDouble::ZERO,
     };
-    let delta = parse_float(&args[2]).ok_or(Error::NotFloat)?;
-    let updated = current + delta;
+    // Redis computes in `long double` (80-bit on x86-64), not f64: see long_double.rs.
+    let delta = LongDouble::parse(&args[2]).ok_or(Error::NotFloat)?;
+    let updated = current.add(delta);
     if !updated.is_finite() {
         return Err(Error::Static("ERR increment would produce NaN or Infinity"));
     }
@@ -575,7 +579,6 @@ fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
         ));
     }
-    ctx.unlock();
     let table = LcsTable::new(&a, &b);
     let reply = &mut ctx.reply;
     if want_len && !want_idx {

@@ -1,0 +1,93 @@
+//! What a command handler works with: [`Ctx`].
+
+use std::sync::MutexGuard;
+
+use bytes::Bytes;
+
+use crate::clients::Client;
+use crate::db::{Db, Millis};
+use crate::keyspace::Keyspace;
+use crate::reply::Reply;
+use crate::server::Server;
+use crate::session::ConnState;
+
+/// What a blocked command replies when its timeout passes, or at once when it cannot block
+/// (inside MULTI/EXEC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// The null reply (`$-1` in RESP2): BLMOVE, BRPOPLPUSH.
+    Null,
+    /// The null array (`*-1` in RESP2): BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP.
+    NullArray,
+}
+
+/// A blocking command's request to wait for one of its keys.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// The keys to wait on (in the connection's selected database).
+    pub keys: Vec<Bytes>,
+    /// When to give up, in Unix milliseconds; `None` waits forever.
+    pub deadline: Option<Millis>,
+    /// What to reply on timeout.
+    pub on_timeout: TimeoutReply,
+}
+
+/// What a command handler gets: the server, the connection, where to write its reply, the
+/// time, and the data (locked on first use, then kept for the rest of the batch).
+pub struct Ctx<'a, 's> {
+    /// The shared server.
+    pub server: &'s Server,
+    /// This connection's registry entry.
+    pub client: &'a std::sync::Arc<Client>,
+    /// This connection's state.
+    pub conn: &'a mut ConnState,
+    /// Where the reply goes.
+    pub reply: Reply<'a>,
+    /// The time the batch started, in Unix milliseconds.
+    pub now: Millis,
+    pub(crate) keyspace: &'a mut Option<MutexGuard<'s, Keyspace>>,
+    /// Set by [`Ctx::block`].
+    pub(crate) block: Option<Block>,
+}
+
+impl<'a, 's> Ctx<'a, 's> {
+    /// All databases (locking them if this batch has not yet).
+    pub fn keyspace(&mut self) -> &mut Keyspace {
+        let server = self.server;
+        self.keyspace.get_or_insert_with(|| server.keyspace())
+    }
+
+    /// The selected database.
+    pub fn db(&mut self) -> &mut Db {
+        let index = self.conn.db;
+        self.keyspace().db(index)
+    }
+
+    /// The selected database, the reply and the time at once, for handlers that read the
+    /// data while writing the reply.
+    pub fn parts(&mut self) -> (&mut Db, &mut Reply<'a>, Millis) {
+        let server = self.server;
+        let index = self.conn.db;
+        let keyspace = self.keyspace.get_or_insert_with(|| server.keyspace());
+        (keyspace.db(index), &mut self.reply, self.now)
+    }
+
+    /// Counts changes to the data (for `save` rules and INFO).
+    pub fn dirty(&mut self, changes: u64) {
+        self.keyspace().dirty += changes;
+    }
+
+    /// For blocking commands (BLPOP, BZPOPMIN...): when none of the keys has data, call this
+    /// and return `Ok(())` without writing a reply. The session then waits; whenever one of
+    /// `keys` is written (by any connection), the same handler runs again with the same
+    /// arguments, under the data lock, and must either reply or call `block` again. Clients
+    /// blocked on a key are served in the order they blocked. When the deadline passes, or
+    /// at once inside MULTI/EXEC, the session replies `on_timeout`.
+    pub fn block(&mut self, keys: Vec<Bytes>, deadline: Option<Millis>, on_timeout: TimeoutReply) {
+        self.block = Some(Block {
+            keys,
+            deadline,
+            on_timeout,
+        });
+    }
+}

@@ -1,0 +1,177 @@
+//! The pub/sub registry: who listens to which channel or pattern, and delivery of messages
+//! into subscribers' outboxes with Redis's `client-output-buffer-limit pubsub`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use radish_resp::{self as resp, Version};
+
+use crate::clients::Client;
+use crate::db::Millis;
+use crate::glob::glob_match;
+
+/// Subscriptions of every client.
+#[derive(Debug, Default)]
+pub struct PubSub {
+    channels: HashMap<Bytes, Vec<Arc<Client>>>,
+    patterns: HashMap<Bytes, Vec<Arc<Client>>>,
+    /// When each client's outbox first went over the soft limit (0: it is under).
+    over_soft_limit_since: HashMap<u64, Millis>,
+}
+
+/// A pub/sub client's output limits: disconnect past `hard` bytes, or past `soft` bytes for
+/// longer than `soft_seconds` (0 disables a limit), as Redis's `client-output-buffer-limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// Bytes that disconnect at once.
+    pub hard: u64,
+    /// Bytes that disconnect if exceeded for `soft_seconds`.
+    pub soft: u64,
+    /// How long the soft limit may be exceeded.
+    pub soft_seconds: u64,
+}
+
+impl OutputLimit {
+    /// Reads the limits for `class` (`normal`, `pubsub`) from the config value.
+    pub fn from_config(value: &str, class: &str) -> OutputLimit {
+        let words: Vec<&str> = value.split_whitespace().collect();
+        for group in words.chunks(4) {
+            if group.len() == 4 && group[0] == class {
+                let number = |w: &str| w.parse::<u64>().unwrap_or(0);
+                return OutputLimit {
+                    hard: number(group[1]),
+                    soft: number(group[2]),
+                    soft_seconds: number(group[3]),
+                };
+            }
+        }
+        OutputLimit {
+            hard: 0,
+            soft: 0,
+            soft_seconds: 0,
+        }
+    }
+}
+
+/// Encodes a message for a subscriber in its protocol: a push in RESP3, an array in RESP2.
+fn encode(parts: &[&[u8]], version: Version) -> BytesMut {
+    let mut out = BytesMut::with_capacity(parts.iter().map(|p| p.len() + 16).sum());
+    resp::write_push_len(&mut out, parts.len(), version);
+    for part in parts {
+        resp::write_bulk(&mut out, part);
+    }
+    out
+}
+
+fn remove_client(map: &mut HashMap<Bytes, Vec<Arc<Client>>>, name: &[u8], id: u64) -> bool {
+    let Some(list) = map.get_mut(name) else {
+        return false;
+    };
+    let before = list.len();
+    list.retain(|c| c.id != id);
+    let removed = list.len() != before;
+    if list.is_empty() {
+        map.remove(name);
+    }
+    removed
+}
+
+impl PubSub {
+    /// Adds `client` to `channel`; false if it was already subscribed.
+    pub fn subscribe(&mut self, channel: &Bytes, client: &Arc<Client>) -> bool {
+        let list = self.channels.entry(channel.clone()).or_default();
+        if list.iter().any(|c| c.id == client.id) {
+            return false;
+        }
+        list.push(client.clone());
+        true
+    }
+
+    /// Removes `client` from `channel`; false if it was not subscribed.
+    pub fn unsubscribe(&mut self, channel: &[u8], client: u64) -> bool {
+        remove_client(&mut self.channels, channel, client)
+    }
+
+    /// Adds `client` to `pattern`; false if it was already subscribed.
+    pub fn psubscribe(&mut self, pattern: &Bytes, client: &Arc<Client>) -> bool {
+        let list = self.patterns.entry(pattern.clone()).or_default();
+        if list.iter().any(|c| c.id == client.id) {
+            return false;
+        }
+        list.push(client.clone());
+        true
+    }
+
+    /// Removes `client` from `pattern`; false if it was not subscribed.
+    pub fn punsubscribe(&mut self, pattern: &[u8], client: u64) -> bool {
+        remove_client(&mut self.patterns, pattern, client)
+    }
+
+    /// Forgets a client that left.
+    pub fn forget(&mut self, client: u64) {
+        self.over_soft_limit_since.remove(&client);
+    }
+
+    /// Sends `message` to every subscriber of `channel` and every matching pattern; returns
+    /// how many deliveries were made. Subscribers past their output limit are disconnected.
+    pub fn publish(&mut self, channel: &[u8], message: &[u8], limit: OutputLimit, now: Millis) -> usize {
+        let mut receivers = 0;
+        let mut deliveries: Vec<(Arc<Client>, BytesMut)> = Vec::new();
+        if let Some(list) = self.channels.get(channel) {
+            for client in list {
+                let frame = encode(&[b"message", channel, message], client.version());
+                deliveries.push((client.clone(), frame));
+            }
+        }
+        for (pattern, list) in &self.patterns {
+            if glob_match(pattern, channel, false) {
+                for client in list {
+                    let frame =
+                        encode(&[b"pmessage", pattern, channel, message], client.version());
+                    deliveries.push((client.clone(), frame));
+                }
+            }
+        }
+        for (client, frame) in deliveries {
+            receivers += 1;
+            let waiting = client.deliver(&frame) as u64;
+            self.enforce(&client, waiting, limit, now);
+        }
+        receivers
+    }
+
+    fn enforce(&mut self, client: &Client, waiting: u64, limit: OutputLimit, now: Millis) {
+        if limit.hard > 0 && waiting > limit.hard {
+            client.kill();
+            return;
+        }
+        if limit.soft > 0 && waiting > limit.soft {
+            let since = *self.over_soft_limit_since.entry(client.id).or_insert(now);
+            if now.saturating_sub(since) >= limit.soft_seconds * 1000 {
+                client.kill();
+            }
+        } else {
+            self.over_soft_limit_since.remove(&client.id);
+        }
+    }
+
+    /// Channels with at least one subscriber, optionally matching a pattern.
+    pub fn active_channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
+        self.channels
+            .keys()
+            .filter(|c| pattern.map_or(true, |p| glob_match(p, c, false)))
+            .cloned()
+            .collect()
+    }
+
+    /// Subscribers of `channel` (not counting patterns).
+    pub fn subscriber_count(&self, channel: &[u8]) -> usize {
+        self.channels.get(channel).map_or(0, Vec::len)
+    }
+
+    /// Number of distinct patterns subscribed to.
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+}
