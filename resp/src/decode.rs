@@ -525,6 +525,7 @@ struct Slicer {
 }
 
 impl Slicer {
+    #[inline]
     fn slice(&mut self, range: Range<usize>) -> Bytes {
         self.uses -= 1;
         if self.uses > 0 {

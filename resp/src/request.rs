@@ -201,6 +201,7 @@ impl RequestDecoder {
     /// Finds the header line at `pos` as [`find_cr`](Self::find_cr) does, with a fast path
     /// for the usual case of a canonical count (`1` to `999999999999999999`, or `0`) whose line
     /// has arrived, which it also parses.
+    #[inline]
     fn header(
         &mut self,
         buf: &[u8],
@@ -252,6 +253,7 @@ impl RequestDecoder {
 /// A count that `string2ll` accepts, made of 1 to 18 digits, followed by `\r` and one more
 /// byte: its value and the index of the `\r`. Anything else is left to the general path,
 /// which agrees on every line accepted here.
+#[inline]
 fn quick_count(buf: &[u8], start: usize) -> Option<(i64, usize)> {
     let mut end = start;
     let mut value: i64 = 0;

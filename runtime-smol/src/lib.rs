@@ -50,10 +50,8 @@ enum Event {
 struct Timer;
 
 impl Sleep for Timer {
-    fn sleep(duration: Duration) -> impl Future<Output = ()> {
-        async move {
-            smol::Timer::after(duration).await;
-        }
+    async fn sleep(duration: Duration) {
+        smol::Timer::after(duration).await;
     }
 }
 

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
-use crate::server::REDIS_VERSION;
 use crate::ctx::Ctx;
+use crate::server::REDIS_VERSION;
 
 const DEFAULT_SECTIONS: &[&str] = &[
     "server",

@@ -115,7 +115,13 @@ impl PubSub {
 
     /// Sends `message` to every subscriber of `channel` and every matching pattern; returns
     /// how many deliveries were made. Subscribers past their output limit are disconnected.
-    pub fn publish(&mut self, channel: &[u8], message: &[u8], limit: OutputLimit, now: Millis) -> usize {
+    pub fn publish(
+        &mut self,
+        channel: &[u8],
+        message: &[u8],
+        limit: OutputLimit,
+        now: Millis,
+    ) -> usize {
         let mut receivers = 0;
         let mut deliveries: Vec<(Arc<Client>, BytesMut)> = Vec::new();
         if let Some(list) = self.channels.get(channel) {
@@ -127,8 +133,7 @@ impl PubSub {
         for (pattern, list) in &self.patterns {
             if glob_match(pattern, channel, false) {
                 for client in list {
-                    let frame =
-                        encode(&[b"pmessage", pattern, channel, message], client.version());
+                    let frame = encode(&[b"pmessage", pattern, channel, message], client.version());
                     deliveries.push((client.clone(), frame));
                 }
             }

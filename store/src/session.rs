@@ -352,7 +352,10 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
         return name;
     }
     if ctx.conn.multi.is_some() && command.flags.contains(&"no-multi") {
-        reject(ctx, &Error::Static("ERR Command not allowed inside a transaction"));
+        reject(
+            ctx,
+            &Error::Static("ERR Command not allowed inside a transaction"),
+        );
         return name;
     }
     let top_name = command.full_name.split('|').next().unwrap_or("");

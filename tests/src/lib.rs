@@ -61,7 +61,8 @@ impl Runtime {
                     .build()
                     .expect("tokio runtime");
                 runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
+                    let listener =
+                        tokio::net::TcpListener::from_std(std_listener).expect("listener");
                     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
                     std::thread::spawn(move || {
                         let _ = stop_rx.recv();
@@ -291,7 +292,10 @@ pub fn wait_for_blocked(addr: SocketAddr, count: usize) {
         if text.contains(&format!("blocked_clients:{count}\r\n")) {
             return;
         }
-        assert!(Instant::now() < deadline, "never saw {count} blocked clients: {text}");
+        assert!(
+            Instant::now() < deadline,
+            "never saw {count} blocked clients: {text}"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }

@@ -18,22 +18,42 @@ fn messages_reach_channel_and_pattern_subscribers() {
         assert_eq!(sub.read(), push3("subscribe", "news", 1));
         assert_eq!(sub.read(), push3("subscribe", "sport", 2));
         let mut psub = RawClient::connect(server.addr);
-        assert_eq!(psub.cmd(&["PSUBSCRIBE", "n*"]), push3("psubscribe", "n*", 1));
+        assert_eq!(
+            psub.cmd(&["PSUBSCRIBE", "n*"]),
+            push3("psubscribe", "n*", 1)
+        );
         let mut publisher = RawClient::connect(server.addr);
-        assert_eq!(publisher.cmd(&["PUBLISH", "news", "hello"]), Frame::Integer(2), "{runtime:?}");
+        assert_eq!(
+            publisher.cmd(&["PUBLISH", "news", "hello"]),
+            Frame::Integer(2),
+            "{runtime:?}"
+        );
         assert_eq!(
             sub.read(),
             Frame::Array(vec![bulk("message"), bulk("news"), bulk("hello")])
         );
         assert_eq!(
             psub.read(),
-            Frame::Array(vec![bulk("pmessage"), bulk("n*"), bulk("news"), bulk("hello")])
+            Frame::Array(vec![
+                bulk("pmessage"),
+                bulk("n*"),
+                bulk("news"),
+                bulk("hello")
+            ])
         );
-        assert_eq!(publisher.cmd(&["PUBLISH", "nobody", "x"]), Frame::Integer(1));
+        assert_eq!(
+            publisher.cmd(&["PUBLISH", "nobody", "x"]),
+            Frame::Integer(1)
+        );
         assert_eq!(publisher.cmd(&["PUBLISH", "other", "x"]), Frame::Integer(0));
         assert_eq!(
             publisher.cmd(&["PUBSUB", "NUMSUB", "news", "none"]),
-            Frame::Array(vec![bulk("news"), Frame::Integer(1), bulk("none"), Frame::Integer(0)])
+            Frame::Array(vec![
+                bulk("news"),
+                Frame::Integer(1),
+                bulk("none"),
+                Frame::Integer(0)
+            ])
         );
         assert_eq!(publisher.cmd(&["PUBSUB", "NUMPAT"]), Frame::Integer(1));
     }
@@ -50,7 +70,10 @@ fn resp2_subscribers_may_only_use_the_subscribe_family() {
             Frame::error("ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"),
             "{runtime:?}"
         );
-        assert_eq!(sub.cmd(&["PING"]), Frame::Array(vec![bulk("pong"), bulk("")]));
+        assert_eq!(
+            sub.cmd(&["PING"]),
+            Frame::Array(vec![bulk("pong"), bulk("")])
+        );
         assert_eq!(sub.cmd(&["UNSUBSCRIBE"]), push3("unsubscribe", "c", 0));
         assert_eq!(sub.cmd(&["GET", "k"]), Frame::Null);
     }
@@ -66,7 +89,11 @@ fn resp3_subscribers_get_push_frames_and_keep_full_use_of_the_connection() {
             sub.cmd(&["SUBSCRIBE", "c"]),
             Frame::Push(vec![bulk("subscribe"), bulk("c"), Frame::Integer(1)])
         );
-        assert_eq!(sub.cmd(&["SET", "k", "v"]), Frame::simple("OK"), "{runtime:?}");
+        assert_eq!(
+            sub.cmd(&["SET", "k", "v"]),
+            Frame::simple("OK"),
+            "{runtime:?}"
+        );
         RawClient::connect(server.addr).cmd(&["PUBLISH", "c", "m"]);
         assert_eq!(
             sub.read(),
@@ -81,7 +108,12 @@ fn a_subscriber_that_never_reads_is_cut_off_and_never_blocks_the_publisher() {
     for runtime in RUNTIMES {
         let server = runtime.start();
         let mut admin = RawClient::connect(server.addr);
-        admin.cmd(&["CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 256kb 60"]);
+        admin.cmd(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 1mb 256kb 60",
+        ]);
         let mut slow = RawClient::connect(server.addr);
         slow.cmd(&["SUBSCRIBE", "firehose"]);
         // The slow subscriber never reads again. 64 MiB of messages is far more than the
@@ -100,9 +132,18 @@ fn a_subscriber_that_never_reads_is_cut_off_and_never_blocks_the_publisher() {
                 other => panic!("unexpected {other:?}"),
             }
         }
-        assert!(delivered_to_none, "{runtime:?}: the slow subscriber was never dropped");
-        assert!(started.elapsed() < Duration::from_secs(20), "publisher was held up");
-        assert!(slow.closed(), "{runtime:?}: the slow subscriber's connection stayed open");
+        assert!(
+            delivered_to_none,
+            "{runtime:?}: the slow subscriber was never dropped"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "publisher was held up"
+        );
+        assert!(
+            slow.closed(),
+            "{runtime:?}: the slow subscriber's connection stayed open"
+        );
         assert_eq!(admin.cmd(&["PING"]), Frame::simple("PONG"));
     }
 }

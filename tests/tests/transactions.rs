@@ -24,7 +24,10 @@ fn exec_runs_the_queue_and_reports_each_result() {
             "{runtime:?}"
         );
         assert_eq!(c.cmd(&["EXEC"]), Frame::error("ERR EXEC without MULTI"));
-        assert_eq!(c.cmd(&["DISCARD"]), Frame::error("ERR DISCARD without MULTI"));
+        assert_eq!(
+            c.cmd(&["DISCARD"]),
+            Frame::error("ERR DISCARD without MULTI")
+        );
     }
 }
 
@@ -44,14 +47,22 @@ fn queueing_errors_abort_the_whole_transaction() {
         );
         assert_eq!(c.cmd(&["EXISTS", "k"]), Frame::Integer(0));
         assert_eq!(c.cmd(&["MULTI"]), Frame::ok());
-        assert_eq!(c.cmd(&["MULTI"]), Frame::error("ERR MULTI calls can not be nested"));
+        assert_eq!(
+            c.cmd(&["MULTI"]),
+            Frame::error("ERR MULTI calls can not be nested")
+        );
         assert_eq!(c.cmd(&["DISCARD"]), Frame::ok());
     }
 }
 
 /// Watches `key` on one connection, runs `interfere` on another, and reports whether EXEC
 /// still ran.
-fn exec_survives(runtime: radish_tests::Runtime, setup: &[&[&str]], key: &str, interfere: &[&str]) -> bool {
+fn exec_survives(
+    runtime: radish_tests::Runtime,
+    setup: &[&[&str]],
+    key: &str,
+    interfere: &[&str],
+) -> bool {
     let server = runtime.start();
     let mut watcher = RawClient::connect(server.addr);
     let mut other = RawClient::connect(server.addr);
@@ -75,18 +86,68 @@ fn exec_survives(runtime: radish_tests::Runtime, setup: &[&[&str]], key: &str, i
 fn watch_sees_every_kind_of_change_from_other_connections() {
     for runtime in RUNTIMES {
         assert!(exec_survives(runtime, &[&["SET", "k", "v"]], "k", &[]));
-        assert!(exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["GET", "k"]));
-        assert!(exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["SET", "other", "v"]));
-        assert!(!exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["SET", "k", "w"]));
-        assert!(!exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["DEL", "k"]));
-        assert!(!exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["EXPIRE", "k", "100"]));
-        assert!(!exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["FLUSHDB"]));
-        assert!(!exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["FLUSHALL"]));
-        assert!(!exec_survives(runtime, &[&["SET", "k", "v"]], "k", &["RENAME", "k", "j"]));
-        assert!(!exec_survives(runtime, &[&["SET", "j", "v"]], "k", &["RENAME", "j", "k"]));
+        assert!(exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["GET", "k"]
+        ));
+        assert!(exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["SET", "other", "v"]
+        ));
+        assert!(!exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["SET", "k", "w"]
+        ));
+        assert!(!exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["DEL", "k"]
+        ));
+        assert!(!exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["EXPIRE", "k", "100"]
+        ));
+        assert!(!exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["FLUSHDB"]
+        ));
+        assert!(!exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["FLUSHALL"]
+        ));
+        assert!(!exec_survives(
+            runtime,
+            &[&["SET", "k", "v"]],
+            "k",
+            &["RENAME", "k", "j"]
+        ));
+        assert!(!exec_survives(
+            runtime,
+            &[&["SET", "j", "v"]],
+            "k",
+            &["RENAME", "j", "k"]
+        ));
         assert!(!exec_survives(runtime, &[], "k", &["SET", "k", "new"]));
         // Popping the last element deletes the list: that is a change too.
-        assert!(!exec_survives(runtime, &[&["RPUSH", "l", "a"]], "l", &["LPOP", "l"]));
+        assert!(!exec_survives(
+            runtime,
+            &[&["RPUSH", "l", "a"]],
+            "l",
+            &["LPOP", "l"]
+        ));
     }
 }
 

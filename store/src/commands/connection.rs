@@ -4,9 +4,9 @@ use bytes::Bytes;
 use radish_resp::Version;
 
 use super::{cmd, container, help, is, parse_int, Command};
+use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::server::REDIS_VERSION;
-use crate::ctx::Ctx;
 
 const G: &str = "connection";
 const AUTHLESS: &[&str] = &[
@@ -261,7 +261,7 @@ fn hello(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         ctx.conn.authenticated = true;
     }
     if !ctx.conn.authenticated {
-        return Err(Error::Static("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
+        return Err(Error::Static("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
     }
     if let Some(name) = name {
         set_client_name(ctx, name)?;

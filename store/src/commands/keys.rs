@@ -3,10 +3,10 @@
 use bytes::Bytes;
 
 use super::{cmd, container, is, parse_int, Command};
+use crate::ctx::Ctx;
 use crate::db::{Entry, Millis};
 use crate::error::{Error, Result};
 use crate::glob::Pattern;
-use crate::ctx::Ctx;
 use crate::value::Value;
 
 const G: &str = "generic";

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use radish_resp::number::parse_i64_strict;
 
-use crate::error::{Error, Result};
 use crate::ctx::Ctx;
+use crate::error::{Error, Result};
 
 mod connection;
 mod hashes;
@@ -155,19 +155,39 @@ pub(crate) fn parse_timeout(
     arg: &[u8],
     now: crate::db::Millis,
 ) -> Result<Option<crate::db::Millis>> {
-    let negative = Error::Static("ERR timeout is negative");
-    let value = crate::long_double::LongDouble::parse(arg).ok_or(Error::Static(
-        "ERR timeout is not a float or out of range",
-    ))?;
+    let negative_error = || Error::Static("ERR timeout is negative");
+    let value = crate::long_double::LongDouble::parse(arg)
+        .ok_or(Error::Static("ERR timeout is not a float or out of range"))?;
     if !value.is_finite() {
-        return Err(negative);
+        return Err(negative_error());
     }
-    let seconds: f64 = value.to_human().parse().map_err(|_| Error::Static(
-        "ERR timeout is not a float or out of range",
-    ))?;
-    let millis = (seconds * 1000.0).ceil();
-    if millis < 0.0 || millis >= i64::MAX as f64 {
-        return Err(negative);
+    // Exact arithmetic on the decimal text, since a 16-digit timeout does not fit an f64:
+    // milliseconds = ceil(seconds × 1000).
+    let text = value.to_human();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let whole: i128 = whole.parse().map_err(|_| negative_error())?;
+    let fraction = fraction.as_bytes();
+    let mut millis = whole * 1000;
+    for (i, scale) in [100, 10, 1].into_iter().enumerate() {
+        millis += i128::from(fraction.get(i).map_or(0, |d| d - b'0')) * scale;
+    }
+    let remainder = fraction.iter().skip(3).any(|&d| d != b'0');
+    if negative {
+        // ceil() of a negative number drops the remainder; anything below zero is refused.
+        if millis > 0 {
+            return Err(negative_error());
+        }
+        return Ok(None);
+    }
+    if remainder {
+        millis += 1;
+    }
+    if millis > i128::from(i64::MAX) {
+        return Err(negative_error());
     }
     let millis = millis as u64;
     if millis == 0 {

@@ -5,9 +5,9 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use super::{cmd, container, help, is, Command};
+use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::info;
-use crate::ctx::Ctx;
 
 const G: &str = "server";
 const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];

@@ -3,9 +3,9 @@
 use bytes::Bytes;
 
 use super::{cmd, is, parse_int, Command};
+use crate::ctx::Ctx;
 use crate::db::{Db, Entry, Millis};
 use crate::error::{Error, Result};
-use crate::ctx::Ctx;
 use crate::value::{StringOrigin, StringValue, Value};
 
 const W: &[&str] = &["write", "denyoom"];
@@ -413,17 +413,6 @@ fn decrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Err(Error::Static("ERR decrement would overflow"));
     }
     incr_by(ctx, &args[1], -delta)
-}
-
-/// Parses a float the way Redis's `string2ld` does: no spaces, nothing trailing, no NaN.
-/// Infinity parses (INCRBYFLOAT then rejects the result).
-pub(crate) fn parse_float(arg: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(arg).ok()?;
-    if text.is_empty() || text.len() > 5 * 1024 || text.starts_with(|c: char| c.is_whitespace()) {
-        return None;
-    }
-    let value: f64 = text.parse().ok()?;
-    (!value.is_nan()).then_some(value)
 }
 
 /// Formats INCRBYFLOAT's result as Redis's `ld2string` with `LD_STR_HUMAN` does: the

@@ -11,11 +11,51 @@ const G: &str = "transactions";
 const FLAGS: &[&str] = &["noscript", "loading", "stale", "fast", "allow-busy"];
 
 pub(super) const COMMANDS: &[Command] = &[
-    cmd("multi", 1, FLAGS, (0, 0, 0), G, "Starts a transaction.", multi),
-    cmd("exec", 1, &["noscript", "loading", "stale", "skip-slowlog"], (0, 0, 0), G, "Executes all commands in a transaction.", exec),
-    cmd("discard", 1, FLAGS, (0, 0, 0), G, "Discards a transaction.", discard),
-    cmd("watch", -2, FLAGS, (1, -1, 1), G, "Monitors changes to keys to determine the execution of a transaction.", watch),
-    cmd("unwatch", 1, FLAGS, (0, 0, 0), G, "Forgets about watched keys of a transaction.", unwatch),
+    cmd(
+        "multi",
+        1,
+        FLAGS,
+        (0, 0, 0),
+        G,
+        "Starts a transaction.",
+        multi,
+    ),
+    cmd(
+        "exec",
+        1,
+        &["noscript", "loading", "stale", "skip-slowlog"],
+        (0, 0, 0),
+        G,
+        "Executes all commands in a transaction.",
+        exec,
+    ),
+    cmd(
+        "discard",
+        1,
+        FLAGS,
+        (0, 0, 0),
+        G,
+        "Discards a transaction.",
+        discard,
+    ),
+    cmd(
+        "watch",
+        -2,
+        FLAGS,
+        (1, -1, 1),
+        G,
+        "Monitors changes to keys to determine the execution of a transaction.",
+        watch,
+    ),
+    cmd(
+        "unwatch",
+        1,
+        FLAGS,
+        (0, 0, 0),
+        G,
+        "Forgets about watched keys of a transaction.",
+        unwatch,
+    ),
 ];
 
 fn multi(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
@@ -104,9 +144,7 @@ fn watch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             continue;
         }
         let db = ctx.keyspace().db(index);
-        let deadline = db
-            .get(key, now)
-            .and_then(|entry| entry.expires_at());
+        let deadline = db.get(key, now).and_then(|entry| entry.expires_at());
         let version = db.watch(key);
         ctx.conn.watching.push(WatchedKey {
             db: index,

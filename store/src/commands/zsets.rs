@@ -109,7 +109,10 @@ fn zset_mut<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Option<&'d mut Sorte
 
 /// Deletes `key` if its sorted set became empty, as Redis does.
 fn remove_if_empty(db: &mut Db, key: &[u8], now: Millis) {
-    if db.get(key, now).is_some_and(|e| matches!(&e.value, Value::SortedSet(z) if z.is_empty())) {
+    if db
+        .get(key, now)
+        .is_some_and(|e| matches!(&e.value, Value::SortedSet(z) if z.is_empty()))
+    {
         db.remove(key);
     }
 }
@@ -141,7 +144,11 @@ fn write_score_or_null(reply: &mut Reply<'_>, score: Option<f64>) {
 fn write_elements<B: AsRef<[u8]>>(reply: &mut Reply<'_>, elements: &[(B, f64)], with_scores: bool) {
     let pairs = with_scores && reply.version == Version::Resp3;
     let flat = with_scores && !pairs;
-    reply.array(if flat { elements.len() * 2 } else { elements.len() });
+    reply.array(if flat {
+        elements.len() * 2
+    } else {
+        elements.len()
+    });
     for (member, score) in elements {
         if pairs {
             reply.array(2);
@@ -231,7 +238,11 @@ enum AddStep {
 /// Decides one element's step from its current score.
 fn add_step(current: Option<f64>, score: f64, flags: &AddFlags) -> Result<AddStep> {
     let Some(current) = current else {
-        return Ok(if flags.xx { AddStep::Skip } else { AddStep::Add(score) });
+        return Ok(if flags.xx {
+            AddStep::Skip
+        } else {
+            AddStep::Add(score)
+        });
     };
     if flags.nx {
         return Ok(AddStep::Skip);
@@ -386,7 +397,10 @@ fn zrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut removed = 0;
     if present {
         if let Some(zset) = zset_mut(db, key, now) {
-            removed = args[2..].iter().filter(|m| zset.remove(m).is_some()).count();
+            removed = args[2..]
+                .iter()
+                .filter(|m| zset.remove(m).is_some())
+                .count();
         }
         remove_if_empty(db, key, now);
     }
@@ -527,7 +541,11 @@ fn parse_range(
         j += 1;
     }
     let reverse = reverse.unwrap_or(false);
-    let by = if by == RangeBy::Auto { RangeBy::Rank } else { by };
+    let by = if by == RangeBy::Auto {
+        RangeBy::Rank
+    } else {
+        by
+    };
     if limit != -1 && by == RangeBy::Rank {
         return Err(Error::Static(
             "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
@@ -1040,8 +1058,8 @@ fn parse_set_op<'a>(
         let combines = op != SetOp::Diff && !cardinality_only;
         if combines && remaining > numkeys && is(arg, "weights") {
             for (input, weight) in query.inputs.iter_mut().zip(&args[j + 1..]) {
-                input.weight = parse_score(weight)
-                    .ok_or(Error::Static("ERR weight value is not a float"))?;
+                input.weight =
+                    parse_score(weight).ok_or(Error::Static("ERR weight value is not a float"))?;
             }
             j += 1 + numkeys;
         } else if combines && remaining >= 2 && is(arg, "aggregate") {
@@ -1074,7 +1092,12 @@ fn parse_set_op<'a>(
 }
 
 /// The union, by member, in first-seen order.
-fn union(db: &mut Db, inputs: &[Input<'_>], aggregate: Aggregate, now: Millis) -> Vec<(Bytes, f64)> {
+fn union(
+    db: &mut Db,
+    inputs: &[Input<'_>],
+    aggregate: Aggregate,
+    now: Millis,
+) -> Vec<(Bytes, f64)> {
     let mut index: HashMap<Bytes, usize> = HashMap::new();
     let mut result: Vec<(Bytes, f64)> = Vec::new();
     for input in inputs {
@@ -1097,7 +1120,12 @@ fn union(db: &mut Db, inputs: &[Input<'_>], aggregate: Aggregate, now: Millis) -
 }
 
 /// The intersection: the smallest input's members found in every other input.
-fn inter(db: &mut Db, inputs: &[Input<'_>], aggregate: Aggregate, now: Millis) -> Vec<(Bytes, f64)> {
+fn inter(
+    db: &mut Db,
+    inputs: &[Input<'_>],
+    aggregate: Aggregate,
+    now: Millis,
+) -> Vec<(Bytes, f64)> {
     let Some(first) = inputs.first() else {
         return Vec::new();
     };
@@ -1133,7 +1161,10 @@ fn inter(db: &mut Db, inputs: &[Input<'_>], aggregate: Aggregate, now: Millis) -
             }
         });
     }
-    candidates.into_iter().map(|(m, combined, _)| (m, combined)).collect()
+    candidates
+        .into_iter()
+        .map(|(m, combined, _)| (m, combined))
+        .collect()
 }
 
 /// The difference: the first input's members found in no other input, with their scores.
@@ -1267,7 +1298,11 @@ fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 /// ZRANDMEMBER's picks: a negative count allows repeats; a count covering the whole set
 /// returns it all, from the highest score down, as Redis does.
-fn random_elements<'z>(zset: &'z SortedSet, count: i64, rng: &mut crate::rng::Rng) -> Vec<(&'z Bytes, f64)> {
+fn random_elements<'z>(
+    zset: &'z SortedSet,
+    count: i64,
+    rng: &mut crate::rng::Rng,
+) -> Vec<(&'z Bytes, f64)> {
     let len = zset.len();
     let wanted = count.unsigned_abs();
     if wanted == 0 || len == 0 {
@@ -1298,7 +1333,7 @@ fn zscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let next = zset.scan(cursor, options.count, |member, score| {
         if options.matches(member) {
             found.push(member.clone());
-            found.push(Bytes::from(format_score(score)));
+            found.push(Bytes::from(zset.scan_text(score)));
         }
     });
     scan_reply(reply, next, &found);
@@ -1323,9 +1358,15 @@ mod tests {
         assert_eq!(add_step(Some(3.0), 2.0, &gt), Ok(AddStep::Skip));
         assert_eq!(add_step(Some(3.0), 4.0, &gt), Ok(AddStep::Update(4.0)));
         assert_eq!(add_step(None, 2.0, &gt), Ok(AddStep::Add(2.0)));
-        let incr = AddFlags { incr: true, ..plain };
+        let incr = AddFlags {
+            incr: true,
+            ..plain
+        };
         assert_eq!(add_step(Some(3.0), 4.0, &incr), Ok(AddStep::Update(7.0)));
-        assert_eq!(add_step(Some(f64::INFINITY), f64::NEG_INFINITY, &incr), Err(NAN_SCORE));
+        assert_eq!(
+            add_step(Some(f64::INFINITY), f64::NEG_INFINITY, &incr),
+            Err(NAN_SCORE)
+        );
         let incr_lt = AddFlags { lt: true, ..incr };
         assert_eq!(add_step(Some(3.0), 1.0, &incr_lt), Ok(AddStep::Skip));
     }

@@ -388,7 +388,10 @@ impl SortedSet {
             return None;
         }
         let first = self.list.count_while(|score, _| !range.above_min(score));
-        let last = self.list.count_while(|score, _| range.below_max(score)).checked_sub(1)?;
+        let last = self
+            .list
+            .count_while(|score, _| range.below_max(score))
+            .checked_sub(1)?;
         (first <= last).then_some((first, last))
     }
 
@@ -413,7 +416,8 @@ impl SortedSet {
             return None;
         }
         let first = if self.listpack {
-            self.iter().position(|(member, _)| range.above_min(member))?
+            self.iter()
+                .position(|(member, _)| range.above_min(member))?
         } else {
             self.list.count_while(|_, member| !range.above_min(member))
         };
@@ -427,10 +431,14 @@ impl SortedSet {
             return None;
         }
         let last = if self.listpack {
-            let from_end = self.iter_rev().position(|(member, _)| range.below_max(member))?;
+            let from_end = self
+                .iter_rev()
+                .position(|(member, _)| range.below_max(member))?;
             self.len() - 1 - from_end
         } else {
-            self.list.count_while(|_, member| range.below_max(member)).checked_sub(1)?
+            self.list
+                .count_while(|_, member| range.below_max(member))
+                .checked_sub(1)?
         };
         let (member, _) = self.get(last)?;
         range.above_min(member).then_some(last)
@@ -508,6 +516,16 @@ impl SortedSet {
         remaining as u64
     }
 
+    /// A score as ZSCAN shows it: as text the way a listpack stores it, or `%.17g` for a
+    /// skiplist, as in Redis 7.0.
+    pub fn scan_text(&self, score: f64) -> String {
+        if self.listpack {
+            score::format_listpack(score)
+        } else {
+            score::format_score(score)
+        }
+    }
+
     /// Converts a set built in the skiplist encoding back to a listpack when Redis would
     /// (ZUNIONSTORE and friends): few enough elements, none too long.
     pub fn shrink_encoding(&mut self) {
@@ -582,7 +600,8 @@ mod tests {
     #[test]
     fn score_ranges_give_rank_bounds() {
         let z = set(&[("a", 1.0), ("b", 2.0), ("c", 3.0), ("d", 4.0)]);
-        let range = |min: &str, max: &str| ScoreRange::parse(min.as_bytes(), max.as_bytes()).unwrap();
+        let range =
+            |min: &str, max: &str| ScoreRange::parse(min.as_bytes(), max.as_bytes()).unwrap();
         assert_eq!(z.score_ranks(&range("2", "3")), Some((1, 2)));
         assert_eq!(z.score_ranks(&range("(2", "(4")), Some((2, 2)));
         assert_eq!(z.score_ranks(&range("-inf", "+inf")), Some((0, 3)));
@@ -622,6 +641,68 @@ mod tests {
         assert_eq!(z.rank(b"m020"), Some(10));
         assert_eq!(z.remove_ranks(280, 1000), 10);
         assert_eq!(z.len(), 280);
+    }
+
+    #[test]
+    fn matches_a_sorted_vector_under_random_operations() {
+        let mut rng = Rng::new(42);
+        let mut z = SortedSet::new();
+        let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+        for step in 0..20_000 {
+            let member = format!("m{}", rng.below(300)).into_bytes();
+            let score = (rng.below(50) as f64) / 4.0;
+            match rng.below(10) {
+                0..=4 => {
+                    let old = model
+                        .iter()
+                        .position(|e| e.1 == member)
+                        .map(|i| model.remove(i).0);
+                    assert_eq!(z.insert(&member, score), old);
+                    model.push((score, member));
+                    model.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                }
+                5..=6 => {
+                    let old = model
+                        .iter()
+                        .position(|e| e.1 == member)
+                        .map(|i| model.remove(i).0);
+                    assert_eq!(z.remove(&member), old);
+                }
+                7 => {
+                    let (a, b) = (rng.below(320), rng.below(320));
+                    let (start, end) = (a.min(b), a.max(b));
+                    let expected = model.len().min(end + 1).saturating_sub(start);
+                    if start < model.len() {
+                        model.drain(start..=end.min(model.len() - 1));
+                    }
+                    assert_eq!(z.remove_ranks(start, end), expected);
+                }
+                _ => {
+                    let min = (rng.below(50) as f64) / 4.0;
+                    let range = ScoreRange {
+                        min,
+                        max: min + 3.0,
+                        min_excluded: step % 2 == 0,
+                        max_excluded: step % 3 == 0,
+                    };
+                    let inside: Vec<usize> = (0..model.len())
+                        .filter(|&i| range.above_min(model[i].0) && range.below_max(model[i].0))
+                        .collect();
+                    let expected = inside.first().map(|&f| (f, *inside.last().unwrap_or(&f)));
+                    assert_eq!(z.score_ranks(&range), expected);
+                }
+            }
+            assert_eq!(z.len(), model.len());
+        }
+        for (rank, (score, member)) in model.iter().enumerate() {
+            assert_eq!(z.rank(member), Some(rank));
+            assert_eq!(
+                z.get(rank).map(|(m, s)| (s, m.to_vec())),
+                Some((*score, member.clone()))
+            );
+        }
+        let listed: Vec<(f64, Vec<u8>)> = z.iter().map(|(m, s)| (s, m.to_vec())).collect();
+        assert_eq!(listed, model);
     }
 
     #[test]

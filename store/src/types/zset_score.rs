@@ -59,7 +59,8 @@ pub(crate) fn strtod(text: &[u8]) -> Parsed {
 
 /// Length of `long` or `short` at the front of `text`, ignoring case.
 fn special_length(text: &[u8], long: &[u8], short: &[u8]) -> Option<usize> {
-    let starts = |word: &[u8]| text.len() >= word.len() && text[..word.len()].eq_ignore_ascii_case(word);
+    let starts =
+        |word: &[u8]| text.len() >= word.len() && text[..word.len()].eq_ignore_ascii_case(word);
     if starts(long) {
         Some(long.len())
     } else if starts(short) {
@@ -87,7 +88,12 @@ fn nan_length(text: &[u8]) -> Option<usize> {
 /// A decimal float at the front of `text`: digits with an optional point (at least one
 /// digit), then an optional exponent. Returns the value, its length and the range flag.
 fn decimal_float(text: &[u8]) -> Option<(f64, usize, bool)> {
-    let digits = |from: usize| text[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = |from: usize| {
+        text[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
     let int_digits = digits(0);
     let mut len = int_digits;
     let mut frac_digits = 0;
@@ -266,6 +272,17 @@ pub fn format_score(value: f64) -> String {
     out
 }
 
+/// Formats a score as a Redis 7.0 listpack stores it (what ZSCAN then returns as is): an
+/// integral value within +-2^62 as an integer (`-0` included, which reads back as `0`),
+/// anything else as [`format_score`].
+pub fn format_listpack(value: f64) -> String {
+    const LIMIT: f64 = 4_611_686_018_427_387_904.0; // (double)(LLONG_MAX / 2) = 2^62
+    if value.fract() == 0.0 && (-LIMIT..=LIMIT).contains(&value) {
+        return format!("{}", value as i64);
+    }
+    format_score(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,12 +305,29 @@ mod tests {
             (1e16, "10000000000000000"),
             (1e17, "1e+17"),
             (-123.456, "-123.456"),
-            (9.9998886718268301e-321, "9.9998886718268301e-321"),
+            (1e-320, "9.9998886718268301e-321"),
             (2f64.powi(-25), "2.9802322387695312e-08"),
         ];
         for (value, text) in cases {
             assert_eq!(format_score(*value), *text, "{value:e}");
         }
+    }
+
+    #[test]
+    fn formats_listpack_integers_in_full() {
+        assert_eq!(format_listpack(123456789012345678.0), "123456789012345680");
+        assert_eq!(
+            format_listpack(4611686018427387904.0),
+            "4611686018427387904"
+        );
+        assert_eq!(
+            format_listpack(-4611686018427387904.0),
+            "-4611686018427387904"
+        );
+        assert_eq!(format_listpack(9.3e18), "9.3e+18");
+        assert_eq!(format_listpack(-0.0), "0");
+        assert_eq!(format_listpack(2.5), "2.5");
+        assert_eq!(format_listpack(f64::INFINITY), "inf");
     }
 
     #[test]
@@ -308,8 +342,18 @@ mod tests {
         assert_eq!(parse_score(b"1e-320"), Some(1e-320));
         assert_eq!(parse_score(b"0e-400"), Some(0.0));
         for bad in [
-            &b""[..], b" 1", b"1 ", b"abc", b"nan", b"NaN(1)", b"1e400", b"1e-400", b"1e", b"0x",
-            b"--1", b"1\x002",
+            &b""[..],
+            b" 1",
+            b"1 ",
+            b"abc",
+            b"nan",
+            b"NaN(1)",
+            b"1e400",
+            b"1e-400",
+            b"1e",
+            b"0x",
+            b"--1",
+            b"1\x002",
         ] {
             assert_eq!(parse_score(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }

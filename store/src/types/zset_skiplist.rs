@@ -370,7 +370,12 @@ impl SkipList {
 
     /// Removes the elements of 0-based ranks `start..=end` (Redis's `zslDeleteRangeByRank`),
     /// handing each removed member to `removed`.
-    pub(crate) fn remove_rank_range(&mut self, start: usize, end: usize, mut removed: impl FnMut(Bytes)) {
+    pub(crate) fn remove_rank_range(
+        &mut self,
+        start: usize,
+        end: usize,
+        mut removed: impl FnMut(Bytes),
+    ) {
         let (start, end) = (start + 1, end + 1);
         let mut update = [HEAD; MAX_LEVEL];
         let mut traversed = 0usize;
@@ -471,13 +476,19 @@ mod tests {
             nodes.push(list.insert(i as f64, member(i)));
         }
         for i in (0..500).step_by(2) {
-            assert_eq!(list.remove(i as f64, &member(i)).as_deref(), Some(&member(i)[..]));
+            assert_eq!(
+                list.remove(i as f64, &member(i)).as_deref(),
+                Some(&member(i)[..])
+            );
         }
         assert_eq!(list.remove(0.0, &member(0)), None);
         assert_eq!(list.len(), 250);
         // Move every remaining element to the front, in reverse.
         for i in (1..500).step_by(2) {
-            let node = list.rank(i as f64, &member(i)).map(|r| list.at_rank(r)).unwrap();
+            let node = list
+                .rank(i as f64, &member(i))
+                .map(|r| list.at_rank(r))
+                .unwrap();
             list.update_score(node, -(i as f64));
         }
         let got = elements(&list);
