@@ -47,8 +47,8 @@ fn integer_array() -> Vec<u8> {
     out.to_vec()
 }
 
-/// A reply like `CLIENT INFO`-style maps nested in a map: 50 entries, each a map of 6 fields
-/// of mixed types, one of them an array.
+/// A nested RESP3 reply: a map of 50 entries, each a map of 6 fields of mixed types, one of
+/// them an array.
 fn nested_map() -> Vec<u8> {
     let entry = |i: i64| {
         Frame::Map(vec![
