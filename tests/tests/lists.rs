@@ -3,32 +3,8 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use radish_tests::{TestServer, RUNTIMES};
+use radish_tests::scenario::everywhere_with_server as everywhere;
 use redis::{Connection, RedisResult};
-
-/// The protocols every scenario runs in.
-const PROTOCOLS: [&str; 2] = ["resp2", "resp3"];
-
-/// A connection in `protocol`, on an emptied server.
-fn connect(server: &TestServer, protocol: &str) -> RedisResult<Connection> {
-    let url = format!("redis://{}/?protocol={protocol}", server.addr);
-    let mut con = redis::Client::open(url)?.get_connection()?;
-    redis::cmd("FLUSHALL").exec(&mut con)?;
-    Ok(con)
-}
-
-/// Runs `scenario` on both runtimes and in both protocols.
-fn everywhere(scenario: fn(&mut Connection, &TestServer, &str) -> RedisResult<()>) {
-    for runtime in RUNTIMES {
-        let server = runtime.start();
-        for protocol in PROTOCOLS {
-            let mut con = connect(&server, protocol).expect("connect");
-            if let Err(err) = scenario(&mut con, &server, protocol) {
-                panic!("{runtime:?} {protocol}: {err}");
-            }
-        }
-    }
-}
 
 fn range(con: &mut Connection, key: &str) -> RedisResult<Vec<String>> {
     redis::cmd("LRANGE").arg(key).arg(0).arg(-1).query(con)

@@ -1,31 +1,7 @@
 //! Sorted set scenarios with the `redis` crate, on both runtimes, in RESP2 and RESP3.
 
-use radish_tests::{TestServer, RUNTIMES};
-use redis::{Connection, RedisResult, Value};
-
-/// The protocols every scenario runs in.
-const PROTOCOLS: [&str; 2] = ["resp2", "resp3"];
-
-/// A connection in `protocol`, on an emptied server.
-fn connect(server: &TestServer, protocol: &str) -> RedisResult<Connection> {
-    let url = format!("redis://{}/?protocol={protocol}", server.addr);
-    let mut con = redis::Client::open(url)?.get_connection()?;
-    redis::cmd("FLUSHALL").exec(&mut con)?;
-    Ok(con)
-}
-
-/// Runs `scenario` on both runtimes and in both protocols.
-fn everywhere(scenario: fn(&mut Connection, &str) -> RedisResult<()>) {
-    for runtime in RUNTIMES {
-        let server = runtime.start();
-        for protocol in PROTOCOLS {
-            let mut con = connect(&server, protocol).expect("connect");
-            if let Err(err) = scenario(&mut con, protocol) {
-                panic!("{runtime:?} {protocol}: {err}");
-            }
-        }
-    }
-}
+use radish_tests::scenario::everywhere;
+use redis::Value;
 
 /// Members with scores, from any WITHSCORES-style reply (flat in RESP2, pairs in RESP3).
 fn with_scores(value: Value) -> Vec<(String, f64)> {
