@@ -90,11 +90,61 @@ impl RequestDecoder {
                     other => return Ok(other),
                 }
             }
+            // Here `buf` starts with `*`, or a request is under way.
+            if self.remaining.is_none() && self.searched == 0 {
+                if let Some(end) = self.quick_request(buf) {
+                    return Ok(Some(self.take_request(buf, end)));
+                }
+            }
             match self.decode_multibulk(buf)? {
                 Some(args) if args.is_empty() => continue,
                 other => return Ok(other),
             }
         }
+    }
+
+    /// The fast path for the usual request: all of it buffered, every count canonical, every
+    /// element a bulk string, all within the limits. Records the arguments and returns where
+    /// the request ends; anything else is left to the general path (which then reads these
+    /// bytes once more, but only this once: it keeps its progress, and this path is only tried
+    /// at the start of a request).
+    fn quick_request(&mut self, buf: &[u8]) -> Option<usize> {
+        let limits = &self.limits;
+        let (max_args, max_bulk) = if self.authenticated {
+            (limits.max_aggregate_len, limits.max_bulk_len)
+        } else {
+            (
+                limits
+                    .max_aggregate_len
+                    .min(limits.unauthenticated_max_args),
+                limits.max_bulk_len.min(limits.unauthenticated_max_bulk_len),
+            )
+        };
+        let (count, cr) = quick_count(buf, 1)?;
+        let count = usize::try_from(count).ok()?;
+        if cr > limits.max_line_len || count == 0 || count > max_args || count > i32::MAX as usize {
+            return None;
+        }
+        self.args.clear();
+        let mut pos = cr + 2;
+        for _ in 0..count {
+            if buf.get(pos) != Some(&b'$') {
+                return None;
+            }
+            let (len, cr) = quick_count(buf, pos + 1)?;
+            let len = usize::try_from(len).ok()?;
+            if cr - pos > limits.max_line_len || len > max_bulk {
+                return None;
+            }
+            let start = cr + 2;
+            // Like Redis, the two bytes after the payload are skipped, not checked.
+            if buf.len() < start + len + 2 {
+                return None;
+            }
+            self.args.push(start..start + len);
+            pos = start + len + 2;
+        }
+        Some(pos)
     }
 
     fn decode_inline(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, Error> {
@@ -184,9 +234,15 @@ impl RequestDecoder {
             self.bulk_len = None;
             self.remaining = Some(remaining - 1);
         }
-        let mut frozen = buf.split_to(self.pos).freeze();
+        let end = self.pos;
         self.pos = 0;
         self.remaining = None;
+        Ok(Some(self.take_request(buf, end)))
+    }
+
+    /// Splits the request's `end` bytes off `buf` and slices the recorded arguments from them.
+    fn take_request(&mut self, buf: &mut BytesMut, end: usize) -> Vec<Bytes> {
+        let mut frozen = buf.split_to(end).freeze();
         // Each slice costs an atomic reference count increment (and later a decrement), so
         // the last argument takes the frozen buffer itself.
         let last = self.args.pop().expect("a request with arguments");
@@ -195,7 +251,7 @@ impl RequestDecoder {
         frozen.truncate(last.end);
         frozen.advance(last.start);
         args.push(frozen);
-        Ok(Some(args))
+        args
     }
 
     /// Finds the header line at `pos` as [`find_cr`](Self::find_cr) does, with a fast path

@@ -803,6 +803,58 @@ fn request_vectors_leave_trailing_bytes() {
     }
 }
 
+/// Whole requests take a fast path; the limits must hold there too. (The table's error vectors
+/// end where the error becomes certain, before any payload, so they cannot show this.)
+#[test]
+fn request_limits_hold_for_whole_requests() {
+    let decode = |limits: Limits, authenticated: bool, input: &[u8]| {
+        let mut decoder = RequestDecoder::with_limits(limits);
+        decoder.set_authenticated(authenticated);
+        decoder.decode(&mut BytesMut::from(input))
+    };
+    let mut eleven = BytesMut::new();
+    radish_resp::encode_request(&[&b"a"[..]; 11], &mut eleven);
+    assert_eq!(
+        decode(Limits::default(), false, &eleven),
+        Err(Error::UnauthenticatedMultibulkLength)
+    );
+    assert_eq!(
+        decode(Limits::default(), true, &eleven)
+            .unwrap()
+            .unwrap()
+            .len(),
+        11
+    );
+
+    let mut big = BytesMut::new();
+    radish_resp::encode_request(&[vec![b'x'; 16385]], &mut big);
+    assert_eq!(
+        decode(Limits::default(), false, &big),
+        Err(Error::UnauthenticatedBulkLength)
+    );
+    assert!(decode(Limits::default(), true, &big).unwrap().is_some());
+
+    let bulk4 = small(|l| l.max_bulk_len = 4);
+    assert_eq!(
+        decode(bulk4, true, b"*1\r\n$5\r\nhello\r\n"),
+        Err(Error::InvalidBulkLength)
+    );
+    let args1 = small(|l| l.max_aggregate_len = 1);
+    assert_eq!(
+        decode(args1, true, b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+        Err(Error::InvalidMultibulkLength)
+    );
+    let line3 = small(|l| l.max_line_len = 3);
+    assert_eq!(
+        decode(line3, true, b"*1\r\n$1000\r\n"),
+        Err(Error::TooBigBulkCount)
+    );
+    assert_eq!(
+        decode(line3, true, b"*1000\r\n"),
+        Err(Error::TooBigMultibulkCount)
+    );
+}
+
 #[test]
 fn request_errors_display_redis_text() {
     let cases = [
