@@ -112,11 +112,10 @@ async fn tick(server: Arc<Server>) {
     }
 }
 
-/// Binds the first configured address and runs the server until SIGINT, SIGTERM or
-/// SHUTDOWN. What the `radish-smol` binary does.
+/// Binds the configured address and runs the server until SIGINT, SIGTERM or SHUTDOWN.
+/// What the `radish-smol` binary does.
 pub async fn serve(config: radish_store::Config) -> io::Result<()> {
-    let addresses = config.listen_addresses();
-    let address = addresses.first().cloned().unwrap_or_default();
+    let address = config.listen_address();
     let listener = TcpListener::bind(address.as_str()).await?;
     tracing::info!("Ready to accept connections tcp on {address}");
     let server = Arc::new(Server::new(config, now()));

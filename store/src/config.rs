@@ -375,22 +375,23 @@ impl Config {
         Ok(())
     }
 
-    /// The addresses to listen on, from `bind` and `port` (`bind 127.0.0.1 -::1` gives
-    /// `127.0.0.1:6379` and `[::1]:6379`; a leading `-` marks an optional address).
-    pub fn listen_addresses(&self) -> Vec<String> {
+    /// The address to listen on, from `port` and the first address of `bind`
+    /// (`bind 127.0.0.1 -::1` gives `127.0.0.1:6379`; a leading `-` marks an optional
+    /// address; IPv6 addresses are bracketed). Only the first address is bound for now.
+    pub fn listen_address(&self) -> String {
         let port = self.get_int("port");
-        self.get("bind")
+        let first = self
+            .get("bind")
             .unwrap_or("127.0.0.1")
             .split_whitespace()
-            .map(|addr| {
-                let addr = addr.trim_start_matches('-');
-                if addr.contains(':') {
-                    format!("[{addr}]:{port}")
-                } else {
-                    format!("{addr}:{port}")
-                }
-            })
-            .collect()
+            .next()
+            .unwrap_or("127.0.0.1");
+        let addr = first.trim_start_matches('-');
+        if addr.contains(':') {
+            format!("[{addr}]:{port}")
+        } else {
+            format!("{addr}:{port}")
+        }
     }
 
     /// The `save` rules as `(seconds, changes)` pairs.
@@ -471,6 +472,9 @@ mod tests {
         assert_eq!(config.get("save"), Some(""));
         assert_eq!(config.get("requirepass"), Some("a b"));
         assert_eq!(config.get("bind"), Some("127.0.0.1"));
+        assert_eq!(config.listen_address(), "127.0.0.1:7000");
+        let ipv6 = Config::from_args(args(&["--bind", "-::1 127.0.0.1"])).unwrap();
+        assert_eq!(ipv6.listen_address(), "[::1]:6379");
     }
 
     #[test]
