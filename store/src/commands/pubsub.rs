@@ -204,7 +204,8 @@ fn pubsub_numsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             .map(|c| pubsub.subscriber_count(c))
             .collect()
     };
-    ctx.reply.map(counts.len());
+    // A flat array even in RESP3, as Redis 7.0 replies (clients parse it as pairs).
+    ctx.reply.array(counts.len() * 2);
     for (channel, count) in args[2..].iter().zip(counts) {
         ctx.reply.bulk(channel);
         ctx.reply.integer(count as i64);
