@@ -21,6 +21,7 @@ DO_BUILD=1
 TYPES=auto           # auto | yes | no: the data-type tests
 CORE_TESTS="set get incr mset"
 TYPE_TESTS="lpush lpop sadd hset zadd lrange_100"
+SERVER_ARGS=()       # more directives for every server
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVERS=(redis tokio smol)
@@ -136,10 +137,13 @@ free_port() {
     done
 }
 
-# Starts one server in the background; the same Redis-style command line works for all three.
+# Starts one server in the background; the same Redis-style command line works for all three,
+# each with a directory of its own for its files, then SERVER_ARGS (bench/persistence.sh).
 launch() {
     local server="$1" port="$2"
-    local args=(--port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK_DIR")
+    mkdir -p "$WORK_DIR/$server"
+    local args=(--port "$port" --bind 127.0.0.1 --save '' --appendonly no
+        --dir "$WORK_DIR/$server" "${SERVER_ARGS[@]}")
     case "$server" in
         redis) redis-server "${args[@]}" >"$WORK_DIR/$server.log" 2>&1 & ;;
         # NO_COLOR: plain log lines, for when we show the end of a log after a failure.
@@ -468,4 +472,7 @@ main() {
     fi
 }
 
-main "$@"
+# bench/persistence.sh sources this file for its helpers.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    main "$@"
+fi

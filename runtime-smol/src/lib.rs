@@ -1,6 +1,10 @@
 //! Radish's server on the smol runtime: an accept loop, the store's connection pump over
 //! smol sockets, the expiry tick, and graceful shutdown.
 
+pub mod client;
+mod pool_runtime;
+pub use pool_runtime::{SmolRuntime, SmolSleep};
+
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
@@ -112,14 +116,19 @@ async fn tick(server: Arc<Server>) {
     }
 }
 
-/// Binds the configured address and runs the server until SIGINT, SIGTERM or SHUTDOWN.
+/// Binds the configured address, loads the data under `dir` (`Server::open`), and runs the
+/// server until SIGINT, SIGTERM or SHUTDOWN; then saves and syncs as configured
+/// (`Server::close`).
 /// What the `radish-smol` binary does.
 pub async fn serve(config: radish_store::Config) -> io::Result<()> {
     let address = config.listen_address();
     let listener = TcpListener::bind(address.as_str()).await?;
+    // The data on disk is loaded before any client is served; a file that cannot be loaded
+    // in full stops the server here.
+    let server = Arc::new(Server::open(config, now()).map_err(io::Error::other)?);
     tracing::info!("Ready to accept connections tcp on {address}");
-    let server = Arc::new(Server::new(config, now()));
-    run(listener, server, termination()).await
+    run(listener, server.clone(), termination()).await?;
+    server.close(now()).map_err(io::Error::other)
 }
 
 async fn termination() {

@@ -1,16 +1,112 @@
-//! The registry of connected clients, for CLIENT LIST / INFO / KILL and INFO clients.
+//! The registry of connected clients, for CLIENT LIST / INFO / KILL and INFO clients, and the
+//! limits that keep one client from hurting the rest: `maxclients`, protected mode, `timeout`
+//! and `client-output-buffer-limit`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use radish_resp::Version;
 
+use crate::config::Config;
 use crate::db::Millis;
+use crate::pubsub::OutputLimit;
 use crate::signal::Signal;
+
+/// What a connection gets when `maxclients` clients are already connected.
+pub const MAX_CLIENTS_REACHED: &[u8] = b"-ERR max number of clients reached\r\n";
+
+/// What a connection from another host gets in protected mode (Redis 7.0's exact text).
+pub const PROTECTED_MODE_DENIED: &[u8] = b"-DENIED Redis is running in protected mode because \
+protected mode is enabled and no password is set for the default user. In this mode \
+connections are only accepted from the loopback interface. If you want to connect from \
+external computers to Redis you may adopt one of the following solutions: 1) Just disable \
+protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface \
+by connecting to Redis from the same host the server is running, however MAKE SURE Redis is \
+not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change \
+permanent. 2) Alternatively you can just disable the protected mode by editing the Redis \
+configuration file, and setting the protected mode option to 'no', and then restarting the \
+server. 3) If you started the server manually just for testing, restart it with the \
+'--protected-mode no' option. 4) Setup a an authentication password for the default user. \
+NOTE: You only need to do one of the above things in order for the server to start accepting \
+connections from the outside.\r\n";
+
+/// True if protected mode turns away a connection from `peer`: it is on, the default user has
+/// no password, and the peer is not on the loopback interface (an unknown peer, such as a
+/// Unix socket's, is local).
+pub fn protected_mode_refuses(config: &Config, peer: Option<SocketAddr>) -> bool {
+    let loopback = peer.map_or(true, |addr| match addr.ip() {
+        IpAddr::V4(ip) => ip.is_loopback(),
+        IpAddr::V6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    });
+    config.get_bool("protected-mode")
+        && config.get("requirepass").unwrap_or("").is_empty()
+        && !loopback
+}
+
+/// The client settings read on hot paths (every accept, every command, every tick), copied
+/// out of the configuration at start-up and after CONFIG SET.
+#[derive(Debug)]
+pub struct ClientLimits {
+    maxclients: AtomicU64,
+    timeout_seconds: AtomicU64,
+    normal: [AtomicU64; 3],
+    pubsub: [AtomicU64; 3],
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        let limits = ClientLimits {
+            maxclients: AtomicU64::new(0),
+            timeout_seconds: AtomicU64::new(0),
+            normal: Default::default(),
+            pubsub: Default::default(),
+        };
+        limits.load(&Config::default());
+        limits
+    }
+}
+
+impl ClientLimits {
+    /// Copies the settings from `config`.
+    pub fn load(&self, config: &Config) {
+        let store = |to: &AtomicU64, value: i64| to.store(value.max(0) as u64, Ordering::Relaxed);
+        store(&self.maxclients, config.get_int("maxclients"));
+        store(&self.timeout_seconds, config.get_int("timeout"));
+        let classes = config.get("client-output-buffer-limit").unwrap_or("");
+        for (class, to) in [("normal", &self.normal), ("pubsub", &self.pubsub)] {
+            let limit = OutputLimit::from_config(classes, class);
+            to[0].store(limit.hard, Ordering::Relaxed);
+            to[1].store(limit.soft, Ordering::Relaxed);
+            to[2].store(limit.soft_seconds, Ordering::Relaxed);
+        }
+    }
+
+    /// `maxclients`.
+    pub fn maxclients(&self) -> usize {
+        self.maxclients.load(Ordering::Relaxed) as usize
+    }
+
+    /// `timeout`, in seconds; 0 when idle clients stay.
+    pub fn timeout_seconds(&self) -> u64 {
+        self.timeout_seconds.load(Ordering::Relaxed)
+    }
+
+    /// The output buffer limit of the `pubsub` class (subscribed clients) or the `normal` one.
+    pub fn output(&self, pubsub: bool) -> OutputLimit {
+        let from = if pubsub { &self.pubsub } else { &self.normal };
+        OutputLimit {
+            hard: from[0].load(Ordering::Relaxed),
+            soft: from[1].load(Ordering::Relaxed),
+            soft_seconds: from[2].load(Ordering::Relaxed),
+        }
+    }
+}
 
 /// What other connections may see or do to one connection.
 #[derive(Debug)]
@@ -35,6 +131,12 @@ pub struct Client {
     outbox: Mutex<BytesMut>,
     /// True while the connection speaks RESP3, so others know how to encode what they send.
     resp3: AtomicBool,
+    /// When the client last sent or received anything (for `timeout` and CLIENT LIST idle).
+    last_interaction: AtomicU64,
+    /// When its output first went over the soft limit (Unix seconds), or 0 while it is under.
+    over_soft_limit_since: AtomicU64,
+    /// When it will be closed if the output over the soft limit is still unwritten (0: none).
+    output_deadline: AtomicU64,
 }
 
 /// The parts of a client's state that change as it runs commands.
@@ -52,8 +154,6 @@ pub struct ClientInfo {
     pub resp: u8,
     /// The last command's full name (`client|list`).
     pub last_command: &'static str,
-    /// When the last command ran.
-    pub last_interaction: Millis,
     /// Bytes buffered but not yet parsed.
     pub query_buffer: usize,
     /// Channels subscribed to.
@@ -65,6 +165,110 @@ pub struct ClientInfo {
 }
 
 impl Client {
+    fn new(
+        id: u64,
+        addr: Option<SocketAddr>,
+        local_addr: Option<SocketAddr>,
+        now: Millis,
+    ) -> Client {
+        Client {
+            id,
+            addr,
+            local_addr,
+            created: now,
+            signal: Signal::default(),
+            killed_signal: Signal::default(),
+            killed: AtomicBool::new(false),
+            outbox: Mutex::new(BytesMut::new()),
+            resp3: AtomicBool::new(false),
+            info: Mutex::new(ClientInfo {
+                resp: 2,
+                ..ClientInfo::default()
+            }),
+            last_interaction: AtomicU64::new(now),
+            over_soft_limit_since: AtomicU64::new(0),
+            output_deadline: AtomicU64::new(0),
+        }
+    }
+
+    /// A client for a connection that is turned away (`maxclients`): it has id 0 and is not
+    /// in the registry.
+    pub fn refused(
+        addr: Option<SocketAddr>,
+        local_addr: Option<SocketAddr>,
+        now: Millis,
+    ) -> Client {
+        Client::new(0, addr, local_addr, now)
+    }
+
+    /// Records that the client sent or was sent something at `now`.
+    pub fn interacted(&self, now: Millis) {
+        self.last_interaction.store(now, Ordering::Relaxed);
+    }
+
+    /// When the client last sent or was sent something.
+    pub fn last_interaction(&self) -> Millis {
+        self.last_interaction.load(Ordering::Relaxed)
+    }
+
+    /// Redis's `checkClientOutputBufferLimits` for `pending` bytes of unsent output at `now`:
+    /// true (and the client is closed, and it is logged) once they reach the hard limit, or
+    /// have stayed at or over the soft limit for more than its seconds.
+    pub fn check_output(&self, pending: usize, limit: OutputLimit, now: Millis) -> bool {
+        if limit.hard == 0 && limit.soft == 0 {
+            return false;
+        }
+        let pending = pending as u64;
+        let seconds = now / 1000;
+        if limit.hard > 0 && pending >= limit.hard {
+            self.close_for_output_limit(now);
+            return true;
+        }
+        if limit.soft == 0 || pending < limit.soft {
+            self.over_soft_limit_since.store(0, Ordering::Relaxed);
+            self.output_deadline.store(0, Ordering::Relaxed);
+            return false;
+        }
+        let since = match self.over_soft_limit_since.load(Ordering::Relaxed) {
+            0 => {
+                self.over_soft_limit_since.store(seconds, Ordering::Relaxed);
+                seconds
+            }
+            since => since,
+        };
+        if seconds - since.min(seconds) > limit.soft_seconds {
+            self.close_for_output_limit(now);
+            return true;
+        }
+        let deadline = (since + limit.soft_seconds + 1) * 1000;
+        self.output_deadline.store(deadline, Ordering::Relaxed);
+        false
+    }
+
+    /// When the client must be closed if its output, over the soft limit, is still unsent:
+    /// the connection's task checks it while it waits for a write.
+    pub fn output_deadline(&self) -> Option<Millis> {
+        match self.output_deadline.load(Ordering::Relaxed) {
+            0 => None,
+            deadline => Some(deadline),
+        }
+    }
+
+    /// Closes the client for overcoming its output buffer limit, logging it as Redis does.
+    pub fn close_for_output_limit(&self, now: Millis) {
+        tracing::warn!(
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            self.describe(now)
+        );
+        self.kill();
+    }
+
+    /// True while subscribed to a channel or pattern.
+    pub fn is_subscribed(&self) -> bool {
+        let info = self.info.lock().unwrap_or_else(|e| e.into_inner());
+        info.subscriptions + info.pattern_subscriptions > 0
+    }
+
     /// A snapshot of the changing state.
     pub fn info(&self) -> ClientInfo {
         self.info.lock().unwrap_or_else(|e| e.into_inner()).clone()
@@ -147,7 +351,7 @@ impl Client {
             laddr,
             String::from_utf8_lossy(&info.name),
             now.saturating_sub(self.created) / 1000,
-            now.saturating_sub(info.last_interaction) / 1000,
+            now.saturating_sub(self.last_interaction()) / 1000,
             flags(&info),
             info.db,
             info.subscriptions,
@@ -189,10 +393,31 @@ pub struct Clients {
     next_id: AtomicU64,
     /// Notified whenever a client leaves, so shutdown can wait for the last one.
     pub left: Signal,
+    /// The settings that bound clients.
+    pub limits: ClientLimits,
 }
 
 impl Clients {
-    /// Registers a new connection and returns its handle.
+    /// Registers a new connection and returns its handle, or `None` when `maxclients`
+    /// clients are connected already. The count and the insertion happen under one lock, so
+    /// connections accepted at the same time cannot overshoot the limit together.
+    pub fn admit(
+        &self,
+        addr: Option<SocketAddr>,
+        local_addr: Option<SocketAddr>,
+        now: Millis,
+    ) -> Option<Arc<Client>> {
+        let mut map = self.lock();
+        if map.len() >= self.limits.maxclients() {
+            return None;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let client = Arc::new(Client::new(id, addr, local_addr, now));
+        map.insert(id, client.clone());
+        Some(client)
+    }
+
+    /// Registers a client whatever `maxclients` says (the server's own clients).
     pub fn register(
         &self,
         addr: Option<SocketAddr>,
@@ -200,24 +425,34 @@ impl Clients {
         now: Millis,
     ) -> Arc<Client> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let client = Arc::new(Client {
-            id,
-            addr,
-            local_addr,
-            created: now,
-            signal: Signal::default(),
-            killed_signal: Signal::default(),
-            killed: AtomicBool::new(false),
-            outbox: Mutex::new(BytesMut::new()),
-            resp3: AtomicBool::new(false),
-            info: Mutex::new(ClientInfo {
-                resp: 2,
-                last_interaction: now,
-                ..ClientInfo::default()
-            }),
-        });
+        let client = Arc::new(Client::new(id, addr, local_addr, now));
         self.lock().insert(id, client.clone());
         client
+    }
+
+    /// Closes the clients idle for more than `timeout` seconds, as Redis's
+    /// `clientsCronHandleTimeout`: not those blocked on keys (`is_blocked`) or subscribed,
+    /// which wait for others by design. Returns how many were closed.
+    pub fn close_idle(&self, now: Millis, is_blocked: impl Fn(u64) -> bool) -> usize {
+        let timeout = self.limits.timeout_seconds();
+        if timeout == 0 {
+            return 0;
+        }
+        let mut closed = 0;
+        for client in self.all() {
+            let idle = (now / 1000).saturating_sub(client.last_interaction() / 1000);
+            if idle <= timeout
+                || client.is_killed()
+                || client.is_subscribed()
+                || is_blocked(client.id)
+            {
+                continue;
+            }
+            tracing::debug!("Closing idle client {}", client.id);
+            client.kill();
+            closed += 1;
+        }
+        closed
     }
 
     /// Removes a client (when its Session is dropped).
@@ -255,5 +490,70 @@ impl Clients {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<Client>>> {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Millis = 1_700_000_000_000;
+
+    fn limit(hard: u64, soft: u64, soft_seconds: u64) -> OutputLimit {
+        OutputLimit {
+            hard,
+            soft,
+            soft_seconds,
+        }
+    }
+
+    #[test]
+    fn output_limits_follow_redis_check_client_output_buffer_limits() {
+        let client = Client::refused(None, None, T0);
+        assert!(!client.check_output(usize::MAX, limit(0, 0, 0), T0));
+        // The hard limit closes at once, at the limit itself.
+        assert!(!client.check_output(999, limit(1000, 0, 0), T0));
+        assert!(client.check_output(1000, limit(1000, 0, 0), T0));
+        assert!(client.is_killed());
+        // The soft limit closes once it has been exceeded for more than its whole seconds.
+        let client = Client::refused(None, None, T0);
+        let soft = limit(0, 100, 2);
+        assert!(!client.check_output(100, soft, T0 + 900));
+        assert_eq!(client.output_deadline(), Some(T0 + 3_000));
+        assert!(!client.check_output(500, soft, T0 + 2_999));
+        assert!(client.check_output(500, soft, T0 + 3_000));
+        // Going under the soft limit starts over.
+        let client = Client::refused(None, None, T0);
+        assert!(!client.check_output(100, soft, T0));
+        assert!(!client.check_output(99, soft, T0 + 1_000));
+        assert_eq!(client.output_deadline(), None);
+        assert!(!client.check_output(100, soft, T0 + 3_000));
+        assert!(!client.is_killed());
+    }
+
+    #[test]
+    fn admission_stops_at_maxclients() {
+        let clients = Clients::default();
+        let mut config = Config::default();
+        config.apply_text("maxclients 2").expect("valid");
+        clients.limits.load(&config);
+        let first = clients.admit(None, None, T0).expect("first");
+        assert!(clients.admit(None, None, T0).is_some());
+        assert!(clients.admit(None, None, T0).is_none());
+        clients.unregister(first.id);
+        assert!(clients.admit(None, None, T0).is_some());
+        assert_eq!(clients.len(), 2);
+    }
+
+    #[test]
+    fn loopback_peers_pass_protected_mode() {
+        let config = Config::default();
+        let refuses =
+            |addr: &str| protected_mode_refuses(&config, Some(addr.parse().expect("addr")));
+        assert!(!refuses("127.0.0.1:1"));
+        assert!(!refuses("[::1]:1"));
+        assert!(refuses("192.0.2.2:1"));
+        assert!(refuses("[fd00::2]:1"));
+        assert!(!protected_mode_refuses(&config, None));
     }
 }

@@ -63,11 +63,12 @@ impl CompactBytes {
         self.len() == 0
     }
 
-    /// Heap bytes owned beyond the value itself, for memory accounting.
+    /// Heap bytes owned beyond the value itself (as the allocator counts them), for memory
+    /// accounting.
     pub fn heap_size(&self) -> usize {
         match &self.0 {
             Repr::Inline { .. } => 0,
-            Repr::Heap(bytes) => bytes.len(),
+            Repr::Heap(bytes) => crate::memory::allocation(bytes.len()),
         }
     }
 }

@@ -40,15 +40,16 @@ const fn param(name: &'static str, default: &'static str, kind: Kind) -> Param {
     }
 }
 
+/// `maxmemory-policy` values, in the order Redis lists them in its error.
 const POLICIES: &[&str] = &[
-    "noeviction",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
     "volatile-lru",
     "volatile-lfu",
     "volatile-random",
     "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
 ];
 
 /// Every parameter radish knows, in CONFIG GET's order.
@@ -101,9 +102,41 @@ const PARAMS: &[Param] = &[
         Kind::Enum(&["always", "everysec", "no"]),
     ),
     param("aof-load-truncated", "yes", Kind::Bool),
+    param(
+        "auto-aof-rewrite-percentage",
+        "100",
+        Kind::Int {
+            min: 0,
+            max: i32::MAX as i64,
+        },
+    ),
+    param("auto-aof-rewrite-min-size", "67108864", Kind::Memory),
     param("maxmemory", "0", Kind::Memory),
     param("maxmemory-policy", "noeviction", Kind::Enum(POLICIES)),
-    param("maxmemory-samples", "5", Kind::Int { min: 1, max: 64 }),
+    param(
+        "maxmemory-samples",
+        "5",
+        Kind::Int {
+            min: 1,
+            max: i32::MAX as i64,
+        },
+    ),
+    param(
+        "lfu-log-factor",
+        "10",
+        Kind::Int {
+            min: 0,
+            max: i32::MAX as i64,
+        },
+    ),
+    param(
+        "lfu-decay-time",
+        "1",
+        Kind::Int {
+            min: 0,
+            max: i32::MAX as i64,
+        },
+    ),
     param("hz", "10", Kind::Int { min: 1, max: 500 }),
     param(
         "loglevel",

@@ -74,7 +74,20 @@ impl<'a, 's> Ctx<'a, 's> {
 
     /// Counts changes to the data (for `save` rules and INFO).
     pub fn dirty(&mut self, changes: u64) {
-        self.keyspace().dirty += changes;
+        let data = self.keyspace();
+        data.dirty += changes;
+        if changes > 0 {
+            // A command that changed data is logged (as sent, or as `propagate` says).
+            data.log.changed();
+        }
+    }
+
+    /// Logs `args` to the append-only log instead of the running command, which is then not
+    /// logged as sent; call it once per command to log. For commands whose effect depends on
+    /// the time, chance or the data (EXPIRE, SPOP, INCRBYFLOAT, served blocking pops...),
+    /// so that replaying the log gives the same data: see `persist/propagate.rs`.
+    pub fn propagate<A: AsRef<[u8]>>(&mut self, args: &[A]) {
+        self.keyspace().log.replace(args);
     }
 
     /// For blocking commands (BLPOP, BZPOPMIN...): when none of the keys has data, call this

@@ -6,6 +6,8 @@ use foldhash::fast::RandomState;
 use indexmap::{IndexMap, IndexSet};
 
 use crate::compact::CompactBytes;
+use crate::evict::AccessClock;
+use crate::memory;
 use crate::rng::Rng;
 use crate::value::Value;
 
@@ -19,7 +21,8 @@ pub struct Entry {
     pub value: Value,
     /// Deadline in Unix milliseconds; 0 when the key does not expire.
     expires_at: Millis,
-    /// Last access, in Unix seconds (for OBJECT IDLETIME and LRU eviction).
+    /// Redis's 24-bit `lru` field: the LRU clock of the last access, or under an LFU policy
+    /// the minute of the last access and a logarithmic access counter (see `evict.rs`).
     pub accessed: u32,
 }
 
@@ -53,6 +56,17 @@ pub struct Db {
     pub(crate) blocked: HashMap<CompactBytes, VecDeque<u64>, RandomState>,
     /// Blocked-on keys written since blocked clients were last served.
     pub(crate) ready: Vec<CompactBytes>,
+    /// Heap bytes owned by the keys and values (`memory::entry_heap`), kept up to date.
+    heap: usize,
+    /// The entry `get_mut` last handed out (its position, and the heap it was charged for):
+    /// its value may have changed size since, so the next `&mut self` call that moves or
+    /// measures entries charges it again first.
+    resized: Option<(usize, usize)>,
+    /// How accesses are recorded in entries (LRU clock or LFU counter).
+    pub(crate) access: AccessClock,
+    /// Persistence: deletions for the log, and the progress of a running snapshot, whose
+    /// hooks run before every change (see `persist/walk.rs`).
+    pub(crate) persist: crate::persist::DbPersist,
 }
 
 #[derive(Debug, Default)]
@@ -126,6 +140,7 @@ impl Db {
         };
         if due {
             self.remove(key);
+            self.persist.deleted(key);
             self.expired += 1;
         }
         due
@@ -144,7 +159,7 @@ impl Db {
         match self.entries.get_mut(key) {
             Some(entry) => {
                 self.hits += 1;
-                entry.accessed = (now / 1000) as u32;
+                entry.accessed = self.access.touch(entry.accessed, now);
                 Some(entry)
             }
             None => {
@@ -158,10 +173,66 @@ impl Db {
     /// blocked clients), so look the key up with `get` first when the change may not happen.
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
         self.expire_if_due(key, now);
+        self.settle();
+        self.persist.before_change(&self.entries, key);
         if self.entries.contains_key(key) {
             self.touched(key);
         }
-        self.entries.get_mut(key)
+        let (index, key, entry) = self.entries.get_full_mut(key)?;
+        self.resized = Some((index, memory::entry_heap(key, entry)));
+        entry.accessed = self.access.touch(entry.accessed, now);
+        Some(entry)
+    }
+
+    /// Charges the entry `get_mut` handed out for its current size.
+    fn settle(&mut self) {
+        if let Some((index, charged)) = self.resized.take() {
+            if let Some((key, entry)) = self.entries.get_index(index) {
+                self.heap = (self.heap + memory::entry_heap(key, entry)).saturating_sub(charged);
+            }
+        }
+    }
+
+    /// Bytes used by this database: its tables, keys and values.
+    pub fn used_memory(&mut self) -> usize {
+        memory::table::<(u64, CompactBytes, Entry)>(self.entries.len(), self.entries.capacity())
+            + memory::table::<(u64, CompactBytes)>(self.volatile.len(), self.volatile.capacity())
+            + self.heap()
+    }
+
+    /// Heap bytes owned by the keys and values.
+    pub(crate) fn heap(&mut self) -> usize {
+        self.settle();
+        self.heap
+    }
+
+    /// The entry for `key`, expired or not, without counting a read or touching it.
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    /// The key (expired or not) and entry at `index` among every key, or among the keys with
+    /// a deadline (`index < volatile_len()`): what eviction samples.
+    pub fn key_at(&self, index: usize, with_deadline: bool) -> Option<(&CompactBytes, &Entry)> {
+        if with_deadline {
+            let key = self.volatile.get_index(index)?;
+            self.entries.get_key_value(&key[..])
+        } else {
+            self.entries.get_index(index)
+        }
+    }
+
+    /// Persistence's view of the database: its state, and the table itself.
+    pub(crate) fn persist_parts(
+        &mut self,
+    ) -> (&mut crate::persist::DbPersist, &crate::persist::Entries) {
+        (&mut self.persist, &self.entries)
+    }
+
+    /// Records, for the append-only log, that `key` was removed by something other than a
+    /// command (eviction): the log gets a DEL for it. Call after removing it.
+    pub fn log_deletion(&mut self, key: &[u8]) {
+        self.persist.deleted(key);
     }
 
     /// True if `key` exists and has not expired.
@@ -172,27 +243,35 @@ impl Db {
     /// Marks `key` as read now (for OBJECT IDLETIME).
     pub fn touch(&mut self, key: &[u8], now: Millis) {
         if let Some(entry) = self.entries.get_mut(key) {
-            entry.accessed = (now / 1000) as u32;
+            entry.accessed = self.access.touch(entry.accessed, now);
         }
     }
 
     /// Stores `value` under `key`, replacing any old value. The deadline is `expires_at` (0 for
     /// none): a plain SET clears an old TTL, so callers that keep it pass the old deadline.
     pub fn insert(&mut self, key: &[u8], value: Value, expires_at: Millis, now: Millis) {
+        self.settle();
+        self.persist.before_change(&self.entries, key);
         self.touched(key);
-        let entry = Entry {
+        let mut entry = Entry {
             value,
             expires_at,
-            accessed: (now / 1000) as u32,
+            accessed: self.access.fresh(now),
         };
-        let had_deadline = match self.entries.get_mut(key) {
-            Some(old) => {
+        let had_deadline = match self.entries.get_full_mut(key) {
+            Some((_, stored_key, old)) => {
                 let had = old.expires_at != 0;
+                // An overwrite is an access of the key, and keeps its LFU history, as in Redis.
+                entry.accessed = self.access.touch(old.accessed, now);
+                let freed = memory::entry_heap(stored_key, old);
                 *old = entry;
+                self.heap = (self.heap + memory::entry_heap(stored_key, old)).saturating_sub(freed);
                 had
             }
             None => {
-                self.entries.insert(CompactBytes::new(key), entry);
+                let stored_key = CompactBytes::new(key);
+                self.heap += memory::entry_heap(&stored_key, &entry);
+                self.entries.insert(stored_key, entry);
                 false
             }
         };
@@ -209,7 +288,12 @@ impl Db {
 
     /// Removes `key`, returning its entry (expired or not).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
-        let entry = self.entries.swap_remove(key)?;
+        self.settle();
+        self.persist.before_remove(&self.entries, key);
+        let (_, stored_key, entry) = self.entries.swap_remove_full(key)?;
+        self.heap = self
+            .heap
+            .saturating_sub(memory::entry_heap(&stored_key, &entry));
         self.touched(key);
         if entry.expires_at != 0 {
             self.volatile.swap_remove(key);
@@ -222,12 +306,16 @@ impl Db {
         if !self.entries.contains_key(key) {
             return false;
         }
+        self.settle();
+        self.persist.before_change(&self.entries, key);
         self.touched(key);
-        let Some(entry) = self.entries.get_mut(key) else {
+        let Some((_, stored_key, entry)) = self.entries.get_full_mut(key) else {
             return false;
         };
         let had = entry.expires_at != 0;
+        let charged = memory::entry_heap(stored_key, entry);
         entry.expires_at = expires_at;
+        self.heap = (self.heap + memory::entry_heap(stored_key, entry)).saturating_sub(charged);
         match (had, expires_at != 0) {
             (false, true) => {
                 self.volatile.insert(CompactBytes::new(key));
@@ -251,8 +339,11 @@ impl Db {
         for key in existing {
             self.touched(&key);
         }
+        self.persist.before_clear(&mut self.entries);
         self.entries = IndexMap::default();
         self.volatile = IndexSet::default();
+        self.heap = 0;
+        self.resized = None;
     }
 
     /// Every live key, in no particular order.
@@ -339,17 +430,6 @@ impl Db {
             }
         }
         removed
-    }
-
-    /// Approximate bytes used by keys and values, for INFO's used_memory.
-    pub fn memory_estimate(&self) -> usize {
-        const PER_ENTRY: usize = std::mem::size_of::<(u64, CompactBytes, Entry)>() + 9;
-        let heap: usize = self
-            .entries
-            .iter()
-            .map(|(k, e)| k.heap_size() + e.value.heap_size())
-            .sum();
-        self.entries.capacity() * PER_ENTRY + heap + self.volatile.capacity() * 41
     }
 }
 

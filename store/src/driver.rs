@@ -44,15 +44,9 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
     let mut input = BytesMut::with_capacity(READ_RESERVE);
     let mut output = BytesMut::with_capacity(READ_RESERVE);
 
-    let maxclients = server.config().get_int("maxclients").max(1) as usize;
-    if server.clients.len() > maxclients {
-        server
-            .stats
-            .rejected_connections
-            .fetch_add(1, Ordering::Relaxed);
-        let _ = io
-            .write_all(b"-ERR max number of clients reached\r\n")
-            .await;
+    if let Some(refusal) = session.refusal() {
+        // Best effort, as in Redis: the connection closes whether or not this arrives.
+        let _ = io.write_all(refusal).await;
         return;
     }
 
@@ -91,19 +85,52 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
                     .stats
                     .net_input_bytes
                     .fetch_add(read as u64, Ordering::Relaxed);
-                session.handle(&mut input, now(), &mut output)
+                let now = now();
+                client.interacted(now);
+                session.handle(&mut input, now, &mut output)
             }
             None => session.handle(&mut input, now(), &mut output),
         };
+        if let Some(offset) = session.take_log_wait() {
+            // appendfsync always: acknowledge writes only once the log holds them durably.
+            let durable = {
+                let mut synced = pin!(server.persist.durable(offset));
+                let mut killed = pin!(client.killed_signal.notified());
+                poll_fn(|cx| {
+                    if synced.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(true);
+                    }
+                    killed.as_mut().poll(cx).map(|()| false)
+                })
+                .await
+            };
+            if !durable {
+                break;
+            }
+        }
         if !output.is_empty() {
             // A client that stops reading must not keep its task (and buffers) forever: the
-            // write gives up when the client is killed (output limits, CLIENT KILL, shutdown).
+            // write gives up when the client is killed (output limits, CLIENT KILL, shutdown),
+            // or when output over the soft output limit is still unsent past its seconds.
+            let soft_limit_wait = client
+                .output_deadline()
+                .map(|deadline| std::time::Duration::from_millis(deadline.saturating_sub(now())));
             let written = {
                 let mut write = pin!(io.write_all(&output));
                 let mut killed = pin!(client.killed_signal.notified());
+                let mut over_soft_limit = pin!(async {
+                    match soft_limit_wait {
+                        Some(duration) => S::sleep(duration).await,
+                        None => std::future::pending().await,
+                    }
+                });
                 poll_fn(|cx| {
                     if let Poll::Ready(result) = write.as_mut().poll(cx) {
                         return Poll::Ready(result.is_ok());
+                    }
+                    if over_soft_limit.as_mut().poll(cx).is_ready() {
+                        client.close_for_output_limit(now());
+                        return Poll::Ready(false);
                     }
                     killed.as_mut().poll(cx).map(|()| false)
                 })
@@ -112,6 +139,7 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
             if !written {
                 break;
             }
+            client.interacted(now());
             server
                 .stats
                 .net_output_bytes

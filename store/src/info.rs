@@ -144,7 +144,7 @@ fn human(bytes: u64) -> String {
 }
 
 fn memory(ctx: &mut Ctx<'_, '_>, out: &mut String) {
-    let used = ctx.keyspace().memory_estimate() as u64 + 1024 * 1024;
+    let used = ctx.keyspace().used_memory() as u64;
     let rss = resident_memory();
     let config = ctx.server.config();
     let maxmemory = config.get_int("maxmemory") as u64;
@@ -170,23 +170,14 @@ fn memory(ctx: &mut Ctx<'_, '_>, out: &mut String) {
 }
 
 fn persistence(ctx: &mut Ctx<'_, '_>, out: &mut String) {
-    let dirty = ctx.keyspace().dirty;
-    let config = ctx.server.config();
-    line!(out, "loading:0");
-    line!(out, "async_loading:0");
-    line!(out, "rdb_changes_since_last_save:{dirty}");
-    line!(out, "rdb_bgsave_in_progress:0");
-    line!(out, "rdb_last_save_time:{}", ctx.server.started_at / 1000);
-    line!(out, "rdb_last_bgsave_status:ok");
-    line!(
-        out,
-        "aof_enabled:{}",
-        u8::from(config.get_bool("appendonly"))
-    );
-    line!(out, "aof_rewrite_in_progress:0");
-    line!(out, "aof_rewrite_scheduled:0");
-    line!(out, "aof_last_bgrewrite_status:ok");
-    line!(out, "aof_last_write_status:ok");
+    let (server, now) = (ctx.server, ctx.now);
+    let data = ctx.keyspace();
+    out.push_str(&crate::persist::render_info(
+        &server.persist,
+        &server.config(),
+        data,
+        now,
+    ));
 }
 
 fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
@@ -207,7 +198,7 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "total_net_output_bytes:{output}");
     line!(out, "rejected_connections:{rejected}");
     line!(out, "expired_keys:{expired}");
-    line!(out, "evicted_keys:0");
+    line!(out, "evicted_keys:{}", keyspace.eviction.evicted);
     line!(out, "keyspace_hits:{hits}");
     line!(out, "keyspace_misses:{misses}");
     let (channels, patterns) = {

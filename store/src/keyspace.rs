@@ -9,6 +9,8 @@ use crate::clients::Client;
 use crate::commands::Command;
 use crate::compact::CompactBytes;
 use crate::db::{Db, Millis};
+use crate::evict::{Eviction, EvictionSettings, Outcome};
+use crate::memory;
 use crate::rng::Rng;
 
 /// A client blocked on keys, and the command to run again for it when one is written.
@@ -38,6 +40,14 @@ pub struct Keyspace {
     pub dirty: u64,
     /// Blocked clients by id.
     waiters: HashMap<u64, Waiter>,
+    /// `maxmemory` eviction: settings, pool and counters.
+    pub eviction: Eviction,
+    /// What the running batch logs to the append-only log.
+    pub(crate) log: crate::persist::Propagation,
+}
+
+fn used_memory(dbs: &mut [Db]) -> usize {
+    memory::BASELINE + dbs.iter_mut().map(Db::used_memory).sum::<usize>()
 }
 
 /// Rounds of sampling per database per active-expiry tick: bounds the work one tick does.
@@ -51,6 +61,8 @@ impl Keyspace {
             rng: Rng::from_entropy(),
             dirty: 0,
             waiters: HashMap::new(),
+            eviction: Eviction::default(),
+            log: crate::persist::Propagation::default(),
         }
     }
 
@@ -170,8 +182,27 @@ impl Keyspace {
         self.waiters.get(&id).cloned()
     }
 
-    /// Approximate bytes used by the data.
-    pub fn memory_estimate(&self) -> usize {
-        self.dbs.iter().map(Db::memory_estimate).sum()
+    /// Bytes in use (INFO's used_memory): the server's baseline, and every database's
+    /// tables, keys and values.
+    pub fn used_memory(&mut self) -> usize {
+        used_memory(&mut self.dbs)
+    }
+
+    /// Applies new eviction settings (at start-up and after CONFIG SET).
+    pub fn configure(&mut self, settings: EvictionSettings) {
+        for db in &mut self.dbs {
+            db.access.configure(&settings);
+        }
+        self.eviction.settings = settings;
+    }
+
+    /// Evicts keys by `maxmemory-policy` while memory is over `maxmemory`, at most `budget`
+    /// of them (Redis's `performEvictions`). Costs nothing without a limit.
+    pub fn evict(&mut self, now: Millis, budget: usize) -> Outcome {
+        if self.eviction.settings.maxmemory == 0 {
+            return Outcome::Within;
+        }
+        self.eviction
+            .run(&mut self.dbs, &mut self.rng, now, budget, used_memory)
     }
 }

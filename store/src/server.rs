@@ -1,23 +1,28 @@
 //! The state every connection shares: data, configuration, clients and counters.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::clients::Clients;
 use crate::config::Config;
 use crate::db::Millis;
+use crate::evict::EvictionSettings;
 use crate::keyspace::Keyspace;
+use crate::persist::{LoadError, Persist};
 use crate::pubsub::PubSub;
 use crate::signal::Signal;
 
 /// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
 pub const REDIS_VERSION: &str = "7.0.15";
 
+/// Most keys one tick evicts, bounding the pause when `maxmemory` is lowered far below use.
+const EVICTIONS_PER_TICK: usize = 1024;
+
 /// One server's shared state. Adapters make one, wrap it in an `Arc`, and hand it to every
 /// connection's [`Session`](crate::Session).
 #[derive(Debug)]
 pub struct Server {
-    keyspace: Mutex<Keyspace>,
+    keyspace: Arc<Mutex<Keyspace>>,
     pubsub: Mutex<PubSub>,
     config: RwLock<Config>,
     /// Connected clients.
@@ -28,9 +33,13 @@ pub struct Server {
     pub started_at: Millis,
     /// The TCP port actually bound (INFO's tcp_port), set by the adapter.
     pub port: AtomicU64,
+    /// `maxmemory`, readable without the data lock: commands skip eviction while it is 0.
+    pub maxmemory: AtomicU64,
     shutdown_requested: AtomicBool,
     /// Notified when SHUTDOWN asks the server to stop; the accept loop waits on it.
     pub shutdown: Signal,
+    /// The append-only log, snapshots and their threads.
+    pub(crate) persist: Arc<Persist>,
 }
 
 /// Counters reported by INFO stats.
@@ -53,17 +62,43 @@ impl Server {
     pub fn new(config: Config, now: Millis) -> Server {
         let databases = config.get_int("databases").max(1) as usize;
         let port = config.get_int("port") as u64;
+        let eviction = EvictionSettings::from_config(&config);
+        let mut keyspace = Keyspace::new(databases);
+        keyspace.configure(eviction);
+        let keyspace = Arc::new(Mutex::new(keyspace));
+        let clients = Clients::default();
+        clients.limits.load(&config);
         Server {
-            keyspace: Mutex::new(Keyspace::new(databases)),
+            persist: Arc::new(Persist::new(keyspace.clone(), now)),
+            keyspace,
             pubsub: Mutex::new(PubSub::default()),
             config: RwLock::new(config),
-            clients: Clients::default(),
+            clients,
             stats: Stats::default(),
             started_at: now,
             port: AtomicU64::new(port),
+            maxmemory: AtomicU64::new(eviction.maxmemory),
             shutdown_requested: AtomicBool::new(false),
             shutdown: Signal::default(),
         }
+    }
+
+    /// A server with this configuration and the data on disk under `dir` (the snapshot, or
+    /// with `appendonly yes` the append-only log, which it then keeps), started at `now`.
+    /// What the binaries run; [`new`](Server::new) starts empty and touches no file until a
+    /// command asks it to. Fails, naming the file and byte offset, if the data cannot be
+    /// loaded in full.
+    pub fn open(config: Config, now: Millis) -> Result<Server, LoadError> {
+        let server = Server::new(config, now);
+        crate::persist::open(&server, now)?;
+        Ok(server)
+    }
+
+    /// Call once the server has stopped serving: saves the snapshot if SHUTDOWN or the `save`
+    /// rules ask for it, writes and fsyncs the append-only log, and stops persistence threads.
+    pub fn close(&self, now: Millis) -> Result<(), String> {
+        let config = self.config().clone();
+        self.persist.close(&config, now)
     }
 
     /// Locks the data. Never held across an `.await`: the store has none, and adapters call
@@ -87,9 +122,29 @@ impl Server {
         self.config.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// One tick of background work (the adapters call it `hz` times a second): active expiry.
+    /// Copies the settings read on hot paths out of the configuration (after CONFIG SET):
+    /// client limits and `maxmemory` here, eviction settings into `keyspace`, which the
+    /// caller passes in as it may hold the data lock already.
+    pub fn apply_config(&self, keyspace: &mut Keyspace) {
+        let eviction = {
+            let config = self.config();
+            self.clients.limits.load(&config);
+            EvictionSettings::from_config(&config)
+        };
+        self.maxmemory.store(eviction.maxmemory, Ordering::Relaxed);
+        keyspace.configure(eviction);
+    }
+
+    /// One tick of background work (the adapters call it `hz` times a second): active
+    /// expiry, eviction left over from commands while memory is over `maxmemory`, and
+    /// closing clients idle past `timeout`.
     pub fn tick(&self, now: Millis) {
-        self.keyspace().active_expire(now);
+        let mut keyspace = self.keyspace();
+        keyspace.active_expire(now);
+        keyspace.evict(now, EVICTIONS_PER_TICK);
+        self.persist.tick(&self.config(), &mut keyspace, now);
+        self.clients
+            .close_idle(now, |client| keyspace.is_waiting(client));
     }
 
     /// How often [`tick`](Server::tick) wants to run, in milliseconds.

@@ -7,7 +7,7 @@ use bytes::{Bytes, BytesMut};
 use indexmap::IndexSet;
 use radish_resp::{Limits, RequestDecoder, Version};
 
-use crate::clients::Client;
+use crate::clients::{self, Client};
 use crate::commands::{self, Command};
 use crate::ctx::{Ctx, TimeoutReply};
 use crate::db::Millis;
@@ -72,7 +72,7 @@ pub struct ConnState {
 }
 
 impl ConnState {
-    fn new(authenticated: bool) -> ConnState {
+    pub(crate) fn new(authenticated: bool) -> ConnState {
         ConnState {
             db: 0,
             version: Version::Resp2,
@@ -117,6 +117,10 @@ pub struct Session {
     decoder: RequestDecoder,
     conn: ConnState,
     blocked: Option<Blocked>,
+    /// The error line a turned-away connection gets (`maxclients`, protected mode).
+    refusal: Option<&'static [u8]>,
+    /// The append-only log offset the output must wait for (within `handle`: what was logged).
+    log_wait: Option<u64>,
 }
 
 impl Session {
@@ -127,11 +131,22 @@ impl Session {
         local_addr: Option<SocketAddr>,
         now: Millis,
     ) -> Session {
-        let client = server.clients.register(addr, local_addr, now);
-        server
-            .stats
-            .connections
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // As Redis: first `maxclients`, then protected mode; neither counts as a connection.
+        let (client, refusal) = match server.clients.admit(addr, local_addr, now) {
+            Some(client) if clients::protected_mode_refuses(&server.config(), addr) => {
+                (client, Some(clients::PROTECTED_MODE_DENIED))
+            }
+            Some(client) => (client, None),
+            None => (
+                Arc::new(Client::refused(addr, local_addr, now)),
+                Some(clients::MAX_CLIENTS_REACHED),
+            ),
+        };
+        let counter = match refusal {
+            Some(_) => &server.stats.rejected_connections,
+            None => &server.stats.connections,
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let limits = Limits {
             max_bulk_len: server.config().get_int("proto-max-bulk-len").max(1) as usize,
             ..Limits::default()
@@ -145,7 +160,23 @@ impl Session {
             decoder,
             conn: ConnState::new(authenticated),
             blocked: None,
+            refusal,
+            log_wait: None,
         }
+    }
+
+    /// With `appendfsync always`: the append-only log offset that the output of the last
+    /// [`handle`](Session::handle) acknowledges writes up to. The output may only be sent once
+    /// the log is fsynced that far; the connection pump in `driver` waits for it. Taken
+    /// (`None` afterwards).
+    pub fn take_log_wait(&mut self) -> Option<u64> {
+        self.log_wait.take()
+    }
+
+    /// The error line to send before closing, when the connection is turned away
+    /// (`maxclients` reached, or protected mode). The adapter sends it at once.
+    pub fn refusal(&self) -> Option<&'static [u8]> {
+        self.refusal
     }
 
     /// The shared server.
@@ -173,6 +204,10 @@ impl Session {
     /// the [`deadline`](Session::deadline) passed. Runs every complete request in `input`
     /// (leaving a partial one there for next time) and appends all output to `out`.
     pub fn handle(&mut self, input: &mut BytesMut, now: Millis, out: &mut BytesMut) -> Status {
+        if let Some(refusal) = self.refusal.take() {
+            out.extend_from_slice(refusal);
+            return Status::Close;
+        }
         let server = self.server.clone();
         let mut keyspace: Option<MutexGuard<'_, Keyspace>> = None;
         if let Some(blocked) = self.blocked {
@@ -181,6 +216,8 @@ impl Session {
             let data = keyspace.get_or_insert_with(|| server.keyspace());
             if !data.is_waiting(self.client.id) {
                 self.blocked = None;
+                // Served by another connection's write, logged in its batch.
+                self.log_wait = server.persist.wait_offset();
             } else if blocked.deadline.is_some_and(|d| d <= now) {
                 data.remove_waiter(self.client.id);
                 self.blocked = None;
@@ -197,6 +234,7 @@ impl Session {
         }
         let mut last_command = None;
         let mut status = Status::Open;
+        let output_limits = [false, true].map(|pubsub| server.clients.limits.output(pubsub));
         loop {
             let args = match self.decoder.decode(input) {
                 Ok(Some(args)) => args,
@@ -247,12 +285,28 @@ impl Session {
             if keyspace.as_ref().is_some_and(|data| data.has_ready()) {
                 serve_blocked(&mut keyspace, &server, now);
             }
+            let limit = output_limits[usize::from(self.conn.subscriptions() > 0)];
+            if self.client.check_output(out.len(), limit, now) {
+                // Redis frees such a client without sending what it could not take.
+                out.clear();
+                status = Status::Close;
+                break;
+            }
             if self.conn.close_after_reply {
                 status = Status::Close;
                 break;
             }
         }
+        // What this batch logged, or what a reply served by another connection acknowledges.
+        let mut logged = self.log_wait.take();
+        if let Some(data) = keyspace.as_mut() {
+            // Still under the data lock: the log stays in execution order.
+            logged = logged.max(server.persist.end_batch(data));
+        }
         drop(keyspace);
+        // Written before the replies that acknowledge it are sent; fsynced too, with
+        // appendfsync always, which the connection pump waits for.
+        self.log_wait = server.persist.write_log(logged);
         self.publish_info(input.len(), last_command, now);
         if self.client.is_killed() {
             return Status::Close;
@@ -273,9 +327,11 @@ impl Session {
             info.in_multi = conn.multi.as_ref().map(Vec::len);
             if let Some(name) = last_command {
                 info.last_command = name;
-                info.last_interaction = now;
             }
         });
+        if last_command.is_some() {
+            self.client.interacted(now);
+        }
     }
 }
 
@@ -359,6 +415,10 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
         return name;
     }
     let top_name = command.full_name.split('|').next().unwrap_or("");
+    if let Err(error) = crate::evict::admit(ctx, command, top_name) {
+        reject(ctx, &error);
+        return name;
+    }
     if ctx.conn.version == Version::Resp2
         && ctx.conn.subscriptions() > 0
         && !ALLOWED_WHILE_SUBSCRIBED.contains(&top_name)
@@ -394,9 +454,11 @@ fn reject(ctx: &mut Ctx<'_, '_>, error: &Error) {
 
 /// Runs a resolved command's handler, writing its error if it fails.
 pub(crate) fn call(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) {
+    let outer = crate::persist::begin_command(ctx.keyspace);
     if let Err(error) = (command.handler)(ctx, args) {
         ctx.reply.error(&error);
     }
+    crate::persist::end_command(ctx, args, outer);
 }
 
 /// Runs one command queued by MULTI, inside EXEC: blocking commands do not block there.

@@ -2,83 +2,14 @@
 //! sleeping. Every expiry rule is checked by moving `now` forward by hand, so the deadlines are
 //! exact to the millisecond.
 
-use std::sync::Arc;
+mod support;
 
 use bytes::BytesMut;
-use radish_store::{Config, Millis, Server, Session, Status};
+use radish_store::{Config, Millis, Status};
+use support::{resp, Conn, T0};
 
-/// The time every test starts at (Unix ms); a round second so EX and EXAT line up.
-const T0: Millis = 1_700_000_000_000;
 /// T0 in Unix seconds.
 const T0_SECS: u64 = T0 / 1000;
-
-/// A server and one connection to it.
-struct Conn {
-    server: Arc<Server>,
-    session: Session,
-}
-
-impl Conn {
-    fn new() -> Conn {
-        Conn::with_config(Config::default())
-    }
-
-    fn with_config(config: Config) -> Conn {
-        let server = Arc::new(Server::new(config, T0));
-        let session = Session::new(server.clone(), None, None, T0);
-        Conn { server, session }
-    }
-
-    /// Another connection to the same server.
-    fn connect(&self) -> Conn {
-        let session = Session::new(self.server.clone(), None, None, T0);
-        Conn {
-            server: self.server.clone(),
-            session,
-        }
-    }
-
-    /// Feeds raw bytes at `now`; returns what the session wrote and its status.
-    fn feed(&mut self, now: Millis, bytes: &[u8]) -> (String, Status) {
-        let mut input = BytesMut::from(bytes);
-        let mut out = BytesMut::new();
-        let status = self.session.handle(&mut input, now, &mut out);
-        (String::from_utf8_lossy(&out).into_owned(), status)
-    }
-
-    /// Sends one command at `now` and returns the reply bytes as text; the session must stay
-    /// open.
-    fn at(&mut self, now: Millis, args: &[&str]) -> String {
-        let (out, status) = self.feed(now, &resp(args));
-        assert_eq!(status, Status::Open, "{args:?} closed the session");
-        out
-    }
-
-    /// Sends one command at T0.
-    fn cmd(&mut self, args: &[&str]) -> String {
-        self.at(T0, args)
-    }
-
-    /// One field of INFO `section` at `now`.
-    fn info(&mut self, now: Millis, section: &str, field: &str) -> String {
-        let reply = self.at(now, &["INFO", section]);
-        let prefix = format!("{field}:");
-        reply
-            .lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .unwrap_or_else(|| panic!("INFO {section} has no {field}: {reply}"))
-            .to_string()
-    }
-}
-
-/// A command as a RESP array of bulk strings.
-fn resp(args: &[&str]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
-    }
-    out
-}
 
 fn int(n: i64) -> String {
     format!(":{n}\r\n")

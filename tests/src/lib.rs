@@ -44,11 +44,19 @@ impl Runtime {
     /// Starts a server with default settings plus `directives` (`["requirepass", "x"]` pairs
     /// as in a config file, one directive per element: `"requirepass secret"`).
     pub fn start_with(self, directives: &[&str]) -> TestServer {
+        self.start_on("127.0.0.1", directives)
+    }
+
+    /// Like [`start_with`](Runtime::start_with), listening on `ip` (`0.0.0.0` for every
+    /// interface) on a free port; `addr` is then the bound address as the OS reports it.
+    pub fn start_on(self, ip: &str, directives: &[&str]) -> TestServer {
         let mut config = Config::default();
+        // As the reference redis-server is started: no save rules, so that no test server
+        // writes a snapshot into the working directory.
         config
-            .apply_text(&directives.join("\n"))
+            .apply_text(&format!("save \"\"\n{}", directives.join("\n")))
             .expect("test directives are valid");
-        let std_listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let std_listener = TcpListener::bind((ip, 0)).expect("bind a free port");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("local addr");
         let server = Arc::new(Server::new(config, radish_tokio::now()));

@@ -438,8 +438,8 @@ fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
         info.name = name;
         info.resp = resp;
         info.last_command = command;
-        info.last_interaction = now;
     });
+    ctx.client.interacted(now);
 }
 
 fn client_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {

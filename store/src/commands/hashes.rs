@@ -435,6 +435,8 @@ fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let text = format_human(updated);
     change_hash(db, key, now, |hash| hash.set(field, text.as_bytes()))?;
     ctx.reply.bulk(text.as_bytes());
+    // Logged as the result, so that replaying does not redo the float arithmetic.
+    ctx.propagate(&[&b"HSET"[..], key, field, text.as_bytes()]);
     ctx.dirty(1);
     Ok(())
 }

@@ -17,7 +17,7 @@ pub(super) const COMMANDS: &[Command] = &[
     cmd("del", -2, &["write"], (1, -1, 1), G, "Deletes one or more keys.", del),
     cmd("unlink", -2, WF, (1, -1, 1), G, "Asynchronously deletes one or more keys.", del),
     cmd("exists", -2, RF, (1, -1, 1), G, "Determines whether one or more keys exist.", exists),
-    cmd("touch", -2, RF, (1, -1, 1), G, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", exists),
+    cmd("touch", -2, RF, (1, -1, 1), G, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", touch),
     cmd("expire", -3, WF, (1, 1, 1), G, "Sets the expiration time of a key in seconds.", expire),
     cmd("pexpire", -3, WF, (1, 1, 1), G, "Sets the expiration time of a key in milliseconds.", pexpire),
     cmd("expireat", -3, WF, (1, 1, 1), G, "Sets the expiration time of a key to a Unix timestamp.", expireat),
@@ -60,18 +60,29 @@ fn del(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 /// EXISTS and TOUCH: count every argument that names a live key (duplicates count again).
-fn exists(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+/// Only TOUCH marks the keys as accessed (for LRU and LFU), as in Redis.
+fn count_existing(ctx: &mut Ctx<'_, '_>, args: &[Bytes], touch: bool) -> Result {
     let now = ctx.now;
     let db = ctx.db();
     let mut found = 0;
     for key in &args[1..] {
         if db.contains(key, now) {
-            db.touch(key, now);
+            if touch {
+                db.touch(key, now);
+            }
             found += 1;
         }
     }
     ctx.reply.integer(found);
     Ok(())
+}
+
+fn exists(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    count_existing(ctx, args, false)
+}
+
+fn touch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    count_existing(ctx, args, true)
 }
 
 fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], seconds: bool, absolute: bool) -> Result {
@@ -139,8 +150,11 @@ fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], seconds: bool, absolute
     }
     if when <= now as i64 {
         db.remove(key);
+        ctx.propagate(&[&b"DEL"[..], key]);
     } else {
         db.set_expiry(key, when as Millis);
+        // Logged with an absolute deadline, as Redis does.
+        ctx.propagate(&[&b"PEXPIREAT"[..], key, when.to_string().as_bytes()]);
     }
     ctx.reply.integer(1);
     ctx.dirty(1);
@@ -487,36 +501,29 @@ fn object_refcount(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn lfu_policy(ctx: &Ctx<'_, '_>) -> bool {
-    ctx.server
-        .config()
-        .get("maxmemory-policy")
-        .is_some_and(|p| p.contains("lfu"))
-}
-
 fn object_idletime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let now_seconds = (ctx.now / 1000) as u32;
+    let now = ctx.now;
     let Some(accessed) = object_lookup(ctx, &args[2]).map(|e| e.accessed) else {
         ctx.reply.null();
         return Ok(());
     };
-    if lfu_policy(ctx) {
+    let Some(idle) = ctx.db().access.idle_seconds(accessed, now) else {
         return Err(Error::Static("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
-    }
-    ctx.reply
-        .integer(i64::from(now_seconds.saturating_sub(accessed)));
+    };
+    ctx.reply.integer(idle as i64);
     Ok(())
 }
 
 fn object_freq(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    if object_lookup(ctx, &args[2]).is_none() {
+    let now = ctx.now;
+    let Some(accessed) = object_lookup(ctx, &args[2]).map(|e| e.accessed) else {
         ctx.reply.null();
         return Ok(());
-    }
-    if !lfu_policy(ctx) {
+    };
+    let Some(frequency) = ctx.db().access.frequency(accessed, now) else {
         return Err(Error::Static("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."));
-    }
-    ctx.reply.integer(0);
+    };
+    ctx.reply.integer(i64::from(frequency));
     Ok(())
 }
 

@@ -248,6 +248,9 @@ fn pop_with_key(ctx: &mut Ctx<'_, '_>, key: &[u8], end: End, count: usize) {
     reply.array(2);
     reply.bulk(key);
     reply.bulks(popped.iter().map(|e| e.as_slice()));
+    // Logged as the plain pop it was.
+    let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+    ctx.propagate(&[name, key, popped.len().to_string().as_bytes()]);
     ctx.dirty(popped.len() as u64);
 }
 
@@ -560,6 +563,9 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End) -> Result {
     reply.array(2);
     reply.bulk(key);
     reply.bulk_or_null(popped.first().map(|e| e.as_slice()));
+    // Logged as the plain pop it was, whenever it was served.
+    let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+    ctx.propagate(&[name, key]);
     ctx.dirty(popped.len() as u64);
     Ok(())
 }
@@ -601,6 +607,15 @@ fn blocking_move(
         ctx.block(vec![source.clone()], deadline, TimeoutReply::Null);
         return Ok(());
     }
+    // Logged as the plain move it was, whenever it was served.
+    let side = |end: End| -> &'static [u8] {
+        if end == End::Left {
+            b"LEFT"
+        } else {
+            b"RIGHT"
+        }
+    };
+    ctx.propagate(&[&b"LMOVE"[..], source, destination, side(from), side(to)]);
     move_generic(ctx, source, destination, from, to)
 }
 

@@ -13,12 +13,15 @@ mod connection;
 mod hashes;
 mod keys;
 mod lists;
+mod persistence;
 mod pubsub;
 mod server;
 mod sets;
 mod strings;
 mod transactions;
 mod zsets;
+
+pub(crate) use transactions::unwatch_all;
 
 /// A command handler: validates its arguments, does its work, writes its reply.
 /// On `Err` nothing may have been written; the session writes the error.
@@ -105,6 +108,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         zsets::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
+        persistence::COMMANDS,
         transactions::COMMANDS,
         pubsub::COMMANDS,
     ]

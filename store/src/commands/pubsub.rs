@@ -5,7 +5,6 @@ use bytes::Bytes;
 use super::{cmd, container, help, Command};
 use crate::ctx::Ctx;
 use crate::error::Result;
-use crate::pubsub::OutputLimit;
 
 const G: &str = "pubsub";
 const SUB: &[&str] = &["pubsub", "noscript", "loading", "stale"];
@@ -172,13 +171,7 @@ fn punsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 fn publish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let limit = OutputLimit::from_config(
-        ctx.server
-            .config()
-            .get("client-output-buffer-limit")
-            .unwrap_or(""),
-        "pubsub",
-    );
+    let limit = ctx.server.clients.limits.output(true);
     let receivers = ctx
         .server
         .pubsub()

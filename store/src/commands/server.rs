@@ -226,9 +226,11 @@ fn flushdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     flush_mode(args)?;
+    let (server, now) = (ctx.server, ctx.now);
     let keyspace = ctx.keyspace();
     let removed: usize = keyspace.dbs().iter().map(|db| db.len()).sum();
     keyspace.flush_all();
+    server.persist.flushed_all(&server.config(), keyspace, now);
     // Redis counts a FLUSHALL as at least one change so `save` rules notice it.
     ctx.dirty(removed as u64 + 1);
     ctx.reply.ok();
@@ -266,6 +268,16 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         }
     }
     ctx.server.config_mut().set_many(&pairs)?;
+    let server = ctx.server;
+    server.apply_config(ctx.keyspace());
+    if pairs
+        .iter()
+        .any(|(name, _)| is(name, "appendonly") || is(name, "appendfsync"))
+    {
+        let now = ctx.now;
+        let data = ctx.keyspace();
+        server.persist.configure(&server.config(), data, now);
+    }
     ctx.reply.ok();
     Ok(())
 }
@@ -288,6 +300,7 @@ fn config_resetstat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
         db.misses = 0;
         db.expired = 0;
     }
+    keyspace.eviction.evicted = 0;
     ctx.reply.ok();
     Ok(())
 }
@@ -486,19 +499,39 @@ fn function_flush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 fn shutdown(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let mut abort = false;
+    let (mut abort, mut save, mut nosave, mut force, mut at_once) =
+        (false, false, false, false, false);
     for arg in &args[1..] {
         if is(arg, "abort") {
             abort = true;
-        } else if !["nosave", "save", "now", "force"]
-            .iter()
-            .any(|w| is(arg, w))
-        {
+        } else if is(arg, "save") {
+            save = true;
+        } else if is(arg, "nosave") {
+            nosave = true;
+        } else if is(arg, "force") {
+            force = true;
+        } else if is(arg, "now") {
+            at_once = true;
+        } else {
             return Err(Error::Syntax);
         }
     }
+    if (save && nosave) || (abort && (save || nosave || force || at_once)) {
+        return Err(Error::Syntax);
+    }
     if abort {
         return Err(Error::Static("ERR No shutdown in progress."));
+    }
+    // Saves (SAVE, or by default when `save` rules are set) before stopping; a failed save
+    // keeps the server running unless FORCE.
+    let choice = (save || nosave).then_some(save);
+    let (server, now) = (ctx.server, ctx.now);
+    let data = ctx.keyspace();
+    let saved = server
+        .persist
+        .prepare_shutdown(&server.config(), data, now, choice);
+    if saved.is_err() && !force {
+        return Err(Error::Static("ERR Errors trying to SHUTDOWN. Check logs."));
     }
     // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
     ctx.server.request_shutdown();

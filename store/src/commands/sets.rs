@@ -350,6 +350,10 @@ fn spop_one(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
     let position = rng.below(set.len());
     let member = change_set(db, key, now, |set| set.take_index(position))?;
     ctx.reply.bulk_or_null(member.as_deref());
+    if let Some(member) = &member {
+        // The log says which member was chosen.
+        ctx.propagate(&[&b"SREM"[..], key, member]);
+    }
     ctx.keyspace().rng = rng;
     ctx.dirty(1);
     Ok(())
@@ -378,6 +382,7 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
         let whole = copy_of(set);
         db.remove(key);
         set_reply(&mut ctx.reply, whole.iter());
+        ctx.propagate(&[&b"DEL"[..], key]);
         ctx.dirty(whole.len() as u64);
         return Ok(());
     }
@@ -387,6 +392,9 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
             .collect::<Vec<CompactBytes>>()
     })?;
     set_reply(&mut ctx.reply, popped.iter().map(CompactBytes::as_slice));
+    let mut srem: Vec<&[u8]> = vec![b"SREM", key];
+    srem.extend(popped.iter().map(CompactBytes::as_slice));
+    ctx.propagate(&srem);
     ctx.keyspace().rng = rng;
     ctx.dirty(popped.len() as u64);
     Ok(())

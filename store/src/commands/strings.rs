@@ -194,6 +194,14 @@ fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     if !options.get {
         reply.ok();
     }
+    if !options.keep_ttl
+        && options
+            .expiry
+            .is_some_and(|(unit, _)| unit != ExpiryUnit::UnixMillis)
+    {
+        // Logged with an absolute deadline, as Redis does.
+        propagate_set_at(ctx, key, &args[2], expires_at);
+    }
     ctx.dirty(1);
     Ok(())
 }
@@ -217,8 +225,20 @@ fn set_with_expiry(ctx: &mut Ctx<'_, '_>, args: &[Bytes], unit: ExpiryUnit, name
     ctx.db()
         .insert(&args[1], Value::string(&args[3]), expires_at, now);
     ctx.reply.ok();
+    propagate_set_at(ctx, &args[1], &args[3], expires_at);
     ctx.dirty(1);
     Ok(())
+}
+
+/// Logs `SET key value PXAT deadline`: relative expiries become absolute in the log.
+fn propagate_set_at(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], deadline: Millis) {
+    ctx.propagate(&[
+        &b"SET"[..],
+        key,
+        value,
+        b"PXAT",
+        deadline.to_string().as_bytes(),
+    ]);
 }
 
 fn setex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
@@ -247,6 +267,7 @@ fn getdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     };
     reply.bulk(&value.bytes);
     db.remove(&args[1]);
+    ctx.propagate(&[&b"DEL"[..], &args[1]]);
     ctx.dirty(1);
     Ok(())
 }
@@ -268,12 +289,15 @@ fn getex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         // An absolute time already past deletes the key, as Redis does.
         Some((ExpiryUnit::UnixSeconds | ExpiryUnit::UnixMillis, at)) if at <= now => {
             db.remove(key);
+            ctx.propagate(&[&b"DEL"[..], key]);
         }
         Some((_, at)) => {
             db.set_expiry(key, at);
+            ctx.propagate(&[&b"PEXPIREAT"[..], key, at.to_string().as_bytes()]);
         }
         None if options.persist => {
             db.set_expiry(key, 0);
+            ctx.propagate(&[&b"PERSIST"[..], key]);
         }
         None => return Ok(()),
     }
@@ -446,6 +470,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         now,
     );
     ctx.reply.bulk(text.as_bytes());
+    // Logged as the result, so that replaying does not redo the float arithmetic.
+    ctx.propagate(&[&b"SET"[..], key, text.as_bytes(), b"KEEPTTL"]);
     ctx.dirty(1);
     Ok(())
 }

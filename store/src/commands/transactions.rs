@@ -110,11 +110,13 @@ fn exec(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     }
     // The data lock is held from here to the end of the batch: no other client runs
     // between the queued commands.
-    ctx.keyspace();
+    ctx.keyspace().log.begin_exec();
     ctx.reply.array(queue.len());
     for args in &queue {
         call_queued(ctx, args);
     }
+    // In the append-only log, what the queue changed is wrapped in MULTI ... EXEC.
+    ctx.keyspace().log.end_exec();
     Ok(())
 }
 

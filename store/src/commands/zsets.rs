@@ -758,6 +758,9 @@ fn pop_from(ctx: &mut Ctx<'_, '_>, key: &[u8], highest: bool, count: usize) -> V
         }
     }
     remove_if_empty(db, key, now);
+    // ZMPOP and the blocking pops are logged as the plain pop they were.
+    let name: &[u8] = if highest { b"ZPOPMAX" } else { b"ZPOPMIN" };
+    ctx.propagate(&[name, key, popped.len().to_string().as_bytes()]);
     ctx.dirty(popped.len() as u64);
     popped
 }

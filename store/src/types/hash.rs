@@ -26,6 +26,8 @@ pub struct Hash {
     fields: IndexMap<CompactBytes, CompactBytes, RandomState>,
     /// True while Redis would still encode this hash as a listpack (conversion is one-way).
     listpack: bool,
+    /// Heap bytes of the fields and values, kept up to date so `heap_size` is O(1).
+    data_heap: usize,
 }
 
 impl Default for Hash {
@@ -33,6 +35,7 @@ impl Default for Hash {
         Hash {
             fields: IndexMap::default(),
             listpack: true,
+            data_heap: 0,
         }
     }
 }
@@ -65,13 +68,8 @@ impl Hash {
 
     /// Approximate heap bytes owned, for memory accounting.
     pub fn heap_size(&self) -> usize {
-        const PER_ENTRY: usize = std::mem::size_of::<(u64, CompactBytes, CompactBytes)>() + 8;
-        let data: usize = self
-            .fields
-            .iter()
-            .map(|(f, v)| f.heap_size() + v.heap_size())
-            .sum();
-        self.fields.capacity() * PER_ENTRY + data
+        let (len, capacity) = (self.fields.len(), self.fields.capacity());
+        crate::memory::table::<(u64, CompactBytes, CompactBytes)>(len, capacity) + self.data_heap
     }
 
     /// The value of `field`.
@@ -91,14 +89,18 @@ impl Hash {
         if field.len() > LISTPACK_MAX_VALUE || value.len() > LISTPACK_MAX_VALUE {
             self.listpack = false;
         }
+        let value = CompactBytes::new(value);
+        self.data_heap += value.heap_size();
         let created = match self.fields.get_mut(field) {
             Some(old) => {
-                *old = CompactBytes::new(value);
+                self.data_heap -= old.heap_size();
+                *old = value;
                 false
             }
             None => {
-                self.fields
-                    .insert(CompactBytes::new(field), CompactBytes::new(value));
+                let field = CompactBytes::new(field);
+                self.data_heap += field.heap_size();
+                self.fields.insert(field, value);
                 true
             }
         };
@@ -110,11 +112,18 @@ impl Hash {
 
     /// Removes `field`; true if it was present.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        if self.listpack {
+        let removed = if self.listpack {
             // A listpack closes the gap, keeping the order of the other fields.
-            self.fields.shift_remove(field).is_some()
+            self.fields.shift_remove_entry(field)
         } else {
-            self.fields.swap_remove(field).is_some()
+            self.fields.swap_remove_entry(field)
+        };
+        match removed {
+            Some((field, value)) => {
+                self.data_heap -= field.heap_size() + value.heap_size();
+                true
+            }
+            None => false,
         }
     }
 
@@ -171,6 +180,25 @@ impl Hash {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn tracked_heap_matches_a_recount() {
+        let mut hash = Hash::default();
+        for i in 0..600 {
+            let long = format!("{i:0>40}");
+            let value = [&b"short"[..], long.as_bytes()][i % 2];
+            hash.set(long.as_bytes(), value);
+            hash.set(format!("f{i}").as_bytes(), long.as_bytes());
+            if i % 3 == 0 {
+                hash.remove(format!("f{}", i / 2).as_bytes());
+                hash.set(long.as_bytes(), b"overwritten");
+            }
+        }
+        let fields = hash.fields.iter();
+        let recount: usize = fields.map(|(f, v)| f.heap_size() + v.heap_size()).sum();
+        assert!(recount > 0);
+        assert_eq!(hash.data_heap, recount);
+    }
 
     fn fields(hash: &Hash) -> Vec<Vec<u8>> {
         hash.iter().map(|(f, _)| f.to_vec()).collect()

@@ -25,6 +25,8 @@ pub const INTSET_MAX_ENTRIES: usize = 512;
 #[derive(Debug, Clone)]
 pub struct Set {
     repr: Repr,
+    /// Heap bytes of a hashtable's members, kept up to date so `heap_size` is O(1).
+    data_heap: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +41,7 @@ impl Default for Set {
     fn default() -> Set {
         Set {
             repr: Repr::Ints(Vec::new()),
+            data_heap: 0,
         }
     }
 }
@@ -106,9 +109,8 @@ impl Set {
         match &self.repr {
             Repr::Ints(ints) => ints.capacity() * std::mem::size_of::<i64>(),
             Repr::Table(table) => {
-                const PER_ENTRY: usize = std::mem::size_of::<(u64, CompactBytes)>() + 8;
-                let data: usize = table.iter().map(CompactBytes::heap_size).sum();
-                table.capacity() * PER_ENTRY + data
+                let (len, capacity) = (table.len(), table.capacity());
+                crate::memory::table::<(u64, CompactBytes)>(len, capacity) + self.data_heap
             }
         }
     }
@@ -142,7 +144,12 @@ impl Set {
         }
         match &mut self.repr {
             Repr::Table(table) => {
-                !table.contains(member) && table.insert(CompactBytes::new(member))
+                if table.contains(member) {
+                    return false;
+                }
+                let member = CompactBytes::new(member);
+                self.data_heap += member.heap_size();
+                table.insert(member)
             }
             Repr::Ints(_) => false,
         }
@@ -161,7 +168,13 @@ impl Set {
                     None => false,
                 }
             }
-            Repr::Table(table) => table.swap_remove(member),
+            Repr::Table(table) => match table.swap_take(member) {
+                Some(member) => {
+                    self.data_heap -= member.heap_size();
+                    true
+                }
+                None => false,
+            },
         }
     }
 
@@ -180,7 +193,11 @@ impl Set {
         match &mut self.repr {
             Repr::Ints(ints) => (index < ints.len())
                 .then(|| CompactBytes::new(NumberText::integer(ints.remove(index)).as_bytes())),
-            Repr::Table(table) => table.swap_remove_index(index),
+            Repr::Table(table) => {
+                let member = table.swap_remove_index(index)?;
+                self.data_heap -= member.heap_size();
+                Some(member)
+            }
         }
     }
 
@@ -267,6 +284,25 @@ impl ExactSizeIterator for Iter<'_> {}
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn tracked_heap_matches_a_recount() {
+        let mut set = Set::default();
+        for i in 0..600 {
+            set.insert(format!("{i}").as_bytes());
+            set.insert(format!("{i:0>40}").as_bytes());
+            if i % 3 == 0 {
+                set.remove(format!("{:0>40}", i / 2).as_bytes());
+                set.take_index(0);
+            }
+        }
+        let Repr::Table(table) = &set.repr else {
+            panic!("long members make a hashtable");
+        };
+        let recount: usize = table.iter().map(CompactBytes::heap_size).sum();
+        assert!(recount > 0);
+        assert_eq!(set.data_heap, recount);
+    }
 
     fn members(set: &Set) -> Vec<Vec<u8>> {
         set.iter().map(|m| m.as_bytes().to_vec()).collect()

@@ -36,6 +36,8 @@ pub struct SortedSet {
     members: IndexMap<Bytes, u32, RandomState>,
     /// Whether Redis would still hold this set as a listpack (conversion is one-way).
     listpack: bool,
+    /// Heap bytes of the members, kept up to date so `heap_size` is O(1).
+    member_heap: usize,
 }
 
 impl Default for SortedSet {
@@ -223,6 +225,12 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
+/// Heap bytes of one member: its bytes, and the block that shares them between the map and
+/// the skiplist.
+fn member_heap(member: &Bytes) -> usize {
+    crate::memory::allocation(member.len() + 16)
+}
+
 impl SortedSet {
     /// An empty set, in Redis's listpack encoding.
     pub fn new() -> SortedSet {
@@ -230,6 +238,7 @@ impl SortedSet {
             list: SkipList::new(),
             members: IndexMap::default(),
             listpack: true,
+            member_heap: 0,
         }
     }
 
@@ -263,9 +272,9 @@ impl SortedSet {
 
     /// Approximate heap bytes owned, for memory accounting.
     pub fn heap_size(&self) -> usize {
-        const PER_MEMBER: usize = std::mem::size_of::<(u64, Bytes, u32)>() + 8;
-        let member_bytes: usize = self.members.keys().map(|m| m.len()).sum();
-        self.list.heap_size() + self.members.capacity() * PER_MEMBER + member_bytes
+        let (len, capacity) = (self.members.len(), self.members.capacity());
+        let members = crate::memory::table::<(u64, Bytes, u32)>(len, capacity);
+        self.list.heap_size() + members + self.member_heap
     }
 
     /// A listpack stores scores as text, where `-0` reads back as `0`.
@@ -302,6 +311,7 @@ impl SortedSet {
             self.listpack = false;
         }
         let member = Bytes::copy_from_slice(member);
+        self.member_heap += member_heap(&member);
         let node = self.list.insert(self.stored(score), member.clone());
         self.members.insert(member, node);
         None
@@ -309,9 +319,10 @@ impl SortedSet {
 
     /// Removes `member`; returns its score if it was there.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let node = self.members.swap_remove(member)?;
+        let (member, node) = self.members.swap_remove_entry(member)?;
+        self.member_heap -= member_heap(&member);
         let score = self.list.get(node).1;
-        self.list.remove(score, member);
+        self.list.remove(score, &member);
         Some(score)
     }
 
@@ -376,9 +387,12 @@ impl SortedSet {
     pub fn remove_ranks(&mut self, start: usize, end: usize) -> usize {
         let before = self.len();
         let members = &mut self.members;
+        let mut freed = 0;
         self.list.remove_rank_range(start, end, |member| {
+            freed += member_heap(&member);
             members.swap_remove(&member[..]);
         });
+        self.member_heap -= freed;
         before - self.len()
     }
 
@@ -543,6 +557,22 @@ impl SortedSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tracked_member_heap_matches_a_recount() {
+        let mut z = SortedSet::new();
+        for i in 0..600 {
+            z.insert(format!("member-{i:0>40}").as_bytes(), f64::from(i % 17));
+            if i % 3 == 0 {
+                z.remove(format!("member-{:0>40}", i / 2).as_bytes());
+                z.pop(i % 2 == 0);
+            }
+        }
+        z.remove_ranks(10, 50);
+        let recount: usize = z.members.keys().map(member_heap).sum();
+        assert!(recount > 0);
+        assert_eq!(z.member_heap, recount);
+    }
 
     fn set(elements: &[(&str, f64)]) -> SortedSet {
         let mut z = SortedSet::new();

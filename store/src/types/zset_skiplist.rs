@@ -411,11 +411,14 @@ impl SkipList {
         }
     }
 
-    /// Approximate heap bytes: nodes, links and members.
+    /// Approximate heap bytes of nodes and links (members are counted by the set), in O(1):
+    /// node levels are random (4/3 links per node on average), so each node's links are
+    /// counted at the allocation two links take, which also holds three.
     pub(crate) fn heap_size(&self) -> usize {
-        let links: usize = self.nodes.iter().map(|n| n.links.capacity()).sum();
+        let links_per_node = crate::memory::allocation(2 * std::mem::size_of::<Link>());
         self.nodes.capacity() * std::mem::size_of::<Node>()
-            + links * std::mem::size_of::<Link>()
+            + self.nodes.len() * links_per_node
+            + MAX_LEVEL * std::mem::size_of::<Link>()
             + self.free.capacity() * 4
     }
 }

@@ -1,0 +1,254 @@
+//! [`Pool`]: checkout, waiting, close and drain. The background tasks live in `tasks.rs`.
+
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::config::{Builder, Config};
+use crate::effects::{Effects, Now, Spawn};
+use crate::error::{ConnectError, DrainTimeout, Error};
+use crate::object::Object;
+use crate::state::{Checkout, State};
+use crate::status::{Counters, Status};
+use crate::tasks;
+use crate::waiters::Outcome as SlotOutcome;
+use crate::{Connect, Runtime};
+
+/// A pool of connections made by `C`, with time and background work from `R`.
+///
+/// Cloning is cheap and every clone is the same pool. See the crate docs for the guarantees.
+pub struct Pool<C: Connect, R: Runtime> {
+    shared: Arc<Shared<C, R>>,
+}
+
+/// The pool's state, locked.
+pub(crate) type Locked<'a, C> =
+    MutexGuard<'a, State<<C as Connect>::Connection, <C as Connect>::Error>>;
+/// The effects a state change asks for.
+pub(crate) type Fx<C> = Effects<<C as Connect>::Connection>;
+
+/// What the pool, its connections and its background tasks share.
+///
+/// `repr(C)` with the lock first puts the lock beside the `Arc`'s reference count, which
+/// every checkout also touches: one contended cache line per checkout instead of two.
+#[repr(C)]
+pub(crate) struct Shared<C: Connect, R: Runtime> {
+    /// The one lock. A std mutex: it is never held across an await, nor while user code
+    /// runs (`Connect`, a waker, a connection's drop, `Runtime::spawn`), except the clock
+    /// read `Runtime::now`.
+    state: Mutex<State<C::Connection, C::Error>>,
+    pub connect: C,
+    pub runtime: R,
+    pub config: Config,
+}
+
+impl<C: Connect, R: Runtime> Shared<C, R> {
+    pub fn lock(&self) -> Locked<'_, C> {
+        // Nothing panics while the lock is held, so a poisoned state is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `change` on the state (with the clock read only if it asks), then does what it
+    /// asked for with the lock released.
+    pub fn update<T>(
+        self: &Arc<Self>,
+        change: impl FnOnce(&mut Locked<'_, C>, &Config, &mut Now<'_>, &mut Fx<C>) -> T,
+    ) -> T {
+        let clock = || self.runtime.now();
+        self.update_at(Now::lazy(&clock), change)
+    }
+
+    /// [`Shared::update`] with the clock already read or not.
+    fn update_at<T>(
+        self: &Arc<Self>,
+        mut now: Now<'_>,
+        change: impl FnOnce(&mut Locked<'_, C>, &Config, &mut Now<'_>, &mut Fx<C>) -> T,
+    ) -> T {
+        let mut fx = Effects::new();
+        let result = change(&mut self.lock(), &self.config, &mut now, &mut fx);
+        self.apply(fx);
+        result
+    }
+
+    fn apply(self: &Arc<Self>, fx: Effects<C::Connection>) {
+        drop(fx.close);
+        for spawn in fx.spawn {
+            match spawn {
+                Spawn::Connect => self.runtime.spawn(tasks::connect(Arc::downgrade(self))),
+                Spawn::Recycle(pooled, kind) => {
+                    self.runtime
+                        .spawn(tasks::recycle(self.clone(), pooled, kind));
+                }
+                Spawn::Watchdog(armed) => {
+                    self.runtime
+                        .spawn(tasks::watchdog(Arc::downgrade(self), armed));
+                }
+            }
+        }
+        fx.wake.wake_all();
+    }
+}
+
+impl<C: Connect, R: Runtime> Clone for Pool<C, R> {
+    fn clone(&self) -> Self {
+        Pool {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<C: Connect, R: Runtime> Pool<C, R> {
+    /// A pool with the default settings (see [`Builder`]).
+    pub fn new(connect: C, runtime: R) -> Self {
+        Pool::start(connect, runtime, Config::default())
+    }
+
+    /// A builder to change the settings.
+    pub fn builder(connect: C, runtime: R) -> Builder<C, R> {
+        Builder::new(connect, runtime)
+    }
+
+    pub(crate) fn start(connect: C, runtime: R, config: Config) -> Self {
+        let shared = Arc::new(Shared {
+            connect,
+            runtime,
+            config,
+            state: Mutex::new(State::new()),
+        });
+        if shared.config.needs_maintenance() {
+            shared
+                .runtime
+                .spawn(tasks::maintain(Arc::downgrade(&shared)));
+        }
+        shared.update(|state, config, now, fx| state.balance(config, now, fx));
+        Pool { shared }
+    }
+
+    /// A connection, waiting at most the pool's wait timeout.
+    ///
+    /// Callers are served strictly in arrival order. Dropping the future at any point is
+    /// safe: a connection already handed to it goes to the next caller, and one being opened
+    /// for it goes to the next caller or to idle.
+    pub async fn get(&self) -> Result<Object<C, R>, Error<C::Error>> {
+        self.get_timeout(self.shared.config.wait_timeout).await
+    }
+
+    /// [`Pool::get`] with its own timeout. A zero timeout fails at once unless a connection is
+    /// idle and nobody is waiting.
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<Object<C, R>, Error<C::Error>> {
+        let mut waiter = Waiter {
+            shared: &self.shared,
+            timeout,
+            slot: None,
+        };
+        poll_fn(|cx| waiter.poll(cx)).await
+    }
+
+    /// What the pool holds now.
+    pub fn status(&self) -> Status {
+        self.shared.lock().status(&self.shared.config)
+    }
+
+    /// What the pool has done so far.
+    pub fn counters(&self) -> Counters {
+        self.shared.lock().counters()
+    }
+
+    /// The most recent connect failure since the last successful connect: what a background
+    /// connect (for `min_idle`, say) ran into, even if no caller was waiting to be told.
+    pub fn last_connect_error(&self) -> Option<Arc<ConnectError<C::Error>>> {
+        self.shared.lock().last_error()
+    }
+
+    /// Closes the pool: waiting and future `get` calls fail with [`Error::Closed`], idle
+    /// connections are closed now, and connections handed back later are closed on return.
+    pub fn close(&self) {
+        self.shared.update(|state, _, _, fx| state.close(fx));
+    }
+
+    /// Whether [`Pool::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().is_closed()
+    }
+
+    /// Closes the pool and waits until every connection checked out (or being reset or
+    /// health-checked) has come back and been closed, or until `deadline`.
+    pub async fn drain(&self, deadline: Instant) -> Result<(), DrainTimeout> {
+        self.close();
+        let shared = &self.shared;
+        let mut timer = pin!(shared
+            .runtime
+            .sleep(deadline.saturating_duration_since(shared.runtime.now())));
+        poll_fn(|cx| {
+            let mut state = shared.lock();
+            if state.outstanding() == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            state.wait_drained(cx.waker());
+            drop(state);
+            match timer.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(DrainTimeout {
+                    outstanding: shared.lock().outstanding(),
+                })),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
+    }
+}
+
+impl<C: Connect, R: Runtime> std::fmt::Debug for Pool<C, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
+/// A `get` in progress. Its first poll checks out or queues (registering its waker at the
+/// same time); from then until it is served, the slot belongs to this guard, and dropping the
+/// guard gives the slot (and anything the pool left in it) back. The pool fills the slot with
+/// a connection, or with an error (its timeout, close, a failed connect), and wakes it.
+struct Waiter<'a, C: Connect, R: Runtime> {
+    shared: &'a Arc<Shared<C, R>>,
+    timeout: Duration,
+    slot: Option<usize>,
+}
+
+type Outcome<C, R> = Result<Object<C, R>, Error<<C as Connect>::Error>>;
+
+impl<C: Connect, R: Runtime> Waiter<'_, C, R> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<C, R>> {
+        let shared = self.shared;
+        let Some(slot) = self.slot else {
+            let clock = || shared.runtime.now();
+            let checkout = shared.update_at(Now::read(&clock), |state, config, now, fx| {
+                state.checkout(config, now, self.timeout, cx.waker(), fx)
+            });
+            return match checkout {
+                Checkout::Ready(pooled) => Poll::Ready(Ok(Object::new(shared.clone(), pooled))),
+                Checkout::Failed(error) => Poll::Ready(Err(error)),
+                Checkout::Queued(slot) => {
+                    self.slot = Some(slot);
+                    Poll::Pending
+                }
+            };
+        };
+        let polled = shared.lock().poll_slot(slot, cx.waker());
+        polled.map(|outcome: SlotOutcome<C::Connection, C::Error>| {
+            self.slot = None;
+            outcome.map(|pooled| Object::new(shared.clone(), pooled))
+        })
+    }
+}
+
+impl<C: Connect, R: Runtime> Drop for Waiter<'_, C, R> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.shared
+                .update(|state, config, now, fx| state.abandon(slot, config, now, fx));
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Runs a Radish server on smol: `cargo run --release -p radish-smol --example run_server
+//! -- --port 6379` (any redis-server directive works: `--requirepass x`, `--databases 4`).
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // `--port 6379` is a redis-server directive like any other: the config reads it.
+    let config = radish_store::Config::from_args(std::env::args().skip(1))?;
+    println!("radish (smol) listening on {}", config.listen_address());
+    smol::block_on(radish_smol::serve(config))?;
+    Ok(())
+}

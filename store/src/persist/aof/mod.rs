@@ -1,0 +1,481 @@
+//! The append-only log's file.
+//!
+//! Commands append their log bytes under the data lock (so the log is in execution order);
+//! the connection that ran them writes them to the file right after releasing that lock and
+//! before replying, as Redis writes its log before replying, so that a killed process loses
+//! no acknowledged write. Whoever gets the file first writes everything pending, so many
+//! clients' writes share one `write`.
+//!
+//! A thread fsyncs: with `appendfsync always` as soon as there is something unsynced, the
+//! replies to those writes waiting for it ([`Aof::durable`]), so that one fsync covers every
+//! write made while the previous one ran (group commit); with `everysec` when the tick asks;
+//! with `no` never. It also installs rewritten logs.
+//!
+//! Offsets are logical: the number of log bytes appended since the server started, across
+//! rewrites.
+
+use std::fs::File;
+use std::future::Future;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::thread::JoinHandle;
+
+mod thread;
+
+/// `appendfsync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fsync {
+    /// Before any reply to a write.
+    Always,
+    /// About once a second, in the background.
+    EverySec,
+    /// Never: the operating system decides.
+    No,
+}
+
+impl Fsync {
+    /// The policy a configuration value names.
+    pub(crate) fn parse(value: &str) -> Fsync {
+        match value {
+            "always" => Fsync::Always,
+            "no" => Fsync::No,
+            _ => Fsync::EverySec,
+        }
+    }
+}
+
+/// A finished snapshot for the fsync thread to turn into the new log: it appends the
+/// commands logged since the snapshot's moment, fsyncs, and renames it over the log.
+#[derive(Debug)]
+pub(crate) struct Install {
+    /// The snapshot's temporary file, written and fsynced.
+    pub(crate) path: PathBuf,
+    /// The same file, open for writing at its end.
+    pub(crate) file: File,
+    /// Told the outcome.
+    pub(crate) done: mpsc::Sender<Result<(), String>>,
+}
+
+/// Tail bytes small enough to write with the file locked, when installing a rewrite.
+const FINISH_UNDER_LOCK: usize = 256 * 1024;
+
+#[derive(Debug)]
+struct State {
+    /// True while the log is on.
+    running: bool,
+    policy: Fsync,
+    /// Appended, not yet written.
+    pending: Vec<u8>,
+    /// Offset just after everything appended.
+    appended: u64,
+    /// Written to the file (handed to the kernel) up to here.
+    written: u64,
+    /// Fsynced up to here.
+    durable: u64,
+    /// Clients waiting for an offset to be acknowledged.
+    waiters: Vec<(u64, Waker)>,
+    /// The fsync thread is asleep, waiting for work.
+    idle: bool,
+    stop: bool,
+    fsync_requested: bool,
+    /// The offset where the rewrite running now took its snapshot.
+    rewrite_from: Option<u64>,
+    install: Option<Install>,
+    /// The last write (or fsync) succeeded.
+    write_ok: bool,
+    /// The current log file's size, and its size after the last rewrite.
+    size: u64,
+    base_size: u64,
+    /// An fsync in flight (INFO's aof_pending_bio_fsync).
+    syncing: bool,
+    /// There is a file (a log being turned on has none until its first rewrite).
+    has_file: bool,
+}
+
+/// The file, held while writing to it.
+#[derive(Debug, Default)]
+struct Io {
+    path: PathBuf,
+    file: Option<File>,
+    /// Bytes a failed write could not write, to write first next time.
+    retry: Vec<u8>,
+    /// The file's size after the last successful write.
+    size: u64,
+    /// Log bytes since the running rewrite's snapshot: (its offset, the bytes not yet
+    /// copied to the rewritten file).
+    tail: Option<(u64, Vec<u8>)>,
+}
+
+/// The log's shared state.
+#[derive(Debug)]
+pub(crate) struct Aof {
+    state: Mutex<State>,
+    work: Condvar,
+    io: Mutex<Io>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Default for Aof {
+    fn default() -> Self {
+        Aof {
+            state: Mutex::new(State {
+                running: false,
+                policy: Fsync::EverySec,
+                pending: Vec::new(),
+                appended: 0,
+                written: 0,
+                durable: 0,
+                waiters: Vec::new(),
+                idle: false,
+                stop: false,
+                fsync_requested: false,
+                rewrite_from: None,
+                install: None,
+                write_ok: true,
+                size: 0,
+                base_size: 0,
+                syncing: false,
+                has_file: false,
+            }),
+            work: Condvar::new(),
+            io: Mutex::new(Io::default()),
+            thread: Mutex::new(None),
+        }
+    }
+}
+
+/// What INFO reports about the log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AofInfo {
+    pub(crate) write_ok: bool,
+    pub(crate) size: u64,
+    pub(crate) base_size: u64,
+    pub(crate) buffered: u64,
+    pub(crate) syncing: bool,
+}
+
+impl Aof {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_io(&self) -> MutexGuard<'_, Io> {
+        self.io.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes the fsync thread if it sleeps.
+    fn notify(&self, state: &mut State) {
+        if state.idle {
+            state.idle = false;
+            self.work.notify_one();
+        }
+    }
+
+    /// Turns the log on, writing to `file` at `path` (`None` until a rewrite installs the
+    /// first file). `size` is the file's current size.
+    pub(crate) fn start(
+        self: &Arc<Self>,
+        path: PathBuf,
+        file: Option<File>,
+        size: u64,
+        policy: Fsync,
+    ) {
+        let sync_file = file.as_ref().and_then(|f| f.try_clone().ok());
+        {
+            let mut io = self.lock_io();
+            *io = Io {
+                path,
+                file,
+                retry: Vec::new(),
+                size,
+                tail: None,
+            };
+            let mut state = self.lock();
+            state.running = true;
+            state.stop = false;
+            state.policy = policy;
+            state.write_ok = true;
+            state.size = size;
+            state.base_size = size;
+            state.written = state.appended;
+            state.durable = state.appended;
+            state.has_file = io.file.is_some();
+        }
+        let aof = self.clone();
+        let handle = std::thread::Builder::new()
+            .name("radish-aof".into())
+            .spawn(move || aof.run(sync_file));
+        match handle {
+            Ok(handle) => *self.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle),
+            Err(error) => {
+                tracing::error!("cannot start the append-only log's fsync thread: {error}");
+                self.lock().running = false;
+            }
+        }
+    }
+
+    /// Turns the log off after writing and fsyncing everything appended. Clients waiting
+    /// for it are answered.
+    pub(crate) fn stop(&self) {
+        {
+            let mut state = self.lock();
+            state.stop = true;
+            self.work.notify_one();
+        }
+        let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+        let mut io = self.lock_io();
+        io.file = None;
+        io.tail = None;
+        io.retry.clear();
+        let mut state = self.lock();
+        state.running = false;
+        state.stop = false;
+        state.has_file = false;
+        state.rewrite_from = None;
+        state.pending.clear();
+        if let Some(install) = state.install.take() {
+            let _ = install
+                .done
+                .send(Err("the append-only log was turned off".into()));
+        }
+        state.written = state.appended;
+        state.durable = state.appended;
+        wake_all(&mut state);
+    }
+
+    /// True while the log is on.
+    pub(crate) fn running(&self) -> bool {
+        self.lock().running
+    }
+
+    /// True once the log has a file to write to.
+    pub(crate) fn has_file(&self) -> bool {
+        self.lock().has_file
+    }
+
+    /// Queues log bytes (under the data lock, in execution order). Returns the offset just
+    /// after them; `None` when the log is off.
+    pub(crate) fn append(&self, bytes: &[u8]) -> Option<u64> {
+        let mut state = self.lock();
+        if !state.running {
+            return None;
+        }
+        state.pending.extend_from_slice(bytes);
+        state.appended += bytes.len() as u64;
+        Some(state.appended)
+    }
+
+    /// The offset just after everything appended, while the log is on.
+    pub(crate) fn wait_offset(&self) -> Option<u64> {
+        let state = self.lock();
+        state.running.then_some(state.appended)
+    }
+
+    /// True when replies to writes must wait for an fsync (`appendfsync always`).
+    pub(crate) fn must_sync(&self) -> bool {
+        let state = self.lock();
+        state.running && state.policy == Fsync::Always
+    }
+
+    /// Changes `appendfsync`.
+    pub(crate) fn set_policy(&self, policy: Fsync) {
+        let mut state = self.lock();
+        state.policy = policy;
+        self.notify(&mut state);
+    }
+
+    /// Asks for an fsync of everything written (`everysec`, once a second).
+    pub(crate) fn request_fsync(&self) {
+        let mut state = self.lock();
+        if state.running && state.policy == Fsync::EverySec {
+            state.fsync_requested = true;
+            self.notify(&mut state);
+        }
+    }
+
+    /// A rewrite took its snapshot now: what is appended from here on is kept, to follow
+    /// the snapshot in the new log. Call under the data lock.
+    pub(crate) fn begin_rewrite(&self) {
+        let mut state = self.lock();
+        state.rewrite_from = Some(state.appended);
+    }
+
+    /// Hands a finished snapshot to the fsync thread, to install as the new log.
+    pub(crate) fn install(&self, install: Install) {
+        let mut state = self.lock();
+        if !state.running {
+            let _ = install
+                .done
+                .send(Err("the append-only log was turned off".into()));
+            return;
+        }
+        state.install = Some(install);
+        self.work.notify_one();
+    }
+
+    /// Completes once replies to writes logged up to `offset` may be sent: once they are
+    /// written, and with `appendfsync always` fsynced. While a log being turned on waits for
+    /// its first file, only `always` holds replies back.
+    pub(crate) fn durable(&self, offset: u64) -> Durable<'_> {
+        Durable { aof: self, offset }
+    }
+
+    /// INFO's figures.
+    pub(crate) fn info(&self) -> AofInfo {
+        let state = self.lock();
+        AofInfo {
+            write_ok: state.write_ok,
+            size: state.size,
+            base_size: state.base_size,
+            buffered: state.pending.len() as u64,
+            syncing: state.syncing,
+        }
+    }
+
+    /// Writes everything appended so far (whoever gets the file first writes for all).
+    pub(crate) fn write_pending(&self) {
+        let mut io = self.lock_io();
+        self.write_locked(&mut io);
+    }
+
+    fn write_locked(&self, io: &mut Io) -> bool {
+        let (chunk, end, rewrite_from) = {
+            let mut state = self.lock();
+            if state.pending.is_empty() && io.retry.is_empty() {
+                return state.write_ok;
+            }
+            (
+                std::mem::take(&mut state.pending),
+                state.appended,
+                state.rewrite_from,
+            )
+        };
+        io.keep_tail(&chunk, end - chunk.len() as u64, rewrite_from);
+        let ok = io.write(chunk);
+        let mut state = self.lock();
+        state.write_ok = ok;
+        state.size = io.size;
+        if ok && io.file.is_some() {
+            state.written = state.written.max(end);
+            if state.policy == Fsync::Always {
+                self.notify(&mut state);
+            }
+        }
+        wake_all(&mut state);
+        ok
+    }
+}
+
+impl Io {
+    /// Keeps the bytes from `rewrite_from` on, for the rewrite in progress.
+    fn keep_tail(&mut self, chunk: &[u8], start: u64, rewrite_from: Option<u64>) {
+        let Some(from) = rewrite_from else {
+            self.tail = None;
+            return;
+        };
+        let tail = match &mut self.tail {
+            Some((offset, bytes)) if *offset == from => bytes,
+            _ => &mut self.tail.insert((from, Vec::new())).1,
+        };
+        let end = start + chunk.len() as u64;
+        if end > from {
+            let skip = from.saturating_sub(start) as usize;
+            tail.extend_from_slice(&chunk[skip..]);
+        }
+    }
+
+    /// Writes `chunk` (after anything that failed before). False on failure: the bytes are
+    /// kept to retry, and the file is cut back to its last good size.
+    fn write(&mut self, chunk: Vec<u8>) -> bool {
+        let Some(file) = &mut self.file else {
+            return true;
+        };
+        let bytes = if self.retry.is_empty() {
+            chunk
+        } else {
+            let mut bytes = std::mem::take(&mut self.retry);
+            bytes.extend_from_slice(&chunk);
+            bytes
+        };
+        match file.write_all(&bytes) {
+            Ok(()) => {
+                self.size += bytes.len() as u64;
+                true
+            }
+            Err(error) => {
+                tracing::error!("error writing to the append-only log: {error}");
+                let _ = file.set_len(self.size);
+                self.retry = bytes;
+                false
+            }
+        }
+    }
+}
+
+/// Replies to writes logged up to here may be sent.
+fn acknowledged(state: &State) -> u64 {
+    match state.policy {
+        Fsync::Always => state.durable,
+        _ if !state.has_file => state.appended,
+        _ => state.written,
+    }
+}
+
+fn wake_all(state: &mut State) {
+    if state.waiters.is_empty() {
+        return;
+    }
+    let acknowledged = acknowledged(state);
+    let mut index = 0;
+    while index < state.waiters.len() {
+        if state.waiters[index].0 <= acknowledged {
+            state.waiters.swap_remove(index).1.wake();
+        } else {
+            index += 1;
+        }
+    }
+}
+
+/// The future returned by [`Aof::durable`].
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Durable<'a> {
+    aof: &'a Aof,
+    offset: u64,
+}
+
+impl Future for Durable<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.aof.lock();
+        if !state.running || acknowledged(&state) >= self.offset {
+            return Poll::Ready(());
+        }
+        let offset = self.offset;
+        let known = state
+            .waiters
+            .iter()
+            .any(|(o, w)| *o == offset && w.will_wake(cx.waker()));
+        if !known {
+            state.waiters.push((offset, cx.waker().clone()));
+        }
+        Poll::Pending
+    }
+}
+
+/// Opens the log at `path` for appending, creating it if needed; returns it and its size.
+pub(crate) fn open_for_append(path: &Path) -> io::Result<(File, u64)> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let size = file.metadata()?.len();
+    Ok((file, size))
+}

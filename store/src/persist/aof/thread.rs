@@ -1,0 +1,152 @@
+//! The fsync thread: fsyncs the log (at once with `appendfsync always`, when the tick asks
+//! with `everysec`) and installs rewritten logs.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{wake_all, Aof, Fsync, FINISH_UNDER_LOCK};
+use crate::persist::files::{fsync_dir, replace_file};
+
+impl Aof {
+    /// The fsync thread.
+    pub(super) fn run(&self, mut sync_file: Option<File>) {
+        loop {
+            let (install, fsync, stop) = {
+                let mut state = self.lock();
+                loop {
+                    let unsynced = state.written > state.durable;
+                    let fsync = unsynced
+                        && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
+                    if fsync || state.install.is_some() || state.stop {
+                        break;
+                    }
+                    state.fsync_requested &= unsynced;
+                    state.idle = true;
+                    let timeout = Duration::from_secs(1);
+                    let (guard, waited) = match self.work.wait_timeout(state, timeout) {
+                        Ok(result) => result,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                    state = guard;
+                    state.idle = false;
+                    if waited.timed_out() && !state.pending.is_empty() {
+                        // Nobody wrote what was appended (the tick's deletions): do it.
+                        drop(state);
+                        self.write_pending();
+                        state = self.lock();
+                    }
+                }
+                let unsynced = state.written > state.durable;
+                let fsync = unsynced
+                    && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
+                state.fsync_requested = false;
+                (state.install.take(), fsync, state.stop)
+            };
+            if let Some(install) = install {
+                let result = self.install_rewrite(install.path, install.file);
+                match result {
+                    Ok(file) => {
+                        sync_file = Some(file);
+                        let _ = install.done.send(Ok(()));
+                    }
+                    Err(error) => {
+                        tracing::error!("cannot install the rewritten append-only log: {error}");
+                        let _ = install.done.send(Err(error.to_string()));
+                    }
+                }
+            }
+            if stop {
+                self.write_pending();
+            }
+            if fsync || stop {
+                self.sync(sync_file.as_ref());
+            }
+            if stop {
+                return;
+            }
+        }
+    }
+
+    /// Fsyncs everything written so far, then answers the clients waiting for it.
+    fn sync(&self, file: Option<&File>) {
+        let Some(file) = file else {
+            return;
+        };
+        let target = {
+            let mut state = self.lock();
+            state.syncing = true;
+            state.written
+        };
+        let result = file.sync_data();
+        let mut state = self.lock();
+        state.syncing = false;
+        match result {
+            Ok(()) => {
+                state.durable = state.durable.max(target);
+                wake_all(&mut state);
+            }
+            Err(error) => {
+                tracing::error!("error fsyncing the append-only log: {error}");
+                state.write_ok = false;
+                drop(state);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+    }
+
+    /// Appends the log's tail to the rewritten file, makes it durable and puts it in place
+    /// of the log. Most of the tail is copied without holding up writers; the last part, and
+    /// the switch, with the file locked. Returns a handle for fsyncing the new file.
+    fn install_rewrite(&self, temp: PathBuf, mut file: File) -> io::Result<File> {
+        let result = loop {
+            let mut io = self.lock_io();
+            self.write_locked(&mut io);
+            let tail = io.tail.as_mut().map(|(_, bytes)| std::mem::take(bytes));
+            let tail = tail.unwrap_or_default();
+            if tail.len() > FINISH_UNDER_LOCK {
+                drop(io);
+                if let Err(error) = file.write_all(&tail) {
+                    break Err(error);
+                }
+                continue;
+            }
+            let finished = (|| {
+                file.write_all(&tail)?;
+                file.sync_data()?;
+                replace_file(&temp, &io.path)?;
+                fsync_dir(&io.path)?;
+                let size = file.metadata()?.len();
+                let sync_file = file.try_clone()?;
+                Ok((size, sync_file))
+            })();
+            io.tail = None;
+            let mut state = self.lock();
+            state.rewrite_from = None;
+            break match finished {
+                Ok((size, sync_file)) => {
+                    // What failed to reach the old file is in the new one.
+                    io.retry.clear();
+                    io.file = Some(file);
+                    io.size = size;
+                    state.written = state.appended;
+                    state.durable = state.appended;
+                    state.size = size;
+                    state.base_size = size;
+                    state.write_ok = true;
+                    state.has_file = true;
+                    wake_all(&mut state);
+                    Ok(sync_file)
+                }
+                Err(error) => Err(error),
+            };
+        };
+        if result.is_err() {
+            self.lock_io().tail = None;
+            self.lock().rewrite_from = None;
+            let _ = std::fs::remove_file(&temp);
+        }
+        result
+    }
+}

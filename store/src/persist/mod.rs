@@ -1,0 +1,379 @@
+//! Persistence, one implementation for both runtimes: the append-only log (`aof`), point-in-
+//! time snapshots taken in small steps (`walk`, `snapshot`), and loading both at start-up
+//! (`load`). File formats are described in `format`.
+//!
+//! Background work runs on plain threads (the log writer, one snapshot at a time); what needs
+//! the time (save rules, `everysec`, finishing a background save) happens on the server's
+//! tick, which is given the time like everything else in the store.
+
+mod aof;
+mod files;
+mod format;
+mod info;
+mod jobs;
+mod load;
+mod propagate;
+mod snapshot;
+#[cfg(test)]
+mod tests;
+mod walk;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+pub use aof::Durable;
+pub(crate) use info::render as render_info;
+pub(crate) use load::open;
+pub use load::LoadError;
+pub(crate) use propagate::{begin_command, end_command, Propagation};
+pub(crate) use walk::{DbPersist, Entries};
+
+use crate::config::Config;
+use crate::db::Millis;
+use crate::keyspace::Keyspace;
+use aof::{Aof, Fsync};
+use propagate::{log_deletions, set_logging};
+
+/// How long to wait before retrying a background save that failed, as Redis.
+const RETRY_DELAY_MS: Millis = 5_000;
+
+/// What a background job writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobKind {
+    /// BGSAVE: the snapshot file.
+    Bgsave,
+    /// BGREWRITEAOF: a new append-only log.
+    Rewrite,
+}
+
+/// A background snapshot in progress.
+#[derive(Debug)]
+struct Job {
+    kind: JobKind,
+    started: Millis,
+    /// `dirty` when it started: what a successful save makes clean.
+    dirty_at_start: u64,
+    abort: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// Persistence status: jobs, schedules and outcomes, for the commands and INFO.
+#[derive(Debug)]
+struct Jobs {
+    running: Option<Job>,
+    /// Set by the job's thread when it is done; the tick reaps it (as Redis's cron does).
+    finished: Option<Result<(), String>>,
+    bgsave_scheduled: bool,
+    rewrite_scheduled: bool,
+    /// The last successful save, in Unix milliseconds.
+    last_save: Millis,
+    last_bgsave_ok: bool,
+    last_bgsave_try: Millis,
+    last_bgsave_secs: i64,
+    saves: u64,
+    last_rewrite_ok: bool,
+    last_rewrite_try: Millis,
+    last_rewrite_secs: i64,
+    rewrites: u64,
+    rewrite_failures: u64,
+    loaded_keys: u64,
+    loaded_expired: u64,
+    /// When the log was last asked for an `everysec` fsync.
+    last_fsync_request: Millis,
+    /// SHUTDOWN's choice: `Some(true)` SAVE, `Some(false)` NOSAVE.
+    shutdown_save: Option<bool>,
+    /// `save` rules and automatic log rewrites apply: the server was opened on its files
+    /// (`Server::open`). A server made with `Server::new` writes files only when a command
+    /// asks it to.
+    automatic: bool,
+}
+
+/// The server's persistence: owned by [`Server`](crate::Server), shared with its threads.
+#[derive(Debug)]
+pub struct Persist {
+    keyspace: Arc<Mutex<Keyspace>>,
+    aof: Arc<Aof>,
+    jobs: Mutex<Jobs>,
+}
+
+/// Files and settings, read from the configuration when needed.
+struct Paths {
+    snapshot: PathBuf,
+    log: PathBuf,
+}
+
+fn paths(config: &Config) -> Paths {
+    let dir = PathBuf::from(config.get("dir").unwrap_or("."));
+    Paths {
+        snapshot: dir.join(config.get("dbfilename").unwrap_or("dump.rdb")),
+        log: dir.join(config.get("appendfilename").unwrap_or("appendonly.aof")),
+    }
+}
+
+fn fsync_policy(config: &Config) -> Fsync {
+    Fsync::parse(config.get("appendfsync").unwrap_or("everysec"))
+}
+
+/// The outcome of BGSAVE or BGREWRITEAOF when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Started {
+    /// It runs now.
+    Now,
+    /// It will run when the job in progress ends.
+    Scheduled,
+}
+
+/// Why BGSAVE or BGREWRITEAOF cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Busy {
+    /// The same kind of job is running.
+    Same,
+    /// The other kind is running (and the request was not to schedule).
+    Other,
+}
+
+impl Persist {
+    /// Persistence for the data behind `keyspace`: nothing running, nothing loaded.
+    pub(crate) fn new(keyspace: Arc<Mutex<Keyspace>>, now: Millis) -> Persist {
+        Persist {
+            keyspace,
+            aof: Arc::new(Aof::default()),
+            jobs: Mutex::new(Jobs {
+                running: None,
+                finished: None,
+                bgsave_scheduled: false,
+                rewrite_scheduled: false,
+                last_save: now,
+                last_bgsave_ok: true,
+                last_bgsave_try: 0,
+                last_bgsave_secs: -1,
+                saves: 0,
+                last_rewrite_ok: true,
+                last_rewrite_try: 0,
+                last_rewrite_secs: -1,
+                rewrites: 0,
+                rewrite_failures: 0,
+                loaded_keys: 0,
+                loaded_expired: 0,
+                last_fsync_request: now,
+                shutdown_save: None,
+                automatic: false,
+            }),
+        }
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Completes once writes logged up to `offset` are fsynced (appendfsync always), or at
+    /// once when the log is off.
+    pub fn durable(&self, offset: u64) -> Durable<'_> {
+        self.aof.durable(offset)
+    }
+
+    /// The Unix time (seconds) of the last successful save: LASTSAVE.
+    pub(crate) fn last_save(&self) -> Millis {
+        self.jobs().last_save / 1000
+    }
+
+    /// Under the data lock, at the end of a batch: queues the batch's log bytes, in execution
+    /// order. Returns the log offset just after them if the batch logged anything; pass it to
+    /// [`write_log`](Persist::write_log) once the lock is released.
+    #[inline]
+    pub(crate) fn end_batch(&self, data: &mut Keyspace) -> Option<u64> {
+        if data.log.buf.is_empty() && !data.log.flushed {
+            return None;
+        }
+        let mut wait = None;
+        if !data.log.buf.is_empty() {
+            wait = self.aof.append(&data.log.buf);
+            data.log.buf.clear();
+        }
+        if std::mem::take(&mut data.log.flushed) {
+            wait = wait.max(self.aof.wait_offset());
+        }
+        wait
+    }
+
+    /// The log offset that a reply to a client served by another connection's write (a
+    /// blocked pop) acknowledges, to pass to [`write_log`](Persist::write_log).
+    pub(crate) fn wait_offset(&self) -> Option<u64> {
+        self.aof.wait_offset()
+    }
+
+    /// After the data lock is released, before replying: writes the log up to `logged` (as
+    /// Redis writes its log before replying). Returns the offset the replies must still wait
+    /// for, with `appendfsync always`, to be fsynced ([`durable`](Persist::durable)).
+    #[inline]
+    pub(crate) fn write_log(&self, logged: Option<u64>) -> Option<u64> {
+        let offset = logged?;
+        self.aof.write_pending();
+        self.aof.must_sync().then_some(offset)
+    }
+
+    /// Queues the log bytes produced so far in this batch, remembering that the batch must
+    /// still write (and maybe wait for) them.
+    fn flush_log(&self, data: &mut Keyspace) {
+        if !data.log.buf.is_empty() {
+            self.aof.append(&data.log.buf);
+            data.log.buf.clear();
+            data.log.flushed = true;
+        }
+    }
+
+    /// SAVE: writes the snapshot now, holding the data lock, unless a background save runs.
+    pub(crate) fn save(
+        &self,
+        config: &Config,
+        data: &mut Keyspace,
+        now: Millis,
+    ) -> Result<(), SaveError> {
+        let running = self.jobs().running.as_ref().map(|job| job.kind);
+        if running == Some(JobKind::Bgsave) {
+            return Err(SaveError::InProgress);
+        }
+        self.save_now(config, data, now)
+    }
+
+    /// Writes the snapshot now, holding the data lock.
+    fn save_now(&self, config: &Config, data: &mut Keyspace, now: Millis) -> Result<(), SaveError> {
+        let target = paths(config).snapshot;
+        let result = snapshot::save(data, &target, now);
+        let mut jobs = self.jobs();
+        match result {
+            Ok(()) => {
+                data.dirty = 0;
+                jobs.last_save = now;
+                jobs.last_bgsave_ok = true;
+                jobs.saves += 1;
+                tracing::info!("DB saved on disk");
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!("Failed saving the DB: {error}");
+                Err(SaveError::Failed)
+            }
+        }
+    }
+
+    /// After FLUSHALL, as Redis: a background save in progress is stopped and, with `save`
+    /// rules, the (now empty) snapshot is written at once, so that a restart does not bring
+    /// the flushed data back. The changes still count as unsaved.
+    pub(crate) fn flushed_all(&self, config: &Config, data: &mut Keyspace, now: Millis) {
+        if let Some(job) = self.jobs().running.as_ref() {
+            if job.kind == JobKind::Bgsave {
+                job.abort.store(true, Ordering::SeqCst);
+            }
+        }
+        if self.saves_by_rule(config) {
+            let dirty = data.dirty;
+            // A failure is logged; FLUSHALL itself has succeeded.
+            let _ = self.save_now(config, data, now);
+            data.dirty = dirty;
+        }
+    }
+
+    /// Applies CONFIG SET of `appendonly` and `appendfsync`.
+    pub(crate) fn configure(self: &Arc<Self>, config: &Config, data: &mut Keyspace, now: Millis) {
+        self.aof.set_policy(fsync_policy(config));
+        let wanted = config.get_bool("appendonly");
+        if wanted && !self.aof.running() {
+            let mut jobs = self.jobs();
+            if jobs.running.is_some() || data.log.in_exec() {
+                jobs.rewrite_scheduled = true;
+            } else {
+                self.start(&mut jobs, JobKind::Rewrite, config, data, now);
+            }
+        } else if !wanted && (self.aof.running() || data.log.on) {
+            self.flush_log(data);
+            set_logging(data, false);
+            self.aof.stop();
+            let mut jobs = self.jobs();
+            jobs.rewrite_scheduled = false;
+            if let Some(job) = jobs.running.as_ref().filter(|j| j.kind == JobKind::Rewrite) {
+                job.abort.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// SHUTDOWN's saving: stops a background save, and saves if `save` says so (or, when
+    /// `None`, if `save` rules are configured). The caller then stops the server; on error,
+    /// it should not.
+    pub(crate) fn prepare_shutdown(
+        &self,
+        config: &Config,
+        data: &mut Keyspace,
+        now: Millis,
+        save: Option<bool>,
+    ) -> Result<(), SaveError> {
+        self.abort_job();
+        self.flush_log(data);
+        let wanted = save.unwrap_or_else(|| self.saves_by_rule(config));
+        self.jobs().shutdown_save = Some(wanted);
+        if wanted {
+            tracing::info!("Saving the final RDB snapshot before exiting.");
+            self.save_now(config, data, now)?;
+        }
+        Ok(())
+    }
+
+    /// True if `save` rules are set and apply (the server was opened on its files).
+    fn saves_by_rule(&self, config: &Config) -> bool {
+        self.jobs().automatic && !config.save_points().is_empty()
+    }
+
+    fn abort_job(&self) {
+        if let Some(job) = self.jobs().running.as_ref() {
+            job.abort.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Called once the server has stopped serving: saves if SHUTDOWN or the `save` rules
+    /// ask for it and there are unsaved changes, then writes and fsyncs the log and stops
+    /// every persistence thread.
+    pub(crate) fn close(&self, config: &Config, now: Millis) -> Result<(), String> {
+        let mut result = Ok(());
+        {
+            let mut data = self.keyspace.lock().unwrap_or_else(|e| e.into_inner());
+            self.abort_job();
+            log_deletions(&mut data);
+            self.end_batch(&mut data);
+            let decided = self.jobs().shutdown_save;
+            let wanted = decided.unwrap_or_else(|| self.saves_by_rule(config));
+            if wanted && (decided.is_none() || data.dirty > 0) {
+                if decided.is_none() {
+                    tracing::info!("Saving the final RDB snapshot before exiting.");
+                }
+                if self.save_now(config, &mut data, now).is_err() {
+                    result = Err("Error trying to save the DB".to_string());
+                }
+            }
+            if self.aof.running() {
+                tracing::info!("Calling fsync() on the AOF file.");
+            }
+            set_logging(&mut data, false);
+            self.aof.stop();
+        }
+        let handle = self
+            .jobs()
+            .running
+            .as_mut()
+            .and_then(|job| job.handle.take());
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+        result
+    }
+}
+
+/// Why SAVE failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SaveError {
+    /// A background save is running.
+    InProgress,
+    /// Writing the file failed (the log says why).
+    Failed,
+}

@@ -1,0 +1,294 @@
+//! Background saves and rewrites, save rules, durability waits, and the commands' replies.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::session::Session;
+
+/// Ticks the server (which reaps finished jobs) until INFO persistence contains `wanted`.
+fn tick_until(server: &Server, session: &mut Session, now: Millis, wanted: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        server.tick(now);
+        let info = run(session, now, &["INFO", "persistence"]);
+        if info.contains(wanted) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {wanted}: {info}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn fill(session: &mut Session, keys: usize) {
+    let mut input = BytesMut::new();
+    for i in 0..keys {
+        let key = format!("key:{i}");
+        let args: Vec<&str> = match i % 4 {
+            0 => vec!["SET", &key, "value"],
+            1 => vec!["RPUSH", &key, "a", "b"],
+            2 => vec!["HSET", &key, "f", "v"],
+            _ => vec!["ZADD", &key, "1.5", "m"],
+        };
+        radish_resp::encode_request(&args, &mut input);
+    }
+    let mut out = BytesMut::new();
+    let _ = session.handle(&mut input, T0, &mut out);
+}
+
+#[test]
+fn a_background_save_is_the_data_at_its_moment_despite_writes_between_its_steps() {
+    let dir = temp_dir("bgsave");
+    let (server, mut s) = open(&dir, &[], T0);
+    fill(&mut s, 20_000);
+    let expected = dump(&server, T0);
+    {
+        let config = server.config().clone();
+        let mut data = server.keyspace();
+        let started = server.persist.bgsave(&config, &mut data, T0, false);
+        assert_eq!(started, Ok(crate::persist::Started::Now));
+        // Change, remove and add keys between the snapshot's steps, until it is done; the
+        // first round happens before its first step, as this thread holds the data lock.
+        let mut round = 0u32;
+        loop {
+            let walking = data.dbs().iter().any(|db| db.persist.snapshot.is_some());
+            if !walking {
+                break;
+            }
+            for i in 0..50u32 {
+                let n = (round * 397 + i * 31) % 25_000;
+                let key = format!("key:{n}");
+                let db = data.db(0);
+                match i % 3 {
+                    0 => {
+                        db.remove(key.as_bytes());
+                    }
+                    1 => db.insert(key.as_bytes(), Value::string(b"changed"), 0, T0),
+                    _ => {
+                        db.set_expiry(key.as_bytes(), T0 + 1);
+                    }
+                }
+            }
+            if round == 3 {
+                data.db(0).clear();
+            }
+            round += 1;
+            drop(data);
+            std::thread::sleep(Duration::from_micros(200));
+            data = server.keyspace();
+        }
+        assert!(round > 0);
+    }
+    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:0");
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+    drop((server, s));
+
+    let (reloaded, _s) = open(&dir, &[], T0);
+    assert_eq!(dump(&reloaded, T0), expected);
+}
+
+#[test]
+fn a_rewrite_compacts_the_log_into_a_snapshot_and_the_tail() {
+    let dir = temp_dir("rewrite");
+    let (server, mut s) = open(&dir, &["appendonly yes"], T0);
+    fill(&mut s, 5_000);
+    for _ in 0..2_000 {
+        run(&mut s, T0, &["INCR", "counter"]);
+    }
+    let log = dir.join("appendonly.aof");
+    let before = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    let reply = run(&mut s, T0, &["BGREWRITEAOF"]);
+    assert_eq!(reply, "+Background append only file rewriting started\r\n");
+    // Logged while the rewrite runs: must end up after the snapshot.
+    for i in 0..200 {
+        run(&mut s, T0, &["INCR", "counter"]);
+        run(&mut s, T0, &["SET", &format!("during:{i}"), "x"]);
+    }
+    run(&mut s, T0, &["DEL", "key:0"]);
+    tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:0");
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("aof_last_bgrewrite_status:ok"), "{info}");
+    assert!(info.contains("aof_rewrites:1"), "{info}");
+    run(&mut s, T0, &["SET", "after", "1"]);
+    let expected = dump(&server, T0);
+    drop(s);
+    server.close(T0).unwrap();
+    let after = std::fs::metadata(&log).unwrap().len();
+    assert!(after < before, "{after} >= {before}");
+
+    let (reloaded, mut s) = open(&dir, &["appendonly yes"], T0);
+    assert_eq!(dump(&reloaded, T0), expected);
+    assert_eq!(run(&mut s, T0, &["GET", "counter"]), "$4\r\n2200\r\n");
+}
+
+#[test]
+fn turning_the_log_on_at_run_time_writes_the_data_first() {
+    let dir = temp_dir("enable");
+    let (server, mut s) = open(&dir, &[], T0);
+    fill(&mut s, 1_000);
+    run(&mut s, T0, &["SET", "ttl", "v", "PX", "100000"]);
+    assert_eq!(
+        run(&mut s, T0, &["CONFIG", "SET", "appendonly", "yes"]),
+        "+OK\r\n"
+    );
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("aof_enabled:1\r\n"), "{info}");
+    run(&mut s, T0, &["SET", "while-enabling", "1"]);
+    tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:0");
+    run(&mut s, T0, &["SET", "after", "1"]);
+    let expected = dump(&server, T0);
+    drop(s);
+    server.close(T0).unwrap();
+
+    let (reloaded, _s) = open(&dir, &["appendonly yes"], T0);
+    assert_eq!(dump(&reloaded, T0), expected);
+}
+
+#[test]
+fn save_rules_start_a_background_save_on_the_tick() {
+    let dir = temp_dir("rules");
+    let mut config = config(&dir, &[]);
+    config.apply_text("save \"10 2\"").unwrap();
+    let server = Arc::new(Server::open(config, T0).unwrap());
+    let mut s = Session::new(server.clone(), None, None, T0);
+    run(&mut s, T0, &["SET", "a", "1"]);
+    run(&mut s, T0, &["SET", "b", "1"]);
+    server.tick(T0 + 5_000);
+    let info = run(&mut s, T0 + 5_000, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_bgsave_in_progress:0"), "{info}");
+    assert!(info.contains("rdb_changes_since_last_save:2"), "{info}");
+    let later = T0 + 11_000;
+    server.tick(later);
+    let info = run(&mut s, later, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_bgsave_in_progress:1"), "{info}");
+    tick_until(&server, &mut s, later, "rdb_bgsave_in_progress:0");
+    let info = run(&mut s, later, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_changes_since_last_save:0"), "{info}");
+    assert!(info.contains("rdb_saves:1"), "{info}");
+    assert_eq!(
+        run(&mut s, later, &["LASTSAVE"]),
+        format!(":{}\r\n", later / 1000)
+    );
+    assert!(dir.join("dump.rdb").exists());
+}
+
+#[test]
+fn background_commands_answer_as_redis() {
+    let dir = temp_dir("replies");
+    let (server, mut s) = open(&dir, &[], T0);
+    fill(&mut s, 100);
+    let at = |s: &mut Session, args: &[&str]| run(s, T0, args);
+    assert_eq!(at(&mut s, &["BGSAVE", "now"]), "-ERR syntax error\r\n");
+    for shutdown in [
+        &["SHUTDOWN", "SAVE", "NOSAVE"][..],
+        &["SHUTDOWN", "ABORT", "NOSAVE"],
+    ] {
+        assert_eq!(at(&mut s, shutdown), "-ERR syntax error\r\n");
+    }
+    assert_eq!(at(&mut s, &["BGSAVE"]), "+Background saving started\r\n");
+    // Finished or not, a job counts as running until the tick reaps it, as in Redis.
+    let busy = "-ERR Background save already in progress\r\n";
+    assert_eq!(at(&mut s, &["BGSAVE"]), busy);
+    assert_eq!(at(&mut s, &["BGSAVE", "SCHEDULE"]), busy);
+    assert_eq!(at(&mut s, &["SAVE"]), busy);
+    assert_eq!(
+        at(&mut s, &["BGREWRITEAOF"]),
+        "+Background append only file rewriting scheduled\r\n"
+    );
+    tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:1");
+    assert_eq!(
+        at(&mut s, &["BGREWRITEAOF"]),
+        "-ERR Background append only file rewriting already in progress\r\n"
+    );
+    assert_eq!(
+        at(&mut s, &["BGSAVE"]),
+        "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE \
+         SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n"
+    );
+    assert_eq!(
+        at(&mut s, &["BGSAVE", "SCHEDULE"]),
+        "+Background saving scheduled\r\n"
+    );
+    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:1");
+    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:0");
+    at(&mut s, &["MULTI"]);
+    at(&mut s, &["BGSAVE"]);
+    assert_eq!(
+        at(&mut s, &["EXEC"]),
+        "*1\r\n+Background saving scheduled\r\n"
+    );
+    assert_eq!(at(&mut s, &["SAVE"]), "+OK\r\n");
+    assert_eq!(at(&mut s, &["LASTSAVE"]), format!(":{}\r\n", T0 / 1000));
+}
+
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Polls `future` to completion on this thread.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn writes_wait_for_the_log_and_reads_do_not() {
+    let dir = temp_dir("always");
+    let (server, mut s) = open(&dir, &["appendonly yes", "appendfsync always"], T0);
+    run(&mut s, T0, &["GET", "k"]);
+    assert_eq!(s.take_log_wait(), None);
+    run(&mut s, T0, &["SET", "k", "v"]);
+    let offset = s.take_log_wait().expect("a write waits for the log");
+    block_on(server.persist.durable(offset));
+    // Durable means on disk: the file already holds the write.
+    assert!(log_text(&dir).contains("SET k v"));
+    // With everysec, replies do not wait for an fsync, but the write is in the file before
+    // the reply exists, as Redis writes the log before replying.
+    run(&mut s, T0, &["CONFIG", "SET", "appendfsync", "everysec"]);
+    run(&mut s, T0, &["SET", "k", "w"]);
+    assert_eq!(s.take_log_wait(), None);
+    assert!(log_text(&dir).contains("SET k w"));
+}
+
+#[test]
+fn flushall_with_save_rules_writes_the_empty_snapshot_at_once() {
+    let dir = temp_dir("flushall");
+    let mut config = config(&dir, &[]);
+    config.apply_text("save \"3600 1\"").unwrap();
+    let server = Arc::new(Server::open(config.clone(), T0).unwrap());
+    let mut s = Session::new(server.clone(), None, None, T0);
+    fill(&mut s, 500);
+    assert_eq!(run(&mut s, T0, &["SAVE"]), "+OK\r\n");
+    run(&mut s, T0, &["SET", "more", "1"]);
+    assert_eq!(
+        run(&mut s, T0, &["BGSAVE"]),
+        "+Background saving started\r\n"
+    );
+    assert_eq!(run(&mut s, T0, &["FLUSHALL"]), "+OK\r\n");
+    // The flush is still an unsaved change (for the log and the save rules).
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_changes_since_last_save:503"), "{info}");
+    // The background save it stopped is not a failure.
+    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:0");
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+    drop((server, s));
+
+    let reloaded = Server::open(config, T0).unwrap();
+    assert!(dump(&reloaded, T0).is_empty());
+}

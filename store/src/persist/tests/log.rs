@@ -1,0 +1,199 @@
+//! What the log records, and replaying it.
+
+use super::*;
+use crate::session::Session;
+
+#[test]
+fn the_log_is_deterministic_as_redis_makes_it() {
+    let dir = temp_dir("determinism");
+    let (server, mut s) = open(&dir, &["appendonly yes", "appendfsync always"], T0);
+    for args in [
+        &["SET", "a", "1", "EX", "100"][..],
+        &["SETEX", "b", "100", "x"],
+        &["EXPIRE", "a", "50"],
+        &["INCRBYFLOAT", "f", "1.5"],
+        &["SADD", "s", "a", "b", "c"],
+        &["SPOP", "s", "5"],
+        &["GETDEL", "a"],
+        &["GET", "nothing"],
+        &["MULTI"],
+        &["SET", "t", "1"],
+        &["INCR", "t"],
+        &["EXEC"],
+        &["HINCRBYFLOAT", "h", "f", "2.5"],
+        &["RPUSH", "l", "a", "b", "c"],
+        &["LMPOP", "1", "l", "LEFT", "COUNT", "2"],
+        &["ZADD", "z", "1", "a", "2", "b"],
+        &["ZMPOP", "1", "z", "MIN"],
+        &["GETEX", "b", "PX", "10"],
+        &["SELECT", "3"],
+        &["SET", "x", "y", "PX", "5"],
+        &["DEL", "nothing"],
+    ] {
+        run(&mut s, T0, args);
+    }
+    // A read after the deadline removes the key: the log gets a DEL.
+    run(&mut s, T0 + 6, &["GET", "x"]);
+    drop(s);
+    server.close(T0 + 6).expect("closes");
+    let expected = format!(
+        "SELECT 0\nSET a 1 PXAT {a}\nSET b x PXAT {a}\nPEXPIREAT a {e}\nSET f 1.5 KEEPTTL\n\
+         SADD s a b c\nDEL s\nDEL a\nMULTI\nSET t 1\nINCR t\nEXEC\nHSET h f 2.5\n\
+         RPUSH l a b c\nLPOP l 2\nZADD z 1 a 2 b\nZPOPMIN z 1\nPEXPIREAT b {g}\n\
+         SELECT 3\nSET x y PXAT {x}\nDEL x\n",
+        a = T0 + 100_000,
+        e = T0 + 50_000,
+        g = T0 + 10,
+        x = T0 + 5,
+    );
+    assert_eq!(log_text(&dir), expected);
+}
+
+#[test]
+fn served_blocking_pops_are_logged_as_plain_pops() {
+    let dir = temp_dir("blocking");
+    let (server, mut waiter) = open(&dir, &["appendonly yes"], T0);
+    let mut pusher = Session::new(server.clone(), None, None, T0);
+    let mut mover = Session::new(server.clone(), None, None, T0);
+    assert_eq!(run(&mut waiter, T0, &["BLPOP", "q", "0"]), "");
+    assert_eq!(
+        run(
+            &mut mover,
+            T0,
+            &["BLMOVE", "src", "dst", "RIGHT", "LEFT", "0"]
+        ),
+        ""
+    );
+    run(&mut pusher, T0, &["RPUSH", "q", "job"]);
+    run(&mut pusher, T0, &["RPUSH", "src", "a", "b"]);
+    run(&mut pusher, T0, &["SADD", "s", "m"]);
+    run(&mut pusher, T0, &["SPOP", "s"]);
+    drop((waiter, pusher, mover));
+    server.close(T0).expect("closes");
+    assert_eq!(
+        log_text(&dir),
+        "SELECT 0\nRPUSH q job\nLPOP q\nRPUSH src a b\nLMOVE src dst RIGHT LEFT\nSADD s m\nSREM s m\n"
+    );
+}
+
+/// Commands of every family, including the ones logged in another form.
+const SCRIPT: &[&[&str]] = &[
+    &["SET", "str", "v"],
+    &["SET", "ttl", "v", "EX", "1000"],
+    &["APPEND", "str", "w"],
+    &["SETRANGE", "str", "5", "xyz"],
+    &["INCRBY", "n", "5"],
+    &["INCRBYFLOAT", "fl", "0.1"],
+    &["INCRBYFLOAT", "fl", "0.2"],
+    &["MSET", "m1", "a", "m2", "b"],
+    &["GETEX", "m1", "PX", "5000"],
+    &["GETDEL", "m2"],
+    &["RPUSH", "list", "a", "b", "c", "d", "e"],
+    &["LPUSH", "list", "z"],
+    &["LSET", "list", "1", "A"],
+    &["LINSERT", "list", "BEFORE", "c", "bb"],
+    &["LREM", "list", "1", "d"],
+    &["LTRIM", "list", "0", "4"],
+    &["LMOVE", "list", "list2", "LEFT", "RIGHT"],
+    &["LMPOP", "2", "nolist", "list", "RIGHT", "COUNT", "2"],
+    &["HSET", "hash", "a", "1", "b", "2", "c", "3"],
+    &["HDEL", "hash", "c"],
+    &["HINCRBY", "hash", "a", "10"],
+    &["HINCRBYFLOAT", "hash", "b", "1.25"],
+    &["HSETNX", "hash", "d", "4"],
+    &["SADD", "set", "1", "2", "3", "4", "5", "6", "7", "8"],
+    &["SREM", "set", "8"],
+    &["SPOP", "set"],
+    &["SPOP", "set", "2"],
+    &["SMOVE", "set", "set2", "1"],
+    &["SADD", "other", "1", "2", "x"],
+    &["SINTERSTORE", "inter", "set", "other"],
+    &["SUNIONSTORE", "union", "set", "other"],
+    &[
+        "ZADD", "zset", "1", "a", "2", "b", "3.5", "c", "-inf", "d", "1e300", "e",
+    ],
+    &["ZINCRBY", "zset", "0.1", "a"],
+    &["ZREM", "zset", "c"],
+    &["ZPOPMAX", "zset"],
+    &["ZMPOP", "1", "zset", "MIN", "COUNT", "1"],
+    &["ZADD", "z2", "5", "a", "7", "q"],
+    &[
+        "ZUNIONSTORE",
+        "zu",
+        "2",
+        "zset",
+        "z2",
+        "WEIGHTS",
+        "2",
+        "0.5",
+    ],
+    &["ZRANGESTORE", "zr", "zu", "0", "1"],
+    &["ZREMRANGEBYSCORE", "zu", "-inf", "2"],
+    &["RENAME", "zr", "zr2"],
+    &["COPY", "hash", "hash2"],
+    &["EXPIRE", "hash2", "500"],
+    &["PEXPIRE", "union", "700000"],
+    &["PERSIST", "union"],
+    &["EXPIREAT", "inter", "1"],
+    &["MOVE", "str", "2"],
+    &["SELECT", "2"],
+    &["SET", "in2", "x"],
+    &["SELECT", "0"],
+    &["MULTI"],
+    &["INCR", "n"],
+    &["SPOP", "other"],
+    &["EXEC"],
+    &["SET", "gone", "x", "PX", "10"],
+    &["DEL", "m1"],
+    &["SELECT", "5"],
+    &["SET", "five", "5"],
+    &["SELECT", "0"],
+];
+
+#[test]
+fn replaying_the_log_gives_back_the_same_data() {
+    let dir = temp_dir("replay");
+    let (server, mut s) = open(&dir, &["appendonly yes"], T0);
+    // Run the script twice, around a FLUSHDB, with keys expiring on the way.
+    let flush: &[&str] = &["FLUSHDB"];
+    let twice = SCRIPT.iter().chain([&flush]).chain(SCRIPT.iter());
+    for (round, args) in twice.enumerate() {
+        run(&mut s, T0 + round as Millis * 7, args);
+    }
+    let now = T0 + 10_000;
+    let expected = dump(&server, now);
+    assert!(expected.len() > 5, "{expected:?}");
+    drop(s);
+    server.close(now).expect("closes");
+
+    let (reloaded, _s) = open(&dir, &["appendonly yes"], now);
+    assert_eq!(dump(&reloaded, now), expected);
+}
+
+#[test]
+fn a_snapshot_round_trips_every_type_and_drops_what_expired_meanwhile() {
+    let dir = temp_dir("snapshot");
+    let (server, mut s) = open(&dir, &[], T0);
+    for args in SCRIPT {
+        run(&mut s, T0, args);
+    }
+    run(&mut s, T0, &["SET", "soon", "x", "PX", "3000"]);
+    run(&mut s, T0, &["SELECT", "9"]);
+    run(&mut s, T0, &["HSET", "big", "f", &"v".repeat(100_000)]);
+    let expected = dump(&server, T0 + 5_000);
+    let expiring = dump(&server, T0).len() - expected.len();
+    assert!(expiring >= 1);
+    assert_eq!(run(&mut s, T0, &["SAVE"]), "+OK\r\n");
+    drop(s);
+    drop(server);
+
+    // Loaded after "soon" expired: it is gone; everything else is as it was.
+    let (reloaded, mut s) = open(&dir, &[], T0 + 5_000);
+    assert_eq!(dump(&reloaded, T0 + 5_000), expected);
+    assert!(!expected.contains_key(&(0, b"soon".to_vec())));
+    let info = run(&mut s, T0 + 5_000, &["INFO", "persistence"]);
+    assert!(
+        info.contains(&format!("rdb_last_load_keys_expired:{expiring}\r\n")),
+        "{info}"
+    );
+}
