@@ -2,6 +2,7 @@
 //! smol sockets, the expiry tick, and graceful shutdown.
 
 pub mod client;
+mod shards;
 mod pool_runtime;
 pub use pool_runtime::{SmolRuntime, SmolSleep};
 
@@ -15,6 +16,8 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use radish_store::driver::{serve_connection, wait_for_clients, Sleep, Transport};
 use radish_store::{Millis, Server, Session};
 use smol::net::{TcpListener, TcpStream};
+
+use crate::shards::Shards;
 
 /// How long shutdown waits for connections to finish their replies.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -61,7 +64,8 @@ impl Sleep for Timer {
 
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
 /// then stops accepting, asks every connection to finish, and waits (briefly) for them.
-/// Connections run on smol's global executor (`SMOL_THREADS` threads).
+/// Connections run on `SMOL_THREADS` threads (default: one per core), one executor each;
+/// the accept loop and the expiry tick run where `run` is awaited.
 pub async fn run(
     listener: TcpListener,
     server: Arc<Server>,
@@ -73,6 +77,7 @@ pub async fn run(
             .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
     }
     let ticker = smol::spawn(tick(server.clone()));
+    let mut shards = Shards::start(Shards::default_count())?;
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let accept = async { Event::Accepted(listener.accept().await) };
@@ -89,7 +94,7 @@ pub async fn run(
                     stream,
                     scratch: vec![0; 16 * 1024].into_boxed_slice(),
                 };
-                smol::spawn(serve_connection::<_, Timer>(socket, session, now)).detach();
+                shards.spawn(serve_connection::<_, Timer>(socket, session, now));
             }
             Event::Accepted(Err(error)) => {
                 tracing::warn!(%error, "accept failed");

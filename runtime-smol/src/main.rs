@@ -16,11 +16,6 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    // smol's global executor runs on SMOL_THREADS threads: one per core unless told otherwise.
-    if std::env::var_os("SMOL_THREADS").is_none() {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        std::env::set_var("SMOL_THREADS", threads.to_string());
-    }
     match smol::block_on(radish_smol::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
