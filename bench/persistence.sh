@@ -8,7 +8,7 @@
 # under a temporary one that is removed at the end, finite -n, everything stopped on exit).
 set -euo pipefail
 
-# shellcheck source=compare.sh
+# shellcheck source-path=SCRIPTDIR source=compare.sh
 source "$(dirname "${BASH_SOURCE[0]}")/compare.sh"
 
 REQUESTS=50000 # -n of each run (a tenth of it for the one-client case)

@@ -2,8 +2,8 @@
 //! smol sockets, the expiry tick, and graceful shutdown.
 
 pub mod client;
-mod shards;
 mod pool_runtime;
+mod shards;
 pub use pool_runtime::{SmolRuntime, SmolSleep};
 
 use std::future::Future;

@@ -19,6 +19,7 @@ impl Persist {
         log_deletions(data);
         if self.end_batch(data).is_some() {
             self.aof.write_pending();
+            self.aof.kick();
         }
         self.reap(config, data, now);
         self.start_due(config, data, now);

@@ -210,8 +210,11 @@ impl Persist {
     #[inline]
     pub(crate) fn write_log(&self, logged: Option<u64>) -> Option<u64> {
         let offset = logged?;
-        self.aof.write_pending();
-        self.aof.must_sync().then_some(offset)
+        if self.aof.write_pending() {
+            self.aof.sync_or_wait(offset)
+        } else {
+            None
+        }
     }
 
     /// Queues the log bytes produced so far in this batch, remembering that the batch must
@@ -300,8 +303,8 @@ impl Persist {
     }
 
     /// SHUTDOWN's saving: stops a background save, and saves if `save` says so (or, when
-    /// `None`, if `save` rules are configured). The caller then stops the server; on error,
-    /// it should not.
+    /// `None`, if `save` rules are set and apply: see `Jobs::automatic`). The caller then
+    /// stops the server; on error, it should not.
     pub(crate) fn prepare_shutdown(
         &self,
         config: &Config,
@@ -366,6 +369,16 @@ impl Persist {
             let _ = handle.join();
         }
         result
+    }
+}
+
+impl Drop for Persist {
+    fn drop(&mut self) {
+        // A server dropped without `close` (in-process servers, tests) still writes and
+        // fsyncs what its log holds, and stops the log's thread.
+        if self.aof.running() {
+            self.aof.stop();
+        }
     }
 }
 

@@ -6,10 +6,12 @@
 //! no acknowledged write. Whoever gets the file first writes everything pending, so many
 //! clients' writes share one `write`.
 //!
-//! A thread fsyncs: with `appendfsync always` as soon as there is something unsynced, the
-//! replies to those writes waiting for it ([`Aof::durable`]), so that one fsync covers every
-//! write made while the previous one ran (group commit); with `everysec` when the tick asks;
-//! with `no` never. It also installs rewritten logs.
+//! A thread fsyncs: with `appendfsync always` whenever something written is not yet fsynced,
+//! the replies to those writes waiting for it ([`Aof::durable`]); every fsync covers all the
+//! writes made while the previous one ran, many clients' at once (group commit), and runs
+//! while the clients it answers prepare their next writes. With `everysec` it fsyncs when the
+//! tick asks; with `no` never. It also installs rewritten logs. On an idle server a lone
+//! client's write is fsynced by its own connection, without waiting for the thread.
 //!
 //! Offsets are logical: the number of log bytes appended since the server started, across
 //! rewrites.
@@ -77,6 +79,9 @@ struct State {
     durable: u64,
     /// Clients waiting for an offset to be acknowledged.
     waiters: Vec<(u64, Waker)>,
+    /// How many clients were writing around the last fsync: those it answered and those
+    /// already waiting for the next. At most one means the server is idle.
+    last_group: usize,
     /// The fsync thread is asleep, waiting for work.
     idle: bool,
     stop: bool,
@@ -89,8 +94,10 @@ struct State {
     /// The current log file's size, and its size after the last rewrite.
     size: u64,
     base_size: u64,
-    /// An fsync in flight (INFO's aof_pending_bio_fsync).
+    /// An fsync in flight (INFO's aof_pending_bio_fsync): at most one at a time.
     syncing: bool,
+    /// The file, for fsyncing without holding up writers.
+    sync_file: Option<Arc<File>>,
     /// There is a file (a log being turned on has none until its first rewrite).
     has_file: bool,
 }
@@ -102,6 +109,8 @@ struct Io {
     file: Option<File>,
     /// Bytes a failed write could not write, to write first next time.
     retry: Vec<u8>,
+    /// An empty buffer (with its capacity) to swap with the pending bytes.
+    spare: Vec<u8>,
     /// The file's size after the last successful write.
     size: u64,
     /// Log bytes since the running rewrite's snapshot: (its offset, the bytes not yet
@@ -129,6 +138,7 @@ impl Default for Aof {
                 written: 0,
                 durable: 0,
                 waiters: Vec::new(),
+                last_group: 0,
                 idle: false,
                 stop: false,
                 fsync_requested: false,
@@ -138,6 +148,7 @@ impl Default for Aof {
                 size: 0,
                 base_size: 0,
                 syncing: false,
+                sync_file: None,
                 has_file: false,
             }),
             work: Condvar::new(),
@@ -183,13 +194,14 @@ impl Aof {
         size: u64,
         policy: Fsync,
     ) {
-        let sync_file = file.as_ref().and_then(|f| f.try_clone().ok());
+        let sync_file = file.as_ref().and_then(|f| f.try_clone().ok()).map(Arc::new);
         {
             let mut io = self.lock_io();
             *io = Io {
                 path,
                 file,
                 retry: Vec::new(),
+                spare: Vec::new(),
                 size,
                 tail: None,
             };
@@ -203,11 +215,12 @@ impl Aof {
             state.written = state.appended;
             state.durable = state.appended;
             state.has_file = io.file.is_some();
+            state.sync_file = sync_file;
         }
         let aof = self.clone();
         let handle = std::thread::Builder::new()
             .name("radish-aof".into())
-            .spawn(move || aof.run(sync_file));
+            .spawn(move || aof.run());
         match handle {
             Ok(handle) => *self.thread.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle),
             Err(error) => {
@@ -237,6 +250,7 @@ impl Aof {
         state.running = false;
         state.stop = false;
         state.has_file = false;
+        state.sync_file = None;
         state.rewrite_from = None;
         state.pending.clear();
         if let Some(install) = state.install.take() {
@@ -277,10 +291,75 @@ impl Aof {
         state.running.then_some(state.appended)
     }
 
-    /// True when replies to writes must wait for an fsync (`appendfsync always`).
-    pub(crate) fn must_sync(&self) -> bool {
-        let state = self.lock();
-        state.running && state.policy == Fsync::Always
+    /// With `appendfsync always`, after the caller wrote its log bytes up to `offset`:
+    /// returns `None` once they are fsynced, or the offset to wait for
+    /// ([`durable`](Aof::durable)). On an idle server (no fsync running, nobody waiting, the
+    /// last fsync answered at most one client) the caller fsyncs at once itself, as Redis
+    /// would; under load the fsync thread fsyncs for everyone (group commit).
+    pub(crate) fn sync_or_wait(&self, offset: u64) -> Option<u64> {
+        {
+            let state = self.lock();
+            if !state.running || state.policy != Fsync::Always || state.durable >= offset {
+                return None;
+            }
+            // A busy server (the last fsync answered several clients) leaves fsyncing to the
+            // thread, which gathers everyone's writes into one fsync.
+            let busy = state.syncing || !state.waiters.is_empty() || state.last_group > 1;
+            if busy || !state.has_file {
+                drop(state);
+                self.kick();
+                return Some(offset);
+            }
+        }
+        self.sync_now();
+        if self.lock().durable >= offset {
+            return None;
+        }
+        self.kick();
+        Some(offset)
+    }
+
+    /// Wakes the fsync thread when something written waits for an fsync (`always`).
+    pub(crate) fn kick(&self) {
+        let mut state = self.lock();
+        if state.policy == Fsync::Always && state.written > state.durable {
+            self.notify(&mut state);
+        }
+    }
+
+    /// Fsyncs everything written so far, unless an fsync is already running, then answers
+    /// the clients waiting for it.
+    fn sync_now(&self) {
+        let (file, target) = {
+            let mut state = self.lock();
+            let Some(file) = state.sync_file.clone() else {
+                return;
+            };
+            if state.syncing {
+                return;
+            }
+            state.syncing = true;
+            (file, state.written)
+        };
+        let result = file.sync_data();
+        let mut state = self.lock();
+        state.syncing = false;
+        match result {
+            Ok(()) => {
+                state.durable = state.durable.max(target);
+                // Every client writing now: those answered, and those already waiting for
+                // the next fsync.
+                state.last_group = wake_all(&mut state) + state.waiters.len();
+                if state.written > state.durable && state.policy == Fsync::Always {
+                    // Written while this fsync ran: the fsync thread takes over.
+                    self.notify(&mut state);
+                }
+            }
+            Err(error) => {
+                tracing::error!("error fsyncing the append-only log: {error}");
+                state.write_ok = false;
+            }
+        }
     }
 
     /// Changes `appendfsync`.
@@ -326,6 +405,13 @@ impl Aof {
         Durable { aof: self, offset }
     }
 
+    /// The offsets appended and fsynced so far.
+    #[cfg(test)]
+    pub(crate) fn offsets(&self) -> (u64, u64) {
+        let state = self.lock();
+        (state.appended, state.durable)
+    }
+
     /// INFO's figures.
     pub(crate) fn info(&self) -> AofInfo {
         let state = self.lock();
@@ -339,36 +425,37 @@ impl Aof {
     }
 
     /// Writes everything appended so far (whoever gets the file first writes for all).
-    pub(crate) fn write_pending(&self) {
+    /// Returns true when replies must also wait for an fsync (`appendfsync always`).
+    pub(crate) fn write_pending(&self) -> bool {
         let mut io = self.lock_io();
-        self.write_locked(&mut io);
+        self.write_locked(&mut io).1
     }
 
-    fn write_locked(&self, io: &mut Io) -> bool {
-        let (chunk, end, rewrite_from) = {
+    /// Returns whether the write succeeded, and whether the policy is `always`.
+    fn write_locked(&self, io: &mut Io) -> (bool, bool) {
+        // The spare buffer becomes the pending one, keeping both allocations in use.
+        let mut chunk = std::mem::take(&mut io.spare);
+        let (end, rewrite_from) = {
             let mut state = self.lock();
             if state.pending.is_empty() && io.retry.is_empty() {
-                return state.write_ok;
+                io.spare = chunk;
+                return (state.write_ok, state.policy == Fsync::Always);
             }
-            (
-                std::mem::take(&mut state.pending),
-                state.appended,
-                state.rewrite_from,
-            )
+            std::mem::swap(&mut chunk, &mut state.pending);
+            (state.appended, state.rewrite_from)
         };
         io.keep_tail(&chunk, end - chunk.len() as u64, rewrite_from);
-        let ok = io.write(chunk);
+        let ok = io.write(&chunk);
+        chunk.clear();
+        io.spare = chunk;
         let mut state = self.lock();
         state.write_ok = ok;
         state.size = io.size;
         if ok && io.file.is_some() {
             state.written = state.written.max(end);
-            if state.policy == Fsync::Always {
-                self.notify(&mut state);
-            }
         }
         wake_all(&mut state);
-        ok
+        (ok, state.policy == Fsync::Always)
     }
 }
 
@@ -392,26 +479,28 @@ impl Io {
 
     /// Writes `chunk` (after anything that failed before). False on failure: the bytes are
     /// kept to retry, and the file is cut back to its last good size.
-    fn write(&mut self, chunk: Vec<u8>) -> bool {
+    fn write(&mut self, chunk: &[u8]) -> bool {
         let Some(file) = &mut self.file else {
             return true;
         };
         let bytes = if self.retry.is_empty() {
             chunk
         } else {
-            let mut bytes = std::mem::take(&mut self.retry);
-            bytes.extend_from_slice(&chunk);
-            bytes
+            self.retry.extend_from_slice(chunk);
+            &self.retry[..]
         };
-        match file.write_all(&bytes) {
+        match file.write_all(bytes) {
             Ok(()) => {
                 self.size += bytes.len() as u64;
+                self.retry.clear();
                 true
             }
             Err(error) => {
                 tracing::error!("error writing to the append-only log: {error}");
                 let _ = file.set_len(self.size);
-                self.retry = bytes;
+                if self.retry.is_empty() {
+                    self.retry = chunk.to_vec();
+                }
                 false
             }
         }
@@ -427,11 +516,13 @@ fn acknowledged(state: &State) -> u64 {
     }
 }
 
-fn wake_all(state: &mut State) {
+/// Wakes the clients whose writes are acknowledged now; returns how many.
+fn wake_all(state: &mut State) -> usize {
     if state.waiters.is_empty() {
-        return;
+        return 0;
     }
     let acknowledged = acknowledged(state);
+    let before = state.waiters.len();
     let mut index = 0;
     while index < state.waiters.len() {
         if state.waiters[index].0 <= acknowledged {
@@ -440,6 +531,7 @@ fn wake_all(state: &mut State) {
             index += 1;
         }
     }
+    before - state.waiters.len()
 }
 
 /// The future returned by [`Aof::durable`].

@@ -1,9 +1,11 @@
-//! The fsync thread: fsyncs the log (at once with `appendfsync always`, when the tick asks
-//! with `everysec`) and installs rewritten logs.
+//! The fsync thread: fsyncs the log (with `appendfsync always` as soon as anything written
+//! is not yet fsynced, so that the next fsync runs while clients answered by the last one
+//! send their next writes; with `everysec` when the tick asks) and installs rewritten logs.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{wake_all, Aof, Fsync, FINISH_UNDER_LOCK};
@@ -11,12 +13,13 @@ use crate::persist::files::{fsync_dir, replace_file};
 
 impl Aof {
     /// The fsync thread.
-    pub(super) fn run(&self, mut sync_file: Option<File>) {
+    pub(super) fn run(&self) {
         loop {
             let (install, fsync, stop) = {
                 let mut state = self.lock();
                 loop {
-                    let unsynced = state.written > state.durable;
+                    // One fsync at a time: a client fsyncing by itself finishes first.
+                    let unsynced = state.written > state.durable && !state.syncing;
                     let fsync = unsynced
                         && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
                     if fsync || state.install.is_some() || state.stop {
@@ -38,7 +41,7 @@ impl Aof {
                         state = self.lock();
                     }
                 }
-                let unsynced = state.written > state.durable;
+                let unsynced = state.written > state.durable && !state.syncing;
                 let fsync = unsynced
                     && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
                 state.fsync_requested = false;
@@ -47,8 +50,7 @@ impl Aof {
             if let Some(install) = install {
                 let result = self.install_rewrite(install.path, install.file);
                 match result {
-                    Ok(file) => {
-                        sync_file = Some(file);
+                    Ok(()) => {
                         let _ = install.done.send(Ok(()));
                     }
                     Err(error) => {
@@ -58,48 +60,28 @@ impl Aof {
                 }
             }
             if stop {
+                // The last write and fsync, after any a client is doing itself.
                 self.write_pending();
-            }
-            if fsync || stop {
-                self.sync(sync_file.as_ref());
-            }
-            if stop {
+                while self.lock().syncing {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                self.sync_now();
                 return;
             }
-        }
-    }
-
-    /// Fsyncs everything written so far, then answers the clients waiting for it.
-    fn sync(&self, file: Option<&File>) {
-        let Some(file) = file else {
-            return;
-        };
-        let target = {
-            let mut state = self.lock();
-            state.syncing = true;
-            state.written
-        };
-        let result = file.sync_data();
-        let mut state = self.lock();
-        state.syncing = false;
-        match result {
-            Ok(()) => {
-                state.durable = state.durable.max(target);
-                wake_all(&mut state);
-            }
-            Err(error) => {
-                tracing::error!("error fsyncing the append-only log: {error}");
-                state.write_ok = false;
-                drop(state);
-                std::thread::sleep(Duration::from_millis(200));
+            if fsync {
+                self.sync_now();
+                if !self.lock().write_ok {
+                    // Do not spin on a failing disk.
+                    std::thread::sleep(Duration::from_millis(200));
+                }
             }
         }
     }
 
     /// Appends the log's tail to the rewritten file, makes it durable and puts it in place
     /// of the log. Most of the tail is copied without holding up writers; the last part, and
-    /// the switch, with the file locked. Returns a handle for fsyncing the new file.
-    fn install_rewrite(&self, temp: PathBuf, mut file: File) -> io::Result<File> {
+    /// the switch, with the file locked.
+    fn install_rewrite(&self, temp: PathBuf, mut file: File) -> io::Result<()> {
         let result = loop {
             let mut io = self.lock_io();
             self.write_locked(&mut io);
@@ -136,8 +118,9 @@ impl Aof {
                     state.base_size = size;
                     state.write_ok = true;
                     state.has_file = true;
+                    state.sync_file = Some(Arc::new(sync_file));
                     wake_all(&mut state);
-                    Ok(sync_file)
+                    Ok(())
                 }
                 Err(error) => Err(error),
             };

@@ -247,22 +247,38 @@ fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 #[test]
-fn writes_wait_for_the_log_and_reads_do_not() {
+fn with_fsync_always_replies_follow_the_fsync() {
     let dir = temp_dir("always");
     let (server, mut s) = open(&dir, &["appendonly yes", "appendfsync always"], T0);
+    let aof = &server.persist.aof;
     run(&mut s, T0, &["GET", "k"]);
     assert_eq!(s.take_log_wait(), None);
+    // A lone client: its batch fsyncs the log itself before the reply exists.
     run(&mut s, T0, &["SET", "k", "v"]);
-    let offset = s.take_log_wait().expect("a write waits for the log");
-    block_on(server.persist.durable(offset));
-    // Durable means on disk: the file already holds the write.
+    assert_eq!(s.take_log_wait(), None);
+    let (appended, durable) = aof.offsets();
+    assert!(appended > 0 && durable == appended, "{appended} {durable}");
     assert!(log_text(&dir).contains("SET k v"));
+
+    // Another client waits for the log: this batch waits too, for the fsync thread.
+    let mut other = pin!(aof.durable(u64::MAX));
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    assert!(other
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    run(&mut s, T0, &["SET", "k", "w"]);
+    let offset = s.take_log_wait().expect("the reply waits for the fsync");
+    block_on(aof.durable(offset));
+    assert!(aof.offsets().1 >= offset);
+    assert!(log_text(&dir).contains("SET k w"));
+
     // With everysec, replies do not wait for an fsync, but the write is in the file before
     // the reply exists, as Redis writes the log before replying.
     run(&mut s, T0, &["CONFIG", "SET", "appendfsync", "everysec"]);
-    run(&mut s, T0, &["SET", "k", "w"]);
+    run(&mut s, T0, &["SET", "k", "x"]);
     assert_eq!(s.take_log_wait(), None);
-    assert!(log_text(&dir).contains("SET k w"));
+    assert!(log_text(&dir).contains("SET k x"));
 }
 
 #[test]
@@ -291,4 +307,36 @@ fn flushall_with_save_rules_writes_the_empty_snapshot_at_once() {
 
     let reloaded = Server::open(config, T0).unwrap();
     assert!(dump(&reloaded, T0).is_empty());
+}
+
+#[test]
+fn the_log_is_rewritten_once_it_has_doubled() {
+    let dir = temp_dir("auto-rewrite");
+    let directives = [
+        "appendonly yes",
+        "auto-aof-rewrite-min-size 4kb",
+        "auto-aof-rewrite-percentage 100",
+    ];
+    let (server, mut s) = open(&dir, &directives, T0);
+    for _ in 0..50 {
+        run(&mut s, T0, &["INCR", "counter"]);
+    }
+    server.tick(T0);
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(
+        info.contains("aof_rewrite_in_progress:0"),
+        "below the minimum size: {info}"
+    );
+    for _ in 0..200 {
+        run(&mut s, T0, &["INCR", "counter"]);
+    }
+    server.tick(T0);
+    tick_until(&server, &mut s, T0, "aof_rewrites:1");
+    let size = std::fs::metadata(dir.join("appendonly.aof")).unwrap().len();
+    assert!(size < 1024, "{size}");
+    drop(s);
+    server.close(T0).unwrap();
+    let (reloaded, mut s) = open(&dir, &["appendonly yes"], T0);
+    assert_eq!(run(&mut s, T0, &["GET", "counter"]), "$3\r\n250\r\n");
+    drop(reloaded);
 }
