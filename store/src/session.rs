@@ -414,7 +414,7 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
         );
         return name;
     }
-    let top_name = command.full_name.split('|').next().unwrap_or("");
+    let top_name = command.top_name();
     if let Err(error) = crate::evict::admit(ctx, command, top_name) {
         reject(ctx, &error);
         return name;

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
+use foldhash::fast::FixedState;
 use radish_resp::number::parse_i64_strict;
 
 use crate::ctx::Ctx;
@@ -50,6 +51,14 @@ pub struct Command {
 }
 
 impl Command {
+    /// The container's name for a subcommand (`client` for `client|list`), else the name.
+    pub fn top_name(&self) -> &'static str {
+        match self.full_name.bytes().position(|b| b == b'|') {
+            Some(bar) => &self.full_name[..bar],
+            None => self.full_name,
+        }
+    }
+
     /// The name without its container: `list` for `client|list`.
     pub fn name(&self) -> &'static str {
         self.full_name.rsplit('|').next().unwrap_or(self.full_name)
@@ -118,7 +127,8 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
 
 /// The command named `name`, in any case.
 pub fn lookup(name: &[u8]) -> Option<&'static Command> {
-    static TABLE: OnceLock<HashMap<&'static [u8], &'static Command>> = OnceLock::new();
+    // foldhash rather than std's SipHash: this runs for every command, on short trusted keys.
+    static TABLE: OnceLock<HashMap<&'static [u8], &'static Command, FixedState>> = OnceLock::new();
     let table = TABLE.get_or_init(|| all().map(|c| (c.full_name.as_bytes(), c)).collect());
     // Lower-case on the stack: no allocation per command.
     let mut lower = [0u8; 32];
