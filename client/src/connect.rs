@@ -159,6 +159,16 @@ impl<R: Runtime> Connector<R> {
     }
 }
 
+/// A pool builder for connections to `config`, on `runtime` (which serves both the client and
+/// the pool): `pool_builder(runtime, url)?.max_size(50).build()?`.
+pub fn pool_builder<R: Runtime + radish_pool::Runtime>(
+    runtime: R,
+    config: impl IntoConfig,
+) -> Result<radish_pool::Builder<Connector<R>, R>> {
+    let connector = Connector::new(runtime.clone(), config)?;
+    Ok(radish_pool::Pool::builder(connector, runtime))
+}
+
 impl<R: Runtime> radish_pool::Connect for Connector<R> {
     type Connection = Client;
     type Error = Error;

@@ -56,7 +56,7 @@ pub use commands::{
     SortedSetCommands, StringCommands,
 };
 pub use config::{Config, IntoConfig, Protocol};
-pub use connect::{connect, Connector, Runtime};
+pub use connect::{connect, pool_builder, Connector, Runtime};
 pub use connection::{Client, Health, Timer};
 pub use driver::{connection, Driver, Transport};
 pub use error::{Error, ProtocolError, Result, ServerError, TypeError};

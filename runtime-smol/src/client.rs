@@ -94,9 +94,5 @@ pub type Pool = radish_pool::Pool<Connector, SmolRuntime>;
 pub fn pool_builder(
     config: impl IntoConfig,
 ) -> Result<radish_pool::Builder<Connector, SmolRuntime>> {
-    let runtime = SmolRuntime::global();
-    Ok(Pool::builder(
-        Connector::new(runtime.clone(), config)?,
-        runtime,
-    ))
+    radish_client::pool_builder(SmolRuntime::global(), config)
 }

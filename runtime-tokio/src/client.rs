@@ -90,9 +90,5 @@ pub type Pool = radish_pool::Pool<Connector, TokioRuntime>;
 pub fn pool_builder(
     config: impl IntoConfig,
 ) -> Result<radish_pool::Builder<Connector, TokioRuntime>> {
-    let runtime = TokioRuntime::current();
-    Ok(Pool::builder(
-        Connector::new(runtime.clone(), config)?,
-        runtime,
-    ))
+    radish_client::pool_builder(TokioRuntime::current(), config)
 }
