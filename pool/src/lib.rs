@@ -10,7 +10,7 @@
 //!   at any point loses nothing: a connection already handed to it goes to the next waiter,
 //!   one being opened for it goes to the next waiter or to idle.
 //! - **Strictly FIFO.** Waiting callers are served in arrival order; a returned connection
-//!   goes straight into the oldest waiter's slot.
+//!   goes straight into the oldest waiter's ticket.
 //! - **Never handed out dirty.** A connection [`Returned::Dirty`] is reset before anyone gets
 //!   it; a [`Returned::Broken`] one is closed and replaced.
 //! - **Finite by default.** Wait, connect and check timeouts, lifetime (with jitter, so

@@ -13,7 +13,7 @@ use crate::object::Object;
 use crate::state::{Checkout, State};
 use crate::status::{Counters, Status};
 use crate::tasks;
-use crate::waiters::Outcome as SlotOutcome;
+use crate::waiters::{Outcome as TicketOutcome, Ticket};
 use crate::{Connect, Runtime};
 
 /// A pool of connections made by `C`, with time and background work from `R`.
@@ -141,7 +141,7 @@ impl<C: Connect, R: Runtime> Pool<C, R> {
         let mut waiter = Waiter {
             shared: &self.shared,
             timeout,
-            slot: None,
+            ticket: None,
         };
         poll_fn(|cx| waiter.poll(cx)).await
     }
@@ -208,13 +208,13 @@ impl<C: Connect, R: Runtime> std::fmt::Debug for Pool<C, R> {
 }
 
 /// A `get` in progress. Its first poll checks out or queues (registering its waker at the
-/// same time); from then until it is served, the slot belongs to this guard, and dropping the
-/// guard gives the slot (and anything the pool left in it) back. The pool fills the slot with
+/// same time); from then until it is served, the ticket belongs to this guard, and dropping the
+/// guard gives the ticket (and anything the pool left in it) back. The pool fills the ticket with
 /// a connection, or with an error (its timeout, close, a failed connect), and wakes it.
 struct Waiter<'a, C: Connect, R: Runtime> {
     shared: &'a Arc<Shared<C, R>>,
     timeout: Duration,
-    slot: Option<usize>,
+    ticket: Option<Ticket<C::Connection, C::Error>>,
 }
 
 type Outcome<C, R> = Result<Object<C, R>, Error<<C as Connect>::Error>>;
@@ -222,7 +222,7 @@ type Outcome<C, R> = Result<Object<C, R>, Error<<C as Connect>::Error>>;
 impl<C: Connect, R: Runtime> Waiter<'_, C, R> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Outcome<C, R>> {
         let shared = self.shared;
-        let Some(slot) = self.slot else {
+        let Some(ticket) = &self.ticket else {
             let clock = || shared.runtime.now();
             let checkout = shared.update_at(Now::read(&clock), |state, config, now, fx| {
                 state.checkout(config, now, self.timeout, cx.waker(), fx)
@@ -230,15 +230,16 @@ impl<C: Connect, R: Runtime> Waiter<'_, C, R> {
             return match checkout {
                 Checkout::Ready(pooled) => Poll::Ready(Ok(Object::new(shared.clone(), pooled))),
                 Checkout::Failed(error) => Poll::Ready(Err(error)),
-                Checkout::Queued(slot) => {
-                    self.slot = Some(slot);
+                Checkout::Queued(ticket) => {
+                    self.ticket = Some(ticket);
                     Poll::Pending
                 }
             };
         };
-        let polled = shared.lock().poll_slot(slot, cx.waker());
-        polled.map(|outcome: SlotOutcome<C::Connection, C::Error>| {
-            self.slot = None;
+        // The ticket's own lock, not the pool's.
+        let polled = ticket.poll(cx.waker());
+        polled.map(|outcome: TicketOutcome<C::Connection, C::Error>| {
+            self.ticket = None;
             outcome.map(|pooled| Object::new(shared.clone(), pooled))
         })
     }
@@ -246,9 +247,9 @@ impl<C: Connect, R: Runtime> Waiter<'_, C, R> {
 
 impl<C: Connect, R: Runtime> Drop for Waiter<'_, C, R> {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
+        if let Some(ticket) = self.ticket.take() {
             self.shared
-                .update(|state, config, now, fx| state.abandon(slot, config, now, fx));
+                .update(|state, config, now, fx| state.abandon(ticket, config, now, fx));
         }
     }
 }

@@ -6,14 +6,14 @@
 use std::collections::VecDeque;
 use std::mem;
 use std::sync::Arc;
-use std::task::{Poll, Waker};
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::effects::{Effects, Now, Spawn, Watchdog};
 use crate::error::{ConnectError, Error};
 use crate::status::{Counters, Status};
-use crate::waiters::{Outcome, Waiters};
+use crate::waiters::{Queued, Ticket, Waiters};
 use crate::Returned;
 
 /// A connection and what the pool knows about it.
@@ -47,8 +47,8 @@ pub(crate) enum Recycle {
 /// The outcome of trying to check a connection out.
 pub(crate) enum Checkout<T, E> {
     Ready(Pooled<T>),
-    /// Queued as a waiter with this slot.
-    Queued(usize),
+    /// Queued as a waiter holding this ticket.
+    Queued(Ticket<T, E>),
     Failed(Error<E>),
 }
 
@@ -154,7 +154,7 @@ impl<T, E> State<T, E> {
             return Checkout::Failed(self.timeout_error(timeout));
         }
         let since = now.get();
-        let slot = self.waiters.push(waker, since, timeout);
+        let ticket = self.waiters.push(waker, since, timeout);
         self.counters.waits += 1;
         if let Some(deadline) = since.checked_add(timeout) {
             if self.watchdog.map_or(true, |armed| deadline < armed.until) {
@@ -168,27 +168,18 @@ impl<T, E> State<T, E> {
             }
         }
         self.balance(config, now, fx);
-        Checkout::Queued(slot)
+        Checkout::Queued(ticket)
     }
 
-    /// A waiter looks in its slot; it registers `waker` if nothing is there yet.
-    pub fn poll_slot(&mut self, slot: usize, waker: &Waker) -> Poll<Outcome<T, E>> {
-        let polled = self.waiters.poll(slot, waker);
-        if let Poll::Ready(Ok(_)) = polled {
-            self.counters.gets += 1;
-        }
-        polled
-    }
-
-    /// A waiter was dropped. A connection already in its slot goes to the next waiter.
+    /// A waiter was dropped. A connection already in its ticket goes to the next waiter.
     pub fn abandon(
         &mut self,
-        slot: usize,
+        ticket: Ticket<T, E>,
         config: &Config,
         now: &mut Now<'_>,
         fx: &mut Effects<T>,
     ) {
-        match self.waiters.leave(slot) {
+        match self.waiters.leave(ticket) {
             Some(Ok(pooled)) => {
                 self.in_use -= 1;
                 self.offer(pooled, config, now, fx);
@@ -208,10 +199,10 @@ impl<T, E> State<T, E> {
         now: Instant,
         fx: &mut Effects<T>,
     ) -> Option<Instant> {
-        for (slot, timeout) in self.waiters.expire(now) {
+        for queued in self.waiters.expire(now) {
             self.counters.timeouts += 1;
-            let error = self.timeout_error(timeout);
-            fx.wake.extend(self.waiters.serve(slot, Err(error)));
+            let error = self.timeout_error(queued.timeout);
+            fx.wake.extend(queued.serve(Err(error)));
         }
         if self.watchdog.map(|armed| armed.generation) != Some(generation) {
             return None;
@@ -287,9 +278,8 @@ impl<T, E> State<T, E> {
         self.counters.connect_errors += 1;
         self.last_error = Some(error.clone());
         if failures % config.connect_retries.saturating_add(1) == 0 {
-            if let Some(slot) = self.waiters.pop_oldest() {
-                fx.wake
-                    .extend(self.waiters.serve(slot, Err(Error::Connect(error))));
+            if let Some(queued) = self.waiters.pop_oldest() {
+                fx.wake.extend(queued.serve(Err(Error::Connect(error))));
             }
         }
         let others = self.idle.len() + self.recycling + self.connecting - 1;
@@ -336,8 +326,8 @@ impl<T, E> State<T, E> {
         while let Some(pooled) = self.idle.pop_front() {
             self.discard(pooled, fx);
         }
-        while let Some(slot) = self.waiters.pop_oldest() {
-            fx.wake.extend(self.waiters.serve(slot, Err(Error::Closed)));
+        while let Some(queued) = self.waiters.pop_oldest() {
+            fx.wake.extend(queued.serve(Err(Error::Closed)));
         }
         self.settle(fx);
     }
@@ -398,11 +388,11 @@ impl<T, E> State<T, E> {
             } else if pooled.needs_check(config, now.get()) {
                 self.start_check(pooled, fx);
             } else {
-                let slot = self
+                let queued = self
                     .waiters
                     .pop_oldest()
                     .expect("someone waits: see the loop");
-                self.hand_over(slot, pooled, fx);
+                self.hand_over(queued, pooled, fx);
             }
         }
         let supply = self.idle.len() + self.connecting + self.recycling;
@@ -434,18 +424,19 @@ impl<T, E> State<T, E> {
         if self.closed || pooled.expired(at) {
             self.discard(pooled, fx);
             self.balance(config, now, fx);
-        } else if let Some(slot) = self.waiters.pop_oldest() {
-            self.hand_over(slot, pooled, fx);
+        } else if let Some(queued) = self.waiters.pop_oldest() {
+            self.hand_over(queued, pooled, fx);
         } else {
             pooled.last_used = at;
             self.idle.push_back(pooled);
         }
     }
 
-    /// Puts a connection in the slot of a waiter just taken out of the queue.
-    fn hand_over(&mut self, slot: usize, pooled: Pooled<T>, fx: &mut Effects<T>) {
+    /// Puts a connection in the ticket of a waiter just taken out of the queue.
+    fn hand_over(&mut self, queued: Queued<T, E>, pooled: Pooled<T>, fx: &mut Effects<T>) {
         self.in_use += 1;
-        fx.wake.extend(self.waiters.serve(slot, Ok(pooled)));
+        self.counters.gets += 1;
+        fx.wake.extend(queued.serve(Ok(pooled)));
     }
 
     fn start_check(&mut self, pooled: Pooled<T>, fx: &mut Effects<T>) {

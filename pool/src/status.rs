@@ -26,7 +26,8 @@ pub struct Status {
 /// What the pool has done since it started. All counts only grow.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
-    /// Connections handed to callers.
+    /// Connections handed to callers (including to a waiting caller dropped before it picked
+    /// its connection up: that connection went straight on to the next caller or to idle).
     pub gets: u64,
     /// Calls to `get` that had to wait (no idle connection was ready).
     pub waits: u64,

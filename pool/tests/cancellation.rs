@@ -79,14 +79,14 @@ fn a_connection_handed_to_a_caller_that_never_picks_it_up_goes_on() {
     let mut second = Box::pin(pool.get());
     assert!(poll_once(&mut first, &flag).is_pending());
     assert!(poll_once(&mut second, &flag).is_pending());
-    drop(held); // straight into the first waiter's slot
+    drop(held); // straight into the first waiter's ticket
     assert_eq!(pool.status().in_use, 1, "handed to the first waiter");
     drop(first); // ... who leaves without looking
     let conn = served(&mut second, &flag, "the second waiter gets it");
     assert_eq!(
         pool.counters().gets,
-        2,
-        "a connection never picked up is not counted"
+        3,
+        "counted at each hand-over: ready, the first waiter, the second"
     );
     drop(conn);
     assert_eq!(pool.status().idle, 1);

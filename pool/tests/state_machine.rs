@@ -81,6 +81,8 @@ struct Machine<'a> {
     held: Vec<Conn>,
     next_arrival: u64,
     served: u64,
+    /// Queued gets dropped: each may have been handed a connection it never picked up.
+    dropped_queued: u64,
     closed: bool,
 }
 
@@ -103,7 +105,8 @@ impl<'a> Machine<'a> {
             Op::PollQueued => self.poll_queued(),
             Op::Cancel(i) => {
                 if !self.gets.is_empty() {
-                    self.gets.remove(i % self.gets.len());
+                    let get = self.gets.remove(i % self.gets.len());
+                    self.dropped_queued += u64::from(get.queued.is_some());
                 }
             }
             Op::Return(i, verdict) => {
@@ -228,7 +231,15 @@ impl<'a> Machine<'a> {
             );
         }
         assert_eq!(self.fake.live(), s.size - s.connecting, "leak: {s:?}");
-        assert_eq!(self.pool.counters().gets, self.served);
+        // `gets` counts connections handed over, picked up or not.
+        let handed = self.served + unclaimed as u64;
+        let gets = self.pool.counters().gets;
+        assert!(
+            handed <= gets && gets <= handed + self.dropped_queued,
+            "gets {gets}, served {}, unclaimed {unclaimed}, dropped {}: {s:?}",
+            self.served,
+            self.dropped_queued
+        );
         if self.closed {
             assert!(s.closed && s.waiters == 0 && s.idle == 0, "{s:?}");
         }
@@ -273,6 +284,7 @@ proptest! {
             held: Vec::new(),
             next_arrival: 0,
             served: 0,
+            dropped_queued: 0,
             closed: false,
         };
         machine.check();
@@ -281,6 +293,7 @@ proptest! {
         }
         // Afterwards: give everything back, let every timer run out, and nothing is left
         // out or waiting.
+        machine.dropped_queued += machine.gets.iter().filter(|g| g.queued.is_some()).count() as u64;
         machine.gets.clear();
         machine.held.clear();
         machine.clock.advance(Duration::from_secs(5));
