@@ -6,7 +6,7 @@ mod pool_runtime;
 mod shards;
 pub use pool_runtime::{SmolRuntime, SmolSleep};
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,6 +16,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use radish_store::driver::{serve_connection, wait_for_clients, Sleep, Transport};
 use radish_store::{Millis, Server, Session};
 use smol::net::{TcpListener, TcpStream};
+use smol::Async;
 
 use crate::shards::Shards;
 
@@ -30,21 +31,31 @@ pub fn now() -> Millis {
 }
 
 struct Socket {
-    stream: TcpStream,
+    stream: Arc<Async<std::net::TcpStream>>,
     /// futures-io reads into a slice; reading into this scratch buffer first keeps `read`
     /// cancel-safe (nothing is appended to the caller's buffer until bytes have arrived).
     scratch: Box<[u8]>,
+    /// The last read did not fill the scratch buffer, so the socket is most likely drained:
+    /// wait for readiness before the next read. async-io's read always tries the socket first,
+    /// which after every reply is a `recv` that fails with EAGAIN: one wasted system call per
+    /// request at -P 1 (what tokio avoids the same way).
+    drained: bool,
 }
 
 impl Transport for Socket {
     async fn read(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
-        let read = self.stream.read(&mut self.scratch).await?;
+        if self.drained {
+            poll_fn(|cx| self.stream.poll_readable(cx)).await?;
+            self.drained = false;
+        }
+        let read = (&*self.stream).read(&mut self.scratch).await?;
+        self.drained = read < self.scratch.len();
         buf.extend_from_slice(&self.scratch[..read]);
         Ok(read)
     }
 
     async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.stream.write_all(data).await
+        (&*self.stream).write_all(data).await
     }
 }
 
@@ -64,9 +75,19 @@ impl Sleep for Timer {
 
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
 /// then stops accepting, asks every connection to finish, and waits (briefly) for them.
-/// Connections run on `SMOL_THREADS` threads (default: one per core), one executor each;
+/// Connections run on `SMOL_THREADS` threads (default: one per two cores), one executor each;
 /// the accept loop and the expiry tick run where `run` is awaited.
 pub async fn run(
+    listener: TcpListener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    run_on(Shards::default_count(), listener, server, shutdown).await
+}
+
+/// [`run`] with connections on `threads` threads, whatever `SMOL_THREADS` says.
+pub async fn run_on(
+    threads: usize,
     listener: TcpListener,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
@@ -77,7 +98,7 @@ pub async fn run(
             .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
     }
     let ticker = smol::spawn(tick(server.clone()));
-    let mut shards = Shards::start(Shards::default_count())?;
+    let mut shards = Shards::start(threads.max(1))?;
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let accept = async { Event::Accepted(listener.accept().await) };
@@ -91,8 +112,9 @@ pub async fn run(
                 let session =
                     Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
                 let socket = Socket {
-                    stream,
+                    stream: stream.into(),
                     scratch: vec![0; 16 * 1024].into_boxed_slice(),
+                    drained: false,
                 };
                 shards.spawn(serve_connection::<_, Timer>(socket, session, now));
             }

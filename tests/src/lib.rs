@@ -91,7 +91,9 @@ impl Runtime {
                     let _ = stop_rx.recv();
                     let _ = tx.send_blocking(());
                 });
-                smol::block_on(radish_smol::run(listener, shared, async move {
+                // Two connection threads, whatever the machine: connections on different
+                // threads (blocking pops, pub/sub, WATCH) are what the scenarios must cover.
+                smol::block_on(radish_smol::run_on(2, listener, shared, async move {
                     let _ = rx.recv().await;
                 }))
                 .expect("smol server");
