@@ -18,8 +18,7 @@ impl Aof {
             let (install, fsync, stop) = {
                 let mut state = self.lock();
                 loop {
-                    // One fsync at a time: a client fsyncing by itself finishes first.
-                    let unsynced = state.written > state.durable && !state.syncing;
+                    let unsynced = state.written > state.durable;
                     let fsync = unsynced
                         && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
                     if fsync || state.install.is_some() || state.stop {
@@ -41,7 +40,7 @@ impl Aof {
                         state = self.lock();
                     }
                 }
-                let unsynced = state.written > state.durable && !state.syncing;
+                let unsynced = state.written > state.durable;
                 let fsync = unsynced
                     && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
                 state.fsync_requested = false;
@@ -60,11 +59,8 @@ impl Aof {
                 }
             }
             if stop {
-                // The last write and fsync, after any a client is doing itself.
+                // The last write and fsync.
                 self.write_pending();
-                while self.lock().syncing {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
                 self.sync_now();
                 return;
             }

@@ -253,14 +253,19 @@ fn with_fsync_always_replies_follow_the_fsync() {
     let aof = &server.persist.aof;
     run(&mut s, T0, &["GET", "k"]);
     assert_eq!(s.take_log_wait(), None);
-    // A lone client: its batch fsyncs the log itself before the reply exists.
+    // Even a lone client's reply waits for the fsync thread: the session never fsyncs on
+    // its connection's thread.
     run(&mut s, T0, &["SET", "k", "v"]);
-    assert_eq!(s.take_log_wait(), None);
+    let offset = s.take_log_wait().expect("the reply waits for the fsync");
+    assert!(
+        log_text(&dir).contains("SET k v"),
+        "written before the wait"
+    );
+    block_on(aof.durable(offset));
     let (appended, durable) = aof.offsets();
     assert!(appended > 0 && durable == appended, "{appended} {durable}");
-    assert!(log_text(&dir).contains("SET k v"));
 
-    // Another client waits for the log: this batch waits too, for the fsync thread.
+    // Another client waits for the log: this batch waits too, for the same fsync thread.
     let mut other = pin!(aof.durable(u64::MAX));
     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
     assert!(other
