@@ -29,21 +29,6 @@ pub trait Transport {
     fn write_all(&mut self, data: &[u8]) -> impl Future<Output = io::Result<()>>;
 }
 
-/// How many threads an adapter serves connections on when the runtime's own setting
-/// (`TOKIO_WORKER_THREADS`, `SMOL_THREADS`) is not given: one per two cores, at least one.
-///
-/// Not one per core: a request on loopback costs a few system calls, and on this kind of
-/// machine the threads' sleeps and wake-ups cost as much again. Measured on 2 cores with
-/// redis-benchmark (-c 50, -P 1) on the same machine, one connection thread used 10-15% less
-/// CPU per request than two on both runtimes (tokio: 650 vs 750 ms per 100k SET; smol: 750
-/// vs 905) and served more requests, at -P 16 as well. With more cores, or clients on other
-/// machines, set the runtime's variable to the core count.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get() / 2)
-        .max(1)
-}
-
 /// Bytes to keep free in the input buffer before each read.
 const READ_RESERVE: usize = 16 * 1024;
 
