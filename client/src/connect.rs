@@ -3,7 +3,7 @@
 
 use std::future::{poll_fn, Future};
 use std::io;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;
@@ -15,12 +15,13 @@ use radish_resp::Frame;
 use crate::command::cmd;
 use crate::config::{Config, IntoConfig, Protocol};
 use crate::connection::{Client, Health, Timer};
-use crate::driver::{connection, Driver, Transport};
+use crate::driver::{connection, Transport};
 use crate::error::{Error, Result};
 
-/// What the client needs from an async runtime: TCP connections, a place to run each
-/// connection's driver, and a timer. The tokio and smol wrappers implement it in a few lines.
-pub trait Runtime: Timer + Clone {
+/// What the client needs from an async runtime: what the pool needs (a clock, a timer, a
+/// place to run background tasks such as each connection's driver), plus TCP connections.
+/// The tokio and smol wrappers implement it in a few lines.
+pub trait Runtime: radish_pool::Runtime {
     /// The runtime's TCP stream, as a [`Transport`].
     type Transport: Transport;
 
@@ -30,9 +31,14 @@ pub trait Runtime: Timer + Clone {
         host: &str,
         port: u16,
     ) -> impl Future<Output = io::Result<Self::Transport>> + Send;
+}
 
-    /// Runs a connection's driver in the background until it completes.
-    fn spawn(&self, driver: Driver<Self::Transport>);
+/// A pool runtime's timer is the client's: boxed, so that a [`Client`] is not generic over
+/// its runtime.
+impl<R: radish_pool::Runtime> Timer for R {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(radish_pool::Runtime::sleep(self, duration))
+    }
 }
 
 /// Completes `future`, or fails with [`Error::Timeout`] after `timeout`.
@@ -65,7 +71,7 @@ pub async fn connect<R: Runtime>(runtime: &R, config: impl IntoConfig) -> Result
             .await
             .map_err(Error::io)?;
         let (client, driver) = connection(transport, config.clone(), timer.clone());
-        runtime.spawn(driver);
+        radish_pool::Runtime::spawn(runtime, driver);
         client.handshake().await?;
         Ok(client)
     };

@@ -1,8 +1,9 @@
 //! A Redis client written once for any async runtime: typed commands, pipelining,
 //! MULTI/EXEC transactions, pub/sub, per-request timeouts, and pool support.
 //!
-//! The runtime wrappers (`radish_tokio::client`, `radish_smol::client`) give it sockets, a
-//! spawner and a timer through [`Runtime`]; this crate depends on neither runtime.
+//! The runtime wrappers (`radish_tokio::client`, `radish_smol::client`) give it sockets
+//! through [`Runtime`], and a spawner and a timer through the pool's runtime, which
+//! [`Runtime`] extends; this crate depends on neither runtime.
 //!
 //! ```ignore
 //! use radish_client::prelude::*;
@@ -19,7 +20,7 @@
 //! # Shape
 //!
 //! A connection is a [`Client`] handle plus a [`Driver`] future (the tokio-postgres shape).
-//! The wrapper spawns the driver; it alone reads and writes the socket, over a two-method,
+//! The runtime spawns the driver; it alone reads and writes the socket, over a two-method,
 //! poll-based [`Transport`]. Callers encode commands into a shared buffer and queue a reply
 //! slot under one lock, so the order on the wire is the order of the slots, and the driver
 //! answers slots strictly first in, first out. This is why:

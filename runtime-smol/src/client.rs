@@ -16,7 +16,6 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::BytesMut;
 use futures_lite::{AsyncRead, AsyncWrite};
@@ -47,12 +46,6 @@ impl Transport for TcpTransport {
     }
 }
 
-impl Timer for SmolRuntime {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(radish_pool::Runtime::sleep(self, duration))
-    }
-}
-
 impl Runtime for SmolRuntime {
     type Transport = TcpTransport;
 
@@ -70,10 +63,6 @@ impl Runtime for SmolRuntime {
                 scratch: vec![0; 16 * 1024].into_boxed_slice(),
             })
         }
-    }
-
-    fn spawn(&self, driver: Driver<TcpTransport>) {
-        radish_pool::Runtime::spawn(self, driver);
     }
 }
 

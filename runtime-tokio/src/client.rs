@@ -16,7 +16,6 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
 
 use bytes::BytesMut;
 pub use radish_client::*;
@@ -46,12 +45,6 @@ impl Transport for TcpTransport {
     }
 }
 
-impl Timer for TokioRuntime {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(radish_pool::Runtime::sleep(self, duration))
-    }
-}
-
 impl Runtime for TokioRuntime {
     type Transport = TcpTransport;
 
@@ -66,10 +59,6 @@ impl Runtime for TokioRuntime {
             stream.set_nodelay(true)?;
             Ok(TcpTransport(stream))
         }
-    }
-
-    fn spawn(&self, driver: Driver<TcpTransport>) {
-        radish_pool::Runtime::spawn(self, driver);
     }
 }
 
