@@ -323,9 +323,6 @@ impl Aof {
             let Some(file) = state.sync_file.clone() else {
                 return;
             };
-            if state.syncing {
-                return;
-            }
             state.syncing = true;
             (file, state.written)
         };
@@ -336,10 +333,6 @@ impl Aof {
             Ok(()) => {
                 state.durable = state.durable.max(target);
                 wake_all(&mut state);
-                if state.written > state.durable && state.policy == Fsync::Always {
-                    // Written while this fsync ran: the fsync thread takes over.
-                    self.notify(&mut state);
-                }
             }
             Err(error) => {
                 tracing::error!("error fsyncing the append-only log: {error}");
@@ -442,6 +435,15 @@ impl Aof {
         }
         wake_all(&mut state);
         (ok, state.policy == Fsync::Always)
+    }
+}
+
+impl State {
+    /// Whether the fsync thread should fsync now: something written is not yet durable, and
+    /// the policy, the tick (`everysec`) or stopping asks for it.
+    fn fsync_due(&self) -> bool {
+        self.written > self.durable
+            && (self.policy == Fsync::Always || self.fsync_requested || self.stop)
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{wake_all, Aof, Fsync, FINISH_UNDER_LOCK};
+use super::{wake_all, Aof, FINISH_UNDER_LOCK};
 use crate::persist::files::{fsync_dir, replace_file};
 
 impl Aof {
@@ -17,14 +17,9 @@ impl Aof {
         loop {
             let (install, fsync, stop) = {
                 let mut state = self.lock();
-                loop {
-                    let unsynced = state.written > state.durable;
-                    let fsync = unsynced
-                        && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
-                    if fsync || state.install.is_some() || state.stop {
-                        break;
-                    }
-                    state.fsync_requested &= unsynced;
+                while !(state.fsync_due() || state.install.is_some() || state.stop) {
+                    // A request with nothing to fsync is answered already.
+                    state.fsync_requested = false;
                     state.idle = true;
                     let timeout = Duration::from_secs(1);
                     let (guard, waited) = match self.work.wait_timeout(state, timeout) {
@@ -40,9 +35,7 @@ impl Aof {
                         state = self.lock();
                     }
                 }
-                let unsynced = state.written > state.durable;
-                let fsync = unsynced
-                    && (state.policy == Fsync::Always || state.fsync_requested || state.stop);
+                let fsync = state.fsync_due();
                 state.fsync_requested = false;
                 (state.install.take(), fsync, state.stop)
             };
