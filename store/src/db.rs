@@ -169,6 +169,19 @@ impl Db {
         }
     }
 
+    /// Like [`read`](Db::read), but leaves the key's access time alone: what Redis's
+    /// `LOOKUP_NOTOUCH` readers (EXISTS, TYPE, TTL and friends, OBJECT) do.
+    pub fn read_untouched(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        self.expire_if_due(key, now);
+        let entry = self.entries.get(key);
+        if entry.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        entry
+    }
+
     /// The live entry for `key`, for changing its value in place. Counts as a write (WATCH,
     /// blocked clients), so look the key up with `get` first when the change may not happen.
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {

@@ -57,8 +57,11 @@ pub struct ConnState {
     pub replies_off: bool,
     /// CLIENT REPLY SKIP: drop the reply of the command after this one.
     pub skip_next_reply: bool,
-    /// Drop this command's reply (the command after a CLIENT REPLY SKIP).
-    skip_this_reply: bool,
+    /// Drop this command's reply (the command after a CLIENT REPLY SKIP); CLIENT REPLY ON
+    /// clears it so that its own OK goes out.
+    pub(crate) skip_this_reply: bool,
+    /// This command's reply is pub/sub pushes, which Redis sends even with replies off.
+    pub(crate) reply_is_push: bool,
     /// Commands queued since MULTI; `None` outside a transaction.
     pub multi: Option<Vec<Vec<Bytes>>>,
     /// A command was rejected while queuing: EXEC must fail with EXECABORT.
@@ -82,6 +85,7 @@ impl ConnState {
             replies_off: false,
             skip_next_reply: false,
             skip_this_reply: false,
+            reply_is_push: false,
             multi: None,
             multi_failed: false,
             watching: Vec::new(),
@@ -368,9 +372,10 @@ fn write_timeout(out: &mut BytesMut, reply: TimeoutReply, version: Version) {
 /// Runs one request with CLIENT REPLY handling. Returns the command's full name.
 fn execute(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
     let start = ctx.reply.out.len();
-    let skip = std::mem::take(&mut ctx.conn.skip_this_reply);
     let name = dispatch(ctx, args);
-    if skip || ctx.conn.replies_off {
+    let skip = std::mem::take(&mut ctx.conn.skip_this_reply);
+    let pushed = std::mem::take(&mut ctx.conn.reply_is_push);
+    if (skip || ctx.conn.replies_off) && !pushed {
         ctx.reply.out.truncate(start);
     }
     if std::mem::take(&mut ctx.conn.skip_next_reply) {

@@ -971,3 +971,82 @@ fn client_reply_off_on_and_skip() {
         "-ERR syntax error\r\n"
     );
 }
+
+#[test]
+fn client_reply_on_cancels_a_pending_skip_and_pushes_pass_through_off() {
+    let mut c = Conn::new();
+    // The command after SKIP is CLIENT REPLY ON: its own OK is sent, as in Redis.
+    assert_eq!(c.cmd(&["CLIENT", "REPLY", "SKIP"]), "");
+    assert_eq!(c.cmd(&["CLIENT", "REPLY", "ON"]), OK);
+    assert_eq!(c.cmd(&["PING"]), "+PONG\r\n");
+    // Subscribe confirmations are pushes, which Redis sends even with replies off.
+    assert_eq!(c.cmd(&["CLIENT", "REPLY", "OFF"]), "");
+    assert_eq!(
+        c.cmd(&["SUBSCRIBE", "ch"]),
+        "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n"
+    );
+    assert_eq!(
+        c.cmd(&["UNSUBSCRIBE", "ch"]),
+        "*3\r\n$11\r\nunsubscribe\r\n$2\r\nch\r\n:0\r\n"
+    );
+    assert_eq!(c.cmd(&["PING"]), "", "other replies stay off");
+}
+
+#[test]
+fn ttl_type_exists_and_object_leave_the_access_time_alone() {
+    let mut c = Conn::new();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), OK);
+    let later = T0 + 5_000;
+    for args in [
+        &["TTL", "k"][..],
+        &["PTTL", "k"],
+        &["EXPIRETIME", "k"],
+        &["TYPE", "k"],
+        &["EXISTS", "k"],
+        &["OBJECT", "ENCODING", "k"],
+    ] {
+        c.at(later, args);
+    }
+    assert_eq!(c.at(later, &["OBJECT", "IDLETIME", "k"]), int(5));
+    // TOUCH and GET do count as an access.
+    c.at(later, &["TOUCH", "k"]);
+    assert_eq!(c.at(later, &["OBJECT", "IDLETIME", "k"]), int(0));
+    // They all count keyspace hits and misses, as Redis's lookups do.
+    let hits: i64 = c.info(later, "stats", "keyspace_hits").parse().unwrap();
+    let misses: i64 = c.info(later, "stats", "keyspace_misses").parse().unwrap();
+    c.at(later, &["EXISTS", "k", "missing"]);
+    assert_eq!(
+        c.info(later, "stats", "keyspace_hits"),
+        (hits + 1).to_string()
+    );
+    assert_eq!(
+        c.info(later, "stats", "keyspace_misses"),
+        (misses + 1).to_string()
+    );
+}
+
+#[test]
+fn client_kill_and_list_filter_by_type_and_user() {
+    let mut c = Conn::new();
+    let mut subscriber = c.connect();
+    subscriber.cmd(&["SUBSCRIBE", "ch"]);
+    let listed = |c: &mut Conn, kind: &str| {
+        let reply = c.cmd(&["CLIENT", "LIST", "TYPE", kind]);
+        reply.matches("id=").count()
+    };
+    assert_eq!(listed(&mut c, "pubsub"), 1);
+    assert_eq!(listed(&mut c, "normal"), 1);
+    assert_eq!(listed(&mut c, "replica"), 0);
+    assert_eq!(
+        c.cmd(&["CLIENT", "KILL", "USER", "nobody"]),
+        "-ERR No such user 'nobody'\r\n"
+    );
+    assert_eq!(c.cmd(&["CLIENT", "KILL", "TYPE", "master"]), int(0));
+    assert_eq!(c.cmd(&["CLIENT", "KILL", "TYPE", "pubsub"]), int(1));
+    assert_eq!(subscriber.feed(T0, b"").1, Status::Close);
+    assert_eq!(
+        c.cmd(&["PING"]),
+        "+PONG\r\n",
+        "the killer itself was normal"
+    );
+}

@@ -444,22 +444,25 @@ fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
 
 fn client_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut ids: Option<Vec<u64>> = None;
+    // `Some(true)` lists subscribed clients only, `Some(false)` the others; replica and
+    // master types match nothing, as radish has no replication links.
+    let mut kind_filter: Option<Option<bool>> = None;
     let mut i = 2;
     while i < args.len() {
         if is(&args[i], "type") && i + 1 < args.len() {
             let kind = &args[i + 1];
-            if !["normal", "master", "replica", "slave", "pubsub"]
-                .iter()
-                .any(|k| is(kind, k))
-            {
+            kind_filter = Some(if is(kind, "pubsub") {
+                Some(true)
+            } else if is(kind, "normal") {
+                Some(false)
+            } else if ["master", "replica", "slave"].iter().any(|k| is(kind, k)) {
+                None
+            } else {
                 return Err(Error::Message(format!(
                     "ERR Unknown client type '{}'",
                     String::from_utf8_lossy(kind)
                 )));
-            }
-            if !is(kind, "normal") {
-                ids = Some(Vec::new());
-            }
+            });
             i += 2;
         } else if is(&args[i], "id") && i + 1 < args.len() {
             let mut list = Vec::new();
@@ -480,6 +483,9 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut text = String::new();
     for client in ctx.server.clients.all() {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&client.id)) {
+            continue;
+        }
+        if kind_filter.is_some_and(|wanted| wanted != Some(client.is_subscribed())) {
             continue;
         }
         text.push_str(&client.describe(ctx.now));
@@ -542,16 +548,24 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
                 c.local_addr.is_some_and(|a| a.to_string() == text)
             }));
         } else if is(&args[i], "user") {
-            filters.push(Box::new(move |_| text == "default"));
-        } else if is(&args[i], "type") {
-            let normal = is(&value, "normal");
-            if !["normal", "master", "replica", "slave", "pubsub"]
-                .iter()
-                .any(|k| is(&value, k))
-            {
-                return Err(Error::Message(format!("ERR Unknown client type '{text}'")));
+            // Every connection runs as the one user there is.
+            if text != "default" {
+                return Err(Error::Message(format!("ERR No such user '{text}'")));
             }
-            filters.push(Box::new(move |_| normal));
+        } else if is(&args[i], "type") {
+            // Radish has no replication links: a client is pubsub while subscribed, else normal.
+            let wanted_pubsub = if is(&value, "pubsub") {
+                Some(true)
+            } else if is(&value, "normal") {
+                Some(false)
+            } else if ["master", "replica", "slave"].iter().any(|k| is(&value, k)) {
+                None
+            } else {
+                return Err(Error::Message(format!("ERR Unknown client type '{text}'")));
+            };
+            filters.push(Box::new(move |c| {
+                wanted_pubsub.is_some_and(|pubsub| c.is_subscribed() == pubsub)
+            }));
         } else if is(&args[i], "skipme") {
             skip_me = if is(&value, "yes") {
                 true
@@ -584,7 +598,10 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 fn client_reply(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     if is(&args[2], "on") {
+        // As Redis: ON also cancels a pending SKIP, and its own OK is sent.
         ctx.conn.replies_off = false;
+        ctx.conn.skip_this_reply = false;
+        ctx.conn.skip_next_reply = false;
         ctx.reply.ok();
     } else if is(&args[2], "off") {
         ctx.conn.replies_off = true;

@@ -66,12 +66,12 @@ fn count_existing(ctx: &mut Ctx<'_, '_>, args: &[Bytes], touch: bool) -> Result 
     let db = ctx.db();
     let mut found = 0;
     for key in &args[1..] {
-        if db.contains(key, now) {
-            if touch {
-                db.touch(key, now);
-            }
-            found += 1;
-        }
+        let exists = if touch {
+            db.read(key, now).is_some()
+        } else {
+            db.read_untouched(key, now).is_some()
+        };
+        found += i64::from(exists);
     }
     ctx.reply.integer(found);
     Ok(())
@@ -180,7 +180,7 @@ fn pexpireat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 /// TTL and friends: -2 for no key, -1 for no deadline, else `answer(deadline, now)`.
 fn ttl_generic(ctx: &mut Ctx<'_, '_>, key: &[u8], answer: fn(Millis, Millis) -> i64) -> Result {
     let (db, reply, now) = ctx.parts();
-    let result = match db.read(key, now) {
+    let result = match db.read_untouched(key, now) {
         None => -2,
         Some(entry) => entry.expires_at().map_or(-1, |at| answer(at, now)),
     };
@@ -225,7 +225,7 @@ fn persist(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 fn type_(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let (db, reply, now) = ctx.parts();
     let name = db
-        .get(&args[1], now)
+        .read_untouched(&args[1], now)
         .map_or("none", |e| e.value.type_name());
     reply.simple(name.as_bytes());
     Ok(())
@@ -465,10 +465,10 @@ fn move_(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-/// OBJECT's subcommands look the key up without counting a read or touching it.
+/// OBJECT's subcommands look the key up as Redis does: a hit or miss, but no access.
 fn object_lookup<'d>(ctx: &'d mut Ctx<'_, '_>, key: &[u8]) -> Option<&'d Entry> {
     let now = ctx.now;
-    ctx.db().get(key, now)
+    ctx.db().read_untouched(key, now)
 }
 
 fn object_encoding(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {

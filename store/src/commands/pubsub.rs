@@ -102,6 +102,8 @@ pub(super) const COMMANDS: &[Command] = &[
 
 /// Writes one (un)subscribe confirmation: a push in RESP3, an array in RESP2.
 fn confirm(ctx: &mut Ctx<'_, '_>, kind: &[u8], name: Option<&[u8]>, count: usize) {
+    // Confirmations are pushes: Redis sends them even under CLIENT REPLY OFF or SKIP.
+    ctx.conn.reply_is_push = true;
     radish_resp::write_push_len(ctx.reply.out, 3, ctx.reply.version);
     ctx.reply.bulk(kind);
     ctx.reply.bulk_or_null(name);
