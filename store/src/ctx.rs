@@ -57,6 +57,11 @@ impl<'a, 's> Ctx<'a, 's> {
         self.keyspace.get_or_insert_with(|| server.keyspace())
     }
 
+    /// The encoding limits in force, for commands that grow aggregates.
+    pub fn limits(&mut self) -> crate::types::EncodingLimits {
+        self.keyspace().encoding
+    }
+
     /// The selected database.
     pub fn db(&mut self) -> &mut Db {
         let index = self.conn.db;

@@ -44,6 +44,8 @@ pub struct Keyspace {
     pub eviction: Eviction,
     /// What the running batch logs to the append-only log.
     pub(crate) log: crate::persist::Propagation,
+    /// When aggregates change encoding (the `*-max-*` parameters).
+    pub encoding: crate::types::EncodingLimits,
 }
 
 fn used_memory(dbs: &mut [Db]) -> usize {
@@ -63,6 +65,7 @@ impl Keyspace {
             waiters: HashMap::new(),
             eviction: Eviction::default(),
             log: crate::persist::Propagation::default(),
+            encoding: crate::types::EncodingLimits::default(),
         }
     }
 

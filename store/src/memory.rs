@@ -60,6 +60,9 @@ pub fn value_heap(value: &Value) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
 
     #[test]
     fn allocations_round_like_malloc() {
@@ -120,7 +123,7 @@ mod tests {
                     }
                     if let Some(entry) = db.get_mut(key.as_bytes(), 0) {
                         if let Value::Hash(hash) = &mut entry.value {
-                            hash.set(long.as_bytes(), long.as_bytes());
+                            hash.set(long.as_bytes(), long.as_bytes(), &LIMITS);
                         }
                     }
                 }

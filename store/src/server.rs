@@ -65,6 +65,7 @@ impl Server {
         let eviction = EvictionSettings::from_config(&config);
         let mut keyspace = Keyspace::new(databases);
         keyspace.configure(eviction);
+        keyspace.encoding = crate::types::EncodingLimits::from_config(&config);
         let keyspace = Arc::new(Mutex::new(keyspace));
         let clients = Clients::default();
         clients.limits.load(&config);
@@ -126,11 +127,15 @@ impl Server {
     /// client limits and `maxmemory` here, eviction settings into `keyspace`, which the
     /// caller passes in as it may hold the data lock already.
     pub fn apply_config(&self, keyspace: &mut Keyspace) {
-        let eviction = {
+        let (eviction, encoding) = {
             let config = self.config();
             self.clients.limits.load(&config);
-            EvictionSettings::from_config(&config)
+            (
+                EvictionSettings::from_config(&config),
+                crate::types::EncodingLimits::from_config(&config),
+            )
         };
+        keyspace.encoding = encoding;
         self.maxmemory.store(eviction.maxmemory, Ordering::Relaxed);
         keyspace.configure(eviction);
     }

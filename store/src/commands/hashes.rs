@@ -337,12 +337,13 @@ fn set_pairs(ctx: &mut Ctx<'_, '_>, args: &[Bytes], name: &str) -> Result<i64> {
     }
     let now = ctx.now;
     let key = &args[1][..];
+    let limits = ctx.limits();
     let db = ctx.db();
     peek_hash(db, key, now)?;
     let created = change_hash(db, key, now, |hash| {
         args[2..]
             .chunks(2)
-            .filter(|pair| hash.set(&pair[0], &pair[1]))
+            .filter(|pair| hash.set(&pair[0], &pair[1], &limits))
             .count()
     })?;
     ctx.dirty((args.len() as u64 - 2) / 2);
@@ -364,12 +365,13 @@ fn hmset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 fn hsetnx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
     let (key, field) = (&args[1][..], &args[2][..]);
+    let limits = ctx.limits();
     let db = ctx.db();
     if peek_hash(db, key, now)?.is_some_and(|hash| hash.contains(field)) {
         ctx.reply.integer(0);
         return Ok(());
     }
-    change_hash(db, key, now, |hash| hash.set(field, &args[3]))?;
+    change_hash(db, key, now, |hash| hash.set(field, &args[3], &limits))?;
     ctx.reply.integer(1);
     ctx.dirty(1);
     Ok(())
@@ -398,6 +400,7 @@ fn hincrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let delta = parse_int(&args[3])?;
     let now = ctx.now;
     let (key, field) = (&args[1][..], &args[2][..]);
+    let limits = ctx.limits();
     let db = ctx.db();
     let current = match peek_hash(db, key, now)?.and_then(|hash| hash.get(field)) {
         Some(value) => {
@@ -407,7 +410,9 @@ fn hincrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     };
     let updated = current.checked_add(delta).ok_or(Error::Overflow)?;
     let text = NumberText::integer(updated);
-    change_hash(db, key, now, |hash| hash.set(field, text.as_bytes()))?;
+    change_hash(db, key, now, |hash| {
+        hash.set(field, text.as_bytes(), &limits)
+    })?;
     ctx.reply.integer(updated);
     ctx.dirty(1);
     Ok(())
@@ -421,6 +426,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     }
     let now = ctx.now;
     let (key, field) = (&args[1][..], &args[2][..]);
+    let limits = ctx.limits();
     let db = ctx.db();
     let current = match peek_hash(db, key, now)?.and_then(|hash| hash.get(field)) {
         Some(value) => {
@@ -433,7 +439,9 @@ fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Err(Error::Static("ERR increment would produce NaN or Infinity"));
     }
     let text = format_human(updated);
-    change_hash(db, key, now, |hash| hash.set(field, text.as_bytes()))?;
+    change_hash(db, key, now, |hash| {
+        hash.set(field, text.as_bytes(), &limits)
+    })?;
     ctx.reply.bulk(text.as_bytes());
     // Logged as the result, so that replaying does not redo the float arithmetic.
     ctx.propagate(&[&b"HSET"[..], key, field, text.as_bytes()]);

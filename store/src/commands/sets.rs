@@ -20,6 +20,7 @@ use crate::db::{Db, Entry, Millis};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::types::set::Set;
+use crate::types::EncodingLimits;
 use crate::value::Value;
 
 const G: &str = "set";
@@ -242,6 +243,7 @@ fn set_reply<B: AsRef<[u8]>>(reply: &mut Reply<'_>, members: impl ExactSizeItera
 fn sadd(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
     let (key, members) = (&args[1][..], &args[2..]);
+    let limits = ctx.limits();
     let db = ctx.db();
     let any_new = match peek_set(db, key, now)? {
         Some(set) => members.iter().any(|m| !set.contains(m)),
@@ -252,7 +254,7 @@ fn sadd(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Ok(());
     }
     let added = change_set(db, key, now, |set| {
-        members.iter().filter(|m| set.insert(m)).count()
+        members.iter().filter(|m| set.insert(m, &limits)).count()
     })?;
     ctx.reply.integer(added as i64);
     ctx.dirty(added as u64);
@@ -367,6 +369,7 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
         .ok_or(Error::Static("ERR value is out of range, must be positive"))?;
     let now = ctx.now;
     let mut rng = ctx.keyspace().rng.clone();
+    let limits = ctx.limits();
     let db = ctx.db();
     let Some(set) = peek_set(db, key, now)? else {
         ctx.reply.set(0);
@@ -379,7 +382,7 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
     let count = usize::try_from(count).unwrap_or(usize::MAX);
     if count >= set.len() {
         // Redis answers with the union of the one set, a new set: sorted when all integers.
-        let whole = copy_of(set);
+        let whole = copy_of(set, &limits);
         db.remove(key);
         set_reply(&mut ctx.reply, whole.iter());
         ctx.propagate(&[&b"DEL"[..], key]);
@@ -462,6 +465,7 @@ fn srandmember_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result 
 fn smove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
     let (source, destination, member) = (&args[1][..], &args[2][..], &args[3][..]);
+    let limits = ctx.limits();
     let db = ctx.db();
     // A missing source answers 0 before either type is checked, as in Redis.
     let Some(source_entry) = db.get(source, now) else {
@@ -475,7 +479,7 @@ fn smove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Ok(());
     }
     change_set(db, source, now, |set| set.remove(member))?;
-    let added = change_set(db, destination, now, |set| set.insert(member))?;
+    let added = change_set(db, destination, now, |set| set.insert(member, &limits))?;
     ctx.reply.integer(1);
     ctx.dirty(1 + added as u64);
     Ok(())
@@ -485,10 +489,10 @@ fn smove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 /// A fresh set holding the members of `set`, built the way Redis builds a result set: it
 /// starts as an intset, so it comes out sorted when every member is an integer.
-fn copy_of(set: &Set) -> Set {
+fn copy_of(set: &Set, limits: &EncodingLimits) -> Set {
     let mut copy = Set::default();
     for member in set.iter() {
-        copy.insert(member.as_bytes());
+        copy.insert(member.as_bytes(), limits);
     }
     copy
 }
@@ -549,13 +553,19 @@ fn intersection(
 }
 
 /// The union of the sets at `keys`, as a new set.
-fn union(db: &mut Db, keys: &[Bytes], now: Millis, read: bool) -> Result<Set> {
+fn union(
+    db: &mut Db,
+    keys: &[Bytes],
+    now: Millis,
+    read: bool,
+    limits: &EncodingLimits,
+) -> Result<Set> {
     set_sizes(db, keys, now, read)?;
     let mut result = Set::default();
     for key in keys {
         if let Some(set) = checked_set(db, key, now) {
             for member in set.iter() {
-                result.insert(member.as_bytes());
+                result.insert(member.as_bytes(), limits);
             }
         }
     }
@@ -567,7 +577,13 @@ fn union(db: &mut Db, keys: &[Bytes], now: Millis, read: bool) -> Result<Set> {
 /// Redis picks one of two algorithms by estimated work, and the choice shows in the result's
 /// encoding: the second adds every member of the first set before removing the others, so a
 /// non-integer member that is removed again still leaves a hashtable. Both are mirrored.
-fn difference(db: &mut Db, keys: &[Bytes], now: Millis, read: bool) -> Result<Set> {
+fn difference(
+    db: &mut Db,
+    keys: &[Bytes],
+    now: Millis,
+    read: bool,
+    limits: &EncodingLimits,
+) -> Result<Set> {
     let sizes = set_sizes(db, keys, now, read)?;
     let mut result = Set::default();
     let Some(first_len) = sizes[0] else {
@@ -591,7 +607,7 @@ fn difference(db: &mut Db, keys: &[Bytes], now: Millis, read: bool) -> Result<Se
             }
         }
         for member in &kept {
-            result.insert(member);
+            result.insert(member, limits);
         }
     } else {
         // Algorithm 2: add the first set, then remove every other set's members.
@@ -601,7 +617,7 @@ fn difference(db: &mut Db, keys: &[Bytes], now: Millis, read: bool) -> Result<Se
             };
             for member in set.iter() {
                 if i == 0 {
-                    result.insert(member.as_bytes());
+                    result.insert(member.as_bytes(), limits);
                 } else {
                     result.remove(member.as_bytes());
                 }
@@ -645,10 +661,11 @@ fn sinter(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 fn sinterstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
+    let limits = ctx.limits();
     let common = intersection(ctx.db(), &args[2..], now, false)?.unwrap_or_default();
     let mut result = Set::default();
     for member in &common {
-        result.insert(member);
+        result.insert(member, &limits);
     }
     store(ctx, &args[1], result);
     Ok(())
@@ -688,29 +705,33 @@ fn sintercard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 fn sunion(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
-    let result = union(db, &args[1..], now, true)?;
+    let result = union(db, &args[1..], now, true, &limits)?;
     set_reply(reply, result.iter());
     Ok(())
 }
 
 fn sunionstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
-    let result = union(ctx.db(), &args[2..], now, false)?;
+    let limits = ctx.limits();
+    let result = union(ctx.db(), &args[2..], now, false, &limits)?;
     store(ctx, &args[1], result);
     Ok(())
 }
 
 fn sdiff(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
-    let result = difference(db, &args[1..], now, true)?;
+    let result = difference(db, &args[1..], now, true, &limits)?;
     set_reply(reply, result.iter());
     Ok(())
 }
 
 fn sdiffstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
-    let result = difference(ctx.db(), &args[2..], now, false)?;
+    let limits = ctx.limits();
+    let result = difference(ctx.db(), &args[2..], now, false, &limits)?;
     store(ctx, &args[1], result);
     Ok(())
 }

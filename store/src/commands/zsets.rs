@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::reply::Reply;
 use crate::types::set::Set;
 use crate::types::zset::score::{format_score, parse_score};
-use crate::types::zset::{LexRange, ScoreRange, SortedSet, LISTPACK_MAX_ENTRIES};
+use crate::types::zset::{LexRange, ScoreRange, SortedSet};
 use crate::value::Value;
 
 const G: &str = "sorted-set";
@@ -319,6 +319,7 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], incr: bool) -> Result {
 
     let now = ctx.now;
     let key = &args[1][..];
+    let limits = ctx.limits();
     let db = ctx.db();
     let existing = peek_zset(db, key, now)?;
     // Decide every step before changing anything: a NaN fails the whole command, and a
@@ -349,11 +350,11 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], incr: bool) -> Result {
         for (member, step) in &steps {
             match step {
                 AddStep::Add(score) => {
-                    zset.insert(member, *score);
+                    zset.insert(member, *score, &limits);
                     added += 1;
                 }
                 AddStep::Update(score) => {
-                    zset.insert(member, *score);
+                    zset.insert(member, *score, &limits);
                     updated += 1;
                 }
                 AddStep::Skip | AddStep::Same(_) => {}
@@ -644,6 +645,7 @@ fn range_generic(
 ) -> Result {
     let store = key_index == 2;
     let query = parse_range(args, key_index, store, by, reverse)?;
+    let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
     let selected = match read_zset(db, &args[key_index], now)? {
         Some(zset) => select_range(zset, &query),
@@ -654,14 +656,14 @@ fn range_generic(
         return Ok(());
     }
     // Redis starts a large rank range as a skiplist, anything else as a listpack.
-    let large = matches!(query.spec, RangeSpec::Rank(..)) && selected.len() > LISTPACK_MAX_ENTRIES;
+    let large = matches!(query.spec, RangeSpec::Rank(..)) && selected.len() > limits.zset_entries;
     let mut result = if large {
         SortedSet::new_skiplist()
     } else {
         SortedSet::new()
     };
     for (member, score) in &selected {
-        result.insert(member, *score);
+        result.insert(member, *score, &limits);
     }
     store_result(ctx, &args[1], result);
     Ok(())
@@ -1224,12 +1226,13 @@ fn set_op_generic(
         ctx.reply.integer(count as i64);
         return Ok(());
     }
+    let limits = ctx.limits();
     let mut result = SortedSet::new_skiplist();
     for (member, score) in &elements {
-        result.insert(member, *score);
+        result.insert(member, *score, &limits);
     }
     if store {
-        result.shrink_encoding();
+        result.shrink_encoding(&limits);
         store_result(ctx, &args[1], result);
     } else {
         let ordered: Vec<(&Bytes, f64)> = result.iter().collect();

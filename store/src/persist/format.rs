@@ -281,6 +281,9 @@ fn parse_header(input: &[u8], at: &mut usize, prefix: u8, max: usize) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
     use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
 
     fn args_of(input: &[u8], parsed: &Parsed) -> Vec<Vec<u8>> {
@@ -350,14 +353,14 @@ mod tests {
         let mut db = crate::db::Db::default();
         db.insert(b"l", Value::List(Box::new(list)), 5_000, 0);
         let mut hash = Hash::default();
-        hash.set(b"f", b"v");
+        hash.set(b"f", b"v", &LIMITS);
         db.insert(b"h", Value::Hash(Box::new(hash)), 0, 0);
         let mut set = Set::default();
-        set.insert(b"3");
+        set.insert(b"3", &LIMITS);
         db.insert(b"s", Value::Set(Box::new(set)), 0, 0);
         let mut zset = SortedSet::new();
-        zset.insert(b"m", 0.1);
-        zset.insert(b"n", f64::INFINITY);
+        zset.insert(b"m", 0.1, &LIMITS);
+        zset.insert(b"n", f64::INFINITY, &LIMITS);
         db.insert(b"z", Value::SortedSet(Box::new(zset)), 0, 0);
 
         let mut out = BytesMut::new();

@@ -11,14 +11,8 @@
 use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 
+use super::EncodingLimits;
 use crate::compact::CompactBytes;
-
-/// Most fields a listpack-encoded hash holds (Redis's `hash-max-listpack-entries`). Redis
-/// 7.0's built-in default is 512, not the 128 its sample redis.conf sets.
-pub const LISTPACK_MAX_ENTRIES: usize = 512;
-
-/// Longest field or value a listpack-encoded hash holds (`hash-max-listpack-value`).
-pub const LISTPACK_MAX_VALUE: usize = 64;
 
 /// A hash of field → value.
 #[derive(Debug, Clone)]
@@ -83,10 +77,11 @@ impl Hash {
     }
 
     /// Sets `field` to `value`; true if the field is new. An existing field keeps its place.
-    pub fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+    /// Past `limits` the hash becomes a hashtable.
+    pub fn set(&mut self, field: &[u8], value: &[u8], limits: &EncodingLimits) -> bool {
         // Redis 7.0 converts when it writes a field or value over the limit, whether or not
         // the field already existed.
-        if field.len() > LISTPACK_MAX_VALUE || value.len() > LISTPACK_MAX_VALUE {
+        if field.len() > limits.hash_value || value.len() > limits.hash_value {
             self.listpack = false;
         }
         let value = CompactBytes::new(value);
@@ -104,7 +99,7 @@ impl Hash {
                 true
             }
         };
-        if self.fields.len() > LISTPACK_MAX_ENTRIES {
+        if self.fields.len() > limits.hash_entries {
             self.listpack = false;
         }
         created
@@ -179,6 +174,11 @@ impl Hash {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
+    const LISTPACK_MAX_VALUE: usize = LIMITS.hash_value;
+    const LISTPACK_MAX_ENTRIES: usize = LIMITS.hash_entries;
     use std::collections::HashSet;
 
     #[test]
@@ -187,11 +187,11 @@ mod tests {
         for i in 0..600 {
             let long = format!("{i:0>40}");
             let value = [&b"short"[..], long.as_bytes()][i % 2];
-            hash.set(long.as_bytes(), value);
-            hash.set(format!("f{i}").as_bytes(), long.as_bytes());
+            hash.set(long.as_bytes(), value, &LIMITS);
+            hash.set(format!("f{i}").as_bytes(), long.as_bytes(), &LIMITS);
             if i % 3 == 0 {
                 hash.remove(format!("f{}", i / 2).as_bytes());
-                hash.set(long.as_bytes(), b"overwritten");
+                hash.set(long.as_bytes(), b"overwritten", &LIMITS);
             }
         }
         let fields = hash.fields.iter();
@@ -207,8 +207,8 @@ mod tests {
     #[test]
     fn set_get_remove() {
         let mut hash = Hash::default();
-        assert!(hash.set(b"a", b"1"));
-        assert!(!hash.set(b"a", b"2"));
+        assert!(hash.set(b"a", b"1", &LIMITS));
+        assert!(!hash.set(b"a", b"2", &LIMITS));
         assert_eq!(hash.get(b"a"), Some(&b"2"[..]));
         assert!(hash.contains(b"a"));
         assert_eq!(hash.get(b"b"), None);
@@ -221,9 +221,9 @@ mod tests {
     fn listpack_keeps_insertion_order_through_updates_and_removals() {
         let mut hash = Hash::default();
         for field in [&b"z"[..], b"a", b"m", b"b"] {
-            hash.set(field, b"v");
+            hash.set(field, b"v", &LIMITS);
         }
-        hash.set(b"a", b"new value");
+        hash.set(b"a", b"new value", &LIMITS);
         hash.remove(b"z");
         assert_eq!(
             fields(&hash),
@@ -235,21 +235,21 @@ mod tests {
     #[test]
     fn converts_to_hashtable_on_long_strings_or_many_fields() {
         let mut hash = Hash::default();
-        hash.set(b"f", &[b'x'; LISTPACK_MAX_VALUE]);
-        hash.set(&[b'y'; LISTPACK_MAX_VALUE], b"v");
+        hash.set(b"f", &[b'x'; LISTPACK_MAX_VALUE], &LIMITS);
+        hash.set(&[b'y'; LISTPACK_MAX_VALUE], b"v", &LIMITS);
         assert_eq!(hash.encoding(), "listpack");
-        hash.set(b"f", &[b'x'; LISTPACK_MAX_VALUE + 1]);
+        hash.set(b"f", &[b'x'; LISTPACK_MAX_VALUE + 1], &LIMITS);
         assert_eq!(hash.encoding(), "hashtable");
         // Conversion is one-way.
-        hash.set(b"f", b"short");
+        hash.set(b"f", b"short", &LIMITS);
         assert_eq!(hash.encoding(), "hashtable");
 
         let mut hash = Hash::default();
         for i in 0..LISTPACK_MAX_ENTRIES {
-            hash.set(i.to_string().as_bytes(), b"v");
+            hash.set(i.to_string().as_bytes(), b"v", &LIMITS);
         }
         assert_eq!(hash.encoding(), "listpack");
-        hash.set(b"one more", b"v");
+        hash.set(b"one more", b"v", &LIMITS);
         assert_eq!(hash.encoding(), "hashtable");
         hash.remove(b"one more");
         assert_eq!(hash.encoding(), "hashtable");
@@ -258,8 +258,8 @@ mod tests {
     #[test]
     fn listpack_scan_returns_everything_at_once() {
         let mut hash = Hash::default();
-        hash.set(b"a", b"1");
-        hash.set(b"b", b"2");
+        hash.set(b"a", b"1", &LIMITS);
+        hash.set(b"b", b"2", &LIMITS);
         let mut seen = Vec::new();
         let next = hash.scan(12345, 1, |f, v| seen.push((f.to_vec(), v.to_vec())));
         assert_eq!(next, 0);
@@ -270,7 +270,7 @@ mod tests {
     fn hashtable_scan_returns_every_field_present_throughout() {
         let mut hash = Hash::default();
         for i in 0..1000u32 {
-            hash.set(format!("f{i}").as_bytes(), b"v");
+            hash.set(format!("f{i}").as_bytes(), b"v", &LIMITS);
         }
         assert!(!hash.is_listpack());
         let mut seen = HashSet::new();
@@ -284,7 +284,7 @@ mod tests {
             step += 1;
             hash.remove(format!("f{}", step * 5).as_bytes());
             hash.remove(format!("f{}", 999 - step).as_bytes());
-            hash.set(format!("new{step}").as_bytes(), b"v");
+            hash.set(format!("new{step}").as_bytes(), b"v", &LIMITS);
             if cursor == 0 {
                 break;
             }
@@ -303,7 +303,7 @@ mod tests {
     fn scan_cursor_beyond_the_table_starts_at_its_end() {
         let mut hash = Hash::default();
         for i in 0..200u32 {
-            hash.set(format!("f{i}").as_bytes(), b"v");
+            hash.set(format!("f{i}").as_bytes(), b"v", &LIMITS);
         }
         let mut seen = 0;
         let next = hash.scan(u64::MAX, 500, |_, _| seen += 1);

@@ -4,3 +4,60 @@ pub mod hash;
 pub mod list;
 pub mod set;
 pub mod zset;
+
+use crate::config::Config;
+
+/// The sizes past which Redis changes an aggregate's encoding for good: its `*-max-*`
+/// parameters, read from the configuration in force when an aggregate grows (as Redis reads
+/// them), so CONFIG SET applies to keys that already exist.
+///
+/// The encoding is more than a label: a listpack hash keeps insertion order and is scanned
+/// in one call, a listpack sorted set prints scores as its stored text, an intset is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodingLimits {
+    /// `hash-max-listpack-entries`: more fields make a hashtable.
+    pub hash_entries: usize,
+    /// `hash-max-listpack-value`: a longer field or value makes a hashtable.
+    pub hash_value: usize,
+    /// `set-max-intset-entries`: more members make a hashtable.
+    pub set_intset_entries: usize,
+    /// `zset-max-listpack-entries`: more members make a skiplist.
+    pub zset_entries: usize,
+    /// `zset-max-listpack-value`: a longer member makes a skiplist.
+    pub zset_value: usize,
+}
+
+impl Default for EncodingLimits {
+    fn default() -> EncodingLimits {
+        EncodingLimits::REDIS_DEFAULTS
+    }
+}
+
+impl EncodingLimits {
+    /// Redis 7.0's built-in defaults (its sample redis.conf sets a smaller hash limit).
+    pub const REDIS_DEFAULTS: EncodingLimits = EncodingLimits {
+        hash_entries: 512,
+        hash_value: 64,
+        set_intset_entries: 512,
+        zset_entries: 128,
+        zset_value: 64,
+    };
+
+    /// The limits `config` sets.
+    pub fn from_config(config: &Config) -> EncodingLimits {
+        let defaults = EncodingLimits::default();
+        let read = |name: &str, default: usize| {
+            config
+                .get(name)
+                .and_then(crate::config::parse_memory)
+                .map_or(default, |n| n.max(0) as usize)
+        };
+        EncodingLimits {
+            hash_entries: read("hash-max-listpack-entries", defaults.hash_entries),
+            hash_value: read("hash-max-listpack-value", defaults.hash_value),
+            set_intset_entries: read("set-max-intset-entries", defaults.set_intset_entries),
+            zset_entries: read("zset-max-listpack-entries", defaults.zset_entries),
+            zset_value: read("zset-max-listpack-value", defaults.zset_value),
+        }
+    }
+}

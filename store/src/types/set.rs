@@ -16,10 +16,8 @@ use foldhash::fast::RandomState;
 use indexmap::IndexSet;
 use radish_resp::number::{parse_i64_strict, NumberText};
 
+use super::EncodingLimits;
 use crate::compact::CompactBytes;
-
-/// Most members an intset-encoded set holds (Redis's `set-max-intset-entries`).
-pub const INTSET_MAX_ENTRIES: usize = 512;
 
 /// A set of members.
 #[derive(Debug, Clone)]
@@ -125,8 +123,8 @@ impl Set {
         }
     }
 
-    /// Adds `member`; true if it was not there.
-    pub fn insert(&mut self, member: &[u8]) -> bool {
+    /// Adds `member`; true if it was not there. Past `limits` an intset becomes a hashtable.
+    pub fn insert(&mut self, member: &[u8], limits: &EncodingLimits) -> bool {
         if let Repr::Ints(ints) = &mut self.repr {
             match parse_i64_strict(member) {
                 Some(n) => {
@@ -134,7 +132,7 @@ impl Set {
                         return false;
                     };
                     ints.insert(at, n);
-                    if ints.len() > INTSET_MAX_ENTRIES {
+                    if ints.len() > limits.set_intset_entries {
                         self.convert();
                     }
                     return true;
@@ -283,14 +281,18 @@ impl ExactSizeIterator for Iter<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
+    const INTSET_MAX_ENTRIES: usize = LIMITS.set_intset_entries;
     use std::collections::HashSet;
 
     #[test]
     fn tracked_heap_matches_a_recount() {
         let mut set = Set::default();
         for i in 0..600 {
-            set.insert(format!("{i}").as_bytes());
-            set.insert(format!("{i:0>40}").as_bytes());
+            set.insert(format!("{i}").as_bytes(), &LIMITS);
+            set.insert(format!("{i:0>40}").as_bytes(), &LIMITS);
             if i % 3 == 0 {
                 set.remove(format!("{:0>40}", i / 2).as_bytes());
                 set.take_index(0);
@@ -312,7 +314,7 @@ mod tests {
     fn intset_stays_sorted_and_reads_members_as_redis_does() {
         let mut set = Set::default();
         for member in [&b"5"[..], b"-7", b"100", b"1", b"5"] {
-            set.insert(member);
+            set.insert(member, &LIMITS);
         }
         assert_eq!(set.len(), 4);
         assert_eq!(
@@ -337,12 +339,12 @@ mod tests {
     #[test]
     fn non_integer_members_convert_to_hashtable_for_good() {
         let mut set = Set::default();
-        set.insert(b"3");
-        set.insert(b"1");
-        assert!(set.insert(b"007"));
+        set.insert(b"3", &LIMITS);
+        set.insert(b"1", &LIMITS);
+        assert!(set.insert(b"007", &LIMITS));
         assert_eq!(set.encoding(), "hashtable");
         assert!(set.contains(b"1") && set.contains(b"3") && set.contains(b"007"));
-        assert!(!set.insert(b"1"));
+        assert!(!set.insert(b"1", &LIMITS));
         set.remove(b"007");
         assert_eq!(set.encoding(), "hashtable");
         for (member, hashtable) in [
@@ -352,7 +354,7 @@ mod tests {
             (b"", true),
         ] {
             let mut set = Set::default();
-            set.insert(member);
+            set.insert(member, &LIMITS);
             assert_eq!(set.encoding() == "hashtable", hashtable, "{member:?}");
             assert!(set.contains(member));
         }
@@ -362,10 +364,10 @@ mod tests {
     fn too_many_integers_convert_to_hashtable() {
         let mut set = Set::default();
         for i in 0..INTSET_MAX_ENTRIES {
-            set.insert(i.to_string().as_bytes());
+            set.insert(i.to_string().as_bytes(), &LIMITS);
         }
         assert_eq!(set.encoding(), "intset");
-        set.insert(b"-1");
+        set.insert(b"-1", &LIMITS);
         assert_eq!(set.encoding(), "hashtable");
         assert_eq!(set.len(), INTSET_MAX_ENTRIES + 1);
         assert!(set.contains(b"-1") && set.contains(b"511"));
@@ -375,8 +377,8 @@ mod tests {
     fn take_index_removes_the_member() {
         for seed in [&b"1"[..], b"a"] {
             let mut set = Set::default();
-            set.insert(seed);
-            set.insert(b"2");
+            set.insert(seed, &LIMITS);
+            set.insert(b"2", &LIMITS);
             let taken = set.take_index(0).expect("a member");
             assert!(!set.contains(&taken));
             assert_eq!(set.len(), 1);
@@ -387,8 +389,8 @@ mod tests {
     #[test]
     fn intset_scan_returns_everything_at_once() {
         let mut set = Set::default();
-        set.insert(b"2");
-        set.insert(b"1");
+        set.insert(b"2", &LIMITS);
+        set.insert(b"1", &LIMITS);
         let mut seen = Vec::new();
         assert_eq!(set.scan(77, 1, |m| seen.push(m.as_bytes().to_vec())), 0);
         assert_eq!(seen, vec![b"1".to_vec(), b"2".to_vec()]);
@@ -398,7 +400,7 @@ mod tests {
     fn hashtable_scan_returns_every_member_present_throughout() {
         let mut set = Set::default();
         for i in 0..1000u32 {
-            set.insert(format!("m{i}").as_bytes());
+            set.insert(format!("m{i}").as_bytes(), &LIMITS);
         }
         let mut seen = HashSet::new();
         let mut cursor = 0;
@@ -409,7 +411,7 @@ mod tests {
             });
             step += 1;
             set.remove(format!("m{}", step * 4).as_bytes());
-            set.insert(format!("new{step}").as_bytes());
+            set.insert(format!("new{step}").as_bytes(), &LIMITS);
             // Pop from the middle too, as SPOP would.
             set.take_index(set.len() / 2);
             if cursor == 0 {

@@ -20,13 +20,9 @@ use bytes::Bytes;
 use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 
+use super::EncodingLimits;
 use crate::rng::Rng;
 use skiplist::{SkipList, NIL};
-
-/// Redis's `zset-max-listpack-entries` default: more elements convert to a skiplist.
-pub const LISTPACK_MAX_ENTRIES: usize = 128;
-/// Redis's `zset-max-listpack-value` default: a longer member converts to a skiplist.
-pub const LISTPACK_MAX_VALUE: usize = 64;
 
 /// A sorted set: members ordered by (score, member).
 #[derive(Debug, Clone)]
@@ -292,8 +288,9 @@ impl SortedSet {
     }
 
     /// Sets the score of `member`, adding it if needed; returns its previous score. An equal
-    /// score (including `-0` for `0`) changes nothing.
-    pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+    /// score (including `-0` for `0`) changes nothing. Past `limits` a listpack becomes a
+    /// skiplist.
+    pub fn insert(&mut self, member: &[u8], score: f64, limits: &EncodingLimits) -> Option<f64> {
         if let Some(node) = self.members.get(member).copied() {
             let old = self.list.get(node).1;
             if old != score {
@@ -306,7 +303,7 @@ impl SortedSet {
             return Some(old);
         }
         if self.listpack
-            && (self.len() + 1 > LISTPACK_MAX_ENTRIES || member.len() > LISTPACK_MAX_VALUE)
+            && (self.len() + 1 > limits.zset_entries || member.len() > limits.zset_value)
         {
             self.listpack = false;
         }
@@ -542,11 +539,11 @@ impl SortedSet {
 
     /// Converts a set built in the skiplist encoding back to a listpack when Redis would
     /// (ZUNIONSTORE and friends): few enough elements, none too long.
-    pub fn shrink_encoding(&mut self) {
-        if self.listpack || self.len() > LISTPACK_MAX_ENTRIES {
+    pub fn shrink_encoding(&mut self, limits: &EncodingLimits) {
+        if self.listpack || self.len() > limits.zset_entries {
             return;
         }
-        if self.members.keys().any(|m| m.len() > LISTPACK_MAX_VALUE) {
+        if self.members.keys().any(|m| m.len() > limits.zset_value) {
             return;
         }
         self.listpack = true;
@@ -557,12 +554,20 @@ impl SortedSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
+    const LISTPACK_MAX_ENTRIES: usize = LIMITS.zset_entries;
 
     #[test]
     fn tracked_member_heap_matches_a_recount() {
         let mut z = SortedSet::new();
         for i in 0..600 {
-            z.insert(format!("member-{i:0>40}").as_bytes(), f64::from(i % 17));
+            z.insert(
+                format!("member-{i:0>40}").as_bytes(),
+                f64::from(i % 17),
+                &LIMITS,
+            );
             if i % 3 == 0 {
                 z.remove(format!("member-{:0>40}", i / 2).as_bytes());
                 z.pop(i % 2 == 0);
@@ -577,7 +582,7 @@ mod tests {
     fn set(elements: &[(&str, f64)]) -> SortedSet {
         let mut z = SortedSet::new();
         for (member, score) in elements {
-            z.insert(member.as_bytes(), *score);
+            z.insert(member.as_bytes(), *score, &LIMITS);
         }
         z
     }
@@ -594,7 +599,7 @@ mod tests {
         assert_eq!(members(&z), ["c", "a", "b", "d"]);
         assert_eq!(z.rank(b"b"), Some(2));
         assert_eq!(z.score(b"d"), Some(f64::INFINITY));
-        assert_eq!(z.insert(b"d", -1.0), Some(f64::INFINITY));
+        assert_eq!(z.insert(b"d", -1.0, &LIMITS), Some(f64::INFINITY));
         assert_eq!(members(&z), ["d", "c", "a", "b"]);
         assert_eq!(z.remove(b"a"), Some(1.0));
         assert_eq!(z.remove(b"a"), None);
@@ -607,22 +612,22 @@ mod tests {
     #[test]
     fn encoding_converts_once_and_listpack_drops_negative_zero() {
         let mut z = SortedSet::new();
-        z.insert(b"a", -0.0);
+        z.insert(b"a", -0.0, &LIMITS);
         assert!(z.score(b"a").unwrap().is_sign_positive());
         assert_eq!(z.encoding(), "listpack");
-        z.insert(&[b'x'; 65], -0.0);
+        z.insert(&[b'x'; 65], -0.0, &LIMITS);
         assert_eq!(z.encoding(), "skiplist");
         assert!(z.score(&[b'x'; 65]).unwrap().is_sign_negative());
         z.remove(&[b'x'; 65]);
         assert_eq!(z.encoding(), "skiplist");
         let mut big = SortedSet::new();
         for i in 0..=LISTPACK_MAX_ENTRIES {
-            big.insert(format!("m{i}").as_bytes(), i as f64);
+            big.insert(format!("m{i}").as_bytes(), i as f64, &LIMITS);
         }
         assert_eq!(big.encoding(), "skiplist");
         let mut built = SortedSet::new_skiplist();
-        built.insert(b"z", -0.0);
-        built.shrink_encoding();
+        built.insert(b"z", -0.0, &LIMITS);
+        built.shrink_encoding(&LIMITS);
         assert_eq!(built.encoding(), "listpack");
         assert!(built.score(b"z").unwrap().is_sign_positive());
     }
@@ -663,7 +668,7 @@ mod tests {
     fn removes_rank_ranges_from_both_structures() {
         let mut z = SortedSet::new();
         for i in 0..300 {
-            z.insert(format!("m{i:03}").as_bytes(), i as f64);
+            z.insert(format!("m{i:03}").as_bytes(), i as f64, &LIMITS);
         }
         assert_eq!(z.remove_ranks(10, 19), 10);
         assert_eq!(z.len(), 290);
@@ -687,7 +692,7 @@ mod tests {
                         .iter()
                         .position(|e| e.1 == member)
                         .map(|i| model.remove(i).0);
-                    assert_eq!(z.insert(&member, score), old);
+                    assert_eq!(z.insert(&member, score, &LIMITS), old);
                     model.push((score, member));
                     model.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 }
@@ -739,7 +744,7 @@ mod tests {
     fn scan_visits_everything_once_despite_removals() {
         let mut z = SortedSet::new();
         for i in 0..500 {
-            z.insert(format!("m{i}").as_bytes(), i as f64);
+            z.insert(format!("m{i}").as_bytes(), i as f64, &LIMITS);
         }
         let mut seen = std::collections::HashSet::new();
         let mut cursor = 0;
