@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use radish_store::logging;
+
 fn main() -> ExitCode {
     let config = match radish_store::Config::from_args(std::env::args().skip(1)) {
         Ok(config) => config,
@@ -10,12 +12,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    if let Err(message) = logging::init(&config) {
+        eprintln!("{message}");
+        return ExitCode::FAILURE;
+    }
+    logging::announce("radish-smol", &config);
+    let _pidfile = logging::PidFile::create(&config);
     match smol::block_on(radish_smol::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

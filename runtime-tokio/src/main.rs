@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use radish_store::logging;
+
 fn main() -> ExitCode {
     let config = match radish_store::Config::from_args(std::env::args().skip(1)) {
         Ok(config) => config,
@@ -10,19 +12,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    if let Err(message) = logging::init(&config) {
+        eprintln!("{message}");
+        return ExitCode::FAILURE;
+    }
+    logging::announce("radish-tokio", &config);
+    let _pidfile = logging::PidFile::create(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("cannot start the runtime: {error}");
+            tracing::error!("cannot start the runtime: {error}");
             return ExitCode::FAILURE;
         }
     };

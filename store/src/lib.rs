@@ -18,6 +18,8 @@ pub mod evict;
 pub mod glob;
 pub mod info;
 pub mod keyspace;
+#[cfg(feature = "logging")]
+pub mod logging;
 mod long_double;
 pub mod memory;
 mod persist;
