@@ -149,7 +149,11 @@ async fn tick(server: Arc<Server>) {
 /// What the `radish-smol` binary does.
 pub async fn serve(config: radish_store::Config) -> io::Result<()> {
     let address = config.listen_address();
-    let listener = TcpListener::bind(address.as_str()).await?;
+    let listener = TcpListener::bind(address.as_str())
+        .await
+        .map_err(|error| radish_store::logging::bind_failed(&address, error))?;
+    // Logged once the port is ours, as Redis does: tools wait for this line.
+    radish_store::logging::announce("radish-smol", &config);
     // The data on disk is loaded before any client is served; a file that cannot be loaded
     // in full stops the server here.
     let server = Arc::new(Server::open(config, now()).map_err(io::Error::other)?);

@@ -16,7 +16,6 @@ fn main() -> ExitCode {
         eprintln!("{message}");
         return ExitCode::FAILURE;
     }
-    logging::announce("radish-smol", &config);
     let _pidfile = logging::PidFile::create(&config);
     match smol::block_on(radish_smol::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,7 +16,6 @@ fn main() -> ExitCode {
         eprintln!("{message}");
         return ExitCode::FAILURE;
     }
-    logging::announce("radish-tokio", &config);
     let _pidfile = logging::PidFile::create(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

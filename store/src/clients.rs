@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
@@ -137,6 +137,9 @@ pub struct Client {
     over_soft_limit_since: AtomicU64,
     /// When it will be closed if the output over the soft limit is still unwritten (0: none).
     output_deadline: AtomicU64,
+    /// Replies its task is writing to the socket and has not finished writing (CLIENT
+    /// LIST's omem, with the outbox).
+    unsent: AtomicU64,
 }
 
 /// The parts of a client's state that change as it runs commands.
@@ -160,6 +163,8 @@ pub struct ClientInfo {
     pub subscriptions: usize,
     /// Patterns subscribed to.
     pub pattern_subscriptions: usize,
+    /// Shard channels subscribed to.
+    pub shard_subscriptions: usize,
     /// Commands queued, while inside MULTI.
     pub in_multi: Option<usize>,
 }
@@ -188,6 +193,7 @@ impl Client {
             last_interaction: AtomicU64::new(now),
             over_soft_limit_since: AtomicU64::new(0),
             output_deadline: AtomicU64::new(0),
+            unsent: AtomicU64::new(0),
         }
     }
 
@@ -266,7 +272,7 @@ impl Client {
     /// True while subscribed to a channel or pattern.
     pub fn is_subscribed(&self) -> bool {
         let info = self.info.lock().unwrap_or_else(|e| e.into_inner());
-        info.subscriptions + info.pattern_subscriptions > 0
+        info.subscriptions + info.pattern_subscriptions + info.shard_subscriptions > 0
     }
 
     /// A snapshot of the changing state.
@@ -292,6 +298,18 @@ impl Client {
         };
         self.signal.notify();
         waiting
+    }
+
+    /// Records how many reply bytes the connection's task is writing (0 once written).
+    pub fn set_unsent(&self, bytes: usize) {
+        self.unsent.store(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// Output waiting for this client: replies being written plus the outbox (CLIENT LIST's
+    /// omem).
+    pub fn pending_output(&self) -> u64 {
+        let outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner()).len() as u64;
+        outbox + self.unsent.load(Ordering::Relaxed)
     }
 
     /// Moves everything queued by [`deliver`](Client::deliver) into `out`.
@@ -337,14 +355,15 @@ impl Client {
     /// One CLIENT LIST line (without the newline), with Redis 7's fields.
     pub fn describe(&self, now: Millis) -> String {
         let info = self.info();
+        let output = self.pending_output();
         let mut line = String::with_capacity(256);
         let addr = self.addr.map(|a| a.to_string()).unwrap_or_default();
         let laddr = self.local_addr.map(|a| a.to_string()).unwrap_or_default();
         let _ = write!(
             line,
             "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} \
-             ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 \
-             oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} \
+             ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 \
+             oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} \
              lib-ver={}",
             self.id,
             addr,
@@ -356,8 +375,11 @@ impl Client {
             info.db,
             info.subscriptions,
             info.pattern_subscriptions,
+            info.shard_subscriptions,
             info.in_multi.map_or(-1, |n| n as i64),
             info.query_buffer,
+            output,
+            info.query_buffer as u64 + output,
             if info.last_command.is_empty() {
                 "NULL"
             } else {
@@ -371,10 +393,30 @@ impl Client {
     }
 }
 
+/// Appends `arg` quoted as Redis's `sdscatrepr` does: printable bytes as they are, the usual
+/// escapes for quotes, backslashes and control characters, `\xHH` for the rest.
+fn quote_repr(out: &mut Vec<u8>, arg: &[u8]) {
+    out.push(b'"');
+    for &byte in arg {
+        match byte {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x07 => out.extend_from_slice(b"\\a"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x20..=0x7e => out.push(byte),
+            _ => out.extend_from_slice(format!("\\x{byte:02x}").as_bytes()),
+        }
+    }
+    out.push(b'"');
+}
+
 /// CLIENT LIST's flags: `P` subscribed, `x` in MULTI, `N` nothing special.
 fn flags(info: &ClientInfo) -> String {
     let mut flags = String::new();
-    if info.subscriptions + info.pattern_subscriptions > 0 {
+    if info.subscriptions + info.pattern_subscriptions + info.shard_subscriptions > 0 {
         flags.push('P');
     }
     if info.in_multi.is_some() {
@@ -395,6 +437,10 @@ pub struct Clients {
     pub left: Signal,
     /// The settings that bound clients.
     pub limits: ClientLimits,
+    /// Clients in MONITOR mode, and their number, which every command reads: without
+    /// monitors, feeding them costs one relaxed load.
+    monitors: Mutex<Vec<Arc<Client>>>,
+    monitor_count: AtomicUsize,
 }
 
 impl Clients {
@@ -458,7 +504,69 @@ impl Clients {
     /// Removes a client (when its Session is dropped).
     pub fn unregister(&self, id: u64) {
         self.lock().remove(&id);
+        if self.has_monitors() {
+            self.stop_monitoring(id);
+        }
         self.left.notify();
+    }
+
+    /// MONITOR: from now on `client` is sent every command the server runs. False if it was
+    /// monitoring already.
+    pub fn start_monitoring(&self, client: &Arc<Client>) -> bool {
+        let mut monitors = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        if monitors.iter().any(|m| m.id == client.id) {
+            return false;
+        }
+        monitors.push(client.clone());
+        self.monitor_count.store(monitors.len(), Ordering::Relaxed);
+        true
+    }
+
+    /// Ends MONITOR mode for client `id` (RESET, or it left).
+    pub fn stop_monitoring(&self, id: u64) {
+        let mut monitors = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        monitors.retain(|m| m.id != id);
+        self.monitor_count.store(monitors.len(), Ordering::Relaxed);
+    }
+
+    /// True while some client is in MONITOR mode.
+    #[inline]
+    pub fn has_monitors(&self) -> bool {
+        self.monitor_count.load(Ordering::Relaxed) > 0
+    }
+
+    /// True if client `id` is in MONITOR mode.
+    pub fn is_monitoring(&self, id: u64) -> bool {
+        self.has_monitors()
+            && self
+                .monitors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .any(|m| m.id == id)
+    }
+
+    /// Sends one MONITOR line (the command `args`, run by `client` on `db` at `now`) to
+    /// every monitor, in Redis's format: `+<seconds>.<micros> [<db> <ip:port>] "arg" ...`.
+    /// The store has no clock of its own, so the microseconds are the millisecond's.
+    pub fn feed_monitors(&self, client: &Client, db: usize, args: &[Bytes], now: Millis) {
+        let mut line = format!("+{}.{:06} [{db} ", now / 1000, (now % 1000) * 1000);
+        match client.addr {
+            Some(addr) => {
+                let _ = write!(line, "{addr}]");
+            }
+            None => line.push_str("unix:]"),
+        }
+        let mut bytes = line.into_bytes();
+        for arg in args {
+            bytes.push(b' ');
+            quote_repr(&mut bytes, arg);
+        }
+        bytes.extend_from_slice(b"\r\n");
+        let monitors = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
+        for monitor in monitors.iter() {
+            monitor.deliver(&bytes);
+        }
     }
 
     /// Number of connected clients.

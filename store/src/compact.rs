@@ -17,8 +17,17 @@ const INLINE: usize = 22;
 
 #[derive(Clone)]
 enum Repr {
-    Inline { len: u8, data: [u8; INLINE] },
+    Inline {
+        len: u8,
+        data: [u8; INLINE],
+    },
     Heap(Box<[u8]>),
+    /// A string changed in place (APPEND, SETRANGE, SETBIT): room to grow, so that a run
+    /// of appends costs amortised O(1) each, as Redis's sds strings do, instead of a copy
+    /// of the whole string each. Boxed (a pointer, where a `Vec` is three words) to keep
+    /// every key and value at 24 bytes.
+    #[allow(clippy::box_collection)]
+    Growable(Box<Vec<u8>>),
 }
 
 impl CompactBytes {
@@ -50,6 +59,20 @@ impl CompactBytes {
         match &self.0 {
             Repr::Inline { len, data } => &data[..*len as usize],
             Repr::Heap(bytes) => bytes,
+            Repr::Growable(bytes) => bytes,
+        }
+    }
+
+    /// The bytes as a vector to change in place. The first call copies them once into a
+    /// growable buffer; later calls cost nothing, and the vector's spare capacity makes
+    /// appends amortised O(1).
+    pub fn make_growable(&mut self) -> &mut Vec<u8> {
+        if !matches!(self.0, Repr::Growable(_)) {
+            self.0 = Repr::Growable(Box::new(self.as_slice().to_vec()));
+        }
+        match &mut self.0 {
+            Repr::Growable(bytes) => bytes,
+            _ => unreachable!("converted just above"),
         }
     }
 
@@ -69,6 +92,10 @@ impl CompactBytes {
         match &self.0 {
             Repr::Inline { .. } => 0,
             Repr::Heap(bytes) => crate::memory::allocation(bytes.len()),
+            Repr::Growable(bytes) => {
+                crate::memory::allocation(bytes.capacity())
+                    + crate::memory::allocation(std::mem::size_of::<Vec<u8>>())
+            }
         }
     }
 }
@@ -136,6 +163,22 @@ mod tests {
             assert_eq!(CompactBytes::from_vec(bytes.clone()).as_slice(), &bytes[..]);
         }
         assert_eq!(std::mem::size_of::<CompactBytes>(), 24);
+    }
+
+    #[test]
+    fn growable_bytes_change_in_place_and_compare_by_content() {
+        for len in [0, 5, INLINE, 100] {
+            let original: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut bytes = CompactBytes::new(&original);
+            bytes.make_growable().extend_from_slice(b"tail");
+            let mut expected = original.clone();
+            expected.extend_from_slice(b"tail");
+            assert_eq!(bytes.as_slice(), &expected[..]);
+            assert_eq!(bytes, CompactBytes::new(&expected));
+            bytes.make_growable()[0] = 0xff;
+            assert_eq!(bytes[0], 0xff);
+            assert!(bytes.heap_size() >= expected.len());
+        }
     }
 
     #[test]

@@ -115,6 +115,7 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
             let soft_limit_wait = client
                 .output_deadline()
                 .map(|deadline| std::time::Duration::from_millis(deadline.saturating_sub(now())));
+            client.set_unsent(output.len());
             let written = {
                 let mut write = pin!(io.write_all(&output));
                 let mut killed = pin!(client.killed_signal.notified());
@@ -139,6 +140,7 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
             if !written {
                 break;
             }
+            client.set_unsent(0);
             client.interacted(now());
             server
                 .stats

@@ -59,6 +59,17 @@ pub fn announce(binary: &str, config: &Config) {
     }
 }
 
+/// Logs a failure to bind the listening socket the way Redis does ("Failed listening on
+/// port", which scripts and test harnesses look for), and returns the error.
+pub fn bind_failed(address: &str, error: std::io::Error) -> std::io::Error {
+    let port = address.rsplit(':').next().unwrap_or(address);
+    tracing::warn!(
+        "Warning: Could not create server TCP listening socket {address}: bind: {error}"
+    );
+    tracing::error!("Failed listening on port {port} (tcp), aborting.");
+    error
+}
+
 /// The `pidfile`, written at start and removed when this is dropped (at exit).
 #[derive(Debug)]
 pub struct PidFile(Option<PathBuf>);

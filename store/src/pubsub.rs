@@ -16,6 +16,8 @@ use crate::glob::glob_match;
 pub struct PubSub {
     channels: HashMap<Bytes, Vec<Arc<Client>>>,
     patterns: HashMap<Bytes, Vec<Arc<Client>>>,
+    /// Shard channels (SSUBSCRIBE): a namespace of their own, which patterns never match.
+    shard_channels: HashMap<Bytes, Vec<Arc<Client>>>,
     /// When each client's outbox first went over the soft limit (0: it is under).
     over_soft_limit_since: HashMap<u64, Millis>,
 }
@@ -108,6 +110,43 @@ impl PubSub {
         remove_client(&mut self.patterns, pattern, client)
     }
 
+    /// Adds `client` to shard channel `channel`; false if it was already subscribed.
+    pub fn ssubscribe(&mut self, channel: &Bytes, client: &Arc<Client>) -> bool {
+        let list = self.shard_channels.entry(channel.clone()).or_default();
+        if list.iter().any(|c| c.id == client.id) {
+            return false;
+        }
+        list.push(client.clone());
+        true
+    }
+
+    /// Removes `client` from shard channel `channel`; false if it was not subscribed.
+    pub fn sunsubscribe(&mut self, channel: &[u8], client: u64) -> bool {
+        remove_client(&mut self.shard_channels, channel, client)
+    }
+
+    /// SPUBLISH: sends `message` to the subscribers of shard channel `channel` (as
+    /// `smessage`; patterns do not apply); returns how many received it.
+    pub fn spublish(
+        &mut self,
+        channel: &[u8],
+        message: &[u8],
+        limit: OutputLimit,
+        now: Millis,
+    ) -> usize {
+        let subscribers: Vec<Arc<Client>> = self
+            .shard_channels
+            .get(channel)
+            .map(|list| list.to_vec())
+            .unwrap_or_default();
+        for client in &subscribers {
+            let frame = encode(&[b"smessage", channel, message], client.version());
+            let waiting = client.deliver(&frame) as u64;
+            self.enforce(client, waiting, limit, now);
+        }
+        subscribers.len()
+    }
+
     /// Forgets a client that left.
     pub fn forget(&mut self, client: u64) {
         self.over_soft_limit_since.remove(&client);
@@ -168,6 +207,25 @@ impl PubSub {
             .filter(|c| pattern.map_or(true, |p| glob_match(p, c, false)))
             .cloned()
             .collect()
+    }
+
+    /// Shard channels with at least one subscriber, optionally matching a pattern.
+    pub fn active_shard_channels(&self, pattern: Option<&[u8]>) -> Vec<Bytes> {
+        self.shard_channels
+            .keys()
+            .filter(|c| pattern.map_or(true, |p| glob_match(p, c, false)))
+            .cloned()
+            .collect()
+    }
+
+    /// Subscribers of shard channel `channel`.
+    pub fn shard_subscriber_count(&self, channel: &[u8]) -> usize {
+        self.shard_channels.get(channel).map_or(0, Vec::len)
+    }
+
+    /// Number of shard channels with a subscriber (INFO's pubsubshard_channels).
+    pub fn shard_channel_count(&self) -> usize {
+        self.shard_channels.len()
     }
 
     /// Subscribers of `channel` (not counting patterns).

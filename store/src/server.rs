@@ -2,15 +2,21 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
 
 use crate::clients::Clients;
 use crate::config::Config;
 use crate::db::Millis;
-use crate::evict::EvictionSettings;
+use crate::evict::{EvictionSettings, Outcome};
 use crate::keyspace::Keyspace;
 use crate::persist::{LoadError, Persist};
 use crate::pubsub::PubSub;
+use crate::rng::Rng;
 use crate::signal::Signal;
+
+pub(crate) mod stats;
+
+use stats::{CommandStats, ExpirySample, Sampled, Totals};
 
 /// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -42,19 +48,80 @@ pub struct Server {
     pub(crate) persist: Arc<Persist>,
 }
 
-/// Counters reported by INFO stats.
-#[derive(Debug, Default)]
+/// Counters reported by INFO (stats, commandstats, errorstats, latencystats) and the
+/// server's identity there.
+#[derive(Debug)]
 pub struct Stats {
     /// Connections accepted.
     pub connections: AtomicU64,
     /// Connections refused (maxclients).
     pub rejected_connections: AtomicU64,
-    /// Commands run.
-    pub commands: AtomicU64,
     /// Bytes read from clients.
     pub net_input_bytes: AtomicU64,
     /// Bytes written to clients.
     pub net_output_bytes: AtomicU64,
+    /// Per-command and per-error counters, commands run, socket reads and writes: sessions
+    /// fold what a batch did into it once per batch. Lock order: after the data lock.
+    pub(crate) commands: Mutex<CommandStats>,
+    /// What the tick samples: instantaneous rates, expiry estimates, the memory peak.
+    /// Lock order: after the data lock and `commands`.
+    pub(crate) sampled: Mutex<Sampled>,
+    /// INFO's run_id: 40 random hex digits, new at every start.
+    pub run_id: String,
+    /// INFO's master_replid: as Redis, another 40 random hex digits fixed at start.
+    pub replid: String,
+}
+
+impl Stats {
+    /// Zeroed counters for a server started at `now`, with fresh random ids.
+    pub fn new(now: Millis) -> Stats {
+        let mut rng = Rng::from_entropy();
+        let mut id = || {
+            (0..5)
+                .map(|_| format!("{:08x}", rng.next_u64() as u32))
+                .collect::<String>()
+        };
+        Stats {
+            connections: AtomicU64::new(0),
+            rejected_connections: AtomicU64::new(0),
+            net_input_bytes: AtomicU64::new(0),
+            net_output_bytes: AtomicU64::new(0),
+            commands: Mutex::new(CommandStats::default()),
+            sampled: Mutex::new(Sampled::new(now)),
+            run_id: id(),
+            replid: id(),
+        }
+    }
+
+    /// The command and error counters.
+    pub(crate) fn commands(&self) -> MutexGuard<'_, CommandStats> {
+        self.commands.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the tick samples.
+    pub(crate) fn sampled(&self) -> MutexGuard<'_, Sampled> {
+        self.sampled.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Commands run so far (INFO's total_commands_processed).
+    pub fn commands_processed(&self) -> u64 {
+        self.commands().processed
+    }
+
+    /// CONFIG RESETSTAT at `now`: zeroes what Redis's `resetServerStats`,
+    /// `resetCommandTableStats` and `resetErrorTableStats` zero, here.
+    pub fn reset(&self, now: Millis) {
+        for counter in [
+            &self.connections,
+            &self.rejected_connections,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+        *self.commands() = CommandStats::default();
+        self.sampled().reset(now);
+    }
 }
 
 impl Server {
@@ -75,7 +142,7 @@ impl Server {
             pubsub: Mutex::new(PubSub::default()),
             config: RwLock::new(config),
             clients,
-            stats: Stats::default(),
+            stats: Stats::new(now),
             started_at: now,
             port: AtomicU64::new(port),
             maxmemory: AtomicU64::new(eviction.maxmemory),
@@ -142,14 +209,32 @@ impl Server {
 
     /// One tick of background work (the adapters call it `hz` times a second): active
     /// expiry, eviction left over from commands while memory is over `maxmemory`, and
-    /// closing clients idle past `timeout`.
+    /// closing clients idle past `timeout`; and INFO's samples: instantaneous rates, the
+    /// expiry estimates (taken before active expiry removes what they measure), the memory
+    /// peak and the time spent over `maxmemory`.
     pub fn tick(&self, now: Millis) {
         let mut keyspace = self.keyspace();
+        let expiry = ExpirySample::take(&mut keyspace, now);
+        let expiry_started = Instant::now();
         keyspace.active_expire(now);
-        keyspace.evict(now, EVICTIONS_PER_TICK);
+        let expire_micros = expiry_started.elapsed().as_micros() as u64;
+        let eviction = keyspace.evict(now, EVICTIONS_PER_TICK);
+        let used_memory = keyspace.used_memory() as u64;
         self.persist.tick(&self.config(), &mut keyspace, now);
         self.clients
             .close_idle(now, |client| keyspace.is_waiting(client));
+        drop(keyspace);
+        let totals = Totals {
+            commands: self.stats.commands_processed(),
+            input: self.stats.net_input_bytes.load(Ordering::Relaxed),
+            output: self.stats.net_output_bytes.load(Ordering::Relaxed),
+        };
+        let interval = self.tick_interval_ms();
+        let mut sampled = self.stats.sampled();
+        sampled.tick(now, interval, totals, &expiry);
+        sampled.expire_micros += expire_micros;
+        sampled.saw_memory(used_memory);
+        sampled.saw_eviction(now, eviction != Outcome::Within);
     }
 
     /// How often [`tick`](Server::tick) wants to run, in milliseconds.

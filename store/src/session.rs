@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use indexmap::IndexSet;
@@ -11,9 +12,10 @@ use crate::clients::{self, Client};
 use crate::commands::{self, Command};
 use crate::ctx::{Ctx, TimeoutReply};
 use crate::db::Millis;
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::keyspace::{Keyspace, Waiter};
 use crate::reply::Reply;
+use crate::server::stats::Batch;
 use crate::server::Server;
 
 /// What the adapter should do after handing input to a session.
@@ -72,6 +74,11 @@ pub struct ConnState {
     pub channels: IndexSet<Bytes>,
     /// Patterns subscribed to.
     pub patterns: IndexSet<Bytes>,
+    /// Shard channels subscribed to (SSUBSCRIBE).
+    pub shard_channels: IndexSet<Bytes>,
+    /// What this batch's commands did, for INFO commandstats and errorstats; `None` where
+    /// nothing is counted (commands replayed from the append-only log at start-up).
+    pub(crate) stats: Option<Batch>,
 }
 
 impl ConnState {
@@ -91,12 +98,34 @@ impl ConnState {
             watching: Vec::new(),
             channels: IndexSet::new(),
             patterns: IndexSet::new(),
+            shard_channels: IndexSet::new(),
+            stats: None,
         }
     }
 
-    /// Number of channel and pattern subscriptions.
+    /// Number of channel and pattern subscriptions: the count (P)SUBSCRIBE confirmations
+    /// report. Shard channels are counted apart.
     pub fn subscriptions(&self) -> usize {
         self.channels.len() + self.patterns.len()
+    }
+
+    /// True while subscribed to anything, shard channels included: Redis's pub/sub context,
+    /// which limits a RESP2 connection to the subscribe family, PING, QUIT and RESET.
+    pub fn in_pubsub_context(&self) -> bool {
+        self.subscriptions() + self.shard_channels.len() > 0
+    }
+
+    /// Drops every subscription (RESET, or the connection closing).
+    pub(crate) fn leave_pubsub(&mut self, pubsub: &mut crate::pubsub::PubSub, client: u64) {
+        for channel in self.channels.drain(..) {
+            pubsub.unsubscribe(&channel, client);
+        }
+        for pattern in self.patterns.drain(..) {
+            pubsub.punsubscribe(&pattern, client);
+        }
+        for channel in self.shard_channels.drain(..) {
+            pubsub.sunsubscribe(&channel, client);
+        }
     }
 }
 
@@ -108,7 +137,9 @@ struct Blocked {
 }
 
 /// One connection's session. Feed it what the socket delivers with [`handle`](Session::handle)
-/// and write what it produces; it keeps no socket, reads no clock and never blocks.
+/// and write what it produces; it keeps no socket and never blocks. It is given the time
+/// rather than reading a clock; the only clock it reads is a monotonic one, to time (a
+/// sample of) its commands for INFO commandstats and latencystats.
 ///
 /// Every complete request in the input is run in one go (pipelining), and their replies land in
 /// one output buffer for one write. A blocking command that finds no data parks the session:
@@ -125,6 +156,8 @@ pub struct Session {
     refusal: Option<&'static [u8]>,
     /// The append-only log offset the output must wait for (within `handle`: what was logged).
     log_wait: Option<u64>,
+    /// Unparsed input left by the last [`handle`](Session::handle): more means a read.
+    input_seen: usize,
 }
 
 impl Session {
@@ -158,14 +191,17 @@ impl Session {
         let mut decoder = RequestDecoder::with_limits(limits);
         let authenticated = server.config().get("requirepass").unwrap_or("").is_empty();
         decoder.set_authenticated(authenticated);
+        let mut conn = ConnState::new(authenticated);
+        conn.stats = Some(Batch::default());
         Session {
             server,
             client,
             decoder,
-            conn: ConnState::new(authenticated),
+            conn,
             blocked: None,
             refusal,
             log_wait: None,
+            input_seen: 0,
         }
     }
 
@@ -212,6 +248,18 @@ impl Session {
             out.extend_from_slice(refusal);
             return Status::Close;
         }
+        // The adapter calls after reading (more input) or on a signal or timeout.
+        if let Some(batch) = self.conn.stats.as_mut() {
+            batch.reads += u64::from(input.len() > self.input_seen);
+        }
+        let status = self.run_batch(input, now, out);
+        self.input_seen = input.len();
+        status
+    }
+
+    /// [`handle`](Session::handle) but for counting reads.
+    fn run_batch(&mut self, input: &mut BytesMut, now: Millis, out: &mut BytesMut) -> Status {
+        let output_before = out.len();
         let server = self.server.clone();
         let mut keyspace: Option<MutexGuard<'_, Keyspace>> = None;
         if let Some(blocked) = self.blocked {
@@ -246,6 +294,9 @@ impl Session {
                 Err(error) => {
                     let line = format!("ERR {error}");
                     radish_resp::write_error(out, line.as_bytes());
+                    if let Some(batch) = self.conn.stats.as_mut() {
+                        batch.error(&line);
+                    }
                     status = Status::Close;
                     break;
                 }
@@ -265,10 +316,6 @@ impl Session {
             ctx.reply.version = ctx.conn.version;
             last_command = Some(execute(&mut ctx, &args));
             let block = ctx.block.take();
-            server
-                .stats
-                .commands
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.decoder.set_authenticated(self.conn.authenticated);
             self.client.set_version(self.conn.version);
             if let (Some(block), Some(command)) = (block, commands::lookup(&args[0])) {
@@ -287,9 +334,9 @@ impl Session {
                 break;
             }
             if keyspace.as_ref().is_some_and(|data| data.has_ready()) {
-                serve_blocked(&mut keyspace, &server, now);
+                serve_blocked(&mut keyspace, &server, now, &mut self.conn.stats);
             }
-            let limit = output_limits[usize::from(self.conn.subscriptions() > 0)];
+            let limit = output_limits[usize::from(self.conn.in_pubsub_context())];
             if self.client.check_output(out.len(), limit, now) {
                 // Redis frees such a client without sending what it could not take.
                 out.clear();
@@ -306,6 +353,13 @@ impl Session {
         if let Some(data) = keyspace.as_mut() {
             // Still under the data lock: the log stays in execution order.
             logged = logged.max(server.persist.end_batch(data));
+        }
+        if let Some(batch) = self.conn.stats.as_mut() {
+            // The adapter writes whatever this leaves in `out`.
+            batch.writes += u64::from(out.len() > output_before);
+            // Folded under the data lock if this batch took it: batches that did never wait
+            // for each other on the statistics' lock.
+            server.stats.commands().fold(batch);
         }
         drop(keyspace);
         // Written before the replies that acknowledge it are sent; fsynced too, with
@@ -328,6 +382,7 @@ impl Session {
             info.query_buffer = buffered;
             info.subscriptions = conn.channels.len();
             info.pattern_subscriptions = conn.patterns.len();
+            info.shard_subscriptions = conn.shard_channels.len();
             info.in_multi = conn.multi.as_ref().map(Vec::len);
             if let Some(name) = last_command {
                 info.last_command = name;
@@ -350,12 +405,7 @@ impl Drop for Session {
         }
         {
             let mut pubsub = self.server.pubsub();
-            for channel in &self.conn.channels {
-                pubsub.unsubscribe(channel, self.client.id);
-            }
-            for pattern in &self.conn.patterns {
-                pubsub.punsubscribe(pattern, self.client.id);
-            }
+            self.conn.leave_pubsub(&mut pubsub, self.client.id);
             pubsub.forget(self.client.id);
         }
         self.server.clients.unregister(self.client.id);
@@ -393,6 +443,8 @@ const ALLOWED_WHILE_SUBSCRIBED: &[&str] = &[
     "unsubscribe",
     "psubscribe",
     "punsubscribe",
+    "ssubscribe",
+    "sunsubscribe",
     "ping",
     "quit",
     "reset",
@@ -403,33 +455,35 @@ const ALLOWED_WHILE_SUBSCRIBED: &[&str] = &[
 fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
     let (command, name) = match resolve(args) {
         Ok(found) => found,
-        Err(error) => {
-            reject(ctx, &error);
+        Err((command, error)) => {
+            reject(ctx, command, &error);
             return "";
         }
     };
     if !ctx.conn.authenticated && !command.flags.contains(&"no-auth") {
-        reject(ctx, &Error::NoAuth);
+        reject(ctx, Some(command), &Error::NoAuth);
         return name;
     }
     if ctx.conn.multi.is_some() && command.flags.contains(&"no-multi") {
         reject(
             ctx,
+            Some(command),
             &Error::Static("ERR Command not allowed inside a transaction"),
         );
         return name;
     }
     let top_name = command.top_name();
     if let Err(error) = crate::evict::admit(ctx, command, top_name) {
-        reject(ctx, &error);
+        reject(ctx, Some(command), &error);
         return name;
     }
     if ctx.conn.version == Version::Resp2
-        && ctx.conn.subscriptions() > 0
+        && ctx.conn.in_pubsub_context()
         && !ALLOWED_WHILE_SUBSCRIBED.contains(&top_name)
     {
         reject(
             ctx,
+            Some(command),
             &Error::Message(format!(
                 "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / \
                  QUIT / RESET are allowed in this context"
@@ -449,21 +503,47 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
 }
 
 /// Replies with an error that rejected a command before it ran; inside MULTI that dooms
-/// the transaction (EXECABORT), as in Redis.
-fn reject(ctx: &mut Ctx<'_, '_>, error: &Error) {
+/// the transaction (EXECABORT), as in Redis. The command, when there is one (not for an
+/// unknown command or subcommand), counts a rejected call.
+fn reject(ctx: &mut Ctx<'_, '_>, command: Option<&'static Command>, error: &Error) {
     if ctx.conn.multi.is_some() {
         ctx.conn.multi_failed = true;
     }
-    ctx.reply.error(error);
+    write_error(ctx, error);
+    if let (Some(batch), Some(command)) = (ctx.conn.stats.as_mut(), command) {
+        batch.rejected(command);
+    }
 }
 
-/// Runs a resolved command's handler, writing its error if it fails.
-pub(crate) fn call(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) {
+/// Writes an error reply, counting it in INFO errorstats as Redis's `afterErrorReply`.
+fn write_error(ctx: &mut Ctx<'_, '_>, error: &Error) {
+    let line = error.to_string();
+    radish_resp::write_error(ctx.reply.out, line.as_bytes());
+    if let Some(batch) = ctx.conn.stats.as_mut() {
+        batch.error(&line);
+    }
+}
+
+/// Runs a resolved command and counts the call (INFO commandstats): its time, and whether
+/// it failed (replied with an error of its own: errors of the commands an EXEC runs are
+/// theirs, not EXEC's, as in Redis).
+pub(crate) fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
+    let start = ctx.conn.stats.as_mut().map(|batch| batch.begin(command));
+    let failed = run_handler(ctx, command, args);
+    if let (Some(batch), Some(start)) = (ctx.conn.stats.as_mut(), start) {
+        batch.ran(command, start, failed, ctx.block.is_some());
+    }
+}
+
+/// Runs a resolved command's handler, writing its error if it fails; true if it did.
+fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) -> bool {
     let outer = crate::persist::begin_command(ctx.keyspace);
-    if let Err(error) = (command.handler)(ctx, args) {
-        ctx.reply.error(&error);
+    let result = (command.handler)(ctx, args);
+    if let Err(error) = &result {
+        write_error(ctx, error);
     }
     crate::persist::end_command(ctx, args, outer);
+    result.is_err()
 }
 
 /// Runs one command queued by MULTI, inside EXEC: blocking commands do not block there.
@@ -475,17 +555,20 @@ pub(crate) fn call_queued(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) {
                 write_timeout(ctx.reply.out, block.on_timeout, ctx.reply.version);
             }
         }
-        Err(error) => ctx.reply.error(&error),
+        Err((_, error)) => write_error(ctx, &error),
     }
 }
 
 /// Serves clients blocked on keys that were just written, in the order they blocked: each
 /// one's command runs again as that client, and its reply goes to that client's outbox.
-/// Serving may write further keys (BLMOVE), so this repeats until nothing is ready.
+/// Serving may write further keys (BLMOVE), so this repeats until nothing is ready. What
+/// the served commands do is counted in `stats`, the serving session's batch (the blocked
+/// sessions are not running).
 fn serve_blocked<'s>(
     keyspace: &mut Option<MutexGuard<'s, Keyspace>>,
     server: &'s Server,
     now: Millis,
+    stats: &mut Option<Batch>,
 ) {
     loop {
         let Some(data) = keyspace.as_mut() else {
@@ -507,6 +590,7 @@ fn serve_blocked<'s>(
                 let mut conn = ConnState::new(true);
                 conn.db = waiter.db;
                 conn.version = version;
+                conn.stats = stats.take();
                 let mut out = BytesMut::new();
                 let mut ctx = Ctx {
                     server,
@@ -520,8 +604,16 @@ fn serve_blocked<'s>(
                     keyspace,
                     block: None,
                 };
-                call(&mut ctx, waiter.command, &waiter.args);
-                if ctx.block.is_some() {
+                // Always timed: a served command is one measure per blocked client.
+                let start = Instant::now();
+                let failed = run_handler(&mut ctx, waiter.command, &waiter.args);
+                let served = ctx.block.is_none();
+                *stats = conn.stats.take();
+                if let (Some(batch), true) = (stats.as_mut(), served) {
+                    // Counted as a call when it blocked; now its time and outcome.
+                    batch.served(waiter.command, start, failed);
+                }
+                if !served {
                     // The first in line found nothing: nobody behind it can be served either.
                     break;
                 }
@@ -534,13 +626,19 @@ fn serve_blocked<'s>(
     }
 }
 
-/// Finds the command (or subcommand) for `args` and checks its arity, in Redis's order.
-fn resolve(args: &[Bytes]) -> Result<(&'static Command, &'static str)> {
+/// Finds the command (or subcommand) for `args` and checks its arity, in Redis's order. On
+/// failure, the error, and the command if one was found (its arity was wrong).
+fn resolve(
+    args: &[Bytes],
+) -> std::result::Result<(&'static Command, &'static str), (Option<&'static Command>, Error)> {
     let Some(command) = commands::lookup(&args[0]) else {
-        return Err(Error::UnknownCommand {
-            name: args[0].clone(),
-            args: args[1..].to_vec(),
-        });
+        return Err((
+            None,
+            Error::UnknownCommand {
+                name: args[0].clone(),
+                args: args[1..].to_vec(),
+            },
+        ));
     };
     let command = if command.subcommands.is_empty() || args.len() < 2 {
         command
@@ -552,18 +650,24 @@ fn resolve(args: &[Bytes]) -> Result<(&'static Command, &'static str)> {
         {
             Some(sub) => sub,
             None => {
-                return Err(Error::Message(format!(
-                    "ERR unknown subcommand '{}'. Try {} HELP.",
-                    String::from_utf8_lossy(&args[1][..args[1].len().min(128)]),
-                    String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
-                )))
+                return Err((
+                    None,
+                    Error::Message(format!(
+                        "ERR unknown subcommand '{}'. Try {} HELP.",
+                        String::from_utf8_lossy(&args[1][..args[1].len().min(128)]),
+                        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+                    )),
+                ))
             }
         }
     };
     let argc = args.len() as i64;
     let arity = i64::from(command.arity);
     if (arity > 0 && arity != argc) || argc < -arity {
-        return Err(Error::WrongArity(command.full_name.to_string()));
+        return Err((
+            Some(command),
+            Error::WrongArity(command.full_name.to_string()),
+        ));
     }
     Ok((command, command.full_name))
 }

@@ -18,13 +18,15 @@ const AUTHLESS: &[&str] = &[
     "allow-busy",
 ];
 const FAST: &[&str] = &["noscript", "loading", "stale", "fast"];
+/// CLIENT subcommands that Redis does not mark `fast`.
+const CLIENT_SLOW: &[&str] = &["noscript", "loading", "stale"];
 const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
 
 pub(super) const COMMANDS: &[Command] = &[
     cmd(
         "ping",
         -1,
-        FAST,
+        &["fast"],
         (0, 0, 0),
         G,
         "Returns the server's liveliness response.",
@@ -33,7 +35,7 @@ pub(super) const COMMANDS: &[Command] = &[
     cmd(
         "echo",
         2,
-        FAST,
+        &["loading", "stale", "fast"],
         (0, 0, 0),
         G,
         "Returns the given string.",
@@ -92,7 +94,7 @@ pub(super) const COMMANDS: &[Command] = &[
             cmd(
                 "client|id",
                 2,
-                FAST,
+                CLIENT_SLOW,
                 (0, 0, 0),
                 G,
                 "Returns the unique client ID of the connection.",
@@ -101,7 +103,7 @@ pub(super) const COMMANDS: &[Command] = &[
             cmd(
                 "client|setname",
                 3,
-                FAST,
+                CLIENT_SLOW,
                 (0, 0, 0),
                 G,
                 "Sets the connection name.",
@@ -110,7 +112,7 @@ pub(super) const COMMANDS: &[Command] = &[
             cmd(
                 "client|getname",
                 2,
-                FAST,
+                CLIENT_SLOW,
                 (0, 0, 0),
                 G,
                 "Returns the name of the connection.",
@@ -137,7 +139,7 @@ pub(super) const COMMANDS: &[Command] = &[
             cmd(
                 "client|info",
                 2,
-                FAST,
+                CLIENT_SLOW,
                 (0, 0, 0),
                 G,
                 "Returns information about the connection.",
@@ -155,7 +157,7 @@ pub(super) const COMMANDS: &[Command] = &[
             cmd(
                 "client|reply",
                 3,
-                FAST,
+                CLIENT_SLOW,
                 (0, 0, 0),
                 G,
                 "Instructs the server whether to reply to commands.",
@@ -169,6 +171,24 @@ pub(super) const COMMANDS: &[Command] = &[
                 G,
                 "Sets the client eviction mode of the connection.",
                 client_no_evict,
+            ),
+            cmd(
+                "client|getredir",
+                2,
+                &["noscript", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Get tracking notifications redirection client ID if any",
+                super::introspection::client_getredir,
+            ),
+            cmd(
+                "client|trackinginfo",
+                2,
+                &["noscript", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Return information about server assisted client side caching for the current connection",
+                super::introspection::client_trackinginfo,
             ),
             cmd(
                 "client|help",
@@ -188,7 +208,7 @@ fn ping(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Err(Error::WrongArity("ping".to_string()));
     }
     // A subscribed RESP2 connection can only receive arrays: Redis answers [pong, message].
-    if ctx.conn.version == Version::Resp2 && ctx.conn.subscriptions() > 0 {
+    if ctx.conn.version == Version::Resp2 && ctx.conn.in_pubsub_context() {
         ctx.reply.array(2);
         ctx.reply.bulk(b"pong");
         ctx.reply.bulk(args.get(1).map_or(&b""[..], |m| &m[..]));
@@ -343,12 +363,7 @@ fn reset(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     super::transactions::unwatch_all(ctx);
     {
         let mut pubsub = ctx.server.pubsub();
-        for channel in ctx.conn.channels.drain(..) {
-            pubsub.unsubscribe(&channel, ctx.client.id);
-        }
-        for pattern in ctx.conn.patterns.drain(..) {
-            pubsub.punsubscribe(&pattern, ctx.client.id);
-        }
+        ctx.conn.leave_pubsub(&mut pubsub, ctx.client.id);
     }
     ctx.conn.replies_off = false;
     ctx.conn.skip_next_reply = false;
@@ -630,6 +645,8 @@ fn client_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
         ctx,
         &[
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
             "ID",
@@ -658,6 +675,8 @@ fn client_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
             "      Return clients of specified type.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",

@@ -10,14 +10,17 @@ use radish_resp::number::parse_i64_strict;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 
+mod bitmaps;
 mod connection;
 mod hashes;
+mod introspection;
 mod keys;
 mod lists;
 mod persistence;
 mod pubsub;
 mod server;
 mod sets;
+mod sort;
 mod strings;
 mod transactions;
 mod zsets;
@@ -110,7 +113,9 @@ pub(crate) const fn container(
 pub fn all() -> impl Iterator<Item = &'static Command> {
     [
         strings::COMMANDS,
+        bitmaps::COMMANDS,
         keys::COMMANDS,
+        sort::COMMANDS,
         lists::COMMANDS,
         hashes::COMMANDS,
         sets::COMMANDS,
@@ -120,6 +125,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         persistence::COMMANDS,
         transactions::COMMANDS,
         pubsub::COMMANDS,
+        introspection::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -1,4 +1,5 @@
-//! Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, PUBSUB.
+//! Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, the shard channel
+//! family (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH), PUBSUB.
 
 use bytes::Bytes;
 
@@ -47,6 +48,33 @@ pub(super) const COMMANDS: &[Command] = &[
         punsubscribe,
     ),
     cmd(
+        "ssubscribe",
+        -2,
+        SUB,
+        (1, -1, 1),
+        G,
+        "Listens for messages published to shard channels.",
+        ssubscribe,
+    ),
+    cmd(
+        "sunsubscribe",
+        -1,
+        SUB,
+        (1, -1, 1),
+        G,
+        "Stops listening to messages posted to shard channels.",
+        sunsubscribe,
+    ),
+    cmd(
+        "spublish",
+        3,
+        &["pubsub", "loading", "stale", "fast"],
+        (1, 1, 1),
+        G,
+        "Post a message to a shard channel",
+        spublish,
+    ),
+    cmd(
         "publish",
         3,
         &["pubsub", "loading", "stale", "fast", "may-replicate"],
@@ -77,6 +105,24 @@ pub(super) const COMMANDS: &[Command] = &[
                 G,
                 "Returns a count of subscribers to channels.",
                 pubsub_numsub,
+            ),
+            cmd(
+                "pubsub|shardchannels",
+                -2,
+                &["pubsub", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns the active shard channels.",
+                pubsub_shardchannels,
+            ),
+            cmd(
+                "pubsub|shardnumsub",
+                -2,
+                &["pubsub", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns the count of subscribers of shard channels.",
+                pubsub_shardnumsub,
             ),
             cmd(
                 "pubsub|numpat",
@@ -168,6 +214,73 @@ fn punsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         }
         let count = ctx.conn.subscriptions();
         confirm(ctx, b"punsubscribe", Some(&pattern), count);
+    }
+    Ok(())
+}
+
+fn ssubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    for channel in &args[1..] {
+        if ctx.conn.shard_channels.insert(channel.clone()) {
+            ctx.server.pubsub().ssubscribe(channel, ctx.client);
+        }
+        // Shard subscriptions are counted apart from channels and patterns, as in Redis.
+        let count = ctx.conn.shard_channels.len();
+        confirm(ctx, b"ssubscribe", Some(channel), count);
+    }
+    Ok(())
+}
+
+fn sunsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let channels: Vec<Bytes> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        ctx.conn.shard_channels.iter().cloned().collect()
+    };
+    if channels.is_empty() {
+        confirm(ctx, b"sunsubscribe", None, 0);
+    }
+    for channel in channels {
+        if ctx.conn.shard_channels.shift_remove(&channel) {
+            ctx.server.pubsub().sunsubscribe(&channel, ctx.client.id);
+        }
+        let count = ctx.conn.shard_channels.len();
+        confirm(ctx, b"sunsubscribe", Some(&channel), count);
+    }
+    Ok(())
+}
+
+fn spublish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let limit = ctx.server.clients.limits.output(true);
+    let receivers = ctx
+        .server
+        .pubsub()
+        .spublish(&args[1], &args[2], limit, ctx.now);
+    ctx.reply.integer(receivers as i64);
+    Ok(())
+}
+
+fn pubsub_shardchannels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let channels = ctx
+        .server
+        .pubsub()
+        .active_shard_channels(args.get(2).map(|p| &p[..]));
+    ctx.reply.bulks(channels.iter());
+    Ok(())
+}
+
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let counts: Vec<usize> = {
+        let pubsub = ctx.server.pubsub();
+        args[2..]
+            .iter()
+            .map(|c| pubsub.shard_subscriber_count(c))
+            .collect()
+    };
+    // A flat array even in RESP3, like NUMSUB in Redis 7.0.
+    ctx.reply.array(counts.len() * 2);
+    for (channel, count) in args[2..].iter().zip(counts) {
+        ctx.reply.bulk(channel);
+        ctx.reply.integer(count as i64);
     }
     Ok(())
 }

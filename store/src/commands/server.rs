@@ -1,6 +1,6 @@
 //! Server commands: INFO, DBSIZE, FLUSHDB, FLUSHALL, CONFIG, COMMAND, TIME, FUNCTION, SHUTDOWN.
 
-use std::sync::atomic::Ordering;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use bytes::Bytes;
 
@@ -73,6 +73,15 @@ pub(super) const COMMANDS: &[Command] = &[
                 config_set,
             ),
             cmd(
+                "config|rewrite",
+                2,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Rewrites the configuration file with the in memory configuration.",
+                config_rewrite,
+            ),
+            cmd(
                 "config|resetstat",
                 2,
                 ADMIN,
@@ -135,7 +144,25 @@ pub(super) const COMMANDS: &[Command] = &[
                     (0, 0, 0),
                     G,
                     "Returns a list of command names.",
-                    command_list,
+                    super::introspection::command_list,
+                ),
+                cmd(
+                    "command|getkeys",
+                    -4,
+                    &["loading", "stale"],
+                    (0, 0, 0),
+                    G,
+                    "Extract keys given a full Redis command",
+                    super::introspection::command_getkeys,
+                ),
+                cmd(
+                    "command|getkeysandflags",
+                    -4,
+                    &["loading", "stale"],
+                    (0, 0, 0),
+                    G,
+                    "Extract keys and access flags given a full Redis command",
+                    super::introspection::command_getkeysandflags,
                 ),
                 cmd(
                     "command|help",
@@ -195,6 +222,10 @@ fn info_command(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
         .collect();
+    // What this connection ran earlier in the same batch shows, as it would in Redis.
+    if let Some(batch) = ctx.conn.stats.as_mut() {
+        ctx.server.stats.commands().fold(batch);
+    }
     let text = info::render(ctx, &sections);
     ctx.reply.verbatim(text.as_bytes());
     Ok(())
@@ -230,9 +261,13 @@ fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let keyspace = ctx.keyspace();
     let removed: usize = keyspace.dbs().iter().map(|db| db.len()).sum();
     keyspace.flush_all();
-    server.persist.flushed_all(&server.config(), keyspace, now);
-    // Redis counts a FLUSHALL as at least one change so `save` rules notice it.
+    // Counted as at least one change, so that the log records it and, without save rules,
+    // `save` rules set later notice it.
     ctx.dirty(removed as u64 + 1);
+    // With save rules, Redis 7.0 saves the empty dataset at once, which zeroes the count.
+    server
+        .persist
+        .flushed_all(&server.config(), ctx.keyspace(), now);
     ctx.reply.ok();
     Ok(())
 }
@@ -249,25 +284,21 @@ fn config_get(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    // Pairs of name and value: an odd count is Redis's syntax error, not an arity error.
     if args.len() % 2 != 0 {
-        return Err(Error::WrongArity("config|set".to_string()));
+        return Err(Error::Syntax);
     }
     let pairs: Vec<(Bytes, Bytes)> = args[2..]
         .chunks(2)
         .map(|p| (p[0].clone(), p[1].clone()))
         .collect();
-    for (i, (name, _)) in pairs.iter().enumerate() {
-        if pairs[..i]
-            .iter()
-            .any(|(other, _)| other.eq_ignore_ascii_case(name))
-        {
-            return Err(Error::Message(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{}') - duplicate parameter",
-                String::from_utf8_lossy(name)
-            )));
-        }
-    }
-    ctx.server.config_mut().set_many(&pairs)?;
+    // `enable-protected-configs local` lets only loopback and Unix socket clients set `dir`
+    // and `dbfilename` (Redis's `islocalClient`).
+    let local = ctx.client.addr.map_or(true, |addr| match addr.ip() {
+        IpAddr::V4(ip) => ip == Ipv4Addr::LOCALHOST,
+        IpAddr::V6(ip) => ip == Ipv6Addr::LOCALHOST,
+    });
+    ctx.server.config_mut().set_many_from(&pairs, local)?;
     let server = ctx.server;
     server.apply_config(ctx.keyspace());
     if pairs
@@ -282,16 +313,27 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
+fn config_rewrite(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    // Only the configuration's read lock is held while the file is written, not the data's:
+    // CONFIG SET waits for it, other commands do not.
+    let config = ctx.server.config();
+    match config.rewrite() {
+        Ok(()) => tracing::warn!("CONFIG REWRITE executed with success."),
+        Err(error) => {
+            tracing::warn!("CONFIG REWRITE failed: {error}");
+            return Err(error);
+        }
+    }
+    drop(config);
+    ctx.reply.ok();
+    Ok(())
+}
+
 fn config_resetstat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
-    let stats = &ctx.server.stats;
-    for counter in [
-        &stats.commands,
-        &stats.connections,
-        &stats.rejected_connections,
-        &stats.net_input_bytes,
-        &stats.net_output_bytes,
-    ] {
-        counter.store(0, Ordering::Relaxed);
+    ctx.server.stats.reset(ctx.now);
+    // What this connection did earlier in the same batch happened before the reset too.
+    if let Some(batch) = ctx.conn.stats.as_mut() {
+        batch.clear();
     }
     let keyspace = ctx.keyspace();
     for index in 0..keyspace.len() {
@@ -319,7 +361,7 @@ fn config_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
             "REWRITE",
             "    Rewrite the configuration file.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     );
     Ok(())
@@ -331,18 +373,28 @@ fn describe(ctx: &mut Ctx<'_, '_>, command: &Command) {
     reply.array(10);
     reply.bulk(command.full_name.as_bytes());
     reply.integer(i64::from(command.arity));
-    reply.set(command.flags.len());
-    for flag in command.flags {
+    let flags = super::introspection::reported_flags(command);
+    reply.set(flags.len());
+    for flag in flags {
         reply.simple(flag.as_bytes());
     }
     reply.integer(i64::from(command.keys.0));
     reply.integer(i64::from(command.keys.1));
     reply.integer(i64::from(command.keys.2));
-    reply.set(1);
-    reply.simple(format!("@{}", command.group).as_bytes());
-    reply.array(0);
-    reply.array(0);
-    reply.array(command.subcommands.len());
+    let categories = super::introspection::categories_of(command);
+    reply.set(categories.count_ones() as usize);
+    for name in super::introspection::category_names(categories) {
+        reply.simple(format!("@{name}").as_bytes());
+    }
+    // Tips and key specs (not kept in radish's table), as sets like Redis's.
+    reply.set(0);
+    reply.set(0);
+    // Redis sends an empty set for no subcommands, else an array.
+    if command.subcommands.is_empty() {
+        reply.set(0);
+    } else {
+        reply.array(command.subcommands.len());
+    }
     for sub in command.subcommands {
         describe(ctx, sub);
     }
@@ -423,32 +475,6 @@ fn command_docs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn command_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let mut pattern = None;
-    if args.len() > 2 {
-        if args.len() == 5 && is(&args[2], "filterby") && is(&args[3], "pattern") {
-            pattern = Some(crate::glob::Pattern::new(&args[4]));
-        } else if args.len() == 5 && is(&args[2], "filterby") {
-            // ACLCAT and MODULE filters: radish has no modules and no ACL categories beyond
-            // the groups, which match nothing here.
-            ctx.reply.array(0);
-            return Ok(());
-        } else {
-            return Err(Error::Syntax);
-        }
-    }
-    let names: Vec<&str> = super::all()
-        .map(|c| c.full_name)
-        .filter(|name| {
-            pattern
-                .as_ref()
-                .map_or(true, |p| p.matches(name.as_bytes(), true))
-        })
-        .collect();
-    ctx.reply.bulks(names.into_iter());
-    Ok(())
-}
-
 fn command_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     help(
         ctx,
@@ -468,8 +494,12 @@ fn command_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
             "    Return documentation details about multiple Redis commands.",
             "    If no command names are given, documentation details for all",
             "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     );
     Ok(())

@@ -365,29 +365,49 @@ fn replace_string(db: &mut Db, key: &[u8], bytes: Vec<u8>, origin: StringOrigin,
     }
 }
 
+/// Changes the string at `key` (which the caller has checked is a string) in place: its
+/// bytes, zero-padded to at least `min_len`, go to `change`. The value becomes `raw`, as a
+/// string Redis modifies in place; its TTL stays. Returns the new length. Repeated calls
+/// cost what `change` does, not a copy of the string (see `CompactBytes::make_growable`).
+pub(super) fn change_in_place(
+    db: &mut Db,
+    key: &[u8],
+    now: Millis,
+    min_len: usize,
+    change: impl FnOnce(&mut Vec<u8>),
+) -> usize {
+    let Some(Value::String(string)) = db.get_mut(key, now).map(|entry| &mut entry.value) else {
+        return 0;
+    };
+    string.origin = StringOrigin::Modified;
+    let bytes = string.bytes.make_growable();
+    if bytes.len() < min_len {
+        bytes.resize(min_len, 0);
+    }
+    change(bytes);
+    bytes.len()
+}
+
 fn append(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
     let key = &args[1][..];
     let old_len = match ctx.db().get(key, now) {
-        Some(entry) => as_string(entry)?.bytes.len(),
-        None => 0,
+        Some(entry) => Some(as_string(entry)?.bytes.len()),
+        None => None,
     };
-    check_length(ctx, old_len as u128 + args[2].len() as u128)?;
+    check_length(ctx, old_len.unwrap_or(0) as u128 + args[2].len() as u128)?;
     let db = ctx.db();
-    let mut bytes = match db.get(key, now) {
-        Some(entry) => as_string(entry)?.bytes.to_vec(),
-        None => Vec::new(),
+    let len = match old_len {
+        // An existing string is modified in place ("raw").
+        Some(_) => change_in_place(db, key, now, 0, |bytes| {
+            bytes.extend_from_slice(&args[2]);
+        }),
+        // A new key is stored like SET stores it.
+        None => {
+            db.insert(key, Value::string(&args[2]), 0, now);
+            args[2].len()
+        }
     };
-    let created = bytes.is_empty() && !db.contains(key, now);
-    bytes.extend_from_slice(&args[2]);
-    let len = bytes.len();
-    // A new key is stored like SET stores it; an existing one is modified in place ("raw").
-    let origin = if created {
-        StringOrigin::Stored
-    } else {
-        StringOrigin::Modified
-    };
-    replace_string(db, key, bytes, origin, now);
     ctx.reply.integer(len as i64);
     ctx.dirty(1);
     Ok(())
@@ -515,31 +535,29 @@ fn setrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let patch = &args[3][..];
     let now = ctx.now;
     let key = &args[1][..];
-    let existing = match ctx.db().get(key, now) {
-        Some(entry) => Some(as_string(entry)?.bytes.to_vec()),
+    let existing_len = match ctx.db().get(key, now) {
+        Some(entry) => Some(as_string(entry)?.bytes.len()),
         None => None,
     };
     if patch.is_empty() {
-        ctx.reply
-            .integer(existing.map_or(0, |bytes| bytes.len() as i64));
+        ctx.reply.integer(existing_len.unwrap_or(0) as i64);
         return Ok(());
     }
     check_length(ctx, offset as u128 + patch.len() as u128)?;
-    let created = existing.is_none();
-    let mut bytes = existing.unwrap_or_default();
-    if bytes.len() < offset + patch.len() {
-        bytes.resize(offset + patch.len(), 0);
-    }
-    bytes[offset..offset + patch.len()].copy_from_slice(patch);
-    let len = bytes.len();
-    let origin = if created {
-        // Redis builds the new string with createObject: raw unless it fits embstr... it is
-        // always made raw here (sdsnewlen + createObject(OBJ_STRING)).
-        StringOrigin::Modified
-    } else {
-        StringOrigin::Modified
+    let end = offset + patch.len();
+    let db = ctx.db();
+    let len = match existing_len {
+        Some(_) => change_in_place(db, key, now, end, |bytes| {
+            bytes[offset..end].copy_from_slice(patch);
+        }),
+        None => {
+            // Redis builds a new string here with createObject, never embstr or int: raw.
+            let mut bytes = vec![0; end];
+            bytes[offset..].copy_from_slice(patch);
+            replace_string(db, key, bytes, StringOrigin::Modified, now);
+            end
+        }
     };
-    replace_string(ctx.db(), key, bytes, origin, now);
     ctx.reply.integer(len as i64);
     ctx.dirty(1);
     Ok(())

@@ -272,10 +272,9 @@ impl Persist {
             }
         }
         if self.saves_by_rule(config) {
-            let dirty = data.dirty;
-            // A failure is logged; FLUSHALL itself has succeeded.
+            // A failure is logged; FLUSHALL itself has succeeded. A successful save leaves
+            // no unsaved changes, as in Redis 7.0 (rdb_changes_since_last_save:0).
             let _ = self.save_now(config, data, now);
-            data.dirty = dirty;
         }
     }
 
