@@ -76,6 +76,12 @@ pub struct ConnState {
     pub patterns: IndexSet<Bytes>,
     /// Shard channels subscribed to (SSUBSCRIBE).
     pub shard_channels: IndexSet<Bytes>,
+    /// True while EXEC runs the queued commands: a client there expects one reply per
+    /// command, so MONITOR is refused (Redis's "DENY BLOCKING" clients).
+    pub(crate) in_exec: bool,
+    /// Bytes of input the running batch started with: what CLIENT LIST shows as `qbuf` for
+    /// the connection running it, as Redis trims its query buffer only after the batch.
+    pub(crate) batch_input: usize,
     /// What this batch's commands did, for INFO commandstats and errorstats; `None` where
     /// nothing is counted (commands replayed from the append-only log at start-up).
     pub(crate) stats: Option<Batch>,
@@ -99,6 +105,8 @@ impl ConnState {
             channels: IndexSet::new(),
             patterns: IndexSet::new(),
             shard_channels: IndexSet::new(),
+            in_exec: false,
+            batch_input: 0,
             stats: None,
         }
     }
@@ -260,6 +268,7 @@ impl Session {
     /// [`handle`](Session::handle) but for counting reads.
     fn run_batch(&mut self, input: &mut BytesMut, now: Millis, out: &mut BytesMut) -> Status {
         let output_before = out.len();
+        self.conn.batch_input = input.len();
         let server = self.server.clone();
         let mut keyspace: Option<MutexGuard<'_, Keyspace>> = None;
         if let Some(blocked) = self.blocked {
@@ -533,6 +542,12 @@ pub(crate) fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Byt
     if let (Some(batch), Some(start)) = (ctx.conn.stats.as_mut(), start) {
         batch.ran(command, start, failed, ctx.block.is_some());
     }
+    // As Redis's call(): every command that ran, after it ran, except admin ones.
+    if ctx.server.clients.has_monitors() && !command.flags.contains(&"admin") {
+        ctx.server
+            .clients
+            .feed_monitors(ctx.client, ctx.conn.db, args, ctx.now);
+    }
 }
 
 /// Runs a resolved command's handler, writing its error if it fails; true if it did.
@@ -607,7 +622,11 @@ fn serve_blocked<'s>(
                 // Always timed: a served command is one measure per blocked client.
                 let start = Instant::now();
                 let failed = run_handler(&mut ctx, waiter.command, &waiter.args);
-                let served = ctx.block.is_none();
+                // A key that now holds another type keeps its clients waiting, as in Redis
+                // (a transaction may have pushed, deleted and SET it before they ran).
+                let blocked_again = ctx.block.is_some();
+                let wrong_type = failed && out.starts_with(b"-WRONGTYPE");
+                let served = !blocked_again && !wrong_type;
                 *stats = conn.stats.take();
                 if let (Some(batch), true) = (stats.as_mut(), served) {
                     // Counted as a call when it blocked; now its time and outcome.

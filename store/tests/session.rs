@@ -1096,3 +1096,69 @@ fn shard_channels_are_their_own_namespace() {
     drop(other);
     assert_eq!(publisher.cmd(&["SPUBLISH", "gone", "x"]), int(0));
 }
+
+#[test]
+fn monitor_streams_every_command_after_it_runs() {
+    let mut watcher = Conn::new();
+    let mut c = watcher.connect();
+    assert_eq!(watcher.cmd(&["MONITOR"]), OK);
+    // A second MONITOR gets no reply at all, as in Redis.
+    assert_eq!(watcher.cmd(&["MONITOR"]), "");
+    c.cmd(&["SET", "k", "a \"b\"\n\u{1}"]);
+    c.cmd(&["CONFIG", "GET", "port"]);
+    c.cmd(&["MULTI"]);
+    c.cmd(&["INCR", "n"]);
+    c.cmd(&["EXEC"]);
+    let (lines, _) = watcher.feed(T0, b"");
+    let prefix = format!("+{T0_SECS}.000000 [0 unix:] ");
+    let expected: String = [
+        r#""SET" "k" "a \"b\"\n\x01""#,
+        r#""MULTI""#,
+        r#""INCR" "n""#,
+        r#""EXEC""#,
+    ]
+    .iter()
+    .map(|line| format!("{prefix}{line}\r\n"))
+    .collect();
+    // CONFIG is an admin command: never shown. Queued commands show when EXEC runs them.
+    assert_eq!(lines, expected);
+    // MONITOR cannot run inside EXEC; RESET ends monitoring.
+    c.cmd(&["MULTI"]);
+    c.cmd(&["MONITOR"]);
+    assert_eq!(
+        c.cmd(&["EXEC"]),
+        "*1\r\n-ERR MONITOR isn't allowed for DENY BLOCKING client\r\n"
+    );
+    assert_eq!(
+        watcher.feed(T0, b"").0,
+        format!("{prefix}\"MULTI\"\r\n{prefix}\"EXEC\"\r\n")
+    );
+    assert_eq!(watcher.cmd(&["RESET"]), "+RESET\r\n");
+    c.cmd(&["PING"]);
+    assert_eq!(watcher.feed(T0, b"").0, "");
+}
+
+#[test]
+fn a_blocked_pop_keeps_waiting_when_its_key_changes_type() {
+    let mut waiter = Conn::new();
+    let mut c = waiter.connect();
+    assert_eq!(waiter.cmd(&["BLPOP", "list", "0"]), "");
+    // Pushed, deleted and turned into a string before the waiter could run: it waits on.
+    c.cmd(&["MULTI"]);
+    c.cmd(&["LPUSH", "list", "a"]);
+    c.cmd(&["DEL", "list"]);
+    c.cmd(&["SET", "list", "foo"]);
+    c.cmd(&["EXEC"]);
+    assert_eq!(waiter.feed(T0, b"").0, "");
+    c.cmd(&["DEL", "list"]);
+    c.cmd(&["LPUSH", "list", "b"]);
+    assert_eq!(waiter.feed(T0, b"").0, "*2\r\n$4\r\nlist\r\n$1\r\nb\r\n");
+}
+
+#[test]
+fn client_list_shows_the_query_buffer_of_the_running_batch() {
+    let mut c = Conn::new();
+    let reply = c.cmd(&["CLIENT", "INFO"]);
+    // The command being run is still in the buffer, as in Redis: 26 bytes here.
+    assert!(reply.contains(" qbuf=26 "), "{reply}");
+}

@@ -364,6 +364,7 @@ fn reset(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     {
         let mut pubsub = ctx.server.pubsub();
         ctx.conn.leave_pubsub(&mut pubsub, ctx.client.id);
+        ctx.server.clients.stop_monitoring(ctx.client.id);
     }
     ctx.conn.replies_off = false;
     ctx.conn.skip_next_reply = false;
@@ -443,6 +444,7 @@ fn client_setinfo(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 /// Brings this connection's registry entry up to date before describing it.
 fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
     let (db, name, now) = (ctx.conn.db, ctx.conn.name.clone(), ctx.now);
+    let query_buffer = ctx.conn.batch_input;
     let resp = if ctx.conn.version == Version::Resp3 {
         3
     } else {
@@ -453,6 +455,7 @@ fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
         info.name = name;
         info.resp = resp;
         info.last_command = command;
+        info.query_buffer = query_buffer;
     });
     ctx.client.interacted(now);
 }

@@ -16,6 +16,7 @@ mod hashes;
 mod introspection;
 mod keys;
 mod lists;
+mod monitor;
 mod persistence;
 mod pubsub;
 mod server;
@@ -125,6 +126,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         persistence::COMMANDS,
         transactions::COMMANDS,
         pubsub::COMMANDS,
+        monitor::COMMANDS,
         introspection::COMMANDS,
     ]
     .into_iter()

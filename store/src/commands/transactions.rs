@@ -112,9 +112,11 @@ fn exec(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     // between the queued commands.
     ctx.keyspace().log.begin_exec();
     ctx.reply.array(queue.len());
+    ctx.conn.in_exec = true;
     for args in &queue {
         call_queued(ctx, args);
     }
+    ctx.conn.in_exec = false;
     // In the append-only log, what the queue changed is wrapped in MULTI ... EXEC.
     ctx.keyspace().log.end_exec();
     Ok(())
