@@ -146,52 +146,60 @@ impl Db {
         due
     }
 
+    /// The position of `key`'s live entry, removing it first if it has expired. One hash
+    /// lookup on the common path: every command goes through here.
+    #[inline]
+    fn live_index(&mut self, key: &[u8], now: Millis) -> Option<usize> {
+        let index = self.entries.get_index_of(key)?;
+        let expires_at = self.entries[index].expires_at;
+        if expires_at != 0 && expires_at <= now {
+            self.remove(key);
+            self.persist.deleted(key);
+            self.expired += 1;
+            return None;
+        }
+        Some(index)
+    }
+
     /// The live entry for `key`, removing it first if it has expired.
     pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
-        self.expire_if_due(key, now);
-        self.entries.get(key)
+        let index = self.live_index(key, now)?;
+        Some(&self.entries[index])
     }
 
     /// The live entry for `key` for a read command: counts a hit or miss and marks the key as
     /// accessed now.
     pub fn read(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
-        self.expire_if_due(key, now);
-        match self.entries.get_mut(key) {
-            Some(entry) => {
-                self.hits += 1;
-                entry.accessed = self.access.touch(entry.accessed, now);
-                Some(entry)
-            }
-            None => {
-                self.misses += 1;
-                None
-            }
-        }
+        let Some(index) = self.live_index(key, now) else {
+            self.misses += 1;
+            return None;
+        };
+        self.hits += 1;
+        let entry = &mut self.entries[index];
+        entry.accessed = self.access.touch(entry.accessed, now);
+        Some(entry)
     }
 
     /// Like [`read`](Db::read), but leaves the key's access time alone: what Redis's
     /// `LOOKUP_NOTOUCH` readers (EXISTS, TYPE, TTL and friends, OBJECT) do.
     pub fn read_untouched(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
-        self.expire_if_due(key, now);
-        let entry = self.entries.get(key);
-        if entry.is_some() {
-            self.hits += 1;
-        } else {
+        let Some(index) = self.live_index(key, now) else {
             self.misses += 1;
-        }
-        entry
+            return None;
+        };
+        self.hits += 1;
+        Some(&self.entries[index])
     }
 
     /// The live entry for `key`, for changing its value in place. Counts as a write (WATCH,
     /// blocked clients), so look the key up with `get` first when the change may not happen.
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
-        self.expire_if_due(key, now);
+        let found = self.live_index(key, now);
         self.settle();
         self.persist.before_change(&self.entries, key);
-        if self.entries.contains_key(key) {
-            self.touched(key);
-        }
-        let (index, key, entry) = self.entries.get_full_mut(key)?;
+        let index = found?;
+        self.touched(key);
+        let (key, entry) = self.entries.get_index_mut(index)?;
         self.resized = Some((index, memory::entry_heap(key, entry)));
         entry.accessed = self.access.touch(entry.accessed, now);
         Some(entry)

@@ -46,6 +46,8 @@ pub struct Server {
     pub shutdown: Signal,
     /// The append-only log, snapshots and their threads.
     pub(crate) persist: Arc<Persist>,
+    /// The `rename-command` directives, applied to every command a client sends.
+    pub(crate) renames: crate::commands::Renames,
 }
 
 /// Counters reported by INFO (stats, commandstats, errorstats, latencystats) and the
@@ -136,6 +138,7 @@ impl Server {
         let keyspace = Arc::new(Mutex::new(keyspace));
         let clients = Clients::default();
         clients.limits.load(&config);
+        let renames = crate::commands::Renames::new(config.renamed_commands());
         Server {
             persist: Arc::new(Persist::new(keyspace.clone(), now)),
             keyspace,
@@ -148,6 +151,7 @@ impl Server {
             maxmemory: AtomicU64::new(eviction.maxmemory),
             shutdown_requested: AtomicBool::new(false),
             shutdown: Signal::default(),
+            renames,
         }
     }
 

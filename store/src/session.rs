@@ -9,7 +9,7 @@ use indexmap::IndexSet;
 use radish_resp::{Limits, RequestDecoder, Version};
 
 use crate::clients::{self, Client};
-use crate::commands::{self, Command};
+use crate::commands::{Command, Renames};
 use crate::ctx::{Ctx, TimeoutReply};
 use crate::db::Millis;
 use crate::error::Error;
@@ -76,6 +76,8 @@ pub struct ConnState {
     pub patterns: IndexSet<Bytes>,
     /// Shard channels subscribed to (SSUBSCRIBE).
     pub shard_channels: IndexSet<Bytes>,
+    /// True for the commands of a file loaded at start-up.
+    pub(crate) replaying: bool,
     /// True while EXEC runs the queued commands: a client there expects one reply per
     /// command, so MONITOR is refused (Redis's "DENY BLOCKING" clients).
     pub(crate) in_exec: bool,
@@ -106,6 +108,7 @@ impl ConnState {
             patterns: IndexSet::new(),
             shard_channels: IndexSet::new(),
             in_exec: false,
+            replaying: false,
             batch_input: 0,
             stats: None,
         }
@@ -327,7 +330,7 @@ impl Session {
             let block = ctx.block.take();
             self.decoder.set_authenticated(self.conn.authenticated);
             self.client.set_version(self.conn.version);
-            if let (Some(block), Some(command)) = (block, commands::lookup(&args[0])) {
+            if let (Some(block), Some(command)) = (block, server.renames.lookup(&args[0])) {
                 let data = keyspace.get_or_insert_with(|| server.keyspace());
                 data.add_waiter(Waiter {
                     db: self.conn.db,
@@ -462,7 +465,7 @@ const ALLOWED_WHILE_SUBSCRIBED: &[&str] = &[
 /// Checks a request the way Redis's `processCommand` does, in its order, then runs it or
 /// queues it (inside MULTI).
 fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
-    let (command, name) = match resolve(args) {
+    let (command, name) = match resolve(&ctx.server.renames, args) {
         Ok(found) => found,
         Err((command, error)) => {
             reject(ctx, command, &error);
@@ -563,7 +566,13 @@ fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) -> bool
 
 /// Runs one command queued by MULTI, inside EXEC: blocking commands do not block there.
 pub(crate) fn call_queued(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) {
-    match resolve(args) {
+    // Replayed files hold commands as clients sent them (renamed names resolve) and as
+    // radish rewrote them (PEXPIREAT, DEL...: original names, even if renamed away).
+    let found = match resolve(&ctx.server.renames, args) {
+        Err(_) if ctx.conn.replaying => resolve(&Renames::default(), args),
+        found => found,
+    };
+    match found {
         Ok((command, _)) => {
             call(ctx, command, args);
             if let Some(block) = ctx.block.take() {
@@ -648,9 +657,10 @@ fn serve_blocked<'s>(
 /// Finds the command (or subcommand) for `args` and checks its arity, in Redis's order. On
 /// failure, the error, and the command if one was found (its arity was wrong).
 fn resolve(
+    renames: &Renames,
     args: &[Bytes],
 ) -> std::result::Result<(&'static Command, &'static str), (Option<&'static Command>, Error)> {
-    let Some(command) = commands::lookup(&args[0]) else {
+    let Some(command) = renames.lookup(&args[0]) else {
         return Err((
             None,
             Error::UnknownCommand {

@@ -1162,3 +1162,29 @@ fn client_list_shows_the_query_buffer_of_the_running_batch() {
     // The command being run is still in the buffer, as in Redis: 26 bytes here.
     assert!(reply.contains(" qbuf=26 "), "{reply}");
 }
+
+#[test]
+fn rename_command_renames_and_removes_commands() {
+    let config = Config::from_args(
+        [
+            "--rename-command",
+            "FLUSHALL",
+            "",
+            "--rename-command",
+            "get",
+            "fetch",
+        ]
+        .map(String::from),
+    )
+    .unwrap();
+    let mut c = Conn::with_config(config);
+    assert_eq!(c.cmd(&["SET", "k", "v"]), OK);
+    assert_eq!(c.cmd(&["FETCH", "k"]), bulk("v"));
+    assert!(c
+        .cmd(&["GET", "k"])
+        .starts_with("-ERR unknown command 'GET'"));
+    assert!(c
+        .cmd(&["FLUSHALL"])
+        .starts_with("-ERR unknown command 'FLUSHALL'"));
+    assert_eq!(c.cmd(&["DBSIZE"]), int(1));
+}

@@ -149,6 +149,43 @@ pub fn lookup(name: &[u8]) -> Option<&'static Command> {
     table.get(&lower[..name.len()]).copied()
 }
 
+/// The `rename-command` directives in force: what each renamed or removed name now means.
+/// Empty (and free to consult) unless the configuration renames something.
+#[derive(Debug, Default)]
+pub struct Renames(HashMap<Vec<u8>, Option<&'static Command>>);
+
+impl Renames {
+    /// Builds the table from `(command, new name)` pairs; an empty new name removes the
+    /// command. Names the configuration check let through are all known commands.
+    pub fn new(pairs: &[(String, String)]) -> Renames {
+        let mut table = HashMap::new();
+        for (original, new_name) in pairs {
+            let Some(command) = lookup(original.as_bytes()) else {
+                continue;
+            };
+            // The old name stops working unless a later rename gives it back.
+            table
+                .entry(original.to_ascii_lowercase().into_bytes())
+                .or_insert(None);
+            if !new_name.is_empty() {
+                table.insert(new_name.to_ascii_lowercase().into_bytes(), Some(command));
+            }
+        }
+        Renames(table)
+    }
+
+    /// The command `name` runs on this server: like [`lookup`], but with the renames.
+    pub fn lookup(&self, name: &[u8]) -> Option<&'static Command> {
+        if self.0.is_empty() {
+            return lookup(name);
+        }
+        match self.0.get(&name.to_ascii_lowercase()) {
+            Some(renamed) => *renamed,
+            None => lookup(name),
+        }
+    }
+}
+
 /// Parses an integer argument as Redis's `string2ll` does.
 pub fn parse_int(arg: &[u8]) -> Result<i64> {
     parse_i64_strict(arg).ok_or(Error::NotInteger)

@@ -432,7 +432,12 @@ fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> Result {
     };
     let updated = current.checked_add(delta).ok_or(Error::Overflow)?;
     let text = radish_resp::number::NumberText::integer(updated);
-    replace_string(db, key, text.as_bytes().to_vec(), StringOrigin::Stored, now);
+    let value = StringValue::stored(text.as_bytes());
+    match db.get_mut(key, now) {
+        // In place: the TTL stays, as INCR keeps it in Redis.
+        Some(entry) => entry.value = Value::String(value),
+        None => db.insert(key, Value::String(value), 0, now),
+    }
     ctx.reply.integer(updated);
     ctx.dirty(1);
     Ok(())

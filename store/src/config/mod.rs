@@ -216,8 +216,8 @@ impl Config {
     }
 
     /// The `rename-command` directives read at start-up, in order: `(command, new name)`,
-    /// where an empty new name removes the command. Radish's command table does not apply
-    /// them yet; this is for the code that will.
+    /// where an empty new name removes the command. The server applies them to what clients
+    /// send (`commands::Renames`).
     pub fn renamed_commands(&self) -> &[(String, String)] {
         &self.renamed_commands
     }

@@ -268,7 +268,10 @@ pub(crate) fn open(server: &Server, now: Millis) -> Result<(), LoadError> {
     let mut replay = Replay {
         server,
         client: client.clone(),
-        conn: ConnState::new(true),
+        conn: ConnState {
+            replaying: true,
+            ..ConnState::new(true)
+        },
         keyspace: Some(server.keyspace()),
         out: BytesMut::new(),
         now,
