@@ -66,6 +66,19 @@ fn encode(parts: &[&[u8]], version: Version) -> BytesMut {
     out
 }
 
+fn add_client(
+    map: &mut HashMap<Bytes, Vec<Arc<Client>>>,
+    name: &Bytes,
+    client: &Arc<Client>,
+) -> bool {
+    let list = map.entry(name.clone()).or_default();
+    if list.iter().any(|c| c.id == client.id) {
+        return false;
+    }
+    list.push(client.clone());
+    true
+}
+
 fn remove_client(map: &mut HashMap<Bytes, Vec<Arc<Client>>>, name: &[u8], id: u64) -> bool {
     let Some(list) = map.get_mut(name) else {
         return false;
@@ -82,12 +95,7 @@ fn remove_client(map: &mut HashMap<Bytes, Vec<Arc<Client>>>, name: &[u8], id: u6
 impl PubSub {
     /// Adds `client` to `channel`; false if it was already subscribed.
     pub fn subscribe(&mut self, channel: &Bytes, client: &Arc<Client>) -> bool {
-        let list = self.channels.entry(channel.clone()).or_default();
-        if list.iter().any(|c| c.id == client.id) {
-            return false;
-        }
-        list.push(client.clone());
-        true
+        add_client(&mut self.channels, channel, client)
     }
 
     /// Removes `client` from `channel`; false if it was not subscribed.
@@ -97,12 +105,7 @@ impl PubSub {
 
     /// Adds `client` to `pattern`; false if it was already subscribed.
     pub fn psubscribe(&mut self, pattern: &Bytes, client: &Arc<Client>) -> bool {
-        let list = self.patterns.entry(pattern.clone()).or_default();
-        if list.iter().any(|c| c.id == client.id) {
-            return false;
-        }
-        list.push(client.clone());
-        true
+        add_client(&mut self.patterns, pattern, client)
     }
 
     /// Removes `client` from `pattern`; false if it was not subscribed.
@@ -112,12 +115,7 @@ impl PubSub {
 
     /// Adds `client` to shard channel `channel`; false if it was already subscribed.
     pub fn ssubscribe(&mut self, channel: &Bytes, client: &Arc<Client>) -> bool {
-        let list = self.shard_channels.entry(channel.clone()).or_default();
-        if list.iter().any(|c| c.id == client.id) {
-            return false;
-        }
-        list.push(client.clone());
-        true
+        add_client(&mut self.shard_channels, channel, client)
     }
 
     /// Removes `client` from shard channel `channel`; false if it was not subscribed.

@@ -3,9 +3,17 @@
 
 use bytes::Bytes;
 
+use std::sync::Arc;
+
+use indexmap::IndexSet;
+
 use super::{cmd, container, help, Command};
+use crate::clients::Client;
 use crate::ctx::Ctx;
+use crate::db::Millis;
 use crate::error::Result;
+use crate::pubsub::{OutputLimit, PubSub};
+use crate::session::ConnState;
 
 const G: &str = "pubsub";
 const SUB: &[&str] = &["pubsub", "noscript", "loading", "stale"];
@@ -156,169 +164,189 @@ fn confirm(ctx: &mut Ctx<'_, '_>, kind: &[u8], name: Option<&[u8]>, count: usize
     ctx.reply.integer(count as i64);
 }
 
-fn subscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    for channel in &args[1..] {
-        if ctx.conn.channels.insert(channel.clone()) {
-            ctx.server.pubsub().subscribe(channel, ctx.client);
+/// The three kinds of subscription: each has its own set on the connection, its own table
+/// in the registry and its own confirmation words.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Channel,
+    Pattern,
+    Shard,
+}
+
+impl Kind {
+    fn subscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"subscribe",
+            Kind::Pattern => b"psubscribe",
+            Kind::Shard => b"ssubscribe",
         }
-        let count = ctx.conn.subscriptions();
-        confirm(ctx, b"subscribe", Some(channel), count);
+    }
+
+    fn unsubscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"unsubscribe",
+            Kind::Pattern => b"punsubscribe",
+            Kind::Shard => b"sunsubscribe",
+        }
+    }
+
+    /// The connection's subscriptions of this kind.
+    fn of(self, conn: &mut ConnState) -> &mut IndexSet<Bytes> {
+        match self {
+            Kind::Channel => &mut conn.channels,
+            Kind::Pattern => &mut conn.patterns,
+            Kind::Shard => &mut conn.shard_channels,
+        }
+    }
+
+    /// The count a confirmation reports: channels and patterns together, as in Redis, and
+    /// shard channels apart.
+    fn count(self, conn: &ConnState) -> usize {
+        match self {
+            Kind::Channel | Kind::Pattern => conn.subscriptions(),
+            Kind::Shard => conn.shard_channels.len(),
+        }
+    }
+
+    fn add(self, pubsub: &mut PubSub, name: &Bytes, client: &Arc<Client>) {
+        match self {
+            Kind::Channel => pubsub.subscribe(name, client),
+            Kind::Pattern => pubsub.psubscribe(name, client),
+            Kind::Shard => pubsub.ssubscribe(name, client),
+        };
+    }
+
+    fn remove(self, pubsub: &mut PubSub, name: &[u8], client: u64) {
+        match self {
+            Kind::Channel => pubsub.unsubscribe(name, client),
+            Kind::Pattern => pubsub.punsubscribe(name, client),
+            Kind::Shard => pubsub.sunsubscribe(name, client),
+        };
+    }
+}
+
+/// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: one confirmation per name, repeats included.
+fn subscribe_to(ctx: &mut Ctx<'_, '_>, args: &[Bytes], kind: Kind) -> Result {
+    for name in &args[1..] {
+        if kind.of(ctx.conn).insert(name.clone()) {
+            kind.add(&mut ctx.server.pubsub(), name, ctx.client);
+        }
+        let count = kind.count(ctx.conn);
+        confirm(ctx, kind.subscribe_word(), Some(name), count);
     }
     Ok(())
+}
+
+/// UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE: the names given, or every subscription of the
+/// kind; with none at all, one confirmation with a null name, as in Redis.
+fn unsubscribe_from(ctx: &mut Ctx<'_, '_>, args: &[Bytes], kind: Kind) -> Result {
+    let names: Vec<Bytes> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        kind.of(ctx.conn).iter().cloned().collect()
+    };
+    if names.is_empty() {
+        let count = kind.count(ctx.conn);
+        confirm(ctx, kind.unsubscribe_word(), None, count);
+    }
+    for name in names {
+        if kind.of(ctx.conn).shift_remove(&name) {
+            kind.remove(&mut ctx.server.pubsub(), &name, ctx.client.id);
+        }
+        let count = kind.count(ctx.conn);
+        confirm(ctx, kind.unsubscribe_word(), Some(&name), count);
+    }
+    Ok(())
+}
+
+fn subscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    subscribe_to(ctx, args, Kind::Channel)
 }
 
 fn psubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    for pattern in &args[1..] {
-        if ctx.conn.patterns.insert(pattern.clone()) {
-            ctx.server.pubsub().psubscribe(pattern, ctx.client);
-        }
-        let count = ctx.conn.subscriptions();
-        confirm(ctx, b"psubscribe", Some(pattern), count);
-    }
-    Ok(())
-}
-
-fn unsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let channels: Vec<Bytes> = if args.len() > 1 {
-        args[1..].to_vec()
-    } else {
-        ctx.conn.channels.iter().cloned().collect()
-    };
-    if channels.is_empty() {
-        let count = ctx.conn.subscriptions();
-        confirm(ctx, b"unsubscribe", None, count);
-    }
-    for channel in channels {
-        if ctx.conn.channels.shift_remove(&channel) {
-            ctx.server.pubsub().unsubscribe(&channel, ctx.client.id);
-        }
-        let count = ctx.conn.subscriptions();
-        confirm(ctx, b"unsubscribe", Some(&channel), count);
-    }
-    Ok(())
-}
-
-fn punsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let patterns: Vec<Bytes> = if args.len() > 1 {
-        args[1..].to_vec()
-    } else {
-        ctx.conn.patterns.iter().cloned().collect()
-    };
-    if patterns.is_empty() {
-        let count = ctx.conn.subscriptions();
-        confirm(ctx, b"punsubscribe", None, count);
-    }
-    for pattern in patterns {
-        if ctx.conn.patterns.shift_remove(&pattern) {
-            ctx.server.pubsub().punsubscribe(&pattern, ctx.client.id);
-        }
-        let count = ctx.conn.subscriptions();
-        confirm(ctx, b"punsubscribe", Some(&pattern), count);
-    }
-    Ok(())
+    subscribe_to(ctx, args, Kind::Pattern)
 }
 
 fn ssubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    for channel in &args[1..] {
-        if ctx.conn.shard_channels.insert(channel.clone()) {
-            ctx.server.pubsub().ssubscribe(channel, ctx.client);
-        }
-        // Shard subscriptions are counted apart from channels and patterns, as in Redis.
-        let count = ctx.conn.shard_channels.len();
-        confirm(ctx, b"ssubscribe", Some(channel), count);
-    }
-    Ok(())
+    subscribe_to(ctx, args, Kind::Shard)
+}
+
+fn unsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    unsubscribe_from(ctx, args, Kind::Channel)
+}
+
+fn punsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    unsubscribe_from(ctx, args, Kind::Pattern)
 }
 
 fn sunsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let channels: Vec<Bytes> = if args.len() > 1 {
-        args[1..].to_vec()
-    } else {
-        ctx.conn.shard_channels.iter().cloned().collect()
-    };
-    if channels.is_empty() {
-        confirm(ctx, b"sunsubscribe", None, 0);
-    }
-    for channel in channels {
-        if ctx.conn.shard_channels.shift_remove(&channel) {
-            ctx.server.pubsub().sunsubscribe(&channel, ctx.client.id);
-        }
-        let count = ctx.conn.shard_channels.len();
-        confirm(ctx, b"sunsubscribe", Some(&channel), count);
-    }
-    Ok(())
+    unsubscribe_from(ctx, args, Kind::Shard)
 }
 
-fn spublish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+/// PUBLISH and SPUBLISH: replies with how many clients received the message.
+fn publish_with(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    send: fn(&mut PubSub, &[u8], &[u8], OutputLimit, Millis) -> usize,
+) -> Result {
     let limit = ctx.server.clients.limits.output(true);
-    let receivers = ctx
-        .server
-        .pubsub()
-        .spublish(&args[1], &args[2], limit, ctx.now);
+    let receivers = send(&mut ctx.server.pubsub(), &args[1], &args[2], limit, ctx.now);
     ctx.reply.integer(receivers as i64);
-    Ok(())
-}
-
-fn pubsub_shardchannels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let channels = ctx
-        .server
-        .pubsub()
-        .active_shard_channels(args.get(2).map(|p| &p[..]));
-    ctx.reply.bulks(channels.iter());
-    Ok(())
-}
-
-fn pubsub_shardnumsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let counts: Vec<usize> = {
-        let pubsub = ctx.server.pubsub();
-        args[2..]
-            .iter()
-            .map(|c| pubsub.shard_subscriber_count(c))
-            .collect()
-    };
-    // A flat array even in RESP3, like NUMSUB in Redis 7.0.
-    ctx.reply.array(counts.len() * 2);
-    for (channel, count) in args[2..].iter().zip(counts) {
-        ctx.reply.bulk(channel);
-        ctx.reply.integer(count as i64);
-    }
     Ok(())
 }
 
 fn publish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let limit = ctx.server.clients.limits.output(true);
-    let receivers = ctx
-        .server
-        .pubsub()
-        .publish(&args[1], &args[2], limit, ctx.now);
-    ctx.reply.integer(receivers as i64);
-    Ok(())
+    publish_with(ctx, args, PubSub::publish)
 }
 
-fn pubsub_channels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let channels = ctx
-        .server
-        .pubsub()
-        .active_channels(args.get(2).map(|p| &p[..]));
+fn spublish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    publish_with(ctx, args, PubSub::spublish)
+}
+
+/// PUBSUB CHANNELS and SHARDCHANNELS [pattern].
+fn list_channels(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    active: fn(&PubSub, Option<&[u8]>) -> Vec<Bytes>,
+) -> Result {
+    let channels = active(&ctx.server.pubsub(), args.get(2).map(|p| &p[..]));
     ctx.reply.bulks(channels.iter());
     Ok(())
 }
 
-fn pubsub_numsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn pubsub_channels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    list_channels(ctx, args, PubSub::active_channels)
+}
+
+fn pubsub_shardchannels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    list_channels(ctx, args, PubSub::active_shard_channels)
+}
+
+/// PUBSUB NUMSUB and SHARDNUMSUB: a flat array of channel, count pairs, even in RESP3, as
+/// Redis 7.0 replies (clients parse it as pairs).
+fn count_subscribers(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    count: fn(&PubSub, &[u8]) -> usize,
+) -> Result {
     let counts: Vec<usize> = {
         let pubsub = ctx.server.pubsub();
-        args[2..]
-            .iter()
-            .map(|c| pubsub.subscriber_count(c))
-            .collect()
+        args[2..].iter().map(|c| count(&pubsub, c)).collect()
     };
-    // A flat array even in RESP3, as Redis 7.0 replies (clients parse it as pairs).
     ctx.reply.array(counts.len() * 2);
     for (channel, count) in args[2..].iter().zip(counts) {
         ctx.reply.bulk(channel);
         ctx.reply.integer(count as i64);
     }
     Ok(())
+}
+
+fn pubsub_numsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    count_subscribers(ctx, args, PubSub::subscriber_count)
+}
+
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    count_subscribers(ctx, args, PubSub::shard_subscriber_count)
 }
 
 fn pubsub_numpat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
