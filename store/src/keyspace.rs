@@ -26,6 +26,8 @@ pub struct Waiter {
     pub keys: Vec<Bytes>,
     /// The blocked client.
     pub client: Arc<Client>,
+    /// What it is sent if it times out, or is unblocked by CLIENT UNBLOCK.
+    pub on_timeout: crate::ctx::TimeoutReply,
 }
 
 /// Every database, and the counters that change with them. The server keeps this behind one

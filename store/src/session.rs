@@ -338,6 +338,7 @@ impl Session {
                     args,
                     keys: block.keys,
                     client: self.client.clone(),
+                    on_timeout: block.on_timeout,
                 });
                 self.blocked = Some(Blocked {
                     deadline: block.deadline,
@@ -424,7 +425,8 @@ impl Drop for Session {
     }
 }
 
-fn write_timeout(out: &mut BytesMut, reply: TimeoutReply, version: Version) {
+/// Writes what a blocked command replies when it times out (or CLIENT UNBLOCK ends it).
+pub(crate) fn write_timeout(out: &mut BytesMut, reply: TimeoutReply, version: Version) {
     match reply {
         TimeoutReply::Null => radish_resp::write_null(out, version),
         TimeoutReply::NullArray => radish_resp::write_null_array(out, version),

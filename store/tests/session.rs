@@ -1188,3 +1188,33 @@ fn rename_command_renames_and_removes_commands() {
         .starts_with("-ERR unknown command 'FLUSHALL'"));
     assert_eq!(c.cmd(&["DBSIZE"]), int(1));
 }
+
+#[test]
+fn client_unblock_ends_a_blocking_command_with_its_timeout_reply_or_an_error() {
+    let mut waiter = Conn::new();
+    let mut c = waiter.connect();
+    let id = waiter.cmd(&["CLIENT", "ID"]);
+    let id = id.trim_start_matches(':').trim_end();
+    assert_eq!(waiter.cmd(&["BLPOP", "list", "0"]), "");
+    assert_eq!(c.cmd(&["CLIENT", "UNBLOCK", id]), int(1));
+    assert_eq!(waiter.feed(T0, b"").0, "*-1\r\n");
+    assert_eq!(waiter.cmd(&["BLMOVE", "a", "b", "LEFT", "LEFT", "0"]), "");
+    assert_eq!(c.cmd(&["CLIENT", "UNBLOCK", id, "error"]), int(1));
+    assert_eq!(
+        waiter.feed(T0, b"").0,
+        "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
+    // Not blocked any more: nothing to do. Errors as Redis orders them.
+    assert_eq!(c.cmd(&["CLIENT", "UNBLOCK", id]), int(0));
+    assert_eq!(
+        c.cmd(&["CLIENT", "UNBLOCK", "x", "maybe"]),
+        "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
+    );
+    assert_eq!(
+        c.cmd(&["CLIENT", "UNBLOCK", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    // Once unblocked, the client works as usual.
+    c.cmd(&["RPUSH", "list", "v"]);
+    assert_eq!(waiter.cmd(&["LPOP", "list"]), bulk("v"));
+}

@@ -1,6 +1,6 @@
 //! Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET, CLIENT.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use radish_resp::Version;
 
 use super::{cmd, container, help, is, parse_int, Command};
@@ -162,6 +162,15 @@ pub(super) const COMMANDS: &[Command] = &[
                 G,
                 "Instructs the server whether to reply to commands.",
                 client_reply,
+            ),
+            cmd(
+                "client|unblock",
+                -3,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Unblocks a client blocked by a blocking command from a different connection.",
+                client_unblock,
             ),
             cmd(
                 "client|no-evict",
@@ -633,6 +642,46 @@ fn client_reply(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command as if it had
+/// timed out, or with an UNBLOCKED error; 1 if that client was blocked.
+fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    if args.len() > 4 {
+        return Err(Error::Message(
+            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP."
+                .to_string(),
+        ));
+    }
+    // Redis checks the reason before the id.
+    let as_error = match args.get(3) {
+        None => false,
+        Some(reason) if is(reason, "timeout") => false,
+        Some(reason) if is(reason, "error") => true,
+        Some(_) => {
+            return Err(Error::Static(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let id = parse_int(&args[2])?;
+    let waiter = u64::try_from(id)
+        .ok()
+        .and_then(|id| ctx.keyspace().remove_waiter(id));
+    let Some(waiter) = waiter else {
+        ctx.reply.integer(0);
+        return Ok(());
+    };
+    // The blocked session finds itself no longer waiting and sends its outbox.
+    let mut reply = BytesMut::new();
+    if as_error {
+        radish_resp::write_error(&mut reply, b"UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    } else {
+        crate::session::write_timeout(&mut reply, waiter.on_timeout, waiter.client.version());
+    }
+    waiter.client.deliver(&reply);
+    ctx.reply.integer(1);
+    Ok(())
+}
+
 fn client_no_evict(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     // Radish evicts keys, never clients, so there is no mode to change; the argument is
     // still checked as Redis checks it.
@@ -676,10 +725,16 @@ fn client_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "TRACKINGINFO",
             "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",
