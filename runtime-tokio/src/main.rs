@@ -17,16 +17,26 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let _pidfile = logging::PidFile::create(&config);
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    // One worker per two cores unless TOKIO_WORKER_THREADS says otherwise (tokio reads it
-    // itself): commands run one at a time under the data lock, so a second worker mostly
-    // adds lock hand-offs between threads. On 2 cores shared with redis-benchmark, one
-    // worker gave a 1.33x geomean at -P 16 against 1.20x for two (INCR 1.19x against
-    // 0.88x), with -P 1 unchanged (bench/compare.sh, median of 3).
-    if std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        builder.worker_threads((cores / 2).max(1));
-    }
+    // One worker per two cores unless TOKIO_WORKER_THREADS says otherwise: commands run one
+    // at a time under the data lock, so a second worker mostly adds lock hand-offs between
+    // threads. On 2 cores shared with redis-benchmark, one worker gave a 1.33x geomean at
+    // -P 16 against 1.20x for two (INCR 1.19x against 0.88x), with -P 1 unchanged
+    // (bench/compare.sh, median of 3).
+    let workers = match std::env::var("TOKIO_WORKER_THREADS") {
+        Ok(count) => count.parse().unwrap_or(1),
+        Err(_) => (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2).max(1),
+    };
+    // A single worker runs as tokio's current-thread scheduler, which polls ready
+    // connections in the order they became ready, as Redis's event loop does: commands sent
+    // one after another on two connections run in that order. The multi-threaded scheduler
+    // runs the last task woken first (its LIFO slot).
+    let mut builder = if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(workers);
+        builder
+    };
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
