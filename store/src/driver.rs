@@ -93,6 +93,11 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
         };
         if let Some(offset) = session.take_log_wait() {
             // appendfsync always: acknowledge writes only once the log holds them durably.
+            // Let the other connections ready now write their log bytes first, then wake the
+            // fsync thread: one fsync covers the whole pass (group commit), as Redis's one
+            // fsync per event-loop pass does.
+            YieldOnce(false).await;
+            server.persist.kick();
             let durable = {
                 let mut synced = pin!(server.persist.durable(offset));
                 let mut killed = pin!(client.killed_signal.notified());
@@ -151,6 +156,23 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
         if status == Status::Close {
             break;
         }
+    }
+}
+
+/// Gives the runtime a turn: pending once (asking to be polled again at the back of the
+/// queue), ready the next time.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 

@@ -174,6 +174,11 @@ impl Persist {
         self.aof.durable(offset)
     }
 
+    /// Wakes the fsync thread if something written waits for an fsync (`appendfsync always`).
+    pub(crate) fn kick(&self) {
+        self.aof.kick();
+    }
+
     /// The Unix time (seconds) of the last successful save: LASTSAVE.
     pub(crate) fn last_save(&self) -> Millis {
         self.jobs().last_save / 1000

@@ -297,13 +297,12 @@ impl Aof {
     /// 3,000 SETs a second instead of 50,000). The thread gathers everyone's writes into one
     /// fsync (group commit).
     pub(crate) fn sync_or_wait(&self, offset: u64) -> Option<u64> {
-        let mut state = self.lock();
+        let state = self.lock();
         if !state.running || state.policy != Fsync::Always || state.durable >= offset {
             return None;
         }
-        if state.written > state.durable {
-            self.notify(&mut state);
-        }
+        // The fsync thread is woken by the waiter (`kick`), once the other connections ready
+        // in the same pass of the runtime have written too: one fsync then covers them all.
         Some(offset)
     }
 
