@@ -9,7 +9,8 @@ pub use pool_runtime::{SmolRuntime, SmolSleep};
 use std::future::{poll_fn, Future};
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::BytesMut;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
@@ -28,6 +29,13 @@ pub fn now() -> Millis {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as Millis)
+}
+
+/// A monotonic clock in nanoseconds since its first use: the store's
+/// [`Timer`](radish_store::Timer), which times commands for INFO.
+pub fn monotonic() -> u64 {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    ORIGIN.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
 struct Socket {
@@ -156,7 +164,8 @@ pub async fn serve(config: radish_store::Config) -> io::Result<()> {
     radish_store::logging::announce("radish-smol", &config);
     // The data on disk is loaded before any client is served; a file that cannot be loaded
     // in full stops the server here.
-    let server = Arc::new(Server::open(config, now()).map_err(io::Error::other)?);
+    let server = Server::open(config, now()).map_err(io::Error::other)?;
+    let server = Arc::new(server.with_timer(monotonic));
     tracing::info!("Ready to accept connections tcp on {address}");
     run(listener, server.clone(), termination()).await?;
     server.close(now()).map_err(io::Error::other)

@@ -135,7 +135,8 @@ fn server(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "redis_mode:standalone");
     line!(out, "os:{}", system::os_name());
     line!(out, "arch_bits:{}", usize::BITS);
-    // Rust's Instant is clock_gettime(CLOCK_MONOTONIC); both runtimes poll with epoll.
+    // The adapters' timers use Rust's Instant: clock_gettime(CLOCK_MONOTONIC). Both
+    // runtimes poll with epoll.
     line!(out, "monotonic_clock:POSIX clock_gettime");
     line!(out, "multiplexing_api:epoll");
     // std's atomics are the C11 memory model's builtins.

@@ -41,7 +41,7 @@ pub use keyspace::Keyspace;
 pub use persist::LoadError;
 pub use reply::Reply;
 pub use rng::Rng;
-pub use server::{Server, Stats, REDIS_VERSION};
+pub use server::{Server, Stats, Timer, REDIS_VERSION};
 pub use session::{ConnState, Session, Status, WatchedKey};
 pub use signal::Signal;
 pub use value::{StringOrigin, StringValue, Value};

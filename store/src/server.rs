@@ -2,7 +2,6 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Instant;
 
 use crate::clients::Clients;
 use crate::config::Config;
@@ -15,6 +14,8 @@ use crate::rng::Rng;
 use crate::signal::Signal;
 
 pub(crate) mod stats;
+
+pub use stats::Timer;
 
 use stats::{CommandStats, ExpirySample, Sampled, Totals};
 
@@ -48,6 +49,8 @@ pub struct Server {
     pub(crate) persist: Arc<Persist>,
     /// The `rename-command` directives, applied to every command a client sends.
     pub(crate) renames: crate::commands::Renames,
+    /// The clock commands and expiry cycles are timed with, from the adapter.
+    timer: Option<stats::Timer>,
 }
 
 /// Counters reported by INFO (stats, commandstats, errorstats, latencystats) and the
@@ -152,6 +155,7 @@ impl Server {
             shutdown_requested: AtomicBool::new(false),
             shutdown: Signal::default(),
             renames,
+            timer: None,
         }
     }
 
@@ -171,6 +175,19 @@ impl Server {
     pub fn close(&self, now: Millis) -> Result<(), String> {
         let config = self.config().clone();
         self.persist.close(&config, now)
+    }
+
+    /// Times commands (INFO commandstats, latencystats) and expiry cycles with `timer`, a
+    /// monotonic clock in nanoseconds: the store reads no clock of its own, so without one
+    /// those durations are 0.
+    pub fn with_timer(mut self, timer: stats::Timer) -> Server {
+        self.timer = Some(timer);
+        self
+    }
+
+    /// The clock set by [`with_timer`](Server::with_timer), if any.
+    pub(crate) fn timer(&self) -> Option<stats::Timer> {
+        self.timer
     }
 
     /// Locks the data. Never held across an `.await`: the store has none, and adapters call
@@ -219,9 +236,12 @@ impl Server {
     pub fn tick(&self, now: Millis) {
         let mut keyspace = self.keyspace();
         let expiry = ExpirySample::take(&mut keyspace, now);
-        let expiry_started = Instant::now();
+        let expiry_started = self.timer.map(|timer| timer());
         keyspace.active_expire(now);
-        let expire_micros = expiry_started.elapsed().as_micros() as u64;
+        let expire_micros = match (self.timer, expiry_started) {
+            (Some(timer), Some(started)) => timer().saturating_sub(started) / 1000,
+            _ => 0,
+        };
         let eviction = keyspace.evict(now, EVICTIONS_PER_TICK);
         let used_memory = keyspace.used_memory() as u64;
         self.persist.tick(&self.config(), &mut keyspace, now);

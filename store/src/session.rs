@@ -2,7 +2,6 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
-use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use indexmap::IndexSet;
@@ -203,7 +202,7 @@ impl Session {
         let authenticated = server.config().get("requirepass").unwrap_or("").is_empty();
         decoder.set_authenticated(authenticated);
         let mut conn = ConnState::new(authenticated);
-        conn.stats = Some(Batch::default());
+        conn.stats = Some(Batch::new(server.timer()));
         Session {
             server,
             client,
@@ -630,8 +629,7 @@ fn serve_blocked<'s>(
                     keyspace,
                     block: None,
                 };
-                // Always timed: a served command is one measure per blocked client.
-                let start = Instant::now();
+                let start = ctx.conn.stats.as_ref().map(Batch::start);
                 let failed = run_handler(&mut ctx, waiter.command, &waiter.args);
                 // A key that now holds another type keeps its clients waiting, as in Redis
                 // (a transaction may have pushed, deleted and SET it before they ran).
@@ -639,7 +637,7 @@ fn serve_blocked<'s>(
                 let wrong_type = failed && out.starts_with(b"-WRONGTYPE");
                 let served = !blocked_again && !wrong_type;
                 *stats = conn.stats.take();
-                if let (Some(batch), true) = (stats.as_mut(), served) {
+                if let (Some(batch), Some(start), true) = (stats.as_mut(), start, served) {
                     // Counted as a call when it blocked; now its time and outcome.
                     batch.served(waiter.command, start, failed);
                 }

@@ -5,14 +5,15 @@
 //! fields, no lock, no shared atomic) and folds it into the shared [`CommandStats`] once per
 //! `Session::handle` call, so a pipeline of 16 commands takes one extra lock, not 16.
 //!
-//! Timing: a clock read costs some 25 ns on a virtual machine, 5% of the CPU time the server
-//! spends on a pipelined GET, so commands are timed by sampling rather than each one, see
-//! [`Batch::begin`]. Every command is counted; the time of an untimed one is the last
-//! measure of the same command, and latency percentiles come from the measures.
+//! Timing: the store reads no clock of its own; the adapter gives the server a [`Timer`]
+//! (`Server::with_timer`), and without one every duration is 0. A clock read costs some
+//! 25 ns on a virtual machine, 5% of the CPU time the server spends on a pipelined GET, so
+//! commands are timed by sampling rather than each one, see [`Batch::begin`]. Every command
+//! is counted; the time of an untimed one is the last measure of the same command, and
+//! latency percentiles come from the measures.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::Instant;
 
 use foldhash::fast::FixedState;
 use indexmap::IndexMap;
@@ -42,9 +43,13 @@ struct Run {
     rejected: u64,
 }
 
+/// A monotonic clock in nanoseconds from any origin, which the adapter provides: what
+/// commands are timed with (INFO commandstats, latencystats).
+pub type Timer = fn() -> u64;
+
 /// A command's start, as [`Batch::begin`] gives it: the time if it is timed.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Start(Option<Instant>);
+pub(crate) struct Start(Option<u64>);
 
 /// What a session's commands did during one `Session::handle` call, not yet folded into
 /// the server's [`CommandStats`].
@@ -65,9 +70,30 @@ pub(crate) struct Batch {
     untimed: u32,
     /// The last measured duration, which untimed commands of the same run are given.
     last_nanos: u64,
+    /// The clock commands are timed with; none: nothing is timed.
+    timer: Option<Timer>,
 }
 
 impl Batch {
+    /// An empty batch timing its commands with `timer`.
+    pub(crate) fn new(timer: Option<Timer>) -> Batch {
+        Batch {
+            timer,
+            ..Batch::default()
+        }
+    }
+
+    /// The time now, if there is a clock.
+    fn clock(&self) -> Option<u64> {
+        self.timer.map(|timer| timer())
+    }
+
+    /// Starts timing a blocked command served again (always timed: one measure per
+    /// blocked client).
+    pub(crate) fn start(&self) -> Start {
+        Start(self.clock())
+    }
+
     /// A command starts. It is timed (the clock is read) if it is another command than the
     /// one before, or the [`TIME_ONE_IN`]th of a run: so every command that runs at all gets
     /// measures, and a stream of the same command costs a pair of clock reads per 32
@@ -83,7 +109,7 @@ impl Batch {
             return Start(None);
         }
         self.untimed = 0;
-        Start(Some(Instant::now()))
+        Start(self.clock())
     }
 
     /// `command`, begun at `start`, ran; `failed` if it replied with an error, `blocked` if
@@ -107,8 +133,8 @@ impl Batch {
     /// A blocked `command`, begun again at `start`, was served (it replied): its time and
     /// failure, but no second call. It runs for another client, between this session's own
     /// commands, so it leaves their timing alone.
-    pub(crate) fn served(&mut self, command: &'static Command, start: Instant, failed: bool) {
-        let nanos = start.elapsed().as_nanos() as u64;
+    pub(crate) fn served(&mut self, command: &'static Command, start: Start, failed: bool) {
+        let nanos = self.elapsed(start).unwrap_or(0);
         self.samples.push((command, nanos));
         let run = self.run(command);
         run.nanos += nanos;
@@ -123,13 +149,18 @@ impl Batch {
     /// The duration of a command begun at `start`: measured now if it was timed (and kept
     /// as a latency sample if `sample`), else the last measure.
     fn measure(&mut self, command: &'static Command, start: Start, sample: bool) -> u64 {
-        if let Some(start) = start.0 {
-            self.last_nanos = start.elapsed().as_nanos() as u64;
+        if let Some(nanos) = self.elapsed(start) {
+            self.last_nanos = nanos;
             if sample {
                 self.samples.push((command, self.last_nanos));
             }
         }
         self.last_nanos
+    }
+
+    /// Nanoseconds since `start`, if it was timed.
+    fn elapsed(&self, start: Start) -> Option<u64> {
+        Some(self.clock()?.saturating_sub(start.0?))
     }
 
     /// The run `command` adds to: the last one if it is the same command, else a new one.

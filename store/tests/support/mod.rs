@@ -11,6 +11,13 @@ use radish_store::{Config, Millis, Server, Session, Status};
 /// The time every test starts at (Unix ms); a round second so EX and EXAT line up.
 pub const T0: Millis = 1_700_000_000_000;
 
+/// The servers' clock for timing commands: deterministic, each read a microsecond after
+/// the last.
+fn test_timer() -> u64 {
+    static NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NANOS.fetch_add(1_000, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A server and one connection to it.
 pub struct Conn {
     pub server: Arc<Server>,
@@ -23,7 +30,8 @@ impl Conn {
     }
 
     pub fn with_config(config: Config) -> Conn {
-        Conn::open(&Arc::new(Server::new(config, T0)), None, T0)
+        let server = Server::new(config, T0).with_timer(test_timer);
+        Conn::open(&Arc::new(server), None, T0)
     }
 
     /// A connection to `server` from `peer` (`None`: a local one), accepted at `now`.
