@@ -535,17 +535,6 @@ impl Clients {
         self.monitor_count.load(Ordering::Relaxed) > 0
     }
 
-    /// True if client `id` is in MONITOR mode.
-    pub fn is_monitoring(&self, id: u64) -> bool {
-        self.has_monitors()
-            && self
-                .monitors
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .any(|m| m.id == id)
-    }
-
     /// Sends one MONITOR line (the command `args`, run by `client` on `db` at `now`) to
     /// every monitor, in Redis's format: `+<seconds>.<micros> [<db> <ip:port>] "arg" ...`.
     /// The store has no clock of its own, so the microseconds are the millisecond's.

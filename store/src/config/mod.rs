@@ -262,21 +262,11 @@ impl Config {
 /// `k` is 1000 and `kb` is 1024. `None` for anything else, negative numbers and sizes beyond
 /// `i64::MAX`.
 pub fn parse_memory(text: &str) -> Option<i64> {
-    let lower = text.to_ascii_lowercase();
-    let (digits, unit) = match lower.find(|c: char| !c.is_ascii_digit() && c != '-') {
-        Some(at) => lower.split_at(at),
-        None => (lower.as_str(), ""),
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '-') {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
     };
-    let multiplier: i64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
+    let multiplier = i64::try_from(values::unit_multiplier(unit)?).ok()?;
     let value: i64 = digits.parse().ok()?;
     if value < 0 {
         return None;

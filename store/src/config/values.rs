@@ -178,16 +178,7 @@ pub(super) fn memtoull(text: &str) -> Option<u64> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (digits, unit) = text.split_at(digits_end);
-    let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
+    let multiplier = unit_multiplier(unit)?;
     if digits.len() >= 128 {
         return None;
     }
@@ -197,6 +188,21 @@ pub(super) fn memtoull(text: &str) -> Option<u64> {
             .unwrap_or(u64::MAX)
     });
     Some(value.wrapping_mul(multiplier))
+}
+
+/// The bytes in one of Redis's memory units: `b k kb m mb g gb`, any case (`k` is 1000, `kb`
+/// 1024); nothing is bytes.
+pub(super) fn unit_multiplier(unit: &str) -> Option<u64> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    })
 }
 
 /// C's `strtoll`: leading white space, an optional sign, then digits in `radix`. Returns the
