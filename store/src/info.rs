@@ -356,9 +356,13 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     let sampled = stats.sampled().clone();
     let (ops_per_sec, input_per_sec, output_per_sec) = sampled.rates();
     let (eviction_total, eviction_current) = sampled.eviction_exceeded(now);
-    let (channels, patterns) = {
+    let (channels, patterns, shard_channels) = {
         let pubsub = ctx.server.pubsub();
-        (pubsub.active_channels(None).len(), pubsub.pattern_count())
+        (
+            pubsub.active_channels(None).len(),
+            pubsub.pattern_count(),
+            pubsub.shard_channel_count(),
+        )
     };
     let keyspace = ctx.keyspace();
     let expired = keyspace.expired_keys();
@@ -404,7 +408,7 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "keyspace_misses:{misses}");
     line!(out, "pubsub_channels:{channels}");
     line!(out, "pubsub_patterns:{patterns}");
-    line!(out, "pubsubshard_channels:0");
+    line!(out, "pubsubshard_channels:{shard_channels}");
     // Background saves run on a thread: there is never a fork.
     line!(out, "latest_fork_usec:0");
     line!(out, "total_forks:0");

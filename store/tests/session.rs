@@ -1218,3 +1218,11 @@ fn client_unblock_ends_a_blocking_command_with_its_timeout_reply_or_an_error() {
     c.cmd(&["RPUSH", "list", "v"]);
     assert_eq!(waiter.cmd(&["LPOP", "list"]), bulk("v"));
 }
+
+#[test]
+fn info_counts_shard_channels() {
+    let mut c = Conn::new();
+    let mut subscriber = c.connect();
+    subscriber.cmd(&["SSUBSCRIBE", "a", "b"]);
+    assert_eq!(c.info(T0, "stats", "pubsubshard_channels"), "2");
+}
