@@ -83,8 +83,8 @@ impl Sleep for Timer {
 
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
 /// then stops accepting, asks every connection to finish, and waits (briefly) for them.
-/// Connections run on `SMOL_THREADS` threads (default: one per two cores), one executor each;
-/// the accept loop and the expiry tick run where `run` is awaited.
+/// Connections run on `SMOL_THREADS` executors (default: one per two cores): the first where
+/// `run` is awaited, with the accept loop and the expiry tick, each other on a thread of its own.
 pub async fn run(
     listener: TcpListener,
     server: Arc<Server>,
@@ -105,42 +105,47 @@ pub async fn run_on(
             .port
             .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
     }
-    let ticker = smol::spawn(tick(server.clone()));
     let mut shards = Shards::start(threads.max(1))?;
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let accept = async { Event::Accepted(listener.accept().await) };
-        let stop = async {
-            (&mut shutdown).or(server.shutdown.notified()).await;
-            Event::Stop
-        };
-        match accept.or(stop).await {
-            Event::Accepted(Ok((stream, addr))) => {
-                let _ = stream.set_nodelay(true);
-                let session =
-                    Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
-                let socket = Socket {
-                    stream: stream.into(),
-                    scratch: vec![0; 16 * 1024].into_boxed_slice(),
-                    drained: false,
-                };
-                shards.spawn(serve_connection::<_, Timer>(socket, session, now));
+    let local = shards.local();
+    let serving = async {
+        let ticker = local.spawn(tick(server.clone()));
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let accept = async { Event::Accepted(listener.accept().await) };
+            let stop = async {
+                (&mut shutdown).or(server.shutdown.notified()).await;
+                Event::Stop
+            };
+            match accept.or(stop).await {
+                Event::Accepted(Ok((stream, addr))) => {
+                    let _ = stream.set_nodelay(true);
+                    let session =
+                        Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
+                    let socket = Socket {
+                        stream: stream.into(),
+                        scratch: vec![0; 16 * 1024].into_boxed_slice(),
+                        drained: false,
+                    };
+                    shards.spawn(|busy| serve_connection::<_, Timer>(socket, session, now, busy));
+                }
+                Event::Accepted(Err(error)) => {
+                    tracing::warn!(%error, "accept failed");
+                    smol::Timer::after(Duration::from_millis(100)).await;
+                }
+                Event::Stop => break,
             }
-            Event::Accepted(Err(error)) => {
-                tracing::warn!(%error, "accept failed");
-                smol::Timer::after(Duration::from_millis(100)).await;
-            }
-            Event::Stop => break,
         }
-    }
-    tracing::info!("shutting down: no new connections; waiting for clients");
-    drop(ticker);
-    server.clients.kill_all();
-    wait_for_clients(&server)
-        .or(async {
-            smol::Timer::after(DRAIN_TIMEOUT).await;
-        })
-        .await;
+        tracing::info!("shutting down: no new connections; waiting for clients");
+        drop(ticker);
+        server.clients.kill_all();
+        // Still on the first executor, so its connections keep running while they finish.
+        wait_for_clients(&server)
+            .or(async {
+                smol::Timer::after(DRAIN_TIMEOUT).await;
+            })
+            .await;
+    };
+    local.run(serving).await;
     Ok(())
 }
 

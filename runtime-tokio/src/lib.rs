@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::BytesMut;
+use radish_store::busy_poll::BusyPoll;
 use radish_store::driver::{serve_connection, wait_for_clients, Sleep, Transport};
 use radish_store::{Millis, Server, Session};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -69,6 +70,13 @@ pub async fn run(
             .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
     }
     let ticker = tokio::spawn(tick(server.clone()));
+    // One busy poller for the runtime. With one worker (the default on 2 cores) it keeps
+    // that worker awake between requests; with more, whichever worker runs it.
+    let busy = Arc::new(BusyPoll::for_host());
+    let poller = tokio::spawn({
+        let busy = busy.clone();
+        async move { busy.run(monotonic).await }
+    });
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -76,7 +84,7 @@ pub async fn run(
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
                     let session = Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
-                    tokio::spawn(serve_connection::<_, Timer>(Socket(stream), session, now));
+                    tokio::spawn(serve_connection::<_, Timer>(Socket(stream), session, now, busy.clone()));
                 }
                 Err(error) => {
                     // Usually out of file descriptors: back off instead of spinning.
@@ -90,6 +98,7 @@ pub async fn run(
     }
     tracing::info!("shutting down: no new connections; waiting for clients");
     ticker.abort();
+    poller.abort();
     server.clients.kill_all();
     let _ = tokio::time::timeout(DRAIN_TIMEOUT, wait_for_clients(&server)).await;
     Ok(())

@@ -6,10 +6,12 @@ use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::pin;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::task::Poll;
 
 use bytes::BytesMut;
 
+use crate::busy_poll::BusyPoll;
 use crate::db::Millis;
 use crate::session::{Session, Status};
 
@@ -34,11 +36,13 @@ const READ_RESERVE: usize = 16 * 1024;
 
 /// Serves one connection until the client leaves, the session asks to close, or the
 /// connection is killed (CLIENT KILL, shutdown). `now` gives Unix milliseconds; `S` is the
-/// runtime's timer, used while a blocking command waits.
+/// runtime's timer, used while a blocking command waits. Each request is
+/// [marked](BusyPoll::mark) on `busy`, the busy-poll state of the event loop this runs on.
 pub async fn serve_connection<T: Transport, S: Sleep>(
     mut io: T,
     mut session: Session,
     now: impl Fn() -> Millis,
+    busy: Arc<BusyPoll>,
 ) {
     let server = session.server().clone();
     let mut input = BytesMut::with_capacity(READ_RESERVE);
@@ -81,6 +85,7 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
         let status = match event {
             Some(Ok(0)) | Some(Err(_)) => break,
             Some(Ok(read)) => {
+                busy.mark();
                 server
                     .stats
                     .net_input_bytes
@@ -96,7 +101,7 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
             // Let the other connections ready now write their log bytes first, then wake the
             // fsync thread: one fsync covers the whole pass (group commit), as Redis's one
             // fsync per event-loop pass does.
-            YieldOnce(false).await;
+            YieldOnce::default().await;
             server.persist.kick();
             let durable = {
                 let mut synced = pin!(server.persist.durable(offset));
@@ -161,7 +166,8 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
 
 /// Gives the runtime a turn: pending once (asking to be polled again at the back of the
 /// queue), ready the next time.
-struct YieldOnce(bool);
+#[derive(Default)]
+pub(crate) struct YieldOnce(bool);
 
 impl Future for YieldOnce {
     type Output = ();

@@ -6,6 +6,7 @@
 //! adapters (radish-tokio, radish-smol) pump bytes and pass the time in. [`Server`] is the
 //! state all connections share.
 
+pub mod busy_poll;
 pub mod clients;
 pub mod commands;
 mod compact;
