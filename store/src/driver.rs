@@ -98,11 +98,12 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
         };
         if let Some(offset) = session.take_log_wait() {
             // appendfsync always: acknowledge writes only once the log holds them durably.
-            // Let the other connections ready now write their log bytes first, then wake the
-            // fsync thread: one fsync covers the whole pass (group commit), as Redis's one
-            // fsync per event-loop pass does.
+            // Let the other connections ready now write their log bytes first, then fsync on
+            // this thread: one fsync covers the whole pass (group commit), as Redis's one
+            // fsync per event-loop pass does. Connections that resume after it find their
+            // writes durable already.
             YieldOnce::default().await;
-            server.persist.kick();
+            server.persist.sync();
             let durable = {
                 let mut synced = pin!(server.persist.durable(offset));
                 let mut killed = pin!(client.killed_signal.notified());

@@ -174,9 +174,11 @@ impl Persist {
         self.aof.durable(offset)
     }
 
-    /// Wakes the fsync thread if something written waits for an fsync (`appendfsync always`).
-    pub(crate) fn kick(&self) {
-        self.aof.kick();
+    /// With `appendfsync always`: fsyncs what is written and not yet durable, on the calling
+    /// thread, answering every client it covers (one fsync per pass of the event loop, as
+    /// Redis does; see `Aof::sync`).
+    pub fn sync(&self) {
+        self.aof.sync();
     }
 
     /// The Unix time (seconds) of the last successful save: LASTSAVE.

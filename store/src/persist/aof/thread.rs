@@ -1,6 +1,7 @@
-//! The fsync thread: fsyncs the log (with `appendfsync always` as soon as anything written
-//! is not yet fsynced, so that the next fsync runs while clients answered by the last one
-//! send their next writes; with `everysec` when the tick asks) and installs rewritten logs.
+//! The fsync thread: fsyncs the log (with `everysec` when the tick asks; with `always` when
+//! asked to, for writes no connection fsyncs itself: the tick's expiry deletions, or a write
+//! that came in while another fsync was in flight) and installs rewritten logs. With
+//! `always`, connections fsync on their own thread ([`Aof::sync`]).
 
 use std::fs::File;
 use std::io::{self, Write};

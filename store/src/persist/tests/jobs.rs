@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -233,19 +233,6 @@ impl Wake for Unpark {
     }
 }
 
-/// Polls `future` to completion on this thread.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-        std::thread::park_timeout(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn with_fsync_always_replies_follow_the_fsync() {
     let dir = temp_dir("always");
@@ -253,28 +240,33 @@ fn with_fsync_always_replies_follow_the_fsync() {
     let aof = &server.persist.aof;
     run(&mut s, T0, &["GET", "k"]);
     assert_eq!(s.take_log_wait(), None);
-    // Even a lone client's reply waits for the fsync thread: the session never fsyncs on
-    // its connection's thread.
+    // The reply waits for an fsync, which the connection's pump runs on its own thread once
+    // the other ready connections had their turn (`Persist::sync`); when it returns, every
+    // write it covers is durable, with no hand-off to another thread.
     run(&mut s, T0, &["SET", "k", "v"]);
     let offset = s.take_log_wait().expect("the reply waits for the fsync");
     assert!(
         log_text(&dir).contains("SET k v"),
         "written before the wait"
     );
-    block_on(aof.durable(offset));
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    server.persist.sync();
+    assert!(pin!(aof.durable(offset))
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_ready());
     let (appended, durable) = aof.offsets();
     assert!(appended > 0 && durable == appended, "{appended} {durable}");
 
-    // Another client waits for the log: this batch waits too, for the same fsync thread.
-    let mut other = pin!(aof.durable(u64::MAX));
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    // A client waiting for a later offset is answered by the fsync that covers it.
+    run(&mut s, T0, &["SET", "k", "w"]);
+    let offset = s.take_log_wait().expect("the reply waits for the fsync");
+    let mut other = pin!(aof.durable(offset));
+    server.persist.sync();
     assert!(other
         .as_mut()
         .poll(&mut Context::from_waker(&waker))
-        .is_pending());
-    run(&mut s, T0, &["SET", "k", "w"]);
-    let offset = s.take_log_wait().expect("the reply waits for the fsync");
-    block_on(aof.durable(offset));
+        .is_ready());
     assert!(aof.offsets().1 >= offset);
     assert!(log_text(&dir).contains("SET k w"));
 
