@@ -158,9 +158,10 @@ impl Batch {
         self.last_nanos
     }
 
-    /// Nanoseconds since `start`, if it was timed.
+    /// Nanoseconds since `start`, if it was timed. An untimed start reads no clock.
     fn elapsed(&self, start: Start) -> Option<u64> {
-        Some(self.clock()?.saturating_sub(start.0?))
+        let started = start.0?;
+        Some(self.clock()?.saturating_sub(started))
     }
 
     /// The run `command` adds to: the last one if it is the same command, else a new one.
@@ -689,6 +690,34 @@ mod tests {
         batch.error("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 too long");
         batch.error("NOSPACE");
         assert_eq!(batch.errors, ["WRONGTYPE", "ERR", "ERR", "ERR"]);
+    }
+
+    static CLOCK_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+    fn counting_clock() -> u64 {
+        CLOCK_READS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) * 1000
+    }
+
+    #[test]
+    fn a_run_of_one_command_reads_the_clock_twice_per_timed_command_only() {
+        let get = crate::commands::lookup(b"get").unwrap();
+        let set = crate::commands::lookup(b"set").unwrap();
+        let mut batch = Batch::new(Some(counting_clock));
+        let reads = || CLOCK_READS.load(std::sync::atomic::Ordering::SeqCst);
+        let before = reads();
+        for _ in 0..TIME_ONE_IN * 4 {
+            let start = batch.begin(get);
+            batch.ran(get, start, false, false);
+        }
+        // The first GET and every TIME_ONE_IN-th after it: a start and an end each.
+        assert_eq!(reads() - before, 2 * 4);
+        // Another command is timed at once; every call is counted with a duration.
+        let start = batch.begin(set);
+        batch.ran(set, start, false, false);
+        assert_eq!(reads() - before, 2 * 5);
+        assert_eq!(batch.runs[0].calls, u64::from(TIME_ONE_IN) * 4);
+        assert_eq!(batch.runs[0].nanos, u64::from(TIME_ONE_IN) * 4 * 1000);
+        assert_eq!(batch.samples.len(), 5);
     }
 
     #[test]
