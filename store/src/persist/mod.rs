@@ -174,9 +174,9 @@ impl Persist {
         self.aof.durable(offset)
     }
 
-    /// With `appendfsync always`: fsyncs what is written and not yet durable, on the calling
-    /// thread, answering every client it covers (one fsync per pass of the event loop, as
-    /// Redis does; see `Aof::sync`).
+    /// With `appendfsync always`: writes what is appended and fsyncs it, on the calling
+    /// thread, answering every client it covers (one write and one fsync per pass of the
+    /// event loop, as Redis does; see `Aof::sync`).
     pub fn sync(&self) {
         self.aof.sync();
     }
@@ -213,15 +213,18 @@ impl Persist {
 
     /// After the data lock is released, before replying: writes the log up to `logged` (as
     /// Redis writes its log before replying). Returns the offset the replies must still wait
-    /// for, with `appendfsync always`, to be fsynced ([`durable`](Persist::durable)).
+    /// for, with `appendfsync always`, to be written and fsynced by [`sync`](Persist::sync)
+    /// ([`durable`](Persist::durable)).
     #[inline]
     pub(crate) fn write_log(&self, logged: Option<u64>) -> Option<u64> {
         let offset = logged?;
-        if self.aof.write_pending() {
-            self.aof.sync_or_wait(offset)
-        } else {
-            None
+        if let Some(wait) = self.aof.sync_or_wait(offset) {
+            // appendfsync always: `sync` writes for every connection of the pass at once,
+            // one write and one fsync, as Redis's event loop does.
+            return Some(wait);
         }
+        self.aof.write_pending();
+        None
     }
 
     /// Queues the log bytes produced so far in this batch, remembering that the batch must

@@ -287,10 +287,10 @@ impl Aof {
         state.running.then_some(state.appended)
     }
 
-    /// With `appendfsync always`, after the caller wrote its log bytes up to `offset`:
-    /// returns `None` if they are fsynced already, else the offset to wait for
-    /// ([`durable`](Aof::durable)); the caller then gives the other connections ready now a
-    /// turn and calls [`sync`](Aof::sync).
+    /// With `appendfsync always`, after the caller appended its log bytes up to `offset`:
+    /// the offset to wait for ([`durable`](Aof::durable)), or `None` if they are fsynced
+    /// already or the policy is another. The caller then gives the other connections ready
+    /// now a turn and calls [`sync`](Aof::sync), which writes and fsyncs for them all.
     pub(crate) fn sync_or_wait(&self, offset: u64) -> Option<u64> {
         let state = self.lock();
         if !state.running || state.policy != Fsync::Always || state.durable >= offset {
@@ -299,20 +299,25 @@ impl Aof {
         Some(offset)
     }
 
-    /// With `appendfsync always`, when something written is not yet fsynced: fsyncs it on the
-    /// calling thread and answers every client it covers, unless an fsync is in flight already,
-    /// in which case the fsync thread is asked for the next one.
+    /// With `appendfsync always`: writes what is appended (one write for every connection
+    /// that appended since the last one) and fsyncs it on the calling thread, answering every
+    /// client it covers. If an fsync is in flight already, the fsync thread is asked for the
+    /// next one instead.
     ///
     /// This is Redis's model: its event loop writes and fsyncs the log once per pass, before
     /// the pass's replies. Callers first let every connection that is ready in the same pass
-    /// write its log bytes (the adapters' pump yields once), so one fsync covers them all, and
-    /// nobody waits for a hand-off to another thread and back. Measured with redis-benchmark
-    /// (bench/persistence.sh), that hand-off cost a quarter of the throughput with one client,
-    /// and the fsync thread's fsyncs answered fewer clients each than a pass does.
+    /// append its log bytes (the adapters' pump yields once), so one write and one fsync cover
+    /// them all, and nobody waits for a hand-off to another thread and back. Measured with
+    /// redis-benchmark (bench/persistence.sh), the hand-off cost a quarter of the throughput
+    /// with one client, and a write per connection instead of per pass another tenth with 50.
     pub(crate) fn sync(&self) {
+        if self.lock().policy != Fsync::Always {
+            return;
+        }
+        self.write_pending();
         let (file, target) = {
             let mut state = self.lock();
-            if state.policy != Fsync::Always || state.written <= state.durable {
+            if state.written <= state.durable {
                 return;
             }
             if state.syncing {

@@ -240,17 +240,15 @@ fn with_fsync_always_replies_follow_the_fsync() {
     let aof = &server.persist.aof;
     run(&mut s, T0, &["GET", "k"]);
     assert_eq!(s.take_log_wait(), None);
-    // The reply waits for an fsync, which the connection's pump runs on its own thread once
-    // the other ready connections had their turn (`Persist::sync`); when it returns, every
-    // write it covers is durable, with no hand-off to another thread.
+    // The reply waits for a write and an fsync, which the connection's pump runs on its own
+    // thread once the other ready connections had their turn (`Persist::sync`): one write
+    // and one fsync for all of them. When it returns, every write it covers is durable, with
+    // no hand-off to another thread.
     run(&mut s, T0, &["SET", "k", "v"]);
     let offset = s.take_log_wait().expect("the reply waits for the fsync");
-    assert!(
-        log_text(&dir).contains("SET k v"),
-        "written before the wait"
-    );
     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
     server.persist.sync();
+    assert!(log_text(&dir).contains("SET k v"));
     assert!(pin!(aof.durable(offset))
         .as_mut()
         .poll(&mut Context::from_waker(&waker))
@@ -269,6 +267,19 @@ fn with_fsync_always_replies_follow_the_fsync() {
         .is_ready());
     assert!(aof.offsets().1 >= offset);
     assert!(log_text(&dir).contains("SET k w"));
+
+    // Two connections of one pass: one sync writes and fsyncs for both.
+    let mut s2 = Session::new(server.clone(), None, None, T0);
+    run(&mut s, T0, &["SET", "a", "1"]);
+    run(&mut s2, T0, &["SET", "b", "2"]);
+    let (first, second) = (s.take_log_wait().unwrap(), s2.take_log_wait().unwrap());
+    server.persist.sync();
+    assert!(aof.offsets().1 >= first.max(second));
+    let text = log_text(&dir);
+    assert!(
+        text.contains("SET a 1") && text.contains("SET b 2"),
+        "{text}"
+    );
 
     // With everysec, replies do not wait for an fsync, but the write is in the file before
     // the reply exists, as Redis writes the log before replying.
