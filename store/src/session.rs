@@ -86,6 +86,41 @@ pub struct ConnState {
     /// What this batch's commands did, for INFO commandstats and errorstats; `None` where
     /// nothing is counted (commands replayed from the append-only log at start-up).
     pub(crate) stats: Option<Batch>,
+    /// The last command name resolved, as sent: a pipeline of one command looks it up once.
+    pub(crate) last_command: LastCommand,
+}
+
+/// A command name as a client sent it and the command it names on this server (renames
+/// included: they are fixed at start-up). Comparing bytes costs less than the case-folding
+/// table lookup, which perf showed at 8% of the CPU of pipelined INCRs.
+#[derive(Debug, Default)]
+pub(crate) struct LastCommand {
+    name: [u8; 16],
+    len: usize,
+    command: Option<&'static Command>,
+}
+
+impl LastCommand {
+    /// The command `name` resolved to last time, if it is the last name resolved.
+    #[inline]
+    fn get(&self, name: &[u8]) -> Option<&'static Command> {
+        let command = self.command?;
+        (name.len() == self.len && name == &self.name[..self.len]).then_some(command)
+    }
+
+    /// Looks `name` up in `renames` (and so the command table), remembering the answer.
+    fn lookup(&mut self, renames: &Renames, name: &[u8]) -> Option<&'static Command> {
+        if let Some(command) = self.get(name) {
+            return Some(command);
+        }
+        let command = renames.lookup(name)?;
+        if name.len() <= self.name.len() {
+            self.name[..name.len()].copy_from_slice(name);
+            self.len = name.len();
+            self.command = Some(command);
+        }
+        Some(command)
+    }
 }
 
 impl ConnState {
@@ -110,6 +145,7 @@ impl ConnState {
             replaying: false,
             batch_input: 0,
             stats: None,
+            last_command: LastCommand::default(),
         }
     }
 
@@ -466,7 +502,8 @@ const ALLOWED_WHILE_SUBSCRIBED: &[&str] = &[
 /// Checks a request the way Redis's `processCommand` does, in its order, then runs it or
 /// queues it (inside MULTI).
 fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
-    let (command, name) = match resolve(&ctx.server.renames, args) {
+    let found = ctx.conn.last_command.lookup(&ctx.server.renames, &args[0]);
+    let (command, name) = match resolve_found(found, args) {
         Ok(found) => found,
         Err((command, error)) => {
             reject(ctx, command, &error);
@@ -660,7 +697,15 @@ fn resolve(
     renames: &Renames,
     args: &[Bytes],
 ) -> std::result::Result<(&'static Command, &'static str), (Option<&'static Command>, Error)> {
-    let Some(command) = renames.lookup(&args[0]) else {
+    resolve_found(renames.lookup(&args[0]), args)
+}
+
+/// [`resolve`] once the name `args[0]` was looked up, to `found`.
+fn resolve_found(
+    found: Option<&'static Command>,
+    args: &[Bytes],
+) -> std::result::Result<(&'static Command, &'static str), (Option<&'static Command>, Error)> {
+    let Some(command) = found else {
         return Err((
             None,
             Error::UnknownCommand {
@@ -699,4 +744,34 @@ fn resolve(
         ));
     }
     Ok((command, command.full_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_command_name_resolves_as_the_table_does_renames_included() {
+        let renames = Renames::new(&[("get".into(), "fetch".into())]);
+        let mut last = LastCommand::default();
+        let fetch = last.lookup(&renames, b"FETCH").expect("the new name");
+        assert_eq!(fetch.full_name, "get");
+        assert!(std::ptr::eq(last.get(b"FETCH").unwrap(), fetch));
+        // Only the exact bytes hit; another spelling is looked up (and then remembered).
+        assert!(last.get(b"fetch").is_none());
+        assert!(std::ptr::eq(
+            last.lookup(&renames, b"fetch").unwrap(),
+            fetch
+        ));
+        // The old name is gone, and an unknown name is not remembered.
+        assert!(last.lookup(&renames, b"get").is_none());
+        assert!(last.get(b"fetch").is_some());
+        assert_eq!(last.lookup(&renames, b"incr").unwrap().full_name, "incr");
+        assert!(last.get(b"fetch").is_none());
+        // Names longer than the buffer still resolve, uncached.
+        let renames = Renames::new(&[("incr".into(), "increment_this_counter".into())]);
+        let long = b"INCREMENT_THIS_COUNTER";
+        assert_eq!(last.lookup(&renames, long).unwrap().full_name, "incr");
+        assert!(last.get(long).is_none());
+    }
 }
