@@ -365,7 +365,12 @@ impl Session {
             let block = ctx.block.take();
             self.decoder.set_authenticated(self.conn.authenticated);
             self.client.set_version(self.conn.version);
-            if let (Some(block), Some(command)) = (block, server.renames.lookup(&args[0])) {
+            // The command that blocked is the one just resolved (the last one remembered).
+            let blocked_on = block.and_then(|block| {
+                let command = self.conn.last_command.lookup(&server.renames, &args[0])?;
+                Some((block, command))
+            });
+            if let Some((block, command)) = blocked_on {
                 let data = keyspace.get_or_insert_with(|| server.keyspace());
                 data.add_waiter(Waiter {
                     db: self.conn.db,
