@@ -47,10 +47,10 @@ impl Shards {
     /// executor's `run` is awaited, each of the others on a thread of its own.
     ///
     /// The first executor shares the thread that accepts connections. A thread of its own
-    /// would leave the accepting thread idle, and an idle async-io thread waits on the
-    /// reactor: it then takes the I/O events of the busy thread's connections and wakes that
-    /// thread for each, a hand-off between threads for every event. Measured at -P 16 with
-    /// busy polling on, that hand-off cost a quarter of SET throughput.
+    /// would leave the accepting thread idle, and an idle thread waits on async-io's reactor:
+    /// it then takes the I/O events of the busy thread's connections and wakes that thread for
+    /// each, a hand-off between threads for every event. Measured with bench/compare.sh, -P 1
+    /// went from 1.06x to 1.09x of Redis (LRANGE_100 from 0.93x to 0.99x).
     pub(crate) fn start(count: usize) -> io::Result<Shards> {
         let (stop, stopped) = bounded::<()>(1);
         let mut shards = Shards {
@@ -62,7 +62,8 @@ impl Shards {
         };
         for index in 0..count.max(1) {
             let executor = Arc::new(Executor::new());
-            let busy = Arc::new(BusyPoll::for_host());
+            // Off unless RADISH_BUSY_POLL_US asks: see radish_store::busy_poll for why.
+            let busy = Arc::new(BusyPoll::for_host(std::time::Duration::ZERO));
             executor
                 .spawn({
                     let busy = busy.clone();
