@@ -72,7 +72,7 @@ pub async fn run(
     let ticker = tokio::spawn(tick(server.clone()));
     // One busy poller for the runtime. With one worker (the default on 2 cores) it keeps
     // that worker awake between requests; with more, whichever worker runs it.
-    let busy = Arc::new(BusyPoll::for_host(radish_store::busy_poll::WINDOW));
+    let busy = Arc::new(BusyPoll::for_host());
     let poller = tokio::spawn({
         let busy = busy.clone();
         async move { busy.run(monotonic).await }

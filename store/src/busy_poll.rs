@@ -18,11 +18,13 @@
 //! CPU to, and spinning would only slow clients on the same machine, so [`BusyPoll::for_host`]
 //! turns it off there.
 //!
-//! Whether it pays depends on the runtime, so each adapter gives its own default window.
-//! radish-tokio polls (-P 1 geomean 0.99x of Redis without, 1.10x with; -P 16 unchanged).
-//! radish-smol does not: every poll of async-io's reactor costs four system calls besides
-//! `epoll_wait` (a timerfd set and re-armed, an eventfd read and re-armed), so spinning gained
-//! nothing at -P 1 (1.08x either way) and cost 5% at -P 16 (1.30x without, 1.24x with).
+//! How a turn of the spin gives the executor its turn is the runtime's choice
+//! ([`BusyPoll::run_with`]). On tokio a plain yield does (-P 1 geomean 0.99x of Redis without
+//! busy polling, 1.10x with; -P 16 unchanged). On smol it does not: the executor then always
+//! has a task to run, async-io polls its reactor only every 200 tasks, and each poll costs four
+//! system calls besides `epoll_wait` (-P 16 went from 1.30x to 1.24x). radish-smol's turn
+//! waits for the reactor's next poll instead, which comes only when the executor is out of
+//! work (-P 1 1.07x → 1.09x, LRANGE_100 0.96x → 1.01x; -P 16 unchanged).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -31,9 +33,10 @@ use crate::driver::YieldOnce;
 use crate::server::Timer;
 use crate::signal::Signal;
 
-/// A window for runtimes where busy polling pays: 5 µs recovered most of the wake-ups in the
-/// measurements above; 50 µs covers a client round trip on loopback with room to spare.
-pub const WINDOW: Duration = Duration::from_micros(50);
+/// How long an event loop keeps polling after its last activity, unless `RADISH_BUSY_POLL_US`
+/// says otherwise. 5 µs recovered most of the wake-ups in the measurements above; 50 µs covers
+/// a client round trip on loopback with room to spare.
+const WINDOW: Duration = Duration::from_micros(50);
 
 /// Idle turns of the spinner between two clock reads.
 const CLOCK_EVERY: u32 = 8;
@@ -62,11 +65,11 @@ impl BusyPoll {
     }
 
     /// The window for this machine: `RADISH_BUSY_POLL_US` microseconds if set (0 turns busy
-    /// polling off), else the runtime's `default` with two or more cores and off with one.
-    pub fn for_host(default: Duration) -> BusyPoll {
+    /// polling off), else 50 µs with two or more cores and off with one.
+    pub fn for_host() -> BusyPoll {
         let window = match std::env::var("RADISH_BUSY_POLL_US") {
             Ok(micros) => Duration::from_micros(micros.trim().parse().unwrap_or(0)),
-            Err(_) if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 => default,
+            Err(_) if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 => WINDOW,
             Err(_) => Duration::ZERO,
         };
         BusyPoll::new(window)
@@ -93,10 +96,21 @@ impl BusyPoll {
 
     /// The spinning task: run it on the event loop whose connections call [`mark`]; it never
     /// completes (drop it to stop). `clock` gives monotonic nanoseconds. Returns at once if
-    /// busy polling is off.
+    /// busy polling is off. Each turn of the spin yields once to the executor, which runs the
+    /// other ready tasks and, every so many turns, polls for I/O.
     ///
     /// [`mark`]: BusyPoll::mark
     pub async fn run(&self, clock: Timer) {
+        self.run_with(clock, YieldOnce::default).await;
+    }
+
+    /// [`run`](BusyPoll::run), each turn of the spin awaiting `turn()`: for a runtime where
+    /// a turn should wait for its next poll for I/O rather than just yield.
+    pub async fn run_with<F: std::future::Future<Output = ()>>(
+        &self,
+        clock: Timer,
+        mut turn: impl FnMut() -> F,
+    ) {
         if !self.enabled() {
             return;
         }
@@ -115,7 +129,7 @@ impl BusyPoll {
             let mut deadline = None;
             let mut idle_turns = 0u32;
             loop {
-                YieldOnce::default().await;
+                turn().await;
                 if self.active.load(Ordering::Relaxed) {
                     self.active.store(false, Ordering::Relaxed);
                     deadline = None;
