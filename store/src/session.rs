@@ -653,6 +653,24 @@ fn serve_blocked<'s>(
                 let Some(waiter) = data.first_waiter(db, &key) else {
                     break;
                 };
+                // A key that now holds another type than the command pops keeps its clients
+                // waiting, as in Redis (a transaction may have pushed, deleted and SET it
+                // before they ran). With the right type, the command runs and its reply is
+                // sent, errors included: BLMOVE into a destination of the wrong type gets
+                // WRONGTYPE and stops waiting, the element staying where it was.
+                let pops_this_key = keyspace.as_mut().is_some_and(|data| {
+                    let popped = data.db(db).peek(&key).map(|entry| &entry.value);
+                    match (waiter.command.group, popped) {
+                        ("sorted-set", Some(crate::Value::SortedSet(_))) => true,
+                        ("sorted-set", _) => false,
+                        (_, Some(crate::Value::List(_))) => true,
+                        _ => false,
+                    }
+                });
+                if !pops_this_key {
+                    // The first in line cannot be served: nobody behind it can either.
+                    break;
+                }
                 let version = waiter.client.version();
                 let mut conn = ConnState::new(true);
                 conn.db = waiter.db;
@@ -673,11 +691,7 @@ fn serve_blocked<'s>(
                 };
                 let start = ctx.conn.stats.as_ref().map(Batch::start);
                 let failed = run_handler(&mut ctx, waiter.command, &waiter.args);
-                // A key that now holds another type keeps its clients waiting, as in Redis
-                // (a transaction may have pushed, deleted and SET it before they ran).
-                let blocked_again = ctx.block.is_some();
-                let wrong_type = failed && out.starts_with(b"-WRONGTYPE");
-                let served = !blocked_again && !wrong_type;
+                let served = ctx.block.is_none();
                 *stats = conn.stats.take();
                 if let (Some(batch), Some(start), true) = (stats.as_mut(), start, served) {
                     // Counted as a call when it blocked; now its time and outcome.

@@ -1156,6 +1156,47 @@ fn a_blocked_pop_keeps_waiting_when_its_key_changes_type() {
 }
 
 #[test]
+fn a_blocked_move_into_a_destination_of_the_wrong_type_gets_wrongtype_and_stops_waiting() {
+    for command in [
+        &["BRPOPLPUSH", "src", "dst", "0"][..],
+        &["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"],
+    ] {
+        let mut waiter = Conn::new();
+        let mut c = waiter.connect();
+        c.cmd(&["FLUSHALL"]);
+        c.cmd(&["SET", "dst", "nolist"]);
+        assert_eq!(waiter.cmd(command), "");
+        assert_eq!(c.cmd(&["RPUSH", "src", "foo"]), ":1\r\n");
+        // As Redis: the error goes to the waiter, which is unblocked, and the element stays.
+        assert!(
+            waiter.feed(T0, b"").0.starts_with("-WRONGTYPE"),
+            "{command:?}"
+        );
+        assert_eq!(c.cmd(&["LRANGE", "src", "0", "-1"]), "*1\r\n$3\r\nfoo\r\n");
+        assert_eq!(
+            waiter.cmd(&["PING"]),
+            "+PONG\r\n",
+            "{command:?}: no longer blocked"
+        );
+    }
+}
+
+#[test]
+fn a_blocked_zset_pop_keeps_waiting_while_its_key_is_a_list() {
+    let mut waiter = Conn::new();
+    let mut c = waiter.connect();
+    assert_eq!(waiter.cmd(&["BZPOPMIN", "key", "0"]), "");
+    c.cmd(&["RPUSH", "key", "a"]);
+    assert_eq!(waiter.feed(T0, b"").0, "");
+    c.cmd(&["DEL", "key"]);
+    c.cmd(&["ZADD", "key", "1", "m"]);
+    assert_eq!(
+        waiter.feed(T0, b"").0,
+        "*3\r\n$3\r\nkey\r\n$1\r\nm\r\n$1\r\n1\r\n"
+    );
+}
+
+#[test]
 fn client_list_shows_the_query_buffer_of_the_running_batch() {
     let mut c = Conn::new();
     let reply = c.cmd(&["CLIENT", "INFO"]);
