@@ -18,12 +18,16 @@ use smol::Executor;
 /// The per-thread executors; dropping this stops them (dropping any task still running) and
 /// joins their threads.
 pub(crate) struct Shards {
-    executors: Vec<Arc<Executor<'static>>>,
-    /// Each executor's busy-poll state; its poller runs on that executor.
-    busy: Vec<Arc<BusyPoll>>,
+    shards: Vec<Shard>,
     stop: Option<Sender<()>>,
     threads: Vec<JoinHandle<()>>,
     next: usize,
+}
+
+/// One event loop: an executor, and its busy-poll state (the poller runs on that executor).
+struct Shard {
+    executor: Arc<Executor<'static>>,
+    busy: Arc<BusyPoll>,
 }
 
 impl Shards {
@@ -53,9 +57,8 @@ impl Shards {
     /// went from 1.06x to 1.09x of Redis (LRANGE_100 from 0.93x to 0.99x).
     pub(crate) fn start(count: usize) -> io::Result<Shards> {
         let (stop, stopped) = bounded::<()>(1);
-        let mut shards = Shards {
-            executors: Vec::with_capacity(count),
-            busy: Vec::with_capacity(count),
+        let mut this = Shards {
+            shards: Vec::with_capacity(count),
             stop: Some(stop),
             threads: Vec::with_capacity(count),
             next: 0,
@@ -69,8 +72,10 @@ impl Shards {
                     async move { busy.run_with(crate::monotonic, spin_turn).await }
                 })
                 .detach();
-            shards.executors.push(executor.clone());
-            shards.busy.push(busy);
+            this.shards.push(Shard {
+                executor: executor.clone(),
+                busy,
+            });
             if index == 0 {
                 continue;
             }
@@ -82,14 +87,14 @@ impl Shards {
                     // reactor whenever this thread has nothing else to do.
                     let _ = smol::block_on(executor.run(stopped.recv()));
                 })?;
-            shards.threads.push(thread);
+            this.threads.push(thread);
         }
-        Ok(shards)
+        Ok(this)
     }
 
     /// The first executor: whoever awaits its `run` future runs its tasks.
     pub(crate) fn local(&self) -> Arc<Executor<'static>> {
-        self.executors[0].clone()
+        self.shards[0].executor.clone()
     }
 
     /// Runs the task `start` makes on the next thread, round robin; `start` is given that
@@ -98,11 +103,9 @@ impl Shards {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let shard = self.next % self.executors.len();
+        let shard = &self.shards[self.next % self.shards.len()];
         self.next = self.next.wrapping_add(1);
-        self.executors[shard]
-            .spawn(start(self.busy[shard].clone()))
-            .detach();
+        shard.executor.spawn(start(shard.busy.clone())).detach();
     }
 }
 

@@ -21,6 +21,26 @@ pub enum TimeoutReply {
     NullArray,
 }
 
+/// The type of value a blocking command pops (Redis's `btype`). It decides when its clients
+/// can be served: a key written with another type keeps them waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pops {
+    /// BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP.
+    List,
+    /// BZPOPMIN, BZPOPMAX, BZMPOP.
+    SortedSet,
+}
+
+impl Pops {
+    /// True if `value` is of the type popped.
+    pub fn matches(self, value: &crate::Value) -> bool {
+        matches!(
+            (self, value),
+            (Pops::List, crate::Value::List(_)) | (Pops::SortedSet, crate::Value::SortedSet(_))
+        )
+    }
+}
+
 /// A blocking command's request to wait for one of its keys.
 #[derive(Debug, Clone)]
 pub struct Block {
@@ -30,6 +50,8 @@ pub struct Block {
     pub deadline: Option<Millis>,
     /// What to reply on timeout.
     pub on_timeout: TimeoutReply,
+    /// The type of value it pops.
+    pub pops: Pops,
 }
 
 /// What a command handler gets: the server, the connection, where to write its reply, the
@@ -101,11 +123,19 @@ impl<'a, 's> Ctx<'a, 's> {
     /// arguments, under the data lock, and must either reply or call `block` again. Clients
     /// blocked on a key are served in the order they blocked. When the deadline passes, or
     /// at once inside MULTI/EXEC, the session replies `on_timeout`.
-    pub fn block(&mut self, keys: Vec<Bytes>, deadline: Option<Millis>, on_timeout: TimeoutReply) {
+    /// `pops` is the type of value the command pops: only a key of that type serves it.
+    pub fn block(
+        &mut self,
+        keys: Vec<Bytes>,
+        deadline: Option<Millis>,
+        on_timeout: TimeoutReply,
+        pops: Pops,
+    ) {
         self.block = Some(Block {
             keys,
             deadline,
             on_timeout,
+            pops,
         });
     }
 }

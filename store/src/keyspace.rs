@@ -28,6 +28,8 @@ pub struct Waiter {
     pub client: Arc<Client>,
     /// What it is sent if it times out, or is unblocked by CLIENT UNBLOCK.
     pub on_timeout: crate::ctx::TimeoutReply,
+    /// The type of value it pops: only a key of that type serves it.
+    pub pops: crate::ctx::Pops,
 }
 
 /// Every database, and the counters that change with them. The server keeps this behind one

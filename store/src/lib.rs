@@ -35,7 +35,7 @@ mod value;
 
 pub use compact::CompactBytes;
 pub use config::Config;
-pub use ctx::{Block, Ctx, TimeoutReply};
+pub use ctx::{Block, Ctx, Pops, TimeoutReply};
 pub use db::{Db, Entry, Millis};
 pub use error::{Error, Result};
 pub use keyspace::Keyspace;

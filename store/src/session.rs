@@ -379,6 +379,7 @@ impl Session {
                     keys: block.keys,
                     client: self.client.clone(),
                     on_timeout: block.on_timeout,
+                    pops: block.pops,
                 });
                 self.blocked = Some(Blocked {
                     deadline: block.deadline,
@@ -659,13 +660,8 @@ fn serve_blocked<'s>(
                 // sent, errors included: BLMOVE into a destination of the wrong type gets
                 // WRONGTYPE and stops waiting, the element staying where it was.
                 let pops_this_key = keyspace.as_mut().is_some_and(|data| {
-                    let popped = data.db(db).peek(&key).map(|entry| &entry.value);
-                    match (waiter.command.group, popped) {
-                        ("sorted-set", Some(crate::Value::SortedSet(_))) => true,
-                        ("sorted-set", _) => false,
-                        (_, Some(crate::Value::List(_))) => true,
-                        _ => false,
-                    }
+                    let entry = data.db(db).peek(&key);
+                    entry.is_some_and(|entry| waiter.pops.matches(&entry.value))
                 });
                 if !pops_this_key {
                     // The first in line cannot be served: nobody behind it can either.

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::{cmd, is, parse_int, parse_timeout, Command};
 use crate::compact::CompactBytes;
-use crate::ctx::{Ctx, TimeoutReply};
+use crate::ctx::{Ctx, Pops, TimeoutReply};
 use crate::db::{Db, Entry, Millis};
 use crate::error::{Error, Result};
 use crate::types::list::{clamp_range, End, List};
@@ -555,7 +555,7 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End) -> Result {
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
     let Some(key) = first_non_empty(ctx.db(), keys, now)? else {
-        ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray);
+        ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray, Pops::List);
         return Ok(());
     };
     let (db, reply, _) = ctx.parts();
@@ -586,7 +586,7 @@ fn blmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
     match first_non_empty(ctx.db(), keys, now)? {
         Some(key) => pop_with_key(ctx, key, end, count),
-        None => ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray),
+        None => ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray, Pops::List),
     }
     Ok(())
 }
@@ -604,7 +604,12 @@ fn blocking_move(
     let now = ctx.now;
     let (source, destination) = (&args[1], &args[2]);
     if peek_list(ctx.db(), source, now)?.is_none() {
-        ctx.block(vec![source.clone()], deadline, TimeoutReply::Null);
+        ctx.block(
+            vec![source.clone()],
+            deadline,
+            TimeoutReply::Null,
+            Pops::List,
+        );
         return Ok(());
     }
     // Logged as the plain move it was, whenever it was served.

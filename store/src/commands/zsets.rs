@@ -15,7 +15,7 @@ use super::hashes::{
 };
 use super::keys::parse_cursor;
 use super::{cmd, is, parse_int, parse_timeout, Command};
-use crate::ctx::{Ctx, TimeoutReply};
+use crate::ctx::{Ctx, Pops, TimeoutReply};
 use crate::db::{Db, Entry, Millis};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
@@ -825,7 +825,12 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], highest: bool) -> Result 
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
     let Some(key) = first_existing(ctx.db(), keys, now)? else {
-        ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray);
+        ctx.block(
+            keys.to_vec(),
+            deadline,
+            TimeoutReply::NullArray,
+            Pops::SortedSet,
+        );
         return Ok(());
     };
     let popped = pop_from(ctx, key, highest, 1);
@@ -908,7 +913,12 @@ fn bzmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
     match first_existing(ctx.db(), keys, now)? {
         Some(key) => mpop_reply(ctx, key, highest, count),
-        None => ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray),
+        None => ctx.block(
+            keys.to_vec(),
+            deadline,
+            TimeoutReply::NullArray,
+            Pops::SortedSet,
+        ),
     }
     Ok(())
 }

@@ -218,7 +218,7 @@ impl Persist {
     #[inline]
     pub(crate) fn write_log(&self, logged: Option<u64>) -> Option<u64> {
         let offset = logged?;
-        if let Some(wait) = self.aof.sync_or_wait(offset) {
+        if let Some(wait) = self.aof.fsync_wait(offset) {
             // appendfsync always: `sync` writes for every connection of the pass at once,
             // one write and one fsync, as Redis's event loop does.
             return Some(wait);

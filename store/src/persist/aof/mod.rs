@@ -291,7 +291,7 @@ impl Aof {
     /// the offset to wait for ([`durable`](Aof::durable)), or `None` if they are fsynced
     /// already or the policy is another. The caller then gives the other connections ready
     /// now a turn and calls [`sync`](Aof::sync), which writes and fsyncs for them all.
-    pub(crate) fn sync_or_wait(&self, offset: u64) -> Option<u64> {
+    pub(crate) fn fsync_wait(&self, offset: u64) -> Option<u64> {
         let state = self.lock();
         if !state.running || state.policy != Fsync::Always || state.durable >= offset {
             return None;
@@ -315,7 +315,7 @@ impl Aof {
             return;
         }
         self.write_pending();
-        let (file, target) = {
+        let started = {
             let mut state = self.lock();
             if state.written <= state.durable {
                 return;
@@ -325,11 +325,10 @@ impl Aof {
                 self.notify(&mut state);
                 return;
             }
-            let Some(file) = state.sync_file.clone() else {
-                return;
-            };
-            state.syncing = true;
-            (file, state.written)
+            state.begin_sync()
+        };
+        let Some((file, target)) = started else {
+            return;
         };
         if !self.finish_sync(file.sync_data(), target) {
             // The fsync thread retries, pausing between failures; the clients keep waiting.
@@ -349,13 +348,8 @@ impl Aof {
     /// Fsyncs everything written so far, then answers the clients waiting for it. Only the
     /// fsync thread calls it.
     fn sync_now(&self) {
-        let (file, target) = {
-            let mut state = self.lock();
-            let Some(file) = state.sync_file.clone() else {
-                return;
-            };
-            state.syncing = true;
-            (file, state.written)
+        let Some((file, target)) = self.lock().begin_sync() else {
+            return;
         };
         self.finish_sync(file.sync_data(), target);
     }
@@ -476,6 +470,14 @@ impl Aof {
 }
 
 impl State {
+    /// Marks an fsync of everything written as in flight: the file to fsync (none before the
+    /// log's first file) and the offset it will make durable.
+    fn begin_sync(&mut self) -> Option<(Arc<File>, u64)> {
+        let file = self.sync_file.clone()?;
+        self.syncing = true;
+        Some((file, self.written))
+    }
+
     /// Whether the fsync thread should fsync now: something written is not yet durable, and
     /// the policy, the tick (`everysec`) or stopping asks for it.
     fn fsync_due(&self) -> bool {
