@@ -101,8 +101,10 @@ pub async fn serve_connection<T: Transport, S: Sleep>(
             // Let the other connections ready now write their log bytes first, then fsync on
             // this thread: one fsync covers the whole pass (group commit), as Redis's one
             // fsync per event-loop pass does. Connections that resume after it find their
-            // writes durable already.
+            // writes durable already. No busy polling after a pass that fsyncs: see
+            // BusyPoll::rest.
             YieldOnce::default().await;
+            busy.rest();
             server.persist.sync();
             let durable = {
                 let mut synced = pin!(server.persist.durable(offset));
