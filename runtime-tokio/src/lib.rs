@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::BytesMut;
 use radish_store::busy_poll::BusyPoll;
-use radish_store::driver::{serve_connection, wait_for_clients, Sleep, Transport};
+use radish_store::driver::{self, serve_connection, wait_for_clients, GroupCommit, Transport};
 use radish_store::{Millis, Server, Session};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -48,10 +48,12 @@ impl Transport for Socket {
     }
 }
 
-/// The runtime's timer, for the store's connection pump.
-struct Timer;
+/// The runtime, for the store's connection pump.
+struct Runtime;
 
-impl Sleep for Timer {
+impl driver::Runtime for Runtime {
+    const GROUP_COMMIT: GroupCommit = GroupCommit::OneTurn;
+
     fn sleep(duration: Duration) -> impl Future<Output = ()> {
         tokio::time::sleep(duration)
     }
@@ -84,7 +86,7 @@ pub async fn run(
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
                     let session = Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
-                    tokio::spawn(serve_connection::<_, Timer>(Socket(stream), session, now, busy.clone()));
+                    tokio::spawn(serve_connection::<_, Runtime>(Socket(stream), session, now, busy.clone()));
                 }
                 Err(error) => {
                     // Usually out of file descriptors: back off instead of spinning.

@@ -289,6 +289,66 @@ fn with_fsync_always_replies_follow_the_fsync() {
     assert!(log_text(&dir).contains("SET k x"));
 }
 
+/// A runtime for [`gather_writes`](crate::driver::gather_writes) whose timer is never used.
+struct Gathering<const UNTIL_QUIET: bool>;
+
+impl<const UNTIL_QUIET: bool> crate::driver::Runtime for Gathering<UNTIL_QUIET> {
+    const GROUP_COMMIT: crate::driver::GroupCommit = if UNTIL_QUIET {
+        crate::driver::GroupCommit::UntilQuiet
+    } else {
+        crate::driver::GroupCommit::OneTurn
+    };
+
+    async fn sleep(_: Duration) {
+        unreachable!("gathering writes sets no timer")
+    }
+}
+
+#[test]
+fn before_a_group_fsync_connections_take_turns_as_the_runtime_says() {
+    use crate::driver::{gather_writes, MAX_GATHER_TURNS};
+    let dir = temp_dir("gather");
+    let (server, mut s) = open(&dir, &["appendonly yes", "appendfsync always"], T0);
+    let mut other = Session::new(server.clone(), None, None, T0);
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    // Polls `gather` until it is ready, another connection logging a write in each of the
+    // first `busy_turns` turns; returns how many turns it took.
+    let mut turns_with = |gather: &mut std::pin::Pin<&mut dyn Future<Output = ()>>, busy_turns| {
+        let mut turns = 0;
+        while gather.as_mut().poll(&mut cx).is_pending() {
+            if turns < busy_turns {
+                run(&mut other, T0, &["SET", "other", "1"]);
+            }
+            turns += 1;
+            assert!(turns <= MAX_GATHER_TURNS, "never ready");
+        }
+        turns
+    };
+
+    run(&mut s, T0, &["SET", "k", "v"]);
+    let logged = s.take_log_wait().unwrap();
+    // One turn, whatever the others do in it.
+    let mut one = pin!(gather_writes::<Gathering<false>>(&server, logged));
+    assert_eq!(turns_with(&mut (one.as_mut() as _), 3), 1);
+
+    // Until a turn passes in which nobody logged: one turn with no other writer...
+    let logged = server.persist.wait_offset().unwrap();
+    let mut quiet = pin!(gather_writes::<Gathering<true>>(&server, logged));
+    assert_eq!(turns_with(&mut (quiet.as_mut() as _), 0), 1);
+    // ...one more for each turn in which another connection logged...
+    let logged = server.persist.wait_offset().unwrap();
+    let mut busy = pin!(gather_writes::<Gathering<true>>(&server, logged));
+    assert_eq!(turns_with(&mut (busy.as_mut() as _), 3), 4);
+    // ...and no more than the bound while others never stop.
+    let logged = server.persist.wait_offset().unwrap();
+    let mut endless = pin!(gather_writes::<Gathering<true>>(&server, logged));
+    assert_eq!(
+        turns_with(&mut (endless.as_mut() as _), usize::MAX),
+        MAX_GATHER_TURNS
+    );
+}
+
 #[test]
 fn flushall_with_save_rules_writes_the_empty_snapshot_at_once() {
     let dir = temp_dir("flushall");
