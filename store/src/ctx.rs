@@ -70,6 +70,20 @@ pub struct Ctx<'a, 's> {
     pub(crate) keyspace: &'a mut Option<MutexGuard<'s, Keyspace>>,
     /// Set by [`Ctx::block`].
     pub(crate) block: Option<Block>,
+    /// When this serves a blocked client: the key whose change woke it.
+    pub(crate) ready_key: Option<Bytes>,
+}
+
+/// The keys a blocking pop with arguments `keys` tries, in order: all of them when the
+/// command runs, and only the key that became ready (`ready`, taken from
+/// [`Ctx::ready_key`]) when it serves a blocked client. Redis serves a waiter from that key:
+/// BLPOP a b, woken by a push to b, pops from b even if a holds a string by then, or got
+/// elements too in the same transaction.
+pub(crate) fn pop_candidates<'k>(ready: &'k Option<Bytes>, keys: &'k [Bytes]) -> &'k [Bytes] {
+    match ready {
+        Some(ready) => std::slice::from_ref(ready),
+        None => keys,
+    }
 }
 
 impl<'a, 's> Ctx<'a, 's> {

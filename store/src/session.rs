@@ -359,6 +359,7 @@ impl Session {
                 now,
                 keyspace: &mut keyspace,
                 block: None,
+                ready_key: None,
             };
             ctx.reply.version = ctx.conn.version;
             last_command = Some(execute(&mut ctx, &args));
@@ -684,6 +685,7 @@ fn serve_blocked<'s>(
                     now,
                     keyspace,
                     block: None,
+                    ready_key: waiter.keys.iter().find(|k| k[..] == key[..]).cloned(),
                 };
                 let start = ctx.conn.stats.as_ref().map(Batch::start);
                 let failed = run_handler(&mut ctx, waiter.command, &waiter.args);

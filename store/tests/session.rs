@@ -1197,6 +1197,91 @@ fn a_blocked_zset_pop_keeps_waiting_while_its_key_is_a_list() {
 }
 
 #[test]
+fn a_blocked_pop_is_served_from_the_key_that_became_ready() {
+    // As Redis: the waiter pops from the key whose change woke it, whatever the keys before
+    // it in its arguments hold by then (replies checked against redis-server 7.0).
+    // (blocking command, what another client then sends, the waiter's reply)
+    type Case<'a> = (&'a [&'a str], &'a [&'a [&'a str]], &'a str);
+    let cases: [Case<'_>; 7] = [
+        (
+            &["BLPOP", "a", "b", "0"],
+            &[&["SET", "a", "str"], &["LPUSH", "b", "x"]],
+            "*2\r\n$1\r\nb\r\n$1\r\nx\r\n",
+        ),
+        (
+            &["BLPOP", "a", "b", "0"],
+            &[
+                &["MULTI"],
+                &["LPUSH", "b", "1"],
+                &["LPUSH", "a", "2"],
+                &["EXEC"],
+            ],
+            "*2\r\n$1\r\nb\r\n$1\r\n1\r\n",
+        ),
+        (
+            &["BRPOP", "a", "b", "0"],
+            &[
+                &["MULTI"],
+                &["RPUSH", "b", "1", "2"],
+                &["RPUSH", "a", "3"],
+                &["EXEC"],
+            ],
+            "*2\r\n$1\r\nb\r\n$1\r\n2\r\n",
+        ),
+        (
+            &["BLMPOP", "0", "2", "a", "b", "LEFT", "COUNT", "5"],
+            &[
+                &["MULTI"],
+                &["RPUSH", "b", "1", "2"],
+                &["RPUSH", "a", "3"],
+                &["EXEC"],
+            ],
+            "*2\r\n$1\r\nb\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n",
+        ),
+        (
+            &["BZPOPMIN", "a", "b", "0"],
+            &[&["SET", "a", "str"], &["ZADD", "b", "1", "m"]],
+            "*3\r\n$1\r\nb\r\n$1\r\nm\r\n$1\r\n1\r\n",
+        ),
+        (
+            &["BZMPOP", "0", "2", "a", "b", "MAX", "COUNT", "2"],
+            &[
+                &["MULTI"],
+                &["ZADD", "b", "1", "m", "2", "o"],
+                &["ZADD", "a", "1", "n"],
+                &["EXEC"],
+            ],
+            "*2\r\n$1\r\nb\r\n*2\r\n*2\r\n$1\r\no\r\n$1\r\n2\r\n*2\r\n$1\r\nm\r\n$1\r\n1\r\n",
+        ),
+        // The first key to become ready was emptied again: the next one serves it.
+        (
+            &["BLPOP", "a", "b", "0"],
+            &[
+                &["MULTI"],
+                &["LPUSH", "b", "1"],
+                &["DEL", "b"],
+                &["LPUSH", "a", "2"],
+                &["EXEC"],
+            ],
+            "*2\r\n$1\r\na\r\n$1\r\n2\r\n",
+        ),
+    ];
+    for (blocking, commands, expected) in cases {
+        let mut waiter = Conn::new();
+        let mut c = waiter.connect();
+        assert_eq!(waiter.cmd(blocking), "", "{blocking:?}");
+        for command in commands {
+            c.cmd(command);
+        }
+        assert_eq!(
+            waiter.feed(T0, b"").0,
+            expected,
+            "{blocking:?} {commands:?}"
+        );
+    }
+}
+
+#[test]
 fn client_list_shows_the_query_buffer_of_the_running_batch() {
     let mut c = Conn::new();
     let reply = c.cmd(&["CLIENT", "INFO"]);

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::{cmd, is, parse_int, parse_timeout, Command};
 use crate::compact::CompactBytes;
-use crate::ctx::{Ctx, Pops, TimeoutReply};
+use crate::ctx::{pop_candidates, Ctx, Pops, TimeoutReply};
 use crate::db::{Db, Entry, Millis};
 use crate::error::{Error, Result};
 use crate::types::list::{clamp_range, End, List};
@@ -554,7 +554,8 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End) -> Result {
     let deadline = parse_timeout(&args[args.len() - 1], ctx.now)?;
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
-    let Some(key) = first_non_empty(ctx.db(), keys, now)? else {
+    let ready = ctx.ready_key.take();
+    let Some(key) = first_non_empty(ctx.db(), pop_candidates(&ready, keys), now)? else {
         ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray, Pops::List);
         return Ok(());
     };
@@ -584,7 +585,8 @@ fn blmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let (keys, end, count) = parse_mpop(args, 2)?;
     let deadline = parse_timeout(&args[1], ctx.now)?;
     let now = ctx.now;
-    match first_non_empty(ctx.db(), keys, now)? {
+    let ready = ctx.ready_key.take();
+    match first_non_empty(ctx.db(), pop_candidates(&ready, keys), now)? {
         Some(key) => pop_with_key(ctx, key, end, count),
         None => ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray, Pops::List),
     }

@@ -15,7 +15,7 @@ use super::hashes::{
 };
 use super::keys::parse_cursor;
 use super::{cmd, is, parse_int, parse_timeout, Command};
-use crate::ctx::{Ctx, Pops, TimeoutReply};
+use crate::ctx::{pop_candidates, Ctx, Pops, TimeoutReply};
 use crate::db::{Db, Entry, Millis};
 use crate::error::{Error, Result};
 use crate::reply::Reply;
@@ -824,7 +824,8 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], highest: bool) -> Result 
     let deadline = parse_timeout(&args[args.len() - 1], ctx.now)?;
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
-    let Some(key) = first_existing(ctx.db(), keys, now)? else {
+    let ready = ctx.ready_key.take();
+    let Some(key) = first_existing(ctx.db(), pop_candidates(&ready, keys), now)? else {
         ctx.block(
             keys.to_vec(),
             deadline,
@@ -911,7 +912,8 @@ fn bzmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let (keys, highest, count) = parse_mpop(args, 2)?;
     let deadline = parse_timeout(&args[1], ctx.now)?;
     let now = ctx.now;
-    match first_existing(ctx.db(), keys, now)? {
+    let ready = ctx.ready_key.take();
+    match first_existing(ctx.db(), pop_candidates(&ready, keys), now)? {
         Some(key) => mpop_reply(ctx, key, highest, count),
         None => ctx.block(
             keys.to_vec(),

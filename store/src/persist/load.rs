@@ -122,6 +122,7 @@ impl<'s> Replay<'s> {
             now: self.now,
             keyspace: &mut self.keyspace,
             block: None,
+            ready_key: None,
         };
         call_queued(&mut ctx, args);
         self.out.clear();
