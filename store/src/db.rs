@@ -367,6 +367,48 @@ impl Db {
         self.resized = None;
     }
 
+    /// SWAPDB: exchanges keys with `other`, and with them a running snapshot's progress
+    /// through them (it goes on writing each table under the number it had at the snapshot's
+    /// moment). WATCHes, blocked clients and statistics stay with the database number. As in
+    /// Redis, a watched key present on either side is touched, and the keys clients are
+    /// blocked on that now exist are ready to serve them.
+    pub(crate) fn swap_contents(&mut self, other: &mut Db) {
+        self.touch_watched_present_in(other);
+        other.touch_watched_present_in(self);
+        self.settle();
+        other.settle();
+        std::mem::swap(&mut self.entries, &mut other.entries);
+        std::mem::swap(&mut self.volatile, &mut other.volatile);
+        std::mem::swap(&mut self.heap, &mut other.heap);
+        std::mem::swap(&mut self.persist.snapshot, &mut other.persist.snapshot);
+        self.ready_blocked_keys();
+        other.ready_blocked_keys();
+    }
+
+    /// Touches the watched keys present here or in `other`.
+    fn touch_watched_present_in(&mut self, other: &Db) {
+        let present: Vec<CompactBytes> = self
+            .watched
+            .keys()
+            .filter(|k| self.entries.contains_key(&k[..]) || other.entries.contains_key(&k[..]))
+            .cloned()
+            .collect();
+        for key in present {
+            if let Some(watch) = self.watched.get_mut(&key[..]) {
+                watch.version += 1;
+            }
+        }
+    }
+
+    /// Marks every blocked-on key that exists as ready.
+    fn ready_blocked_keys(&mut self) {
+        let existing = self
+            .blocked
+            .keys()
+            .filter(|k| self.entries.contains_key(&k[..]));
+        self.ready.extend(existing.cloned());
+    }
+
     /// Every live key, in no particular order.
     pub fn keys(&self, now: Millis) -> impl Iterator<Item = &CompactBytes> {
         self.entries

@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use bytes::Bytes;
 
-use super::{cmd, container, help, is, Command};
+use super::{cmd, container, help, is, parse_int, Command};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::info;
@@ -48,6 +48,15 @@ pub(super) const COMMANDS: &[Command] = &[
         G,
         "Removes all keys from all databases.",
         flushall,
+    ),
+    cmd(
+        "swapdb",
+        3,
+        &["write", "fast"],
+        (0, 0, 0),
+        G,
+        "Swaps two Redis databases.",
+        swapdb,
     ),
     container(
         "config",
@@ -268,6 +277,32 @@ fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     server
         .persist
         .flushed_all(&server.config(), ctx.keyspace(), now);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// SWAPDB: clients connected to either database see the other's keys at once. Counted as
+/// a change even for one database with itself, as Redis does.
+fn swapdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    // An index must be a 32-bit integer (Redis's getIntFromObjectOrReply), then in range.
+    let index = |arg: &[u8], invalid: &'static str| {
+        parse_int(arg)
+            .ok()
+            .filter(|n| i32::try_from(*n).is_ok())
+            .ok_or(Error::Static(invalid))
+    };
+    let first = index(&args[1], "ERR invalid first DB index")?;
+    let second = index(&args[2], "ERR invalid second DB index")?;
+    let keyspace = ctx.keyspace();
+    let in_range = |index: i64| (0..keyspace.len() as i64).contains(&index);
+    if !in_range(first) || !in_range(second) {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    if first != second {
+        let (a, b) = keyspace.two_dbs(first as usize, second as usize);
+        a.swap_contents(b);
+    }
+    ctx.dirty(1);
     ctx.reply.ok();
     Ok(())
 }

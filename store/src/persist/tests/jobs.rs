@@ -39,56 +39,94 @@ fn fill(session: &mut Session, keys: usize) {
     let _ = session.handle(&mut input, T0, &mut out);
 }
 
+/// Runs a background save of `server`'s data, calling `change(data, round)` between its
+/// steps until it is done (the first round comes before its first step, as this thread holds
+/// the data lock). Then waits for it to succeed and checks that a server started on `dir`
+/// loads `expected`. Returns the number of rounds.
+fn save_while_changing(
+    dir: &std::path::Path,
+    server: Arc<Server>,
+    mut s: Session,
+    expected: &BTreeMap<(usize, Vec<u8>), String>,
+    mut change: impl FnMut(&mut crate::Keyspace, u32),
+) -> u32 {
+    let mut round = 0u32;
+    {
+        let config = server.config().clone();
+        let mut data = server.keyspace();
+        let started = server.persist.bgsave(&config, &mut data, T0, false);
+        assert_eq!(started, Ok(crate::persist::Started::Now));
+        while data.dbs().iter().any(|db| db.persist.snapshot.is_some()) {
+            change(&mut data, round);
+            round += 1;
+            drop(data);
+            std::thread::sleep(Duration::from_micros(200));
+            data = server.keyspace();
+        }
+    }
+    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:0");
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+    drop((server, s));
+    let (reloaded, _s) = open(dir, &[], T0);
+    assert_eq!(&dump(&reloaded, T0), expected);
+    round
+}
+
 #[test]
 fn a_background_save_is_the_data_at_its_moment_despite_writes_between_its_steps() {
     let dir = temp_dir("bgsave");
     let (server, mut s) = open(&dir, &[], T0);
     fill(&mut s, 20_000);
     let expected = dump(&server, T0);
-    {
-        let config = server.config().clone();
-        let mut data = server.keyspace();
-        let started = server.persist.bgsave(&config, &mut data, T0, false);
-        assert_eq!(started, Ok(crate::persist::Started::Now));
-        // Change, remove and add keys between the snapshot's steps, until it is done; the
-        // first round happens before its first step, as this thread holds the data lock.
-        let mut round = 0u32;
-        loop {
-            let walking = data.dbs().iter().any(|db| db.persist.snapshot.is_some());
-            if !walking {
-                break;
-            }
-            for i in 0..50u32 {
-                let n = (round * 397 + i * 31) % 25_000;
-                let key = format!("key:{n}");
-                let db = data.db(0);
-                match i % 3 {
-                    0 => {
-                        db.remove(key.as_bytes());
-                    }
-                    1 => db.insert(key.as_bytes(), Value::string(b"changed"), 0, T0),
-                    _ => {
-                        db.set_expiry(key.as_bytes(), T0 + 1);
-                    }
+    // Change, remove and add keys between the snapshot's steps, and flush once.
+    let rounds = save_while_changing(&dir, server, s, &expected, |data, round| {
+        for i in 0..50u32 {
+            let n = (round * 397 + i * 31) % 25_000;
+            let key = format!("key:{n}");
+            let db = data.db(0);
+            match i % 3 {
+                0 => {
+                    db.remove(key.as_bytes());
+                }
+                1 => db.insert(key.as_bytes(), Value::string(b"changed"), 0, T0),
+                _ => {
+                    db.set_expiry(key.as_bytes(), T0 + 1);
                 }
             }
-            if round == 3 {
-                data.db(0).clear();
-            }
-            round += 1;
-            drop(data);
-            std::thread::sleep(Duration::from_micros(200));
-            data = server.keyspace();
         }
-        assert!(round > 0);
-    }
-    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:0");
-    let info = run(&mut s, T0, &["INFO", "persistence"]);
-    assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
-    drop((server, s));
+        if round == 3 {
+            data.db(0).clear();
+        }
+    });
+    assert!(rounds > 3, "the snapshot took {rounds} steps");
+}
 
-    let (reloaded, _s) = open(&dir, &[], T0);
-    assert_eq!(dump(&reloaded, T0), expected);
+#[test]
+fn a_background_save_keeps_each_database_at_its_number_when_swapdb_runs_between_its_steps() {
+    let dir = temp_dir("bgsave-swapdb");
+    let (server, mut s) = open(&dir, &[], T0);
+    fill(&mut s, 12_000);
+    run(&mut s, T0, &["SELECT", "1"]);
+    fill(&mut s, 8_000);
+    run(&mut s, T0, &["SET", "only-in-1", "x"]);
+    let expected = dump(&server, T0);
+    // Swap, then change both databases, between every two steps: the snapshot still holds
+    // each database as it was, under its number.
+    let rounds = save_while_changing(&dir, server, s, &expected, |data, round| {
+        let (first, second) = data.two_dbs(0, 1);
+        first.swap_contents(second);
+        for i in 0..40u32 {
+            let key = format!("key:{}", (round * 211 + i * 37) % 15_000);
+            let db = data.db((i % 2) as usize);
+            if i % 4 < 2 {
+                db.remove(key.as_bytes());
+            } else {
+                db.insert(key.as_bytes(), Value::string(b"changed"), 0, T0);
+            }
+        }
+    });
+    assert!(rounds > 1, "the snapshot took {rounds} steps");
 }
 
 #[test]

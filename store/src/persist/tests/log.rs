@@ -148,6 +148,8 @@ const SCRIPT: &[&[&str]] = &[
     &["SELECT", "5"],
     &["SET", "five", "5"],
     &["SELECT", "0"],
+    &["SWAPDB", "0", "5"],
+    &["SET", "after-swap", "x"],
 ];
 
 #[test]
