@@ -16,6 +16,21 @@ use crate::db::Millis;
 use crate::pubsub::OutputLimit;
 use crate::signal::Signal;
 
+/// Redis's per-client static reply buffer (16 KiB): output that fits in it is not output
+/// buffer memory, so small `client-output-buffer-limit`s do not close clients for ordinary
+/// replies. Output that does not fit counts whole (Redis counts what goes to its reply
+/// list, where a reply of unknown length such as KEYS's goes entirely).
+pub const REPLY_BUFFER: usize = 16 * 1024;
+
+/// Output buffer memory for `pending` bytes of unsent output: see [`REPLY_BUFFER`].
+pub fn output_buffer_usage(pending: usize) -> usize {
+    if pending <= REPLY_BUFFER {
+        0
+    } else {
+        pending
+    }
+}
+
 /// What a connection gets when `maxclients` clients are already connected.
 pub const MAX_CLIENTS_REACHED: &[u8] = b"-ERR max number of clients reached\r\n";
 
@@ -305,8 +320,13 @@ impl Client {
         self.unsent.store(bytes as u64, Ordering::Relaxed);
     }
 
-    /// Output waiting for this client: replies being written plus the outbox (CLIENT LIST's
-    /// omem).
+    /// What counts against the output buffer limits, and CLIENT LIST's omem: the output
+    /// waiting for this client, unless it fits in the [`REPLY_BUFFER`].
+    pub fn output_buffer_usage(&self) -> usize {
+        output_buffer_usage(self.pending_output() as usize)
+    }
+
+    /// Output waiting for this client: replies being written plus the outbox.
     pub fn pending_output(&self) -> u64 {
         let outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner()).len() as u64;
         outbox + self.unsent.load(Ordering::Relaxed)
@@ -378,7 +398,7 @@ impl Client {
             info.shard_subscriptions,
             info.in_multi.map_or(-1, |n| n as i64),
             info.query_buffer,
-            output,
+            self.output_buffer_usage(),
             info.query_buffer as u64 + output,
             if info.last_command.is_empty() {
                 "NULL"
@@ -497,6 +517,21 @@ impl Clients {
             tracing::debug!("Closing idle client {}", client.id);
             client.kill();
             closed += 1;
+        }
+        closed
+    }
+
+    /// Closes the clients whose output has stayed over its soft limit for too long, or grew
+    /// past the hard one: Redis's clientsCron check, which also catches a client that stopped
+    /// reading once nothing more is sent to it.
+    pub fn enforce_output_limits(&self, now: Millis) -> usize {
+        let mut closed = 0;
+        for client in self.all() {
+            let limit = self.limits.output(client.is_subscribed());
+            if !client.is_killed() && client.check_output(client.output_buffer_usage(), limit, now)
+            {
+                closed += 1;
+            }
         }
         closed
     }

@@ -18,8 +18,6 @@ pub struct PubSub {
     patterns: HashMap<Bytes, Vec<Arc<Client>>>,
     /// Shard channels (SSUBSCRIBE): a namespace of their own, which patterns never match.
     shard_channels: HashMap<Bytes, Vec<Arc<Client>>>,
-    /// When each client's outbox first went over the soft limit (0: it is under).
-    over_soft_limit_since: HashMap<u64, Millis>,
 }
 
 /// A pub/sub client's output limits: disconnect past `hard` bytes, or past `soft` bytes for
@@ -139,15 +137,10 @@ impl PubSub {
             .unwrap_or_default();
         for client in &subscribers {
             let frame = encode(&[b"smessage", channel, message], client.version());
-            let waiting = client.deliver(&frame) as u64;
-            self.enforce(client, waiting, limit, now);
+            client.deliver(&frame);
+            client.check_output(client.output_buffer_usage(), limit, now);
         }
         subscribers.len()
-    }
-
-    /// Forgets a client that left.
-    pub fn forget(&mut self, client: u64) {
-        self.over_soft_limit_since.remove(&client);
     }
 
     /// Sends `message` to every subscriber of `channel` and every matching pattern; returns
@@ -177,25 +170,10 @@ impl PubSub {
         }
         for (client, frame) in deliveries {
             receivers += 1;
-            let waiting = client.deliver(&frame) as u64;
-            self.enforce(&client, waiting, limit, now);
+            client.deliver(&frame);
+            client.check_output(client.output_buffer_usage(), limit, now);
         }
         receivers
-    }
-
-    fn enforce(&mut self, client: &Client, waiting: u64, limit: OutputLimit, now: Millis) {
-        if limit.hard > 0 && waiting > limit.hard {
-            client.kill();
-            return;
-        }
-        if limit.soft > 0 && waiting > limit.soft {
-            let since = *self.over_soft_limit_since.entry(client.id).or_insert(now);
-            if now.saturating_sub(since) >= limit.soft_seconds * 1000 {
-                client.kill();
-            }
-        } else {
-            self.over_soft_limit_since.remove(&client.id);
-        }
     }
 
     /// Channels with at least one subscriber, optionally matching a pattern.

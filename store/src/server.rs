@@ -229,8 +229,8 @@ impl Server {
     }
 
     /// One tick of background work (the adapters call it `hz` times a second): active
-    /// expiry, eviction left over from commands while memory is over `maxmemory`, and
-    /// closing clients idle past `timeout`; and INFO's samples: instantaneous rates, the
+    /// expiry, eviction left over from commands while memory is over `maxmemory`, closing
+    /// clients idle past `timeout` or over their output buffer limits; and INFO's samples: instantaneous rates, the
     /// expiry estimates (taken before active expiry removes what they measure), the memory
     /// peak and the time spent over `maxmemory`.
     pub fn tick(&self, now: Millis) {
@@ -248,6 +248,7 @@ impl Server {
         self.clients
             .close_idle(now, |client| keyspace.is_waiting(client));
         drop(keyspace);
+        self.clients.enforce_output_limits(now);
         let totals = Totals {
             commands: self.stats.commands_processed(),
             input: self.stats.net_input_bytes.load(Ordering::Relaxed),

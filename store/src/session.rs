@@ -392,7 +392,8 @@ impl Session {
                 serve_blocked(&mut keyspace, &server, now, &mut self.conn.stats);
             }
             let limit = output_limits[usize::from(self.conn.in_pubsub_context())];
-            if self.client.check_output(out.len(), limit, now) {
+            let usage = crate::clients::output_buffer_usage(out.len());
+            if self.client.check_output(usage, limit, now) {
                 // Redis frees such a client without sending what it could not take.
                 out.clear();
                 status = Status::Close;
@@ -461,7 +462,6 @@ impl Drop for Session {
         {
             let mut pubsub = self.server.pubsub();
             self.conn.leave_pubsub(&mut pubsub, self.client.id);
-            pubsub.forget(self.client.id);
         }
         self.server.clients.unregister(self.client.id);
     }

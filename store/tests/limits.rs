@@ -268,6 +268,61 @@ fn output_over_the_soft_limit_gets_a_deadline_that_sending_it_lifts() {
 }
 
 #[test]
+fn replies_that_fit_the_reply_buffer_do_not_count_against_the_limits() {
+    // As Redis, whose 16 KiB static reply buffer is not output buffer memory.
+    let server = server(&["client-output-buffer-limit normal 10 10 0 pubsub 100 0 0"]);
+    let mut conn = Conn::open(&server, None, T0);
+    assert!(conn
+        .cmd(&["CONFIG", "GET", "client-output-buffer-limit"])
+        .contains("normal 10 10 0"));
+    let mut subscriber = Conn::open(&server, None, T0);
+    subscriber.cmd(&["SUBSCRIBE", "ch"]);
+    assert_eq!(conn.cmd(&["PUBLISH", "ch", &"m".repeat(200)]), ":1\r\n");
+    assert!(!subscriber.session.client().is_killed());
+    assert!(!conn.session.client().is_killed());
+    // Beyond it, the limits apply.
+    conn.cmd(&["SET", "big", &"x".repeat(20_000)]);
+    let (out, status) = conn.feed(T0, &resp(&["GET", "big"]));
+    assert_eq!((out.len(), status), (0, Status::Close));
+}
+
+#[test]
+fn a_subscriber_left_over_the_soft_limit_is_closed_by_the_tick_with_no_more_traffic() {
+    let server = server(&["client-output-buffer-limit pubsub 0 20kb 1"]);
+    let mut publisher = Conn::open(&server, None, T0);
+    let mut subscriber = Conn::open(&server, None, T0);
+    subscriber.cmd(&["SUBSCRIBE", "ch"]);
+    // 40 KB waits for a subscriber that does not read: more than the reply buffer holds.
+    assert_eq!(
+        publisher.at(T0, &["PUBLISH", "ch", &"m".repeat(40_000)]),
+        ":1\r\n"
+    );
+    let omem = |conn: &mut Conn| {
+        let list = conn.cmd(&["CLIENT", "LIST"]);
+        let line = list
+            .lines()
+            .find(|l| l.contains(" sub=1 "))
+            .unwrap()
+            .to_string();
+        line.split(" omem=")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    let usage = omem(&mut publisher);
+    assert!((40_000..40_100).contains(&usage), "omem={usage}");
+    // Nothing more is published: the tick closes it once it was over for more than a second.
+    server.tick(T0 + 1_000);
+    assert!(!subscriber.session.client().is_killed());
+    server.tick(T0 + 2_000);
+    assert!(subscriber.session.client().is_killed());
+}
+
+#[test]
 fn normal_clients_are_unlimited_by_default() {
     let server = server(&[]);
     let mut conn = Conn::open(&server, None, T0);
