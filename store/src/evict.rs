@@ -50,13 +50,7 @@ pub(crate) fn admit(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) ->
         return Ok(());
     }
     if top_name == "exec" {
-        // As Redis's rejectCommand: a refused EXEC discards the transaction.
-        ctx.conn.multi = None;
-        ctx.conn.multi_failed = false;
-        commands::unwatch_all(ctx);
-        return Err(Error::Message(format!(
-            "EXECABORT Transaction discarded because of: {OOM}"
-        )));
+        return Err(commands::abort_exec(ctx, &OOM));
     }
     Err(OOM)
 }

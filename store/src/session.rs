@@ -534,6 +534,16 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
         reject(ctx, Some(command), &error);
         return name;
     }
+    if let Some(error) = ctx.server.persist.deny_writes(|| ctx.server.config()) {
+        if refused_on_disk_error(ctx, command, top_name) {
+            let error = match top_name {
+                "exec" => crate::commands::abort_exec(ctx, &error),
+                _ => error,
+            };
+            reject(ctx, Some(command), &error);
+            return name;
+        }
+    }
     if ctx.conn.version == Version::Resp2
         && ctx.conn.in_pubsub_context()
         && !ALLOWED_WHILE_SUBSCRIBED.contains(&top_name)
@@ -557,6 +567,19 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
     }
     call(ctx, command, args);
     name
+}
+
+/// Whether `command` is refused while persisting fails (MISCONF), as in Redis: commands
+/// that write, an EXEC of a transaction that does, and PING.
+fn refused_on_disk_error(ctx: &Ctx<'_, '_>, command: &Command, top_name: &str) -> bool {
+    let writes = |command: &Command| command.flags.contains(&"write");
+    match (top_name, &ctx.conn.multi) {
+        ("ping", _) => true,
+        ("exec", Some(queue)) => queue
+            .iter()
+            .any(|args| crate::commands::lookup(&args[0]).is_some_and(writes)),
+        _ => writes(command),
+    }
 }
 
 /// Replies with an error that rejected a command before it ran; inside MULTI that dooms

@@ -26,7 +26,7 @@ mod strings;
 mod transactions;
 mod zsets;
 
-pub(crate) use transactions::unwatch_all;
+pub(crate) use transactions::abort_exec;
 
 /// A command handler: validates its arguments, does its work, writes its reply.
 /// On `Err` nothing may have been written; the session writes the error.

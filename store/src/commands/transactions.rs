@@ -68,6 +68,19 @@ fn multi(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
+/// When a check before running refuses EXEC (memory, disk errors): discards the transaction,
+/// as Redis's `rejectCommand` does, and returns the error to reply with.
+pub(crate) fn abort_exec(ctx: &mut Ctx<'_, '_>, reason: &Error) -> Error {
+    ctx.conn.multi = None;
+    ctx.conn.multi_failed = false;
+    unwatch_all(ctx);
+    let reason = reason.to_string();
+    let reason = reason.strip_prefix('-').unwrap_or(&reason);
+    Error::Message(format!(
+        "EXECABORT Transaction discarded because of: {reason}"
+    ))
+}
+
 /// Forgets every watched key of this connection.
 pub(crate) fn unwatch_all(ctx: &mut Ctx<'_, '_>) {
     let watching = std::mem::take(&mut ctx.conn.watching);

@@ -54,13 +54,13 @@ impl Persist {
             (JobKind::Bgsave, Ok(())) => {
                 data.dirty = data.dirty.saturating_sub(job.dirty_at_start);
                 jobs.last_save = now;
-                jobs.last_bgsave_ok = true;
+                self.set_bgsave_status(&mut jobs, true);
                 jobs.last_bgsave_secs = secs;
                 jobs.saves += 1;
                 tracing::info!("Background saving terminated with success");
             }
             (JobKind::Bgsave, Err(error)) => {
-                jobs.last_bgsave_ok = false;
+                self.set_bgsave_status(&mut jobs, false);
                 jobs.last_bgsave_secs = secs;
                 tracing::warn!("Background saving error: {error}");
             }

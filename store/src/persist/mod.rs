@@ -32,6 +32,7 @@ pub(crate) use walk::{DbPersist, Entries};
 
 use crate::config::Config;
 use crate::db::Millis;
+use crate::error::Error;
 use crate::keyspace::Keyspace;
 use aof::{Aof, Fsync};
 use propagate::{log_deletions, set_logging};
@@ -96,7 +97,19 @@ pub struct Persist {
     keyspace: Arc<Mutex<Keyspace>>,
     aof: Arc<Aof>,
     jobs: Mutex<Jobs>,
+    /// `!jobs.last_bgsave_ok`, readable without the lock: every write command checks it.
+    bgsave_failed: AtomicBool,
 }
+
+/// What refuses writes (and PING) while the last background save failed, with save rules
+/// set and `stop-writes-on-bgsave-error yes`.
+const BGSAVE_FAILED: Error = Error::Static(
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist \
+     to disk. Commands that may modify the data set are disabled, because this instance is \
+     configured to report errors during writes if RDB snapshotting fails \
+     (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the \
+     RDB error.",
+);
 
 /// Files and settings, read from the configuration when needed.
 struct Paths {
@@ -140,6 +153,7 @@ impl Persist {
         Persist {
             keyspace,
             aof: Arc::new(Aof::default()),
+            bgsave_failed: AtomicBool::new(false),
             jobs: Mutex::new(Jobs {
                 running: None,
                 finished: None,
@@ -179,6 +193,33 @@ impl Persist {
     /// event loop, as Redis does; see `Aof::sync`).
     pub fn sync(&self) {
         self.aof.sync();
+    }
+
+    /// Redis's `writeCommandsDeniedByDiskError`: why write commands (and PING) are refused
+    /// now, if they are. While nothing failed, two atomic loads.
+    #[inline]
+    pub(crate) fn deny_writes<C: std::ops::Deref<Target = Config>>(
+        &self,
+        config: impl FnOnce() -> C,
+    ) -> Option<Error> {
+        if self.bgsave_failed.load(Ordering::Relaxed) {
+            let config = config();
+            if config.get_bool("stop-writes-on-bgsave-error")
+                && !config.get("save").unwrap_or("").trim().is_empty()
+            {
+                return Some(BGSAVE_FAILED);
+            }
+        }
+        let error = self.aof.write_error()?;
+        Some(Error::Message(format!(
+            "MISCONF Errors writing to the AOF file: {error}"
+        )))
+    }
+
+    /// Records whether the last snapshot save succeeded (INFO's rdb_last_bgsave_status).
+    fn set_bgsave_status(&self, jobs: &mut Jobs, ok: bool) {
+        jobs.last_bgsave_ok = ok;
+        self.bgsave_failed.store(!ok, Ordering::Relaxed);
     }
 
     /// The Unix time (seconds) of the last successful save: LASTSAVE.
@@ -260,7 +301,7 @@ impl Persist {
             Ok(()) => {
                 data.dirty = 0;
                 jobs.last_save = now;
-                jobs.last_bgsave_ok = true;
+                self.set_bgsave_status(&mut jobs, true);
                 jobs.saves += 1;
                 tracing::info!("DB saved on disk");
                 Ok(())

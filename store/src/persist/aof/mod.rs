@@ -21,6 +21,7 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
@@ -88,6 +89,8 @@ struct State {
     install: Option<Install>,
     /// The last write (or fsync) succeeded.
     write_ok: bool,
+    /// Why it failed: the OS error number (0 if there was none).
+    write_errno: i32,
     /// The current log file's size, and its size after the last rewrite.
     size: u64,
     base_size: u64,
@@ -119,6 +122,8 @@ struct Io {
 #[derive(Debug)]
 pub(crate) struct Aof {
     state: Mutex<State>,
+    /// `!state.write_ok`, readable without the lock: every write command checks it.
+    write_failed: AtomicBool,
     work: Condvar,
     io: Mutex<Io>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -141,12 +146,14 @@ impl Default for Aof {
                 rewrite_from: None,
                 install: None,
                 write_ok: true,
+                write_errno: 0,
                 size: 0,
                 base_size: 0,
                 syncing: false,
                 sync_file: None,
                 has_file: false,
             }),
+            write_failed: AtomicBool::new(false),
             work: Condvar::new(),
             io: Mutex::new(Io::default()),
             thread: Mutex::new(None),
@@ -171,6 +178,39 @@ impl Aof {
 
     fn lock_io(&self) -> MutexGuard<'_, Io> {
         self.io.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the outcome of a write or fsync of the log (`None`: it succeeded).
+    fn set_write_status(&self, state: &mut State, error: Option<&io::Error>) {
+        state.write_ok = error.is_none();
+        state.write_errno = error.and_then(io::Error::raw_os_error).unwrap_or(0);
+        self.write_failed.store(!state.write_ok, Ordering::Relaxed);
+    }
+
+    /// Makes the log's last write a failure with OS error `errno`, as a full disk would.
+    #[cfg(test)]
+    pub(crate) fn fail_writes(&self, errno: i32) {
+        let mut state = self.lock();
+        self.set_write_status(&mut state, Some(&io::Error::from_raw_os_error(errno)));
+    }
+
+    /// Why writes to the log are failing while the log is on and its last write or fsync
+    /// failed: the system's description of the error, as Redis's `strerror`.
+    #[inline]
+    pub(crate) fn write_error(&self) -> Option<String> {
+        if !self.write_failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let state = self.lock();
+        if !state.running || state.write_ok {
+            return None;
+        }
+        let text = io::Error::from_raw_os_error(state.write_errno).to_string();
+        // Rust adds " (os error N)" to the system's text.
+        Some(match text.rfind(" (os error ") {
+            Some(end) => text[..end].to_string(),
+            None => text,
+        })
     }
 
     /// Wakes the fsync thread if it sleeps.
@@ -205,7 +245,7 @@ impl Aof {
             state.running = true;
             state.stop = false;
             state.policy = policy;
-            state.write_ok = true;
+            self.set_write_status(&mut state, None);
             state.size = size;
             state.base_size = size;
             state.written = state.appended;
@@ -366,7 +406,7 @@ impl Aof {
             }
             Err(error) => {
                 tracing::error!("error fsyncing the append-only log: {error}");
-                state.write_ok = false;
+                self.set_write_status(&mut state, Some(&error));
                 false
             }
         }
@@ -455,11 +495,12 @@ impl Aof {
             (state.appended, state.rewrite_from)
         };
         io.keep_tail(&chunk, end - chunk.len() as u64, rewrite_from);
-        let ok = io.write(&chunk);
+        let result = io.write(&chunk);
+        let ok = result.is_ok();
         chunk.clear();
         io.spare = chunk;
         let mut state = self.lock();
-        state.write_ok = ok;
+        self.set_write_status(&mut state, result.err().as_ref());
         state.size = io.size;
         if ok && io.file.is_some() {
             state.written = state.written.max(end);
@@ -506,9 +547,9 @@ impl Io {
 
     /// Writes `chunk` (after anything that failed before). False on failure: the bytes are
     /// kept to retry, and the file is cut back to its last good size.
-    fn write(&mut self, chunk: &[u8]) -> bool {
+    fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
         let Some(file) = &mut self.file else {
-            return true;
+            return Ok(());
         };
         let bytes = if self.retry.is_empty() {
             chunk
@@ -520,7 +561,7 @@ impl Io {
             Ok(()) => {
                 self.size += bytes.len() as u64;
                 self.retry.clear();
-                true
+                Ok(())
             }
             Err(error) => {
                 tracing::error!("error writing to the append-only log: {error}");
@@ -528,7 +569,7 @@ impl Io {
                 if self.retry.is_empty() {
                     self.retry = chunk.to_vec();
                 }
-                false
+                Err(error)
             }
         }
     }

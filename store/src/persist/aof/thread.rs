@@ -106,7 +106,7 @@ impl Aof {
                     state.durable = state.appended;
                     state.size = size;
                     state.base_size = size;
-                    state.write_ok = true;
+                    self.set_write_status(&mut state, None);
                     state.has_file = true;
                     state.sync_file = Some(Arc::new(sync_file));
                     wake_all(&mut state);

@@ -129,6 +129,74 @@ fn a_background_save_keeps_each_database_at_its_number_when_swapdb_runs_between_
     assert!(rounds > 1, "the snapshot took {rounds} steps");
 }
 
+const MISCONF_RDB: &str = "-MISCONF Redis is configured to save RDB snapshots, but it's \
+    currently unable to persist to disk. Commands that may modify the data set are disabled, \
+    because this instance is configured to report errors during writes if RDB snapshotting \
+    fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about \
+    the RDB error.\r\n";
+
+#[test]
+fn after_a_failed_background_save_writes_and_ping_are_refused_while_save_rules_are_set() {
+    let dir = temp_dir("misconf");
+    let (server, mut s) = open(&dir, &["save \"3600 1\""], T0);
+    run(&mut s, T0, &["SET", "a", "1"]);
+    std::fs::remove_dir_all(&*dir).unwrap();
+    assert_eq!(
+        run(&mut s, T0, &["BGSAVE"]),
+        "+Background saving started\r\n"
+    );
+    tick_until(&server, &mut s, T0, "rdb_last_bgsave_status:err");
+    // As Redis 7.0: writes, and PING, get MISCONF; reads still run.
+    for args in [&["SET", "b", "1"][..], &["DEL", "a"], &["PING"]] {
+        assert_eq!(run(&mut s, T0, args), MISCONF_RDB, "{args:?}");
+    }
+    assert_eq!(run(&mut s, T0, &["GET", "a"]), "$1\r\n1\r\n");
+    // A refused write dooms its transaction; a read-only one runs.
+    run(&mut s, T0, &["MULTI"]);
+    assert_eq!(run(&mut s, T0, &["SET", "c", "1"]), MISCONF_RDB);
+    assert!(run(&mut s, T0, &["EXEC"]).starts_with("-EXECABORT"));
+    run(&mut s, T0, &["MULTI"]);
+    run(&mut s, T0, &["GET", "a"]);
+    assert_eq!(run(&mut s, T0, &["EXEC"]), "*1\r\n$1\r\n1\r\n");
+    // Without save rules, or with stop-writes-on-bgsave-error off, writes run.
+    run(&mut s, T0, &["CONFIG", "SET", "save", ""]);
+    assert_eq!(run(&mut s, T0, &["SET", "b", "2"]), "+OK\r\n");
+    run(&mut s, T0, &["CONFIG", "SET", "save", "3600 1"]);
+    assert_eq!(run(&mut s, T0, &["SET", "b", "3"]), MISCONF_RDB);
+    run(
+        &mut s,
+        T0,
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "no"],
+    );
+    assert_eq!(run(&mut s, T0, &["SET", "b", "4"]), "+OK\r\n");
+    run(
+        &mut s,
+        T0,
+        &["CONFIG", "SET", "stop-writes-on-bgsave-error", "yes"],
+    );
+    // A save that succeeds ends it.
+    std::fs::create_dir_all(&*dir).unwrap();
+    assert_eq!(run(&mut s, T0, &["SAVE"]), "+OK\r\n");
+    assert_eq!(run(&mut s, T0, &["SET", "b", "5"]), "+OK\r\n");
+    assert_eq!(run(&mut s, T0, &["PING"]), "+PONG\r\n");
+}
+
+#[test]
+fn while_the_log_cannot_be_written_writes_get_misconf_with_the_system_error() {
+    let dir = temp_dir("misconf-aof");
+    let (server, mut s) = open(&dir, &["appendonly yes"], T0);
+    run(&mut s, T0, &["SET", "a", "1"]);
+    const ENOSPC: i32 = 28;
+    server.persist.aof.fail_writes(ENOSPC);
+    let misconf = "-MISCONF Errors writing to the AOF file: No space left on device\r\n";
+    assert_eq!(run(&mut s, T0, &["SET", "b", "1"]), misconf);
+    assert_eq!(run(&mut s, T0, &["PING"]), misconf);
+    assert_eq!(run(&mut s, T0, &["GET", "a"]), "$1\r\n1\r\n");
+    // Turning the log off ends it.
+    run(&mut s, T0, &["CONFIG", "SET", "appendonly", "no"]);
+    assert_eq!(run(&mut s, T0, &["SET", "b", "2"]), "+OK\r\n");
+}
+
 #[test]
 fn a_rewrite_compacts_the_log_into_a_snapshot_and_the_tail() {
     let dir = temp_dir("rewrite");
