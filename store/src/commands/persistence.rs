@@ -5,7 +5,7 @@ use bytes::Bytes;
 use super::{cmd, is, Command};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::persist::{Busy, SaveError, Started};
+use crate::persist::{Busy, RewriteRefused, SaveError, Started};
 
 const G: &str = "server";
 const BACKGROUND: &[&str] = &["admin", "noscript", "no-async-loading"];
@@ -105,7 +105,13 @@ fn bgrewriteaof(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
         Ok(Started::Scheduled) => ctx
             .reply
             .simple(b"Background append only file rewriting scheduled"),
-        Err(_) => {
+        Err(RewriteRefused::CannotWrite) => {
+            return Err(Error::Static(
+                "ERR Can't execute an AOF background rewriting. Please check the server logs \
+                 for more information.",
+            ))
+        }
+        Err(RewriteRefused::InProgress) => {
             return Err(Error::Static(
                 "ERR Background append only file rewriting already in progress",
             ))

@@ -342,7 +342,16 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     {
         let now = ctx.now;
         let data = ctx.keyspace();
-        server.persist.configure(&server.config(), data, now);
+        let applied = server.persist.configure(&server.config(), data, now);
+        if applied.is_err() {
+            // As Redis: the log stays off, and CONFIG GET says so.
+            let off = [(Bytes::from_static(b"appendonly"), Bytes::from_static(b"no"))];
+            server.config_mut().set_many_from(&off, true)?;
+            return Err(Error::Static(
+                "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to \
+                 turn on AOF. Check server logs.",
+            ));
+        }
     }
     ctx.reply.ok();
     Ok(())

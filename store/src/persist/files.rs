@@ -17,6 +17,14 @@ pub(crate) fn temp_path(target: &Path, purpose: &str) -> PathBuf {
     }
 }
 
+/// Checks that a file can be created next to `target` (its directory exists and is
+/// writable), creating and removing a temporary one.
+pub(crate) fn check_writable(target: &Path) -> io::Result<()> {
+    let probe = temp_path(target, "probe");
+    File::options().write(true).create_new(true).open(&probe)?;
+    std::fs::remove_file(&probe)
+}
+
 /// Renames `from` over `to`.
 pub(crate) fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to)

@@ -4,9 +4,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use super::files::check_writable;
 use super::propagate::{log_deletions, set_logging};
 use super::{
-    fsync_policy, paths, snapshot, Busy, Job, JobKind, Jobs, Persist, Started, RETRY_DELAY_MS,
+    fsync_policy, paths, snapshot, Busy, Job, JobKind, Jobs, Persist, RewriteRefused, Started,
+    RETRY_DELAY_MS,
 };
 use crate::config::Config;
 use crate::db::Millis;
@@ -94,8 +96,8 @@ impl Persist {
             if now.saturating_sub(jobs.last_rewrite_try) < RETRY_DELAY_MS && !jobs.last_rewrite_ok {
                 return;
             }
-            jobs.rewrite_scheduled = false;
-            self.start(&mut jobs, JobKind::Rewrite, config, data, now);
+            // Stays scheduled while the directory cannot be written.
+            jobs.rewrite_scheduled = self.start_rewrite(&mut jobs, config, data, now).is_err();
             return;
         }
         let retry_ok =
@@ -114,9 +116,12 @@ impl Persist {
             self.start(&mut jobs, JobKind::Bgsave, config, data, now);
             return;
         }
-        if jobs.automatic && self.aof.running() && self.rewrite_due(config) {
+        let rewrite_retry_ok =
+            jobs.last_rewrite_ok || now.saturating_sub(jobs.last_rewrite_try) >= RETRY_DELAY_MS;
+        if jobs.automatic && self.aof.running() && rewrite_retry_ok && self.rewrite_due(config) {
             tracing::info!("Starting automatic rewriting of AOF on growth");
-            self.start(&mut jobs, JobKind::Rewrite, config, data, now);
+            // A failure is logged and retried later, like a failed rewrite.
+            let _ = self.start_rewrite(&mut jobs, config, data, now);
         }
     }
 
@@ -232,10 +237,10 @@ impl Persist {
         config: &Config,
         data: &mut Keyspace,
         now: Millis,
-    ) -> Result<Started, Busy> {
+    ) -> Result<Started, RewriteRefused> {
         let mut jobs = self.jobs();
         match jobs.running.as_ref().map(|job| job.kind) {
-            Some(JobKind::Rewrite) => Err(Busy::Same),
+            Some(JobKind::Rewrite) => Err(RewriteRefused::InProgress),
             Some(JobKind::Bgsave) => {
                 jobs.rewrite_scheduled = true;
                 Ok(Started::Scheduled)
@@ -245,10 +250,31 @@ impl Persist {
                 Ok(Started::Scheduled)
             }
             None => {
-                jobs.last_rewrite_ok = true;
-                self.start(&mut jobs, JobKind::Rewrite, config, data, now);
+                self.start_rewrite(&mut jobs, config, data, now)?;
                 Ok(Started::Now)
             }
         }
+    }
+
+    /// Starts a rewrite now, if a file can be created in the log's directory: Redis refuses
+    /// it at once when it cannot create its log directory or open a new log file there.
+    pub(super) fn start_rewrite(
+        self: &Arc<Self>,
+        jobs: &mut Jobs,
+        config: &Config,
+        data: &mut Keyspace,
+        now: Millis,
+    ) -> Result<(), RewriteRefused> {
+        let log = paths(config).log;
+        if let Err(error) = check_writable(&log) {
+            let dir = log.parent().unwrap_or(&log).display().to_string();
+            tracing::warn!("Can't open or create append-only dir {dir}: {error}");
+            jobs.last_rewrite_ok = false;
+            jobs.last_rewrite_try = now;
+            return Err(RewriteRefused::CannotWrite);
+        }
+        jobs.last_rewrite_ok = true;
+        self.start(jobs, JobKind::Rewrite, config, data, now);
+        Ok(())
     }
 }

@@ -138,13 +138,22 @@ pub(crate) enum Started {
     Scheduled,
 }
 
-/// Why BGSAVE or BGREWRITEAOF cannot run.
+/// Why BGSAVE cannot run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Busy {
     /// The same kind of job is running.
     Same,
     /// The other kind is running (and the request was not to schedule).
     Other,
+}
+
+/// Why a rewrite of the log (BGREWRITEAOF, or turning the log on) cannot start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RewriteRefused {
+    /// One is running already.
+    InProgress,
+    /// The log's directory cannot be written (logged).
+    CannotWrite,
 }
 
 impl Persist {
@@ -204,9 +213,7 @@ impl Persist {
     ) -> Option<Error> {
         if self.bgsave_failed.load(Ordering::Relaxed) {
             let config = config();
-            if config.get_bool("stop-writes-on-bgsave-error")
-                && !config.get("save").unwrap_or("").trim().is_empty()
-            {
+            if config.get_bool("stop-writes-on-bgsave-error") && !config.save_points().is_empty() {
                 return Some(BGSAVE_FAILED);
             }
         }
@@ -329,8 +336,14 @@ impl Persist {
         }
     }
 
-    /// Applies CONFIG SET of `appendonly` and `appendfsync`.
-    pub(crate) fn configure(self: &Arc<Self>, config: &Config, data: &mut Keyspace, now: Millis) {
+    /// Applies CONFIG SET of `appendonly` and `appendfsync`. Turning the log on fails, as in
+    /// Redis, when its first rewrite cannot start now for want of a writable directory.
+    pub(crate) fn configure(
+        self: &Arc<Self>,
+        config: &Config,
+        data: &mut Keyspace,
+        now: Millis,
+    ) -> Result<(), RewriteRefused> {
         self.aof.set_policy(fsync_policy(config));
         let wanted = config.get_bool("appendonly");
         if wanted && !self.aof.running() {
@@ -338,7 +351,7 @@ impl Persist {
             if jobs.running.is_some() || data.log.in_exec() {
                 jobs.rewrite_scheduled = true;
             } else {
-                self.start(&mut jobs, JobKind::Rewrite, config, data, now);
+                self.start_rewrite(&mut jobs, config, data, now)?;
             }
         } else if !wanted && (self.aof.running() || data.log.on) {
             self.flush_log(data);
@@ -350,6 +363,7 @@ impl Persist {
                 job.abort.store(true, Ordering::SeqCst);
             }
         }
+        Ok(())
     }
 
     /// SHUTDOWN's saving: stops a background save, and saves if `save` says so (or, when

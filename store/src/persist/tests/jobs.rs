@@ -198,6 +198,38 @@ fn while_the_log_cannot_be_written_writes_get_misconf_with_the_system_error() {
 }
 
 #[test]
+fn a_rewrite_or_turning_the_log_on_is_refused_when_its_directory_cannot_be_written() {
+    let dir = temp_dir("rewrite-nodir");
+    let (_server, mut s) = open(&dir, &[], T0);
+    run(&mut s, T0, &["SET", "a", "1"]);
+    std::fs::remove_dir_all(&*dir).unwrap();
+    assert_eq!(
+        run(&mut s, T0, &["BGREWRITEAOF"]),
+        "-ERR Can't execute an AOF background rewriting. Please check the server logs for \
+         more information.\r\n"
+    );
+    assert_eq!(
+        run(&mut s, T0, &["CONFIG", "SET", "appendonly", "yes"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn \
+         on AOF. Check server logs.\r\n"
+    );
+    assert_eq!(
+        run(&mut s, T0, &["CONFIG", "GET", "appendonly"]),
+        "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
+    );
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("aof_enabled:0\r\n"), "{info}");
+    assert!(info.contains("aof_last_bgrewrite_status:err\r\n"), "{info}");
+    // Once the directory is back, both work.
+    std::fs::create_dir_all(&*dir).unwrap();
+    assert_eq!(
+        run(&mut s, T0, &["CONFIG", "SET", "appendonly", "yes"]),
+        "+OK\r\n"
+    );
+    assert!(run(&mut s, T0, &["INFO", "persistence"]).contains("aof_enabled:1\r\n"));
+}
+
+#[test]
 fn a_rewrite_compacts_the_log_into_a_snapshot_and_the_tail() {
     let dir = temp_dir("rewrite");
     let (server, mut s) = open(&dir, &["appendonly yes"], T0);
