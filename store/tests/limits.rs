@@ -335,6 +335,25 @@ fn normal_clients_are_unlimited_by_default() {
 
 // --- maxmemory -------------------------------------------------------------------------------
 
+#[test]
+fn a_maxmemory_of_one_megabyte_leaves_room_for_data_as_in_redis() {
+    // Redis 7.0 takes about 480 SETs of 100-byte values under `maxmemory 1mb` before OOM,
+    // and with allkeys-lru keeps taking them by evicting.
+    let mut conn = Conn::open(&server(&["maxmemory 1mb"]), None, T0);
+    let value = "x".repeat(100);
+    let taken = (0..5_000)
+        .take_while(|i| conn.cmd(&["SET", &format!("key{i}"), &value]) == "+OK\r\n")
+        .count();
+    assert!((400..5_000).contains(&taken), "{taken} SETs before OOM");
+    assert_eq!(conn.cmd(&["SET", "more", &value]), OOM);
+    conn.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
+    for i in 0..500 {
+        assert_eq!(conn.cmd(&["SET", &format!("new{i}"), &value]), "+OK\r\n");
+    }
+    let evicted = info_number(&mut conn, T0, "evicted_keys");
+    assert!(evicted >= 450, "{evicted}");
+}
+
 /// Sets `maxmemory` to what is used now plus `headroom` bytes.
 fn limit_memory(conn: &mut Conn, now: Millis, headroom: u64) -> u64 {
     let limit = info_number(conn, now, "used_memory") + headroom;
