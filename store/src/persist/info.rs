@@ -28,9 +28,30 @@ pub(crate) fn render(persist: &Persist, config: &Config, data: &Keyspace, now: M
     line("current_cow_peak", &0);
     line("current_cow_size", &0);
     line("current_cow_size_age", &0);
-    line("current_fork_perc", &"0.00");
-    line("current_save_keys_processed", &0);
-    line("current_save_keys_total", &0);
+    // The running job's progress: keys written so far, of those there were at its start.
+    let (processed, total) = match jobs.running {
+        Some(_) => {
+            let mut walking = data
+                .dbs()
+                .iter()
+                .filter_map(|db| db.persist.snapshot.as_ref())
+                .peekable();
+            // Once the walk is over (the file is being finished), every key was written.
+            let written = match walking.peek() {
+                Some(_) => walking.map(|snapshot| snapshot.written).sum(),
+                None => jobs.save_keys_total,
+            };
+            (written.min(jobs.save_keys_total), jobs.save_keys_total)
+        }
+        None => (0, 0),
+    };
+    let percent = match total {
+        0 => 0.0,
+        total => processed as f64 * 100.0 / total as f64,
+    };
+    line("current_fork_perc", &format_args!("{percent:.2}"));
+    line("current_save_keys_processed", &processed);
+    line("current_save_keys_total", &total);
     line("rdb_changes_since_last_save", &data.dirty);
     line("rdb_bgsave_in_progress", &in_progress(JobKind::Bgsave));
     line("rdb_last_save_time", &(jobs.last_save / 1000));

@@ -58,7 +58,6 @@ impl Persist {
                 jobs.last_save = now;
                 self.set_bgsave_status(&mut jobs, true);
                 jobs.last_bgsave_secs = secs;
-                jobs.saves += 1;
                 tracing::info!("Background saving terminated with success");
             }
             (JobKind::Bgsave, Err(error)) => {
@@ -69,7 +68,6 @@ impl Persist {
             (JobKind::Rewrite, Ok(())) => {
                 jobs.last_rewrite_ok = true;
                 jobs.last_rewrite_secs = secs;
-                jobs.rewrites += 1;
                 jobs.rewrite_failures = 0;
                 tracing::info!("Background AOF rewrite finished successfully");
             }
@@ -147,13 +145,17 @@ impl Persist {
         now: Millis,
     ) {
         let paths = paths(config);
+        // Counted when they start, as Redis counts its forks.
+        jobs.save_keys_total = data.dbs().iter().map(|db| db.len() as u64).sum();
         let target = match kind {
             JobKind::Bgsave => {
                 jobs.last_bgsave_try = now;
+                jobs.saves += 1;
                 paths.snapshot
             }
             JobKind::Rewrite => {
                 jobs.last_rewrite_try = now;
+                jobs.rewrites += 1;
                 if config.get_bool("appendonly") && !self.aof.running() {
                     self.aof
                         .start(paths.log.clone(), None, 0, fsync_policy(config));

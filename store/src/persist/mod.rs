@@ -73,10 +73,14 @@ struct Jobs {
     last_bgsave_ok: bool,
     last_bgsave_try: Millis,
     last_bgsave_secs: i64,
+    /// SAVEs and background saves started (INFO's rdb_saves, counted as Redis does).
     saves: u64,
+    /// Keys in the dataset when the running job started (current_save_keys_total).
+    save_keys_total: u64,
     last_rewrite_ok: bool,
     last_rewrite_try: Millis,
     last_rewrite_secs: i64,
+    /// Rewrites started (aof_rewrites).
     rewrites: u64,
     rewrite_failures: u64,
     loaded_keys: u64,
@@ -173,6 +177,7 @@ impl Persist {
                 last_bgsave_try: 0,
                 last_bgsave_secs: -1,
                 saves: 0,
+                save_keys_total: 0,
                 last_rewrite_ok: true,
                 last_rewrite_try: 0,
                 last_rewrite_secs: -1,
@@ -292,9 +297,12 @@ impl Persist {
         data: &mut Keyspace,
         now: Millis,
     ) -> Result<(), SaveError> {
-        let running = self.jobs().running.as_ref().map(|job| job.kind);
-        if running == Some(JobKind::Bgsave) {
-            return Err(SaveError::InProgress);
+        {
+            let mut jobs = self.jobs();
+            if jobs.running.as_ref().map(|job| job.kind) == Some(JobKind::Bgsave) {
+                return Err(SaveError::InProgress);
+            }
+            jobs.saves += 1;
         }
         self.save_now(config, data, now)
     }
@@ -309,7 +317,6 @@ impl Persist {
                 data.dirty = 0;
                 jobs.last_save = now;
                 self.set_bgsave_status(&mut jobs, true);
-                jobs.saves += 1;
                 tracing::info!("DB saved on disk");
                 Ok(())
             }

@@ -230,6 +230,41 @@ fn a_rewrite_or_turning_the_log_on_is_refused_when_its_directory_cannot_be_writt
 }
 
 #[test]
+fn info_counts_saves_when_they_start_and_shows_their_progress() {
+    let dir = temp_dir("progress");
+    let (server, mut s) = open(&dir, &[], T0);
+    fill(&mut s, 20_000);
+    assert_eq!(run(&mut s, T0, &["SAVE"]), "+OK\r\n");
+    let field = |info: &str, name: &str| -> String {
+        let line = info
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}:")))
+            .unwrap();
+        line[name.len() + 1..].to_string()
+    };
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert_eq!(field(&info, "rdb_saves"), "1");
+    assert_eq!(field(&info, "current_save_keys_total"), "0");
+    assert_eq!(
+        run(&mut s, T0, &["BGSAVE"]),
+        "+Background saving started\r\n"
+    );
+    // As Redis, which counts a save when it forks: at once, with the keys it will write.
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert_eq!(field(&info, "rdb_saves"), "2");
+    assert_eq!(field(&info, "current_save_keys_total"), "20000");
+    let processed: u64 = field(&info, "current_save_keys_processed").parse().unwrap();
+    let percent: f64 = field(&info, "current_fork_perc").parse().unwrap();
+    assert!(processed <= 20_000, "{info}");
+    assert!((percent - processed as f64 / 200.0).abs() < 0.01, "{info}");
+    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:0");
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert_eq!(field(&info, "rdb_saves"), "2");
+    assert_eq!(field(&info, "current_save_keys_total"), "0");
+    assert_eq!(field(&info, "current_fork_perc"), "0.00");
+}
+
+#[test]
 fn a_rewrite_compacts_the_log_into_a_snapshot_and_the_tail() {
     let dir = temp_dir("rewrite");
     let (server, mut s) = open(&dir, &["appendonly yes"], T0);
@@ -537,7 +572,9 @@ fn the_log_is_rewritten_once_it_has_doubled() {
         run(&mut s, T0, &["INCR", "counter"]);
     }
     server.tick(T0);
+    // Counted when it starts, as in Redis; then wait for it to end.
     tick_until(&server, &mut s, T0, "aof_rewrites:1");
+    tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:0");
     let size = std::fs::metadata(dir.join("appendonly.aof")).unwrap().len();
     assert!(size < 1024, "{size}");
     drop(s);
