@@ -16,6 +16,7 @@ pub mod db;
 pub mod driver;
 mod error;
 pub mod evict;
+pub mod fd_limit;
 pub mod glob;
 pub mod info;
 pub mod keyspace;

@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use bytes::Bytes;
+
 use crate::clients::Clients;
 use crate::config::Config;
 use crate::db::Millis;
@@ -166,8 +168,31 @@ impl Server {
     /// loaded in full.
     pub fn open(config: Config, now: Millis) -> Result<Server, LoadError> {
         let server = Server::new(config, now);
+        server.fit_maxclients();
         crate::persist::open(&server, now)?;
         Ok(server)
+    }
+
+    /// At start, as Redis: raises the open-files limit for `maxclients`, or lowers
+    /// `maxclients` to what the limit allows.
+    fn fit_maxclients(&self) {
+        let wanted = self.config().get_int("maxclients").max(0) as u64;
+        let fits = crate::fd_limit::fit_maxclients(wanted).max(1);
+        if fits >= wanted {
+            return;
+        }
+        tracing::warn!(
+            "Current maximum open files is {}. maxclients has been reduced to {fits} to \
+             compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+            fits + crate::fd_limit::RESERVED_FDS
+        );
+        let value = [(
+            Bytes::from_static(b"maxclients"),
+            Bytes::from(fits.to_string()),
+        )];
+        if self.config_mut().set_many(&value).is_ok() {
+            self.apply_config(&mut self.keyspace());
+        }
     }
 
     /// Call once the server has stopped serving: saves the snapshot if SHUTDOWN or the `save`

@@ -69,6 +69,34 @@ fn maxclients_turns_away_the_next_connection_until_one_leaves() {
 }
 
 #[test]
+fn config_set_maxclients_beyond_the_open_files_limit_is_refused_with_what_fits() {
+    let mut conn = Conn::open(&server(&[]), None, T0);
+    let huge: u64 = u32::MAX as u64;
+    let fits = radish_store::fd_limit::fit_maxclients(huge);
+    assert!(fits < huge);
+    // As Redis: nothing of the CONFIG SET stays set.
+    assert_eq!(
+        conn.cmd(&["CONFIG", "SET", "timeout", "5", "maxclients", &huge.to_string()]),
+        format!(
+            "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The \
+             operating system is not able to handle the specified number of clients, try with \
+             {fits}\r\n"
+        )
+    );
+    assert_eq!(
+        conn.cmd(&["CONFIG", "GET", "timeout"]),
+        "*2\r\n$7\r\ntimeout\r\n$1\r\n0\r\n"
+    );
+    assert_eq!(
+        conn.cmd(&["CONFIG", "GET", "maxclients"]),
+        "*2\r\n$10\r\nmaxclients\r\n$5\r\n10000\r\n"
+    );
+    // What fits is taken.
+    let fitting = fits.min(10_050).to_string();
+    assert_eq!(conn.cmd(&["CONFIG", "SET", "maxclients", &fitting]), "+OK\r\n");
+}
+
+#[test]
 fn protected_mode_turns_away_other_hosts_while_no_password_is_set() {
     let denied = Conn::open(&server(&[]), peer("192.0.2.7:4000"), T0);
     let refusal = String::from_utf8_lossy(denied.session.refusal().expect("denied")).to_string();

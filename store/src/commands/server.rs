@@ -333,8 +333,30 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         IpAddr::V4(ip) => ip == Ipv4Addr::LOCALHOST,
         IpAddr::V6(ip) => ip == Ipv6Addr::LOCALHOST,
     });
-    ctx.server.config_mut().set_many_from(&pairs, local)?;
     let server = ctx.server;
+    let previous = server.config().clone();
+    server.config_mut().set_many_from(&pairs, local)?;
+    // What applying the values may refuse, after which nothing of this CONFIG SET stays set,
+    // as in Redis.
+    let refused = |name: &str, why: String| {
+        Error::Message(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+        ))
+    };
+    let wanted = server.config().get_int("maxclients").max(0) as u64;
+    if wanted > previous.get_int("maxclients").max(0) as u64 {
+        let fits = crate::fd_limit::fit_maxclients(wanted);
+        if fits < wanted {
+            *server.config_mut() = previous;
+            return Err(refused(
+                "maxclients",
+                format!(
+                    "The operating system is not able to handle the specified number of \
+                     clients, try with {fits}"
+                ),
+            ));
+        }
+    }
     server.apply_config(ctx.keyspace());
     if pairs
         .iter()
@@ -342,14 +364,16 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     {
         let now = ctx.now;
         let data = ctx.keyspace();
-        let applied = server.persist.configure(&server.config(), data, now);
-        if applied.is_err() {
-            // As Redis: the log stays off, and CONFIG GET says so.
-            let off = [(Bytes::from_static(b"appendonly"), Bytes::from_static(b"no"))];
-            server.config_mut().set_many_from(&off, true)?;
-            return Err(Error::Static(
-                "ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to \
-                 turn on AOF. Check server logs.",
+        if server
+            .persist
+            .configure(&server.config(), data, now)
+            .is_err()
+        {
+            *server.config_mut() = previous;
+            server.apply_config(ctx.keyspace());
+            return Err(refused(
+                "appendonly",
+                "Unable to turn on AOF. Check server logs.".into(),
             ));
         }
     }
