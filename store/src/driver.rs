@@ -75,7 +75,9 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
 
     if let Some(refusal) = session.refusal() {
         // Best effort, as in Redis: the connection closes whether or not this arrives.
-        let _ = io.write_all(refusal).await;
+        if io.write_all(refusal).await.is_ok() {
+            drain_before_close::<T, R>(&mut io, &mut input).await;
+        }
         return;
     }
 
@@ -188,6 +190,33 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
         }
         if status == Status::Close {
             break;
+        }
+    }
+}
+
+/// How long a refused connection's input is read and dropped before it is closed.
+const REFUSAL_DRAIN: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Reads and drops what the client sent, until it closes or [`REFUSAL_DRAIN`] passes
+/// (64 KiB at most), before a refused connection is closed: closing a socket with unread
+/// input sends a reset, which can make the client lose the error line just written (Redis
+/// refuses at accept time, before requests arrive, so its clients see a clean close).
+async fn drain_before_close<T: Transport, R: Runtime>(io: &mut T, input: &mut BytesMut) {
+    let mut timeout = pin!(R::sleep(REFUSAL_DRAIN));
+    let mut drained = 0;
+    while drained < 64 * 1024 {
+        input.clear();
+        let read = {
+            let mut read = pin!(io.read(input));
+            poll_fn(|cx| match read.as_mut().poll(cx) {
+                Poll::Ready(result) => Poll::Ready(Some(result)),
+                Poll::Pending => timeout.as_mut().poll(cx).map(|()| None),
+            })
+            .await
+        };
+        match read {
+            Some(Ok(n)) if n > 0 => drained += n,
+            _ => return,
         }
     }
 }

@@ -76,7 +76,14 @@ fn config_set_maxclients_beyond_the_open_files_limit_is_refused_with_what_fits()
     assert!(fits < huge);
     // As Redis: nothing of the CONFIG SET stays set.
     assert_eq!(
-        conn.cmd(&["CONFIG", "SET", "timeout", "5", "maxclients", &huge.to_string()]),
+        conn.cmd(&[
+            "CONFIG",
+            "SET",
+            "timeout",
+            "5",
+            "maxclients",
+            &huge.to_string()
+        ]),
         format!(
             "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - The \
              operating system is not able to handle the specified number of clients, try with \
@@ -93,7 +100,10 @@ fn config_set_maxclients_beyond_the_open_files_limit_is_refused_with_what_fits()
     );
     // What fits is taken.
     let fitting = fits.min(10_050).to_string();
-    assert_eq!(conn.cmd(&["CONFIG", "SET", "maxclients", &fitting]), "+OK\r\n");
+    assert_eq!(
+        conn.cmd(&["CONFIG", "SET", "maxclients", &fitting]),
+        "+OK\r\n"
+    );
 }
 
 #[test]

@@ -177,6 +177,30 @@ fn knock(addr: SocketAddr) -> Result<TcpStream, String> {
 }
 
 #[test]
+fn a_refused_client_that_already_sent_requests_still_reads_the_error_and_a_clean_close() {
+    for runtime in RUNTIMES {
+        let server = runtime.start_with(&["maxclients 1"]);
+        let mut held = admitted(server.addr);
+        let mut extra = TcpStream::connect(server.addr).expect("connect");
+        extra.write_all(&b"PING\r\n".repeat(100)).expect("send");
+        // Long after the server has refused and closed it, the error line is still there to
+        // read, then the end of the stream (a reset would lose it).
+        std::thread::sleep(Duration::from_millis(300));
+        extra
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut received = Vec::new();
+        let outcome = extra.read_to_end(&mut received);
+        assert!(outcome.is_ok(), "{runtime:?}: {outcome:?}");
+        assert_eq!(
+            received, b"-ERR max number of clients reached\r\n",
+            "{runtime:?}"
+        );
+        assert_eq!(held.cmd(&["PING"]), Frame::simple("PONG"));
+    }
+}
+
+#[test]
 fn maxclients_refuses_one_client_too_many_exactly() {
     for runtime in RUNTIMES {
         let server = runtime.start_with(&["maxclients 3"]);
