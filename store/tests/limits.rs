@@ -180,6 +180,30 @@ fn requirepass_gates_every_command_with_redis_errors() {
 }
 
 #[test]
+fn hello_acts_on_each_option_as_it_reads_it_as_redis_7_0_does() {
+    let server = server(&["requirepass pw"]);
+    let name = |conn: &mut Conn| {
+        conn.cmd(&["AUTH", "pw"]);
+        conn.cmd(&["CLIENT", "GETNAME"])
+    };
+    // A name before a failing AUTH, or from a client not authenticated, is set all the same.
+    let mut conn = Conn::open(&server, None, T0);
+    assert!(conn
+        .cmd(&["HELLO", "2", "SETNAME", "foo"])
+        .starts_with("-NOAUTH HELLO"));
+    assert_eq!(name(&mut conn), "$3\r\nfoo\r\n");
+    let mut conn = Conn::open(&server, None, T0);
+    let reply = conn.cmd(&["HELLO", "2", "SETNAME", "foo", "AUTH", "default", "bad"]);
+    assert!(reply.starts_with("-WRONGPASS"), "{reply}");
+    assert_eq!(name(&mut conn), "$3\r\nfoo\r\n");
+    // After a failing AUTH, nothing more is read.
+    let mut conn = Conn::open(&server, None, T0);
+    let reply = conn.cmd(&["HELLO", "2", "AUTH", "default", "bad", "SETNAME", "foo"]);
+    assert!(reply.starts_with("-WRONGPASS"), "{reply}");
+    assert_eq!(name(&mut conn), "$-1\r\n");
+}
+
+#[test]
 fn auth_without_a_password_configured() {
     let mut conn = Conn::open(&server(&[]), None, T0);
     assert_eq!(conn.cmd(&["AUTH", "x"]), "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n");

@@ -267,16 +267,17 @@ fn hello(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         };
         next = 2;
     }
-    let mut credentials = None;
-    let mut name = None;
+    // Each option acts as it is read, as in Redis 7.0: a name given before a failing AUTH,
+    // or by a client not authenticated, is set all the same.
     let mut i = next;
     while i < args.len() {
         let more = args.len() - 1 - i;
         if is(&args[i], "auth") && more >= 2 {
-            credentials = Some((&args[i + 1], &args[i + 2]));
+            check_password(ctx, &args[i + 1], &args[i + 2])?;
+            ctx.conn.authenticated = true;
             i += 3;
         } else if is(&args[i], "setname") && more >= 1 {
-            name = Some(&args[i + 1]);
+            set_client_name(ctx, &args[i + 1])?;
             i += 2;
         } else {
             return Err(Error::Message(format!(
@@ -285,15 +286,8 @@ fn hello(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             )));
         }
     }
-    if let Some((user, password)) = credentials {
-        check_password(ctx, user, password)?;
-        ctx.conn.authenticated = true;
-    }
     if !ctx.conn.authenticated {
         return Err(Error::Static("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
-    }
-    if let Some(name) = name {
-        set_client_name(ctx, name)?;
     }
     if let Some(version) = version {
         ctx.conn.version = version;
