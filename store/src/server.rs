@@ -51,6 +51,8 @@ pub struct Server {
     pub(crate) persist: Arc<Persist>,
     /// The `rename-command` directives, applied to every command a client sends.
     pub(crate) renames: crate::commands::Renames,
+    /// What DEBUG switches: active expiry, the tick.
+    pub(crate) debug: DebugSwitches,
     /// The clock commands and expiry cycles are timed with, from the adapter.
     timer: Option<stats::Timer>,
 }
@@ -157,6 +159,7 @@ impl Server {
             shutdown_requested: AtomicBool::new(false),
             shutdown: Signal::default(),
             renames,
+            debug: DebugSwitches::default(),
             timer: None,
         }
     }
@@ -255,14 +258,20 @@ impl Server {
 
     /// One tick of background work (the adapters call it `hz` times a second): active
     /// expiry, eviction left over from commands while memory is over `maxmemory`, closing
-    /// clients idle past `timeout` or over their output buffer limits; and INFO's samples: instantaneous rates, the
-    /// expiry estimates (taken before active expiry removes what they measure), the memory
-    /// peak and the time spent over `maxmemory`.
+    /// clients idle past `timeout` or over their output buffer limits; and INFO's samples:
+    /// instantaneous rates, the expiry estimates (taken before active expiry removes what
+    /// they measure), the memory peak and the time spent over `maxmemory`. DEBUG PAUSE-CRON
+    /// stops it all; DEBUG SET-ACTIVE-EXPIRE 0 stops active expiry.
     pub fn tick(&self, now: Millis) {
+        if self.debug.cron_paused.load(Ordering::Relaxed) {
+            return;
+        }
         let mut keyspace = self.keyspace();
         let expiry = ExpirySample::take(&mut keyspace, now);
         let expiry_started = self.timer.map(|timer| timer());
-        keyspace.active_expire(now);
+        if self.debug.active_expire.load(Ordering::Relaxed) {
+            keyspace.active_expire(now);
+        }
         let expire_micros = match (self.timer, expiry_started) {
             (Some(timer), Some(started)) => timer().saturating_sub(started) / 1000,
             _ => 0,
@@ -301,5 +310,33 @@ impl Server {
     /// True once shutdown was requested.
     pub fn shutdown_requested(&self) -> bool {
         self.shutdown_requested.load(Ordering::SeqCst)
+    }
+}
+
+/// What DEBUG SET-ACTIVE-EXPIRE and DEBUG PAUSE-CRON turn off, for tests.
+#[derive(Debug)]
+pub(crate) struct DebugSwitches {
+    active_expire: AtomicBool,
+    cron_paused: AtomicBool,
+}
+
+impl Default for DebugSwitches {
+    fn default() -> Self {
+        DebugSwitches {
+            active_expire: AtomicBool::new(true),
+            cron_paused: AtomicBool::new(false),
+        }
+    }
+}
+
+impl DebugSwitches {
+    /// DEBUG SET-ACTIVE-EXPIRE: whether the tick removes expired keys nobody reads.
+    pub(crate) fn set_active_expire(&self, on: bool) {
+        self.active_expire.store(on, Ordering::Relaxed);
+    }
+
+    /// DEBUG PAUSE-CRON: whether the tick does nothing at all.
+    pub(crate) fn set_cron_paused(&self, paused: bool) {
+        self.cron_paused.store(paused, Ordering::Relaxed);
     }
 }

@@ -517,6 +517,11 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
             return "";
         }
     };
+    // Before authentication, as in Redis: a protected command refuses anyone.
+    if command.full_name == "debug" && !crate::commands::debug_allowed(ctx) {
+        reject(ctx, Some(command), &crate::commands::DEBUG_NOT_ALLOWED);
+        return name;
+    }
     if !ctx.conn.authenticated && !command.flags.contains(&"no-auth") {
         reject(ctx, Some(command), &Error::NoAuth);
         return name;

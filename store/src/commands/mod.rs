@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 
 mod bitmaps;
 mod connection;
+mod debug;
 mod hashes;
 mod introspection;
 mod keys;
@@ -21,11 +22,13 @@ mod persistence;
 mod pubsub;
 mod server;
 mod sets;
+mod sha_blocks;
 mod sort;
 mod strings;
 mod transactions;
 mod zsets;
 
+pub(crate) use debug::{allowed as debug_allowed, NOT_ALLOWED as DEBUG_NOT_ALLOWED};
 pub(crate) use transactions::abort_exec;
 
 /// A command handler: validates its arguments, does its work, writes its reply.
@@ -123,6 +126,7 @@ pub fn all() -> impl Iterator<Item = &'static Command> {
         zsets::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
+        debug::COMMANDS,
         persistence::COMMANDS,
         transactions::COMMANDS,
         pubsub::COMMANDS,

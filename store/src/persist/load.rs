@@ -85,6 +85,34 @@ struct Replay<'s> {
 }
 
 impl<'s> Replay<'s> {
+    /// A replay into `data` by a client of its own, registered until [`finish`].
+    ///
+    /// [`finish`]: Replay::finish
+    fn new(server: &'s Server, data: MutexGuard<'s, Keyspace>, now: Millis) -> Replay<'s> {
+        Replay {
+            server,
+            client: server.clients.register(None, None, now),
+            conn: ConnState {
+                replaying: true,
+                ..ConnState::new(true)
+            },
+            keyspace: Some(data),
+            out: BytesMut::new(),
+            now,
+            expired: 0,
+        }
+    }
+
+    /// Ends the replay: the data back, and how many keys it found expired.
+    fn finish(mut self) -> (MutexGuard<'s, Keyspace>, u64) {
+        self.server.clients.unregister(self.client.id);
+        let data = self
+            .keyspace
+            .take()
+            .expect("the replay holds the data lock");
+        (data, self.expired)
+    }
+
     fn run(&mut self, args: &[Bytes]) -> Result<(), String> {
         if is(&args[0], "select") {
             let databases = self.keyspace.as_ref().map_or(0, |data| data.len());
@@ -265,19 +293,7 @@ pub(crate) fn open(server: &Server, now: Millis) -> Result<(), LoadError> {
     std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
     let appendonly = config.get_bool("appendonly");
     let log_exists = paths.log.exists();
-    let client = server.clients.register(None, None, now);
-    let mut replay = Replay {
-        server,
-        client: client.clone(),
-        conn: ConnState {
-            replaying: true,
-            ..ConnState::new(true)
-        },
-        keyspace: Some(server.keyspace()),
-        out: BytesMut::new(),
-        now,
-        expired: 0,
-    };
+    let mut replay = Replay::new(server, server.keyspace(), now);
     let loaded = if appendonly && log_exists {
         tracing::info!("Reading the append only file {}", paths.log.display());
         load_file(
@@ -293,13 +309,7 @@ pub(crate) fn open(server: &Server, now: Millis) -> Result<(), LoadError> {
     } else {
         Ok(false)
     };
-    let mut data = replay
-        .keyspace
-        .take()
-        .expect("the replay holds the data lock");
-    let expired_in_replay = replay.expired;
-    drop(replay);
-    server.clients.unregister(client.id);
+    let (mut data, expired_in_replay) = replay.finish();
     let loaded = loaded?;
     let expired = expired_in_replay + remove_expired(&mut data, now);
     let keys: usize = data.dbs().iter().map(|db| db.len()).sum();
@@ -326,6 +336,53 @@ pub(crate) fn open(server: &Server, now: Millis) -> Result<(), LoadError> {
     jobs.last_save = now;
     jobs.automatic = true;
     Ok(())
+}
+
+/// Which file DEBUG RELOAD (the snapshot) or DEBUG LOADAOF (the log) loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reload {
+    /// The snapshot file.
+    Snapshot,
+    /// The append-only log.
+    Log,
+}
+
+/// DEBUG RELOAD and DEBUG LOADAOF: loads the snapshot or the log into the running server, as
+/// at start, emptying the data first if `flush`. What the log holds in memory is written to
+/// its file first, and nothing loaded is logged again. `keyspace` is the caller's hold on the
+/// data (taken if it has none), given back locked.
+pub(crate) fn reload<'s>(
+    server: &'s Server,
+    keyspace: &mut Option<MutexGuard<'s, Keyspace>>,
+    from: Reload,
+    flush: bool,
+    now: Millis,
+) -> Result<(), LoadError> {
+    let config = server.config().clone();
+    let paths = paths(&config);
+    let mut data = keyspace.take().unwrap_or_else(|| server.keyspace());
+    server.persist.write_log_file(&mut data);
+    let logging = data.log.on;
+    set_logging(&mut data, false);
+    if flush {
+        data.flush_all();
+    }
+    let mut replay = Replay::new(server, data, now);
+    let loaded = match from {
+        Reload::Snapshot => load_file(&mut replay, &paths.snapshot, Kind::Snapshot, false),
+        Reload::Log => load_file(
+            &mut replay,
+            &paths.log,
+            Kind::Log,
+            config.get_bool("aof-load-truncated"),
+        ),
+    };
+    let (mut data, _) = replay.finish();
+    remove_expired(&mut data, now);
+    data.dirty = 0;
+    set_logging(&mut data, logging);
+    *keyspace = Some(data);
+    loaded
 }
 
 /// Writes the dataset as a snapshot into an empty log file, and fsyncs it.

@@ -25,8 +25,8 @@ use std::thread::JoinHandle;
 
 pub use aof::Durable;
 pub(crate) use info::render as render_info;
-pub(crate) use load::open;
 pub use load::LoadError;
+pub(crate) use load::{open, reload, Reload};
 pub(crate) use propagate::{begin_command, end_command, Propagation};
 pub(crate) use walk::{DbPersist, Entries};
 
@@ -288,6 +288,12 @@ impl Persist {
             data.log.buf.clear();
             data.log.flushed = true;
         }
+    }
+
+    /// Writes everything logged so far to the log file (DEBUG LOADAOF reads it back).
+    fn write_log_file(&self, data: &mut Keyspace) {
+        self.flush_log(data);
+        self.aof.write_pending();
     }
 
     /// SAVE: writes the snapshot now, holding the data lock, unless a background save runs.

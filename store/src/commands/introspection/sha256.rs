@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
+use crate::commands::sha_blocks::{for_each_block, output};
+
 /// The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
 const ROUND_CONSTANTS: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -70,26 +72,8 @@ fn compress(state: &mut [u32; 8], block: &[u8]) {
 /// The SHA-256 digest of `data`.
 pub(super) fn digest(data: &[u8]) -> [u8; 32] {
     let mut state = INITIAL_STATE;
-    let mut blocks = data.chunks_exact(64);
-    for block in &mut blocks {
-        compress(&mut state, block);
-    }
-    // The tail, a 1 bit, zeros, and the length in bits: one or two more blocks.
-    let tail = blocks.remainder();
-    let mut last = [0u8; 128];
-    last[..tail.len()].copy_from_slice(tail);
-    last[tail.len()] = 0x80;
-    let padded = if tail.len() < 56 { 64 } else { 128 };
-    let bits = (data.len() as u64).wrapping_mul(8);
-    last[padded - 8..padded].copy_from_slice(&bits.to_be_bytes());
-    for block in last[..padded].chunks_exact(64) {
-        compress(&mut state, block);
-    }
-    let mut out = [0u8; 32];
-    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    out
+    for_each_block(data, |block| compress(&mut state, block));
+    output(&state)
 }
 
 /// `bytes` in lower-case hex.

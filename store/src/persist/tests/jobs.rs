@@ -265,6 +265,42 @@ fn info_counts_saves_when_they_start_and_shows_their_progress() {
 }
 
 #[test]
+fn debug_reload_and_loadaof_give_back_the_same_data() {
+    let dir = temp_dir("debug-reload");
+    let (server, mut s) = open(&dir, &["appendonly yes", "enable-debug-command yes"], T0);
+    fill(&mut s, 2_000);
+    run(&mut s, T0, &["SET", "soon", "x", "PX", "5000"]);
+    let digest = run(&mut s, T0, &["DEBUG", "DIGEST"]);
+    let expected = dump(&server, T0);
+    assert_eq!(run(&mut s, T0, &["DEBUG", "RELOAD"]), "+OK\r\n");
+    assert_eq!(run(&mut s, T0, &["DEBUG", "DIGEST"]), digest);
+    assert_eq!(dump(&server, T0), expected);
+    // The log replays to the same data, and nothing it loads is logged twice.
+    let log_size = std::fs::metadata(dir.join("appendonly.aof")).unwrap().len();
+    assert_eq!(run(&mut s, T0, &["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(run(&mut s, T0, &["DEBUG", "DIGEST"]), digest);
+    run(&mut s, T0, &["DEBUG", "LOADAOF"]);
+    assert_eq!(dump(&server, T0), expected);
+    assert_eq!(
+        std::fs::metadata(dir.join("appendonly.aof")).unwrap().len(),
+        log_size
+    );
+    // Writes after it are logged again (in the right database).
+    run(&mut s, T0, &["SELECT", "2"]);
+    run(&mut s, T0, &["SET", "after", "1"]);
+    run(&mut s, T0, &["DEBUG", "LOADAOF"]);
+    assert_eq!(run(&mut s, T0, &["GET", "after"]), "$1\r\n1\r\n");
+    // A key whose deadline passed is gone after a reload, as after a restart.
+    run(&mut s, T0, &["SELECT", "0"]);
+    run(&mut s, T0 + 6_000, &["DEBUG", "RELOAD", "NOSAVE"]);
+    assert_eq!(run(&mut s, T0 + 6_000, &["EXISTS", "soon"]), ":0\r\n");
+    assert_eq!(
+        run(&mut s, T0, &["DEBUG", "RELOAD", "NOPE"]),
+        "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
+    );
+}
+
+#[test]
 fn a_rewrite_compacts_the_log_into_a_snapshot_and_the_tail() {
     let dir = temp_dir("rewrite");
     let (server, mut s) = open(&dir, &["appendonly yes"], T0);
