@@ -370,11 +370,12 @@ impl Db {
     /// SWAPDB: exchanges keys with `other`, and with them a running snapshot's progress
     /// through them (it goes on writing each table under the number it had at the snapshot's
     /// moment). WATCHes, blocked clients and statistics stay with the database number. As in
-    /// Redis, a watched key present on either side is touched, and the keys clients are
-    /// blocked on that now exist are ready to serve them.
-    pub(crate) fn swap_contents(&mut self, other: &mut Db) {
-        self.touch_watched_present_in(other);
-        other.touch_watched_present_in(self);
+    /// Redis, a watched key present on either side is touched (unless it was missing and only
+    /// an expired one replaces it), and the keys clients are blocked on that now exist are
+    /// ready to serve them.
+    pub(crate) fn swap_contents(&mut self, other: &mut Db, now: Millis) {
+        self.touch_watched_present_in(other, now);
+        other.touch_watched_present_in(self, now);
         self.settle();
         other.settle();
         std::mem::swap(&mut self.entries, &mut other.entries);
@@ -385,12 +386,19 @@ impl Db {
         other.ready_blocked_keys();
     }
 
-    /// Touches the watched keys present here or in `other`.
-    fn touch_watched_present_in(&mut self, other: &Db) {
+    /// Touches the watched keys present here, or alive in `other` (which replaces this
+    /// database's keys): a missing key replaced with one whose deadline passed is no change.
+    fn touch_watched_present_in(&mut self, other: &Db, now: Millis) {
+        let alive_in_other = |key: &[u8]| {
+            other
+                .entries
+                .get(key)
+                .is_some_and(|entry| entry.expires_at == 0 || entry.expires_at > now)
+        };
         let present: Vec<CompactBytes> = self
             .watched
             .keys()
-            .filter(|k| self.entries.contains_key(&k[..]) || other.entries.contains_key(&k[..]))
+            .filter(|k| self.entries.contains_key(&k[..]) || alive_in_other(k))
             .cloned()
             .collect();
         for key in present {

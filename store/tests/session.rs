@@ -636,6 +636,16 @@ fn swapdb_touches_watched_keys_present_on_either_side_and_serves_blocked_clients
     assert_eq!(watch_and_swap(&mut watcher, &mut c, "y"), "*1\r\n+PONG\r\n");
     assert_eq!(watch_and_swap(&mut watcher, &mut c, "x"), "*-1\r\n");
     assert_eq!(watch_and_swap(&mut watcher, &mut c, "x"), "*-1\r\n");
+    // A missing key replaced with one whose deadline passed (not yet removed) is no change.
+    c.cmd(&["FLUSHALL"]);
+    c.cmd(&["SELECT", "0"]);
+    c.at(T0, &["SET", "stale", "v", "PX", "1"]);
+    assert_eq!(watcher.at(T0 + 10, &["SELECT", "1"]), OK);
+    watcher.at(T0 + 10, &["WATCH", "stale"]);
+    c.at(T0 + 10, &["SWAPDB", "0", "1"]);
+    watcher.at(T0 + 10, &["MULTI"]);
+    watcher.at(T0 + 10, &["PING"]);
+    assert_eq!(watcher.at(T0 + 10, &["EXEC"]), "*1\r\n+PONG\r\n");
 
     // A client blocked on a key the swap brings in is served; one whose key comes in with
     // another type keeps waiting.

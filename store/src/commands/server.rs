@@ -299,8 +299,9 @@ fn swapdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Err(Error::DbIndexOutOfRange);
     }
     if first != second {
-        let (a, b) = keyspace.two_dbs(first as usize, second as usize);
-        a.swap_contents(b);
+        let now = ctx.now;
+        let (a, b) = ctx.keyspace().two_dbs(first as usize, second as usize);
+        a.swap_contents(b, now);
     }
     ctx.dirty(1);
     ctx.reply.ok();

@@ -360,6 +360,12 @@ pub(crate) fn reload<'s>(
 ) -> Result<(), LoadError> {
     let config = server.config().clone();
     let paths = paths(&config);
+    let (path, kind, allow_truncated) = match from {
+        Reload::Snapshot => (paths.snapshot, Kind::Snapshot, false),
+        Reload::Log => (paths.log, Kind::Log, config.get_bool("aof-load-truncated")),
+    };
+    // Nothing is emptied for a file that is not there.
+    std::fs::metadata(&path).map_err(|e| io_error(&path, e))?;
     let mut data = keyspace.take().unwrap_or_else(|| server.keyspace());
     server.persist.write_log_file(&mut data);
     let logging = data.log.on;
@@ -368,15 +374,7 @@ pub(crate) fn reload<'s>(
         data.flush_all();
     }
     let mut replay = Replay::new(server, data, now);
-    let loaded = match from {
-        Reload::Snapshot => load_file(&mut replay, &paths.snapshot, Kind::Snapshot, false),
-        Reload::Log => load_file(
-            &mut replay,
-            &paths.log,
-            Kind::Log,
-            config.get_bool("aof-load-truncated"),
-        ),
-    };
+    let loaded = load_file(&mut replay, &path, kind, allow_truncated);
     let (mut data, _) = replay.finish();
     remove_expired(&mut data, now);
     data.dirty = 0;

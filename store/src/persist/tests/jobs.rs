@@ -115,7 +115,7 @@ fn a_background_save_keeps_each_database_at_its_number_when_swapdb_runs_between_
     // each database as it was, under its number.
     let rounds = save_while_changing(&dir, server, s, &expected, |data, round| {
         let (first, second) = data.two_dbs(0, 1);
-        first.swap_contents(second);
+        first.swap_contents(second, T0);
         for i in 0..40u32 {
             let key = format!("key:{}", (round * 211 + i * 37) % 15_000);
             let db = data.db((i % 2) as usize);
@@ -298,6 +298,23 @@ fn debug_reload_and_loadaof_give_back_the_same_data() {
         run(&mut s, T0, &["DEBUG", "RELOAD", "NOPE"]),
         "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
     );
+}
+
+#[test]
+fn debug_loadaof_reads_the_log_a_rewrite_wrote_with_the_log_off() {
+    // Redis's own test of "the same dataset digest when saving and reloading as AOF".
+    let dir = temp_dir("debug-loadaof-off");
+    let (server, mut s) = open(&dir, &["enable-debug-command yes"], T0);
+    fill(&mut s, 1_000);
+    // No log file yet: an error, and the data stays.
+    assert!(run(&mut s, T0, &["DEBUG", "LOADAOF"]).starts_with("-ERR"));
+    assert_eq!(run(&mut s, T0, &["DBSIZE"]), ":1000\r\n");
+    let digest = run(&mut s, T0, &["DEBUG", "DIGEST"]);
+    run(&mut s, T0, &["BGREWRITEAOF"]);
+    tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:0");
+    run(&mut s, T0, &["FLUSHALL"]);
+    assert_eq!(run(&mut s, T0, &["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(run(&mut s, T0, &["DEBUG", "DIGEST"]), digest);
 }
 
 #[test]
