@@ -152,6 +152,8 @@ pub struct Client {
     over_soft_limit_since: AtomicU64,
     /// When it will be closed if the output over the soft limit is still unwritten (0: none).
     output_deadline: AtomicU64,
+    /// The server's count of bytes in clients' buffers ([`Clients::buffers`]).
+    buffers: Arc<AtomicU64>,
     /// Replies its task is writing to the socket and has not finished writing (CLIENT
     /// LIST's omem, with the outbox).
     unsent: AtomicU64,
@@ -190,6 +192,7 @@ impl Client {
         addr: Option<SocketAddr>,
         local_addr: Option<SocketAddr>,
         now: Millis,
+        buffers: Arc<AtomicU64>,
     ) -> Client {
         Client {
             id,
@@ -209,6 +212,7 @@ impl Client {
             over_soft_limit_since: AtomicU64::new(0),
             output_deadline: AtomicU64::new(0),
             unsent: AtomicU64::new(0),
+            buffers,
         }
     }
 
@@ -219,7 +223,23 @@ impl Client {
         local_addr: Option<SocketAddr>,
         now: Millis,
     ) -> Client {
-        Client::new(0, addr, local_addr, now)
+        Client::new(0, addr, local_addr, now, Arc::default())
+    }
+
+    /// Records that this client's connection now holds `bytes` in its query and reply
+    /// buffers, where it held `*accounted` (updated): the server counts them in used_memory.
+    /// Buffers that fit in [`REPLY_BUFFER`] count as nothing, as part of a client's fixed
+    /// cost: ordinary requests and replies then never touch the shared counter.
+    pub fn account_buffers(&self, accounted: &mut usize, bytes: usize) {
+        let bytes = output_buffer_usage(bytes);
+        if bytes > *accounted {
+            self.buffers
+                .fetch_add((bytes - *accounted) as u64, Ordering::Relaxed);
+        } else if bytes < *accounted {
+            self.buffers
+                .fetch_sub((*accounted - bytes) as u64, Ordering::Relaxed);
+        }
+        *accounted = bytes;
     }
 
     /// Records that the client sent or was sent something at `now`.
@@ -309,6 +329,8 @@ impl Client {
         let waiting = {
             let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
             outbox.extend_from_slice(bytes);
+            self.buffers
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
             outbox.len()
         };
         self.signal.notify();
@@ -337,8 +359,15 @@ impl Client {
         let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
         if !outbox.is_empty() {
             out.extend_from_slice(&outbox);
-            outbox.clear();
+            self.forget_outbox(&mut outbox);
         }
+    }
+
+    /// Empties the outbox, which the server no longer counts.
+    fn forget_outbox(&self, outbox: &mut BytesMut) {
+        self.buffers
+            .fetch_sub(outbox.len() as u64, Ordering::Relaxed);
+        outbox.clear();
     }
 
     /// The protocol the client speaks now.
@@ -359,10 +388,7 @@ impl Client {
     /// Asks the connection to close (CLIENT KILL, shutdown).
     pub fn kill(&self) {
         self.killed.store(true, Ordering::SeqCst);
-        self.outbox
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.forget_outbox(&mut self.outbox.lock().unwrap_or_else(|e| e.into_inner()));
         self.signal.notify();
         self.killed_signal.notify();
     }
@@ -461,6 +487,9 @@ pub struct Clients {
     /// monitors, feeding them costs one relaxed load.
     monitors: Mutex<Vec<Arc<Client>>>,
     monitor_count: AtomicUsize,
+    /// Bytes in clients' query buffers, replies being written and outboxes: used_memory
+    /// counts them, as Redis counts its clients' buffers, so `maxmemory` evicts for them too.
+    pub buffers: Arc<AtomicU64>,
 }
 
 impl Clients {
@@ -478,7 +507,7 @@ impl Clients {
             return None;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let client = Arc::new(Client::new(id, addr, local_addr, now));
+        let client = Arc::new(Client::new(id, addr, local_addr, now, self.buffers.clone()));
         map.insert(id, client.clone());
         Some(client)
     }
@@ -491,7 +520,7 @@ impl Clients {
         now: Millis,
     ) -> Arc<Client> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let client = Arc::new(Client::new(id, addr, local_addr, now));
+        let client = Arc::new(Client::new(id, addr, local_addr, now, self.buffers.clone()));
         self.lock().insert(id, client.clone());
         client
     }

@@ -81,6 +81,8 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
         return;
     }
 
+    // What this connection's buffers add to the server's used memory now.
+    let mut buffered = 0;
     loop {
         if input.capacity() - input.len() < READ_RESERVE / 4 {
             input.reserve(READ_RESERVE);
@@ -123,6 +125,8 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
             }
             None => session.handle(&mut input, now(), &mut output),
         };
+        // A partial request waiting for the rest, and the replies to send: used memory.
+        client.account_buffers(&mut buffered, input.len() + output.len());
         if let Some(offset) = session.take_log_wait() {
             // appendfsync always: acknowledge writes only once the log holds them durably.
             // Let the other connections ready now write their log bytes first, then fsync on
@@ -187,11 +191,13 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
                 .net_output_bytes
                 .fetch_add(output.len() as u64, Ordering::Relaxed);
             output.clear();
+            client.account_buffers(&mut buffered, input.len());
         }
         if status == Status::Close {
             break;
         }
     }
+    session.client().account_buffers(&mut buffered, 0);
 }
 
 /// How long a refused connection's input is read and dropped before it is closed.

@@ -310,13 +310,19 @@ fn memory(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "rss_overhead_bytes:{}", rss as i64 - resident as i64);
     line!(out, "mem_fragmentation_ratio:{:.2}", ratio(rss, used));
     line!(out, "mem_fragmentation_bytes:{}", rss as i64 - used as i64);
-    // No replication, cluster, or buffers counted in used_memory (client and log buffers
-    // are not part of radish's accounting), so nothing of these is in it.
+    // No replication or cluster; clients' buffers are counted in used_memory (and evicted
+    // for, as in Redis); the log's buffer is not counted.
     line!(out, "mem_not_counted_for_evict:0");
     line!(out, "mem_replication_backlog:0");
     line!(out, "mem_total_replication_buffers:0");
     line!(out, "mem_clients_slaves:0");
-    line!(out, "mem_clients_normal:0");
+    line!(
+        out,
+        "mem_clients_normal:{}",
+        keyspace
+            .client_buffers
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
     line!(out, "mem_cluster_links:0");
     line!(out, "mem_aof_buffer:0");
     line!(out, "mem_allocator:libc");

@@ -1,6 +1,7 @@
 //! All databases, behind the server's one data lock.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -50,10 +51,15 @@ pub struct Keyspace {
     pub(crate) log: crate::persist::Propagation,
     /// When aggregates change encoding (the `*-max-*` parameters).
     pub encoding: crate::types::EncodingLimits,
+    /// Bytes in clients' buffers (the server's [`Clients::buffers`]), part of used memory.
+    ///
+    /// [`Clients::buffers`]: crate::clients::Clients::buffers
+    pub client_buffers: Arc<AtomicU64>,
 }
 
-fn used_memory(dbs: &mut [Db]) -> usize {
-    memory::BASELINE + dbs.iter_mut().map(Db::used_memory).sum::<usize>()
+fn used_memory(dbs: &mut [Db], client_buffers: &AtomicU64) -> usize {
+    let clients = client_buffers.load(Ordering::Relaxed) as usize;
+    memory::BASELINE + clients + dbs.iter_mut().map(Db::used_memory).sum::<usize>()
 }
 
 /// Rounds of sampling per database per active-expiry tick: bounds the work one tick does.
@@ -70,6 +76,7 @@ impl Keyspace {
             eviction: Eviction::default(),
             log: crate::persist::Propagation::default(),
             encoding: crate::types::EncodingLimits::default(),
+            client_buffers: Arc::default(),
         }
     }
 
@@ -192,7 +199,7 @@ impl Keyspace {
     /// Bytes in use (INFO's used_memory): the server's baseline, and every database's
     /// tables, keys and values.
     pub fn used_memory(&mut self) -> usize {
-        used_memory(&mut self.dbs)
+        used_memory(&mut self.dbs, &self.client_buffers)
     }
 
     /// Applies new eviction settings (at start-up and after CONFIG SET).
@@ -209,7 +216,10 @@ impl Keyspace {
         if self.eviction.settings.maxmemory == 0 {
             return Outcome::Within;
         }
+        let client_buffers = &self.client_buffers;
         self.eviction
-            .run(&mut self.dbs, &mut self.rng, now, budget, used_memory)
+            .run(&mut self.dbs, &mut self.rng, now, budget, |dbs| {
+                used_memory(dbs, client_buffers)
+            })
     }
 }

@@ -142,8 +142,9 @@ impl Server {
         let mut keyspace = Keyspace::new(databases);
         keyspace.configure(eviction);
         keyspace.encoding = crate::types::EncodingLimits::from_config(&config);
-        let keyspace = Arc::new(Mutex::new(keyspace));
         let clients = Clients::default();
+        keyspace.client_buffers = clients.buffers.clone();
+        let keyspace = Arc::new(Mutex::new(keyspace));
         clients.limits.load(&config);
         let renames = crate::commands::Renames::new(config.renamed_commands());
         Server {

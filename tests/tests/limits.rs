@@ -397,6 +397,58 @@ fn noeviction_answers_oom_to_writes_while_reads_and_deletes_go_on() {
 }
 
 #[test]
+fn clients_buffers_count_in_used_memory_and_are_evicted_for() {
+    // As Redis's maxmemory.tcl "eviction due to input buffer of a dead client": requests that
+    // never complete hold memory, and with allkeys-lru keys make room for them.
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let mut admin = RawClient::connect(server.addr);
+        let value = "v".repeat(100_000);
+        for i in 0..50 {
+            admin.cmd(&["SET", &format!("key:{i}"), &value]);
+        }
+        let used = info_field(&mut admin, "used_memory");
+        let limit = used + 1024 * 1024;
+        admin.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]);
+        admin.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
+        // Four clients each send 1 MB of a 2 MB argument, and never the rest.
+        let mut stuck: Vec<TcpStream> = (0..4)
+            .map(|_| TcpStream::connect(server.addr).expect("connect"))
+            .collect();
+        for client in &mut stuck {
+            client
+                .write_all(b"*3\r\n$3\r\nSET\r\n$4\r\nhuge\r\n$2000000\r\n")
+                .unwrap();
+            client.write_all(&vec![b'x'; 1_000_000]).unwrap();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while info_field(&mut admin, "mem_clients_normal") < 4_000_000 {
+            assert!(
+                Instant::now() < deadline,
+                "{runtime:?}: buffers never counted"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // The next write evicts keys to get back under the limit.
+        admin.cmd(&["SET", "one-more", "x"]);
+        assert!(info_field(&mut admin, "evicted_keys") > 0, "{runtime:?}");
+        assert!(
+            info_field(&mut admin, "used_memory") <= limit,
+            "{runtime:?}"
+        );
+        // Once they leave, their buffers are no longer counted.
+        drop(stuck);
+        while info_field(&mut admin, "mem_clients_normal") > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "{runtime:?}: buffers still counted"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
 fn allkeys_lru_evicts_to_stay_under_maxmemory() {
     for runtime in RUNTIMES {
         let server = runtime.start();
