@@ -171,11 +171,37 @@ fn latency_doctor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn latency_histogram(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
-    // A map of command name to its latency distribution. Radish's per-command histograms
-    // (INFO latencystats) are not readable bucket by bucket from here, so no command has one
-    // to show: the reply Redis gives with `latency-tracking no`.
-    ctx.reply.map(0);
+/// LATENCY HISTOGRAM [command ...]: each command's calls and cumulative latency
+/// distribution (Redis's `fillCommandCDF`). Names that are not commands are skipped; a
+/// container's name also stands for its subcommands.
+fn latency_histogram(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let asked: Vec<String> = args[2..]
+        .iter()
+        .map(|name| String::from_utf8_lossy(name).to_ascii_lowercase())
+        .collect();
+    let wanted = |name: &str| {
+        asked.is_empty()
+            || asked.iter().any(|asked| {
+                name == asked
+                    || name
+                        .strip_prefix(asked.as_str())
+                        .is_some_and(|rest| rest.starts_with('|'))
+            })
+    };
+    let histograms = ctx.server.stats.commands().histograms(wanted);
+    ctx.reply.map(histograms.len());
+    for histogram in histograms {
+        ctx.reply.bulk(histogram.name.as_bytes());
+        ctx.reply.map(2);
+        ctx.reply.bulk(b"calls");
+        ctx.reply.integer(histogram.calls as i64);
+        ctx.reply.bulk(b"histogram_usec");
+        ctx.reply.map(histogram.steps.len());
+        for (micros, count) in histogram.steps {
+            ctx.reply.integer(micros as i64);
+            ctx.reply.integer(count as i64);
+        }
+    }
     Ok(())
 }
 

@@ -56,8 +56,9 @@ pub(crate) struct Start(Option<u64>);
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
     runs: Vec<Run>,
-    /// Measured durations (ns), for the latency histograms.
-    samples: Vec<(&'static Command, u64)>,
+    /// Durations (ns) for the latency histograms, with how many calls in a row took it:
+    /// every call counts, an untimed one with its run's last measure.
+    samples: Vec<(&'static Command, u64, u64)>,
     /// The code (first word) of every error reply sent.
     errors: Vec<String>,
     /// Reads from the socket (INFO's total_reads_processed).
@@ -135,7 +136,7 @@ impl Batch {
     /// commands, so it leaves their timing alone.
     pub(crate) fn served(&mut self, command: &'static Command, start: Start, failed: bool) {
         let nanos = self.elapsed(start).unwrap_or(0);
-        self.samples.push((command, nanos));
+        self.sample(command, nanos);
         let run = self.run(command);
         run.nanos += nanos;
         run.failed += u64::from(failed);
@@ -146,16 +147,28 @@ impl Batch {
         self.run(command).rejected += 1;
     }
 
-    /// The duration of a command begun at `start`: measured now if it was timed (and kept
-    /// as a latency sample if `sample`), else the last measure.
+    /// The duration of a command begun at `start`: measured now if it was timed, else the
+    /// last measure; a latency sample too if `sample`.
     fn measure(&mut self, command: &'static Command, start: Start, sample: bool) -> u64 {
         if let Some(nanos) = self.elapsed(start) {
             self.last_nanos = nanos;
-            if sample {
-                self.samples.push((command, self.last_nanos));
-            }
+        }
+        if sample {
+            self.sample(command, self.last_nanos);
         }
         self.last_nanos
+    }
+
+    /// One call of `command` for its latency histogram. A run of untimed calls (the same
+    /// command and duration) is one entry with its count.
+    fn sample(&mut self, command: &'static Command, nanos: u64) {
+        if let Some((last, last_nanos, count)) = self.samples.last_mut() {
+            if std::ptr::eq(*last, command) && *last_nanos == nanos {
+                *count += 1;
+                return;
+            }
+        }
+        self.samples.push((command, nanos, 1));
     }
 
     /// Nanoseconds since `start`, if it was timed. An untimed start reads no clock.
@@ -209,6 +222,15 @@ impl Batch {
     }
 }
 
+/// One command's LATENCY HISTOGRAM: its calls, and at each step the microseconds and how
+/// many calls took at most that long.
+#[derive(Debug)]
+pub(crate) struct LatencyHistogram {
+    pub(crate) name: &'static str,
+    pub(crate) calls: u64,
+    pub(crate) steps: Vec<(u64, u64)>,
+}
+
 /// One command's counters (one `cmdstat_` line).
 #[derive(Debug, Default)]
 struct CommandEntry {
@@ -252,12 +274,12 @@ impl CommandStats {
             entry.rejected += run.rejected;
             self.processed += run.calls;
         }
-        for (command, nanos) in batch.samples.drain(..) {
+        for (command, nanos, count) in batch.samples.drain(..) {
             let entry = self.entry(command);
             entry
                 .latency
                 .get_or_insert_with(Histogram::new)
-                .record(nanos);
+                .record(nanos, count);
         }
         for code in batch.errors.drain(..) {
             *self.errors.entry(code).or_default() += 1;
@@ -309,6 +331,25 @@ impl CommandStats {
                 safe_info_string(code)
             );
         }
+    }
+
+    /// LATENCY HISTOGRAM: for each command with samples whose name `wanted` accepts, in name
+    /// order, its calls and cumulative distribution (microseconds, count).
+    pub(crate) fn histograms(&self, wanted: impl Fn(&str) -> bool) -> Vec<LatencyHistogram> {
+        let mut names: Vec<&&'static str> = self.commands.keys().collect();
+        names.sort();
+        names
+            .into_iter()
+            .filter(|name| wanted(name))
+            .filter_map(|name| {
+                let histogram = self.commands[*name].latency.as_ref()?;
+                Some(LatencyHistogram {
+                    name,
+                    calls: histogram.total,
+                    steps: histogram.cumulative_micros(),
+                })
+            })
+            .collect()
     }
 
     /// The body of `# Latencystats`: the `percentiles` of each command's latency, in
@@ -396,9 +437,37 @@ impl Histogram {
         }
     }
 
-    fn record(&mut self, nanos: u64) {
-        self.counts[bucket(nanos.clamp(1, MAX_NANOS))] += 1;
-        self.total += 1;
+    fn record(&mut self, nanos: u64, count: u64) {
+        self.counts[bucket(nanos.clamp(1, MAX_NANOS))] += count;
+        self.total += count;
+    }
+
+    /// Samples at or below `nanos`.
+    fn count_up_to(&self, nanos: u64) -> u64 {
+        let last = bucket(nanos.clamp(1, MAX_NANOS));
+        self.counts[..=last].iter().sum()
+    }
+
+    /// LATENCY HISTOGRAM's cumulative distribution, as Redis's `fillCommandCDF` iterates
+    /// its HDR histogram (2 significant digits) logarithmically from 1024 ns: at each power
+    /// of two, the microseconds of the highest value equivalent to it, and the samples up to
+    /// there, where that count grew.
+    fn cumulative_micros(&self) -> Vec<(u64, u64)> {
+        let mut steps = Vec::new();
+        let mut previous = 0;
+        let mut level: u64 = 1024;
+        while previous < self.total && level <= 2 * MAX_NANOS {
+            // Redis's histograms keep 2 significant digits: 256 sub-buckets per power of
+            // two from 256 on, so the values equivalent to 2^k span 2^(k-7).
+            let highest = level + (level >> 7) - 1;
+            let cumulative = self.count_up_to(highest);
+            if cumulative > previous {
+                steps.push((highest / 1000, cumulative));
+            }
+            previous = cumulative;
+            level *= 2;
+        }
+        steps
     }
 
     /// The value below which `percentile` % of the samples fall, as hdr_histogram's
@@ -670,7 +739,7 @@ mod tests {
     fn percentiles_follow_hdr_rounding() {
         let mut histogram = Histogram::new();
         for value in 1..=100 {
-            histogram.record(value * 1000);
+            histogram.record(value * 1000, 1);
         }
         let p50 = histogram.value_at_percentile(50.0);
         assert!((50_000..=51_600).contains(&p50), "{p50}");
@@ -680,6 +749,22 @@ mod tests {
             histogram.value_at_percentile(0.0),
             bucket_floor(bucket(1000) + 1) - 1
         );
+    }
+
+    #[test]
+    fn the_cumulative_distribution_steps_at_powers_of_two_as_redis_reports_them() {
+        let mut histogram = Histogram::new();
+        histogram.record(500, 3);
+        histogram.record(1_500, 1);
+        histogram.record(33_000, 2);
+        histogram.record(40_000, 1);
+        // Redis's steps for these: 1, 2, 33 and 66 µs (the highest values equivalent to 1024,
+        // 2048, 32768 and 65536 ns); only where the count grew.
+        assert_eq!(
+            histogram.cumulative_micros(),
+            vec![(1, 3), (2, 4), (33, 6), (66, 7)]
+        );
+        assert!(Histogram::new().cumulative_micros().is_empty());
     }
 
     #[test]
@@ -717,7 +802,16 @@ mod tests {
         assert_eq!(reads() - before, 2 * 5);
         assert_eq!(batch.runs[0].calls, u64::from(TIME_ONE_IN) * 4);
         assert_eq!(batch.runs[0].nanos, u64::from(TIME_ONE_IN) * 4 * 1000);
-        assert_eq!(batch.samples.len(), 5);
+        // Every call is a latency sample; a run of equal ones is one entry with its count.
+        let samples: Vec<(&str, u64, u64)> = batch
+            .samples
+            .iter()
+            .map(|(command, nanos, count)| (command.full_name, *nanos, *count))
+            .collect();
+        assert_eq!(
+            samples,
+            vec![("get", 1000, u64::from(TIME_ONE_IN) * 4), ("set", 1000, 1)]
+        );
     }
 
     #[test]
