@@ -1,8 +1,8 @@
 //! Background jobs: BGSAVE and BGREWRITEAOF, started on request, by `save` rules or by
 //! log growth, run one at a time on a thread, and reaped (their outcome recorded) on the tick.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::files::check_writable;
 use super::propagate::{log_deletions, set_logging};
@@ -13,6 +13,11 @@ use super::{
 use crate::config::Config;
 use crate::db::Millis;
 use crate::keyspace::Keyspace;
+
+/// A job's outcome slot, whoever poisoned it.
+fn lock<T>(slot: &Mutex<T>) -> MutexGuard<'_, T> {
+    slot.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl Persist {
     /// One tick of background work: log the deletions active expiry made, reap a finished
@@ -36,7 +41,11 @@ impl Persist {
     /// Finishes the bookkeeping of a job whose thread is done.
     fn reap(&self, config: &Config, data: &mut Keyspace, now: Millis) {
         let mut jobs = self.jobs();
-        let Some(result) = jobs.finished.take() else {
+        let done = jobs
+            .running
+            .as_ref()
+            .and_then(|job| lock(&job.outcome).take());
+        let Some(result) = done else {
             return;
         };
         let Some(mut job) = jobs.running.take() else {
@@ -44,12 +53,6 @@ impl Persist {
         };
         if let Some(handle) = job.handle.take() {
             let _ = handle.join();
-        }
-        if job.abort.load(Ordering::SeqCst) && result.is_err() {
-            // Stopped on purpose (FLUSHALL, SHUTDOWN, the log turned off): not a failure, as
-            // Redis's SIGUSR1 to its child.
-            tracing::info!("Background job stopped");
-            return;
         }
         let secs = (now.saturating_sub(job.started) / 1000) as i64;
         match (job.kind, result) {
@@ -175,13 +178,14 @@ impl Persist {
         };
         snapshot::begin(data, now);
         let abort = Arc::new(AtomicBool::new(false));
+        let outcome = Arc::new(Mutex::new(None));
         let persist = self.clone();
-        let job_abort = abort.clone();
+        let (job_abort, job_outcome) = (abort.clone(), outcome.clone());
         let handle = std::thread::Builder::new()
             .name("radish-snapshot".into())
             .spawn(move || {
                 let result = snapshot::run(&persist, kind, &target, &job_abort);
-                persist.jobs().finished = Some(result);
+                *lock(&job_outcome) = Some(result);
             });
         match handle {
             Ok(handle) => {
@@ -191,6 +195,7 @@ impl Persist {
                     dirty_at_start: data.dirty,
                     abort,
                     handle: Some(handle),
+                    outcome,
                 });
                 match kind {
                     JobKind::Bgsave => tracing::info!("Background saving started"),

@@ -58,14 +58,14 @@ struct Job {
     dirty_at_start: u64,
     abort: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
+    /// Set by the job's thread when it is done; the tick reaps it (as Redis's cron does).
+    outcome: Arc<Mutex<Option<Result<(), String>>>>,
 }
 
 /// Persistence status: jobs, schedules and outcomes, for the commands and INFO.
 #[derive(Debug)]
 struct Jobs {
     running: Option<Job>,
-    /// Set by the job's thread when it is done; the tick reaps it (as Redis's cron does).
-    finished: Option<Result<(), String>>,
     bgsave_scheduled: bool,
     rewrite_scheduled: bool,
     /// The last successful save, in Unix milliseconds.
@@ -169,7 +169,6 @@ impl Persist {
             bgsave_failed: AtomicBool::new(false),
             jobs: Mutex::new(Jobs {
                 running: None,
-                finished: None,
                 bgsave_scheduled: false,
                 rewrite_scheduled: false,
                 last_save: now,
@@ -337,11 +336,7 @@ impl Persist {
     /// rules, the (now empty) snapshot is written at once, so that a restart does not bring
     /// the flushed data back. The changes still count as unsaved.
     pub(crate) fn flushed_all(&self, config: &Config, data: &mut Keyspace, now: Millis) {
-        if let Some(job) = self.jobs().running.as_ref() {
-            if job.kind == JobKind::Bgsave {
-                job.abort.store(true, Ordering::SeqCst);
-            }
-        }
+        self.kill_job(&mut self.jobs(), data, Some(JobKind::Bgsave));
         if self.saves_by_rule(config) {
             // A failure is logged; FLUSHALL itself has succeeded. A successful save leaves
             // no unsaved changes, as in Redis 7.0 (rdb_changes_since_last_save:0).
@@ -372,9 +367,7 @@ impl Persist {
             self.aof.stop();
             let mut jobs = self.jobs();
             jobs.rewrite_scheduled = false;
-            if let Some(job) = jobs.running.as_ref().filter(|j| j.kind == JobKind::Rewrite) {
-                job.abort.store(true, Ordering::SeqCst);
-            }
+            self.kill_job(&mut jobs, data, Some(JobKind::Rewrite));
         }
         Ok(())
     }
@@ -389,7 +382,7 @@ impl Persist {
         now: Millis,
         save: Option<bool>,
     ) -> Result<(), SaveError> {
-        self.abort_job();
+        self.kill_job(&mut self.jobs(), data, None);
         self.flush_log(data);
         let wanted = save.unwrap_or_else(|| self.saves_by_rule(config));
         self.jobs().shutdown_save = Some(wanted);
@@ -405,9 +398,26 @@ impl Persist {
         self.jobs().automatic && !config.save_points().is_empty()
     }
 
-    fn abort_job(&self) {
-        if let Some(job) = self.jobs().running.as_ref() {
-            job.abort.store(true, Ordering::SeqCst);
+    /// Stops the running job if it is of `kind` (of any kind for `None`), as Redis kills its
+    /// child: at once, with nothing recorded, so that another can start right away. The
+    /// caller holds the data lock, under which the job's thread checks for the abort before
+    /// every step: its walk through the data is forgotten here, and the thread touches the
+    /// data no more (it removes its temporary file and ends on its own).
+    fn kill_job(&self, jobs: &mut Jobs, data: &mut Keyspace, kind: Option<JobKind>) {
+        let Some(job) = jobs
+            .running
+            .take_if(|job| kind.map_or(true, |kind| job.kind == kind))
+        else {
+            return;
+        };
+        job.abort.store(true, Ordering::SeqCst);
+        snapshot::cancel(data);
+        match job.kind {
+            // Redis's words: its rewrite is a child process, radish's a thread.
+            JobKind::Rewrite => {
+                tracing::info!("Killing running AOF rewrite child (the rewrite thread)")
+            }
+            JobKind::Bgsave => tracing::info!("Background saving stopped"),
         }
     }
 
@@ -418,7 +428,7 @@ impl Persist {
         let mut result = Ok(());
         {
             let mut data = self.keyspace.lock().unwrap_or_else(|e| e.into_inner());
-            self.abort_job();
+            self.kill_job(&mut self.jobs(), &mut data, None);
             log_deletions(&mut data);
             self.end_batch(&mut data);
             let decided = self.jobs().shutdown_save;

@@ -121,6 +121,10 @@ pub(super) fn run(
     };
     let temp = temp_path(target, purpose);
     let result = write_in_steps(persist, &temp, abort).and_then(|file| {
+        // Killed while finishing: a newer job owns the target now.
+        if abort.load(Ordering::SeqCst) {
+            return Err("aborted".to_string());
+        }
         if kind == JobKind::Rewrite && persist.aof.running() {
             file.sync_all().map_err(|e| e.to_string())?;
             let (done, outcome) = mpsc::channel();
@@ -150,8 +154,9 @@ fn write_in_steps(persist: &Persist, temp: &Path, abort: &AtomicBool) -> Result<
         loop {
             let done = {
                 let mut data = lock(persist);
+                // Whoever aborted it (under this lock) forgot its walk, and another job may
+                // have begun one since: leave the data alone.
                 if abort.load(Ordering::SeqCst) {
-                    cancel(&mut data);
                     return Err(io::Error::other("aborted"));
                 }
                 step(&mut data, &mut chunk, &mut selected)
@@ -164,7 +169,10 @@ fn write_in_steps(persist: &Persist, temp: &Path, abort: &AtomicBool) -> Result<
         }
     })();
     written.map_err(|error| {
-        cancel(&mut lock(persist));
+        let mut data = lock(persist);
+        if !abort.load(Ordering::SeqCst) {
+            cancel(&mut data);
+        }
         error.to_string()
     })
 }

@@ -318,6 +318,40 @@ fn debug_loadaof_reads_the_log_a_rewrite_wrote_with_the_log_off() {
 }
 
 #[test]
+fn a_killed_job_is_gone_at_once_and_the_next_one_starts() {
+    // As Redis kills its child: turning the log off during a rewrite, or FLUSHALL during a
+    // background save, leaves no job in progress (Redis's aofrw.tcl starts the next rewrite
+    // right away).
+    let dir = temp_dir("kill-job");
+    let (server, mut s) = open(&dir, &["appendonly yes"], T0);
+    fill(&mut s, 20_000);
+    tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:0");
+    let rewriting = "+Background append only file rewriting started\r\n";
+    assert_eq!(run(&mut s, T0, &["BGREWRITEAOF"]), rewriting);
+    run(&mut s, T0, &["CONFIG", "SET", "appendonly", "no"]);
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("aof_rewrite_in_progress:0"), "{info}");
+    assert_eq!(run(&mut s, T0, &["BGREWRITEAOF"]), rewriting);
+    tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:0");
+    assert!(run(&mut s, T0, &["INFO", "persistence"]).contains("aof_last_bgrewrite_status:ok"));
+
+    let saving = "+Background saving started\r\n";
+    assert_eq!(run(&mut s, T0, &["BGSAVE"]), saving);
+    run(&mut s, T0, &["FLUSHALL"]);
+    assert!(run(&mut s, T0, &["INFO", "persistence"]).contains("rdb_bgsave_in_progress:0"));
+    run(&mut s, T0, &["SET", "after", "flush"]);
+    assert_eq!(run(&mut s, T0, &["BGSAVE"]), saving);
+    tick_until(&server, &mut s, T0, "rdb_bgsave_in_progress:0");
+    let info = run(&mut s, T0, &["INFO", "persistence"]);
+    assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+    drop((server, s));
+    // The snapshot is the second save's: the killed one's late steps did not get into it.
+    let (reloaded, _s) = open(&dir, &[], T0);
+    let data = dump(&reloaded, T0);
+    assert_eq!(data.len(), 1, "{data:?}");
+}
+
+#[test]
 fn a_rewrite_compacts_the_log_into_a_snapshot_and_the_tail() {
     let dir = temp_dir("rewrite");
     let (server, mut s) = open(&dir, &["appendonly yes"], T0);
