@@ -109,6 +109,9 @@ impl BusyPoll {
     /// the spin rests, against redis-server's 5.9k/s in the same runs.
     pub fn rest(&self) {
         if self.enabled() {
+            // The activity marked so far is this fsync's own request's: it must not restart
+            // the spin once the spinner stops.
+            self.active.store(false, Ordering::Relaxed);
             self.resting.store(true, Ordering::Relaxed);
         }
     }

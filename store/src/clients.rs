@@ -323,11 +323,12 @@ impl Client {
     /// Queues output for this client and wakes its task. Returns the bytes now waiting, so
     /// a sender can enforce an output buffer limit.
     pub fn deliver(&self, bytes: &[u8]) -> usize {
-        if self.is_killed() {
-            return 0;
-        }
         let waiting = {
             let mut outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner());
+            // Under the outbox's lock, which `kill` empties it with: nothing is queued after.
+            if self.is_killed() {
+                return 0;
+            }
             outbox.extend_from_slice(bytes);
             self.buffers
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -361,6 +362,11 @@ impl Client {
             out.extend_from_slice(&outbox);
             self.forget_outbox(&mut outbox);
         }
+    }
+
+    /// Drops what is queued for a connection that ends: the server no longer counts it.
+    pub(crate) fn discard_outbox(&self) {
+        self.forget_outbox(&mut self.outbox.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
     /// Empties the outbox, which the server no longer counts.
@@ -557,8 +563,13 @@ impl Clients {
         let mut closed = 0;
         for client in self.all() {
             let limit = self.limits.output(client.is_subscribed());
-            if !client.is_killed() && client.check_output(client.output_buffer_usage(), limit, now)
-            {
+            let usage = client.output_buffer_usage() as u64;
+            // Only a client over a limit: the tick may land while a connection's replies are
+            // between its session and its socket, counted nowhere, and must not take that
+            // for the output having drained (which restarts the soft limit's clock).
+            let over =
+                (limit.hard > 0 && usage >= limit.hard) || (limit.soft > 0 && usage >= limit.soft);
+            if over && !client.is_killed() && client.check_output(usage as usize, limit, now) {
                 closed += 1;
             }
         }

@@ -43,7 +43,7 @@ pub(crate) fn admit(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) ->
             Some(_) if !ALLOWED_IN_MULTI_WHEN_FULL.contains(&top_name) => true,
             Some(queue) if top_name == "exec" => queue
                 .iter()
-                .any(|args| commands::lookup(&args[0]).is_some_and(denyoom)),
+                .any(|args| ctx.server.renames.lookup(&args[0]).is_some_and(denyoom)),
             _ => false,
         };
     if !grows {

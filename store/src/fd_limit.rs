@@ -19,20 +19,31 @@ pub fn fit_maxclients(maxclients: u64) -> u64 {
     if current >= wanted {
         return maxclients;
     }
-    let best = wanted.min(limit.maximum.unwrap_or(u64::MAX));
-    let raised = Rlimit {
-        current: Some(best),
-        maximum: limit.maximum,
-    };
-    let granted = match setrlimit(Resource::Nofile, raised) {
-        Ok(()) => best,
-        Err(error) => {
-            tracing::warn!(
-                "Server can't set maximum open files to {wanted} because of OS error: {error}."
-            );
-            current
+    // The most the hard limit allows; if the system refuses it even so (a cap of its own,
+    // as macOS's), a value halfway to what there is, until one is accepted.
+    let mut best = wanted.min(limit.maximum.unwrap_or(u64::MAX));
+    let mut refused = None;
+    let granted = loop {
+        if best <= current {
+            break current;
+        }
+        let raised = Rlimit {
+            current: Some(best),
+            maximum: limit.maximum,
+        };
+        match setrlimit(Resource::Nofile, raised) {
+            Ok(()) => break best,
+            Err(error) => {
+                refused.get_or_insert(error);
+                best = current + (best - current) / 2;
+            }
         }
     };
+    if let Some(error) = refused {
+        tracing::warn!(
+            "Server can't set maximum open files to {wanted} because of OS error: {error}."
+        );
+    }
     if granted < wanted {
         tracing::warn!(
             "You requested maxclients of {maxclients} requiring at least {wanted} max file \
@@ -68,9 +79,12 @@ mod tests {
         assert_eq!(getrlimit(Resource::Nofile).current, limit.current);
         // More than the hard limit allows: as many as it does.
         if let Some(hard) = limit.maximum {
-            let fits = fit_maxclients(hard * 2);
-            assert_eq!(fits, hard - RESERVED_FDS);
-            assert_eq!(getrlimit(Resource::Nofile).current, Some(hard));
+            let fits = fit_maxclients(hard.saturating_mul(2));
+            assert!(fits <= hard - RESERVED_FDS, "{fits}");
+            assert_eq!(
+                getrlimit(Resource::Nofile).current,
+                Some(fits + RESERVED_FDS)
+            );
         }
     }
 }

@@ -137,8 +137,9 @@ impl PubSub {
             .unwrap_or_default();
         for client in &subscribers {
             let frame = encode(&[b"smessage", channel, message], client.version());
-            client.deliver(&frame);
-            client.check_output(client.output_buffer_usage(), limit, now);
+            if client.deliver(&frame) > 0 {
+                client.check_output(client.output_buffer_usage(), limit, now);
+            }
         }
         subscribers.len()
     }
@@ -170,8 +171,9 @@ impl PubSub {
         }
         for (client, frame) in deliveries {
             receivers += 1;
-            client.deliver(&frame);
-            client.check_output(client.output_buffer_usage(), limit, now);
+            if client.deliver(&frame) > 0 {
+                client.check_output(client.output_buffer_usage(), limit, now);
+            }
         }
         receivers
     }

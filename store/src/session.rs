@@ -463,6 +463,8 @@ impl Drop for Session {
             let mut pubsub = self.server.pubsub();
             self.conn.leave_pubsub(&mut pubsub, self.client.id);
         }
+        // No more messages can arrive: what is queued and unsent is memory no more.
+        self.client.discard_outbox();
         self.server.clients.unregister(self.client.id);
     }
 }
@@ -582,7 +584,7 @@ fn refused_on_disk_error(ctx: &Ctx<'_, '_>, command: &Command, top_name: &str) -
         ("ping", _) => true,
         ("exec", Some(queue)) => queue
             .iter()
-            .any(|args| crate::commands::lookup(&args[0]).is_some_and(writes)),
+            .any(|args| ctx.server.renames.lookup(&args[0]).is_some_and(writes)),
         _ => writes(command),
     }
 }

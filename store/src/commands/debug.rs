@@ -260,8 +260,13 @@ fn reload(ctx: &mut Ctx<'_, '_>, options: &[Bytes]) -> Result {
     }
     let (server, now) = (ctx.server, ctx.now);
     if save {
+        // Redis's rdbSave: a background save running does not stop it.
         let config = server.config().clone();
-        if server.persist.save(&config, ctx.keyspace(), now).is_err() {
+        if server
+            .persist
+            .save_now(&config, ctx.keyspace(), now)
+            .is_err()
+        {
             return Err(Error::Static("ERR"));
         }
     }

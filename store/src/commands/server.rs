@@ -335,8 +335,6 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         IpAddr::V6(ip) => ip == Ipv6Addr::LOCALHOST,
     });
     let server = ctx.server;
-    let previous = server.config().clone();
-    server.config_mut().set_many_from(&pairs, local)?;
     // What applying the values may refuse, after which nothing of this CONFIG SET stays set,
     // as in Redis.
     let refused = |name: &str, why: String| {
@@ -344,20 +342,28 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
         ))
     };
-    let wanted = server.config().get_int("maxclients").max(0) as u64;
-    if wanted > previous.get_int("maxclients").max(0) as u64 {
-        let fits = crate::fd_limit::fit_maxclients(wanted);
-        if fits < wanted {
-            *server.config_mut() = previous;
-            return Err(refused(
-                "maxclients",
-                format!(
-                    "The operating system is not able to handle the specified number of \
-                     clients, try with {fits}"
-                ),
-            ));
+    let previous = {
+        // Set and checked under one hold of the configuration, so that a CONFIG SET from
+        // another connection in between is neither lost nor seen half done.
+        let mut config = server.config_mut();
+        let previous = config.clone();
+        config.set_many_from(&pairs, local)?;
+        let wanted = config.get_int("maxclients").max(0) as u64;
+        if wanted > previous.get_int("maxclients").max(0) as u64 {
+            let fits = crate::fd_limit::fit_maxclients(wanted);
+            if fits < wanted {
+                *config = previous;
+                return Err(refused(
+                    "maxclients",
+                    format!(
+                        "The operating system is not able to handle the specified number of \
+                         clients, try with {fits}"
+                    ),
+                ));
+            }
         }
-    }
+        previous
+    };
     server.apply_config(ctx.keyspace());
     if pairs
         .iter()

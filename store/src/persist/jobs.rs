@@ -1,14 +1,13 @@
 //! Background jobs: BGSAVE and BGREWRITEAOF, started on request, by `save` rules or by
 //! log growth, run one at a time on a thread, and reaped (their outcome recorded) on the tick.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::files::check_writable;
 use super::propagate::{log_deletions, set_logging};
 use super::{
-    fsync_policy, paths, snapshot, Busy, Job, JobKind, Jobs, Persist, RewriteRefused, Started,
-    RETRY_DELAY_MS,
+    fsync_policy, paths, snapshot, Abort, Busy, Job, JobKind, Jobs, Persist, RewriteRefused,
+    Started, RETRY_DELAY_MS,
 };
 use crate::config::Config;
 use crate::db::Millis;
@@ -177,7 +176,7 @@ impl Persist {
             }
         };
         snapshot::begin(data, now);
-        let abort = Arc::new(AtomicBool::new(false));
+        let abort = Arc::new(Abort::default());
         let outcome = Arc::new(Mutex::new(None));
         let persist = self.clone();
         let (job_abort, job_outcome) = (abort.clone(), outcome.clone());

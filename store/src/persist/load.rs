@@ -82,6 +82,9 @@ struct Replay<'s> {
     now: Millis,
     /// Keys whose deadline had passed by the time of loading.
     expired: u64,
+    /// DEBUG RELOAD NOFLUSH: the keys loaded so far, by database. A key the data has already
+    /// is replaced by the file's (Redis's MERGE) rather than added to.
+    merged: Option<std::collections::HashSet<(usize, Bytes)>>,
 }
 
 impl<'s> Replay<'s> {
@@ -100,6 +103,7 @@ impl<'s> Replay<'s> {
             out: BytesMut::new(),
             now,
             expired: 0,
+            merged: None,
         }
     }
 
@@ -127,6 +131,14 @@ impl<'s> Replay<'s> {
             };
             self.conn.db = index as usize;
             return Ok(());
+        }
+        if let (Some(merged), Some(key)) = (self.merged.as_mut(), args.get(1)) {
+            // The first record of each key replaces what the data holds under it.
+            if merged.insert((self.conn.db, key.clone())) {
+                if let Some(data) = self.keyspace.as_mut() {
+                    data.db(self.conn.db).remove(key);
+                }
+            }
         }
         if is(&args[0], "pexpireat") && args.len() == 3 {
             // A deadline that passed while the server was down: the key is gone (counted as
@@ -348,7 +360,8 @@ pub(crate) enum Reload {
 }
 
 /// DEBUG RELOAD and DEBUG LOADAOF: loads the snapshot or the log into the running server, as
-/// at start, emptying the data first if `flush`. What the log holds in memory is written to
+/// at start, emptying the data first if `flush`; if not, each key the file holds replaces
+/// the one of that name (Redis's NOFLUSH MERGE; without MERGE Redis stops on such a key). What the log holds in memory is written to
 /// its file first, and nothing loaded is logged again. `keyspace` is the caller's hold on the
 /// data (taken if it has none), given back locked.
 pub(crate) fn reload<'s>(
@@ -374,6 +387,9 @@ pub(crate) fn reload<'s>(
         data.flush_all();
     }
     let mut replay = Replay::new(server, data, now);
+    if !flush {
+        replay.merged = Some(Default::default());
+    }
     let loaded = load_file(&mut replay, &path, kind, allow_truncated);
     let (mut data, _) = replay.finish();
     remove_expired(&mut data, now);

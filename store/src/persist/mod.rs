@@ -56,16 +56,54 @@ struct Job {
     started: Millis,
     /// `dirty` when it started: what a successful save makes clean.
     dirty_at_start: u64,
-    abort: Arc<AtomicBool>,
+    abort: Arc<Abort>,
     handle: Option<JoinHandle<()>>,
     /// Set by the job's thread when it is done; the tick reaps it (as Redis's cron does).
     outcome: Arc<Mutex<Option<Result<(), String>>>>,
+}
+
+/// A job's kill switch. Its thread reads `killed` before every step; it holds `gate` while
+/// it puts its file in place (the rename over the snapshot, or the log's install), and
+/// [`kill`](Abort::kill) takes the gate: a job killed before that point never puts a file
+/// anywhere, so it cannot replace what a later save or rewrite wrote.
+#[derive(Debug, Default)]
+pub(crate) struct Abort {
+    killed: AtomicBool,
+    gate: Mutex<()>,
+}
+
+impl Abort {
+    /// Stops the job: at its next step, or before it puts its file in place.
+    pub(crate) fn kill(&self) {
+        let _gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+        self.killed.store(true, Ordering::SeqCst);
+    }
+
+    /// True once killed.
+    pub(crate) fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::SeqCst)
+    }
+
+    /// Runs `put_in_place` unless the job was killed, and keeps it from being killed
+    /// meanwhile.
+    pub(crate) fn commit<T>(
+        &self,
+        put_in_place: impl FnOnce() -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        let _gate = self.gate.lock().unwrap_or_else(|e| e.into_inner());
+        if self.is_killed() {
+            return Err(std::io::Error::other("aborted"));
+        }
+        put_in_place()
+    }
 }
 
 /// Persistence status: jobs, schedules and outcomes, for the commands and INFO.
 #[derive(Debug)]
 struct Jobs {
     running: Option<Job>,
+    /// Threads of killed jobs, still ending: joined at close.
+    killed: Vec<JoinHandle<()>>,
     bgsave_scheduled: bool,
     rewrite_scheduled: bool,
     /// The last successful save, in Unix milliseconds.
@@ -169,6 +207,7 @@ impl Persist {
             bgsave_failed: AtomicBool::new(false),
             jobs: Mutex::new(Jobs {
                 running: None,
+                killed: Vec::new(),
                 bgsave_scheduled: false,
                 rewrite_scheduled: false,
                 last_save: now,
@@ -313,7 +352,12 @@ impl Persist {
     }
 
     /// Writes the snapshot now, holding the data lock.
-    fn save_now(&self, config: &Config, data: &mut Keyspace, now: Millis) -> Result<(), SaveError> {
+    pub(crate) fn save_now(
+        &self,
+        config: &Config,
+        data: &mut Keyspace,
+        now: Millis,
+    ) -> Result<(), SaveError> {
         let target = paths(config).snapshot;
         let result = snapshot::save(data, &target, now);
         let mut jobs = self.jobs();
@@ -404,18 +448,21 @@ impl Persist {
     /// every step: its walk through the data is forgotten here, and the thread touches the
     /// data no more (it removes its temporary file and ends on its own).
     fn kill_job(&self, jobs: &mut Jobs, data: &mut Keyspace, kind: Option<JobKind>) {
-        let Some(job) = jobs
+        let Some(mut job) = jobs
             .running
             .take_if(|job| kind.map_or(true, |kind| job.kind == kind))
         else {
             return;
         };
-        job.abort.store(true, Ordering::SeqCst);
+        job.abort.kill();
         snapshot::cancel(data);
+        jobs.killed.extend(job.handle.take());
         match job.kind {
-            // Redis's words: its rewrite is a child process, radish's a thread.
             JobKind::Rewrite => {
-                tracing::info!("Killing running AOF rewrite child (the rewrite thread)")
+                // What the log kept for the rewrite's tail is no longer needed.
+                self.aof.cancel_rewrite();
+                // Redis's words: its rewrite is a child process, radish's a thread.
+                tracing::info!("Killing running AOF rewrite child (the rewrite thread)");
             }
             JobKind::Bgsave => tracing::info!("Background saving stopped"),
         }
@@ -447,12 +494,10 @@ impl Persist {
             set_logging(&mut data, false);
             self.aof.stop();
         }
-        let handle = self
-            .jobs()
-            .running
-            .as_mut()
-            .and_then(|job| job.handle.take());
-        if let Some(handle) = handle {
+        // The killed job's thread ends at its next step; wait for it (and its temporary
+        // file's removal) without the data lock, which it takes to step.
+        let killed = std::mem::take(&mut self.jobs().killed);
+        for handle in killed {
             let _ = handle.join();
         }
         result

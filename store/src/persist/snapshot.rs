@@ -4,16 +4,15 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, MutexGuard};
+use std::sync::{mpsc, Arc, MutexGuard};
 
 use bytes::BytesMut;
 
 use super::aof::Install;
-use super::files::{commit, temp_path};
+use super::files::{commit, fsync_dir, replace_file, temp_path};
 use super::format::{expired, write_checksum, write_command, write_entry, Crc32, MAGIC};
 use super::walk::DbSnapshot;
-use super::{JobKind, Persist};
+use super::{Abort, JobKind, Persist};
 use crate::db::Millis;
 use crate::keyspace::Keyspace;
 
@@ -113,7 +112,7 @@ pub(super) fn run(
     persist: &Persist,
     kind: JobKind,
     target: &Path,
-    abort: &AtomicBool,
+    abort: &Arc<Abort>,
 ) -> Result<(), String> {
     let purpose = match kind {
         JobKind::Bgsave => "bgsave",
@@ -121,23 +120,25 @@ pub(super) fn run(
     };
     let temp = temp_path(target, purpose);
     let result = write_in_steps(persist, &temp, abort).and_then(|file| {
-        // Killed while finishing: a newer job owns the target now.
-        if abort.load(Ordering::SeqCst) {
-            return Err("aborted".to_string());
-        }
+        file.sync_all().map_err(|e| e.to_string())?;
         if kind == JobKind::Rewrite && persist.aof.running() {
-            file.sync_all().map_err(|e| e.to_string())?;
+            // The log's thread puts it in place, through the same kill switch.
             let (done, outcome) = mpsc::channel();
             persist.aof.install(Install {
                 path: temp.clone(),
                 file,
                 done,
+                abort: abort.clone(),
             });
             outcome
                 .recv()
                 .unwrap_or_else(|_| Err("the append-only log writer stopped".into()))
         } else {
-            commit(&file, &temp, target).map_err(|e| e.to_string())
+            // Killed before this, it renames nothing: a newer save owns the target now.
+            abort
+                .commit(|| replace_file(&temp, target))
+                .and_then(|()| fsync_dir(target))
+                .map_err(|e| e.to_string())
         }
     });
     if result.is_err() {
@@ -146,7 +147,7 @@ pub(super) fn run(
     result
 }
 
-fn write_in_steps(persist: &Persist, temp: &Path, abort: &AtomicBool) -> Result<File, String> {
+fn write_in_steps(persist: &Persist, temp: &Path, abort: &Abort) -> Result<File, String> {
     let written = (|| {
         let mut file = SnapshotFile::create(temp)?;
         let mut selected = None;
@@ -156,7 +157,7 @@ fn write_in_steps(persist: &Persist, temp: &Path, abort: &AtomicBool) -> Result<
                 let mut data = lock(persist);
                 // Whoever aborted it (under this lock) forgot its walk, and another job may
                 // have begun one since: leave the data alone.
-                if abort.load(Ordering::SeqCst) {
+                if abort.is_killed() {
                     return Err(io::Error::other("aborted"));
                 }
                 step(&mut data, &mut chunk, &mut selected)
@@ -170,7 +171,7 @@ fn write_in_steps(persist: &Persist, temp: &Path, abort: &AtomicBool) -> Result<
     })();
     written.map_err(|error| {
         let mut data = lock(persist);
-        if !abort.load(Ordering::SeqCst) {
+        if !abort.is_killed() {
             cancel(&mut data);
         }
         error.to_string()

@@ -60,6 +60,8 @@ pub(crate) struct Install {
     pub(crate) file: File,
     /// Told the outcome.
     pub(crate) done: mpsc::Sender<Result<(), String>>,
+    /// The rewrite's kill switch: killed before the rename, it installs nothing.
+    pub(crate) abort: Arc<crate::persist::Abort>,
 }
 
 /// Tail bytes small enough to write with the file locked, when installing a rewrite.
@@ -433,6 +435,17 @@ impl Aof {
     pub(crate) fn begin_rewrite(&self) {
         let mut state = self.lock();
         state.rewrite_from = Some(state.appended);
+    }
+
+    /// A rewrite was killed: the log stops keeping its tail, and an install it handed over
+    /// and that has not begun is refused.
+    pub(crate) fn cancel_rewrite(&self) {
+        self.lock_io().tail = None;
+        let mut state = self.lock();
+        state.rewrite_from = None;
+        if let Some(install) = state.install.take() {
+            let _ = install.done.send(Err("aborted".into()));
+        }
     }
 
     /// Hands a finished snapshot to the fsync thread, to install as the new log.

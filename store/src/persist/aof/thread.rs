@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::{wake_all, Aof, FINISH_UNDER_LOCK};
 use crate::persist::files::{fsync_dir, replace_file};
+use crate::persist::Abort;
 
 impl Aof {
     /// The fsync thread.
@@ -41,7 +42,7 @@ impl Aof {
                 (state.install.take(), fsync, state.stop)
             };
             if let Some(install) = install {
-                let result = self.install_rewrite(install.path, install.file);
+                let result = self.install_rewrite(install.path, install.file, &install.abort);
                 match result {
                     Ok(()) => {
                         let _ = install.done.send(Ok(()));
@@ -71,7 +72,7 @@ impl Aof {
     /// Appends the log's tail to the rewritten file, makes it durable and puts it in place
     /// of the log. Most of the tail is copied without holding up writers; the last part, and
     /// the switch, with the file locked.
-    fn install_rewrite(&self, temp: PathBuf, mut file: File) -> io::Result<()> {
+    fn install_rewrite(&self, temp: PathBuf, mut file: File, abort: &Abort) -> io::Result<()> {
         let result = loop {
             let mut io = self.lock_io();
             self.write_locked(&mut io);
@@ -87,7 +88,8 @@ impl Aof {
             let finished = (|| {
                 file.write_all(&tail)?;
                 file.sync_data()?;
-                replace_file(&temp, &io.path)?;
+                // Not if the rewrite was killed: a newer one may own the log by now.
+                abort.commit(|| replace_file(&temp, &io.path))?;
                 fsync_dir(&io.path)?;
                 let size = file.metadata()?.len();
                 let sync_file = file.try_clone()?;
