@@ -69,6 +69,8 @@ pub fn protected_mode_refuses(config: &Config, peer: Option<SocketAddr>) -> bool
 #[derive(Debug)]
 pub struct ClientLimits {
     maxclients: AtomicU64,
+    /// `maxmemory-clients` in bytes (a percentage resolved against `maxmemory`); 0: off.
+    max_client_memory: AtomicU64,
     timeout_seconds: AtomicU64,
     normal: [AtomicU64; 3],
     pubsub: [AtomicU64; 3],
@@ -78,6 +80,7 @@ impl Default for ClientLimits {
     fn default() -> Self {
         let limits = ClientLimits {
             maxclients: AtomicU64::new(0),
+            max_client_memory: AtomicU64::new(0),
             timeout_seconds: AtomicU64::new(0),
             normal: Default::default(),
             pubsub: Default::default(),
@@ -92,6 +95,14 @@ impl ClientLimits {
     pub fn load(&self, config: &Config) {
         let store = |to: &AtomicU64, value: i64| to.store(value.max(0) as u64, Ordering::Relaxed);
         store(&self.maxclients, config.get_int("maxclients"));
+        let client_memory = match config.get("maxmemory-clients") {
+            Some(value) if value.ends_with('%') => {
+                let percent: i64 = value.trim_end_matches('%').parse().unwrap_or(0);
+                config.get_int("maxmemory").saturating_mul(percent) / 100
+            }
+            _ => config.get_int("maxmemory-clients"),
+        };
+        store(&self.max_client_memory, client_memory);
         store(&self.timeout_seconds, config.get_int("timeout"));
         let classes = config.get("client-output-buffer-limit").unwrap_or("");
         for (class, to) in [("normal", &self.normal), ("pubsub", &self.pubsub)] {
@@ -154,6 +165,10 @@ pub struct Client {
     output_deadline: AtomicU64,
     /// The server's count of bytes in clients' buffers ([`Clients::buffers`]).
     buffers: Arc<AtomicU64>,
+    /// This connection's share of it, not counting its outbox.
+    buffered: AtomicU64,
+    /// CLIENT NO-EVICT on: `maxmemory-clients` never closes it.
+    no_evict: AtomicBool,
     /// Replies its task is writing to the socket and has not finished writing (CLIENT
     /// LIST's omem, with the outbox).
     unsent: AtomicU64,
@@ -213,6 +228,8 @@ impl Client {
             output_deadline: AtomicU64::new(0),
             unsent: AtomicU64::new(0),
             buffers,
+            buffered: AtomicU64::new(0),
+            no_evict: AtomicBool::new(false),
         }
     }
 
@@ -240,6 +257,19 @@ impl Client {
                 .fetch_sub((*accounted - bytes) as u64, Ordering::Relaxed);
         }
         *accounted = bytes;
+        self.buffered.store(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// The bytes of this client's buffers that count in used memory: what `maxmemory-clients`
+    /// weighs when it picks clients to close.
+    pub fn buffer_memory(&self) -> u64 {
+        let outbox = self.outbox.lock().unwrap_or_else(|e| e.into_inner()).len() as u64;
+        self.buffered.load(Ordering::Relaxed) + outbox
+    }
+
+    /// CLIENT NO-EVICT.
+    pub fn set_no_evict(&self, on: bool) {
+        self.no_evict.store(on, Ordering::Relaxed);
     }
 
     /// Records that the client sent or was sent something at `now`.
@@ -423,7 +453,7 @@ impl Client {
             String::from_utf8_lossy(&info.name),
             now.saturating_sub(self.created) / 1000,
             now.saturating_sub(self.last_interaction()) / 1000,
-            flags(&info),
+            flags(&info, self.no_evict.load(Ordering::Relaxed)),
             info.db,
             info.subscriptions,
             info.pattern_subscriptions,
@@ -466,13 +496,16 @@ fn quote_repr(out: &mut Vec<u8>, arg: &[u8]) {
 }
 
 /// CLIENT LIST's flags: `P` subscribed, `x` in MULTI, `N` nothing special.
-fn flags(info: &ClientInfo) -> String {
+fn flags(info: &ClientInfo, no_evict: bool) -> String {
     let mut flags = String::new();
     if info.subscriptions + info.pattern_subscriptions + info.shard_subscriptions > 0 {
         flags.push('P');
     }
     if info.in_multi.is_some() {
         flags.push('x');
+    }
+    if no_evict {
+        flags.push('e');
     }
     if flags.is_empty() {
         flags.push('N');
@@ -496,6 +529,8 @@ pub struct Clients {
     /// Bytes in clients' query buffers, replies being written and outboxes: used_memory
     /// counts them, as Redis counts its clients' buffers, so `maxmemory` evicts for them too.
     pub buffers: Arc<AtomicU64>,
+    /// Clients closed by `maxmemory-clients` (INFO's evicted_clients).
+    pub evicted: AtomicU64,
 }
 
 impl Clients {
@@ -574,6 +609,44 @@ impl Clients {
             }
         }
         closed
+    }
+
+    /// True while clients' buffers take more than `maxmemory-clients` allows: two loads.
+    #[inline]
+    pub fn over_memory_limit(&self) -> bool {
+        let limit = self.limits.max_client_memory.load(Ordering::Relaxed);
+        limit > 0 && self.buffers.load(Ordering::Relaxed) > limit
+    }
+
+    /// Redis's client eviction: while clients' buffers take more than `maxmemory-clients`,
+    /// closes the clients with the most, except those with CLIENT NO-EVICT on. Returns how
+    /// many it closed.
+    pub fn evict(&self, now: Millis) -> usize {
+        if !self.over_memory_limit() {
+            return 0;
+        }
+        let limit = self.limits.max_client_memory.load(Ordering::Relaxed);
+        let mut candidates: Vec<(u64, Arc<Client>)> = self
+            .all()
+            .into_iter()
+            .filter(|c| !c.is_killed() && !c.no_evict.load(Ordering::Relaxed))
+            .map(|c| (c.buffer_memory(), c))
+            .filter(|(memory, _)| *memory > 0)
+            .collect();
+        candidates.sort_by_key(|(memory, _)| std::cmp::Reverse(*memory));
+        let mut used = self.buffers.load(Ordering::Relaxed);
+        let mut evicted = 0;
+        for (memory, client) in candidates {
+            if used <= limit {
+                break;
+            }
+            tracing::info!("Evicting client: {}", client.describe(now));
+            client.kill();
+            used = used.saturating_sub(memory);
+            evicted += 1;
+        }
+        self.evicted.fetch_add(evicted as u64, Ordering::Relaxed);
+        evicted
     }
 
     /// Removes a client (when its Session is dropped).

@@ -125,8 +125,12 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
             }
             None => session.handle(&mut input, now(), &mut output),
         };
-        // A partial request waiting for the rest, and the replies to send: used memory.
+        // A partial request waiting for the rest, and the replies to send: used memory, and
+        // what `maxmemory-clients` bounds.
         client.account_buffers(&mut buffered, input.len() + output.len());
+        if server.clients.over_memory_limit() {
+            server.clients.evict(now());
+        }
         if let Some(offset) = session.take_log_wait() {
             // appendfsync always: acknowledge writes only once the log holds them durably.
             // Let the other connections ready now write their log bytes first, then fsync on

@@ -407,7 +407,11 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
         sampled.expire_micros / 1000
     );
     line!(out, "evicted_keys:{}", keyspace.eviction.evicted);
-    line!(out, "evicted_clients:0");
+    line!(
+        out,
+        "evicted_clients:{}",
+        ctx.server.clients.evicted.load(Ordering::Relaxed)
+    );
     line!(out, "total_eviction_exceeded_time:{eviction_total}");
     line!(out, "current_eviction_exceeded_time:{eviction_current}");
     line!(out, "keyspace_hits:{hits}");

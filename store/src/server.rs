@@ -284,6 +284,7 @@ impl Server {
             .close_idle(now, |client| keyspace.is_waiting(client));
         drop(keyspace);
         self.clients.enforce_output_limits(now);
+        self.clients.evict(now);
         let totals = Totals {
             commands: self.stats.commands_processed(),
             input: self.stats.net_input_bytes.load(Ordering::Relaxed),

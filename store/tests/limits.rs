@@ -407,6 +407,33 @@ fn queued_messages_count_in_used_memory_until_the_subscriber_leaves() {
 }
 
 #[test]
+fn maxmemory_clients_closes_the_clients_holding_the_most_but_not_no_evict_ones() {
+    // 1% of 10 MB: about 100 KB of clients' buffers at most.
+    let server = server(&["maxmemory 10mb", "maxmemory-clients 1%"]);
+    let mut publisher = Conn::open(&server, None, T0);
+    let mut greedy = Conn::open(&server, None, T0);
+    let mut protected = Conn::open(&server, None, T0);
+    greedy.cmd(&["SUBSCRIBE", "ch"]);
+    protected.cmd(&["CLIENT", "NO-EVICT", "on"]);
+    assert!(protected.cmd(&["CLIENT", "INFO"]).contains(" flags=e "));
+    protected.cmd(&["SUBSCRIBE", "ch"]);
+    // 80 KB queued for each of the two: over the limit; the one that may go, goes.
+    assert_eq!(
+        publisher.cmd(&["PUBLISH", "ch", &"m".repeat(80_000)]),
+        ":2\r\n"
+    );
+    assert!(greedy.session.client().is_killed());
+    assert!(!protected.session.client().is_killed());
+    assert_eq!(info_number(&mut publisher, T0, "evicted_clients"), 1);
+    assert_eq!(info_number(&mut publisher, T0, "evicted_keys"), 0);
+    // Off, nothing is closed.
+    publisher.cmd(&["CONFIG", "SET", "maxmemory-clients", "0"]);
+    publisher.cmd(&["PUBLISH", "ch", &"m".repeat(80_000)]);
+    server.tick(T0 + 100);
+    assert!(!protected.session.client().is_killed());
+}
+
+#[test]
 fn normal_clients_are_unlimited_by_default() {
     let server = server(&[]);
     let mut conn = Conn::open(&server, None, T0);

@@ -676,12 +676,16 @@ fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
+/// CLIENT NO-EVICT on|off: whether `maxmemory-clients` may close this connection.
 fn client_no_evict(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    // Radish evicts keys, never clients, so there is no mode to change; the argument is
-    // still checked as Redis checks it.
-    if !is(&args[2], "on") && !is(&args[2], "off") {
+    let on = if is(&args[2], "on") {
+        true
+    } else if is(&args[2], "off") {
+        false
+    } else {
         return Err(Error::Syntax);
-    }
+    };
+    ctx.client.set_no_evict(on);
     ctx.reply.ok();
     Ok(())
 }

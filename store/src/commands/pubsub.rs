@@ -291,6 +291,10 @@ fn publish_with(
 ) -> Result {
     let limit = ctx.server.clients.limits.output(true);
     let receivers = send(&mut ctx.server.pubsub(), &args[1], &args[2], limit, ctx.now);
+    // Subscribers' queued messages are what `maxmemory-clients` bounds.
+    if ctx.server.clients.over_memory_limit() {
+        ctx.server.clients.evict(ctx.now);
+    }
     ctx.reply.integer(receivers as i64);
     Ok(())
 }
