@@ -531,6 +531,10 @@ pub struct Clients {
     pub buffers: Arc<AtomicU64>,
     /// Clients closed by `maxmemory-clients` (INFO's evicted_clients).
     pub evicted: AtomicU64,
+    /// When a client eviction that found nobody to close may be tried again (Unix ms): the
+    /// clients over the limit may all have CLIENT NO-EVICT on, and every batch would scan
+    /// them all.
+    retry_eviction_at: AtomicU64,
 }
 
 impl Clients {
@@ -622,7 +626,7 @@ impl Clients {
     /// closes the clients with the most, except those with CLIENT NO-EVICT on. Returns how
     /// many it closed.
     pub fn evict(&self, now: Millis) -> usize {
-        if !self.over_memory_limit() {
+        if !self.over_memory_limit() || now < self.retry_eviction_at.load(Ordering::Relaxed) {
             return 0;
         }
         let limit = self.limits.max_client_memory.load(Ordering::Relaxed);
@@ -646,6 +650,9 @@ impl Clients {
             evicted += 1;
         }
         self.evicted.fetch_add(evicted as u64, Ordering::Relaxed);
+        if evicted == 0 {
+            self.retry_eviction_at.store(now + 100, Ordering::Relaxed);
+        }
         evicted
     }
 
