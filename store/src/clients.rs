@@ -244,20 +244,21 @@ impl Client {
     }
 
     /// Records that this client's connection now holds `bytes` in its query and reply
-    /// buffers, where it held `*accounted` (updated): the server counts them in used_memory.
-    /// Buffers that fit in [`REPLY_BUFFER`] count as nothing, as part of a client's fixed
-    /// cost: ordinary requests and replies then never touch the shared counter.
-    pub fn account_buffers(&self, accounted: &mut usize, bytes: usize) {
-        let bytes = output_buffer_usage(bytes);
-        if bytes > *accounted {
-            self.buffers
-                .fetch_add((bytes - *accounted) as u64, Ordering::Relaxed);
-        } else if bytes < *accounted {
-            self.buffers
-                .fetch_sub((*accounted - bytes) as u64, Ordering::Relaxed);
+    /// buffers: the server counts them in used_memory. Buffers that fit in [`REPLY_BUFFER`]
+    /// count as nothing, as part of a client's fixed cost: ordinary requests and replies
+    /// then never touch the shared counter. Only the connection's own task calls it.
+    pub fn account_buffers(&self, bytes: usize) {
+        let bytes = output_buffer_usage(bytes) as u64;
+        let before = self.buffered.load(Ordering::Relaxed);
+        if bytes == before {
+            return;
         }
-        *accounted = bytes;
-        self.buffered.store(bytes as u64, Ordering::Relaxed);
+        self.buffered.store(bytes, Ordering::Relaxed);
+        if bytes > before {
+            self.buffers.fetch_add(bytes - before, Ordering::Relaxed);
+        } else {
+            self.buffers.fetch_sub(before - bytes, Ordering::Relaxed);
+        }
     }
 
     /// The bytes of this client's buffers that count in used memory: what `maxmemory-clients`

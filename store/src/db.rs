@@ -395,14 +395,9 @@ impl Db {
                 .get(key)
                 .is_some_and(|entry| entry.expires_at == 0 || entry.expires_at > now)
         };
-        let present: Vec<CompactBytes> = self
-            .watched
-            .keys()
-            .filter(|k| self.entries.contains_key(&k[..]) || alive_in_other(k))
-            .cloned()
-            .collect();
-        for key in present {
-            if let Some(watch) = self.watched.get_mut(&key[..]) {
+        let entries = &self.entries;
+        for (key, watch) in self.watched.iter_mut() {
+            if entries.contains_key(&key[..]) || alive_in_other(key) {
                 watch.version += 1;
             }
         }

@@ -81,8 +81,6 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
         return;
     }
 
-    // What this connection's buffers add to the server's used memory now.
-    let mut buffered = 0;
     loop {
         if input.capacity() - input.len() < READ_RESERVE / 4 {
             input.reserve(READ_RESERVE);
@@ -127,7 +125,7 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
         };
         // A partial request waiting for the rest, and the replies to send: used memory, and
         // what `maxmemory-clients` bounds.
-        client.account_buffers(&mut buffered, input.len() + output.len());
+        client.account_buffers(input.len() + output.len());
         if server.clients.over_memory_limit() {
             server.clients.evict(now());
         }
@@ -195,13 +193,13 @@ pub async fn serve_connection<T: Transport, R: Runtime>(
                 .net_output_bytes
                 .fetch_add(output.len() as u64, Ordering::Relaxed);
             output.clear();
-            client.account_buffers(&mut buffered, input.len());
+            client.account_buffers(input.len());
         }
         if status == Status::Close {
             break;
         }
     }
-    session.client().account_buffers(&mut buffered, 0);
+    session.client().account_buffers(0);
 }
 
 /// How long a refused connection's input is read and dropped before it is closed.

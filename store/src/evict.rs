@@ -37,13 +37,10 @@ pub(crate) fn admit(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) ->
     if ctx.keyspace().evict(now, EVICTIONS_PER_COMMAND) != Outcome::Failed {
         return Ok(());
     }
-    let denyoom = |command: &Command| command.flags.contains(&"denyoom");
-    let grows = denyoom(command)
+    let grows = command.flags.contains(&"denyoom")
         || match &ctx.conn.multi {
             Some(_) if !ALLOWED_IN_MULTI_WHEN_FULL.contains(&top_name) => true,
-            Some(queue) if top_name == "exec" => queue
-                .iter()
-                .any(|args| ctx.server.renames.lookup(&args[0]).is_some_and(denyoom)),
+            Some(_) if top_name == "exec" => commands::queued_with_flag(ctx, "denyoom"),
             _ => false,
         };
     if !grows {

@@ -11,6 +11,13 @@ use crate::clients::Client;
 use crate::db::Millis;
 use crate::glob::glob_match;
 
+/// Queues `frame` for a subscriber, then closes it if that puts it over its output limits.
+fn send(client: &Client, frame: &[u8], limit: OutputLimit, now: Millis) {
+    if client.deliver(frame) > 0 {
+        client.check_output(client.output_buffer_usage(), limit, now);
+    }
+}
+
 /// Subscriptions of every client.
 #[derive(Debug, Default)]
 pub struct PubSub {
@@ -137,9 +144,7 @@ impl PubSub {
             .unwrap_or_default();
         for client in &subscribers {
             let frame = encode(&[b"smessage", channel, message], client.version());
-            if client.deliver(&frame) > 0 {
-                client.check_output(client.output_buffer_usage(), limit, now);
-            }
+            send(client, &frame, limit, now);
         }
         subscribers.len()
     }
@@ -171,9 +176,7 @@ impl PubSub {
         }
         for (client, frame) in deliveries {
             receivers += 1;
-            if client.deliver(&frame) > 0 {
-                client.check_output(client.output_buffer_usage(), limit, now);
-            }
+            send(&client, &frame, limit, now);
         }
         receivers
     }

@@ -579,13 +579,10 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> &'static str {
 /// Whether `command` is refused while persisting fails (MISCONF), as in Redis: commands
 /// that write, an EXEC of a transaction that does, and PING.
 fn refused_on_disk_error(ctx: &Ctx<'_, '_>, command: &Command, top_name: &str) -> bool {
-    let writes = |command: &Command| command.flags.contains(&"write");
-    match (top_name, &ctx.conn.multi) {
-        ("ping", _) => true,
-        ("exec", Some(queue)) => queue
-            .iter()
-            .any(|args| ctx.server.renames.lookup(&args[0]).is_some_and(writes)),
-        _ => writes(command),
+    match top_name {
+        "ping" => true,
+        "exec" if ctx.conn.multi.is_some() => crate::commands::queued_with_flag(ctx, "write"),
+        _ => command.flags.contains(&"write"),
     }
 }
 

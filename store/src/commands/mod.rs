@@ -29,7 +29,7 @@ mod transactions;
 mod zsets;
 
 pub(crate) use debug::{allowed as debug_allowed, NOT_ALLOWED as DEBUG_NOT_ALLOWED};
-pub(crate) use transactions::abort_exec;
+pub(crate) use transactions::{abort_exec, queued_with_flag};
 
 /// A command handler: validates its arguments, does its work, writes its reply.
 /// On `Err` nothing may have been written; the session writes the error.

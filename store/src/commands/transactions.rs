@@ -68,6 +68,19 @@ fn multi(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
+/// Whether a command queued in this connection's transaction has `flag` (`write`,
+/// `denyoom`): what the checks before EXEC runs look at (Redis's `mstate.cmd_flags`).
+pub(crate) fn queued_with_flag(ctx: &Ctx<'_, '_>, flag: &str) -> bool {
+    ctx.conn.multi.as_ref().is_some_and(|queue| {
+        queue.iter().any(|args| {
+            ctx.server
+                .renames
+                .lookup(&args[0])
+                .is_some_and(|command| command.flags.contains(&flag))
+        })
+    })
+}
+
 /// When a check before running refuses EXEC (memory, disk errors): discards the transaction,
 /// as Redis's `rejectCommand` does, and returns the error to reply with.
 pub(crate) fn abort_exec(ctx: &mut Ctx<'_, '_>, reason: &Error) -> Error {

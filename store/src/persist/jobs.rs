@@ -1,7 +1,7 @@
 //! Background jobs: BGSAVE and BGREWRITEAOF, started on request, by `save` rules or by
 //! log growth, run one at a time on a thread, and reaped (their outcome recorded) on the tick.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use super::files::check_writable;
 use super::propagate::{log_deletions, set_logging};
@@ -12,11 +12,6 @@ use super::{
 use crate::config::Config;
 use crate::db::Millis;
 use crate::keyspace::Keyspace;
-
-/// A job's outcome slot, whoever poisoned it.
-fn lock<T>(slot: &Mutex<T>) -> MutexGuard<'_, T> {
-    slot.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 impl Persist {
     /// One tick of background work: log the deletions active expiry made, reap a finished
@@ -40,19 +35,13 @@ impl Persist {
     /// Finishes the bookkeeping of a job whose thread is done.
     fn reap(&self, config: &Config, data: &mut Keyspace, now: Millis) {
         let mut jobs = self.jobs();
-        let done = jobs
-            .running
-            .as_ref()
-            .and_then(|job| lock(&job.outcome).take());
-        let Some(result) = done else {
+        let Some(job) = jobs.running.take_if(|job| job.handle.is_finished()) else {
             return;
         };
-        let Some(mut job) = jobs.running.take() else {
-            return;
-        };
-        if let Some(handle) = job.handle.take() {
-            let _ = handle.join();
-        }
+        let result = job
+            .handle
+            .join()
+            .unwrap_or_else(|_| Err("the job's thread panicked".into()));
         let secs = (now.saturating_sub(job.started) / 1000) as i64;
         match (job.kind, result) {
             (JobKind::Bgsave, Ok(())) => {
@@ -177,15 +166,11 @@ impl Persist {
         };
         snapshot::begin(data, now);
         let abort = Arc::new(Abort::default());
-        let outcome = Arc::new(Mutex::new(None));
         let persist = self.clone();
-        let (job_abort, job_outcome) = (abort.clone(), outcome.clone());
+        let job_abort = abort.clone();
         let handle = std::thread::Builder::new()
             .name("radish-snapshot".into())
-            .spawn(move || {
-                let result = snapshot::run(&persist, kind, &target, &job_abort);
-                *lock(&job_outcome) = Some(result);
-            });
+            .spawn(move || snapshot::run(&persist, kind, &target, &job_abort));
         match handle {
             Ok(handle) => {
                 jobs.running = Some(Job {
@@ -193,8 +178,7 @@ impl Persist {
                     started: now,
                     dirty_at_start: data.dirty,
                     abort,
-                    handle: Some(handle),
-                    outcome,
+                    handle,
                 });
                 match kind {
                     JobKind::Bgsave => tracing::info!("Background saving started"),

@@ -361,9 +361,10 @@ pub(crate) enum Reload {
 
 /// DEBUG RELOAD and DEBUG LOADAOF: loads the snapshot or the log into the running server, as
 /// at start, emptying the data first if `flush`; if not, each key the file holds replaces
-/// the one of that name (Redis's NOFLUSH MERGE; without MERGE Redis stops on such a key). What the log holds in memory is written to
-/// its file first, and nothing loaded is logged again. `keyspace` is the caller's hold on the
-/// data (taken if it has none), given back locked.
+/// the one of that name (Redis's NOFLUSH MERGE; without MERGE Redis stops on such a key).
+/// What the log holds in memory is written to its file first, and nothing loaded is logged
+/// again. `keyspace` is the caller's hold on the data (taken if it has none), given back
+/// locked.
 pub(crate) fn reload<'s>(
     server: &'s Server,
     keyspace: &mut Option<MutexGuard<'s, Keyspace>>,

@@ -57,10 +57,13 @@ struct Job {
     /// `dirty` when it started: what a successful save makes clean.
     dirty_at_start: u64,
     abort: Arc<Abort>,
-    handle: Option<JoinHandle<()>>,
-    /// Set by the job's thread when it is done; the tick reaps it (as Redis's cron does).
-    outcome: Arc<Mutex<Option<Result<(), String>>>>,
+    /// The job's thread, which returns its outcome; the tick reaps it once it has ended (as
+    /// Redis's cron does).
+    handle: JoinHandle<JobOutcome>,
 }
+
+/// What a job's thread returns: `Err` with why it failed.
+type JobOutcome = Result<(), String>;
 
 /// A job's kill switch. Its thread reads `killed` before every step; it holds `gate` while
 /// it puts its file in place (the rename over the snapshot, or the log's install), and
@@ -103,7 +106,7 @@ impl Abort {
 struct Jobs {
     running: Option<Job>,
     /// Threads of killed jobs, still ending: joined at close.
-    killed: Vec<JoinHandle<()>>,
+    killed: Vec<JoinHandle<JobOutcome>>,
     bgsave_scheduled: bool,
     rewrite_scheduled: bool,
     /// The last successful save, in Unix milliseconds.
@@ -448,7 +451,7 @@ impl Persist {
     /// every step: its walk through the data is forgotten here, and the thread touches the
     /// data no more (it removes its temporary file and ends on its own).
     fn kill_job(&self, jobs: &mut Jobs, data: &mut Keyspace, kind: Option<JobKind>) {
-        let Some(mut job) = jobs
+        let Some(job) = jobs
             .running
             .take_if(|job| kind.map_or(true, |kind| job.kind == kind))
         else {
@@ -456,7 +459,7 @@ impl Persist {
         };
         job.abort.kill();
         snapshot::cancel(data);
-        jobs.killed.extend(job.handle.take());
+        jobs.killed.push(job.handle);
         match job.kind {
             JobKind::Rewrite => {
                 // What the log kept for the rewrite's tail is no longer needed.
