@@ -14,7 +14,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use radish_resp::encode_request;
-use radish_store::commands::{self, Command};
+use radish_store::Command;
 use radish_store::{Config, Server, Session, Status};
 
 const T0: u64 = 1_700_000_000_000;
@@ -63,7 +63,8 @@ fn arguments(command: &Command, rest: &[u8]) -> Option<Vec<Vec<u8>>> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let table: Vec<&'static Command> = commands::all()
+    let table: Vec<&'static Command> = radish_store::table()
+        .all()
         .filter(|c| !SKIPPED.contains(&c.full_name))
         .collect();
     let mut config = Config::default();

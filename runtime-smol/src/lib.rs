@@ -1,5 +1,7 @@
-//! Radish's server on the smol runtime: an accept loop, the store's connection pump over
-//! smol sockets, the expiry tick, and graceful shutdown.
+//! Radish's server and client on the smol runtime. The server is the pump's (radish-pump)
+//! over smol's sockets and timer; what is smol's own is its event loops (an executor per
+//! thread, connections pinned to one, see `shards.rs`), how busy polling takes its turns, and
+//! how signals arrive.
 
 pub mod client;
 mod pool_runtime;
@@ -9,35 +11,18 @@ pub use pool_runtime::{SmolRuntime, SmolSleep};
 use std::future::{poll_fn, Future};
 use std::io;
 use std::sync::Arc;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::BytesMut;
-use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
-use radish_store::driver::{self, serve_connection, wait_for_clients, GroupCommit, Transport};
-use radish_store::{Millis, Server, Session};
-use smol::net::{TcpListener, TcpStream};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use radish_pump::{Accepted, BusyPoll, GroupCommit, Transport};
+use radish_store::{Config, Server};
+use smol::net::TcpListener;
 use smol::Async;
 
 use crate::shards::Shards;
 
-/// How long shutdown waits for connections to finish their replies.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The wall clock in Unix milliseconds: the time the store is given.
-pub fn now() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as Millis)
-}
-
-/// A monotonic clock in nanoseconds since its first use: the store's
-/// [`Timer`](radish_store::Timer), which times commands for INFO.
-pub fn monotonic() -> u64 {
-    static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    ORIGIN.get_or_init(Instant::now).elapsed().as_nanos() as u64
-}
-
+/// A smol TCP stream, for the pump.
 struct Socket {
     stream: Arc<Async<std::net::TcpStream>>,
     /// futures-io reads into a slice; reading into this scratch buffer first keeps `read`
@@ -67,116 +52,105 @@ impl Transport for Socket {
     }
 }
 
-enum Event {
-    Accepted(io::Result<(TcpStream, std::net::SocketAddr)>),
-    Stop,
+/// A smol listener, for the pump.
+struct Listener(TcpListener);
+
+impl radish_pump::Listener for Listener {
+    type Stream = Socket;
+
+    async fn accept(&mut self) -> io::Result<Accepted<Socket>> {
+        let (stream, peer) = self.0.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let local = stream.local_addr().ok();
+        Ok(Accepted {
+            stream: Socket {
+                stream: stream.into(),
+                scratch: vec![0; 16 * 1024].into_boxed_slice(),
+                drained: false,
+            },
+            peer,
+            local,
+        })
+    }
+
+    fn local_addr(&self) -> io::Result<std::net::SocketAddr> {
+        self.0.local_addr()
+    }
 }
 
-/// The runtime, for the store's connection pump.
-struct Runtime;
+/// The smol runtime, for the pump.
+struct Smol;
 
-impl driver::Runtime for Runtime {
+impl radish_pump::Runtime for Smol {
     // One turn gathered too few writes here (measured: see GroupCommit::UntilQuiet).
     const GROUP_COMMIT: GroupCommit = GroupCommit::UntilQuiet;
+    type Listener = Listener;
 
     async fn sleep(duration: Duration) {
         smol::Timer::after(duration).await;
     }
+
+    async fn bind(address: &str) -> io::Result<Listener> {
+        TcpListener::bind(address).await.map(Listener)
+    }
 }
 
-/// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
-/// then stops accepting, asks every connection to finish, and waits (briefly) for them.
-/// Connections run on `SMOL_THREADS` executors (default: one per two cores): the first where
-/// `run` is awaited, with the accept loop and the expiry tick, each other on a thread of its own.
+/// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN, on
+/// [`default_threads`] event loops (see [`run_on`]).
 pub async fn run(
     listener: TcpListener,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    run_on(Shards::default_count(), listener, server, shutdown).await
+    run_on(default_threads(), listener, server, shutdown).await
 }
 
-/// [`run`] with connections on `threads` threads, whatever `SMOL_THREADS` says.
+/// How many event loops serve connections unless the binary is told otherwise
+/// (`SMOL_THREADS`): one per two cores, at least one (why: see `shards.rs`).
+pub fn default_threads() -> usize {
+    Shards::default_count()
+}
+
+/// Serves clients from `listener` on `threads` event loops until `shutdown` completes or a
+/// client sends SHUTDOWN; then stops accepting, asks every connection to finish, and waits
+/// (briefly) for them. The first event loop runs where this is awaited, with the accept loop
+/// and the server's tick; each other on a thread of its own. Busy polls as the machine's
+/// default says ([`BusyPoll::window`]).
 pub async fn run_on(
     threads: usize,
     listener: TcpListener,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        server
-            .port
-            .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
-    }
-    let mut shards = Shards::start(threads.max(1))?;
+    let window = BusyPoll::window(None);
+    run_polling(threads, window, Listener(listener), server, shutdown).await
+}
+
+/// [`run_on`], each event loop busy polling for `window` after each request.
+async fn run_polling(
+    threads: usize,
+    window: Duration,
+    listener: Listener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let mut shards = Shards::start(threads.max(1), window)?;
     let local = shards.local();
-    let serving = async {
-        let ticker = local.spawn(tick(server.clone()));
-        let mut shutdown = std::pin::pin!(shutdown);
-        loop {
-            let accept = async { Event::Accepted(listener.accept().await) };
-            let stop = async {
-                (&mut shutdown).or(server.shutdown.notified()).await;
-                Event::Stop
-            };
-            match accept.or(stop).await {
-                Event::Accepted(Ok((stream, addr))) => {
-                    let _ = stream.set_nodelay(true);
-                    let session =
-                        Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
-                    let socket = Socket {
-                        stream: stream.into(),
-                        scratch: vec![0; 16 * 1024].into_boxed_slice(),
-                        drained: false,
-                    };
-                    shards.spawn(|busy| serve_connection::<_, Runtime>(socket, session, now, busy));
-                }
-                Event::Accepted(Err(error)) => {
-                    tracing::warn!(%error, "accept failed");
-                    smol::Timer::after(Duration::from_millis(100)).await;
-                }
-                Event::Stop => break,
-            }
-        }
-        tracing::info!("shutting down: no new connections; waiting for clients");
-        drop(ticker);
-        server.clients.kill_all();
-        // Still on the first executor, so its connections keep running while they finish.
-        wait_for_clients(&server)
-            .or(async {
-                smol::Timer::after(DRAIN_TIMEOUT).await;
-            })
-            .await;
-    };
-    local.run(serving).await;
-    Ok(())
+    let serving = radish_pump::run::<Smol>(listener, server, shutdown, |connection| {
+        shards.spawn(|busy| connection.serve::<Smol>(busy));
+    });
+    // On the first executor, so its connections keep running while they finish.
+    local.run(serving).await
 }
 
-async fn tick(server: Arc<Server>) {
-    loop {
-        smol::Timer::after(Duration::from_millis(server.tick_interval_ms())).await;
-        server.tick(now());
-    }
-}
-
-/// Binds the configured address, loads the data under `dir` (`Server::open`), and runs the
-/// server until SIGINT, SIGTERM or SHUTDOWN; then saves and syncs as configured
-/// (`Server::close`).
-/// What the `radish-smol` binary does.
-pub async fn serve(config: radish_store::Config) -> io::Result<()> {
-    let address = config.listen_address();
-    let listener = TcpListener::bind(address.as_str())
-        .await
-        .map_err(|error| radish_store::logging::bind_failed(&address, error))?;
-    // Logged once the port is ours, as Redis does: tools wait for this line.
-    radish_store::logging::announce("radish-smol", &config);
-    // The data on disk is loaded before any client is served; a file that cannot be loaded
-    // in full stops the server here.
-    let server = Server::open(config, now()).map_err(io::Error::other)?;
-    let server = Arc::new(server.with_timer(monotonic));
-    tracing::info!("Ready to accept connections tcp on {address}");
-    run(listener, server.clone(), termination()).await?;
-    server.close(now()).map_err(io::Error::other)
+/// What the `radish-smol` binary does: serves as `config` says on `threads` event loops until
+/// SIGINT, SIGTERM or SHUTDOWN (see [`radish_pump::serve`]), busy polling for `busy_poll`
+/// after each request.
+pub async fn serve(config: Config, threads: usize, busy_poll: Duration) -> io::Result<()> {
+    radish_pump::serve::<Smol, _>("radish-smol", config, |listener, server| {
+        run_polling(threads, busy_poll, listener, server, termination())
+    })
+    .await
 }
 
 async fn termination() {

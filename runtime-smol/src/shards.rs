@@ -11,7 +11,8 @@ use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use radish_store::busy_poll::BusyPoll;
+use radish_pump::clock::monotonic;
+use radish_pump::BusyPoll;
 use smol::channel::{bounded, Sender};
 use smol::Executor;
 
@@ -31,7 +32,8 @@ struct Shard {
 }
 
 impl Shards {
-    /// How many: `SMOL_THREADS` if set, else one per two cores (at least one).
+    /// How many by default: one per two cores (at least one). The binary lets `SMOL_THREADS`
+    /// say otherwise.
     ///
     /// async-io has one reactor for the process, driven by one thread at a time, so an event
     /// for a connection pinned to another thread costs a futex wake there and back. Measured
@@ -40,22 +42,19 @@ impl Shards {
     /// and served more requests (114k vs 97k a second). With more cores, or clients on other
     /// machines, set `SMOL_THREADS` to the core count.
     pub(crate) fn default_count() -> usize {
-        std::env::var("SMOL_THREADS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() / 2))
-            .max(1)
+        (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2).max(1)
     }
 
-    /// Sets up `count` executors: the first runs wherever its [`local`](Shards::local)
-    /// executor's `run` is awaited, each of the others on a thread of its own.
+    /// Sets up `count` executors, each busy polling for `window` after its connections' last
+    /// request: the first runs wherever its [`local`](Shards::local) executor's `run` is
+    /// awaited, each of the others on a thread of its own.
     ///
     /// The first executor shares the thread that accepts connections. A thread of its own
     /// would leave the accepting thread idle, and an idle thread waits on async-io's reactor:
     /// it then takes the I/O events of the busy thread's connections and wakes that thread for
     /// each, a hand-off between threads for every event. Measured with bench/compare.sh, -P 1
     /// went from 1.06x to 1.09x of Redis (LRANGE_100 from 0.93x to 0.99x).
-    pub(crate) fn start(count: usize) -> io::Result<Shards> {
+    pub(crate) fn start(count: usize, window: std::time::Duration) -> io::Result<Shards> {
         let (stop, stopped) = bounded::<()>(1);
         let mut this = Shards {
             shards: Vec::with_capacity(count),
@@ -65,11 +64,11 @@ impl Shards {
         };
         for index in 0..count.max(1) {
             let executor = Arc::new(Executor::new());
-            let busy = Arc::new(BusyPoll::for_host());
+            let busy = Arc::new(BusyPoll::new(window));
             executor
                 .spawn({
                     let busy = busy.clone();
-                    async move { busy.run_with(crate::monotonic, spin_turn).await }
+                    async move { busy.run_with(monotonic, spin_turn).await }
                 })
                 .detach();
             this.shards.push(Shard {

@@ -35,7 +35,7 @@ fn start_server() -> SocketAddr {
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
             let server = Arc::new(radish_store::Server::new(
                 radish_store::Config::default(),
-                radish_tokio::now(),
+                radish_pump::clock::now(),
             ));
             radish_tokio::run(listener, server, std::future::pending()).await
         })

@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = radish_store::Config::from_args(std::env::args().skip(1))?;
     println!("radish (tokio) listening on {}", config.listen_address());
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(radish_tokio::serve(config))?;
+    let busy_poll = radish_pump::BusyPoll::window(None);
+    runtime.block_on(radish_tokio::serve(config, busy_poll))?;
     Ok(())
 }

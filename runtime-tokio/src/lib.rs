@@ -1,5 +1,6 @@
-//! Radish's server on the tokio runtime: an accept loop, the store's connection pump over
-//! tokio sockets, the expiry tick, and graceful shutdown.
+//! Radish's server and client on the tokio runtime. The server is the pump's (radish-pump)
+//! over tokio's sockets and timer; what is tokio's own is how connections are spawned (tasks
+//! of the runtime, one busy poller for all) and how signals arrive.
 
 pub mod client;
 mod pool_runtime;
@@ -8,33 +9,16 @@ pub use pool_runtime::TokioRuntime;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::BytesMut;
-use radish_store::busy_poll::BusyPoll;
-use radish_store::driver::{self, serve_connection, wait_for_clients, GroupCommit, Transport};
-use radish_store::{Millis, Server, Session};
+use radish_pump::clock::monotonic;
+use radish_pump::{Accepted, BusyPoll, GroupCommit, Transport};
+use radish_store::{Config, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// How long shutdown waits for connections to finish their replies.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The wall clock in Unix milliseconds: the time the store is given.
-pub fn now() -> Millis {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as Millis)
-}
-
-/// A monotonic clock in nanoseconds since its first use: the store's
-/// [`Timer`](radish_store::Timer), which times commands for INFO.
-pub fn monotonic() -> u64 {
-    static ORIGIN: OnceLock<Instant> = OnceLock::new();
-    ORIGIN.get_or_init(Instant::now).elapsed().as_nanos() as u64
-}
-
+/// A tokio TCP stream, for the pump.
 struct Socket(TcpStream);
 
 impl Transport for Socket {
@@ -48,89 +32,85 @@ impl Transport for Socket {
     }
 }
 
-/// The runtime, for the store's connection pump.
-struct Runtime;
+/// A tokio listener, for the pump.
+struct Listener(TcpListener);
 
-impl driver::Runtime for Runtime {
+impl radish_pump::Listener for Listener {
+    type Stream = Socket;
+
+    async fn accept(&mut self) -> io::Result<Accepted<Socket>> {
+        let (stream, peer) = self.0.accept().await?;
+        let _ = stream.set_nodelay(true);
+        let local = stream.local_addr().ok();
+        Ok(Accepted {
+            stream: Socket(stream),
+            peer,
+            local,
+        })
+    }
+
+    fn local_addr(&self) -> io::Result<std::net::SocketAddr> {
+        self.0.local_addr()
+    }
+}
+
+/// The tokio runtime, for the pump.
+struct Tokio;
+
+impl radish_pump::Runtime for Tokio {
     const GROUP_COMMIT: GroupCommit = GroupCommit::OneTurn;
+    type Listener = Listener;
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> {
         tokio::time::sleep(duration)
+    }
+
+    async fn bind(address: &str) -> io::Result<Listener> {
+        TcpListener::bind(address).await.map(Listener)
     }
 }
 
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
 /// then stops accepting, asks every connection to finish, and waits (briefly) for them.
+/// Busy polls as the machine's default says ([`BusyPoll::window`]).
 pub async fn run(
     listener: TcpListener,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        server
-            .port
-            .store(u64::from(addr.port()), std::sync::atomic::Ordering::Relaxed);
-    }
-    let ticker = tokio::spawn(tick(server.clone()));
-    // One busy poller for the runtime. With one worker (the default on 2 cores) it keeps
-    // that worker awake between requests; with more, whichever worker runs it.
-    let busy = Arc::new(BusyPoll::for_host());
+    let window = BusyPoll::window(None);
+    run_polling(Listener(listener), server, shutdown, window).await
+}
+
+/// [`run`], busy polling for `window` after each request. Connections are tasks of the
+/// runtime; one busy poller serves them all. With one worker (the default on 2 cores) it
+/// keeps that worker awake between requests; with more, whichever worker runs it.
+async fn run_polling(
+    listener: Listener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()>,
+    window: Duration,
+) -> io::Result<()> {
+    let busy = Arc::new(BusyPoll::new(window));
     let poller = tokio::spawn({
         let busy = busy.clone();
         async move { busy.run(monotonic).await }
     });
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    let _ = stream.set_nodelay(true);
-                    let session = Session::new(server.clone(), Some(addr), stream.local_addr().ok(), now());
-                    tokio::spawn(serve_connection::<_, Runtime>(Socket(stream), session, now, busy.clone()));
-                }
-                Err(error) => {
-                    // Usually out of file descriptors: back off instead of spinning.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            () = &mut shutdown => break,
-            () = server.shutdown.notified() => break,
-        }
-    }
-    tracing::info!("shutting down: no new connections; waiting for clients");
-    ticker.abort();
+    let served = radish_pump::run::<Tokio>(listener, server, shutdown, |connection| {
+        tokio::spawn(connection.serve::<Tokio>(busy.clone()));
+    })
+    .await;
     poller.abort();
-    server.clients.kill_all();
-    let _ = tokio::time::timeout(DRAIN_TIMEOUT, wait_for_clients(&server)).await;
-    Ok(())
+    served
 }
 
-async fn tick(server: Arc<Server>) {
-    loop {
-        tokio::time::sleep(Duration::from_millis(server.tick_interval_ms())).await;
-        server.tick(now());
-    }
-}
-
-/// Binds the configured address, loads the data under `dir` (`Server::open`), and runs the
-/// server until SIGINT, SIGTERM or SHUTDOWN; then saves and syncs as configured
-/// (`Server::close`).
-/// What the `radish-tokio` binary does.
-pub async fn serve(config: radish_store::Config) -> io::Result<()> {
-    let address = config.listen_address();
-    let listener = TcpListener::bind(&address)
-        .await
-        .map_err(|error| radish_store::logging::bind_failed(&address, error))?;
-    // Logged once the port is ours, as Redis does: tools wait for this line.
-    radish_store::logging::announce("radish-tokio", &config);
-    // The data on disk is loaded before any client is served; a file that cannot be loaded
-    // in full stops the server here.
-    let server = Server::open(config, now()).map_err(io::Error::other)?;
-    let server = Arc::new(server.with_timer(monotonic));
-    tracing::info!("Ready to accept connections tcp on {address}");
-    run(listener, server.clone(), termination()).await?;
-    server.close(now()).map_err(io::Error::other)
+/// What the `radish-tokio` binary does: serves as `config` says until SIGINT, SIGTERM or
+/// SHUTDOWN (see [`radish_pump::serve`]), busy polling for `busy_poll` after each request.
+pub async fn serve(config: Config, busy_poll: Duration) -> io::Result<()> {
+    radish_pump::serve::<Tokio, _>("radish-tokio", config, |listener, server| {
+        run_polling(listener, server, termination(), busy_poll)
+    })
+    .await
 }
 
 async fn termination() {

@@ -1,8 +1,11 @@
 //! `radish-tokio [config-file] [--directive value ...]`: the Radish server on tokio.
+//!
+//! The environment is read here and nowhere else: `RUST_LOG` (log filter),
+//! `TOKIO_WORKER_THREADS` (connection threads) and `RADISH_BUSY_POLL_US` (busy polling).
 
 use std::process::ExitCode;
 
-use radish_store::logging;
+use radish_pump::{logging, BusyPoll};
 
 fn main() -> ExitCode {
     let config = match radish_store::Config::from_args(std::env::args().skip(1)) {
@@ -12,7 +15,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(message) = logging::init(&config) {
+    if let Err(message) = logging::init(&config, std::env::var("RUST_LOG").ok().as_deref()) {
         eprintln!("{message}");
         return ExitCode::FAILURE;
     }
@@ -44,7 +47,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(radish_tokio::serve(config)) {
+    let busy_poll = BusyPoll::window(std::env::var("RADISH_BUSY_POLL_US").ok().as_deref());
+    match runtime.block_on(radish_tokio::serve(config, busy_poll)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");

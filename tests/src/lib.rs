@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use radish_pump::clock::{monotonic, now};
 use radish_store::{Config, Server};
 
 /// The runtimes a scenario runs on.
@@ -59,8 +60,7 @@ impl Runtime {
         let std_listener = TcpListener::bind((ip, 0)).expect("bind a free port");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("local addr");
-        let server =
-            Arc::new(Server::new(config, radish_tokio::now()).with_timer(radish_tokio::monotonic));
+        let server = Arc::new(Server::new(config, now()).with_timer(monotonic));
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         let shared = server.clone();
         let thread = std::thread::spawn(move || match self {

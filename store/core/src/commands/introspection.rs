@@ -1,0 +1,332 @@
+//! Introspection commands: ROLE, MEMORY, LATENCY, ACL, LOLWUT, and the COMMAND GETKEYS,
+//! GETKEYSANDFLAGS and LIST and CLIENT GETREDIR and TRACKINGINFO subcommands (their table
+//! entries live with their containers, in `server.rs` and `connection.rs`).
+//!
+//! Radish has no replication, no latency monitor, no client-side caching and one user
+//! (`default`, whose password is `requirepass`): these commands report exactly that, the way
+//! Redis 7.0 reports a server in the same state.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::exec::args::{help, is};
+use crate::exec::command::{cmd, container, Command};
+use crate::exec::ctx::Ctx;
+
+mod acl;
+mod genpass;
+mod getkeys;
+mod keyspecs;
+mod lolwut;
+mod memory;
+
+pub(crate) use acl::{categories_of, category_names};
+pub(super) use getkeys::{command_getkeys, command_getkeysandflags};
+
+const G: &str = "server";
+const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
+const HELP: &[&str] = &["loading", "stale"];
+
+/// ROLE, MEMORY, LATENCY, ACL and LOLWUT.
+pub(super) const COMMANDS: &[Command] = &[
+    cmd(
+        "role",
+        1,
+        &["noscript", "loading", "stale", "fast"],
+        (0, 0, 0),
+        G,
+        "Return the role of the instance in the context of replication",
+        role,
+    ),
+    container(
+        "memory",
+        G,
+        "A container for memory diagnostics commands",
+        memory::SUBCOMMANDS,
+    ),
+    container(
+        "latency",
+        G,
+        "A container for latency diagnostics commands",
+        &[
+            cmd(
+                "latency|doctor",
+                2,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Return a human readable latency analysis report.",
+                latency_doctor,
+            ),
+            cmd(
+                "latency|graph",
+                3,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Return a latency graph for the event.",
+                latency_graph,
+            ),
+            cmd(
+                "latency|help",
+                2,
+                HELP,
+                (0, 0, 0),
+                G,
+                "Show helpful text about the different subcommands.",
+                latency_help,
+            ),
+            cmd(
+                "latency|histogram",
+                -2,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Return the cumulative distribution of latencies of a subset of commands or all.",
+                latency_histogram,
+            ),
+            cmd(
+                "latency|history",
+                3,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Return timestamp-latency samples for the event.",
+                latency_no_events,
+            ),
+            cmd(
+                "latency|latest",
+                2,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Return the latest latency samples for all events.",
+                latency_no_events,
+            ),
+            cmd(
+                "latency|reset",
+                -2,
+                ADMIN,
+                (0, 0, 0),
+                G,
+                "Reset latency data for one or more events.",
+                latency_reset,
+            ),
+        ],
+    ),
+    container(
+        "acl",
+        G,
+        "A container for Access List Control commands ",
+        acl::SUBCOMMANDS,
+    ),
+    cmd(
+        "lolwut",
+        -1,
+        &["readonly", "fast"],
+        (0, 0, 0),
+        G,
+        "Display some computer art and the Redis version",
+        lolwut::lolwut,
+    ),
+];
+
+/// ROLE: radish is always a master with no replicas, at replication offset 0.
+fn role(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    ctx.reply.array(3);
+    ctx.reply.bulk(b"master");
+    ctx.reply.integer(0);
+    ctx.reply.array(0);
+    Ok(())
+}
+
+/// LATENCY HISTORY and LATEST: no latency event is ever recorded, so there is nothing to list.
+fn latency_no_events(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    ctx.reply.array(0);
+    Ok(())
+}
+
+fn latency_graph(_ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    // Redis prints the event name with a plain `%s`, so it is not truncated.
+    Err(Error::Message(format!(
+        "ERR No samples available for event '{}'",
+        String::from_utf8_lossy(&args[2])
+    )))
+}
+
+fn latency_reset(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    // The number of event series removed: there are none.
+    ctx.reply.integer(0);
+    Ok(())
+}
+
+fn latency_doctor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    // Radish never samples latency events, which is what Redis reports when its monitor has
+    // never been enabled.
+    ctx.reply.verbatim(
+        b"I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis \
+          instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in \
+          order to enable it. If we weren't in a deep space mission I'd suggest to take a look \
+          at https://redis.io/topics/latency-monitor.\n",
+    );
+    Ok(())
+}
+
+/// LATENCY HISTOGRAM [command ...]: each command's calls and cumulative latency
+/// distribution (Redis's `fillCommandCDF`). Names that are not commands are skipped; a
+/// container's name also stands for its subcommands.
+fn latency_histogram(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let asked: Vec<String> = args[2..]
+        .iter()
+        .map(|name| String::from_utf8_lossy(name).to_ascii_lowercase())
+        .collect();
+    let wanted = |name: &str| {
+        asked.is_empty()
+            || asked.iter().any(|asked| {
+                name == asked
+                    || name
+                        .strip_prefix(asked.as_str())
+                        .is_some_and(|rest| rest.starts_with('|'))
+            })
+    };
+    let histograms = ctx.server.stats.commands().histograms(wanted);
+    ctx.reply.map(histograms.len());
+    for histogram in histograms {
+        ctx.reply.bulk(histogram.name.as_bytes());
+        ctx.reply.map(2);
+        ctx.reply.bulk(b"calls");
+        ctx.reply.integer(histogram.calls as i64);
+        ctx.reply.bulk(b"histogram_usec");
+        ctx.reply.map(histogram.steps.len());
+        for (micros, count) in histogram.steps {
+            ctx.reply.integer(micros as i64);
+            ctx.reply.integer(count as i64);
+        }
+    }
+    Ok(())
+}
+
+fn latency_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    help(
+        ctx,
+        &[
+            "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for \
+             the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+            "HELP",
+            "    Prints this help.",
+        ],
+    );
+    Ok(())
+}
+
+/// CLIENT GETREDIR: the client tracking invalidations are redirected to; -1 as tracking is
+/// never on.
+pub(super) fn client_getredir(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    ctx.reply.integer(-1);
+    Ok(())
+}
+
+/// CLIENT TRACKINGINFO: client-side caching is never on, so its flags are just `off`, with
+/// no redirection and no prefixes.
+pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let reply = &mut ctx.reply;
+    reply.map(3);
+    reply.bulk(b"flags");
+    reply.set(1);
+    reply.bulk(b"off");
+    reply.bulk(b"redirect");
+    reply.integer(-1);
+    reply.bulk(b"prefixes");
+    reply.array(0);
+    Ok(())
+}
+
+/// Command flags as COMMAND INFO names them, in Redis's order: Redis writes them with
+/// underscores, and hides `may_replicate`, `sentinel`, `only_sentinel`, `protected` and
+/// `touches_arbitrary_keys`.
+const REPORTED_FLAGS: [&str; 20] = [
+    "write",
+    "readonly",
+    "denyoom",
+    "module",
+    "admin",
+    "pubsub",
+    "noscript",
+    "blocking",
+    "loading",
+    "stale",
+    "skip_monitor",
+    "skip_slowlog",
+    "asking",
+    "fast",
+    "no_auth",
+    "no_mandatory_keys",
+    "no_async_loading",
+    "no_multi",
+    "movablekeys",
+    "allow_busy",
+];
+
+/// The flags COMMAND INFO shows for `command`, named and ordered as Redis shows them (the
+/// table writes them with hyphens or underscores alike).
+pub(crate) fn reported_flags(command: &Command) -> Vec<&'static str> {
+    REPORTED_FLAGS
+        .iter()
+        .copied()
+        .filter(|name| {
+            command.flags.iter().any(|flag| {
+                flag.len() == name.len()
+                    && flag
+                        .bytes()
+                        .zip(name.bytes())
+                        .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
+            })
+        })
+        .collect()
+}
+
+/// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: the full names of
+/// every command and subcommand that passes the filter.
+pub(super) fn command_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let keep: Box<dyn Fn(&Command) -> bool> = match args {
+        [_, _] => Box::new(|_| true),
+        [_, _, by, kind, arg] if is(by, "filterby") => {
+            if is(kind, "module") {
+                // No command comes from a module.
+                Box::new(|_| false)
+            } else if is(kind, "aclcat") {
+                // An unknown category matches nothing, without an error.
+                let wanted = acl::category_bit(arg).unwrap_or(0);
+                Box::new(move |c| categories_of(c) & wanted != 0)
+            } else if is(kind, "pattern") {
+                let pattern = radish_data::glob::Pattern::new(arg);
+                Box::new(move |c| pattern.matches(c.full_name.as_bytes(), true))
+            } else {
+                return Err(Error::Syntax);
+            }
+        }
+        _ => return Err(Error::Syntax),
+    };
+    let names: Vec<&str> = ctx
+        .commands
+        .every()
+        .filter(|c| keep(c))
+        .map(|c| c.full_name)
+        .collect();
+    ctx.reply.bulks(names.into_iter());
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! The command families, one file each with its records, and the [`table`] of them all.
+
+use std::sync::OnceLock;
+
+use crate::exec::command::{Command, Table};
+
+mod bitmaps;
+mod connection;
+mod debug;
+mod hashes;
+mod info;
+mod introspection;
+mod keys;
+mod lists;
+mod monitor;
+mod persistence;
+mod pubsub;
+mod server;
+mod sets;
+mod sort;
+mod strings;
+mod transactions;
+mod zsets;
+
+/// Every family's commands, in the order COMMAND lists them.
+const FAMILIES: &[&[Command]] = &[
+    strings::COMMANDS,
+    bitmaps::COMMANDS,
+    keys::COMMANDS,
+    sort::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
+    connection::COMMANDS,
+    server::COMMANDS,
+    debug::COMMANDS,
+    persistence::COMMANDS,
+    transactions::COMMANDS,
+    pubsub::COMMANDS,
+    monitor::COMMANDS,
+    introspection::COMMANDS,
+];
+
+/// Every command radish has.
+pub fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| Table::new(FAMILIES))
+}

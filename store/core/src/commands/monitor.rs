@@ -1,0 +1,35 @@
+//! MONITOR: a connection that watches every command the server runs.
+//!
+//! The feeding happens in the session's `call`, after each command runs, as in Redis: queued
+//! commands show when EXEC runs them, followed by the EXEC itself; admin commands are never
+//! shown.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::exec::command::{cmd, Command};
+use crate::exec::ctx::Ctx;
+
+pub(super) const COMMANDS: &[Command] = &[cmd(
+    "monitor",
+    1,
+    &["admin", "noscript", "loading", "stale"],
+    (0, 0, 0),
+    "server",
+    "Listens for all requests received by the server in real-time.",
+    monitor,
+)];
+
+fn monitor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    // Inside EXEC a client expects one reply per command, so it cannot start streaming.
+    if ctx.conn.in_exec {
+        return Err(Error::Static(
+            "ERR MONITOR isn't allowed for DENY BLOCKING client",
+        ));
+    }
+    // A client that is monitoring already gets no reply at all, as in Redis.
+    if ctx.server.clients.start_monitoring(ctx.client) {
+        ctx.reply.ok();
+    }
+    Ok(())
+}

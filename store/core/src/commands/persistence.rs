@@ -1,0 +1,128 @@
+//! Persistence commands: SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::exec::args::is;
+use crate::exec::command::{cmd, Command};
+use crate::exec::ctx::Ctx;
+use crate::persist::{Busy, RewriteRefused, SaveError, Started};
+
+const G: &str = "server";
+const BACKGROUND: &[&str] = &["admin", "noscript", "no-async-loading"];
+
+pub(super) const COMMANDS: &[Command] = &[
+    cmd(
+        "save",
+        1,
+        &["admin", "noscript", "no-async-loading", "no-multi"],
+        (0, 0, 0),
+        G,
+        "Synchronously saves the database(s) to disk.",
+        save,
+    ),
+    cmd(
+        "bgsave",
+        -1,
+        BACKGROUND,
+        (0, 0, 0),
+        G,
+        "Asynchronously saves the database(s) to disk.",
+        bgsave,
+    ),
+    cmd(
+        "bgrewriteaof",
+        1,
+        BACKGROUND,
+        (0, 0, 0),
+        G,
+        "Asynchronously rewrites the append-only file to disk.",
+        bgrewriteaof,
+    ),
+    cmd(
+        "lastsave",
+        1,
+        &["loading", "stale", "fast"],
+        (0, 0, 0),
+        G,
+        "Returns the Unix timestamp of the last successful save to disk.",
+        lastsave,
+    ),
+];
+
+const SAVE_IN_PROGRESS: Error = Error::Static("ERR Background save already in progress");
+
+fn save(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let (server, now) = (ctx.server, ctx.now);
+    let data = ctx.keyspace();
+    let config = server.config();
+    match server.persist.save(&config, data, now) {
+        Ok(()) => {
+            drop(config);
+            ctx.reply.ok();
+            Ok(())
+        }
+        Err(SaveError::InProgress) => Err(SAVE_IN_PROGRESS),
+        // Redis answers a failed SAVE with a bare "-ERR"; the log says why.
+        Err(SaveError::Failed) => Err(Error::Static("ERR")),
+    }
+}
+
+fn bgsave(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let schedule = match &args[1..] {
+        [] => false,
+        [word] if is(word, "schedule") => true,
+        _ => return Err(Error::Syntax),
+    };
+    let (server, now) = (ctx.server, ctx.now);
+    let data = ctx.keyspace();
+    let config = server.config();
+    let outcome = server.persist.bgsave(&config, data, now, schedule);
+    drop(config);
+    match outcome {
+        Ok(Started::Now) => ctx.reply.simple(b"Background saving started"),
+        Ok(Started::Scheduled) => ctx.reply.simple(b"Background saving scheduled"),
+        Err(Busy::Same) => return Err(SAVE_IN_PROGRESS),
+        Err(Busy::Other) => {
+            return Err(Error::Static(
+                "ERR Another child process is active (AOF?): can't BGSAVE right now. Use \
+                 BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let (server, now) = (ctx.server, ctx.now);
+    let data = ctx.keyspace();
+    let config = server.config();
+    let outcome = server.persist.bgrewriteaof(&config, data, now);
+    drop(config);
+    match outcome {
+        Ok(Started::Now) => ctx
+            .reply
+            .simple(b"Background append only file rewriting started"),
+        Ok(Started::Scheduled) => ctx
+            .reply
+            .simple(b"Background append only file rewriting scheduled"),
+        Err(RewriteRefused::CannotWrite) => {
+            return Err(Error::Static(
+                "ERR Can't execute an AOF background rewriting. Please check the server logs \
+                 for more information.",
+            ))
+        }
+        Err(RewriteRefused::InProgress) => {
+            return Err(Error::Static(
+                "ERR Background append only file rewriting already in progress",
+            ))
+        }
+    }
+    Ok(())
+}
+
+fn lastsave(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let at = ctx.server.persist.last_save();
+    ctx.reply.integer(at as i64);
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, the shard channel
+//! family (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH), PUBSUB.
+
+use bytes::Bytes;
+
+use std::sync::Arc;
+
+use indexmap::IndexSet;
+
+use crate::error::Result;
+use crate::exec::args::help;
+use crate::exec::command::{cmd, container, Command};
+use crate::exec::conn::ConnState;
+use crate::exec::ctx::Ctx;
+use crate::state::clients::Client;
+use crate::state::clients::OutputLimit;
+use crate::state::pubsub::PubSub;
+use radish_data::Millis;
+
+const G: &str = "pubsub";
+const SUB: &[&str] = &["pubsub", "noscript", "loading", "stale"];
+
+pub(super) const COMMANDS: &[Command] = &[
+    cmd(
+        "subscribe",
+        -2,
+        SUB,
+        (0, 0, 0),
+        G,
+        "Listens for messages published to channels.",
+        subscribe,
+    ),
+    cmd(
+        "unsubscribe",
+        -1,
+        SUB,
+        (0, 0, 0),
+        G,
+        "Stops listening to messages posted to channels.",
+        unsubscribe,
+    ),
+    cmd(
+        "psubscribe",
+        -2,
+        SUB,
+        (0, 0, 0),
+        G,
+        "Listens for messages published to channels that match one or more patterns.",
+        psubscribe,
+    ),
+    cmd(
+        "punsubscribe",
+        -1,
+        SUB,
+        (0, 0, 0),
+        G,
+        "Stops listening to messages published to channels that match one or more patterns.",
+        punsubscribe,
+    ),
+    cmd(
+        "ssubscribe",
+        -2,
+        SUB,
+        (1, -1, 1),
+        G,
+        "Listens for messages published to shard channels.",
+        ssubscribe,
+    ),
+    cmd(
+        "sunsubscribe",
+        -1,
+        SUB,
+        (1, -1, 1),
+        G,
+        "Stops listening to messages posted to shard channels.",
+        sunsubscribe,
+    ),
+    cmd(
+        "spublish",
+        3,
+        &["pubsub", "loading", "stale", "fast"],
+        (1, 1, 1),
+        G,
+        "Post a message to a shard channel",
+        spublish,
+    ),
+    cmd(
+        "publish",
+        3,
+        &["pubsub", "loading", "stale", "fast", "may-replicate"],
+        (0, 0, 0),
+        G,
+        "Posts a message to a channel.",
+        publish,
+    ),
+    container(
+        "pubsub",
+        G,
+        "A container for Pub/Sub commands.",
+        &[
+            cmd(
+                "pubsub|channels",
+                -2,
+                &["pubsub", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns the active channels.",
+                pubsub_channels,
+            ),
+            cmd(
+                "pubsub|numsub",
+                -2,
+                &["pubsub", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns a count of subscribers to channels.",
+                pubsub_numsub,
+            ),
+            cmd(
+                "pubsub|shardchannels",
+                -2,
+                &["pubsub", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns the active shard channels.",
+                pubsub_shardchannels,
+            ),
+            cmd(
+                "pubsub|shardnumsub",
+                -2,
+                &["pubsub", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns the count of subscribers of shard channels.",
+                pubsub_shardnumsub,
+            ),
+            cmd(
+                "pubsub|numpat",
+                2,
+                &["pubsub", "loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns a count of unique pattern subscriptions.",
+                pubsub_numpat,
+            ),
+            cmd(
+                "pubsub|help",
+                2,
+                &["loading", "stale"],
+                (0, 0, 0),
+                G,
+                "Returns helpful text about the different subcommands.",
+                pubsub_help,
+            ),
+        ],
+    ),
+];
+
+/// Writes one (un)subscribe confirmation: a push in RESP3, an array in RESP2.
+fn confirm(ctx: &mut Ctx<'_, '_>, kind: &[u8], name: Option<&[u8]>, count: usize) {
+    // Confirmations are pushes: Redis sends them even under CLIENT REPLY OFF or SKIP.
+    ctx.conn.reply_is_push = true;
+    radish_resp::write_push_len(ctx.reply.out, 3, ctx.reply.version);
+    ctx.reply.bulk(kind);
+    ctx.reply.bulk_or_null(name);
+    ctx.reply.integer(count as i64);
+}
+
+/// The three kinds of subscription: each has its own set on the connection, its own table
+/// in the registry and its own confirmation words.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Channel,
+    Pattern,
+    Shard,
+}
+
+impl Kind {
+    fn subscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"subscribe",
+            Kind::Pattern => b"psubscribe",
+            Kind::Shard => b"ssubscribe",
+        }
+    }
+
+    fn unsubscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"unsubscribe",
+            Kind::Pattern => b"punsubscribe",
+            Kind::Shard => b"sunsubscribe",
+        }
+    }
+
+    /// The connection's subscriptions of this kind.
+    fn of(self, conn: &mut ConnState) -> &mut IndexSet<Bytes> {
+        match self {
+            Kind::Channel => &mut conn.channels,
+            Kind::Pattern => &mut conn.patterns,
+            Kind::Shard => &mut conn.shard_channels,
+        }
+    }
+
+    /// The count a confirmation reports: channels and patterns together, as in Redis, and
+    /// shard channels apart.
+    fn count(self, conn: &ConnState) -> usize {
+        match self {
+            Kind::Channel | Kind::Pattern => conn.subscriptions(),
+            Kind::Shard => conn.shard_channels.len(),
+        }
+    }
+
+    fn add(self, pubsub: &mut PubSub, name: &Bytes, client: &Arc<Client>) {
+        match self {
+            Kind::Channel => pubsub.subscribe(name, client),
+            Kind::Pattern => pubsub.psubscribe(name, client),
+            Kind::Shard => pubsub.ssubscribe(name, client),
+        };
+    }
+
+    fn remove(self, pubsub: &mut PubSub, name: &[u8], client: u64) {
+        match self {
+            Kind::Channel => pubsub.unsubscribe(name, client),
+            Kind::Pattern => pubsub.punsubscribe(name, client),
+            Kind::Shard => pubsub.sunsubscribe(name, client),
+        };
+    }
+}
+
+/// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: one confirmation per name, repeats included.
+fn subscribe_to(ctx: &mut Ctx<'_, '_>, args: &[Bytes], kind: Kind) -> Result {
+    for name in &args[1..] {
+        if kind.of(ctx.conn).insert(name.clone()) {
+            kind.add(&mut ctx.server.pubsub(), name, ctx.client);
+        }
+        let count = kind.count(ctx.conn);
+        confirm(ctx, kind.subscribe_word(), Some(name), count);
+    }
+    Ok(())
+}
+
+/// UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE: the names given, or every subscription of the
+/// kind; with none at all, one confirmation with a null name, as in Redis.
+fn unsubscribe_from(ctx: &mut Ctx<'_, '_>, args: &[Bytes], kind: Kind) -> Result {
+    let names: Vec<Bytes> = if args.len() > 1 {
+        args[1..].to_vec()
+    } else {
+        kind.of(ctx.conn).iter().cloned().collect()
+    };
+    if names.is_empty() {
+        let count = kind.count(ctx.conn);
+        confirm(ctx, kind.unsubscribe_word(), None, count);
+    }
+    for name in names {
+        if kind.of(ctx.conn).shift_remove(&name) {
+            kind.remove(&mut ctx.server.pubsub(), &name, ctx.client.id);
+        }
+        let count = kind.count(ctx.conn);
+        confirm(ctx, kind.unsubscribe_word(), Some(&name), count);
+    }
+    Ok(())
+}
+
+fn subscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    subscribe_to(ctx, args, Kind::Channel)
+}
+
+fn psubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    subscribe_to(ctx, args, Kind::Pattern)
+}
+
+fn ssubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    subscribe_to(ctx, args, Kind::Shard)
+}
+
+fn unsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    unsubscribe_from(ctx, args, Kind::Channel)
+}
+
+fn punsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    unsubscribe_from(ctx, args, Kind::Pattern)
+}
+
+fn sunsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    unsubscribe_from(ctx, args, Kind::Shard)
+}
+
+/// PUBLISH and SPUBLISH: replies with how many clients received the message.
+fn publish_with(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    send: fn(&mut PubSub, &[u8], &[u8], OutputLimit, Millis) -> usize,
+) -> Result {
+    let limit = ctx.server.clients.limits.output(true);
+    let receivers = send(&mut ctx.server.pubsub(), &args[1], &args[2], limit, ctx.now);
+    // Subscribers' queued messages are what `maxmemory-clients` bounds.
+    if ctx.server.clients.over_memory_limit() {
+        ctx.server.clients.evict(ctx.now);
+    }
+    ctx.reply.integer(receivers as i64);
+    Ok(())
+}
+
+fn publish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    publish_with(ctx, args, PubSub::publish)
+}
+
+fn spublish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    publish_with(ctx, args, PubSub::spublish)
+}
+
+/// PUBSUB CHANNELS and SHARDCHANNELS [pattern].
+fn list_channels(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    active: fn(&PubSub, Option<&[u8]>) -> Vec<Bytes>,
+) -> Result {
+    let channels = active(&ctx.server.pubsub(), args.get(2).map(|p| &p[..]));
+    ctx.reply.bulks(channels.iter());
+    Ok(())
+}
+
+fn pubsub_channels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    list_channels(ctx, args, PubSub::active_channels)
+}
+
+fn pubsub_shardchannels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    list_channels(ctx, args, PubSub::active_shard_channels)
+}
+
+/// PUBSUB NUMSUB and SHARDNUMSUB: a flat array of channel, count pairs, even in RESP3, as
+/// Redis 7.0 replies (clients parse it as pairs).
+fn count_subscribers(
+    ctx: &mut Ctx<'_, '_>,
+    args: &[Bytes],
+    count: fn(&PubSub, &[u8]) -> usize,
+) -> Result {
+    let counts: Vec<usize> = {
+        let pubsub = ctx.server.pubsub();
+        args[2..].iter().map(|c| count(&pubsub, c)).collect()
+    };
+    ctx.reply.array(counts.len() * 2);
+    for (channel, count) in args[2..].iter().zip(counts) {
+        ctx.reply.bulk(channel);
+        ctx.reply.integer(count as i64);
+    }
+    Ok(())
+}
+
+fn pubsub_numsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    count_subscribers(ctx, args, PubSub::subscriber_count)
+}
+
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    count_subscribers(ctx, args, PubSub::shard_subscriber_count)
+}
+
+fn pubsub_numpat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let count = ctx.server.pubsub().pattern_count();
+    ctx.reply.integer(count as i64);
+    Ok(())
+}
+
+fn pubsub_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    help(
+        ctx,
+        &[
+            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+            "HELP",
+            "    Print this help.",
+        ],
+    );
+    Ok(())
+}

@@ -1,0 +1,745 @@
+//! String commands: GET, SET and friends, counters, ranges, LCS.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::exec::args::{is, parse_int};
+use crate::exec::command::{cmd, Command};
+use crate::exec::ctx::Ctx;
+use radish_data::{Db, Entry, Millis};
+use radish_data::{StringOrigin, StringValue, Value};
+
+const W: &[&str] = &["write", "denyoom"];
+const WF: &[&str] = &["write", "denyoom", "fast"];
+const R: &[&str] = &["readonly"];
+const RF: &[&str] = &["readonly", "fast"];
+const G: &str = "string";
+
+pub(super) const COMMANDS: &[Command] = &[
+    cmd("get", 2, RF, (1, 1, 1), G, "Returns the string value of a key.", get),
+    cmd("set", -3, W, (1, 1, 1), G, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", set),
+    cmd("setnx", 3, WF, (1, 1, 1), G, "Set the string value of a key only when the key doesn't exist.", setnx),
+    cmd("setex", 4, W, (1, 1, 1), G, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", setex),
+    cmd("psetex", 4, W, (1, 1, 1), G, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", psetex),
+    cmd("getset", 3, WF, (1, 1, 1), G, "Returns the previous string value of a key after setting it to a new value.", getset),
+    cmd("getdel", 2, &["write", "fast"], (1, 1, 1), G, "Returns the string value of a key after deleting the key.", getdel),
+    cmd("getex", -2, &["write", "fast"], (1, 1, 1), G, "Returns the string value of a key after setting its expiration time.", getex),
+    cmd("mget", -2, RF, (1, -1, 1), G, "Atomically returns the string values of one or more keys.", mget),
+    cmd("mset", -3, W, (1, -1, 2), G, "Atomically creates or modifies the string values of one or more keys.", mset),
+    cmd("msetnx", -3, W, (1, -1, 2), G, "Atomically modifies the string values of one or more keys only when all keys don't exist.", msetnx),
+    cmd("append", 3, WF, (1, 1, 1), G, "Appends a string to the value of a key. Creates the key if it doesn't exist.", append),
+    cmd("strlen", 2, RF, (1, 1, 1), G, "Returns the length of a string value.", strlen),
+    cmd("incr", 2, WF, (1, 1, 1), G, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", incr),
+    cmd("decr", 2, WF, (1, 1, 1), G, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", decr),
+    cmd("incrby", 3, WF, (1, 1, 1), G, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", incrby),
+    cmd("decrby", 3, WF, (1, 1, 1), G, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", decrby),
+    cmd("incrbyfloat", 3, WF, (1, 1, 1), G, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", incrbyfloat),
+    cmd("getrange", 4, R, (1, 1, 1), G, "Returns a substring of the string stored at a key.", getrange),
+    cmd("substr", 4, R, (1, 1, 1), G, "Returns a substring from a string value.", getrange),
+    cmd("setrange", 4, W, (1, 1, 1), G, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", setrange),
+    cmd("lcs", -3, R, (1, 2, 1), G, "Finds the longest common substring.", lcs),
+];
+
+/// The string in `entry`, or WRONGTYPE.
+fn as_string(entry: &Entry) -> Result<&StringValue> {
+    match &entry.value {
+        Value::String(s) => Ok(s),
+        #[allow(unreachable_patterns)]
+        _ => Err(Error::WrongType),
+    }
+}
+
+/// The string at `key` for a read: `None` if missing, WRONGTYPE if not a string.
+fn read_string<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Result<Option<&'d StringValue>> {
+    db.read(key, now).map(as_string).transpose()
+}
+
+/// Largest string Redis allows (`proto-max-bulk-len`).
+fn check_length(ctx: &Ctx<'_, '_>, len: u128) -> Result {
+    let limit = ctx.server.config().get_int("proto-max-bulk-len").max(0) as u128;
+    if len > limit {
+        return Err(Error::Static(
+            "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+        ));
+    }
+    Ok(())
+}
+
+fn get(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let (db, reply, now) = ctx.parts();
+    let value = read_string(db, &args[1], now)?;
+    reply.bulk_or_null(value.map(|v| &v.bytes[..]));
+    Ok(())
+}
+
+/// How an expiry argument is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExpiryUnit {
+    /// EX: seconds from now.
+    Seconds,
+    /// PX: milliseconds from now.
+    Millis,
+    /// EXAT: a Unix time in seconds.
+    UnixSeconds,
+    /// PXAT: a Unix time in milliseconds.
+    UnixMillis,
+}
+
+/// Turns an EX/PX/EXAT/PXAT argument into a deadline, with Redis's checks and error text.
+pub(crate) fn deadline(arg: &[u8], unit: ExpiryUnit, now: Millis, command: &str) -> Result<Millis> {
+    let invalid = || Error::Message(format!("ERR invalid expire time in '{command}' command"));
+    let mut value = parse_int(arg)?;
+    let seconds = matches!(unit, ExpiryUnit::Seconds | ExpiryUnit::UnixSeconds);
+    if value <= 0 || (seconds && value > i64::MAX / 1000) {
+        return Err(invalid());
+    }
+    if seconds {
+        value *= 1000;
+    }
+    if matches!(unit, ExpiryUnit::Seconds | ExpiryUnit::Millis) {
+        if value > i64::MAX - now as i64 {
+            return Err(invalid());
+        }
+        value += now as i64;
+    }
+    Ok(value as Millis)
+}
+
+/// Options shared by SET and GETEX.
+#[derive(Debug, Default)]
+struct StringOptions<'a> {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keep_ttl: bool,
+    persist: bool,
+    expiry: Option<(ExpiryUnit, &'a [u8])>,
+}
+
+/// Parses SET's (or GETEX's) options exactly as Redis's `parseExtendedStringArgumentsOrReply`:
+/// conflicting options are a syntax error, the expiry value is checked afterwards.
+fn parse_string_options(args: &[Bytes], for_set: bool) -> Result<StringOptions<'_>> {
+    let mut options = StringOptions::default();
+    let mut i = 0;
+    while i < args.len() {
+        let opt = &args[i][..];
+        let next = args.get(i + 1);
+        let has_expiry = options.expiry.is_some();
+        if for_set && is(opt, "nx") && !options.xx {
+            options.nx = true;
+        } else if for_set && is(opt, "xx") && !options.nx {
+            options.xx = true;
+        } else if for_set && is(opt, "get") {
+            options.get = true;
+        } else if for_set && is(opt, "keepttl") && !has_expiry {
+            options.keep_ttl = true;
+        } else if !for_set && is(opt, "persist") && !has_expiry {
+            options.persist = true;
+        } else if let (Some(unit), Some(value)) = (expiry_unit(opt), next) {
+            let same_unit = options.expiry.map_or(true, |(u, _)| u == unit);
+            if options.keep_ttl || options.persist || !same_unit {
+                return Err(Error::Syntax);
+            }
+            options.expiry = Some((unit, &value[..]));
+            i += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    Ok(options)
+}
+
+fn expiry_unit(opt: &[u8]) -> Option<ExpiryUnit> {
+    if is(opt, "ex") {
+        Some(ExpiryUnit::Seconds)
+    } else if is(opt, "px") {
+        Some(ExpiryUnit::Millis)
+    } else if is(opt, "exat") {
+        Some(ExpiryUnit::UnixSeconds)
+    } else if is(opt, "pxat") {
+        Some(ExpiryUnit::UnixMillis)
+    } else {
+        None
+    }
+}
+
+fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let options = parse_string_options(&args[3..], true)?;
+    let now = ctx.now;
+    let expires_at = match options.expiry {
+        Some((unit, arg)) => deadline(arg, unit, now, "set")?,
+        None => 0,
+    };
+    let (db, reply, _) = ctx.parts();
+    let key = &args[1][..];
+    let old = db.get(key, now);
+    let old_deadline = old.and_then(Entry::expires_at).unwrap_or(0);
+    let found = old.is_some();
+    if options.get {
+        let old_value = old.map(as_string).transpose()?;
+        reply.bulk_or_null(old_value.map(|v| &v.bytes[..]));
+    }
+    if (options.nx && found) || (options.xx && !found) {
+        if !options.get {
+            reply.null();
+        }
+        return Ok(());
+    }
+    let expires_at = if options.keep_ttl {
+        old_deadline
+    } else {
+        expires_at
+    };
+    db.insert(key, Value::string(&args[2]), expires_at, now);
+    if !options.get {
+        reply.ok();
+    }
+    if !options.keep_ttl
+        && options
+            .expiry
+            .is_some_and(|(unit, _)| unit != ExpiryUnit::UnixMillis)
+    {
+        // Logged with an absolute deadline, as Redis does.
+        propagate_set_at(ctx, key, &args[2], expires_at);
+    }
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn setnx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let now = ctx.now;
+    let (db, reply, _) = ctx.parts();
+    if db.contains(&args[1], now) {
+        reply.integer(0);
+        return Ok(());
+    }
+    db.insert(&args[1], Value::string(&args[2]), 0, now);
+    reply.integer(1);
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn set_with_expiry(ctx: &mut Ctx<'_, '_>, args: &[Bytes], unit: ExpiryUnit, name: &str) -> Result {
+    let now = ctx.now;
+    let expires_at = deadline(&args[2], unit, now, name)?;
+    ctx.db()
+        .insert(&args[1], Value::string(&args[3]), expires_at, now);
+    ctx.reply.ok();
+    propagate_set_at(ctx, &args[1], &args[3], expires_at);
+    ctx.dirty(1);
+    Ok(())
+}
+
+/// Logs `SET key value PXAT deadline`: relative expiries become absolute in the log.
+fn propagate_set_at(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], deadline: Millis) {
+    ctx.propagate(&[
+        &b"SET"[..],
+        key,
+        value,
+        b"PXAT",
+        deadline.to_string().as_bytes(),
+    ]);
+}
+
+fn setex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    set_with_expiry(ctx, args, ExpiryUnit::Seconds, "setex")
+}
+
+fn psetex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    set_with_expiry(ctx, args, ExpiryUnit::Millis, "psetex")
+}
+
+fn getset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let now = ctx.now;
+    let (db, reply, _) = ctx.parts();
+    let old = db.get(&args[1], now).map(as_string).transpose()?;
+    reply.bulk_or_null(old.map(|v| &v.bytes[..]));
+    db.insert(&args[1], Value::string(&args[2]), 0, now);
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn getdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let (db, reply, now) = ctx.parts();
+    let Some(value) = read_string(db, &args[1], now)? else {
+        reply.null();
+        return Ok(());
+    };
+    reply.bulk(&value.bytes);
+    db.remove(&args[1]);
+    ctx.propagate(&[&b"DEL"[..], &args[1]]);
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn getex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let options = parse_string_options(&args[2..], false)?;
+    let (db, reply, now) = ctx.parts();
+    let key = &args[1][..];
+    let Some(value) = read_string(db, key, now)? else {
+        reply.null();
+        return Ok(());
+    };
+    let expires_at = match options.expiry {
+        Some((unit, arg)) => Some((unit, deadline(arg, unit, now, "getex")?)),
+        None => None,
+    };
+    reply.bulk(&value.bytes);
+    match expires_at {
+        // An absolute time already past deletes the key, as Redis does.
+        Some((ExpiryUnit::UnixSeconds | ExpiryUnit::UnixMillis, at)) if at <= now => {
+            db.remove(key);
+            ctx.propagate(&[&b"DEL"[..], key]);
+        }
+        Some((_, at)) => {
+            db.set_expiry(key, at);
+            ctx.propagate(&[&b"PEXPIREAT"[..], key, at.to_string().as_bytes()]);
+        }
+        None if options.persist => {
+            db.set_expiry(key, 0);
+            ctx.propagate(&[&b"PERSIST"[..], key]);
+        }
+        None => return Ok(()),
+    }
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn mget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let (db, reply, now) = ctx.parts();
+    reply.array(args.len() - 1);
+    for key in &args[1..] {
+        match db.read(key, now).map(|e| &e.value) {
+            Some(Value::String(s)) => reply.bulk(&s.bytes),
+            #[allow(unreachable_patterns)]
+            _ => reply.null(),
+        }
+    }
+    Ok(())
+}
+
+fn check_pairs(args: &[Bytes], name: &str) -> Result {
+    if args.len() % 2 == 0 {
+        return Err(Error::WrongArity(name.to_string()));
+    }
+    Ok(())
+}
+
+fn mset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    check_pairs(args, "mset")?;
+    let now = ctx.now;
+    let db = ctx.db();
+    for pair in args[1..].chunks(2) {
+        db.insert(&pair[0], Value::string(&pair[1]), 0, now);
+    }
+    ctx.reply.ok();
+    ctx.dirty((args.len() / 2) as u64);
+    Ok(())
+}
+
+fn msetnx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    check_pairs(args, "msetnx")?;
+    let now = ctx.now;
+    let db = ctx.db();
+    if args[1..].chunks(2).any(|pair| db.contains(&pair[0], now)) {
+        ctx.reply.integer(0);
+        return Ok(());
+    }
+    for pair in args[1..].chunks(2) {
+        db.insert(&pair[0], Value::string(&pair[1]), 0, now);
+    }
+    ctx.reply.integer(1);
+    ctx.dirty((args.len() / 2) as u64);
+    Ok(())
+}
+
+/// Replaces the string at `key` with `bytes`, keeping its deadline (APPEND, SETRANGE, INCR...).
+fn replace_string(db: &mut Db, key: &[u8], bytes: Vec<u8>, origin: StringOrigin, now: Millis) {
+    let value = Value::String(StringValue {
+        bytes: radish_data::CompactBytes::from_vec(bytes),
+        origin,
+    });
+    match db.get_mut(key, now) {
+        Some(entry) => entry.value = value,
+        None => db.insert(key, value, 0, now),
+    }
+}
+
+/// Changes the string at `key` (which the caller has checked is a string) in place: its
+/// bytes, zero-padded to at least `min_len`, go to `change`. The value becomes `raw`, as a
+/// string Redis modifies in place; its TTL stays. Returns the new length. Repeated calls
+/// cost what `change` does, not a copy of the string (see `CompactBytes::make_growable`).
+pub(super) fn change_in_place(
+    db: &mut Db,
+    key: &[u8],
+    now: Millis,
+    min_len: usize,
+    change: impl FnOnce(&mut Vec<u8>),
+) -> usize {
+    let Some(Value::String(string)) = db.get_mut(key, now).map(|entry| &mut entry.value) else {
+        return 0;
+    };
+    string.origin = StringOrigin::Modified;
+    let bytes = string.bytes.make_growable();
+    if bytes.len() < min_len {
+        bytes.resize(min_len, 0);
+    }
+    change(bytes);
+    bytes.len()
+}
+
+fn append(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let now = ctx.now;
+    let key = &args[1][..];
+    let old_len = match ctx.db().get(key, now) {
+        Some(entry) => Some(as_string(entry)?.bytes.len()),
+        None => None,
+    };
+    check_length(ctx, old_len.unwrap_or(0) as u128 + args[2].len() as u128)?;
+    let db = ctx.db();
+    let len = match old_len {
+        // An existing string is modified in place ("raw").
+        Some(_) => change_in_place(db, key, now, 0, |bytes| {
+            bytes.extend_from_slice(&args[2]);
+        }),
+        // A new key is stored like SET stores it.
+        None => {
+            db.insert(key, Value::string(&args[2]), 0, now);
+            args[2].len()
+        }
+    };
+    ctx.reply.integer(len as i64);
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn strlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let (db, reply, now) = ctx.parts();
+    let len = read_string(db, &args[1], now)?.map_or(0, |v| v.bytes.len());
+    reply.integer(len as i64);
+    Ok(())
+}
+
+fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> Result {
+    let now = ctx.now;
+    let db = ctx.db();
+    let current = match db.get(key, now) {
+        Some(entry) => {
+            let value = as_string(entry)?;
+            parse_int(&value.bytes)?
+        }
+        None => 0,
+    };
+    let updated = current.checked_add(delta).ok_or(Error::Overflow)?;
+    let text = radish_resp::number::NumberText::integer(updated);
+    let value = StringValue::stored(text.as_bytes());
+    match db.get_mut(key, now) {
+        // In place: the TTL stays, as INCR keeps it in Redis.
+        Some(entry) => entry.value = Value::String(value),
+        None => db.insert(key, Value::String(value), 0, now),
+    }
+    ctx.reply.integer(updated);
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn incr(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    incr_by(ctx, &args[1], 1)
+}
+
+fn decr(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    incr_by(ctx, &args[1], -1)
+}
+
+fn incrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let delta = parse_int(&args[2])?;
+    incr_by(ctx, &args[1], delta)
+}
+
+fn decrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let delta = parse_int(&args[2])?;
+    if delta == i64::MIN {
+        return Err(Error::Static("ERR decrement would overflow"));
+    }
+    incr_by(ctx, &args[1], -delta)
+}
+
+/// Formats INCRBYFLOAT's result as Redis's `ld2string` with `LD_STR_HUMAN` does: the
+/// `long double` printed with `"%.17Lf"`, trailing zeros and a trailing point removed.
+pub(crate) fn format_human(value: radish_data::long_double::LongDouble) -> String {
+    value.to_human()
+}
+
+fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    use radish_data::long_double::LongDouble;
+
+    let now = ctx.now;
+    let key = &args[1][..];
+    let db = ctx.db();
+    let current = match db.get(key, now) {
+        Some(entry) => LongDouble::parse(&as_string(entry)?.bytes).ok_or(Error::NotFloat)?,
+        None => LongDouble::ZERO,
+    };
+    // Redis computes in `long double` (80-bit on x86-64), not f64: see long_double.rs.
+    let delta = LongDouble::parse(&args[2]).ok_or(Error::NotFloat)?;
+    let updated = current + delta;
+    if !updated.is_finite() {
+        return Err(Error::Static("ERR increment would produce NaN or Infinity"));
+    }
+    let text = format_human(updated);
+    replace_string(
+        db,
+        key,
+        text.clone().into_bytes(),
+        StringOrigin::Created,
+        now,
+    );
+    ctx.reply.bulk(text.as_bytes());
+    // Logged as the result, so that replaying does not redo the float arithmetic.
+    ctx.propagate(&[&b"SET"[..], key, text.as_bytes(), b"KEEPTTL"]);
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn getrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let mut start = parse_int(&args[2])?;
+    let mut end = parse_int(&args[3])?;
+    let (db, reply, now) = ctx.parts();
+    let Some(value) = read_string(db, &args[1], now)? else {
+        reply.bulk(b"");
+        return Ok(());
+    };
+    let bytes = &value.bytes[..];
+    let len = bytes.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        reply.bulk(b"");
+        return Ok(());
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0).min(len - 1);
+    if start > end || len == 0 {
+        reply.bulk(b"");
+    } else {
+        reply.bulk(&bytes[start as usize..=end as usize]);
+    }
+    Ok(())
+}
+
+fn setrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let offset = parse_int(&args[2])?;
+    if offset < 0 {
+        return Err(Error::Static("ERR offset is out of range"));
+    }
+    let offset = offset as usize;
+    let patch = &args[3][..];
+    let now = ctx.now;
+    let key = &args[1][..];
+    let existing_len = match ctx.db().get(key, now) {
+        Some(entry) => Some(as_string(entry)?.bytes.len()),
+        None => None,
+    };
+    if patch.is_empty() {
+        ctx.reply.integer(existing_len.unwrap_or(0) as i64);
+        return Ok(());
+    }
+    check_length(ctx, offset as u128 + patch.len() as u128)?;
+    let end = offset + patch.len();
+    let db = ctx.db();
+    let len = match existing_len {
+        Some(_) => change_in_place(db, key, now, end, |bytes| {
+            bytes[offset..end].copy_from_slice(patch);
+        }),
+        None => {
+            // Redis builds a new string here with createObject, never embstr or int: raw.
+            let mut bytes = vec![0; end];
+            bytes[offset..].copy_from_slice(patch);
+            replace_string(db, key, bytes, StringOrigin::Modified, now);
+            end
+        }
+    };
+    ctx.reply.integer(len as i64);
+    ctx.dirty(1);
+    Ok(())
+}
+
+fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let now = ctx.now;
+    let db = ctx.db();
+    let a = db.read(&args[1], now).map(|e| e.value.clone());
+    let b = db.read(&args[2], now).map(|e| e.value.clone());
+    let to_bytes = |v: Option<Value>| -> Option<Vec<u8>> {
+        match v {
+            None => Some(Vec::new()),
+            Some(Value::String(s)) => Some(s.bytes.to_vec()),
+            #[allow(unreachable_patterns)]
+            Some(_) => None,
+        }
+    };
+    let (Some(a), Some(b)) = (to_bytes(a), to_bytes(b)) else {
+        return Err(Error::Static(
+            "ERR The specified keys must contain string values",
+        ));
+    };
+    let (mut want_idx, mut want_len, mut with_match_len) = (false, false, false);
+    let mut min_match_len: i64 = 0;
+    let mut i = 3;
+    while i < args.len() {
+        let opt = &args[i][..];
+        if is(opt, "idx") {
+            want_idx = true;
+        } else if is(opt, "len") {
+            want_len = true;
+        } else if is(opt, "withmatchlen") {
+            with_match_len = true;
+        } else if is(opt, "minmatchlen") && i + 1 < args.len() {
+            min_match_len = parse_int(&args[i + 1])?.max(0);
+            i += 1;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    if want_idx && want_len {
+        return Err(Error::Static(
+            "ERR If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    let cells = (a.len() as u128 + 1) * (b.len() as u128 + 1);
+    let limit = ctx.server.config().get_int("proto-max-bulk-len").max(0) as u128;
+    if cells * 4 > limit {
+        return Err(Error::Static(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
+    let table = LcsTable::new(&a, &b);
+    let reply = &mut ctx.reply;
+    if want_len && !want_idx {
+        reply.integer(table.get(a.len(), b.len()) as i64);
+        return Ok(());
+    }
+    let (common, matches) = table.walk(&a, &b);
+    if !want_idx {
+        reply.bulk(&common);
+        return Ok(());
+    }
+    let kept: Vec<_> = matches
+        .into_iter()
+        .filter(|m| min_match_len == 0 || m.len() as i64 >= min_match_len)
+        .collect();
+    reply.map(2);
+    reply.bulk(b"matches");
+    reply.array(kept.len());
+    for m in &kept {
+        reply.array(if with_match_len { 3 } else { 2 });
+        reply.array(2);
+        reply.integer(m.a.0 as i64);
+        reply.integer(m.a.1 as i64);
+        reply.array(2);
+        reply.integer(m.b.0 as i64);
+        reply.integer(m.b.1 as i64);
+        if with_match_len {
+            reply.integer(m.len() as i64);
+        }
+    }
+    reply.bulk(b"len");
+    reply.integer(table.get(a.len(), b.len()) as i64);
+    Ok(())
+}
+
+/// The dynamic-programming table of LCS lengths of every pair of prefixes.
+struct LcsTable {
+    cells: Vec<u32>,
+    width: usize,
+}
+
+/// One common run: inclusive ranges in each string.
+struct LcsMatch {
+    a: (usize, usize),
+    b: (usize, usize),
+}
+
+impl LcsMatch {
+    fn len(&self) -> usize {
+        self.a.1 - self.a.0 + 1
+    }
+}
+
+impl LcsTable {
+    fn new(a: &[u8], b: &[u8]) -> LcsTable {
+        let width = b.len() + 1;
+        let mut cells = vec![0u32; (a.len() + 1) * width];
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                cells[i * width + j] = if a[i - 1] == b[j - 1] {
+                    cells[(i - 1) * width + j - 1] + 1
+                } else {
+                    cells[(i - 1) * width + j].max(cells[i * width + j - 1])
+                };
+            }
+        }
+        LcsTable { cells, width }
+    }
+
+    fn get(&self, i: usize, j: usize) -> u32 {
+        self.cells[i * self.width + j]
+    }
+
+    /// Walks back from the end as Redis does, collecting the common string and its runs
+    /// (last run first).
+    fn walk(&self, a: &[u8], b: &[u8]) -> (Vec<u8>, Vec<LcsMatch>) {
+        let mut common = vec![0u8; self.get(a.len(), b.len()) as usize];
+        let mut idx = common.len();
+        let mut matches = Vec::new();
+        let mut current: Option<LcsMatch> = None;
+        let (mut i, mut j) = (a.len(), b.len());
+        while i > 0 && j > 0 {
+            let mut emit = false;
+            if a[i - 1] == b[j - 1] {
+                common[idx - 1] = a[i - 1];
+                match &mut current {
+                    None => {
+                        current = Some(LcsMatch {
+                            a: (i - 1, i - 1),
+                            b: (j - 1, j - 1),
+                        })
+                    }
+                    Some(run) if run.a.0 == i && run.b.0 == j => {
+                        run.a.0 -= 1;
+                        run.b.0 -= 1;
+                    }
+                    Some(_) => emit = true,
+                }
+                if let Some(run) = &current {
+                    if run.a.0 == 0 || run.b.0 == 0 {
+                        emit = true;
+                    }
+                }
+                idx -= 1;
+                i -= 1;
+                j -= 1;
+            } else {
+                if self.get(i - 1, j) > self.get(i, j - 1) {
+                    i -= 1;
+                } else {
+                    j -= 1;
+                }
+                if current.is_some() {
+                    emit = true;
+                }
+            }
+            if emit {
+                if let Some(run) = current.take() {
+                    matches.push(run);
+                }
+            }
+        }
+        (common, matches)
+    }
+}

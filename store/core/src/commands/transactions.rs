@@ -1,0 +1,157 @@
+//! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::exec::command::{cmd, Command};
+use crate::exec::conn::WatchedKey;
+use crate::exec::ctx::Ctx;
+use crate::exec::dispatch::call_unblocking;
+
+const G: &str = "transactions";
+const FLAGS: &[&str] = &["noscript", "loading", "stale", "fast", "allow-busy"];
+
+pub(super) const COMMANDS: &[Command] = &[
+    cmd(
+        "multi",
+        1,
+        FLAGS,
+        (0, 0, 0),
+        G,
+        "Starts a transaction.",
+        multi,
+    ),
+    cmd(
+        "exec",
+        1,
+        &["noscript", "loading", "stale", "skip-slowlog"],
+        (0, 0, 0),
+        G,
+        "Executes all commands in a transaction.",
+        exec,
+    ),
+    cmd(
+        "discard",
+        1,
+        FLAGS,
+        (0, 0, 0),
+        G,
+        "Discards a transaction.",
+        discard,
+    ),
+    cmd(
+        "watch",
+        -2,
+        FLAGS,
+        (1, -1, 1),
+        G,
+        "Monitors changes to keys to determine the execution of a transaction.",
+        watch,
+    ),
+    cmd(
+        "unwatch",
+        1,
+        FLAGS,
+        (0, 0, 0),
+        G,
+        "Forgets about watched keys of a transaction.",
+        unwatch,
+    ),
+];
+
+fn multi(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    if ctx.conn.multi.is_some() {
+        return Err(Error::Static("ERR MULTI calls can not be nested"));
+    }
+    ctx.conn.multi = Some(Vec::new());
+    ctx.conn.multi_failed = false;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// True if any watched key was written, or expired, since it was watched.
+fn watched_keys_changed(ctx: &mut Ctx<'_, '_>) -> bool {
+    let now = ctx.now;
+    let watching = ctx.conn.watching.clone();
+    let keyspace = ctx.keyspace();
+    watching.iter().any(|watched| {
+        let db = keyspace.db(watched.db);
+        db.watch_version(&watched.key) != watched.version
+            || watched.deadline.is_some_and(|deadline| deadline <= now)
+    })
+}
+
+fn exec(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let Some(queue) = ctx.conn.multi.take() else {
+        return Err(Error::Static("ERR EXEC without MULTI"));
+    };
+    if std::mem::take(&mut ctx.conn.multi_failed) {
+        ctx.unwatch_all();
+        return Err(Error::Static(
+            "EXECABORT Transaction discarded because of previous errors.",
+        ));
+    }
+    let changed = watched_keys_changed(ctx);
+    ctx.unwatch_all();
+    if changed {
+        ctx.reply.null_array();
+        return Ok(());
+    }
+    // The data lock is held from here to the end of the batch: no other client runs
+    // between the queued commands.
+    ctx.keyspace().log.begin_exec();
+    ctx.reply.array(queue.len());
+    ctx.conn.in_exec = true;
+    for queued in &queue {
+        call_unblocking(ctx, queued.command, &queued.args);
+    }
+    ctx.conn.in_exec = false;
+    // In the append-only log, what the queue changed is wrapped in MULTI ... EXEC.
+    ctx.keyspace().log.end_exec();
+    Ok(())
+}
+
+fn discard(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    if ctx.conn.multi.take().is_none() {
+        return Err(Error::Static("ERR DISCARD without MULTI"));
+    }
+    ctx.conn.multi_failed = false;
+    ctx.unwatch_all();
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn watch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    if ctx.conn.multi.is_some() {
+        return Err(Error::Static("ERR WATCH inside MULTI is not allowed"));
+    }
+    let now = ctx.now;
+    let index = ctx.conn.db;
+    for key in &args[1..] {
+        let already = ctx
+            .conn
+            .watching
+            .iter()
+            .any(|w| w.db == index && w.key == key);
+        if already {
+            continue;
+        }
+        let db = ctx.keyspace().db(index);
+        let deadline = db.get(key, now).and_then(|entry| entry.expires_at());
+        let version = db.watch(key);
+        ctx.conn.watching.push(WatchedKey {
+            db: index,
+            key: key.clone(),
+            version,
+            deadline,
+        });
+    }
+    ctx.reply.ok();
+    Ok(())
+}
+
+fn unwatch(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    ctx.unwatch_all();
+    ctx.reply.ok();
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! Argument parsing the command families share.
+
+use radish_data::long_double::LongDouble;
+use radish_data::Millis;
+use radish_resp::number::parse_i64_strict;
+
+use crate::error::{Error, Result};
+use crate::exec::ctx::Ctx;
+
+/// Parses an integer argument as Redis's `string2ll` does.
+pub fn parse_int(arg: &[u8]) -> Result<i64> {
+    parse_i64_strict(arg).ok_or(Error::NotInteger)
+}
+
+/// True if `arg` equals `word`, ignoring ASCII case.
+pub fn is(arg: &[u8], word: &str) -> bool {
+    arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Writes a HELP reply: an array of status lines.
+pub fn help(ctx: &mut Ctx<'_, '_>, lines: &[&str]) {
+    ctx.reply.array(lines.len());
+    for line in lines {
+        ctx.reply.simple(line.as_bytes());
+    }
+}
+
+/// Parses a blocking command's timeout (seconds, fractions allowed) as Redis 7.0 does, into
+/// a deadline: `None` for 0, which blocks forever.
+///
+/// Redis reads it with `strtold` (hex and `inf` included), multiplies by 1000 and casts to a
+/// 64-bit integer; anything that does not fit comes out negative, hence "timeout is negative"
+/// for huge values too. A deadline past the end of time waits forever.
+pub fn parse_timeout(arg: &[u8], now: Millis) -> Result<Option<Millis>> {
+    let negative_error = || Error::Static("ERR timeout is negative");
+    let value = LongDouble::parse(arg)
+        .ok_or(Error::Static("ERR timeout is not a float or out of range"))?;
+    if !value.is_finite() {
+        return Err(negative_error());
+    }
+    // Exact arithmetic on the decimal text, since a 16-digit timeout does not fit an f64:
+    // milliseconds = ceil(seconds × 1000).
+    let text = value.to_human();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let whole: i128 = whole.parse().map_err(|_| negative_error())?;
+    let fraction = fraction.as_bytes();
+    let mut millis = whole * 1000;
+    for (i, scale) in [100, 10, 1].into_iter().enumerate() {
+        millis += i128::from(fraction.get(i).map_or(0, |d| d - b'0')) * scale;
+    }
+    let remainder = fraction.iter().skip(3).any(|&d| d != b'0');
+    if negative {
+        // ceil() of a negative number drops the remainder; anything below zero is refused.
+        if millis > 0 {
+            return Err(negative_error());
+        }
+        return Ok(None);
+    }
+    if remainder {
+        millis += 1;
+    }
+    if millis > i128::from(i64::MAX) {
+        return Err(negative_error());
+    }
+    let millis = millis as u64;
+    if millis == 0 {
+        return Ok(None);
+    }
+    Ok(Some(now.saturating_add(millis)))
+}

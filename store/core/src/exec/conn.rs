@@ -1,0 +1,136 @@
+//! What a connection is: the state its commands read and change.
+
+use bytes::Bytes;
+use indexmap::IndexSet;
+use radish_data::Millis;
+use radish_resp::Version;
+
+use crate::exec::command::Command;
+use crate::state::pubsub::PubSub;
+use crate::state::stats::Batch;
+
+/// A command queued by MULTI, resolved when it was queued, to run at EXEC.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// The command (or subcommand), its arity checked.
+    pub command: &'static Command,
+    /// Its arguments, the name included.
+    pub args: Vec<Bytes>,
+}
+
+/// A key a connection WATCHes.
+#[derive(Debug, Clone)]
+pub struct WatchedKey {
+    /// Its database.
+    pub db: usize,
+    /// The key.
+    pub key: Bytes,
+    /// Its change counter when watched.
+    pub version: u64,
+    /// Its deadline when watched, if it had one and had not passed: EXEC fails if the key
+    /// expires in between, as in Redis.
+    pub deadline: Option<Millis>,
+}
+
+/// The connection state that commands read and change.
+#[derive(Debug)]
+pub struct ConnState {
+    /// The selected database.
+    pub db: usize,
+    /// The protocol replies are written in.
+    pub version: Version,
+    /// False until AUTH succeeds, when a password is required.
+    pub authenticated: bool,
+    /// CLIENT SETNAME.
+    pub name: Bytes,
+    /// Set by QUIT (and errors that end the connection): close after this reply.
+    pub close_after_reply: bool,
+    /// CLIENT REPLY OFF: replies are dropped until CLIENT REPLY ON.
+    pub replies_off: bool,
+    /// CLIENT REPLY SKIP: drop the reply of the command after this one.
+    pub skip_next_reply: bool,
+    /// Drop this command's reply (the command after a CLIENT REPLY SKIP); CLIENT REPLY ON
+    /// clears it so that its own OK goes out.
+    pub(crate) skip_this_reply: bool,
+    /// This command's reply is pub/sub pushes, which Redis sends even with replies off.
+    pub(crate) reply_is_push: bool,
+    /// Commands queued since MULTI; `None` outside a transaction.
+    pub multi: Option<Vec<Queued>>,
+    /// A command was rejected while queuing: EXEC must fail with EXECABORT.
+    pub multi_failed: bool,
+    /// Keys WATCHed since the last EXEC, DISCARD or UNWATCH.
+    pub watching: Vec<WatchedKey>,
+    /// Channels subscribed to.
+    pub channels: IndexSet<Bytes>,
+    /// Patterns subscribed to.
+    pub patterns: IndexSet<Bytes>,
+    /// Shard channels subscribed to (SSUBSCRIBE).
+    pub shard_channels: IndexSet<Bytes>,
+    /// True while EXEC runs the queued commands: a client there expects one reply per
+    /// command, so MONITOR is refused (Redis's "DENY BLOCKING" clients).
+    pub(crate) in_exec: bool,
+    /// Bytes of input the running batch started with: what CLIENT LIST shows as `qbuf` for
+    /// the connection running it, as Redis trims its query buffer only after the batch.
+    pub(crate) batch_input: usize,
+    /// What this batch's commands did, for INFO commandstats and errorstats; `None` where
+    /// nothing is counted (commands replayed from the append-only log at start-up).
+    pub(crate) stats: Option<Batch>,
+}
+
+impl ConnState {
+    pub fn new(authenticated: bool) -> ConnState {
+        ConnState {
+            db: 0,
+            version: Version::Resp2,
+            authenticated,
+            name: Bytes::new(),
+            close_after_reply: false,
+            replies_off: false,
+            skip_next_reply: false,
+            skip_this_reply: false,
+            reply_is_push: false,
+            multi: None,
+            multi_failed: false,
+            watching: Vec::new(),
+            channels: IndexSet::new(),
+            patterns: IndexSet::new(),
+            shard_channels: IndexSet::new(),
+            in_exec: false,
+            batch_input: 0,
+            stats: None,
+        }
+    }
+
+    /// Number of channel and pattern subscriptions: the count (P)SUBSCRIBE confirmations
+    /// report. Shard channels are counted apart.
+    pub fn subscriptions(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// True while subscribed to anything, shard channels included: Redis's pub/sub context,
+    /// which limits a RESP2 connection to the subscribe family, PING, QUIT and RESET.
+    pub fn in_pubsub_context(&self) -> bool {
+        self.subscriptions() + self.shard_channels.len() > 0
+    }
+
+    /// Whether a command queued in this connection's transaction has `flag` (`write`,
+    /// `denyoom`): what the checks before EXEC runs look at (Redis's `mstate.cmd_flags`).
+    pub fn queued_with_flag(&self, flag: &str) -> bool {
+        self.multi
+            .as_ref()
+            .is_some_and(|queue| queue.iter().any(|q| q.command.flags.contains(&flag)))
+    }
+
+    /// Drops every subscription (RESET, or the connection closing).
+    pub(crate) fn leave_pubsub(&mut self, pubsub: &mut PubSub, client: u64) {
+        for channel in self.channels.drain(..) {
+            pubsub.unsubscribe(&channel, client);
+        }
+        for pattern in self.patterns.drain(..) {
+            pubsub.punsubscribe(&pattern, client);
+        }
+        for channel in self.shard_channels.drain(..) {
+            pubsub.sunsubscribe(&channel, client);
+        }
+    }
+}

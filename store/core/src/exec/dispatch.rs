@@ -1,0 +1,323 @@
+//! The dispatcher: every check a request passes before it runs, in the order of Redis's
+//! `processCommand`, then the call itself (Redis's `call`: timing, the append-only log,
+//! MONITOR).
+//!
+//! The order matters to clients, since the first check that fails decides the error they
+//! see: the command and its arity, DEBUG's `enable-debug-command`, authentication,
+//! commands MULTI refuses, `maxmemory` (OOM), failing persistence (MISCONF), the RESP2
+//! pub/sub context, and last, queueing inside MULTI.
+
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use radish_data::evict::Outcome;
+use radish_resp::Version;
+
+use crate::error::Error;
+use crate::exec::command::Command;
+use crate::exec::conn::Queued;
+use crate::exec::ctx::Ctx;
+use crate::exec::reply::write_timeout;
+
+/// Commands that run at once inside MULTI instead of being queued.
+const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
+
+/// Commands a RESP2 connection may send while subscribed.
+const ALLOWED_WHILE_SUBSCRIBED: &[&str] = &[
+    "subscribe",
+    "unsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "ssubscribe",
+    "sunsubscribe",
+    "ping",
+    "quit",
+    "reset",
+];
+
+/// Most keys evicted before one command; past that the command runs anyway and the server's
+/// tick carries on (Redis bounds this step by time, 500 µs by default).
+const EVICTIONS_PER_COMMAND: usize = 128;
+
+/// What refuses a command that may grow memory while it is over the limit.
+const OOM: Error = Error::Static("OOM command not allowed when used memory > 'maxmemory'.");
+
+/// What still runs inside MULTI while memory is over the limit (anything else might queue
+/// without bound).
+const ALLOWED_IN_MULTI_WHEN_FULL: &[&str] = &["exec", "discard", "quit", "reset"];
+
+/// What DEBUG gets when `enable-debug-command` does not allow it.
+const DEBUG_NOT_ALLOWED: Error = Error::Static(
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
+     you can run it from a local connection, otherwise you need to set this option in the \
+     configuration file, and then restart the server.",
+);
+
+/// Runs one request, whose name was looked up to `found` (`None`: no such command), with
+/// CLIENT REPLY's handling of its reply. Returns the command (or subcommand) the request
+/// named, unless it named none or had the wrong number of arguments.
+pub fn execute(
+    ctx: &mut Ctx<'_, '_>,
+    found: Option<&'static Command>,
+    args: &[Bytes],
+) -> Option<&'static Command> {
+    let start = ctx.reply.out.len();
+    let command = dispatch(ctx, found, args);
+    let skip = std::mem::take(&mut ctx.conn.skip_this_reply);
+    let pushed = std::mem::take(&mut ctx.conn.reply_is_push);
+    if (skip || ctx.conn.replies_off) && !pushed {
+        ctx.reply.out.truncate(start);
+    }
+    if std::mem::take(&mut ctx.conn.skip_next_reply) {
+        ctx.conn.skip_this_reply = true;
+    }
+    command
+}
+
+/// Checks a request the way Redis's `processCommand` does, in its order, then runs it or
+/// queues it (inside MULTI).
+fn dispatch(
+    ctx: &mut Ctx<'_, '_>,
+    found: Option<&'static Command>,
+    args: &[Bytes],
+) -> Option<&'static Command> {
+    let command = match resolve(found, args) {
+        Ok(command) => command,
+        Err((command, error)) => {
+            reject(ctx, command, &error);
+            return None;
+        }
+    };
+    // Before authentication, as in Redis: a protected command refuses anyone.
+    if command.full_name == "debug" && !debug_allowed(ctx) {
+        reject(ctx, Some(command), &DEBUG_NOT_ALLOWED);
+        return Some(command);
+    }
+    if !ctx.conn.authenticated && !command.flags.contains(&"no-auth") {
+        reject(ctx, Some(command), &Error::NoAuth);
+        return Some(command);
+    }
+    if ctx.conn.multi.is_some() && command.flags.contains(&"no-multi") {
+        let error = Error::Static("ERR Command not allowed inside a transaction");
+        reject(ctx, Some(command), &error);
+        return Some(command);
+    }
+    let top_name = command.top_name();
+    if let Err(error) = admit_memory(ctx, command, top_name) {
+        reject(ctx, Some(command), &error);
+        return Some(command);
+    }
+    if let Some(error) = ctx.server.persist.deny_writes(|| ctx.server.config()) {
+        if refused_on_disk_error(ctx, command, top_name) {
+            let error = match top_name {
+                "exec" => abort_exec(ctx, &error),
+                _ => error,
+            };
+            reject(ctx, Some(command), &error);
+            return Some(command);
+        }
+    }
+    if ctx.conn.version == Version::Resp2
+        && ctx.conn.in_pubsub_context()
+        && !ALLOWED_WHILE_SUBSCRIBED.contains(&top_name)
+    {
+        let error = Error::Message(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+             RESET are allowed in this context",
+            command.full_name
+        ));
+        reject(ctx, Some(command), &error);
+        return Some(command);
+    }
+    if let Some(queue) = ctx.conn.multi.as_mut() {
+        if !RUN_IN_MULTI.contains(&top_name) {
+            queue.push(Queued {
+                command,
+                args: args.to_vec(),
+            });
+            ctx.reply.simple(b"QUEUED");
+            return Some(command);
+        }
+    }
+    call(ctx, command, args);
+    Some(command)
+}
+
+/// The command (or subcommand) `args` names, once its name was looked up to `found`, with
+/// its arity checked, in Redis's order. On failure, the error, and the command if one was
+/// found (its arity was wrong).
+pub fn resolve(
+    found: Option<&'static Command>,
+    args: &[Bytes],
+) -> Result<&'static Command, (Option<&'static Command>, Error)> {
+    let Some(command) = found else {
+        return Err((
+            None,
+            Error::UnknownCommand {
+                name: args[0].clone(),
+                args: args[1..].to_vec(),
+            },
+        ));
+    };
+    let command = if command.subcommands.is_empty() || args.len() < 2 {
+        command
+    } else {
+        let wanted = &args[1];
+        match command
+            .subcommands
+            .iter()
+            .find(|sub| sub.name().as_bytes().eq_ignore_ascii_case(wanted))
+        {
+            Some(sub) => sub,
+            None => {
+                return Err((
+                    None,
+                    Error::Message(format!(
+                        "ERR unknown subcommand '{}'. Try {} HELP.",
+                        String::from_utf8_lossy(&wanted[..wanted.len().min(128)]),
+                        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+                    )),
+                ))
+            }
+        }
+    };
+    let argc = args.len() as i64;
+    let arity = i64::from(command.arity);
+    if (arity > 0 && arity != argc) || argc < -arity {
+        return Err((
+            Some(command),
+            Error::WrongArity(command.full_name.to_string()),
+        ));
+    }
+    Ok(command)
+}
+
+/// Whether `enable-debug-command` lets this client run DEBUG (Redis's `allowProtectedAction`).
+fn debug_allowed(ctx: &Ctx<'_, '_>) -> bool {
+    match ctx.server.config().get("enable-debug-command") {
+        Some("yes") => true,
+        Some("local") => ctx.client.addr.map_or(true, |addr| match addr.ip() {
+            IpAddr::V4(ip) => ip.is_loopback(),
+            IpAddr::V6(ip) => ip.is_loopback(),
+        }),
+        _ => false,
+    }
+}
+
+/// Redis's `processCommand` step for `maxmemory`: evicts by the policy, then refuses
+/// `command` if memory is still over the limit and the command may grow it: it has the
+/// `denyoom` flag, or is queued inside MULTI, or is an EXEC of a transaction holding such a
+/// command. Without a limit it costs one atomic load.
+#[inline]
+fn admit_memory(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) -> Result<(), Error> {
+    if ctx.server.maxmemory.load(Ordering::Relaxed) == 0 {
+        return Ok(());
+    }
+    let now = ctx.now;
+    if ctx.keyspace().evict(now, EVICTIONS_PER_COMMAND) != Outcome::Failed {
+        return Ok(());
+    }
+    let grows = command.flags.contains(&"denyoom")
+        || match &ctx.conn.multi {
+            Some(_) if !ALLOWED_IN_MULTI_WHEN_FULL.contains(&top_name) => true,
+            Some(_) if top_name == "exec" => ctx.conn.queued_with_flag("denyoom"),
+            _ => false,
+        };
+    if !grows {
+        return Ok(());
+    }
+    if top_name == "exec" {
+        return Err(abort_exec(ctx, &OOM));
+    }
+    Err(OOM)
+}
+
+/// Whether `command` is refused while persisting fails (MISCONF), as in Redis: commands
+/// that write, an EXEC of a transaction that does, and PING.
+fn refused_on_disk_error(ctx: &Ctx<'_, '_>, command: &Command, top_name: &str) -> bool {
+    match top_name {
+        "ping" => true,
+        "exec" if ctx.conn.multi.is_some() => ctx.conn.queued_with_flag("write"),
+        _ => command.flags.contains(&"write"),
+    }
+}
+
+/// When a check before running refuses EXEC (memory, disk errors): discards the transaction,
+/// as Redis's `rejectCommand` does, and returns the error to reply with.
+fn abort_exec(ctx: &mut Ctx<'_, '_>, reason: &Error) -> Error {
+    ctx.conn.multi = None;
+    ctx.conn.multi_failed = false;
+    ctx.unwatch_all();
+    let reason = reason.to_string();
+    let reason = reason.strip_prefix('-').unwrap_or(&reason);
+    Error::Message(format!(
+        "EXECABORT Transaction discarded because of: {reason}"
+    ))
+}
+
+/// Replies with an error that rejected a command before it ran; inside MULTI that dooms
+/// the transaction (EXECABORT), as in Redis. The command, when there is one (not for an
+/// unknown command or subcommand), counts a rejected call.
+fn reject(ctx: &mut Ctx<'_, '_>, command: Option<&'static Command>, error: &Error) {
+    if ctx.conn.multi.is_some() {
+        ctx.conn.multi_failed = true;
+    }
+    write_error(ctx, error);
+    if let (Some(batch), Some(command)) = (ctx.conn.stats.as_mut(), command) {
+        batch.rejected(command.full_name);
+    }
+}
+
+/// Writes an error reply, counting it in INFO errorstats as Redis's `afterErrorReply`.
+pub fn write_error(ctx: &mut Ctx<'_, '_>, error: &Error) {
+    let line = error.to_string();
+    radish_resp::write_error(ctx.reply.out, line.as_bytes());
+    if let Some(batch) = ctx.conn.stats.as_mut() {
+        batch.error(&line);
+    }
+}
+
+/// Runs a resolved command and counts the call (INFO commandstats): its time, and whether
+/// it failed (replied with an error of its own: errors of the commands an EXEC runs are
+/// theirs, not EXEC's, as in Redis).
+pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
+    let name = command.full_name;
+    let start = ctx.conn.stats.as_mut().map(|batch| batch.begin(name));
+    let failed = run_handler(ctx, command, args);
+    if let (Some(batch), Some(start)) = (ctx.conn.stats.as_mut(), start) {
+        batch.ran(name, start, failed, ctx.block.is_some());
+    }
+    // As Redis's call(): every command that ran, after it ran, except admin ones.
+    if ctx.server.clients.has_monitors() && !command.flags.contains(&"admin") {
+        ctx.server
+            .clients
+            .feed_monitors(ctx.client, ctx.conn.db, args, ctx.now);
+    }
+}
+
+/// Runs a resolved command's handler, writing its error if it fails, and logs what it
+/// changed to the append-only log; true if it failed.
+pub fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) -> bool {
+    let outer = ctx
+        .keyspace
+        .as_mut()
+        .and_then(|data| data.log.begin_command());
+    let result = (command.handler)(ctx, args);
+    if let Err(error) = &result {
+        write_error(ctx, error);
+    }
+    if let Some(data) = ctx.keyspace.as_mut() {
+        data.end_command(ctx.conn.db, args, outer);
+    }
+    result.is_err()
+}
+
+/// Runs a command that cannot block where it runs (queued by MULTI, inside EXEC; read from
+/// a file at start-up): a blocking command that finds nothing replies as if it timed out.
+pub fn call_unblocking(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
+    call(ctx, command, args);
+    if let Some(block) = ctx.block.take() {
+        write_timeout(ctx.reply.out, block.on_timeout, ctx.reply.version);
+    }
+}

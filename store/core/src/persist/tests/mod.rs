@@ -1,0 +1,154 @@
+//! Persistence through sessions, with explicit time: what the log records, that replaying it
+//! (or loading a snapshot) gives back the same data, how damaged files are handled, and the
+//! background jobs.
+
+mod damage;
+mod jobs;
+mod log;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::BytesMut;
+
+use crate::server::Server;
+use crate::session::{Session, Status};
+use crate::state::config::Config;
+use radish_data::Millis;
+use radish_data::Value;
+
+pub(super) const T0: Millis = 1_700_000_000_000;
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+pub(super) struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub(super) fn temp_dir(name: &str) -> TempDir {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("radish-persist-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    TempDir(dir)
+}
+
+pub(super) fn config(dir: &Path, directives: &[&str]) -> Config {
+    let mut config = Config::default();
+    let text = format!(
+        "dir \"{}\"\nsave \"\"\n{}",
+        dir.display(),
+        directives.join("\n")
+    );
+    config.apply_text(&text).expect("valid directives");
+    config
+}
+
+pub(super) fn resp(args: &[&str]) -> Vec<u8> {
+    let mut out = BytesMut::new();
+    radish_resp::encode_request(args, &mut out);
+    out.to_vec()
+}
+
+/// Runs one command on `session` at `now`; returns the reply as text.
+pub(super) fn run(session: &mut Session, now: Millis, args: &[&str]) -> String {
+    let mut input = BytesMut::from(&resp(args)[..]);
+    let mut out = BytesMut::new();
+    let status = session.handle(&mut input, now, &mut out);
+    assert_eq!(status, Status::Open, "{args:?}");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every key of every database in a canonical text form (type, contents, deadline).
+pub(super) fn dump(server: &Server, now: Millis) -> BTreeMap<(usize, Vec<u8>), String> {
+    let data = server.keyspace();
+    let mut all = BTreeMap::new();
+    for (index, db) in data.dbs().iter().enumerate() {
+        for key in db.keys(now) {
+            let entry = db.peek(key).expect("listed key");
+            let text = match &entry.value {
+                Value::String(s) => format!("string {:?}", s.bytes.as_slice()),
+                Value::List(l) => format!(
+                    "list {:?}",
+                    l.iter().map(|e| e.to_vec()).collect::<Vec<_>>()
+                ),
+                Value::Hash(h) => {
+                    let mut fields: Vec<_> =
+                        h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                    fields.sort();
+                    format!("hash {fields:?}")
+                }
+                Value::Set(s) => {
+                    let mut members: Vec<_> = s.iter().map(|m| m.as_bytes().to_vec()).collect();
+                    members.sort();
+                    format!("set {members:?}")
+                }
+                Value::SortedSet(z) => format!(
+                    "zset {:?}",
+                    z.iter().map(|(m, s)| (m.to_vec(), s)).collect::<Vec<_>>()
+                ),
+            };
+            let ttl = entry
+                .expires_at()
+                .map_or(String::new(), |at| format!(" until {at}"));
+            all.insert((index, key.to_vec()), text + &ttl);
+        }
+    }
+    all
+}
+
+/// The commands of the log after its base snapshot, one per line.
+pub(super) fn log_text(dir: &Path) -> String {
+    let bytes = std::fs::read(dir.join("appendonly.aof")).expect("the log");
+    let mut text = String::new();
+    let mut at = 0;
+    if bytes.starts_with(radish_data::snapshot::format::MAGIC) {
+        at = bytes.len();
+        for line in bytes
+            .windows(radish_data::snapshot::format::CHECKSUM.len())
+            .enumerate()
+        {
+            if line.1 == radish_data::snapshot::format::CHECKSUM {
+                // The checksum record: its name, then "\r\n$8\r\n" and 8 digits and "\r\n".
+                at = line.0 + radish_data::snapshot::format::CHECKSUM.len() + 2 + 4 + 8 + 2;
+                break;
+            }
+        }
+    }
+    while at < bytes.len() {
+        let radish_data::snapshot::format::Parsed::Record { args, end } =
+            radish_data::snapshot::format::parse_record(&bytes, at)
+        else {
+            panic!("bad record at {at}");
+        };
+        let words: Vec<String> = args
+            .iter()
+            .map(|r| String::from_utf8_lossy(&bytes[r.clone()]).into_owned())
+            .collect();
+        text.push_str(&words.join(" "));
+        text.push('\n');
+        at = end;
+    }
+    text
+}
+
+pub(super) fn open(dir: &Path, directives: &[&str], now: Millis) -> (Arc<Server>, Session) {
+    let server = Arc::new(Server::open(config(dir, directives), now).expect("loads"));
+    let session = Session::new(server.clone(), None, None, now);
+    (server, session)
+}

@@ -1,0 +1,270 @@
+//! The state every connection shares: data, configuration, clients and counters.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use bytes::Bytes;
+use radish_data::evict::Outcome;
+use radish_data::Millis;
+
+use crate::persist::Persist;
+use crate::state::clients::Clients;
+use crate::state::config::Config;
+use crate::state::keyspace::Keyspace;
+use crate::state::notify::Notify;
+use crate::state::pubsub::PubSub;
+use crate::state::renames::Renames;
+use crate::state::stats::{ExpirySample, Stats, Timer, Totals};
+
+/// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Descriptors kept for everything but clients: listeners, snapshot and log files, the
+/// runtime's own (Redis's `CONFIG_MIN_RESERVED_FDS`). Whoever fits `maxclients`
+/// ([`Server::with_open_files`]) keeps them too.
+pub const RESERVED_FDS: u64 = 32;
+
+/// Most keys one tick evicts, bounding the pause when `maxmemory` is lowered far below use.
+const EVICTIONS_PER_TICK: usize = 1024;
+
+/// One server's shared state. Adapters make one, wrap it in an `Arc`, and hand it to every
+/// connection's [`Session`](crate::Session).
+#[derive(Debug)]
+pub struct Server {
+    keyspace: Arc<Mutex<Keyspace>>,
+    pubsub: Mutex<PubSub>,
+    config: RwLock<Config>,
+    /// Connected clients.
+    pub clients: Clients,
+    /// Cumulative counters (INFO stats).
+    pub stats: Stats,
+    /// When the server started, in Unix milliseconds.
+    pub started_at: Millis,
+    /// The TCP port actually bound (INFO's tcp_port), set by the adapter.
+    pub port: AtomicU64,
+    /// `maxmemory`, readable without the data lock: commands skip eviction while it is 0.
+    pub maxmemory: AtomicU64,
+    shutdown_requested: AtomicBool,
+    /// Notified when SHUTDOWN asks the server to stop; the accept loop waits on it.
+    pub shutdown: Notify,
+    /// The append-only log, snapshots and their threads.
+    pub(crate) persist: Arc<Persist>,
+    /// The `rename-command` directives, applied to every command a client sends.
+    pub(crate) renames: Renames,
+    /// What DEBUG switches: active expiry, the tick.
+    pub(crate) debug: DebugSwitches,
+    /// The clock commands and expiry cycles are timed with, from whoever runs the server.
+    timer: Option<Timer>,
+    /// Raises the open-files limit for `maxclients` clients and says how many fit, from
+    /// whoever runs the server; without it, every client asked for fits.
+    open_files: Option<fn(u64) -> u64>,
+}
+
+impl Server {
+    /// A server with this configuration and empty databases, started at `now`.
+    pub fn new(config: Config, now: Millis) -> Server {
+        let databases = config.get_int("databases").max(1) as usize;
+        let port = config.get_int("port") as u64;
+        let eviction = config.eviction_settings();
+        let mut keyspace = Keyspace::new(databases);
+        keyspace.configure(eviction);
+        keyspace.encoding = config.encoding_limits();
+        let clients = Clients::default();
+        keyspace.client_buffers = clients.buffers.clone();
+        let keyspace = Arc::new(Mutex::new(keyspace));
+        clients.limits.load(&config);
+        let renames = Renames::new(config.renamed_commands());
+        Server {
+            persist: Arc::new(Persist::new(keyspace.clone(), now)),
+            keyspace,
+            pubsub: Mutex::new(PubSub::default()),
+            config: RwLock::new(config),
+            clients,
+            stats: Stats::new(now),
+            started_at: now,
+            port: AtomicU64::new(port),
+            maxmemory: AtomicU64::new(eviction.maxmemory),
+            shutdown_requested: AtomicBool::new(false),
+            shutdown: Notify::default(),
+            renames,
+            debug: DebugSwitches::default(),
+            timer: None,
+            open_files: None,
+        }
+    }
+
+    /// At start, as Redis: raises the open-files limit for `maxclients`, or lowers
+    /// `maxclients` to what the limit allows.
+    pub(crate) fn fit_maxclients(&self) {
+        let wanted = self.config().get_int("maxclients").max(0) as u64;
+        let fits = self.clients_that_fit(wanted).max(1);
+        if fits >= wanted {
+            return;
+        }
+        tracing::warn!(
+            "Current maximum open files is {}. maxclients has been reduced to {fits} to \
+             compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+            fits + RESERVED_FDS
+        );
+        let value = [(
+            Bytes::from_static(b"maxclients"),
+            Bytes::from(fits.to_string()),
+        )];
+        if self.config_mut().set_many(&value).is_ok() {
+            self.apply_config(&mut self.keyspace());
+        }
+    }
+
+    /// Call once the server has stopped serving: saves the snapshot if SHUTDOWN or the `save`
+    /// rules ask for it, writes and fsyncs the append-only log, and stops persistence threads.
+    pub fn close(&self, now: Millis) -> Result<(), String> {
+        let config = self.config().clone();
+        self.persist.close(&config, now)
+    }
+
+    /// Times commands (INFO commandstats, latencystats) and expiry cycles with `timer`, a
+    /// monotonic clock in nanoseconds: the store reads no clock of its own, so without one
+    /// those durations are 0.
+    pub fn with_timer(mut self, timer: Timer) -> Server {
+        self.timer = Some(timer);
+        self
+    }
+
+    /// Fits `maxclients` (at start and on CONFIG SET) with `open_files`, which raises the
+    /// process's open-files limit so that that many clients fit, as far as it can, and
+    /// returns how many do: the store makes no system call of its own for it.
+    pub fn with_open_files(mut self, open_files: fn(u64) -> u64) -> Server {
+        self.open_files = Some(open_files);
+        self
+    }
+
+    /// The clock set by [`with_timer`](Server::with_timer), if any.
+    pub(crate) fn timer(&self) -> Option<Timer> {
+        self.timer
+    }
+
+    /// How many of `wanted` clients the open-files limit lets in, raising it if it can.
+    pub(crate) fn clients_that_fit(&self, wanted: u64) -> u64 {
+        self.open_files.map_or(wanted, |fit| fit(wanted))
+    }
+
+    /// Locks the data. Never held across an `.await`: the store has none, and adapters call
+    /// into the store synchronously.
+    pub fn keyspace(&self) -> MutexGuard<'_, Keyspace> {
+        self.keyspace.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The pub/sub registry. Lock order: the data lock (if held) first, then this one.
+    pub fn pubsub(&self) -> MutexGuard<'_, PubSub> {
+        self.pubsub.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The configuration, for reading.
+    pub fn config(&self) -> RwLockReadGuard<'_, Config> {
+        self.config.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The configuration, for CONFIG SET.
+    pub fn config_mut(&self) -> RwLockWriteGuard<'_, Config> {
+        self.config.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Copies the settings read on hot paths out of the configuration (after CONFIG SET):
+    /// client limits and `maxmemory` here, eviction settings into `keyspace`, which the
+    /// caller passes in as it may hold the data lock already.
+    pub fn apply_config(&self, keyspace: &mut Keyspace) {
+        let (eviction, encoding) = {
+            let config = self.config();
+            self.clients.limits.load(&config);
+            (config.eviction_settings(), config.encoding_limits())
+        };
+        keyspace.encoding = encoding;
+        self.maxmemory.store(eviction.maxmemory, Ordering::Relaxed);
+        keyspace.configure(eviction);
+    }
+
+    /// One tick of background work (the adapters call it `hz` times a second): active
+    /// expiry, eviction left over from commands while memory is over `maxmemory`, closing
+    /// clients idle past `timeout` or over their output buffer limits; and INFO's samples:
+    /// instantaneous rates, the expiry estimates (taken before active expiry removes what
+    /// they measure), the memory peak and the time spent over `maxmemory`. DEBUG PAUSE-CRON
+    /// stops it all; DEBUG SET-ACTIVE-EXPIRE 0 stops active expiry.
+    pub fn tick(&self, now: Millis) {
+        if self.debug.cron_paused.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut keyspace = self.keyspace();
+        let expiry = ExpirySample::take(&mut keyspace, now);
+        let expiry_started = self.timer.map(|timer| timer());
+        if self.debug.active_expire.load(Ordering::Relaxed) {
+            keyspace.active_expire(now);
+        }
+        let expire_micros = match (self.timer, expiry_started) {
+            (Some(timer), Some(started)) => timer().saturating_sub(started) / 1000,
+            _ => 0,
+        };
+        let eviction = keyspace.evict(now, EVICTIONS_PER_TICK);
+        let used_memory = keyspace.used_memory() as u64;
+        self.persist.tick(&self.config(), &mut keyspace, now);
+        self.clients
+            .close_idle(now, |client| keyspace.is_waiting(client));
+        drop(keyspace);
+        self.clients.enforce_output_limits(now);
+        self.clients.evict(now);
+        let totals = Totals {
+            commands: self.stats.commands_processed(),
+            input: self.stats.net_input_bytes.load(Ordering::Relaxed),
+            output: self.stats.net_output_bytes.load(Ordering::Relaxed),
+        };
+        let interval = self.tick_interval_ms();
+        let mut sampled = self.stats.sampled();
+        sampled.tick(now, interval, totals, &expiry);
+        sampled.expire_micros += expire_micros;
+        sampled.saw_memory(used_memory);
+        sampled.saw_eviction(now, eviction != Outcome::Within);
+    }
+
+    /// How often [`tick`](Server::tick) wants to run, in milliseconds.
+    pub fn tick_interval_ms(&self) -> u64 {
+        1000 / self.config().get_int("hz").clamp(1, 500) as u64
+    }
+
+    /// Asks the server to stop (SHUTDOWN, or a signal the adapter caught).
+    pub fn request_shutdown(&self) {
+        self.shutdown_requested.store(true, Ordering::SeqCst);
+        self.shutdown.notify();
+    }
+
+    /// True once shutdown was requested.
+    pub fn shutdown_requested(&self) -> bool {
+        self.shutdown_requested.load(Ordering::SeqCst)
+    }
+}
+
+/// What DEBUG SET-ACTIVE-EXPIRE and DEBUG PAUSE-CRON turn off, for tests.
+#[derive(Debug)]
+pub(crate) struct DebugSwitches {
+    active_expire: AtomicBool,
+    cron_paused: AtomicBool,
+}
+
+impl Default for DebugSwitches {
+    fn default() -> Self {
+        DebugSwitches {
+            active_expire: AtomicBool::new(true),
+            cron_paused: AtomicBool::new(false),
+        }
+    }
+}
+
+impl DebugSwitches {
+    /// DEBUG SET-ACTIVE-EXPIRE: whether the tick removes expired keys nobody reads.
+    pub(crate) fn set_active_expire(&self, on: bool) {
+        self.active_expire.store(on, Ordering::Relaxed);
+    }
+
+    /// DEBUG PAUSE-CRON: whether the tick does nothing at all.
+    pub(crate) fn set_cron_paused(&self, paused: bool) {
+        self.cron_paused.store(paused, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,285 @@
+//! All databases, behind the server's one data lock.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use radish_data::evict::{Eviction, EvictionSettings, Outcome};
+use radish_data::types::EncodingLimits;
+use radish_data::{CompactBytes, Db, Millis, Rng, Value};
+
+use crate::state::clients::Client;
+use crate::state::propagation::{Outer, Propagation};
+
+/// What an empty server is charged for itself: its tables, buffers and code data. Redis
+/// 7.0.15 reports 876,184 bytes (`used_memory_startup`) before the first key, and about
+/// 915,000 with one client connected. Charging about as much leaves a `maxmemory` chosen for
+/// Redis the same room (with 1 MiB, Redis takes a few hundred small keys; a 1 MiB baseline
+/// took none).
+pub const BASELINE: usize = 880 * 1024;
+
+/// What a blocked command replies when its timeout passes, or at once when it cannot block
+/// (inside MULTI/EXEC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// The null reply (`$-1` in RESP2): BLMOVE, BRPOPLPUSH.
+    Null,
+    /// The null array (`*-1` in RESP2): BLPOP, BRPOP, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP.
+    NullArray,
+}
+
+/// The type of value a blocking command pops (Redis's `btype`). It decides when its clients
+/// can be served: a key written with another type keeps them waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pops {
+    /// BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP.
+    List,
+    /// BZPOPMIN, BZPOPMAX, BZMPOP.
+    SortedSet,
+}
+
+impl Pops {
+    /// True if `value` is of the type popped.
+    pub fn matches(self, value: &Value) -> bool {
+        matches!(
+            (self, value),
+            (Pops::List, Value::List(_)) | (Pops::SortedSet, Value::SortedSet(_))
+        )
+    }
+}
+
+/// A client blocked on keys, and the command to run again for it when one is written.
+#[derive(Debug, Clone)]
+pub struct Waiter {
+    /// The database its keys are in.
+    pub db: usize,
+    /// The blocking command's full name, to run it again when a key is ready.
+    pub command: &'static str,
+    /// Its arguments.
+    pub args: Vec<Bytes>,
+    /// The keys it waits on.
+    pub keys: Vec<Bytes>,
+    /// The blocked client.
+    pub client: Arc<Client>,
+    /// What it is sent if it times out, or is unblocked by CLIENT UNBLOCK.
+    pub on_timeout: TimeoutReply,
+    /// The type of value it pops: only a key of that type serves it.
+    pub pops: Pops,
+}
+
+/// Every database, and the counters that change with them. The server keeps this behind one
+/// mutex: a command (or a batch of pipelined commands, or a transaction) holds it for its whole
+/// run, which makes each command atomic without any further locking.
+#[derive(Debug)]
+pub struct Keyspace {
+    dbs: Vec<Db>,
+    /// Random source for RANDOMKEY, SPOP and expiry sampling.
+    pub rng: Rng,
+    /// Changes since the last save (Redis's `server.dirty`).
+    pub dirty: u64,
+    /// Blocked clients by id.
+    waiters: HashMap<u64, Waiter>,
+    /// `maxmemory` eviction: settings, pool and counters.
+    pub eviction: Eviction,
+    /// What the running batch logs to the append-only log.
+    pub log: Propagation,
+    /// When aggregates change encoding (the `*-max-*` parameters).
+    pub encoding: EncodingLimits,
+    /// Bytes in clients' buffers (the server's [`Clients::buffers`]), part of used memory.
+    ///
+    /// [`Clients::buffers`]: crate::state::clients::Clients::buffers
+    pub client_buffers: Arc<AtomicU64>,
+}
+
+fn used_memory(dbs: &mut [Db], client_buffers: &AtomicU64) -> usize {
+    let clients = client_buffers.load(Ordering::Relaxed) as usize;
+    BASELINE + clients + dbs.iter_mut().map(Db::used_memory).sum::<usize>()
+}
+
+/// Rounds of sampling per database per active-expiry tick: bounds the work one tick does.
+const ACTIVE_EXPIRE_ROUNDS: usize = 16;
+
+impl Keyspace {
+    /// `databases` empty databases.
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace {
+            dbs: (0..databases.max(1)).map(|_| Db::default()).collect(),
+            rng: Rng::from_entropy(),
+            dirty: 0,
+            waiters: HashMap::new(),
+            eviction: Eviction::default(),
+            log: Propagation::default(),
+            encoding: EncodingLimits::default(),
+            client_buffers: Arc::default(),
+        }
+    }
+
+    /// Number of databases.
+    pub fn len(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Always false: there is at least one database.
+    pub fn is_empty(&self) -> bool {
+        self.dbs.is_empty()
+    }
+
+    /// Database `index`, which must be in range (SELECT checks it).
+    pub fn db(&mut self, index: usize) -> &mut Db {
+        &mut self.dbs[index]
+    }
+
+    /// Two different databases at once (MOVE, COPY ... DB).
+    pub fn two_dbs(&mut self, a: usize, b: usize) -> (&mut Db, &mut Db) {
+        assert_ne!(a, b, "two_dbs needs two different databases");
+        if a < b {
+            let (low, high) = self.dbs.split_at_mut(b);
+            (&mut low[a], &mut high[0])
+        } else {
+            let (low, high) = self.dbs.split_at_mut(a);
+            (&mut high[0], &mut low[b])
+        }
+    }
+
+    /// Every database, in order.
+    pub fn dbs(&self) -> &[Db] {
+        &self.dbs
+    }
+
+    /// Removes every key of every database.
+    pub fn flush_all(&mut self) {
+        for db in &mut self.dbs {
+            db.clear();
+        }
+    }
+
+    /// Keys expired so far, lazily or actively.
+    pub fn expired_keys(&self) -> u64 {
+        self.dbs.iter().map(|db| db.expired).sum()
+    }
+
+    /// One active-expiry tick over every database, bounded in work. Returns keys removed.
+    pub fn active_expire(&mut self, now: Millis) -> usize {
+        let rng = &mut self.rng;
+        self.dbs
+            .iter_mut()
+            .map(|db| db.active_expire(now, rng, ACTIVE_EXPIRE_ROUNDS))
+            .sum()
+    }
+
+    /// Parks a blocked client: it is queued, after those already waiting, on each of its keys.
+    pub fn add_waiter(&mut self, waiter: Waiter) {
+        let db = &mut self.dbs[waiter.db];
+        for key in &waiter.keys {
+            db.add_blocked(key, waiter.client.id);
+        }
+        self.waiters.insert(waiter.client.id, waiter);
+    }
+
+    /// Removes a blocked client from every queue (served, timed out, or gone).
+    pub fn remove_waiter(&mut self, client: u64) -> Option<Waiter> {
+        let waiter = self.waiters.remove(&client)?;
+        let db = &mut self.dbs[waiter.db];
+        for key in &waiter.keys {
+            db.remove_blocked(key, client);
+        }
+        Some(waiter)
+    }
+
+    /// True while `client` is blocked.
+    pub fn is_waiting(&self, client: u64) -> bool {
+        self.waiters.contains_key(&client)
+    }
+
+    /// Number of blocked clients (INFO's blocked_clients).
+    pub fn waiting(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// True if a key someone is blocked on was written since the last [`take_ready`].
+    ///
+    /// [`take_ready`]: Keyspace::take_ready
+    pub fn has_ready(&self) -> bool {
+        self.dbs.iter().any(Db::has_ready)
+    }
+
+    /// The written keys that have blocked clients, each once, by database.
+    pub fn take_ready(&mut self) -> Vec<(usize, CompactBytes)> {
+        let mut ready = Vec::new();
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            for key in db.take_ready() {
+                if !ready.iter().any(|(i, k)| *i == index && *k == key) {
+                    ready.push((index, key));
+                }
+            }
+        }
+        ready
+    }
+
+    /// The client that has waited longest on `key`, if any.
+    pub fn first_waiter(&self, db: usize, key: &[u8]) -> Option<Waiter> {
+        let id = self.dbs[db].first_blocked(key)?;
+        self.waiters.get(&id).cloned()
+    }
+
+    /// Bytes in use (INFO's used_memory): the server's baseline, and every database's
+    /// tables, keys and values.
+    pub fn used_memory(&mut self) -> usize {
+        used_memory(&mut self.dbs, &self.client_buffers)
+    }
+
+    /// Applies new eviction settings (at start-up and after CONFIG SET).
+    pub fn configure(&mut self, settings: EvictionSettings) {
+        for db in &mut self.dbs {
+            db.configure_access(settings.lfu());
+        }
+        self.eviction.settings = settings;
+    }
+
+    /// Evicts keys by `maxmemory-policy` while memory is over `maxmemory`, at most `budget`
+    /// of them (Redis's `performEvictions`). Costs nothing without a limit.
+    pub fn evict(&mut self, now: Millis, budget: usize) -> Outcome {
+        if self.eviction.settings.maxmemory == 0 {
+            return Outcome::Within;
+        }
+        let client_buffers = &self.client_buffers;
+        self.eviction
+            .run(&mut self.dbs, &mut self.rng, now, budget, |dbs| {
+                used_memory(dbs, client_buffers)
+            })
+    }
+
+    /// Records for the append-only log a DEL of every key that expiry or eviction removed
+    /// since the last call.
+    pub fn log_deletions(&mut self) {
+        if !self.log.on {
+            return;
+        }
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            for key in std::mem::take(&mut db.persist.deleted) {
+                self.log.append(index, &[&b"DEL"[..], &key[..]]);
+            }
+        }
+    }
+
+    /// Turns logging on or off, in the log and in every database. Turning it on starts the
+    /// log's reader in no database, so the next command logged is preceded by a SELECT.
+    pub fn set_logging(&mut self, on: bool) {
+        self.log.set_on(on);
+        for db in &mut self.dbs {
+            db.persist.log_deletes = on;
+            db.persist.deleted.clear();
+        }
+    }
+
+    /// After a command's handler ran in database `db`: logs the deletions it caused, then the
+    /// command (see [`Propagation::end_command`]).
+    #[inline]
+    pub fn end_command(&mut self, db: usize, args: &[Bytes], outer: Option<Outer>) {
+        if self.log.on {
+            self.log_deletions();
+        }
+        self.log.end_command(db, args, outer);
+    }
+}

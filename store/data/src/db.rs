@@ -1,0 +1,702 @@
+//! One numbered database: its keys, their deadlines, lazy and active expiry.
+
+use std::collections::{HashMap, VecDeque};
+
+use foldhash::fast::RandomState;
+use indexmap::{IndexMap, IndexSet};
+
+use crate::access::{AccessClock, Lfu};
+use crate::alloc;
+use crate::compact::CompactBytes;
+use crate::rng::Rng;
+use crate::snapshot::{DbPersist, Entries};
+use crate::time::Millis;
+use crate::value::{value_heap, Value};
+
+/// A key's value and metadata.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Deadline in Unix milliseconds; 0 when the key does not expire.
+    expires_at: Millis,
+    /// Redis's 24-bit `lru` field: the LRU clock of the last access, or under an LFU policy
+    /// the minute of the last access and a logarithmic access counter (see `evict.rs`).
+    pub accessed: u32,
+}
+
+impl Entry {
+    /// When the key expires, if it does.
+    pub fn expires_at(&self) -> Option<Millis> {
+        (self.expires_at != 0).then_some(self.expires_at)
+    }
+}
+
+/// Heap bytes owned by one key and its entry beyond their table slots: the key's bytes (twice
+/// when it has a deadline, as the expiry index keeps its own copy) and the value's heap.
+#[inline]
+pub fn entry_heap(key: &CompactBytes, entry: &Entry) -> usize {
+    let key_copies = if entry.expires_at().is_some() { 2 } else { 1 };
+    key.heap_size() * key_copies + value_heap(&entry.value)
+}
+
+/// One database.
+///
+/// Keys live in an insertion-ordered map whose removals swap the last entry into the hole.
+/// That gives O(1) random picks (RANDOMKEY, expiry sampling) and a SCAN that walks positions
+/// from the end: a removal only ever moves an already-visited entry (or one about to be
+/// visited), so every key present for a whole scan is returned.
+#[derive(Debug, Default)]
+pub struct Db {
+    entries: IndexMap<CompactBytes, Entry, RandomState>,
+    /// Keys that have a deadline, for active expiry to sample from.
+    volatile: IndexSet<CompactBytes, RandomState>,
+    /// Keys removed because their deadline passed.
+    pub expired: u64,
+    /// Reads that found their key (INFO's keyspace_hits).
+    pub hits: u64,
+    /// Reads that did not (keyspace_misses).
+    pub misses: u64,
+    /// Keys some connection WATCHes: their change counters, bumped by every write.
+    watched: HashMap<CompactBytes, Watched, RandomState>,
+    /// Keys some connection is blocked on, each with its waiting client ids in arrival order.
+    blocked: HashMap<CompactBytes, VecDeque<u64>, RandomState>,
+    /// Blocked-on keys written since blocked clients were last served.
+    ready: Vec<CompactBytes>,
+    /// Heap bytes owned by the keys and values (`entry_heap`), kept up to date.
+    heap: usize,
+    /// The entry `get_mut` last handed out (its position, and the heap it was charged for):
+    /// its value may have changed size since, so the next `&mut self` call that moves or
+    /// measures entries charges it again first.
+    resized: Option<(usize, usize)>,
+    /// How accesses are recorded in entries (LRU clock or LFU counter).
+    access: AccessClock,
+    /// Persistence: deletions for the log, and the progress of a running snapshot, whose
+    /// hooks run before every change (see `persist/walk.rs`).
+    pub persist: DbPersist,
+}
+
+#[derive(Debug, Default)]
+struct Watched {
+    version: u64,
+    watchers: usize,
+}
+
+/// Samples per active-expiry round; as in Redis, another round follows while more than 10%
+/// of a sample had expired (beyond that, lazy expiry cleans up more cheaply).
+const SAMPLES_PER_ROUND: usize = 20;
+const ACCEPTABLE_STALE_PERCENT: usize = 10;
+
+impl Db {
+    /// Number of keys, including expired ones not yet removed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of keys with a deadline.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile.len()
+    }
+
+    /// Every write to `key` ends here: WATCHes of it are invalidated, and clients blocked on
+    /// it get a chance to be served. Handlers never call this themselves: `insert`,
+    /// `get_mut`, `remove`, `set_expiry` and `clear` do.
+    fn touched(&mut self, key: &[u8]) {
+        if !self.watched.is_empty() {
+            if let Some(watch) = self.watched.get_mut(key) {
+                watch.version += 1;
+            }
+        }
+        if !self.blocked.is_empty() && self.blocked.contains_key(key) {
+            self.ready.push(CompactBytes::new(key));
+        }
+    }
+
+    /// Queues `client` on `key`, after the clients already waiting there (once).
+    pub fn add_blocked(&mut self, key: &[u8], client: u64) {
+        let queue = self.blocked.entry(CompactBytes::new(key)).or_default();
+        if !queue.contains(&client) {
+            queue.push_back(client);
+        }
+    }
+
+    /// Takes `client` out of `key`'s queue.
+    pub fn remove_blocked(&mut self, key: &[u8], client: u64) {
+        if let Some(queue) = self.blocked.get_mut(key) {
+            queue.retain(|&id| id != client);
+            if queue.is_empty() {
+                self.blocked.remove(key);
+            }
+        }
+    }
+
+    /// The client that has waited longest on `key`, if any.
+    pub fn first_blocked(&self, key: &[u8]) -> Option<u64> {
+        self.blocked.get(key)?.front().copied()
+    }
+
+    /// True if a key some client is blocked on was written since [`take_ready`] last ran.
+    ///
+    /// [`take_ready`]: Db::take_ready
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// The blocked-on keys written since the last call, in the order they were written
+    /// (a key may appear more than once).
+    pub fn take_ready(&mut self) -> std::vec::Drain<'_, CompactBytes> {
+        self.ready.drain(..)
+    }
+
+    /// How accesses are recorded in this database's entries.
+    pub fn access(&self) -> &AccessClock {
+        &self.access
+    }
+
+    /// Counts accesses as `lfu` says, or keeps LRU clocks for `None` (see
+    /// [`EvictionSettings::lfu`](crate::evict::EvictionSettings::lfu)).
+    pub fn configure_access(&mut self, lfu: Option<Lfu>) {
+        self.access.configure(lfu);
+    }
+
+    /// Starts watching `key`; returns its current change counter.
+    pub fn watch(&mut self, key: &[u8]) -> u64 {
+        let watch = self.watched.entry(CompactBytes::new(key)).or_default();
+        watch.watchers += 1;
+        watch.version
+    }
+
+    /// The change counter of a watched key.
+    pub fn watch_version(&self, key: &[u8]) -> u64 {
+        self.watched.get(key).map_or(0, |w| w.version)
+    }
+
+    /// Stops one watcher of `key`.
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(watch) = self.watched.get_mut(key) {
+            watch.watchers -= 1;
+            if watch.watchers == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    /// Removes `key` if its deadline has passed; true if it did.
+    fn expire_if_due(&mut self, key: &[u8], now: Millis) -> bool {
+        let due = match self.entries.get(key) {
+            Some(entry) => entry.expires_at != 0 && entry.expires_at <= now,
+            None => false,
+        };
+        if due {
+            self.remove(key);
+            self.persist.deleted(key);
+            self.expired += 1;
+        }
+        due
+    }
+
+    /// The position of `key`'s live entry, removing it first if it has expired. One hash
+    /// lookup on the common path: every command goes through here.
+    #[inline]
+    fn live_index(&mut self, key: &[u8], now: Millis) -> Option<usize> {
+        let index = self.entries.get_index_of(key)?;
+        let expires_at = self.entries[index].expires_at;
+        if expires_at != 0 && expires_at <= now {
+            self.remove(key);
+            self.persist.deleted(key);
+            self.expired += 1;
+            return None;
+        }
+        Some(index)
+    }
+
+    /// The live entry for `key`, removing it first if it has expired.
+    pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        let index = self.live_index(key, now)?;
+        Some(&self.entries[index])
+    }
+
+    /// The live entry for `key` for a read command: counts a hit or miss and marks the key as
+    /// accessed now.
+    pub fn read(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        let Some(index) = self.live_index(key, now) else {
+            self.misses += 1;
+            return None;
+        };
+        self.hits += 1;
+        let entry = &mut self.entries[index];
+        entry.accessed = self.access.touch(entry.accessed, now);
+        Some(entry)
+    }
+
+    /// Like [`read`](Db::read), but leaves the key's access time alone: what Redis's
+    /// `LOOKUP_NOTOUCH` readers (EXISTS, TYPE, TTL and friends, OBJECT) do.
+    pub fn read_untouched(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        let Some(index) = self.live_index(key, now) else {
+            self.misses += 1;
+            return None;
+        };
+        self.hits += 1;
+        Some(&self.entries[index])
+    }
+
+    /// The live entry for `key`, for changing its value in place. Counts as a write (WATCH,
+    /// blocked clients), so look the key up with `get` first when the change may not happen.
+    pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
+        let found = self.live_index(key, now);
+        self.settle();
+        self.persist.before_change(&self.entries, key);
+        let index = found?;
+        self.touched(key);
+        let (key, entry) = self.entries.get_index_mut(index)?;
+        self.resized = Some((index, entry_heap(key, entry)));
+        entry.accessed = self.access.touch(entry.accessed, now);
+        Some(entry)
+    }
+
+    /// Charges the entry `get_mut` handed out for its current size.
+    fn settle(&mut self) {
+        if let Some((index, charged)) = self.resized.take() {
+            if let Some((key, entry)) = self.entries.get_index(index) {
+                self.heap = (self.heap + entry_heap(key, entry)).saturating_sub(charged);
+            }
+        }
+    }
+
+    /// Bytes used by this database: its tables, keys and values.
+    pub fn used_memory(&mut self) -> usize {
+        alloc::table::<(u64, CompactBytes, Entry)>(self.entries.len(), self.entries.capacity())
+            + alloc::table::<(u64, CompactBytes)>(self.volatile.len(), self.volatile.capacity())
+            + self.heap()
+    }
+
+    /// Heap bytes owned by the keys and values.
+    pub fn heap(&mut self) -> usize {
+        self.settle();
+        self.heap
+    }
+
+    /// The entry for `key`, expired or not, without counting a read or touching it.
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    /// The key (expired or not) and entry at `index` among every key, or among the keys with
+    /// a deadline (`index < volatile_len()`): what eviction samples.
+    pub fn key_at(&self, index: usize, with_deadline: bool) -> Option<(&CompactBytes, &Entry)> {
+        if with_deadline {
+            let key = self.volatile.get_index(index)?;
+            self.entries.get_key_value(&key[..])
+        } else {
+            self.entries.get_index(index)
+        }
+    }
+
+    /// Persistence's view of the database: its state, and the table itself.
+    pub fn persist_parts(&mut self) -> (&mut DbPersist, &Entries) {
+        (&mut self.persist, &self.entries)
+    }
+
+    /// Records, for the append-only log, that `key` was removed by something other than a
+    /// command (eviction): the log gets a DEL for it. Call after removing it.
+    pub fn log_deletion(&mut self, key: &[u8]) {
+        self.persist.deleted(key);
+    }
+
+    /// True if `key` exists and has not expired.
+    pub fn contains(&mut self, key: &[u8], now: Millis) -> bool {
+        self.get(key, now).is_some()
+    }
+
+    /// Marks `key` as read now (for OBJECT IDLETIME).
+    pub fn touch(&mut self, key: &[u8], now: Millis) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.accessed = self.access.touch(entry.accessed, now);
+        }
+    }
+
+    /// Stores `value` under `key`, replacing any old value. The deadline is `expires_at` (0 for
+    /// none): a plain SET clears an old TTL, so callers that keep it pass the old deadline.
+    pub fn insert(&mut self, key: &[u8], value: Value, expires_at: Millis, now: Millis) {
+        self.settle();
+        self.persist.before_change(&self.entries, key);
+        self.touched(key);
+        let mut entry = Entry {
+            value,
+            expires_at,
+            accessed: self.access.fresh(now),
+        };
+        let had_deadline = match self.entries.get_full_mut(key) {
+            Some((_, stored_key, old)) => {
+                let had = old.expires_at != 0;
+                // An overwrite is an access of the key, and keeps its LFU history, as in Redis.
+                entry.accessed = self.access.touch(old.accessed, now);
+                let freed = entry_heap(stored_key, old);
+                *old = entry;
+                self.heap = (self.heap + entry_heap(stored_key, old)).saturating_sub(freed);
+                had
+            }
+            None => {
+                let stored_key = CompactBytes::new(key);
+                self.heap += entry_heap(&stored_key, &entry);
+                self.entries.insert(stored_key, entry);
+                false
+            }
+        };
+        match (had_deadline, expires_at != 0) {
+            (false, true) => {
+                self.volatile.insert(CompactBytes::new(key));
+            }
+            (true, false) => {
+                self.volatile.swap_remove(key);
+            }
+            _ => {}
+        }
+    }
+
+    /// Removes `key`, returning its entry (expired or not).
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        self.settle();
+        self.persist.before_remove(&self.entries, key);
+        let (_, stored_key, entry) = self.entries.swap_remove_full(key)?;
+        self.heap = self.heap.saturating_sub(entry_heap(&stored_key, &entry));
+        self.touched(key);
+        if entry.expires_at != 0 {
+            self.volatile.swap_remove(key);
+        }
+        Some(entry)
+    }
+
+    /// Sets or clears (0) the deadline of an existing key; false if there is no such key.
+    pub fn set_expiry(&mut self, key: &[u8], expires_at: Millis) -> bool {
+        if !self.entries.contains_key(key) {
+            return false;
+        }
+        self.settle();
+        self.persist.before_change(&self.entries, key);
+        self.touched(key);
+        let Some((_, stored_key, entry)) = self.entries.get_full_mut(key) else {
+            return false;
+        };
+        let had = entry.expires_at != 0;
+        let charged = entry_heap(stored_key, entry);
+        entry.expires_at = expires_at;
+        self.heap = (self.heap + entry_heap(stored_key, entry)).saturating_sub(charged);
+        match (had, expires_at != 0) {
+            (false, true) => {
+                self.volatile.insert(CompactBytes::new(key));
+            }
+            (true, false) => {
+                self.volatile.swap_remove(key);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        let existing: Vec<CompactBytes> = self
+            .watched
+            .keys()
+            .filter(|k| self.entries.contains_key(&k[..]))
+            .cloned()
+            .collect();
+        for key in existing {
+            self.touched(&key);
+        }
+        self.persist.before_clear(&mut self.entries);
+        self.entries = IndexMap::default();
+        self.volatile = IndexSet::default();
+        self.heap = 0;
+        self.resized = None;
+    }
+
+    /// SWAPDB: exchanges keys with `other`, and with them a running snapshot's progress
+    /// through them (it goes on writing each table under the number it had at the snapshot's
+    /// moment). WATCHes, blocked clients and statistics stay with the database number. As in
+    /// Redis, a watched key present on either side is touched (unless it was missing and only
+    /// an expired one replaces it), and the keys clients are blocked on that now exist are
+    /// ready to serve them.
+    pub fn swap_contents(&mut self, other: &mut Db, now: Millis) {
+        self.touch_watched_present_in(other, now);
+        other.touch_watched_present_in(self, now);
+        self.settle();
+        other.settle();
+        std::mem::swap(&mut self.entries, &mut other.entries);
+        std::mem::swap(&mut self.volatile, &mut other.volatile);
+        std::mem::swap(&mut self.heap, &mut other.heap);
+        std::mem::swap(&mut self.persist.snapshot, &mut other.persist.snapshot);
+        self.ready_blocked_keys();
+        other.ready_blocked_keys();
+    }
+
+    /// Touches the watched keys present here, or alive in `other` (which replaces this
+    /// database's keys): a missing key replaced with one whose deadline passed is no change.
+    fn touch_watched_present_in(&mut self, other: &Db, now: Millis) {
+        let alive_in_other = |key: &[u8]| {
+            other
+                .entries
+                .get(key)
+                .is_some_and(|entry| entry.expires_at == 0 || entry.expires_at > now)
+        };
+        let entries = &self.entries;
+        for (key, watch) in self.watched.iter_mut() {
+            if entries.contains_key(&key[..]) || alive_in_other(key) {
+                watch.version += 1;
+            }
+        }
+    }
+
+    /// Marks every blocked-on key that exists as ready.
+    fn ready_blocked_keys(&mut self) {
+        let existing = self
+            .blocked
+            .keys()
+            .filter(|k| self.entries.contains_key(&k[..]));
+        self.ready.extend(existing.cloned());
+    }
+
+    /// Every live key, in no particular order.
+    pub fn keys(&self, now: Millis) -> impl Iterator<Item = &CompactBytes> {
+        self.entries
+            .iter()
+            .filter(move |(_, e)| e.expires_at == 0 || e.expires_at > now)
+            .map(|(k, _)| k)
+    }
+
+    /// A random live key, or `None` when there is none.
+    pub fn random_key(&mut self, now: Millis, rng: &mut Rng) -> Option<CompactBytes> {
+        // Expired keys are removed as they are drawn; give up on an all-expired database
+        // after a bounded number of tries, as Redis does.
+        for _ in 0..100 {
+            if self.entries.is_empty() {
+                return None;
+            }
+            let index = rng.below(self.entries.len());
+            let (key, entry) = self.entries.get_index(index)?;
+            if entry.expires_at == 0 || entry.expires_at > now {
+                return Some(key.clone());
+            }
+            let key = key.clone();
+            self.expire_if_due(&key, now);
+        }
+        self.entries.first().map(|(k, _)| k.clone())
+    }
+
+    /// One SCAN step: visits up to `count` positions from `cursor` towards the start, calling
+    /// `visit` for each live key, and returns the next cursor (0 when done).
+    ///
+    /// Cursor 0 starts at the end of the table; a cursor is the number of positions not yet
+    /// visited, so one beyond the table simply starts at its end.
+    pub fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        now: Millis,
+        mut visit: impl FnMut(&CompactBytes, &Entry),
+    ) -> u64 {
+        let len = self.entries.len();
+        let mut remaining = if cursor == 0 {
+            len
+        } else {
+            (cursor as usize).min(len)
+        };
+        let mut visited = 0;
+        while remaining > 0 && visited < count.max(1) {
+            remaining -= 1;
+            visited += 1;
+            if let Some((key, entry)) = self.entries.get_index(remaining) {
+                if entry.expires_at == 0 || entry.expires_at > now {
+                    visit(key, entry);
+                }
+            }
+        }
+        remaining as u64
+    }
+
+    /// One bounded active-expiry pass: samples keys with deadlines and removes the expired
+    /// ones, repeating while a good share of a sample was expired, for at most `max_rounds`
+    /// rounds. Returns the number of keys removed.
+    pub fn active_expire(&mut self, now: Millis, rng: &mut Rng, max_rounds: usize) -> usize {
+        let mut removed = 0;
+        for _ in 0..max_rounds {
+            if self.volatile.is_empty() {
+                break;
+            }
+            let mut expired_in_round = 0;
+            let sampled = SAMPLES_PER_ROUND.min(self.volatile.len());
+            for _ in 0..sampled {
+                let index = rng.below(self.volatile.len());
+                let Some(key) = self.volatile.get_index(index).cloned() else {
+                    break;
+                };
+                if self.expire_if_due(&key, now) {
+                    expired_in_round += 1;
+                }
+            }
+            removed += expired_in_round;
+            if expired_in_round * 100 <= sampled * ACCEPTABLE_STALE_PERCENT {
+                break;
+            }
+        }
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_expiry_removes_on_access() {
+        let mut db = Db::default();
+        db.insert(b"k", Value::string(b"v"), 1_000, 0);
+        assert!(db.get(b"k", 999).is_some());
+        assert!(db.get(b"k", 1_000).is_none());
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.volatile_len(), 0);
+        assert_eq!(db.expired, 1);
+    }
+
+    #[test]
+    fn plain_insert_clears_deadline() {
+        let mut db = Db::default();
+        db.insert(b"k", Value::string(b"v"), 1_000, 0);
+        db.insert(b"k", Value::string(b"w"), 0, 0);
+        assert_eq!(db.volatile_len(), 0);
+        assert!(db.get(b"k", 5_000).is_some());
+    }
+
+    #[test]
+    fn active_expiry_removes_most_expired_keys_in_bounded_rounds() {
+        let mut db = Db::default();
+        let mut rng = Rng::new(7);
+        for i in 0..1000u32 {
+            let deadline = if i % 2 == 0 { 100 } else { 10_000 };
+            db.insert(&i.to_be_bytes(), Value::string(b"v"), deadline, 0);
+        }
+        db.insert(b"persistent", Value::string(b"v"), 0, 0);
+        let removed_once = db.active_expire(200, &mut rng, 1);
+        assert!(removed_once <= SAMPLES_PER_ROUND);
+        let mut total = removed_once;
+        for _ in 0..200 {
+            total += db.active_expire(200, &mut rng, 16);
+        }
+        // Sampling stops once few samples are expired, so a few may remain for lazy expiry.
+        assert!(total > 400, "removed {total}");
+        assert!(db.get(b"persistent", 200).is_some());
+        assert_eq!(db.len(), 1001 - total);
+    }
+
+    #[test]
+    fn scan_returns_every_key_present_throughout_despite_removals() {
+        let mut db = Db::default();
+        for i in 0..500u32 {
+            db.insert(format!("k{i}").as_bytes(), Value::string(b"v"), 0, 0);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = db.scan(cursor, 10, 0, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            // Remove keys both ahead of and behind the cursor, and add new ones.
+            step += 1;
+            db.remove(format!("k{}", step * 3).as_bytes());
+            db.insert(format!("new{step}").as_bytes(), Value::string(b"v"), 0, 0);
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..500u32 {
+            let removed = i % 3 == 0 && i / 3 >= 1 && i / 3 <= step;
+            if !removed {
+                assert!(seen.contains(format!("k{i}").as_bytes()), "k{i} missed");
+            }
+        }
+    }
+
+    fn recount(db: &Db) -> usize {
+        let mut total = 0;
+        db.scan(0, usize::MAX, 0, |key, entry| {
+            total += entry_heap(key, entry)
+        });
+        total
+    }
+
+    #[test]
+    fn database_heap_follows_every_kind_of_change() {
+        use crate::types::list::End;
+        let mut db = Db::default();
+        let mut rng = crate::rng::Rng::new(11);
+        for step in 0..3000u64 {
+            let key = format!("key-{:0>30}", rng.below(40));
+            let long = format!("{step:0>50}");
+            match rng.below(7) {
+                0 => db.insert(key.as_bytes(), Value::string(long.as_bytes()), 0, 0),
+                1 => {
+                    db.remove(key.as_bytes());
+                }
+                2 => {
+                    db.set_expiry(key.as_bytes(), 1_000 + step);
+                }
+                3 => {
+                    db.set_expiry(key.as_bytes(), 0);
+                }
+                4 => {
+                    if db.get(key.as_bytes(), 0).is_none() {
+                        db.insert(key.as_bytes(), Value::List(Box::default()), 0, 0);
+                    }
+                    if let Some(entry) = db.get_mut(key.as_bytes(), 0) {
+                        if let Value::List(list) = &mut entry.value {
+                            list.push(long.as_bytes(), End::Left);
+                        }
+                    }
+                }
+                5 => {
+                    if let Some(entry) = db.get_mut(key.as_bytes(), 0) {
+                        if let Value::List(list) = &mut entry.value {
+                            list.pop(End::Right);
+                        }
+                    }
+                }
+                _ => {
+                    if db.get(key.as_bytes(), 0).is_none() {
+                        db.insert(key.as_bytes(), Value::Hash(Box::default()), 0, 0);
+                    }
+                    if let Some(entry) = db.get_mut(key.as_bytes(), 0) {
+                        if let Value::Hash(hash) = &mut entry.value {
+                            hash.set(
+                                long.as_bytes(),
+                                long.as_bytes(),
+                                &crate::types::EncodingLimits::REDIS_DEFAULTS,
+                            );
+                        }
+                    }
+                }
+            }
+            assert_eq!(db.heap(), recount(&db), "after step {step}");
+        }
+        db.clear();
+        assert_eq!(db.heap(), 0);
+    }
+
+    #[test]
+    fn long_keys_are_charged_again_for_their_deadline() {
+        let key = CompactBytes::new(&[b'k'; 100]);
+        let mut db = Db::default();
+        db.insert(&key, Value::string(b"v"), 0, 0);
+        let plain = entry_heap(&key, db.get(&key, 0).expect("inserted"));
+        db.set_expiry(&key, 5_000);
+        let volatile = entry_heap(&key, db.get(&key, 0).expect("inserted"));
+        assert_eq!(volatile, plain + key.heap_size());
+        assert!(key.heap_size() >= 100);
+    }
+}

@@ -1,0 +1,31 @@
+//! Radish's data layer: what a key holds and how the databases keep it.
+//!
+//! Value types and their encodings ([`Value`], [`types`]), compact byte strings
+//! ([`CompactBytes`]), allocation accounting ([`alloc`]), one numbered database with its
+//! deadlines and expiry ([`Db`]), the per-key access record ([`access`]) and eviction by
+//! policy ([`evict`]), the snapshot walk and the record format of snapshot and log files
+//! ([`snapshot`]), and the small tools these need: glob patterns, a random generator, an x87
+//! long double, SHA-1 and SHA-256.
+//!
+//! It knows nothing above it: no command, connection, configuration, clock or thread. Time
+//! comes in as an argument ([`Millis`]).
+
+pub mod access;
+pub mod alloc;
+pub mod compact;
+pub mod db;
+pub mod evict;
+pub mod glob;
+pub mod hash;
+pub mod long_double;
+pub mod rng;
+pub mod snapshot;
+mod time;
+pub mod types;
+pub mod value;
+
+pub use compact::CompactBytes;
+pub use db::{Db, Entry};
+pub use rng::Rng;
+pub use time::Millis;
+pub use value::{StringOrigin, StringValue, Value};

@@ -1,0 +1,408 @@
+//! The bytes on disk.
+//!
+//! **The append-only log** is what Redis writes with `aof-use-rdb-preamble no`: a sequence of
+//! RESP arrays of bulk strings, one per command, in execution order, with `SELECT` when the
+//! database changes and `MULTI`/`EXEC` around transactions. Replaying it rebuilds the data.
+//!
+//! **A snapshot** (`dump.rdb`, and the start of a rewritten log) is the same kind of commands
+//! between a header line and a checksum record:
+//!
+//! ```text
+//! RADISH-SNAPSHOT 1\r\n                     magic and format version
+//! *2 SELECT <db>  *3 SET <key> <value>  ...  commands that recreate every key: SET, RPUSH,
+//!                                            HSET, SADD, ZADD (at most 64 items per command),
+//!                                            then PEXPIREAT <key> <unix ms> for a deadline
+//! *2 RADISH-CHECKSUM <crc32>                 CRC-32 (IEEE) of every byte before this record,
+//!                                            as 8 lower-case hex digits
+//! ```
+//!
+//! A rewritten log is a snapshot followed by the commands logged while it was being written.
+
+use bytes::BytesMut;
+
+use crate::db::Entry;
+use crate::time::Millis;
+use crate::types::zset::score::format_score;
+use crate::value::Value;
+
+/// The first bytes of a snapshot.
+pub const MAGIC: &[u8] = b"RADISH-SNAPSHOT 1\r\n";
+
+/// The name of the record that ends a snapshot.
+pub const CHECKSUM: &[u8] = b"RADISH-CHECKSUM";
+
+/// Items per command when recreating a list, hash, set or sorted set, as Redis's AOF rewrite.
+const ITEMS_PER_COMMAND: usize = 64;
+
+/// Appends one command as a RESP array of bulk strings.
+pub fn write_command<A: AsRef<[u8]>>(out: &mut BytesMut, args: &[A]) {
+    radish_resp::encode_request(args, out);
+}
+
+/// Appends the commands that recreate `key` as `entry` holds it.
+pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry) {
+    match &entry.value {
+        Value::String(string) => write_command(out, &[b"SET", key, &string.bytes[..]]),
+        Value::List(list) => write_items(out, b"RPUSH", key, list.iter().map(|e| [e.as_slice()])),
+        Value::Hash(hash) => write_items(out, b"HSET", key, hash.iter().map(|(f, v)| [f, v])),
+        Value::Set(set) => {
+            let members: Vec<_> = set.iter().collect();
+            write_items(out, b"SADD", key, members.iter().map(|m| [m.as_bytes()]));
+        }
+        Value::SortedSet(zset) => {
+            let elements: Vec<(String, &[u8])> = zset
+                .iter()
+                .map(|(member, score)| (format_score(score), &member[..]))
+                .collect();
+            write_items(
+                out,
+                b"ZADD",
+                key,
+                elements
+                    .iter()
+                    .map(|(score, member)| [score.as_bytes(), member]),
+            );
+        }
+    }
+    if let Some(deadline) = entry.expires_at() {
+        write_command(out, &[b"PEXPIREAT", key, deadline.to_string().as_bytes()]);
+    }
+}
+
+/// `NAME key item...` commands of at most [`ITEMS_PER_COMMAND`] items each (an item is one
+/// element, or a field and its value, or a score and its member).
+fn write_items<'a, const N: usize>(
+    out: &mut BytesMut,
+    name: &[u8],
+    key: &[u8],
+    items: impl ExactSizeIterator<Item = [&'a [u8]; N]>,
+) {
+    let mut left = items.len();
+    let mut items = items.peekable();
+    while items.peek().is_some() {
+        let batch = left.min(ITEMS_PER_COMMAND);
+        left -= batch;
+        let mut args: Vec<&[u8]> = Vec::with_capacity(2 + batch * N);
+        args.push(name);
+        args.push(key);
+        for item in items.by_ref().take(batch) {
+            args.extend_from_slice(&item);
+        }
+        write_command(out, &args);
+    }
+}
+
+/// The checksum record that ends a snapshot whose bytes so far hash to `crc`.
+pub fn write_checksum(out: &mut BytesMut, crc: u32) {
+    write_command(out, &[CHECKSUM, format!("{crc:08x}").as_bytes()]);
+}
+
+/// True if `entry` had expired at `now` (and so is not part of a snapshot taken then).
+pub fn expired(entry: &Entry, now: Millis) -> bool {
+    entry.expires_at().is_some_and(|at| at <= now)
+}
+
+/// CRC-32 (IEEE 802.3, reflected, as zlib's `crc32`), computed incrementally.
+#[derive(Debug, Clone, Copy)]
+pub struct Crc32(u32);
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+};
+
+impl Default for Crc32 {
+    fn default() -> Self {
+        Crc32(0xFFFF_FFFF)
+    }
+}
+
+impl Crc32 {
+    /// Adds `bytes` to the checksum.
+    pub fn update(&mut self, bytes: &[u8]) {
+        let mut crc = self.0;
+        for &byte in bytes {
+            crc = CRC_TABLE[((crc ^ u32::from(byte)) & 0xFF) as usize] ^ (crc >> 8);
+        }
+        self.0 = crc;
+    }
+
+    /// The checksum of everything added.
+    pub fn value(self) -> u32 {
+        !self.0
+    }
+
+    /// The checksum of `bytes`.
+    pub fn of(bytes: &[u8]) -> u32 {
+        let mut crc = Crc32::default();
+        crc.update(bytes);
+        crc.value()
+    }
+}
+
+/// What [`parse_record`] found at an offset.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// A whole record: its arguments as ranges of the input, and where the next one starts.
+    Record {
+        /// Each argument's byte range.
+        args: Vec<std::ops::Range<usize>>,
+        /// The offset just after the record.
+        end: usize,
+    },
+    /// The input ends inside a record that is well formed so far: a torn write.
+    Incomplete,
+    /// The bytes at `at` cannot be part of a record.
+    Invalid {
+        /// The offset of the offending byte.
+        at: usize,
+        /// What was wrong.
+        reason: &'static str,
+    },
+}
+
+/// Most arguments one record may have, and longest argument (Redis's proto-max-bulk-len
+/// ceiling): anything larger is corruption, not data.
+const MAX_ARGS: usize = 1 << 24;
+const MAX_BULK: usize = 1 << 32;
+
+/// Parses the record (a RESP array of bulk strings) that starts at `start`.
+pub fn parse_record(input: &[u8], start: usize) -> Parsed {
+    let mut at = start;
+    let count = match parse_header(input, &mut at, b'*', MAX_ARGS) {
+        Ok(count) => count,
+        Err(parsed) => return parsed,
+    };
+    if count == 0 {
+        return Parsed::Invalid {
+            at: start,
+            reason: "empty command",
+        };
+    }
+    let mut args = Vec::with_capacity(count.min(1024));
+    for _ in 0..count {
+        let len = match parse_header(input, &mut at, b'$', MAX_BULK) {
+            Ok(len) => len,
+            Err(parsed) => return parsed,
+        };
+        let data_end = at + len;
+        if data_end + 2 > input.len() {
+            // Whatever is there is data; only the end of the file can cut it short.
+            if input.len() > data_end && input[data_end] != b'\r' {
+                return Parsed::Invalid {
+                    at: data_end,
+                    reason: "expected CRLF after a bulk string",
+                };
+            }
+            return Parsed::Incomplete;
+        }
+        if &input[data_end..data_end + 2] != b"\r\n" {
+            return Parsed::Invalid {
+                at: data_end,
+                reason: "expected CRLF after a bulk string",
+            };
+        }
+        args.push(at..data_end);
+        at = data_end + 2;
+    }
+    Parsed::Record { args, end: at }
+}
+
+/// Reads `<prefix><digits>\r\n` at `*at`, advancing past it.
+fn parse_header(input: &[u8], at: &mut usize, prefix: u8, max: usize) -> Result<usize, Parsed> {
+    let start = *at;
+    let Some(&first) = input.get(start) else {
+        return Err(Parsed::Incomplete);
+    };
+    if first != prefix {
+        return Err(Parsed::Invalid {
+            at: start,
+            reason: if prefix == b'*' {
+                "expected '*' (the start of a command)"
+            } else {
+                "expected '$' (the start of an argument)"
+            },
+        });
+    }
+    let mut value: usize = 0;
+    let mut i = start + 1;
+    loop {
+        let Some(&byte) = input.get(i) else {
+            return Err(Parsed::Incomplete);
+        };
+        match byte {
+            b'0'..=b'9' if i - start <= 12 => {
+                value = value * 10 + usize::from(byte - b'0');
+                i += 1;
+            }
+            b'\r' if i > start + 1 => break,
+            _ => {
+                return Err(Parsed::Invalid {
+                    at: i,
+                    reason: "bad length",
+                })
+            }
+        }
+    }
+    match input.get(i + 1) {
+        None => return Err(Parsed::Incomplete),
+        Some(b'\n') => {}
+        Some(_) => {
+            return Err(Parsed::Invalid {
+                at: i + 1,
+                reason: "expected LF",
+            })
+        }
+    }
+    if value > max {
+        return Err(Parsed::Invalid {
+            at: start,
+            reason: "length out of range",
+        });
+    }
+    *at = i + 2;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
+    use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
+
+    fn args_of(input: &[u8], parsed: &Parsed) -> Vec<Vec<u8>> {
+        match parsed {
+            Parsed::Record { args, .. } => args.iter().map(|r| input[r.clone()].to_vec()).collect(),
+            other => panic!("not a record: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn crc32_matches_the_standard_check_value() {
+        assert_eq!(Crc32::of(b"123456789"), 0xCBF4_3926);
+        let mut crc = Crc32::default();
+        crc.update(b"1234");
+        crc.update(b"56789");
+        assert_eq!(crc.value(), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn records_parse_whole_and_every_prefix_is_incomplete() {
+        let mut out = BytesMut::new();
+        write_command(&mut out, &[&b"SET"[..], b"k", b"a\r\nb", b""]);
+        let parsed = parse_record(&out, 0);
+        assert_eq!(
+            args_of(&out, &parsed),
+            vec![
+                b"SET".to_vec(),
+                b"k".to_vec(),
+                b"a\r\nb".to_vec(),
+                Vec::new()
+            ]
+        );
+        assert!(matches!(parsed, Parsed::Record { end, .. } if end == out.len()));
+        for cut in 0..out.len() {
+            assert_eq!(
+                parse_record(&out[..cut], 0),
+                Parsed::Incomplete,
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn corruption_is_reported_where_it_is() {
+        let cases: &[(&[u8], usize)] = &[
+            (b"SET k v\r\n", 0),
+            (b"*2\r\n$3\r\nGET\r\n+k\r\n", 13),
+            (b"*1\r\n$3\r\nGETX\r\n", 11),
+            (b"*x\r\n", 1),
+            (b"*0\r\n", 0),
+            (b"*1\r\n$3\rxGET\r\n", 7),
+        ];
+        for (input, offset) in cases {
+            match parse_record(input, 0) {
+                Parsed::Invalid { at, .. } => assert_eq!(at, *offset, "{input:?}"),
+                other => panic!("{input:?} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn entries_become_commands_in_batches_with_their_deadline() {
+        let mut list = List::default();
+        for i in 0..130 {
+            list.push(format!("e{i}").as_bytes(), crate::types::list::End::Right);
+        }
+        let mut db = crate::db::Db::default();
+        db.insert(b"l", Value::List(Box::new(list)), 5_000, 0);
+        let mut hash = Hash::default();
+        hash.set(b"f", b"v", &LIMITS);
+        db.insert(b"h", Value::Hash(Box::new(hash)), 0, 0);
+        let mut set = Set::default();
+        set.insert(b"3", &LIMITS);
+        db.insert(b"s", Value::Set(Box::new(set)), 0, 0);
+        let mut zset = SortedSet::new();
+        zset.insert(b"m", 0.1, &LIMITS);
+        zset.insert(b"n", f64::INFINITY, &LIMITS);
+        db.insert(b"z", Value::SortedSet(Box::new(zset)), 0, 0);
+
+        let mut out = BytesMut::new();
+        for key in [&b"l"[..], b"h", b"s", b"z"] {
+            write_entry(&mut out, key, db.get(key, 0).unwrap());
+        }
+        let mut at = 0;
+        let mut commands = Vec::new();
+        while at < out.len() {
+            let parsed = parse_record(&out, at);
+            let Parsed::Record { end, .. } = parsed else {
+                panic!("bad record at {at}");
+            };
+            commands.push(args_of(&out, &parsed));
+            at = end;
+        }
+        let names: Vec<String> = commands
+            .iter()
+            .map(|c| format!("{}:{}", String::from_utf8_lossy(&c[0]), c.len()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "RPUSH:66",
+                "RPUSH:66",
+                "RPUSH:4",
+                "PEXPIREAT:3",
+                "HSET:4",
+                "SADD:3",
+                "ZADD:6"
+            ]
+        );
+        assert_eq!(commands[3][2], b"5000");
+        assert_eq!(
+            commands[6][2..],
+            [
+                b"0.10000000000000001".to_vec(),
+                b"m".to_vec(),
+                b"inf".to_vec(),
+                b"n".to_vec()
+            ]
+        );
+    }
+}

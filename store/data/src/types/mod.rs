@@ -1,0 +1,43 @@
+//! The aggregate value types: lists, hashes, sets and sorted sets.
+
+pub mod hash;
+pub mod list;
+pub mod set;
+pub mod zset;
+
+/// The sizes past which Redis changes an aggregate's encoding for good: its `*-max-*`
+/// parameters, read from the configuration in force when an aggregate grows (as Redis reads
+/// them), so CONFIG SET applies to keys that already exist.
+///
+/// The encoding is more than a label: a listpack hash keeps insertion order and is scanned
+/// in one call, a listpack sorted set prints scores as its stored text, an intset is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodingLimits {
+    /// `hash-max-listpack-entries`: more fields make a hashtable.
+    pub hash_entries: usize,
+    /// `hash-max-listpack-value`: a longer field or value makes a hashtable.
+    pub hash_value: usize,
+    /// `set-max-intset-entries`: more members make a hashtable.
+    pub set_intset_entries: usize,
+    /// `zset-max-listpack-entries`: more members make a skiplist.
+    pub zset_entries: usize,
+    /// `zset-max-listpack-value`: a longer member makes a skiplist.
+    pub zset_value: usize,
+}
+
+impl Default for EncodingLimits {
+    fn default() -> EncodingLimits {
+        EncodingLimits::REDIS_DEFAULTS
+    }
+}
+
+impl EncodingLimits {
+    /// Redis 7.0's built-in defaults (its sample redis.conf sets a smaller hash limit).
+    pub const REDIS_DEFAULTS: EncodingLimits = EncodingLimits {
+        hash_entries: 512,
+        hash_value: 64,
+        set_intset_entries: 512,
+        zset_entries: 128,
+        zset_value: 64,
+    };
+}

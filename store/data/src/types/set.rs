@@ -1,0 +1,432 @@
+//! A set of members.
+//!
+//! Like Redis 7.0, a set starts as an *intset* — a sorted array of integers — while every
+//! member reads as an integer (Redis's `string2ll`: no sign but `-`, no leading zeros) and
+//! there are at most [`INTSET_MAX_ENTRIES`] of them. Keeping the real sorted array is what
+//! makes SMEMBERS, SSCAN, SUNION... list an intset's members in the same (ascending) order as
+//! Redis. Any other member, or one member too many, turns the set into a *hashtable* for
+//! good: an insertion-ordered set of bytes whose removals swap the last member into the hole.
+//! That gives O(1) random picks (SPOP, SRANDMEMBER) and a [`Set::scan`] that walks positions
+//! from the end, where a removal only ever moves an already-visited member, so every member
+//! present for a whole scan is returned.
+
+use std::fmt;
+
+use foldhash::fast::RandomState;
+use indexmap::IndexSet;
+use radish_resp::number::{parse_i64_strict, NumberText};
+
+use super::EncodingLimits;
+use crate::compact::CompactBytes;
+
+/// A set of members.
+#[derive(Debug, Clone)]
+pub struct Set {
+    repr: Repr,
+    /// Heap bytes of a hashtable's members, kept up to date so `heap_size` is O(1).
+    data_heap: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Repr {
+    /// Sorted, distinct integers.
+    Ints(Vec<i64>),
+    /// Any bytes, in insertion order (disturbed by removals).
+    Table(IndexSet<CompactBytes, RandomState>),
+}
+
+impl Default for Set {
+    fn default() -> Set {
+        Set {
+            repr: Repr::Ints(Vec::new()),
+            data_heap: 0,
+        }
+    }
+}
+
+/// A member as a set hands it out: an intset's integers are formatted on the way out.
+#[derive(Clone, Copy)]
+pub enum Member<'a> {
+    /// A member of an intset.
+    Int(NumberText),
+    /// A member of a hashtable.
+    Bytes(&'a [u8]),
+}
+
+impl Member<'_> {
+    /// The member's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Member::Int(text) => text.as_bytes(),
+            Member::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Member<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl fmt::Debug for Member<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+impl Set {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match &self.repr {
+            Repr::Ints(ints) => ints.len(),
+            Repr::Table(table) => table.len(),
+        }
+    }
+
+    /// True when empty (an empty aggregate is deleted, as in Redis).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// OBJECT ENCODING's answer, as Redis 7.0 reports it.
+    pub fn encoding(&self) -> &'static str {
+        match self.repr {
+            Repr::Ints(_) => "intset",
+            Repr::Table(_) => "hashtable",
+        }
+    }
+
+    /// True while the set is intset-encoded: sorted, and scanned in one call.
+    pub fn is_intset(&self) -> bool {
+        matches!(self.repr, Repr::Ints(_))
+    }
+
+    /// Approximate heap bytes owned, for memory accounting.
+    pub fn heap_size(&self) -> usize {
+        match &self.repr {
+            Repr::Ints(ints) => ints.capacity() * std::mem::size_of::<i64>(),
+            Repr::Table(table) => {
+                let (len, capacity) = (table.len(), table.capacity());
+                crate::alloc::table::<(u64, CompactBytes)>(len, capacity) + self.data_heap
+            }
+        }
+    }
+
+    /// True if `member` is in the set.
+    pub fn contains(&self, member: &[u8]) -> bool {
+        match &self.repr {
+            Repr::Ints(ints) => {
+                parse_i64_strict(member).is_some_and(|n| ints.binary_search(&n).is_ok())
+            }
+            Repr::Table(table) => table.contains(member),
+        }
+    }
+
+    /// Adds `member`; true if it was not there. Past `limits` an intset becomes a hashtable.
+    pub fn insert(&mut self, member: &[u8], limits: &EncodingLimits) -> bool {
+        if let Repr::Ints(ints) = &mut self.repr {
+            match parse_i64_strict(member) {
+                Some(n) => {
+                    let Err(at) = ints.binary_search(&n) else {
+                        return false;
+                    };
+                    ints.insert(at, n);
+                    if ints.len() > limits.set_intset_entries {
+                        self.convert();
+                    }
+                    return true;
+                }
+                None => self.convert(),
+            }
+        }
+        match &mut self.repr {
+            Repr::Table(table) => {
+                if table.contains(member) {
+                    return false;
+                }
+                let member = CompactBytes::new(member);
+                self.data_heap += member.heap_size();
+                table.insert(member)
+            }
+            Repr::Ints(_) => false,
+        }
+    }
+
+    /// Removes `member`; true if it was there.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        match &mut self.repr {
+            Repr::Ints(ints) => {
+                let found = parse_i64_strict(member).and_then(|n| ints.binary_search(&n).ok());
+                match found {
+                    Some(at) => {
+                        ints.remove(at);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Repr::Table(table) => match table.swap_take(member) {
+                Some(member) => {
+                    self.data_heap -= member.heap_size();
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    /// The member at position `index` (in the order [`Set::iter`] gives).
+    pub fn get_index(&self, index: usize) -> Option<Member<'_>> {
+        match &self.repr {
+            Repr::Ints(ints) => ints
+                .get(index)
+                .map(|&n| Member::Int(NumberText::integer(n))),
+            Repr::Table(table) => table.get_index(index).map(|m| Member::Bytes(m)),
+        }
+    }
+
+    /// Removes and returns the member at position `index` (SPOP).
+    pub fn take_index(&mut self, index: usize) -> Option<CompactBytes> {
+        match &mut self.repr {
+            Repr::Ints(ints) => (index < ints.len())
+                .then(|| CompactBytes::new(NumberText::integer(ints.remove(index)).as_bytes())),
+            Repr::Table(table) => {
+                let member = table.swap_remove_index(index)?;
+                self.data_heap -= member.heap_size();
+                Some(member)
+            }
+        }
+    }
+
+    /// Every member: ascending for an intset, as in Redis; insertion order (disturbed by
+    /// removals) for a hashtable.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            set: self,
+            front: 0,
+            back: self.len(),
+        }
+    }
+
+    /// One SSCAN step: calls `visit` for the members at up to `count` positions from
+    /// `cursor` towards the start and returns the next cursor (0 when done).
+    ///
+    /// An intset-encoded set is returned whole, with cursor 0, whatever the cursor, as Redis
+    /// does. Otherwise cursor 0 starts at the end, and a cursor is the number of positions
+    /// not yet visited (one beyond the table starts at its end).
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut visit: impl FnMut(Member<'a>)) -> u64 {
+        let table = match &self.repr {
+            Repr::Ints(_) => {
+                self.iter().for_each(visit);
+                return 0;
+            }
+            Repr::Table(table) => table,
+        };
+        let len = table.len();
+        let mut remaining = match cursor {
+            0 => len,
+            _ => usize::try_from(cursor).unwrap_or(usize::MAX).min(len),
+        };
+        let mut visited = 0;
+        while remaining > 0 && visited < count.max(1) {
+            remaining -= 1;
+            visited += 1;
+            if let Some(member) = table.get_index(remaining) {
+                visit(Member::Bytes(member));
+            }
+        }
+        remaining as u64
+    }
+
+    /// Turns an intset into a hashtable (one-way, as in Redis).
+    fn convert(&mut self) {
+        if let Repr::Ints(ints) = &self.repr {
+            let table = ints
+                .iter()
+                .map(|&n| CompactBytes::new(NumberText::integer(n).as_bytes()))
+                .collect();
+            self.repr = Repr::Table(table);
+        }
+    }
+}
+
+/// The members of a [`Set`], in its order.
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    set: &'a Set,
+    front: usize,
+    back: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = Member<'a>;
+
+    fn next(&mut self) -> Option<Member<'a>> {
+        if self.front >= self.back {
+            return None;
+        }
+        self.front += 1;
+        self.set.get_index(self.front - 1)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.back - self.front;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
+    const INTSET_MAX_ENTRIES: usize = LIMITS.set_intset_entries;
+    use std::collections::HashSet;
+
+    #[test]
+    fn tracked_heap_matches_a_recount() {
+        let mut set = Set::default();
+        for i in 0..600 {
+            set.insert(format!("{i}").as_bytes(), &LIMITS);
+            set.insert(format!("{i:0>40}").as_bytes(), &LIMITS);
+            if i % 3 == 0 {
+                set.remove(format!("{:0>40}", i / 2).as_bytes());
+                set.take_index(0);
+            }
+        }
+        let Repr::Table(table) = &set.repr else {
+            panic!("long members make a hashtable");
+        };
+        let recount: usize = table.iter().map(CompactBytes::heap_size).sum();
+        assert!(recount > 0);
+        assert_eq!(set.data_heap, recount);
+    }
+
+    fn members(set: &Set) -> Vec<Vec<u8>> {
+        set.iter().map(|m| m.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn intset_stays_sorted_and_reads_members_as_redis_does() {
+        let mut set = Set::default();
+        for member in [&b"5"[..], b"-7", b"100", b"1", b"5"] {
+            set.insert(member, &LIMITS);
+        }
+        assert_eq!(set.len(), 4);
+        assert_eq!(
+            members(&set),
+            vec![
+                b"-7".to_vec(),
+                b"1".to_vec(),
+                b"5".to_vec(),
+                b"100".to_vec()
+            ]
+        );
+        assert_eq!(set.encoding(), "intset");
+        // "05" and "+5" are not the integer 5 to string2ll.
+        assert!(set.contains(b"5"));
+        assert!(!set.contains(b"05"));
+        assert!(!set.contains(b"+5"));
+        assert!(!set.remove(b"05"));
+        assert!(set.remove(b"5"));
+        assert_eq!(set.len(), 3);
+    }
+
+    #[test]
+    fn non_integer_members_convert_to_hashtable_for_good() {
+        let mut set = Set::default();
+        set.insert(b"3", &LIMITS);
+        set.insert(b"1", &LIMITS);
+        assert!(set.insert(b"007", &LIMITS));
+        assert_eq!(set.encoding(), "hashtable");
+        assert!(set.contains(b"1") && set.contains(b"3") && set.contains(b"007"));
+        assert!(!set.insert(b"1", &LIMITS));
+        set.remove(b"007");
+        assert_eq!(set.encoding(), "hashtable");
+        for (member, hashtable) in [
+            (&b"9223372036854775808"[..], true),
+            (b"-0", true),
+            (b"-9223372036854775808", false),
+            (b"", true),
+        ] {
+            let mut set = Set::default();
+            set.insert(member, &LIMITS);
+            assert_eq!(set.encoding() == "hashtable", hashtable, "{member:?}");
+            assert!(set.contains(member));
+        }
+    }
+
+    #[test]
+    fn too_many_integers_convert_to_hashtable() {
+        let mut set = Set::default();
+        for i in 0..INTSET_MAX_ENTRIES {
+            set.insert(i.to_string().as_bytes(), &LIMITS);
+        }
+        assert_eq!(set.encoding(), "intset");
+        set.insert(b"-1", &LIMITS);
+        assert_eq!(set.encoding(), "hashtable");
+        assert_eq!(set.len(), INTSET_MAX_ENTRIES + 1);
+        assert!(set.contains(b"-1") && set.contains(b"511"));
+    }
+
+    #[test]
+    fn take_index_removes_the_member() {
+        for seed in [&b"1"[..], b"a"] {
+            let mut set = Set::default();
+            set.insert(seed, &LIMITS);
+            set.insert(b"2", &LIMITS);
+            let taken = set.take_index(0).expect("a member");
+            assert!(!set.contains(&taken));
+            assert_eq!(set.len(), 1);
+            assert!(set.take_index(5).is_none());
+        }
+    }
+
+    #[test]
+    fn intset_scan_returns_everything_at_once() {
+        let mut set = Set::default();
+        set.insert(b"2", &LIMITS);
+        set.insert(b"1", &LIMITS);
+        let mut seen = Vec::new();
+        assert_eq!(set.scan(77, 1, |m| seen.push(m.as_bytes().to_vec())), 0);
+        assert_eq!(seen, vec![b"1".to_vec(), b"2".to_vec()]);
+    }
+
+    #[test]
+    fn hashtable_scan_returns_every_member_present_throughout() {
+        let mut set = Set::default();
+        for i in 0..1000u32 {
+            set.insert(format!("m{i}").as_bytes(), &LIMITS);
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = set.scan(cursor, 9, |m| {
+                seen.insert(m.as_bytes().to_vec());
+            });
+            step += 1;
+            set.remove(format!("m{}", step * 4).as_bytes());
+            set.insert(format!("new{step}").as_bytes(), &LIMITS);
+            // Pop from the middle too, as SPOP would.
+            set.take_index(set.len() / 2);
+            if cursor == 0 {
+                break;
+            }
+        }
+        let popped: HashSet<Vec<u8>> = (0..1000u32)
+            .map(|i| format!("m{i}").into_bytes())
+            .filter(|m| !set.contains(m))
+            .collect();
+        for i in 0..1000u32 {
+            let member = format!("m{i}").into_bytes();
+            if !popped.contains(&member) {
+                assert!(seen.contains(&member), "m{i} missed");
+            }
+        }
+    }
+}

@@ -1,0 +1,767 @@
+//! A sorted set: members ordered by (score, member), with O(log n) rank and range queries.
+//!
+//! Two structures hold the same elements, as in Redis: a skiplist with span widths ordered by
+//! (score, member) (see `skiplist.rs`), and a member -> node map for O(1) score lookups.
+//! The map keeps insertion order with swap-removal, which also gives O(1) random picks
+//! (ZRANDMEMBER) and a ZSCAN cursor that survives removals.
+//!
+//! Redis 7.0 keeps small sets in a listpack; that is only mirrored as far as clients can see
+//! it: OBJECT ENCODING, and the fact that a listpack stores each score as text, which turns
+//! `-0` into `0`.
+
+pub mod score;
+mod skiplist;
+
+use std::cmp::Ordering;
+
+use bytes::Bytes;
+use foldhash::fast::RandomState;
+use indexmap::IndexMap;
+
+use super::EncodingLimits;
+use crate::rng::Rng;
+use skiplist::{SkipList, NIL};
+
+/// A sorted set: members ordered by (score, member).
+#[derive(Debug, Clone)]
+pub struct SortedSet {
+    list: SkipList,
+    /// Member -> its node in `list`.
+    members: IndexMap<Bytes, u32, RandomState>,
+    /// Whether Redis would still hold this set as a listpack (conversion is one-way).
+    listpack: bool,
+    /// Heap bytes of the members, kept up to date so `heap_size` is O(1).
+    member_heap: usize,
+}
+
+impl Default for SortedSet {
+    fn default() -> Self {
+        SortedSet::new()
+    }
+}
+
+/// A score interval, as ZRANGEBYSCORE's `min` and `max` give it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreRange {
+    /// Lower bound.
+    pub min: f64,
+    /// Upper bound.
+    pub max: f64,
+    /// `(min`: the lower bound is excluded.
+    pub min_excluded: bool,
+    /// `(max`: the upper bound is excluded.
+    pub max_excluded: bool,
+}
+
+impl ScoreRange {
+    /// Parses `min` and `max` as Redis's `zslParseRange`: a number, optionally after `(`.
+    pub fn parse(min: &[u8], max: &[u8]) -> Option<ScoreRange> {
+        let (min, min_excluded) = Self::parse_bound(min)?;
+        let (max, max_excluded) = Self::parse_bound(max)?;
+        Some(ScoreRange {
+            min,
+            max,
+            min_excluded,
+            max_excluded,
+        })
+    }
+
+    fn parse_bound(arg: &[u8]) -> Option<(f64, bool)> {
+        match arg.strip_prefix(b"(") {
+            Some(rest) => Some((score::parse_bound(rest)?, true)),
+            None => Some((score::parse_bound(arg)?, false)),
+        }
+    }
+
+    /// True if `score` is not below the lower bound.
+    pub fn above_min(&self, score: f64) -> bool {
+        if self.min_excluded {
+            score > self.min
+        } else {
+            score >= self.min
+        }
+    }
+
+    /// True if `score` is not above the upper bound.
+    pub fn below_max(&self, score: f64) -> bool {
+        if self.max_excluded {
+            score < self.max
+        } else {
+            score <= self.max
+        }
+    }
+
+    /// True if no score can be in the range.
+    pub fn is_empty(&self) -> bool {
+        self.min > self.max || (self.min == self.max && (self.min_excluded || self.max_excluded))
+    }
+}
+
+/// One end of a lexicographic range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LexBound {
+    /// `-`: below every member.
+    Lowest,
+    /// `+`: above every member.
+    Highest,
+    /// `[member`: inclusive.
+    Included(Bytes),
+    /// `(member`: exclusive.
+    Excluded(Bytes),
+}
+
+impl LexBound {
+    /// Parses `-`, `+`, `[member` or `(member` as Redis's `zslParseLexRangeItem`.
+    pub fn parse(arg: &[u8]) -> Option<LexBound> {
+        match arg {
+            b"-" => Some(LexBound::Lowest),
+            b"+" => Some(LexBound::Highest),
+            [b'[', rest @ ..] => Some(LexBound::Included(Bytes::copy_from_slice(rest))),
+            [b'(', rest @ ..] => Some(LexBound::Excluded(Bytes::copy_from_slice(rest))),
+            _ => None,
+        }
+    }
+
+    /// `-` and `+` count as exclusive, as in Redis.
+    fn excluded(&self) -> bool {
+        !matches!(self, LexBound::Included(_))
+    }
+
+    /// Compares a member with this bound.
+    fn cmp_member(&self, member: &[u8]) -> Ordering {
+        match self {
+            LexBound::Lowest => Ordering::Greater,
+            LexBound::Highest => Ordering::Less,
+            LexBound::Included(b) | LexBound::Excluded(b) => member.cmp(b),
+        }
+    }
+
+    /// Compares two bounds (Redis's `sdscmplex`).
+    fn cmp_bound(&self, other: &LexBound) -> Ordering {
+        use LexBound::*;
+        match (self, other) {
+            (Lowest, Lowest) | (Highest, Highest) => Ordering::Equal,
+            (Lowest, _) | (_, Highest) => Ordering::Less,
+            (Highest, _) | (_, Lowest) => Ordering::Greater,
+            (Included(a) | Excluded(a), Included(b) | Excluded(b)) => a.cmp(b),
+        }
+    }
+}
+
+/// A lexicographic range, as ZRANGEBYLEX's `min` and `max` give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexRange {
+    /// Lower end.
+    pub min: LexBound,
+    /// Upper end.
+    pub max: LexBound,
+}
+
+impl LexRange {
+    /// Parses both ends; `None` if either is not a valid range item.
+    pub fn parse(min: &[u8], max: &[u8]) -> Option<LexRange> {
+        Some(LexRange {
+            min: LexBound::parse(min)?,
+            max: LexBound::parse(max)?,
+        })
+    }
+
+    /// True if `member` is not below the lower end.
+    pub fn above_min(&self, member: &[u8]) -> bool {
+        match self.min.cmp_member(member) {
+            Ordering::Greater => true,
+            Ordering::Equal => !self.min.excluded(),
+            Ordering::Less => false,
+        }
+    }
+
+    /// True if `member` is not above the upper end.
+    pub fn below_max(&self, member: &[u8]) -> bool {
+        match self.max.cmp_member(member) {
+            Ordering::Less => true,
+            Ordering::Equal => !self.max.excluded(),
+            Ordering::Greater => false,
+        }
+    }
+
+    /// True if no member can be in the range.
+    pub fn is_empty(&self) -> bool {
+        match self.min.cmp_bound(&self.max) {
+            Ordering::Greater => true,
+            Ordering::Equal => self.min.excluded() || self.max.excluded(),
+            Ordering::Less => false,
+        }
+    }
+}
+
+/// Walks elements from one rank towards the end or the start, yielding (member, score).
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    list: &'a SkipList,
+    node: u32,
+    reverse: bool,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a Bytes, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.node == NIL {
+            return None;
+        }
+        let item = self.list.get(self.node);
+        self.node = if self.reverse {
+            self.list.prev(self.node)
+        } else {
+            self.list.next(self.node)
+        };
+        Some(item)
+    }
+}
+
+/// Heap bytes of one member: its bytes, and the block that shares them between the map and
+/// the skiplist.
+fn member_heap(member: &Bytes) -> usize {
+    crate::alloc::allocation(member.len() + 16)
+}
+
+impl SortedSet {
+    /// An empty set, in Redis's listpack encoding.
+    pub fn new() -> SortedSet {
+        SortedSet {
+            list: SkipList::new(),
+            members: IndexMap::default(),
+            listpack: true,
+            member_heap: 0,
+        }
+    }
+
+    /// An empty set already in the skiplist encoding (Redis builds large or computed results
+    /// this way).
+    pub fn new_skiplist() -> SortedSet {
+        SortedSet {
+            listpack: false,
+            ..SortedSet::new()
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when empty (an empty aggregate is deleted, as in Redis).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// OBJECT ENCODING's answer, as Redis 7.0 reports it.
+    pub fn encoding(&self) -> &'static str {
+        if self.listpack {
+            "listpack"
+        } else {
+            "skiplist"
+        }
+    }
+
+    /// Approximate heap bytes owned, for memory accounting.
+    pub fn heap_size(&self) -> usize {
+        let (len, capacity) = (self.members.len(), self.members.capacity());
+        let members = crate::alloc::table::<(u64, Bytes, u32)>(len, capacity);
+        self.list.heap_size() + members + self.member_heap
+    }
+
+    /// A listpack stores scores as text, where `-0` reads back as `0`.
+    fn stored(&self, score: f64) -> f64 {
+        if self.listpack && score == 0.0 {
+            0.0
+        } else {
+            score
+        }
+    }
+
+    /// The score of `member`.
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        self.members.get(member).map(|node| self.list.get(*node).1)
+    }
+
+    /// Sets the score of `member`, adding it if needed; returns its previous score. An equal
+    /// score (including `-0` for `0`) changes nothing. Past `limits` a listpack becomes a
+    /// skiplist.
+    pub fn insert(&mut self, member: &[u8], score: f64, limits: &EncodingLimits) -> Option<f64> {
+        if let Some(node) = self.members.get(member).copied() {
+            let old = self.list.get(node).1;
+            if old != score {
+                let stored = self.stored(score);
+                let node = self.list.update_score(node, stored);
+                if let Some(slot) = self.members.get_mut(member) {
+                    *slot = node;
+                }
+            }
+            return Some(old);
+        }
+        if self.listpack
+            && (self.len() + 1 > limits.zset_entries || member.len() > limits.zset_value)
+        {
+            self.listpack = false;
+        }
+        let member = Bytes::copy_from_slice(member);
+        self.member_heap += member_heap(&member);
+        let node = self.list.insert(self.stored(score), member.clone());
+        self.members.insert(member, node);
+        None
+    }
+
+    /// Removes `member`; returns its score if it was there.
+    pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let (member, node) = self.members.swap_remove_entry(member)?;
+        self.member_heap -= member_heap(&member);
+        let score = self.list.get(node).1;
+        self.list.remove(score, &member);
+        Some(score)
+    }
+
+    /// The 0-based rank of `member` in ascending order.
+    pub fn rank(&self, member: &[u8]) -> Option<usize> {
+        let node = *self.members.get(member)?;
+        let (member, score) = self.list.get(node);
+        self.list.rank(score, member)
+    }
+
+    /// The element at 0-based ascending `rank`.
+    pub fn get(&self, rank: usize) -> Option<(&Bytes, f64)> {
+        let node = self.list.at_rank(rank);
+        (node != NIL).then(|| self.list.get(node))
+    }
+
+    /// Elements from 0-based ascending rank `start` to the end (or, `reverse`, to the
+    /// start); empty when `start` is out of range.
+    pub fn iter_from(&self, start: usize, reverse: bool) -> Iter<'_> {
+        Iter {
+            list: &self.list,
+            node: self.list.at_rank(start),
+            reverse,
+        }
+    }
+
+    /// Every element in ascending order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            list: &self.list,
+            node: self.list.first(),
+            reverse: false,
+        }
+    }
+
+    /// Every element in descending order.
+    pub fn iter_rev(&self) -> Iter<'_> {
+        Iter {
+            list: &self.list,
+            node: self.list.last(),
+            reverse: true,
+        }
+    }
+
+    /// Removes and returns the lowest element, or the highest when `highest`.
+    pub fn pop(&mut self, highest: bool) -> Option<(Bytes, f64)> {
+        let node = if highest {
+            self.list.last()
+        } else {
+            self.list.first()
+        };
+        if node == NIL {
+            return None;
+        }
+        let (member, score) = self.list.get(node);
+        let member = member.clone();
+        self.remove(&member);
+        Some((member, score))
+    }
+
+    /// Removes the elements of 0-based ranks `start..=end` (clamped); returns how many.
+    pub fn remove_ranks(&mut self, start: usize, end: usize) -> usize {
+        let before = self.len();
+        let members = &mut self.members;
+        let mut freed = 0;
+        self.list.remove_rank_range(start, end, |member| {
+            freed += member_heap(&member);
+            members.swap_remove(&member[..]);
+        });
+        self.member_heap -= freed;
+        before - self.len()
+    }
+
+    /// Ranks of the first and last elements within `range`.
+    pub fn score_ranks(&self, range: &ScoreRange) -> Option<(usize, usize)> {
+        if range.is_empty() {
+            return None;
+        }
+        let first = self.list.count_while(|score, _| !range.above_min(score));
+        let last = self
+            .list
+            .count_while(|score, _| range.below_max(score))
+            .checked_sub(1)?;
+        (first <= last).then_some((first, last))
+    }
+
+    /// Redis's `zzlIsInLexRange`/`zslIsInLexRange`: a quick check on the first and last
+    /// members (which only means "in order" when all scores are equal).
+    fn may_hold_lex(&self, range: &LexRange) -> bool {
+        if range.is_empty() {
+            return false;
+        }
+        let (Some((last, _)), Some((first, _))) = (self.iter_rev().next(), self.iter().next())
+        else {
+            return false;
+        };
+        range.above_min(last) && range.below_max(first)
+    }
+
+    /// The rank of the first element within a lexicographic range, found as Redis finds it
+    /// (a scan in the listpack encoding, a skiplist descent otherwise), so that sets whose
+    /// scores differ answer as Redis does too.
+    pub fn lex_first(&self, range: &LexRange) -> Option<usize> {
+        if !self.may_hold_lex(range) {
+            return None;
+        }
+        let first = if self.listpack {
+            self.iter()
+                .position(|(member, _)| range.above_min(member))?
+        } else {
+            self.list.count_while(|_, member| !range.above_min(member))
+        };
+        let (member, _) = self.get(first)?;
+        range.below_max(member).then_some(first)
+    }
+
+    /// The rank of the last element within a lexicographic range (see [`Self::lex_first`]).
+    pub fn lex_last(&self, range: &LexRange) -> Option<usize> {
+        if !self.may_hold_lex(range) {
+            return None;
+        }
+        let last = if self.listpack {
+            let from_end = self
+                .iter_rev()
+                .position(|(member, _)| range.below_max(member))?;
+            self.len() - 1 - from_end
+        } else {
+            self.list
+                .count_while(|_, member| range.below_max(member))
+                .checked_sub(1)?
+        };
+        let (member, _) = self.get(last)?;
+        range.above_min(member).then_some(last)
+    }
+
+    /// ZLEXCOUNT's answer, counted as Redis does: by walking from the first element in range
+    /// in the listpack encoding, from the ranks of the first and last ones otherwise.
+    pub fn lex_count(&self, range: &LexRange) -> usize {
+        let Some(first) = self.lex_first(range) else {
+            return 0;
+        };
+        if self.listpack {
+            return self.lex_walk(first, range);
+        }
+        match self.lex_last(range) {
+            Some(last) => (last + 1).saturating_sub(first),
+            None => self.len() - first,
+        }
+    }
+
+    /// The ranks ZREMRANGEBYLEX removes: from the first element in range, on while members
+    /// stay below the upper end.
+    pub fn lex_ranks(&self, range: &LexRange) -> Option<(usize, usize)> {
+        let first = self.lex_first(range)?;
+        let count = self.lex_walk(first, range);
+        (count > 0).then(|| (first, first + count - 1))
+    }
+
+    /// How many elements from rank `first` on stay below the range's upper end.
+    fn lex_walk(&self, first: usize, range: &LexRange) -> usize {
+        self.iter_from(first, false)
+            .take_while(|(member, _)| range.below_max(member))
+            .count()
+    }
+
+    /// The element at position `index` of the member map (`0..len()`), for random picks.
+    pub fn get_index(&self, index: usize) -> Option<(&Bytes, f64)> {
+        let (member, node) = self.members.get_index(index)?;
+        Some((member, self.list.get(*node).1))
+    }
+
+    /// A random element.
+    pub fn random(&self, rng: &mut Rng) -> Option<(&Bytes, f64)> {
+        if self.is_empty() {
+            return None;
+        }
+        self.get_index(rng.below(self.len()))
+    }
+
+    /// One ZSCAN step. A listpack set is returned whole with cursor 0, as Redis does;
+    /// otherwise up to `count` map positions are visited from `cursor` towards the start
+    /// (cursor 0 starts at the end), so an element present for the whole scan is returned
+    /// even if others are removed meanwhile. Returns the next cursor (0 when done).
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Bytes, f64)) -> u64 {
+        if self.listpack {
+            for (member, score) in self.iter() {
+                visit(member, score);
+            }
+            return 0;
+        }
+        let len = self.len();
+        let mut remaining = if cursor == 0 {
+            len
+        } else {
+            (cursor as usize).min(len)
+        };
+        let mut visited = 0;
+        while remaining > 0 && visited < count.max(1) {
+            remaining -= 1;
+            visited += 1;
+            if let Some((member, score)) = self.get_index(remaining) {
+                visit(member, score);
+            }
+        }
+        remaining as u64
+    }
+
+    /// A score as ZSCAN shows it: as text the way a listpack stores it, or `%.17g` for a
+    /// skiplist, as in Redis 7.0.
+    pub fn scan_text(&self, score: f64) -> String {
+        if self.listpack {
+            score::format_listpack(score)
+        } else {
+            score::format_score(score)
+        }
+    }
+
+    /// Converts a set built in the skiplist encoding back to a listpack when Redis would
+    /// (ZUNIONSTORE and friends): few enough elements, none too long.
+    pub fn shrink_encoding(&mut self, limits: &EncodingLimits) {
+        if self.listpack || self.len() > limits.zset_entries {
+            return;
+        }
+        if self.members.keys().any(|m| m.len() > limits.zset_value) {
+            return;
+        }
+        self.listpack = true;
+        self.list.positive_zeros();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::EncodingLimits;
+
+    const LIMITS: EncodingLimits = EncodingLimits::REDIS_DEFAULTS;
+    const LISTPACK_MAX_ENTRIES: usize = LIMITS.zset_entries;
+
+    #[test]
+    fn tracked_member_heap_matches_a_recount() {
+        let mut z = SortedSet::new();
+        for i in 0..600 {
+            z.insert(
+                format!("member-{i:0>40}").as_bytes(),
+                f64::from(i % 17),
+                &LIMITS,
+            );
+            if i % 3 == 0 {
+                z.remove(format!("member-{:0>40}", i / 2).as_bytes());
+                z.pop(i % 2 == 0);
+            }
+        }
+        z.remove_ranks(10, 50);
+        let recount: usize = z.members.keys().map(member_heap).sum();
+        assert!(recount > 0);
+        assert_eq!(z.member_heap, recount);
+    }
+
+    fn set(elements: &[(&str, f64)]) -> SortedSet {
+        let mut z = SortedSet::new();
+        for (member, score) in elements {
+            z.insert(member.as_bytes(), *score, &LIMITS);
+        }
+        z
+    }
+
+    fn members(z: &SortedSet) -> Vec<String> {
+        z.iter()
+            .map(|(m, _)| String::from_utf8_lossy(m).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn orders_by_score_then_member() {
+        let mut z = set(&[("b", 1.0), ("a", 1.0), ("c", 0.5), ("d", f64::INFINITY)]);
+        assert_eq!(members(&z), ["c", "a", "b", "d"]);
+        assert_eq!(z.rank(b"b"), Some(2));
+        assert_eq!(z.score(b"d"), Some(f64::INFINITY));
+        assert_eq!(z.insert(b"d", -1.0, &LIMITS), Some(f64::INFINITY));
+        assert_eq!(members(&z), ["d", "c", "a", "b"]);
+        assert_eq!(z.remove(b"a"), Some(1.0));
+        assert_eq!(z.remove(b"a"), None);
+        assert_eq!(z.rank(b"b"), Some(2));
+        assert_eq!(z.pop(true).map(|(m, _)| m), Some(Bytes::from_static(b"b")));
+        assert_eq!(z.pop(false).map(|(m, _)| m), Some(Bytes::from_static(b"d")));
+        assert_eq!(z.len(), 1);
+    }
+
+    #[test]
+    fn encoding_converts_once_and_listpack_drops_negative_zero() {
+        let mut z = SortedSet::new();
+        z.insert(b"a", -0.0, &LIMITS);
+        assert!(z.score(b"a").unwrap().is_sign_positive());
+        assert_eq!(z.encoding(), "listpack");
+        z.insert(&[b'x'; 65], -0.0, &LIMITS);
+        assert_eq!(z.encoding(), "skiplist");
+        assert!(z.score(&[b'x'; 65]).unwrap().is_sign_negative());
+        z.remove(&[b'x'; 65]);
+        assert_eq!(z.encoding(), "skiplist");
+        let mut big = SortedSet::new();
+        for i in 0..=LISTPACK_MAX_ENTRIES {
+            big.insert(format!("m{i}").as_bytes(), i as f64, &LIMITS);
+        }
+        assert_eq!(big.encoding(), "skiplist");
+        let mut built = SortedSet::new_skiplist();
+        built.insert(b"z", -0.0, &LIMITS);
+        built.shrink_encoding(&LIMITS);
+        assert_eq!(built.encoding(), "listpack");
+        assert!(built.score(b"z").unwrap().is_sign_positive());
+    }
+
+    #[test]
+    fn score_ranges_give_rank_bounds() {
+        let z = set(&[("a", 1.0), ("b", 2.0), ("c", 3.0), ("d", 4.0)]);
+        let range =
+            |min: &str, max: &str| ScoreRange::parse(min.as_bytes(), max.as_bytes()).unwrap();
+        assert_eq!(z.score_ranks(&range("2", "3")), Some((1, 2)));
+        assert_eq!(z.score_ranks(&range("(2", "(4")), Some((2, 2)));
+        assert_eq!(z.score_ranks(&range("-inf", "+inf")), Some((0, 3)));
+        assert_eq!(z.score_ranks(&range("5", "+inf")), None);
+        assert_eq!(z.score_ranks(&range("3", "2")), None);
+        assert_eq!(z.score_ranks(&range("(2", "2")), None);
+        assert_eq!(z.score_ranks(&range("(1", "(2")), None);
+        assert!(ScoreRange::parse(b"x", b"1").is_none());
+        assert!(ScoreRange::parse(b"(", b"(").is_some());
+    }
+
+    #[test]
+    fn lex_ranges_follow_redis() {
+        let z = set(&[("a", 0.0), ("b", 0.0), ("c", 0.0), ("d", 0.0)]);
+        let range = |min: &str, max: &str| LexRange::parse(min.as_bytes(), max.as_bytes()).unwrap();
+        assert_eq!(z.lex_first(&range("-", "+")), Some(0));
+        assert_eq!(z.lex_last(&range("-", "+")), Some(3));
+        assert_eq!(z.lex_first(&range("(a", "[c")), Some(1));
+        assert_eq!(z.lex_last(&range("(a", "[c")), Some(2));
+        assert_eq!(z.lex_first(&range("[e", "+")), None);
+        assert_eq!(z.lex_first(&range("+", "-")), None);
+        assert_eq!(z.lex_first(&range("[b", "(b")), None);
+        assert!(LexRange::parse(b"a", b"+").is_none());
+        assert!(LexRange::parse(b"", b"+").is_none());
+        assert!(LexRange::parse(b"+x", b"+").is_none());
+    }
+
+    #[test]
+    fn removes_rank_ranges_from_both_structures() {
+        let mut z = SortedSet::new();
+        for i in 0..300 {
+            z.insert(format!("m{i:03}").as_bytes(), i as f64, &LIMITS);
+        }
+        assert_eq!(z.remove_ranks(10, 19), 10);
+        assert_eq!(z.len(), 290);
+        assert_eq!(z.score(b"m010"), None);
+        assert_eq!(z.rank(b"m020"), Some(10));
+        assert_eq!(z.remove_ranks(280, 1000), 10);
+        assert_eq!(z.len(), 280);
+    }
+
+    #[test]
+    fn matches_a_sorted_vector_under_random_operations() {
+        let mut rng = Rng::new(42);
+        let mut z = SortedSet::new();
+        let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+        for step in 0..20_000 {
+            let member = format!("m{}", rng.below(300)).into_bytes();
+            let score = (rng.below(50) as f64) / 4.0;
+            match rng.below(10) {
+                0..=4 => {
+                    let old = model
+                        .iter()
+                        .position(|e| e.1 == member)
+                        .map(|i| model.remove(i).0);
+                    assert_eq!(z.insert(&member, score, &LIMITS), old);
+                    model.push((score, member));
+                    model.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                }
+                5..=6 => {
+                    let old = model
+                        .iter()
+                        .position(|e| e.1 == member)
+                        .map(|i| model.remove(i).0);
+                    assert_eq!(z.remove(&member), old);
+                }
+                7 => {
+                    let (a, b) = (rng.below(320), rng.below(320));
+                    let (start, end) = (a.min(b), a.max(b));
+                    let expected = model.len().min(end + 1).saturating_sub(start);
+                    if start < model.len() {
+                        model.drain(start..=end.min(model.len() - 1));
+                    }
+                    assert_eq!(z.remove_ranks(start, end), expected);
+                }
+                _ => {
+                    let min = (rng.below(50) as f64) / 4.0;
+                    let range = ScoreRange {
+                        min,
+                        max: min + 3.0,
+                        min_excluded: step % 2 == 0,
+                        max_excluded: step % 3 == 0,
+                    };
+                    let inside: Vec<usize> = (0..model.len())
+                        .filter(|&i| range.above_min(model[i].0) && range.below_max(model[i].0))
+                        .collect();
+                    let expected = inside.first().map(|&f| (f, *inside.last().unwrap_or(&f)));
+                    assert_eq!(z.score_ranks(&range), expected);
+                }
+            }
+            assert_eq!(z.len(), model.len());
+        }
+        for (rank, (score, member)) in model.iter().enumerate() {
+            assert_eq!(z.rank(member), Some(rank));
+            assert_eq!(
+                z.get(rank).map(|(m, s)| (s, m.to_vec())),
+                Some((*score, member.clone()))
+            );
+        }
+        let listed: Vec<(f64, Vec<u8>)> = z.iter().map(|(m, s)| (s, m.to_vec())).collect();
+        assert_eq!(listed, model);
+    }
+
+    #[test]
+    fn scan_visits_everything_once_despite_removals() {
+        let mut z = SortedSet::new();
+        for i in 0..500 {
+            z.insert(format!("m{i}").as_bytes(), i as f64, &LIMITS);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = z.scan(cursor, 10, |m, _| {
+                seen.insert(m.clone());
+            });
+            step += 1;
+            z.remove(format!("m{}", step * 3).as_bytes());
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..500 {
+            let removed = i % 3 == 0 && i / 3 >= 1 && i / 3 <= step;
+            if !removed {
+                assert!(seen.contains(format!("m{i}").as_bytes()), "m{i} missed");
+            }
+        }
+    }
+}

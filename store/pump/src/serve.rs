@@ -1,0 +1,135 @@
+//! A server's life, written once for any runtime: bind, load the data, accept connections and
+//! run the server's tick until shutdown, let the connections finish, then save and sync.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use radish_store::{Config, Server, Session};
+
+use crate::clock::{monotonic, now};
+use crate::connection::Connection;
+use crate::fd_limit::fit_maxclients;
+use crate::logging;
+use crate::runtime::{Listener, Runtime};
+
+/// How long shutdown waits for connections to finish their replies.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long accepting pauses after a failure (usually out of file descriptors), rather than
+/// spinning.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What the binaries run once their runtime is up: binds the configured address, loads the
+/// data under `dir` (the server timed by [`monotonic`] and fitting `maxclients` to the
+/// open-files limit), serves with `run` until it returns, then saves and syncs as configured
+/// (`Server::close`). `name` is the binary's, for the start-up lines.
+pub async fn serve<R, F>(
+    name: &str,
+    config: Config,
+    run: impl FnOnce(R::Listener, Arc<Server>) -> F,
+) -> io::Result<()>
+where
+    R: Runtime,
+    F: Future<Output = io::Result<()>>,
+{
+    let address = config.listen_address();
+    let listener = R::bind(&address)
+        .await
+        .map_err(|error| logging::bind_failed(&address, error))?;
+    // Logged once the port is ours, as Redis does: tools wait for this line.
+    logging::announce(name, &config);
+    // The data on disk is loaded before any client is served; a file that cannot be loaded
+    // in full stops the server here.
+    let server = Server::new(config, now())
+        .with_timer(monotonic)
+        .with_open_files(fit_maxclients)
+        .load(now())
+        .map_err(io::Error::other)?;
+    let server = Arc::new(server);
+    tracing::info!("Ready to accept connections tcp on {address}");
+    run(listener, server.clone()).await?;
+    server.close(now()).map_err(io::Error::other)
+}
+
+/// What one turn of the accept loop saw.
+enum Event<T> {
+    Accepted(io::Result<T>),
+    Tick,
+    Stop,
+}
+
+/// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN,
+/// running the server's tick `hz` times a second meanwhile; then stops accepting, asks every
+/// connection to finish, and waits (at most [`DRAIN_TIMEOUT`]) for them. Each accepted
+/// connection, with its session, goes to `spawn`, which runs it on an event loop
+/// ([`Connection::serve`]).
+pub async fn run<R: Runtime>(
+    mut listener: R::Listener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()>,
+    mut spawn: impl FnMut(Connection<<R::Listener as Listener>::Stream>),
+) -> io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        server.port.store(u64::from(addr.port()), Ordering::Relaxed);
+    }
+    let mut shutdown = pin!(shutdown);
+    let tick_every = || Duration::from_millis(server.tick_interval_ms());
+    let mut tick = Box::pin(R::sleep(tick_every()));
+    loop {
+        let event = {
+            let mut accept = pin!(listener.accept());
+            let mut stopping = pin!(server.shutdown.notified());
+            poll_fn(|cx| {
+                if shutdown.as_mut().poll(cx).is_ready() || stopping.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Event::Stop);
+                }
+                if tick.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Event::Tick);
+                }
+                accept.as_mut().poll(cx).map(Event::Accepted)
+            })
+            .await
+        };
+        match event {
+            Event::Accepted(Ok(accepted)) => {
+                let session =
+                    Session::new(server.clone(), Some(accepted.peer), accepted.local, now());
+                spawn(Connection {
+                    io: accepted.stream,
+                    session,
+                });
+            }
+            Event::Accepted(Err(error)) => {
+                tracing::warn!(%error, "accept failed");
+                R::sleep(ACCEPT_BACKOFF).await;
+            }
+            Event::Tick => {
+                server.tick(now());
+                tick = Box::pin(R::sleep(tick_every()));
+            }
+            Event::Stop => break,
+        }
+    }
+    tracing::info!("shutting down: no new connections; waiting for clients");
+    server.clients.kill_all();
+    let mut drained = pin!(wait_for_clients(&server));
+    let mut timeout = pin!(R::sleep(DRAIN_TIMEOUT));
+    poll_fn(|cx| match drained.as_mut().poll(cx) {
+        Poll::Ready(()) => Poll::Ready(()),
+        Poll::Pending => timeout.as_mut().poll(cx),
+    })
+    .await;
+    Ok(())
+}
+
+/// Completes once every client has left (after `Clients::kill_all` at shutdown).
+async fn wait_for_clients(server: &Server) {
+    while !server.clients.is_empty() {
+        server.clients.left.notified().await;
+    }
+}
