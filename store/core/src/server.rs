@@ -16,9 +16,6 @@ use crate::state::pubsub::PubSub;
 use crate::state::renames::Renames;
 use crate::state::stats::{ExpirySample, Stats, Timer, Totals};
 
-/// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
-pub const REDIS_VERSION: &str = "7.0.15";
-
 /// Descriptors kept for everything but clients: listeners, snapshot and log files, the
 /// runtime's own (Redis's `CONFIG_MIN_RESERVED_FDS`). Whoever fits `maxclients`
 /// ([`Server::with_open_files`]) keeps them too.

@@ -4,7 +4,8 @@
 
 use crate::access::{lfu_counter, lru_idle_ms, Lfu};
 use crate::compact::CompactBytes;
-use crate::db::{Db, Entry};
+use crate::db::Db;
+use crate::entry::Entry;
 use crate::rng::Rng;
 use crate::time::Millis;
 

@@ -14,6 +14,7 @@ pub mod access;
 pub mod alloc;
 pub mod compact;
 pub mod db;
+pub mod entry;
 pub mod evict;
 pub mod glob;
 pub mod hash;
@@ -25,7 +26,8 @@ pub mod types;
 pub mod value;
 
 pub use compact::CompactBytes;
-pub use db::{Db, Entry};
+pub use db::Db;
+pub use entry::Entry;
 pub use rng::Rng;
 pub use time::Millis;
 pub use value::{StringOrigin, StringValue, Value};

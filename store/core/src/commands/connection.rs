@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{cmd, container, Command};
 use crate::exec::ctx::Ctx;
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 
 const G: &str = "connection";
 const AUTHLESS: &[&str] = &[

@@ -132,7 +132,7 @@ struct Jobs {
     automatic: bool,
 }
 
-/// The server's persistence: owned by [`Server`](crate::server::Server), shared with its threads.
+/// The server's persistence: owned by the `Server`, shared with its threads.
 #[derive(Debug)]
 pub struct Persist {
     keyspace: Arc<Mutex<Keyspace>>,

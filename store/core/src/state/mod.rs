@@ -11,3 +11,6 @@ pub mod propagation;
 pub mod pubsub;
 pub mod renames;
 pub mod stats;
+
+/// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
+pub const REDIS_VERSION: &str = "7.0.15";

@@ -20,7 +20,7 @@
 
 use bytes::BytesMut;
 
-use crate::db::Entry;
+use crate::entry::Entry;
 use crate::time::Millis;
 use crate::types::zset::score::format_score;
 use crate::value::Value;

@@ -26,7 +26,7 @@ use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 
 use crate::compact::CompactBytes;
-use crate::db::Entry;
+use crate::entry::Entry;
 use crate::time::Millis;
 
 use super::format::{expired, write_entry};

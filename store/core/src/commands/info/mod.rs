@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
 use crate::exec::ctx::Ctx;
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 
 mod persistence;
 mod system;

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use crate::error::Result;
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 use radish_data::Rng;
 
 /// A grid of pixels, each a colour number, 0 off the edges.

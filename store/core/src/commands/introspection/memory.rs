@@ -13,7 +13,7 @@ use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{cmd, Command};
 use crate::exec::ctx::Ctx;
 use radish_data::alloc;
-use radish_data::db::entry_heap;
+use radish_data::entry::entry_heap;
 use radish_data::types::zset::score::format_score;
 use radish_data::CompactBytes;
 use radish_data::Entry;

@@ -12,7 +12,7 @@ use radish_data::glob::glob_match;
 use super::params::{Kind, Special, MULTI_ARG, PARAMS};
 use super::values::{repr, strerror};
 use super::{lookup, Config};
-use crate::server::REDIS_VERSION;
+use crate::state::REDIS_VERSION;
 
 /// Directives Redis 7.0 no longer has but still accepts (with one argument) and ignores.
 const DEPRECATED: &[&str] = &[
