@@ -279,10 +279,15 @@ fn command_list_includes_subcommands_and_filters() {
 #[test]
 fn command_info_shows_redis_categories_and_flag_names() {
     let mut c = Conn::new();
+    // Redis 7.0.15's bytes: the key spec as a map (flattened in RESP2).
     assert_eq!(
         c.cmd(&["COMMAND", "INFO", "get"]),
         "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n\
-         *3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n"
+         *3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n\
+         +access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n\
+         *2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n\
+         $4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n\
+         *0\r\n"
     );
     assert_eq!(
         resp3().cmd(&["COMMAND", "INFO", "role"]),

@@ -15,26 +15,20 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, key, range, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
 use radish_data::CompactBytes;
 use radish_data::{Db, Entry, Millis};
 use radish_data::{StringOrigin, StringValue, Value};
 
-const G: &str = "bitmap";
-const W: &[&str] = &["write", "denyoom"];
-const R: &[&str] = &["readonly"];
-const RF: &[&str] = &["readonly", "fast"];
-
-#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    cmd("setbit", 4, W, (1, 1, 1), G, "Sets or clears the bit at offset in the string value stored at key", setbit),
-    cmd("getbit", 3, RF, (1, 1, 1), G, "Returns the bit value at offset in the string value stored at key", getbit),
-    cmd("bitcount", -2, R, (1, 1, 1), G, "Count set bits in a string", bitcount),
-    cmd("bitpos", -3, R, (1, 1, 1), G, "Find first bit set or clear in a string", bitpos),
-    cmd("bitop", -4, W, (2, -1, 1), G, "Perform bitwise operations between strings", bitop),
-    cmd("bitfield", -2, W, (1, 1, 1), G, "Perform arbitrary bitfield integer operations on strings", bitfield),
-    cmd("bitfield_ro", -2, RF, (1, 1, 1), G, "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", bitfield_ro),
+    Command::new("setbit", 4, setbit).flags(flags!(WRITE | DENYOOM)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))]).doc(Group::Bitmap, "2.2.0", "Sets or clears the bit at offset in the string value stored at key"),
+    Command::new("getbit", 3, getbit).flags(flags!(READONLY | FAST)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.2.0", "Returns the bit value at offset in the string value stored at key"),
+    Command::new("bitcount", -2, bitcount).flags(flags!(READONLY)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.6.0", "Count set bits in a string"),
+    Command::new("bitpos", -3, bitpos).flags(flags!(READONLY)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.8.7", "Find first bit set or clear in a string"),
+    Command::new("bitop", -4, bitop).flags(flags!(WRITE | DENYOOM)).acl(acl!(BITMAP)).keys(&[range(2, 0, 1, key!(OW | UPDATE)), range(3, -1, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.6.0", "Perform bitwise operations between strings"),
+    Command::new("bitfield", -2, bitfield).flags(flags!(WRITE | DENYOOM)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE | VARIABLE_FLAGS)).note("This command allows both access and modification of the key")]).get_keys(GetKeys::Bitfield).doc(Group::Bitmap, "3.2.0", "Perform arbitrary bitfield integer operations on strings"),
+    Command::new("bitfield_ro", -2, bitfield_ro).flags(flags!(READONLY | FAST)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "6.0.0", "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD"),
 ];
 
 const OFFSET_ERROR: Error = Error::Static("ERR bit offset is not an integer or out of range");

@@ -11,20 +11,14 @@ use radish_resp::{Frame, Version};
 
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::persist::Reload;
 use radish_data::Value;
 
-pub(super) const COMMANDS: &[Command] = &[cmd(
-    "debug",
-    -2,
-    &["admin", "noscript", "loading", "stale"],
-    (0, 0, 0),
-    "server",
-    "A container for debugging commands.",
-    debug,
-)];
+pub(super) const COMMANDS: &[Command] = &[Command::new("debug", -2, debug)
+    .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED))
+    .doc(Group::Server, "1.0.0", "A container for debugging commands")];
 
 const HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

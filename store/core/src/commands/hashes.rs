@@ -14,7 +14,7 @@ use super::keys::parse_cursor;
 use super::strings::format_human;
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
 use radish_data::glob::Pattern;
@@ -24,156 +24,128 @@ use radish_data::Rng;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
-const G: &str = "hash";
-const WF: &[&str] = &["write", "denyoom", "fast"];
-const R: &[&str] = &["readonly"];
-const RF: &[&str] = &["readonly", "fast"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd(
-        "hset",
-        -4,
-        WF,
-        (1, 1, 1),
-        G,
-        "Set the string value of a hash field",
-        hset,
-    ),
-    cmd(
-        "hsetnx",
-        4,
-        WF,
-        (1, 1, 1),
-        G,
-        "Set the value of a hash field, only if the field does not exist",
-        hsetnx,
-    ),
-    cmd(
-        "hget",
-        3,
-        RF,
-        (1, 1, 1),
-        G,
-        "Get the value of a hash field",
-        hget,
-    ),
-    cmd(
-        "hmget",
-        -3,
-        RF,
-        (1, 1, 1),
-        G,
-        "Get the values of all the given hash fields",
-        hmget,
-    ),
-    cmd(
-        "hmset",
-        -4,
-        WF,
-        (1, 1, 1),
-        G,
-        "Set multiple hash fields to multiple values",
-        hmset,
-    ),
-    cmd(
-        "hgetall",
-        2,
-        R,
-        (1, 1, 1),
-        G,
-        "Get all the fields and values in a hash",
-        hgetall,
-    ),
-    cmd(
-        "hdel",
-        -3,
-        &["write", "fast"],
-        (1, 1, 1),
-        G,
-        "Delete one or more hash fields",
-        hdel,
-    ),
-    cmd(
-        "hexists",
-        3,
-        RF,
-        (1, 1, 1),
-        G,
-        "Determine if a hash field exists",
-        hexists,
-    ),
-    cmd(
-        "hlen",
-        2,
-        RF,
-        (1, 1, 1),
-        G,
-        "Get the number of fields in a hash",
-        hlen,
-    ),
-    cmd(
-        "hkeys",
-        2,
-        R,
-        (1, 1, 1),
-        G,
-        "Get all the fields in a hash",
-        hkeys,
-    ),
-    cmd(
-        "hvals",
-        2,
-        R,
-        (1, 1, 1),
-        G,
-        "Get all the values in a hash",
-        hvals,
-    ),
-    cmd(
-        "hincrby",
-        4,
-        WF,
-        (1, 1, 1),
-        G,
-        "Increment the integer value of a hash field by the given number",
-        hincrby,
-    ),
-    cmd(
-        "hincrbyfloat",
-        4,
-        WF,
-        (1, 1, 1),
-        G,
-        "Increment the float value of a hash field by the given amount",
-        hincrbyfloat,
-    ),
-    cmd(
-        "hstrlen",
-        3,
-        RF,
-        (1, 1, 1),
-        G,
-        "Get the length of the value of a hash field",
-        hstrlen,
-    ),
-    cmd(
-        "hrandfield",
-        -2,
-        R,
-        (1, 1, 1),
-        G,
-        "Get one or multiple random fields from a hash",
-        hrandfield,
-    ),
-    cmd(
-        "hscan",
-        -3,
-        R,
-        (1, 1, 1),
-        G,
-        "Incrementally iterate hash fields and associated values",
-        hscan,
-    ),
+    Command::new("hset", -4, hset)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(Group::Hash, "2.0.0", "Set the string value of a hash field"),
+    Command::new("hsetnx", 4, hsetnx)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(
+            Group::Hash,
+            "2.0.0",
+            "Set the value of a hash field, only if the field does not exist",
+        ),
+    Command::new("hget", 3, hget)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::Hash, "2.0.0", "Get the value of a hash field"),
+    Command::new("hmget", -3, hmget)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(
+            Group::Hash,
+            "2.0.0",
+            "Get the values of all the given hash fields",
+        ),
+    Command::new("hmset", -4, hmset)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(
+            Group::Hash,
+            "2.0.0",
+            "Set multiple hash fields to multiple values",
+        ),
+    Command::new("hgetall", 2, hgetall)
+        .flags(flags!(READONLY))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output_order"])
+        .doc(
+            Group::Hash,
+            "2.0.0",
+            "Get all the fields and values in a hash",
+        ),
+    Command::new("hdel", -3, hdel)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RW | DELETE))])
+        .doc(Group::Hash, "2.0.0", "Delete one or more hash fields"),
+    Command::new("hexists", 3, hexists)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(Group::Hash, "2.0.0", "Determine if a hash field exists"),
+    Command::new("hlen", 2, hlen)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(Group::Hash, "2.0.0", "Get the number of fields in a hash"),
+    Command::new("hkeys", 2, hkeys)
+        .flags(flags!(READONLY))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output_order"])
+        .doc(Group::Hash, "2.0.0", "Get all the fields in a hash"),
+    Command::new("hvals", 2, hvals)
+        .flags(flags!(READONLY))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output_order"])
+        .doc(Group::Hash, "2.0.0", "Get all the values in a hash"),
+    Command::new("hincrby", 4, hincrby)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::Hash,
+            "2.0.0",
+            "Increment the integer value of a hash field by the given number",
+        ),
+    Command::new("hincrbyfloat", 4, hincrbyfloat)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::Hash,
+            "2.6.0",
+            "Increment the float value of a hash field by the given amount",
+        ),
+    Command::new("hstrlen", 3, hstrlen)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(
+            Group::Hash,
+            "3.2.0",
+            "Get the length of the value of a hash field",
+        ),
+    Command::new("hrandfield", -2, hrandfield)
+        .flags(flags!(READONLY))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            Group::Hash,
+            "6.2.0",
+            "Get one or multiple random fields from a hash",
+        ),
+    Command::new("hscan", -3, hscan)
+        .flags(flags!(READONLY))
+        .acl(acl!(HASH))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            Group::Hash,
+            "2.8.0",
+            "Incrementally iterate hash fields and associated values",
+        ),
 ];
 
 // --- Shared with the other aggregate families ----------------------------------------------

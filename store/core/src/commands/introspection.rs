@@ -10,125 +10,32 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is};
-use crate::exec::command::{cmd, container, Command};
+use crate::exec::command::{acl, flags, Categories, Command, Group};
 use crate::exec::ctx::Ctx;
 
 mod acl;
 mod genpass;
 mod getkeys;
-mod keyspecs;
 mod lolwut;
 mod memory;
 
-pub(crate) use acl::{categories_of, category_names};
 pub(super) use getkeys::{command_getkeys, command_getkeysandflags};
-
-const G: &str = "server";
-const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
-const HELP: &[&str] = &["loading", "stale"];
 
 /// ROLE, MEMORY, LATENCY, ACL and LOLWUT.
 pub(super) const COMMANDS: &[Command] = &[
-    cmd(
-        "role",
-        1,
-        &["noscript", "loading", "stale", "fast"],
-        (0, 0, 0),
-        G,
-        "Return the role of the instance in the context of replication",
-        role,
-    ),
-    container(
-        "memory",
-        G,
-        "A container for memory diagnostics commands",
-        memory::SUBCOMMANDS,
-    ),
-    container(
-        "latency",
-        G,
-        "A container for latency diagnostics commands",
-        &[
-            cmd(
-                "latency|doctor",
-                2,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Return a human readable latency analysis report.",
-                latency_doctor,
-            ),
-            cmd(
-                "latency|graph",
-                3,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Return a latency graph for the event.",
-                latency_graph,
-            ),
-            cmd(
-                "latency|help",
-                2,
-                HELP,
-                (0, 0, 0),
-                G,
-                "Show helpful text about the different subcommands.",
-                latency_help,
-            ),
-            cmd(
-                "latency|histogram",
-                -2,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Return the cumulative distribution of latencies of a subset of commands or all.",
-                latency_histogram,
-            ),
-            cmd(
-                "latency|history",
-                3,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Return timestamp-latency samples for the event.",
-                latency_no_events,
-            ),
-            cmd(
-                "latency|latest",
-                2,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Return the latest latency samples for all events.",
-                latency_no_events,
-            ),
-            cmd(
-                "latency|reset",
-                -2,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Reset latency data for one or more events.",
-                latency_reset,
-            ),
-        ],
-    ),
-    container(
-        "acl",
-        G,
-        "A container for Access List Control commands ",
-        acl::SUBCOMMANDS,
-    ),
-    cmd(
-        "lolwut",
-        -1,
-        &["readonly", "fast"],
-        (0, 0, 0),
-        G,
-        "Display some computer art and the Redis version",
-        lolwut::lolwut,
-    ),
+    Command::new("role", 1, role).flags(flags!(NOSCRIPT | LOADING | STALE | FAST)).acl(acl!(ADMIN | DANGEROUS)).doc(Group::Server, "2.8.12", "Return the role of the instance in the context of replication"),
+    Command::container("memory", memory::SUBCOMMANDS).doc(Group::Server, "4.0.0", "A container for memory diagnostics commands"),
+    Command::container("latency", &[
+            Command::new("latency|doctor", 2, latency_doctor).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return a human readable latency analysis report."),
+            Command::new("latency|graph", 3, latency_graph).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return a latency graph for the event."),
+            Command::new("latency|help", 2, latency_help).flags(flags!(LOADING | STALE)).doc(Group::Server, "2.8.13", "Show helpful text about the different subcommands."),
+            Command::new("latency|histogram", -2, latency_histogram).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "7.0.0", "Return the cumulative distribution of latencies of a subset of commands or all."),
+            Command::new("latency|history", 3, latency_no_events).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return timestamp-latency samples for the event."),
+            Command::new("latency|latest", 2, latency_no_events).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return the latest latency samples for all events."),
+            Command::new("latency|reset", -2, latency_reset).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Group::Server, "2.8.13", "Reset latency data for one or more events."),
+        ]).doc(Group::Server, "2.8.13", "A container for latency diagnostics commands"),
+    Command::container("acl", acl::SUBCOMMANDS).doc(Group::Server, "6.0.0", "A container for Access List Control commands "),
+    Command::new("lolwut", -1, lolwut::lolwut).flags(flags!(READONLY | FAST)).doc(Group::Server, "5.0.0", "Display some computer art and the Redis version"),
 ];
 
 /// ROLE: radish is always a master with no replicas, at replication offset 0.
@@ -255,50 +162,6 @@ pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Res
     Ok(())
 }
 
-/// Command flags as COMMAND INFO names them, in Redis's order: Redis writes them with
-/// underscores, and hides `may_replicate`, `sentinel`, `only_sentinel`, `protected` and
-/// `touches_arbitrary_keys`.
-const REPORTED_FLAGS: [&str; 20] = [
-    "write",
-    "readonly",
-    "denyoom",
-    "module",
-    "admin",
-    "pubsub",
-    "noscript",
-    "blocking",
-    "loading",
-    "stale",
-    "skip_monitor",
-    "skip_slowlog",
-    "asking",
-    "fast",
-    "no_auth",
-    "no_mandatory_keys",
-    "no_async_loading",
-    "no_multi",
-    "movablekeys",
-    "allow_busy",
-];
-
-/// The flags COMMAND INFO shows for `command`, named and ordered as Redis shows them (the
-/// table writes them with hyphens or underscores alike).
-pub(crate) fn reported_flags(command: &Command) -> Vec<&'static str> {
-    REPORTED_FLAGS
-        .iter()
-        .copied()
-        .filter(|name| {
-            command.flags.iter().any(|flag| {
-                flag.len() == name.len()
-                    && flag
-                        .bytes()
-                        .zip(name.bytes())
-                        .all(|(a, b)| a == b || (a == b'-' && b == b'_'))
-            })
-        })
-        .collect()
-}
-
 /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: the full names of
 /// every command and subcommand that passes the filter.
 pub(super) fn command_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
@@ -310,8 +173,10 @@ pub(super) fn command_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
                 Box::new(|_| false)
             } else if is(kind, "aclcat") {
                 // An unknown category matches nothing, without an error.
-                let wanted = acl::category_bit(arg).unwrap_or(0);
-                Box::new(move |c| categories_of(c) & wanted != 0)
+                match Categories::named(arg) {
+                    Some(wanted) => Box::new(move |c| c.categories().contains(wanted)),
+                    None => Box::new(|_| false),
+                }
             } else if is(kind, "pattern") {
                 let pattern = radish_data::glob::Pattern::new(arg);
                 Box::new(move |c| pattern.matches(c.full_name.as_bytes(), true))

@@ -4,45 +4,41 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
-use crate::exec::command::{cmd, container, Command};
+use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use radish_data::glob::Pattern;
 use radish_data::Value;
 use radish_data::{Entry, Millis};
 
-const G: &str = "generic";
-const WF: &[&str] = &["write", "fast"];
-const RF: &[&str] = &["readonly", "fast"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd("del", -2, &["write"], (1, -1, 1), G, "Deletes one or more keys.", del),
-    cmd("unlink", -2, WF, (1, -1, 1), G, "Asynchronously deletes one or more keys.", del),
-    cmd("exists", -2, RF, (1, -1, 1), G, "Determines whether one or more keys exist.", exists),
-    cmd("touch", -2, RF, (1, -1, 1), G, "Returns the number of existing keys out of those specified after updating the time they were last accessed.", touch),
-    cmd("expire", -3, WF, (1, 1, 1), G, "Sets the expiration time of a key in seconds.", expire),
-    cmd("pexpire", -3, WF, (1, 1, 1), G, "Sets the expiration time of a key in milliseconds.", pexpire),
-    cmd("expireat", -3, WF, (1, 1, 1), G, "Sets the expiration time of a key to a Unix timestamp.", expireat),
-    cmd("pexpireat", -3, WF, (1, 1, 1), G, "Sets the expiration time of a key to a Unix milliseconds timestamp.", pexpireat),
-    cmd("ttl", 2, RF, (1, 1, 1), G, "Returns the expiration time in seconds of a key.", ttl),
-    cmd("pttl", 2, RF, (1, 1, 1), G, "Returns the expiration time in milliseconds of a key.", pttl),
-    cmd("expiretime", 2, RF, (1, 1, 1), G, "Returns the expiration time of a key as a Unix timestamp.", expiretime),
-    cmd("pexpiretime", 2, RF, (1, 1, 1), G, "Returns the expiration time of a key as a Unix milliseconds timestamp.", pexpiretime),
-    cmd("persist", 2, WF, (1, 1, 1), G, "Removes the expiration time of a key.", persist),
-    cmd("type", 2, RF, (1, 1, 1), G, "Determines the type of value stored at a key.", type_),
-    cmd("rename", 3, &["write"], (1, 2, 1), G, "Renames a key and overwrites the destination.", rename),
-    cmd("renamenx", 3, WF, (1, 2, 1), G, "Renames a key only when the target key name doesn't exist.", renamenx),
-    cmd("keys", 2, &["readonly"], (0, 0, 0), G, "Returns all key names that match a pattern.", keys),
-    cmd("scan", -2, &["readonly"], (0, 0, 0), G, "Iterates over the key names in the database.", scan),
-    cmd("randomkey", 1, &["readonly"], (0, 0, 0), G, "Returns a random key name from the database.", randomkey),
-    cmd("copy", -3, &["write", "denyoom"], (1, 2, 1), G, "Copies the value of a key to a new key.", copy),
-    cmd("move", 3, WF, (1, 1, 1), G, "Moves a key to another database.", move_),
-    container("object", G, "A container for object introspection commands.", &[
-        cmd("object|encoding", 3, &["readonly"], (2, 2, 1), G, "Returns the internal encoding of a Redis object.", object_encoding),
-        cmd("object|refcount", 3, &["readonly"], (2, 2, 1), G, "Returns the reference count of a value of a key.", object_refcount),
-        cmd("object|idletime", 3, &["readonly"], (2, 2, 1), G, "Returns the time since the last access to a Redis object.", object_idletime),
-        cmd("object|freq", 3, &["readonly"], (2, 2, 1), G, "Returns the logarithmic access frequency counter of a Redis object.", object_freq),
-        cmd("object|help", 2, &["loading", "stale"], (0, 0, 0), G, "Returns helpful text about the different subcommands.", object_help),
-    ]),
+    Command::new("del", -2, del).flags(flags!(WRITE)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RM | DELETE))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "1.0.0", "Delete a key"),
+    Command::new("unlink", -2, del).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RM | DELETE))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "4.0.0", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking."),
+    Command::new("exists", -2, exists).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RO))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "1.0.0", "Determine if a key exists"),
+    Command::new("touch", -2, touch).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RO))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified."),
+    Command::new("expire", -3, expire).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "1.0.0", "Set a key's time to live in seconds"),
+    Command::new("pexpire", -3, pexpire).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "2.6.0", "Set a key's time to live in milliseconds"),
+    Command::new("expireat", -3, expireat).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "1.2.0", "Set the expiration for a key as a UNIX timestamp"),
+    Command::new("pexpireat", -3, pexpireat).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
+    Command::new("ttl", 2, ttl).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "1.0.0", "Get the time to live for a key in seconds"),
+    Command::new("pttl", 2, pttl).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.6.0", "Get the time to live for a key in milliseconds"),
+    Command::new("expiretime", 2, expiretime).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Generic, "7.0.0", "Get the expiration Unix timestamp for a key"),
+    Command::new("pexpiretime", 2, pexpiretime).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Generic, "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds"),
+    Command::new("persist", 2, persist).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "2.2.0", "Remove the expiration from a key"),
+    Command::new("type", 2, type_).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO))]).doc(Group::Generic, "1.0.0", "Determine the type stored at key"),
+    Command::new("rename", 3, rename).flags(flags!(WRITE)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(OW | UPDATE))]).doc(Group::Generic, "1.0.0", "Rename a key"),
+    Command::new("renamenx", 3, renamenx).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(OW | INSERT))]).doc(Group::Generic, "1.0.0", "Rename a key, only if the new key does not exist"),
+    Command::new("keys", 2, keys).flags(flags!(READONLY)).acl(acl!(KEYSPACE | DANGEROUS)).tips(&["request_policy:all_shards", "nondeterministic_output_order"]).doc(Group::Generic, "1.0.0", "Find all keys matching the given pattern"),
+    Command::new("scan", -2, scan).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).tips(&["nondeterministic_output", "request_policy:special"]).doc(Group::Generic, "2.8.0", "Incrementally iterate the keys space"),
+    Command::new("randomkey", 1, randomkey).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).tips(&["request_policy:all_shards", "nondeterministic_output"]).doc(Group::Generic, "1.0.0", "Return a random key from the keyspace"),
+    Command::new("copy", -3, copy).flags(flags!(WRITE | DENYOOM)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS)), range(2, 0, 1, key!(OW | UPDATE))]).doc(Group::Generic, "6.2.0", "Copy a key"),
+    Command::new("move", 3, move_).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))]).doc(Group::Generic, "1.0.0", "Move a key to another database"),
+    Command::container("object", &[
+        Command::new("object|encoding", 3, object_encoding).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.2.3", "Inspect the internal encoding of a Redis object"),
+        Command::new("object|refcount", 3, object_refcount).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.2.3", "Get the number of references to the value of the key"),
+        Command::new("object|idletime", 3, object_idletime).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.2.3", "Get the time since a Redis object was last accessed"),
+        Command::new("object|freq", 3, object_freq).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "4.0.0", "Get the logarithmic access frequency counter of a Redis object"),
+        Command::new("object|help", 2, object_help).flags(flags!(LOADING | STALE)).acl(acl!(KEYSPACE)).doc(Group::Generic, "6.2.0", "Show helpful text about the different subcommands"),
+    ]).doc(Group::Generic, "2.2.3", "A container for object introspection commands"),
 ];
 
 fn del(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {

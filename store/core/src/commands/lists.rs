@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::{pop_candidates, Ctx};
 use crate::state::keyspace::{Pops, TimeoutReply};
 use radish_data::types::list::{clamp_range, End, List};
@@ -16,36 +16,29 @@ use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
-const G: &str = "list";
-const W: &[&str] = &["write", "denyoom"];
-const WF: &[&str] = &["write", "denyoom", "fast"];
-const R: &[&str] = &["readonly"];
-const B: &[&str] = &["write", "noscript", "blocking"];
-const BW: &[&str] = &["write", "denyoom", "noscript", "blocking"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd("lpush", -3, WF, (1, 1, 1), G, "Prepend one or multiple elements to a list", lpush),
-    cmd("rpush", -3, WF, (1, 1, 1), G, "Append one or multiple elements to a list", rpush),
-    cmd("lpushx", -3, WF, (1, 1, 1), G, "Prepend an element to a list, only if the list exists", lpushx),
-    cmd("rpushx", -3, WF, (1, 1, 1), G, "Append an element to a list, only if the list exists", rpushx),
-    cmd("lpop", -2, &["write", "fast"], (1, 1, 1), G, "Remove and get the first elements in a list", lpop),
-    cmd("rpop", -2, &["write", "fast"], (1, 1, 1), G, "Remove and get the last elements in a list", rpop),
-    cmd("llen", 2, &["readonly", "fast"], (1, 1, 1), G, "Get the length of a list", llen),
-    cmd("lrange", 4, R, (1, 1, 1), G, "Get a range of elements from a list", lrange),
-    cmd("lindex", 3, R, (1, 1, 1), G, "Get an element from a list by its index", lindex),
-    cmd("lset", 4, W, (1, 1, 1), G, "Set the value of an element in a list by its index", lset),
-    cmd("lrem", 4, &["write"], (1, 1, 1), G, "Remove elements from a list", lrem),
-    cmd("ltrim", 4, &["write"], (1, 1, 1), G, "Trim a list to the specified range", ltrim),
-    cmd("linsert", 5, W, (1, 1, 1), G, "Insert an element before or after another element in a list", linsert),
-    cmd("lpos", -3, R, (1, 1, 1), G, "Return the index of matching elements on a list", lpos),
-    cmd("lmove", 5, W, (1, 2, 1), G, "Pop an element from a list, push it to another list and return it", lmove),
-    cmd("rpoplpush", 3, W, (1, 2, 1), G, "Remove the last element in a list, prepend it to another list and return it", rpoplpush),
-    cmd("lmpop", -4, &["write", "movablekeys"], (0, 0, 0), G, "Pop elements from a list", lmpop),
-    cmd("blpop", -3, B, (1, -2, 1), G, "Remove and get the first element in a list, or block until one is available", blpop),
-    cmd("brpop", -3, B, (1, -2, 1), G, "Remove and get the last element in a list, or block until one is available", brpop),
-    cmd("blmove", 6, BW, (1, 2, 1), G, "Pop an element from a list, push it to another list and return it; or block until one is available", blmove),
-    cmd("brpoplpush", 4, BW, (1, 2, 1), G, "Pop an element from a list, push it to another list and return it; or block until one is available", brpoplpush),
-    cmd("blmpop", -5, &["write", "blocking", "movablekeys"], (0, 0, 0), G, "Pop elements from a list, or block until one is available", blmpop),
+    Command::new("lpush", -3, lpush).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "1.0.0", "Prepend one or multiple elements to a list"),
+    Command::new("rpush", -3, rpush).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "1.0.0", "Append one or multiple elements to a list"),
+    Command::new("lpushx", -3, lpushx).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Prepend an element to a list, only if the list exists"),
+    Command::new("rpushx", -3, rpushx).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Append an element to a list, only if the list exists"),
+    Command::new("lpop", -2, lpop).flags(flags!(WRITE | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "1.0.0", "Remove and get the first elements in a list"),
+    Command::new("rpop", -2, rpop).flags(flags!(WRITE | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "1.0.0", "Remove and get the last elements in a list"),
+    Command::new("llen", 2, llen).flags(flags!(READONLY | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO))]).doc(Group::List, "1.0.0", "Get the length of a list"),
+    Command::new("lrange", 4, lrange).flags(flags!(READONLY)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::List, "1.0.0", "Get a range of elements from a list"),
+    Command::new("lindex", 3, lindex).flags(flags!(READONLY)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::List, "1.0.0", "Get an element from a list by its index"),
+    Command::new("lset", 4, lset).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::List, "1.0.0", "Set the value of an element in a list by its index"),
+    Command::new("lrem", 4, lrem).flags(flags!(WRITE)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::List, "1.0.0", "Remove elements from a list"),
+    Command::new("ltrim", 4, ltrim).flags(flags!(WRITE)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::List, "1.0.0", "Trim a list to the specified range"),
+    Command::new("linsert", 5, linsert).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Insert an element before or after another element in a list"),
+    Command::new("lpos", -3, lpos).flags(flags!(READONLY)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::List, "6.0.6", "Return the index of matching elements on a list"),
+    Command::new("lmove", 5, lmove).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "6.2.0", "Pop an element from a list, push it to another list and return it"),
+    Command::new("rpoplpush", 3, rpoplpush).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "1.2.0", "Remove the last element in a list, prepend it to another list and return it"),
+    Command::new("lmpop", -4, lmpop).flags(flags!(WRITE)).acl(acl!(LIST)).keys(&[keynum(1, 0, 1, 1, key!(RW | ACCESS | DELETE))]).get_keys(numkeys(0, 1, 2)).doc(Group::List, "7.0.0", "Pop elements from a list"),
+    Command::new("blpop", -3, blpop).flags(flags!(WRITE | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "2.0.0", "Remove and get the first element in a list, or block until one is available"),
+    Command::new("brpop", -3, brpop).flags(flags!(WRITE | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "2.0.0", "Remove and get the last element in a list, or block until one is available"),
+    Command::new("blmove", 6, blmove).flags(flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    Command::new("brpoplpush", 4, brpoplpush).flags(flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    Command::new("blmpop", -5, blmpop).flags(flags!(WRITE | BLOCKING)).acl(acl!(LIST)).keys(&[keynum(2, 0, 1, 1, key!(RW | ACCESS | DELETE))]).get_keys(numkeys(0, 2, 3)).doc(Group::List, "7.0.0", "Pop elements from a list, or block until one is available"),
 ];
 
 // --- Lookups -------------------------------------------------------------------------------

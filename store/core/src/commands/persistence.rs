@@ -4,50 +4,41 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::args::is;
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::persist::{Busy, RewriteRefused, SaveError, Started};
 
-const G: &str = "server";
-const BACKGROUND: &[&str] = &["admin", "noscript", "no-async-loading"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd(
-        "save",
-        1,
-        &["admin", "noscript", "no-async-loading", "no-multi"],
-        (0, 0, 0),
-        G,
-        "Synchronously saves the database(s) to disk.",
-        save,
-    ),
-    cmd(
-        "bgsave",
-        -1,
-        BACKGROUND,
-        (0, 0, 0),
-        G,
-        "Asynchronously saves the database(s) to disk.",
-        bgsave,
-    ),
-    cmd(
-        "bgrewriteaof",
-        1,
-        BACKGROUND,
-        (0, 0, 0),
-        G,
-        "Asynchronously rewrites the append-only file to disk.",
-        bgrewriteaof,
-    ),
-    cmd(
-        "lastsave",
-        1,
-        &["loading", "stale", "fast"],
-        (0, 0, 0),
-        G,
-        "Returns the Unix timestamp of the last successful save to disk.",
-        lastsave,
-    ),
+    Command::new("save", 1, save)
+        .flags(flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI))
+        .doc(
+            Group::Server,
+            "1.0.0",
+            "Synchronously save the dataset to disk",
+        ),
+    Command::new("bgsave", -1, bgsave)
+        .flags(flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING))
+        .doc(
+            Group::Server,
+            "1.0.0",
+            "Asynchronously save the dataset to disk",
+        ),
+    Command::new("bgrewriteaof", 1, bgrewriteaof)
+        .flags(flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING))
+        .doc(
+            Group::Server,
+            "1.0.0",
+            "Asynchronously rewrite the append-only file",
+        ),
+    Command::new("lastsave", 1, lastsave)
+        .flags(flags!(LOADING | STALE | FAST))
+        .acl(acl!(ADMIN | DANGEROUS))
+        .tips(&["nondeterministic_output"])
+        .doc(
+            Group::Server,
+            "1.0.0",
+            "Get the UNIX time stamp of the last successful save to disk",
+        ),
 ];
 
 const SAVE_IN_PROGRESS: Error = Error::Static("ERR Background save already in progress");

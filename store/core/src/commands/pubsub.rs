@@ -9,7 +9,7 @@ use indexmap::IndexSet;
 
 use crate::error::Result;
 use crate::exec::args::help;
-use crate::exec::command::{cmd, container, Command};
+use crate::exec::command::{flags, key, range, Command, Group};
 use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
 use crate::state::clients::Client;
@@ -17,143 +17,98 @@ use crate::state::clients::OutputLimit;
 use crate::state::pubsub::PubSub;
 use radish_data::Millis;
 
-const G: &str = "pubsub";
-const SUB: &[&str] = &["pubsub", "noscript", "loading", "stale"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd(
-        "subscribe",
-        -2,
-        SUB,
-        (0, 0, 0),
-        G,
-        "Listens for messages published to channels.",
-        subscribe,
-    ),
-    cmd(
-        "unsubscribe",
-        -1,
-        SUB,
-        (0, 0, 0),
-        G,
-        "Stops listening to messages posted to channels.",
-        unsubscribe,
-    ),
-    cmd(
-        "psubscribe",
-        -2,
-        SUB,
-        (0, 0, 0),
-        G,
-        "Listens for messages published to channels that match one or more patterns.",
-        psubscribe,
-    ),
-    cmd(
-        "punsubscribe",
-        -1,
-        SUB,
-        (0, 0, 0),
-        G,
-        "Stops listening to messages published to channels that match one or more patterns.",
-        punsubscribe,
-    ),
-    cmd(
-        "ssubscribe",
-        -2,
-        SUB,
-        (1, -1, 1),
-        G,
-        "Listens for messages published to shard channels.",
-        ssubscribe,
-    ),
-    cmd(
-        "sunsubscribe",
-        -1,
-        SUB,
-        (1, -1, 1),
-        G,
-        "Stops listening to messages posted to shard channels.",
-        sunsubscribe,
-    ),
-    cmd(
-        "spublish",
-        3,
-        &["pubsub", "loading", "stale", "fast"],
-        (1, 1, 1),
-        G,
-        "Post a message to a shard channel",
-        spublish,
-    ),
-    cmd(
-        "publish",
-        3,
-        &["pubsub", "loading", "stale", "fast", "may-replicate"],
-        (0, 0, 0),
-        G,
-        "Posts a message to a channel.",
-        publish,
-    ),
-    container(
+    Command::new("subscribe", -2, subscribe)
+        .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Pubsub,
+            "2.0.0",
+            "Listen for messages published to the given channels",
+        ),
+    Command::new("unsubscribe", -1, unsubscribe)
+        .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Pubsub,
+            "2.0.0",
+            "Stop listening for messages posted to the given channels",
+        ),
+    Command::new("psubscribe", -2, psubscribe)
+        .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Pubsub,
+            "2.0.0",
+            "Listen for messages published to channels matching the given patterns",
+        ),
+    Command::new("punsubscribe", -1, punsubscribe)
+        .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Pubsub,
+            "2.0.0",
+            "Stop listening for messages posted to channels matching the given patterns",
+        ),
+    Command::new("ssubscribe", -2, ssubscribe)
+        .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
+        .keys(&[range(1, -1, 1, key!(NOT_KEY))])
+        .doc(
+            Group::Pubsub,
+            "7.0.0",
+            "Listen for messages published to the given shard channels",
+        ),
+    Command::new("sunsubscribe", -1, sunsubscribe)
+        .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
+        .keys(&[range(1, -1, 1, key!(NOT_KEY))])
+        .doc(
+            Group::Pubsub,
+            "7.0.0",
+            "Stop listening for messages posted to the given shard channels",
+        ),
+    Command::new("spublish", 3, spublish)
+        .flags(flags!(PUBSUB | LOADING | STALE | FAST))
+        .keys(&[range(1, 0, 1, key!(NOT_KEY))])
+        .doc(Group::Pubsub, "7.0.0", "Post a message to a shard channel"),
+    Command::new("publish", 3, publish)
+        .flags(flags!(PUBSUB | LOADING | STALE | FAST))
+        .doc(Group::Pubsub, "2.0.0", "Post a message to a channel"),
+    Command::container(
         "pubsub",
-        G,
-        "A container for Pub/Sub commands.",
         &[
-            cmd(
-                "pubsub|channels",
-                -2,
-                &["pubsub", "loading", "stale"],
-                (0, 0, 0),
-                G,
-                "Returns the active channels.",
-                pubsub_channels,
-            ),
-            cmd(
-                "pubsub|numsub",
-                -2,
-                &["pubsub", "loading", "stale"],
-                (0, 0, 0),
-                G,
-                "Returns a count of subscribers to channels.",
-                pubsub_numsub,
-            ),
-            cmd(
-                "pubsub|shardchannels",
-                -2,
-                &["pubsub", "loading", "stale"],
-                (0, 0, 0),
-                G,
-                "Returns the active shard channels.",
-                pubsub_shardchannels,
-            ),
-            cmd(
-                "pubsub|shardnumsub",
-                -2,
-                &["pubsub", "loading", "stale"],
-                (0, 0, 0),
-                G,
-                "Returns the count of subscribers of shard channels.",
-                pubsub_shardnumsub,
-            ),
-            cmd(
-                "pubsub|numpat",
-                2,
-                &["pubsub", "loading", "stale"],
-                (0, 0, 0),
-                G,
-                "Returns a count of unique pattern subscriptions.",
-                pubsub_numpat,
-            ),
-            cmd(
-                "pubsub|help",
-                2,
-                &["loading", "stale"],
-                (0, 0, 0),
-                G,
-                "Returns helpful text about the different subcommands.",
-                pubsub_help,
-            ),
+            Command::new("pubsub|channels", -2, pubsub_channels)
+                .flags(flags!(PUBSUB | LOADING | STALE))
+                .doc(Group::Pubsub, "2.8.0", "List active channels"),
+            Command::new("pubsub|numsub", -2, pubsub_numsub)
+                .flags(flags!(PUBSUB | LOADING | STALE))
+                .doc(
+                    Group::Pubsub,
+                    "2.8.0",
+                    "Get the count of subscribers for channels",
+                ),
+            Command::new("pubsub|shardchannels", -2, pubsub_shardchannels)
+                .flags(flags!(PUBSUB | LOADING | STALE))
+                .doc(Group::Pubsub, "7.0.0", "List active shard channels"),
+            Command::new("pubsub|shardnumsub", -2, pubsub_shardnumsub)
+                .flags(flags!(PUBSUB | LOADING | STALE))
+                .doc(
+                    Group::Pubsub,
+                    "7.0.0",
+                    "Get the count of subscribers for shard channels",
+                ),
+            Command::new("pubsub|numpat", 2, pubsub_numpat)
+                .flags(flags!(PUBSUB | LOADING | STALE))
+                .doc(
+                    Group::Pubsub,
+                    "2.8.0",
+                    "Get the count of unique patterns pattern subscriptions",
+                ),
+            Command::new("pubsub|help", 2, pubsub_help)
+                .flags(flags!(LOADING | STALE))
+                .doc(
+                    Group::Pubsub,
+                    "6.2.0",
+                    "Show helpful text about the different subcommands",
+                ),
         ],
-    ),
+    )
+    .doc(Group::Pubsub, "2.8.0", "A container for Pub/Sub commands"),
 ];
 
 /// Writes one (un)subscribe confirmation: a push in RESP3, an array in RESP2.

@@ -7,224 +7,35 @@ use bytes::Bytes;
 use super::info;
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
-use crate::exec::command::{cmd, container, Command};
+use crate::exec::command::{acl, flags, BeginSearch, Command, FindKeys, Group, KeySpec};
 use crate::exec::ctx::Ctx;
-
-const G: &str = "server";
-const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
+use crate::exec::reply::Reply;
 
 pub(super) const COMMANDS: &[Command] = &[
-    cmd(
-        "info",
-        -1,
-        &["loading", "stale"],
-        (0, 0, 0),
-        G,
-        "Returns information and statistics about the server.",
-        info_command,
-    ),
-    cmd(
-        "dbsize",
-        1,
-        &["readonly", "fast"],
-        (0, 0, 0),
-        "server",
-        "Returns the number of keys in the database.",
-        dbsize,
-    ),
-    cmd(
-        "flushdb",
-        -1,
-        &["write"],
-        (0, 0, 0),
-        G,
-        "Remove all keys from the current database.",
-        flushdb,
-    ),
-    cmd(
-        "flushall",
-        -1,
-        &["write"],
-        (0, 0, 0),
-        G,
-        "Removes all keys from all databases.",
-        flushall,
-    ),
-    cmd(
-        "swapdb",
-        3,
-        &["write", "fast"],
-        (0, 0, 0),
-        G,
-        "Swaps two Redis databases.",
-        swapdb,
-    ),
-    container(
-        "config",
-        G,
-        "A container for server configuration commands.",
-        &[
-            cmd(
-                "config|get",
-                -3,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Returns the effective values of configuration parameters.",
-                config_get,
-            ),
-            cmd(
-                "config|set",
-                -4,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Sets configuration parameters in-flight.",
-                config_set,
-            ),
-            cmd(
-                "config|rewrite",
-                2,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Rewrites the configuration file with the in memory configuration.",
-                config_rewrite,
-            ),
-            cmd(
-                "config|resetstat",
-                2,
-                ADMIN,
-                (0, 0, 0),
-                G,
-                "Resets the server's statistics.",
-                config_resetstat,
-            ),
-            cmd(
-                "config|help",
-                2,
-                &["loading", "stale"],
-                (0, 0, 0),
-                G,
-                "Returns helpful text about the different subcommands.",
-                config_help,
-            ),
-        ],
-    ),
-    Command {
-        handler: command_all,
-        arity: -1,
-        flags: &["loading", "stale"],
-        ..container(
-            "command",
-            G,
-            "Returns detailed information about all commands.",
-            &[
-                cmd(
-                    "command|count",
-                    2,
-                    &["loading", "stale"],
-                    (0, 0, 0),
-                    G,
-                    "Returns a count of commands.",
-                    command_count,
-                ),
-                cmd(
-                    "command|info",
-                    -2,
-                    &["loading", "stale"],
-                    (0, 0, 0),
-                    G,
-                    "Returns information about one, multiple or all commands.",
-                    command_info,
-                ),
-                cmd(
-                    "command|docs",
-                    -2,
-                    &["loading", "stale"],
-                    (0, 0, 0),
-                    G,
-                    "Returns documentary information about one, multiple or all commands.",
-                    command_docs,
-                ),
-                cmd(
-                    "command|list",
-                    -2,
-                    &["loading", "stale"],
-                    (0, 0, 0),
-                    G,
-                    "Returns a list of command names.",
-                    super::introspection::command_list,
-                ),
-                cmd(
-                    "command|getkeys",
-                    -4,
-                    &["loading", "stale"],
-                    (0, 0, 0),
-                    G,
-                    "Extract keys given a full Redis command",
-                    super::introspection::command_getkeys,
-                ),
-                cmd(
-                    "command|getkeysandflags",
-                    -4,
-                    &["loading", "stale"],
-                    (0, 0, 0),
-                    G,
-                    "Extract keys and access flags given a full Redis command",
-                    super::introspection::command_getkeysandflags,
-                ),
-                cmd(
-                    "command|help",
-                    2,
-                    &["loading", "stale"],
-                    (0, 0, 0),
-                    G,
-                    "Returns helpful text about the different subcommands.",
-                    command_help,
-                ),
-            ],
-        )
-    },
-    cmd(
-        "time",
-        1,
-        &["loading", "stale", "fast"],
-        (0, 0, 0),
-        G,
-        "Returns the server time.",
-        time,
-    ),
-    container(
-        "function",
-        "scripting",
-        "A container for function commands.",
-        &[cmd(
-            "function|flush",
-            -2,
-            &["write", "noscript"],
-            (0, 0, 0),
-            "scripting",
-            "Deletes all libraries and functions.",
-            function_flush,
-        )],
-    ),
-    cmd(
-        "shutdown",
-        -1,
-        &[
-            "admin",
-            "noscript",
-            "loading",
-            "stale",
-            "no-multi",
-            "allow-busy",
-        ],
-        (0, 0, 0),
-        G,
-        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
-        shutdown,
-    ),
+    Command::new("info", -1, info_command).flags(flags!(LOADING | STALE)).acl(acl!(DANGEROUS)).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]).doc(Group::Server, "1.0.0", "Get information and statistics about the server"),
+    Command::new("dbsize", 1, dbsize).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).tips(&["request_policy:all_shards", "response_policy:agg_sum"]).doc(Group::Server, "1.0.0", "Return the number of keys in the selected database"),
+    Command::new("flushdb", -1, flushdb).flags(flags!(WRITE)).acl(acl!(KEYSPACE | DANGEROUS)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Group::Server, "1.0.0", "Remove all keys from the current database"),
+    Command::new("flushall", -1, flushall).flags(flags!(WRITE)).acl(acl!(KEYSPACE | DANGEROUS)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Group::Server, "1.0.0", "Remove all keys from all databases"),
+    Command::new("swapdb", 3, swapdb).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE | DANGEROUS)).doc(Group::Server, "4.0.0", "Swaps two Redis databases"),
+    Command::container("config", &[
+            Command::new("config|get", -3, config_get).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).doc(Group::Server, "2.0.0", "Get the values of configuration parameters"),
+            Command::new("config|set", -4, config_set).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Group::Server, "2.0.0", "Set configuration parameters to the given values"),
+            Command::new("config|rewrite", 2, config_rewrite).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).doc(Group::Server, "2.8.0", "Rewrite the configuration file with the in memory configuration"),
+            Command::new("config|resetstat", 2, config_resetstat).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).doc(Group::Server, "2.0.0", "Reset the stats returned by INFO"),
+            Command::new("config|help", 2, config_help).flags(flags!(LOADING | STALE)).doc(Group::Server, "5.0.0", "Show helpful text about the different subcommands"),
+        ]).doc(Group::Server, "2.0.0", "A container for server configuration commands"),
+    Command::new("command", -1, command_all).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).subcommands(&[
+                Command::new("command|count", 2, command_count).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "2.8.13", "Get total number of Redis commands"),
+                Command::new("command|info", -2, command_info).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).doc(Group::Server, "2.8.13", "Get array of specific Redis command details, or all when no argument is given."),
+                Command::new("command|docs", -2, command_docs).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).doc(Group::Server, "7.0.0", "Get array of specific Redis command documentation"),
+                Command::new("command|list", -2, super::introspection::command_list).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).doc(Group::Server, "7.0.0", "Get an array of Redis command names"),
+                Command::new("command|getkeys", -4, super::introspection::command_getkeys).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "2.8.13", "Extract keys given a full Redis command"),
+                Command::new("command|getkeysandflags", -4, super::introspection::command_getkeysandflags).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "7.0.0", "Extract keys and access flags given a full Redis command"),
+                Command::new("command|help", 2, command_help).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "5.0.0", "Show helpful text about the different subcommands"),
+            ]).doc(Group::Server, "2.8.13", "Get array of Redis command details"),
+    Command::new("time", 1, time).flags(flags!(LOADING | STALE | FAST)).tips(&["nondeterministic_output"]).doc(Group::Server, "2.6.0", "Return the current server time"),
+    Command::container("function", &[Command::new("function|flush", -2, function_flush).flags(flags!(WRITE | NOSCRIPT)).acl(acl!(SCRIPTING)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Group::Scripting, "7.0.0", "Deleting all functions")]).doc(Group::Scripting, "7.0.0", "A container for function commands"),
+    Command::new("shutdown", -1, shutdown).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)).doc(Group::Server, "1.0.0", "Synchronously save the dataset to disk and then shut down the server"),
 ];
 
 fn info_command(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
@@ -443,29 +254,35 @@ fn config_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-/// Writes COMMAND INFO's ten-element description of `command`.
+/// Writes COMMAND INFO's ten-element description of `command`, in Redis's shapes: flags,
+/// categories, tips and key specs as sets; subcommands as an array (an empty set for none).
 fn describe(ctx: &mut Ctx<'_, '_>, command: &Command) {
     let reply = &mut ctx.reply;
     reply.array(10);
     reply.bulk(command.full_name.as_bytes());
     reply.integer(i64::from(command.arity));
-    let flags = super::introspection::reported_flags(command);
-    reply.set(flags.len());
-    for flag in flags {
+    let flags = command.reported_flags();
+    reply.set(flags.names().count());
+    for flag in flags.names() {
         reply.simple(flag.as_bytes());
     }
-    reply.integer(i64::from(command.keys.0));
-    reply.integer(i64::from(command.keys.1));
-    reply.integer(i64::from(command.keys.2));
-    let categories = super::introspection::categories_of(command);
-    reply.set(categories.count_ones() as usize);
-    for name in super::introspection::category_names(categories) {
+    let (first, last, step) = command.key_range();
+    reply.integer(i64::from(first));
+    reply.integer(i64::from(last));
+    reply.integer(i64::from(step));
+    let categories = command.categories();
+    reply.set(categories.names().count());
+    for name in categories.names() {
         reply.simple(format!("@{name}").as_bytes());
     }
-    // Tips and key specs (not kept in radish's table), as sets like Redis's.
-    reply.set(0);
-    reply.set(0);
-    // Redis sends an empty set for no subcommands, else an array.
+    reply.set(command.tips.len());
+    for tip in command.tips {
+        reply.bulk(tip.as_bytes());
+    }
+    reply.set(command.key_specs.len());
+    for spec in command.key_specs {
+        describe_key_spec(reply, spec);
+    }
     if command.subcommands.is_empty() {
         reply.set(0);
     } else {
@@ -473,6 +290,65 @@ fn describe(ctx: &mut Ctx<'_, '_>, command: &Command) {
     }
     for sub in command.subcommands {
         describe(ctx, sub);
+    }
+}
+
+/// One key spec, as COMMAND INFO shows it: its notes (if any), flags, where the search
+/// begins and how the keys are found.
+fn describe_key_spec(reply: &mut Reply<'_>, spec: &KeySpec) {
+    reply.map(3 + usize::from(spec.notes.is_some()));
+    if let Some(notes) = spec.notes {
+        reply.bulk(b"notes");
+        reply.bulk(notes.as_bytes());
+    }
+    reply.bulk(b"flags");
+    reply.set(spec.flags.names().count());
+    for flag in spec.flags.names() {
+        reply.simple(flag.as_bytes());
+    }
+    reply.bulk(b"begin_search");
+    reply.map(2);
+    reply.bulk(b"type");
+    match spec.begin {
+        BeginSearch::Index(index) => {
+            reply.bulk(b"index");
+            reply.bulk(b"spec");
+            reply.map(1);
+            reply.bulk(b"index");
+            reply.integer(i64::from(index));
+        }
+        BeginSearch::Unknown => {
+            reply.bulk(b"unknown");
+            reply.bulk(b"spec");
+            reply.map(0);
+        }
+    }
+    reply.bulk(b"find_keys");
+    reply.map(2);
+    reply.bulk(b"type");
+    let fields: &[(&[u8], i32)] = match spec.find {
+        FindKeys::Range { last, step, limit } => {
+            reply.bulk(b"range");
+            &[(b"lastkey", last), (b"keystep", step), (b"limit", limit)]
+        }
+        FindKeys::Keynum { index, first, step } => {
+            reply.bulk(b"keynum");
+            &[
+                (b"keynumidx", index),
+                (b"firstkey", first),
+                (b"keystep", step),
+            ]
+        }
+        FindKeys::Unknown => {
+            reply.bulk(b"unknown");
+            &[]
+        }
+    };
+    reply.bulk(b"spec");
+    reply.map(fields.len());
+    for (name, value) in fields {
+        reply.bulk(name);
+        reply.integer(i64::from(*value));
     }
 }
 
@@ -512,9 +388,9 @@ fn document(ctx: &mut Ctx<'_, '_>, command: &Command) {
     reply.bulk(b"summary");
     reply.bulk(command.summary.as_bytes());
     reply.bulk(b"since");
-    reply.bulk(b"1.0.0");
+    reply.bulk(command.since.as_bytes());
     reply.bulk(b"group");
-    reply.bulk(command.group.as_bytes());
+    reply.bulk(command.group.name().as_bytes());
     if has_subs {
         reply.bulk(b"subcommands");
         reply.map(command.subcommands.len());

@@ -15,7 +15,7 @@ use super::hashes::{
 use super::keys::parse_cursor;
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
 use radish_data::types::set::Set;
@@ -24,157 +24,144 @@ use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
-const G: &str = "set";
-const W: &[&str] = &["write", "denyoom"];
-const R: &[&str] = &["readonly"];
-const RF: &[&str] = &["readonly", "fast"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd(
-        "sadd",
-        -3,
-        &["write", "denyoom", "fast"],
-        (1, 1, 1),
-        G,
-        "Add one or more members to a set",
-        sadd,
-    ),
-    cmd(
-        "srem",
-        -3,
-        &["write", "fast"],
-        (1, 1, 1),
-        G,
-        "Remove one or more members from a set",
-        srem,
-    ),
-    cmd(
-        "smembers",
-        2,
-        R,
-        (1, 1, 1),
-        G,
-        "Get all the members in a set",
-        smembers,
-    ),
-    cmd(
-        "sismember",
-        3,
-        RF,
-        (1, 1, 1),
-        G,
-        "Determine if a given value is a member of a set",
-        sismember,
-    ),
-    cmd(
-        "smismember",
-        -3,
-        RF,
-        (1, 1, 1),
-        G,
-        "Returns the membership associated with the given elements for a set",
-        smismember,
-    ),
-    cmd(
-        "scard",
-        2,
-        RF,
-        (1, 1, 1),
-        G,
-        "Get the number of members in a set",
-        scard,
-    ),
-    cmd(
-        "spop",
-        -2,
-        &["write", "fast"],
-        (1, 1, 1),
-        G,
-        "Remove and return one or multiple random members from a set",
-        spop,
-    ),
-    cmd(
-        "srandmember",
-        -2,
-        R,
-        (1, 1, 1),
-        G,
-        "Get one or multiple random members from a set",
-        srandmember,
-    ),
-    cmd(
-        "smove",
-        4,
-        &["write", "fast"],
-        (1, 2, 1),
-        G,
-        "Move a member from one set to another",
-        smove,
-    ),
-    cmd(
-        "sinter",
-        -2,
-        R,
-        (1, -1, 1),
-        G,
-        "Intersect multiple sets",
-        sinter,
-    ),
-    cmd(
-        "sintercard",
-        -3,
-        &["readonly", "movablekeys"],
-        (0, 0, 0),
-        G,
-        "Intersect multiple sets and return the cardinality of the result",
-        sintercard,
-    ),
-    cmd("sunion", -2, R, (1, -1, 1), G, "Add multiple sets", sunion),
-    cmd(
-        "sdiff",
-        -2,
-        R,
-        (1, -1, 1),
-        G,
-        "Subtract multiple sets",
-        sdiff,
-    ),
-    cmd(
-        "sinterstore",
-        -3,
-        W,
-        (1, -1, 1),
-        G,
-        "Intersect multiple sets and store the resulting set in a key",
-        sinterstore,
-    ),
-    cmd(
-        "sunionstore",
-        -3,
-        W,
-        (1, -1, 1),
-        G,
-        "Add multiple sets and store the resulting set in a key",
-        sunionstore,
-    ),
-    cmd(
-        "sdiffstore",
-        -3,
-        W,
-        (1, -1, 1),
-        G,
-        "Subtract multiple sets and store the resulting set in a key",
-        sdiffstore,
-    ),
-    cmd(
-        "sscan",
-        -3,
-        R,
-        (1, 1, 1),
-        G,
-        "Incrementally iterate Set elements",
-        sscan,
-    ),
+    Command::new("sadd", -3, sadd)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(Group::Set, "1.0.0", "Add one or more members to a set"),
+    Command::new("srem", -3, srem)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RW | DELETE))])
+        .doc(Group::Set, "1.0.0", "Remove one or more members from a set"),
+    Command::new("smembers", 2, smembers)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output_order"])
+        .doc(Group::Set, "1.0.0", "Get all the members in a set"),
+    Command::new("sismember", 3, sismember)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(
+            Group::Set,
+            "1.0.0",
+            "Determine if a given value is a member of a set",
+        ),
+    Command::new("smismember", -3, smismember)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(
+            Group::Set,
+            "6.2.0",
+            "Returns the membership associated with the given elements for a set",
+        ),
+    Command::new("scard", 2, scard)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(Group::Set, "1.0.0", "Get the number of members in a set"),
+    Command::new("spop", -2, spop)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            Group::Set,
+            "1.0.0",
+            "Remove and return one or multiple random members from a set",
+        ),
+    Command::new("srandmember", -2, srandmember)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output"])
+        .doc(
+            Group::Set,
+            "1.0.0",
+            "Get one or multiple random members from a set",
+        ),
+    Command::new("smove", 4, smove)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(SET))
+        .keys(&[
+            range(1, 0, 1, key!(RW | ACCESS | DELETE)),
+            range(2, 0, 1, key!(RW | INSERT)),
+        ])
+        .doc(Group::Set, "1.0.0", "Move a member from one set to another"),
+    Command::new("sinter", -2, sinter)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET))
+        .keys(&[range(1, -1, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output_order"])
+        .doc(Group::Set, "1.0.0", "Intersect multiple sets"),
+    Command::new("sintercard", -3, sintercard)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET))
+        .keys(&[keynum(1, 0, 1, 1, key!(RO | ACCESS))])
+        .get_keys(numkeys(0, 1, 2))
+        .doc(
+            Group::Set,
+            "7.0.0",
+            "Intersect multiple sets and return the cardinality of the result",
+        ),
+    Command::new("sunion", -2, sunion)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET))
+        .keys(&[range(1, -1, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output_order"])
+        .doc(Group::Set, "1.0.0", "Add multiple sets"),
+    Command::new("sdiff", -2, sdiff)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET))
+        .keys(&[range(1, -1, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output_order"])
+        .doc(Group::Set, "1.0.0", "Subtract multiple sets"),
+    Command::new("sinterstore", -3, sinterstore)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(SET))
+        .keys(&[
+            range(1, 0, 1, key!(RW | UPDATE)),
+            range(2, -1, 1, key!(RO | ACCESS)),
+        ])
+        .doc(
+            Group::Set,
+            "1.0.0",
+            "Intersect multiple sets and store the resulting set in a key",
+        ),
+    Command::new("sunionstore", -3, sunionstore)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(SET))
+        .keys(&[
+            range(1, 0, 1, key!(OW | UPDATE)),
+            range(2, -1, 1, key!(RO | ACCESS)),
+        ])
+        .doc(
+            Group::Set,
+            "1.0.0",
+            "Add multiple sets and store the resulting set in a key",
+        ),
+    Command::new("sdiffstore", -3, sdiffstore)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(SET))
+        .keys(&[
+            range(1, 0, 1, key!(OW | UPDATE)),
+            range(2, -1, 1, key!(RO | ACCESS)),
+        ])
+        .doc(
+            Group::Set,
+            "1.0.0",
+            "Subtract multiple sets and store the resulting set in a key",
+        ),
+    Command::new("sscan", -3, sscan)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output"])
+        .doc(Group::Set, "2.8.0", "Incrementally iterate Set elements"),
 ];
 
 // --- Lookups -------------------------------------------------------------------------------

@@ -4,40 +4,205 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, key, range, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
 use radish_data::{Db, Entry, Millis};
 use radish_data::{StringOrigin, StringValue, Value};
 
-const W: &[&str] = &["write", "denyoom"];
-const WF: &[&str] = &["write", "denyoom", "fast"];
-const R: &[&str] = &["readonly"];
-const RF: &[&str] = &["readonly", "fast"];
-const G: &str = "string";
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd("get", 2, RF, (1, 1, 1), G, "Returns the string value of a key.", get),
-    cmd("set", -3, W, (1, 1, 1), G, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", set),
-    cmd("setnx", 3, WF, (1, 1, 1), G, "Set the string value of a key only when the key doesn't exist.", setnx),
-    cmd("setex", 4, W, (1, 1, 1), G, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", setex),
-    cmd("psetex", 4, W, (1, 1, 1), G, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", psetex),
-    cmd("getset", 3, WF, (1, 1, 1), G, "Returns the previous string value of a key after setting it to a new value.", getset),
-    cmd("getdel", 2, &["write", "fast"], (1, 1, 1), G, "Returns the string value of a key after deleting the key.", getdel),
-    cmd("getex", -2, &["write", "fast"], (1, 1, 1), G, "Returns the string value of a key after setting its expiration time.", getex),
-    cmd("mget", -2, RF, (1, -1, 1), G, "Atomically returns the string values of one or more keys.", mget),
-    cmd("mset", -3, W, (1, -1, 2), G, "Atomically creates or modifies the string values of one or more keys.", mset),
-    cmd("msetnx", -3, W, (1, -1, 2), G, "Atomically modifies the string values of one or more keys only when all keys don't exist.", msetnx),
-    cmd("append", 3, WF, (1, 1, 1), G, "Appends a string to the value of a key. Creates the key if it doesn't exist.", append),
-    cmd("strlen", 2, RF, (1, 1, 1), G, "Returns the length of a string value.", strlen),
-    cmd("incr", 2, WF, (1, 1, 1), G, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", incr),
-    cmd("decr", 2, WF, (1, 1, 1), G, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", decr),
-    cmd("incrby", 3, WF, (1, 1, 1), G, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", incrby),
-    cmd("decrby", 3, WF, (1, 1, 1), G, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", decrby),
-    cmd("incrbyfloat", 3, WF, (1, 1, 1), G, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", incrbyfloat),
-    cmd("getrange", 4, R, (1, 1, 1), G, "Returns a substring of the string stored at a key.", getrange),
-    cmd("substr", 4, R, (1, 1, 1), G, "Returns a substring from a string value.", getrange),
-    cmd("setrange", 4, W, (1, 1, 1), G, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", setrange),
-    cmd("lcs", -3, R, (1, 2, 1), G, "Finds the longest common substring.", lcs),
+    Command::new("get", 2, get)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::String, "1.0.0", "Get the value of a key"),
+    Command::new("set", -3, set)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(STRING))
+        .keys(
+            &[range(1, 0, 1, key!(RW | ACCESS | UPDATE | VARIABLE_FLAGS))
+                .note("RW and ACCESS due to the optional `GET` argument")],
+        )
+        .get_keys(GetKeys::Set)
+        .doc(Group::String, "1.0.0", "Set the string value of a key"),
+    Command::new("setnx", 3, setnx)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(OW | INSERT))])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Set the value of a key, only if the key does not exist",
+        ),
+    Command::new("setex", 4, setex)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(OW | UPDATE))])
+        .doc(
+            Group::String,
+            "2.0.0",
+            "Set the value and expiration of a key",
+        ),
+    Command::new("psetex", 4, psetex)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(OW | UPDATE))])
+        .doc(
+            Group::String,
+            "2.6.0",
+            "Set the value and expiration in milliseconds of a key",
+        ),
+    Command::new("getset", 3, getset)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Set the string value of a key and return its old value",
+        ),
+    Command::new("getdel", 2, getdel)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))])
+        .doc(
+            Group::String,
+            "6.2.0",
+            "Get the value of a key and delete the key",
+        ),
+    Command::new("getex", -2, getex)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))
+            .note("RW and UPDATE because it changes the TTL")])
+        .doc(
+            Group::String,
+            "6.2.0",
+            "Get the value of a key and optionally set its expiration",
+        ),
+    Command::new("mget", -2, mget)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, -1, 1, key!(RO | ACCESS))])
+        .tips(&["request_policy:multi_shard"])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Get the values of all the given keys",
+        ),
+    Command::new("mset", -3, mset)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(STRING))
+        .keys(&[range(1, -1, 2, key!(OW | UPDATE))])
+        .tips(&[
+            "request_policy:multi_shard",
+            "response_policy:all_succeeded",
+        ])
+        .doc(
+            Group::String,
+            "1.0.1",
+            "Set multiple keys to multiple values",
+        ),
+    Command::new("msetnx", -3, msetnx)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(STRING))
+        .keys(&[range(1, -1, 2, key!(OW | INSERT))])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_min"])
+        .doc(
+            Group::String,
+            "1.0.1",
+            "Set multiple keys to multiple values, only if none of the keys exist",
+        ),
+    Command::new("append", 3, append)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(Group::String, "2.0.0", "Append a value to a key"),
+    Command::new("strlen", 2, strlen)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(
+            Group::String,
+            "2.2.0",
+            "Get the length of the value stored in a key",
+        ),
+    Command::new("incr", 2, incr)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Increment the integer value of a key by one",
+        ),
+    Command::new("decr", 2, decr)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Decrement the integer value of a key by one",
+        ),
+    Command::new("incrby", 3, incrby)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Increment the integer value of a key by the given amount",
+        ),
+    Command::new("decrby", 3, decrby)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Decrement the integer value of a key by the given number",
+        ),
+    Command::new("incrbyfloat", 3, incrbyfloat)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(
+            Group::String,
+            "2.6.0",
+            "Increment the float value of a key by the given amount",
+        ),
+    Command::new("getrange", 4, getrange)
+        .flags(flags!(READONLY))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(
+            Group::String,
+            "2.4.0",
+            "Get a substring of the string stored at a key",
+        ),
+    Command::new("substr", 4, getrange)
+        .flags(flags!(READONLY))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(
+            Group::String,
+            "1.0.0",
+            "Get a substring of the string stored at a key",
+        ),
+    Command::new("setrange", 4, setrange)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(
+            Group::String,
+            "2.2.0",
+            "Overwrite part of a string at key starting at the specified offset",
+        ),
+    Command::new("lcs", -3, lcs)
+        .flags(flags!(READONLY))
+        .acl(acl!(STRING))
+        .keys(&[range(1, 1, 1, key!(RO | ACCESS))])
+        .doc(Group::String, "7.0.0", "Find longest common substring"),
 ];
 
 /// The string in `entry`, or WRONGTYPE.

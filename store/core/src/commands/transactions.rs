@@ -3,60 +3,53 @@
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::conn::WatchedKey;
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::call_unblocking;
 
-const G: &str = "transactions";
-const FLAGS: &[&str] = &["noscript", "loading", "stale", "fast", "allow-busy"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd(
-        "multi",
-        1,
-        FLAGS,
-        (0, 0, 0),
-        G,
-        "Starts a transaction.",
-        multi,
-    ),
-    cmd(
-        "exec",
-        1,
-        &["noscript", "loading", "stale", "skip-slowlog"],
-        (0, 0, 0),
-        G,
-        "Executes all commands in a transaction.",
-        exec,
-    ),
-    cmd(
-        "discard",
-        1,
-        FLAGS,
-        (0, 0, 0),
-        G,
-        "Discards a transaction.",
-        discard,
-    ),
-    cmd(
-        "watch",
-        -2,
-        FLAGS,
-        (1, -1, 1),
-        G,
-        "Monitors changes to keys to determine the execution of a transaction.",
-        watch,
-    ),
-    cmd(
-        "unwatch",
-        1,
-        FLAGS,
-        (0, 0, 0),
-        G,
-        "Forgets about watched keys of a transaction.",
-        unwatch,
-    ),
+    Command::new("multi", 1, multi)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
+        .acl(acl!(TRANSACTION))
+        .doc(
+            Group::Transactions,
+            "1.2.0",
+            "Mark the start of a transaction block",
+        ),
+    Command::new("exec", 1, exec)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG))
+        .acl(acl!(TRANSACTION))
+        .doc(
+            Group::Transactions,
+            "1.2.0",
+            "Execute all commands issued after MULTI",
+        ),
+    Command::new("discard", 1, discard)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
+        .acl(acl!(TRANSACTION))
+        .doc(
+            Group::Transactions,
+            "2.0.0",
+            "Discard all commands issued after MULTI",
+        ),
+    Command::new("watch", -2, watch)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
+        .acl(acl!(TRANSACTION))
+        .keys(&[range(1, -1, 1, key!(RO))])
+        .doc(
+            Group::Transactions,
+            "2.2.0",
+            "Watch the given keys to determine execution of the MULTI/EXEC block",
+        ),
+    Command::new("unwatch", 1, unwatch)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
+        .acl(acl!(TRANSACTION))
+        .doc(
+            Group::Transactions,
+            "2.2.0",
+            "Forget about all watched keys",
+        ),
 ];
 
 fn multi(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {

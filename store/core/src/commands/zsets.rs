@@ -16,7 +16,7 @@ use super::hashes::{
 use super::keys::parse_cursor;
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::{pop_candidates, Ctx};
 use crate::exec::reply::Reply;
 use crate::state::keyspace::{Pops, TimeoutReply};
@@ -26,53 +26,42 @@ use radish_data::types::zset::{LexRange, ScoreRange, SortedSet};
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
-const G: &str = "sorted-set";
-const W: &[&str] = &["write"];
-const WD: &[&str] = &["write", "denyoom"];
-const WF: &[&str] = &["write", "fast"];
-const WDF: &[&str] = &["write", "denyoom", "fast"];
-const WDM: &[&str] = &["write", "denyoom", "movablekeys"];
-const R: &[&str] = &["readonly"];
-const RF: &[&str] = &["readonly", "fast"];
-const RM: &[&str] = &["readonly", "movablekeys"];
-const B: &[&str] = &["write", "noscript", "blocking", "fast"];
-
 pub(super) const COMMANDS: &[Command] = &[
-    cmd("zadd", -4, WDF, (1, 1, 1), G, "Add one or more members to a sorted set, or update its score if it already exists", zadd),
-    cmd("zincrby", 4, WDF, (1, 1, 1), G, "Increment the score of a member in a sorted set", zincrby),
-    cmd("zrem", -3, WF, (1, 1, 1), G, "Remove one or more members from a sorted set", zrem),
-    cmd("zscore", 3, RF, (1, 1, 1), G, "Get the score associated with the given member in a sorted set", zscore),
-    cmd("zmscore", -3, RF, (1, 1, 1), G, "Get the score associated with the given members in a sorted set", zmscore),
-    cmd("zcard", 2, RF, (1, 1, 1), G, "Get the number of members in a sorted set", zcard),
-    cmd("zcount", 4, RF, (1, 1, 1), G, "Count the members in a sorted set with scores within the given values", zcount),
-    cmd("zlexcount", 4, RF, (1, 1, 1), G, "Count the number of members in a sorted set between a given lexicographical range", zlexcount),
-    cmd("zrank", 3, RF, (1, 1, 1), G, "Determine the index of a member in a sorted set", zrank),
-    cmd("zrevrank", 3, RF, (1, 1, 1), G, "Determine the index of a member in a sorted set, with scores ordered from high to low", zrevrank),
-    cmd("zrange", -4, R, (1, 1, 1), G, "Return a range of members in a sorted set", zrange),
-    cmd("zrangestore", -5, WD, (1, 2, 1), G, "Store a range of members from sorted set into another key", zrangestore),
-    cmd("zrevrange", -4, R, (1, 1, 1), G, "Return a range of members in a sorted set, by index, with scores ordered from high to low", zrevrange),
-    cmd("zrangebyscore", -4, R, (1, 1, 1), G, "Return a range of members in a sorted set, by score", zrangebyscore),
-    cmd("zrevrangebyscore", -4, R, (1, 1, 1), G, "Return a range of members in a sorted set, by score, with scores ordered from high to low", zrevrangebyscore),
-    cmd("zrangebylex", -4, R, (1, 1, 1), G, "Return a range of members in a sorted set, by lexicographical range", zrangebylex),
-    cmd("zrevrangebylex", -4, R, (1, 1, 1), G, "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", zrevrangebylex),
-    cmd("zremrangebyrank", 4, W, (1, 1, 1), G, "Remove all members in a sorted set within the given indexes", zremrangebyrank),
-    cmd("zremrangebyscore", 4, W, (1, 1, 1), G, "Remove all members in a sorted set within the given scores", zremrangebyscore),
-    cmd("zremrangebylex", 4, W, (1, 1, 1), G, "Remove all members in a sorted set between the given lexicographical range", zremrangebylex),
-    cmd("zpopmin", -2, WF, (1, 1, 1), G, "Remove and return members with the lowest scores in a sorted set", zpopmin),
-    cmd("zpopmax", -2, WF, (1, 1, 1), G, "Remove and return members with the highest scores in a sorted set", zpopmax),
-    cmd("bzpopmin", -3, B, (1, -2, 1), G, "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", bzpopmin),
-    cmd("bzpopmax", -3, B, (1, -2, 1), G, "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", bzpopmax),
-    cmd("zmpop", -4, &["write", "movablekeys"], (0, 0, 0), G, "Remove and return members with scores in a sorted set", zmpop),
-    cmd("bzmpop", -5, &["write", "blocking", "movablekeys"], (0, 0, 0), G, "Remove and return members with scores in a sorted set or block until one is available", bzmpop),
-    cmd("zunion", -3, RM, (0, 0, 0), G, "Add multiple sorted sets", zunion),
-    cmd("zinter", -3, RM, (0, 0, 0), G, "Intersect multiple sorted sets", zinter),
-    cmd("zdiff", -3, RM, (0, 0, 0), G, "Subtract multiple sorted sets", zdiff),
-    cmd("zintercard", -3, RM, (0, 0, 0), G, "Intersect multiple sorted sets and return the cardinality of the result", zintercard),
-    cmd("zunionstore", -4, WDM, (1, 1, 1), G, "Add multiple sorted sets and store the resulting sorted set in a new key", zunionstore),
-    cmd("zinterstore", -4, WDM, (1, 1, 1), G, "Intersect multiple sorted sets and store the resulting sorted set in a new key", zinterstore),
-    cmd("zdiffstore", -4, WDM, (1, 1, 1), G, "Subtract multiple sorted sets and store the resulting sorted set in a new key", zdiffstore),
-    cmd("zrandmember", -2, R, (1, 1, 1), G, "Get one or multiple random elements from a sorted set", zrandmember),
-    cmd("zscan", -3, R, (1, 1, 1), G, "Incrementally iterate sorted sets elements and associated scores", zscan),
+    Command::new("zadd", -4, zadd).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::SortedSet, "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists"),
+    Command::new("zincrby", 4, zincrby).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))]).doc(Group::SortedSet, "1.2.0", "Increment the score of a member in a sorted set"),
+    Command::new("zrem", -3, zrem).flags(flags!(WRITE | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::SortedSet, "1.2.0", "Remove one or more members from a sorted set"),
+    Command::new("zscore", 3, zscore).flags(flags!(READONLY | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "1.2.0", "Get the score associated with the given member in a sorted set"),
+    Command::new("zmscore", -3, zmscore).flags(flags!(READONLY | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "6.2.0", "Get the score associated with the given members in a sorted set"),
+    Command::new("zcard", 2, zcard).flags(flags!(READONLY | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO))]).doc(Group::SortedSet, "1.2.0", "Get the number of members in a sorted set"),
+    Command::new("zcount", 4, zcount).flags(flags!(READONLY | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "2.0.0", "Count the members in a sorted set with scores within the given values"),
+    Command::new("zlexcount", 4, zlexcount).flags(flags!(READONLY | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "2.8.9", "Count the number of members in a sorted set between a given lexicographical range"),
+    Command::new("zrank", 3, zrank).flags(flags!(READONLY | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "2.0.0", "Determine the index of a member in a sorted set"),
+    Command::new("zrevrank", 3, zrevrank).flags(flags!(READONLY | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low"),
+    Command::new("zrange", -4, zrange).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "1.2.0", "Return a range of members in a sorted set"),
+    Command::new("zrangestore", -5, zrangestore).flags(flags!(WRITE | DENYOOM)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(OW | UPDATE)), range(2, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "6.2.0", "Store a range of members from sorted set into another key"),
+    Command::new("zrevrange", -4, zrevrange).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low"),
+    Command::new("zrangebyscore", -4, zrangebyscore).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "1.0.5", "Return a range of members in a sorted set, by score"),
+    Command::new("zrevrangebyscore", -4, zrevrangebyscore).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low"),
+    Command::new("zrangebylex", -4, zrangebylex).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "2.8.9", "Return a range of members in a sorted set, by lexicographical range"),
+    Command::new("zrevrangebylex", -4, zrevrangebylex).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::SortedSet, "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings."),
+    Command::new("zremrangebyrank", 4, zremrangebyrank).flags(flags!(WRITE)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::SortedSet, "2.0.0", "Remove all members in a sorted set within the given indexes"),
+    Command::new("zremrangebyscore", 4, zremrangebyscore).flags(flags!(WRITE)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::SortedSet, "1.2.0", "Remove all members in a sorted set within the given scores"),
+    Command::new("zremrangebylex", 4, zremrangebylex).flags(flags!(WRITE)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::SortedSet, "2.8.9", "Remove all members in a sorted set between the given lexicographical range"),
+    Command::new("zpopmin", -2, zpopmin).flags(flags!(WRITE | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))]).doc(Group::SortedSet, "5.0.0", "Remove and return members with the lowest scores in a sorted set"),
+    Command::new("zpopmax", -2, zpopmax).flags(flags!(WRITE | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))]).doc(Group::SortedSet, "5.0.0", "Remove and return members with the highest scores in a sorted set"),
+    Command::new("bzpopmin", -3, bzpopmin).flags(flags!(WRITE | NOSCRIPT | BLOCKING | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))]).doc(Group::SortedSet, "5.0.0", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available"),
+    Command::new("bzpopmax", -3, bzpopmax).flags(flags!(WRITE | NOSCRIPT | BLOCKING | FAST)).acl(acl!(SORTEDSET)).keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))]).doc(Group::SortedSet, "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available"),
+    Command::new("zmpop", -4, zmpop).flags(flags!(WRITE)).acl(acl!(SORTEDSET)).keys(&[keynum(1, 0, 1, 1, key!(RW | ACCESS | DELETE))]).get_keys(numkeys(0, 1, 2)).doc(Group::SortedSet, "7.0.0", "Remove and return members with scores in a sorted set"),
+    Command::new("bzmpop", -5, bzmpop).flags(flags!(WRITE | BLOCKING)).acl(acl!(SORTEDSET)).keys(&[keynum(2, 0, 1, 1, key!(RW | ACCESS | DELETE))]).get_keys(numkeys(0, 2, 3)).doc(Group::SortedSet, "7.0.0", "Remove and return members with scores in a sorted set or block until one is available"),
+    Command::new("zunion", -3, zunion).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[keynum(1, 0, 1, 1, key!(RO | ACCESS))]).get_keys(numkeys(0, 1, 2)).doc(Group::SortedSet, "6.2.0", "Add multiple sorted sets"),
+    Command::new("zinter", -3, zinter).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[keynum(1, 0, 1, 1, key!(RO | ACCESS))]).get_keys(numkeys(0, 1, 2)).doc(Group::SortedSet, "6.2.0", "Intersect multiple sorted sets"),
+    Command::new("zdiff", -3, zdiff).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[keynum(1, 0, 1, 1, key!(RO | ACCESS))]).get_keys(numkeys(0, 1, 2)).doc(Group::SortedSet, "6.2.0", "Subtract multiple sorted sets"),
+    Command::new("zintercard", -3, zintercard).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[keynum(1, 0, 1, 1, key!(RO | ACCESS))]).get_keys(numkeys(0, 1, 2)).doc(Group::SortedSet, "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result"),
+    Command::new("zunionstore", -4, zunionstore).flags(flags!(WRITE | DENYOOM)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(OW | UPDATE)), keynum(2, 0, 1, 1, key!(RO | ACCESS))]).get_keys(numkeys(1, 2, 3)).doc(Group::SortedSet, "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key"),
+    Command::new("zinterstore", -4, zinterstore).flags(flags!(WRITE | DENYOOM)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(OW | UPDATE)), keynum(2, 0, 1, 1, key!(RO | ACCESS))]).get_keys(numkeys(1, 2, 3)).doc(Group::SortedSet, "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
+    Command::new("zdiffstore", -4, zdiffstore).flags(flags!(WRITE | DENYOOM)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(OW | UPDATE)), keynum(2, 0, 1, 1, key!(RO | ACCESS))]).get_keys(numkeys(1, 2, 3)).doc(Group::SortedSet, "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
+    Command::new("zrandmember", -2, zrandmember).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).tips(&["nondeterministic_output"]).doc(Group::SortedSet, "6.2.0", "Get one or multiple random elements from a sorted set"),
+    Command::new("zscan", -3, zscan).flags(flags!(READONLY)).acl(acl!(SORTEDSET)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).tips(&["nondeterministic_output"]).doc(Group::SortedSet, "2.8.0", "Incrementally iterate sorted sets elements and associated scores"),
 ];
 
 const NAN_SCORE: Error = Error::Static("ERR resulting score is not a number (NaN)");

@@ -5,7 +5,7 @@ use indexmap::IndexSet;
 use radish_data::Millis;
 use radish_resp::Version;
 
-use crate::exec::command::Command;
+use crate::exec::command::{Command, Flags};
 use crate::state::pubsub::PubSub;
 use crate::state::stats::Batch;
 
@@ -113,12 +113,12 @@ impl ConnState {
         self.subscriptions() + self.shard_channels.len() > 0
     }
 
-    /// Whether a command queued in this connection's transaction has `flag` (`write`,
-    /// `denyoom`): what the checks before EXEC runs look at (Redis's `mstate.cmd_flags`).
-    pub fn queued_with_flag(&self, flag: &str) -> bool {
+    /// Whether a command queued in this connection's transaction has `flag` (WRITE,
+    /// DENYOOM): what the checks before EXEC runs look at (Redis's `mstate.cmd_flags`).
+    pub fn queued_with_flag(&self, flag: Flags) -> bool {
         self.multi
             .as_ref()
-            .is_some_and(|queue| queue.iter().any(|q| q.command.flags.contains(&flag)))
+            .is_some_and(|queue| queue.iter().any(|q| q.command.has(flag)))
     }
 
     /// Drops every subscription (RESET, or the connection closing).

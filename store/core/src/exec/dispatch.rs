@@ -15,7 +15,7 @@ use radish_data::evict::Outcome;
 use radish_resp::Version;
 
 use crate::error::Error;
-use crate::exec::command::Command;
+use crate::exec::command::{Command, Flags};
 use crate::exec::conn::Queued;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::write_timeout;
@@ -90,15 +90,15 @@ fn dispatch(
         }
     };
     // Before authentication, as in Redis: a protected command refuses anyone.
-    if command.full_name == "debug" && !debug_allowed(ctx) {
+    if command.has(Flags::PROTECTED) && !debug_allowed(ctx) {
         reject(ctx, Some(command), &DEBUG_NOT_ALLOWED);
         return Some(command);
     }
-    if !ctx.conn.authenticated && !command.flags.contains(&"no-auth") {
+    if !ctx.conn.authenticated && !command.has(Flags::NO_AUTH) {
         reject(ctx, Some(command), &Error::NoAuth);
         return Some(command);
     }
-    if ctx.conn.multi.is_some() && command.flags.contains(&"no-multi") {
+    if ctx.conn.multi.is_some() && command.has(Flags::NO_MULTI) {
         let error = Error::Static("ERR Command not allowed inside a transaction");
         reject(ctx, Some(command), &error);
         return Some(command);
@@ -193,7 +193,8 @@ pub fn resolve(
     Ok(command)
 }
 
-/// Whether `enable-debug-command` lets this client run DEBUG (Redis's `allowProtectedAction`).
+/// Whether `enable-debug-command` lets this client run a protected command (DEBUG), as
+/// Redis's `allowProtectedAction` decides.
 fn debug_allowed(ctx: &Ctx<'_, '_>) -> bool {
     match ctx.server.config().get("enable-debug-command") {
         Some("yes") => true,
@@ -218,10 +219,10 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) -> Res
     if ctx.keyspace().evict(now, EVICTIONS_PER_COMMAND) != Outcome::Failed {
         return Ok(());
     }
-    let grows = command.flags.contains(&"denyoom")
+    let grows = command.has(Flags::DENYOOM)
         || match &ctx.conn.multi {
             Some(_) if !ALLOWED_IN_MULTI_WHEN_FULL.contains(&top_name) => true,
-            Some(_) if top_name == "exec" => ctx.conn.queued_with_flag("denyoom"),
+            Some(_) if top_name == "exec" => ctx.conn.queued_with_flag(Flags::DENYOOM),
             _ => false,
         };
     if !grows {
@@ -238,8 +239,8 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) -> Res
 fn refused_on_disk_error(ctx: &Ctx<'_, '_>, command: &Command, top_name: &str) -> bool {
     match top_name {
         "ping" => true,
-        "exec" if ctx.conn.multi.is_some() => ctx.conn.queued_with_flag("write"),
-        _ => command.flags.contains(&"write"),
+        "exec" if ctx.conn.multi.is_some() => ctx.conn.queued_with_flag(Flags::WRITE),
+        _ => command.has(Flags::WRITE),
     }
 }
 
@@ -289,7 +290,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
         batch.ran(name, start, failed, ctx.block.is_some());
     }
     // As Redis's call(): every command that ran, after it ran, except admin ones.
-    if ctx.server.clients.has_monitors() && !command.flags.contains(&"admin") {
+    if ctx.server.clients.has_monitors() && !command.has(Flags::ADMIN) {
         ctx.server
             .clients
             .feed_monitors(ctx.client, ctx.conn.db, args, ctx.now);

@@ -11,257 +11,97 @@ use bytes::Bytes;
 use super::genpass::random_hex;
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{flags, Categories, Command, Group};
 use crate::exec::ctx::Ctx;
 use radish_data::hash::sha256;
 
-const G: &str = "server";
-const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
-const PLAIN: &[&str] = &["noscript", "loading", "stale"];
-
 /// ACL's subcommands.
 pub(super) const SUBCOMMANDS: &[Command] = &[
-    cmd(
-        "acl|cat",
-        -2,
-        PLAIN,
-        (0, 0, 0),
-        G,
-        "List the ACL categories or the commands inside a category",
-        cat,
-    ),
-    cmd(
-        "acl|deluser",
-        -3,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "Remove the specified ACL users and the associated rules",
-        deluser,
-    ),
-    cmd(
-        "acl|dryrun",
-        -4,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "Returns whether the user can execute the given command without executing the command.",
-        dryrun,
-    ),
-    cmd(
-        "acl|genpass",
-        -2,
-        PLAIN,
-        (0, 0, 0),
-        G,
-        "Generate a pseudorandom secure password to use for ACL users",
-        genpass,
-    ),
-    cmd(
-        "acl|getuser",
-        3,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "Get the rules for a specific ACL user",
-        getuser,
-    ),
-    cmd(
-        "acl|help",
-        2,
-        &["loading", "stale"],
-        (0, 0, 0),
-        G,
-        "Show helpful text about the different subcommands",
-        acl_help,
-    ),
-    cmd(
-        "acl|list",
-        2,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "List the current ACL rules in ACL config file format",
-        list,
-    ),
-    cmd(
-        "acl|load",
-        2,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "Reload the ACLs from the configured ACL file",
-        no_acl_file,
-    ),
-    cmd(
-        "acl|log",
-        -2,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "List latest events denied because of ACLs in place",
-        log,
-    ),
-    cmd(
-        "acl|save",
-        2,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "Save the current ACL rules in the configured ACL file",
-        no_acl_file,
-    ),
-    cmd(
-        "acl|users",
-        2,
-        ADMIN,
-        (0, 0, 0),
-        G,
-        "List the username of all the configured ACL rules",
-        users,
-    ),
-    cmd(
-        "acl|whoami",
-        2,
-        PLAIN,
-        (0, 0, 0),
-        G,
-        "Return the name of the user associated to the current connection",
-        whoami,
-    ),
+    Command::new("acl|cat", -2, cat)
+        .flags(flags!(NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "List the ACL categories or the commands inside a category",
+        ),
+    Command::new("acl|deluser", -3, deluser)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "Remove the specified ACL users and the associated rules",
+        ),
+    Command::new("acl|dryrun", -4, dryrun)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "7.0.0",
+            "Returns whether the user can execute the given command without executing the command.",
+        ),
+    Command::new("acl|genpass", -2, genpass)
+        .flags(flags!(NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "Generate a pseudorandom secure password to use for ACL users",
+        ),
+    Command::new("acl|getuser", 3, getuser)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "Get the rules for a specific ACL user",
+        ),
+    Command::new("acl|help", 2, acl_help)
+        .flags(flags!(LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "Show helpful text about the different subcommands",
+        ),
+    Command::new("acl|list", 2, list)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "List the current ACL rules in ACL config file format",
+        ),
+    Command::new("acl|load", 2, no_acl_file)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "Reload the ACLs from the configured ACL file",
+        ),
+    Command::new("acl|log", -2, log)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "List latest events denied because of ACLs in place",
+        ),
+    Command::new("acl|save", 2, no_acl_file)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "Save the current ACL rules in the configured ACL file",
+        ),
+    Command::new("acl|users", 2, users)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "List the username of all the configured ACL rules",
+        ),
+    Command::new("acl|whoami", 2, whoami)
+        .flags(flags!(NOSCRIPT | LOADING | STALE))
+        .doc(
+            Group::Server,
+            "6.0.0",
+            "Return the name of the user associated to the current connection",
+        ),
 ];
-
-/// Redis's ACL categories, in the order it lists them; a command's categories are a mask of
-/// bits in this order.
-const CATEGORIES: [&str; 21] = [
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-];
-
-/// The categories Redis's command table names for commands whose categories are not just
-/// their group's (see [`categories_of`]); flags add the rest.
-const EXPLICIT: &[(&str, &[&str])] = &[
-    ("asking", &["connection"]),
-    ("command", &["connection"]),
-    ("command|count", &["connection"]),
-    ("command|docs", &["connection"]),
-    ("command|getkeys", &["connection"]),
-    ("command|getkeysandflags", &["connection"]),
-    ("command|help", &["connection"]),
-    ("command|info", &["connection"]),
-    ("command|list", &["connection"]),
-    ("dbsize", &["keyspace"]),
-    ("flushall", &["keyspace", "dangerous"]),
-    ("flushdb", &["keyspace", "dangerous"]),
-    ("info", &["dangerous"]),
-    ("keys", &["keyspace", "dangerous"]),
-    ("lastsave", &["admin", "dangerous"]),
-    ("migrate", &["keyspace", "dangerous"]),
-    ("readonly", &["connection"]),
-    ("readwrite", &["connection"]),
-    ("restore", &["keyspace", "dangerous"]),
-    ("restore-asking", &["keyspace", "dangerous"]),
-    ("role", &["admin", "dangerous"]),
-    ("sort", &["set", "sortedset", "list", "dangerous"]),
-    ("sort_ro", &["set", "sortedset", "list", "dangerous"]),
-    ("swapdb", &["keyspace", "dangerous"]),
-    ("wait", &["connection"]),
-];
-
-/// The bit of the category named `name` (any case), if there is one.
-pub(super) fn category_bit(name: &[u8]) -> Option<u32> {
-    CATEGORIES
-        .iter()
-        .position(|c| name.eq_ignore_ascii_case(c.as_bytes()))
-        .map(|index| 1 << index)
-}
-
-/// The category of a command group, as most of Redis's commands declare it.
-fn group_category(group: &str) -> &'static [&'static str] {
-    match group {
-        "generic" => &["keyspace"],
-        "string" => &["string"],
-        "list" => &["list"],
-        "set" => &["set"],
-        "sorted-set" | "sorted_set" => &["sortedset"],
-        "hash" => &["hash"],
-        "bitmap" => &["bitmap"],
-        "hyperloglog" => &["hyperloglog"],
-        "geo" => &["geo"],
-        "stream" => &["stream"],
-        "connection" => &["connection"],
-        "transactions" => &["transaction"],
-        "scripting" => &["scripting"],
-        // Server, pub/sub and cluster commands get theirs from their flags only.
-        _ => &[],
-    }
-}
-
-/// A command's ACL categories, as a mask over [`category_names`]'s order: what Redis's
-/// command table declares (the group's category, or an explicit list; none for containers),
-/// and what Redis's `setImplicitACLCategories` adds from the flags.
-pub(crate) fn categories_of(command: &Command) -> u32 {
-    let declared = match EXPLICIT.iter().find(|(name, _)| *name == command.full_name) {
-        Some((_, names)) => *names,
-        None if !command.subcommands.is_empty() => &[],
-        None => group_category(command.group),
-    };
-    let bit = |name: &str| category_bit(name.as_bytes()).unwrap_or(0);
-    let mut mask = declared.iter().fold(0, |mask, name| mask | bit(name));
-    let has = |flag: &str| command.flags.contains(&flag);
-    if has("write") {
-        mask |= bit("write");
-    }
-    // Scripting commands are not @read even when read-only.
-    if has("readonly") && mask & bit("scripting") == 0 {
-        mask |= bit("read");
-    }
-    if has("admin") {
-        mask |= bit("admin") | bit("dangerous");
-    }
-    if has("pubsub") {
-        mask |= bit("pubsub");
-    }
-    if has("fast") {
-        mask |= bit("fast");
-    }
-    if has("blocking") {
-        mask |= bit("blocking");
-    }
-    // Whatever is not @fast is @slow.
-    if mask & bit("fast") == 0 {
-        mask |= bit("slow");
-    }
-    mask
-}
-
-/// The names of the categories in `mask`, in Redis's order.
-pub(crate) fn category_names(mask: u32) -> impl Iterator<Item = &'static str> {
-    CATEGORIES
-        .iter()
-        .enumerate()
-        .filter(move |(index, _)| mask & (1 << index) != 0)
-        .map(|(_, name)| *name)
-}
 
 /// The error for subcommands given arguments they do not take, which their arity allows.
 fn wrong_arguments(args: &[Bytes]) -> Error {
@@ -273,9 +113,11 @@ fn wrong_arguments(args: &[Bytes]) -> Error {
 
 fn cat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     match args.len() {
-        2 => ctx.reply.bulks(CATEGORIES.iter()),
+        2 => ctx
+            .reply
+            .bulks(Categories::NAMES.iter().map(|(_, name)| name)),
         3 => {
-            let Some(wanted) = category_bit(&args[2]) else {
+            let Some(wanted) = Categories::named(&args[2]) else {
                 return Err(Error::Message(format!(
                     "ERR Unknown category '{}'",
                     String::from_utf8_lossy(&args[2][..args[2].len().min(128)])
@@ -284,7 +126,7 @@ fn cat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             let names: Vec<&str> = ctx
                 .commands
                 .every()
-                .filter(|c| categories_of(c) & wanted != 0)
+                .filter(|c| c.categories().contains(wanted))
                 .map(|c| c.full_name)
                 .collect();
             ctx.reply.bulks(names.into_iter());

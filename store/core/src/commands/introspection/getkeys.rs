@@ -2,91 +2,16 @@
 //!
 //! Redis finds keys from each command's key specs (where the keys start, how many follow, how
 //! they are accessed), and falls back on a per-command function for the few whose keys the
-//! specs cannot describe. `keyspecs.rs` holds Redis 7.0's key specs, and [`PROCS`] the
-//! fallbacks of the commands radish has. SORT, SORT_RO and BITFIELD always use their fallback
-//! in Redis (their specs are incomplete or their flags vary), so they are only in [`PROCS`].
-//! MIGRATE, GEORADIUS, GEORADIUSBYMEMBER, XREAD and XREADGROUP need fallbacks that are not
-//! written, so they are in neither: were they added, their `keys` range in the command table
-//! would be used, as Redis uses it for commands without specs.
+//! specs cannot describe (unknown or incomplete specs, flags that vary with the arguments):
+//! both are in the command's record ([`Command::key_specs`], [`Command::get_keys`]).
 
 use bytes::Bytes;
 
-use super::keyspecs::{
-    Find, Spec, ACCESS, FLAG_NAMES, INCOMPLETE, NOT_KEY, OW, RO, RW, SPECS, UPDATE, VARIABLE_FLAGS,
-};
 use crate::error::{Error, Result};
-use crate::exec::command::{Command, Table};
+use crate::exec::command::{
+    key, BeginSearch, Command, FindKeys, Flags, GetKeys, KeyFlags, KeySpec, Table,
+};
 use crate::exec::ctx::Ctx;
-
-/// A fallback for keys the specs cannot find, or whose flags depend on the arguments.
-#[derive(Debug, Clone, Copy)]
-enum Proc {
-    /// Redis's `genericGetKeys`: the key count at `count`, the keys from `first` every
-    /// `step`, and a destination key at `store` if not 0 (listed last).
-    Numkeys {
-        store: usize,
-        count: usize,
-        first: usize,
-        step: usize,
-    },
-    /// SET: a read-write key with GET, else an overwritten one.
-    Set,
-    /// SORT: the sorted key, and the destination after the last STORE.
-    Sort,
-    /// SORT_RO: the sorted key.
-    SortRo,
-    /// BITFIELD: read-only with only GET and OVERFLOW operations, else read-write.
-    Bitfield,
-}
-
-const fn numkeys(store: usize, count: usize, first: usize) -> Proc {
-    Proc::Numkeys {
-        store,
-        count,
-        first,
-        step: 1,
-    }
-}
-
-/// The fallbacks, by full command name (EVAL and FCALL's too, for when they are added).
-const PROCS: &[(&str, Proc)] = &[
-    ("bitfield", Proc::Bitfield),
-    ("blmpop", numkeys(0, 2, 3)),
-    ("bzmpop", numkeys(0, 2, 3)),
-    ("eval", numkeys(0, 2, 3)),
-    ("eval_ro", numkeys(0, 2, 3)),
-    ("evalsha", numkeys(0, 2, 3)),
-    ("evalsha_ro", numkeys(0, 2, 3)),
-    ("fcall", numkeys(0, 2, 3)),
-    ("fcall_ro", numkeys(0, 2, 3)),
-    ("lmpop", numkeys(0, 1, 2)),
-    ("set", Proc::Set),
-    ("sintercard", numkeys(0, 1, 2)),
-    ("sort", Proc::Sort),
-    ("sort_ro", Proc::SortRo),
-    ("zdiff", numkeys(0, 1, 2)),
-    ("zdiffstore", numkeys(1, 2, 3)),
-    ("zinter", numkeys(0, 1, 2)),
-    ("zintercard", numkeys(0, 1, 2)),
-    ("zinterstore", numkeys(1, 2, 3)),
-    ("zmpop", numkeys(0, 1, 2)),
-    ("zunion", numkeys(0, 1, 2)),
-    ("zunionstore", numkeys(1, 2, 3)),
-];
-
-fn specs_of(command: &Command) -> Option<&'static [Spec]> {
-    SPECS
-        .iter()
-        .find(|(name, _)| *name == command.full_name)
-        .map(|(_, specs)| *specs)
-}
-
-fn proc_of(command: &Command) -> Option<Proc> {
-    PROCS
-        .iter()
-        .find(|(name, _)| *name == command.full_name)
-        .map(|(_, proc_)| *proc_)
-}
 
 /// The command `args` (a name, and a subcommand for containers) would run, as Redis's
 /// `lookupCommand` finds it: a container alone is itself.
@@ -111,62 +36,63 @@ pub(super) fn arity_ok(command: &Command, argc: usize) -> bool {
     }
 }
 
+/// True if some key spec of the command finds keys (not only things that look like keys,
+/// as shard channels).
+fn specs_find_keys(command: &Command) -> bool {
+    command
+        .key_specs
+        .iter()
+        .any(|spec| !spec.flags.contains(KeyFlags::NOT_KEY))
+}
+
 /// True if the command may have keys (Redis's `doesCommandHaveKeys`).
 fn has_keys(command: &Command) -> bool {
-    if proc_of(command).is_some() {
-        return true;
-    }
-    match specs_of(command) {
-        Some(specs) => specs.iter().any(|s| s.flags & NOT_KEY == 0),
-        None => command.keys.0 > 0 || command.flags.contains(&"movablekeys"),
-    }
+    command.get_keys.is_some() || specs_find_keys(command)
 }
 
 /// The positions and flags of the keys in `argv` (a whole command, its name first), as
 /// Redis's `getKeysFromCommandWithSpecs` finds them; empty when there are none or the
 /// arguments are malformed.
-fn find_keys(command: &Command, argv: &[Bytes]) -> Vec<(usize, u16)> {
-    let specs = specs_of(command);
-    if specs.is_none() && proc_of(command).is_none() {
-        return from_range(command, argv);
-    }
-    let specs = specs.unwrap_or(&[]);
-    let has_keys = specs.iter().any(|s| s.flags & NOT_KEY == 0);
-    let variable = specs.iter().any(|s| s.flags & VARIABLE_FLAGS != 0);
+fn find_keys(command: &Command, argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
+    let specs = command.key_specs;
+    let variable = specs
+        .iter()
+        .any(|spec| spec.flags.contains(KeyFlags::VARIABLE_FLAGS));
     // The specs are preferred when their flags are reliable; a malformed command (a bad key
-    // count, say) makes them fail, and the fallback gets a go.
-    if has_keys && !variable {
+    // count, say), or a spec only the command's own rules can follow, makes them fail, and
+    // the fallback gets a go.
+    if specs_find_keys(command) && !variable {
         if let Some(keys) = from_specs(specs, argv) {
             return keys;
         }
     }
-    match proc_of(command) {
-        Some(Proc::Numkeys {
+    match command.get_keys {
+        Some(GetKeys::Numkeys {
             store,
             count,
             first,
             step,
         }) => from_numkeys(argv, store, count, first, step),
-        Some(Proc::Set) => {
+        Some(GetKeys::Set) => {
             let get = argv[3.min(argv.len())..]
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(b"get"));
             vec![(
                 1,
                 if get {
-                    RW | ACCESS | UPDATE
+                    key!(RW | ACCESS | UPDATE)
                 } else {
-                    OW | UPDATE
+                    key!(OW | UPDATE)
                 },
             )]
         }
-        Some(Proc::Sort) => sort_keys(argv),
-        Some(Proc::SortRo) => vec![(1, RO | ACCESS)],
-        Some(Proc::Bitfield) => {
+        Some(GetKeys::Sort) => sort_keys(argv),
+        Some(GetKeys::SortRo) => vec![(1, key!(RO | ACCESS))],
+        Some(GetKeys::Bitfield) => {
             let flags = if bitfield_reads_only(argv) {
-                RO | ACCESS
+                key!(RO | ACCESS)
             } else {
-                RW | ACCESS | UPDATE
+                key!(RW | ACCESS | UPDATE)
             };
             vec![(1, flags)]
         }
@@ -176,7 +102,7 @@ fn find_keys(command: &Command, argv: &[Bytes]) -> Vec<(usize, u16)> {
 
 /// Redis's `sortGetKeys`: options are skipped by their known argument counts (LIMIT 2, GET
 /// and BY 1, others none) while looking for STORE; the last STORE wins.
-fn sort_keys(argv: &[Bytes]) -> Vec<(usize, u16)> {
+fn sort_keys(argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
     let mut store = None;
     let mut i = 2;
     while i < argv.len() {
@@ -191,9 +117,9 @@ fn sort_keys(argv: &[Bytes]) -> Vec<(usize, u16)> {
         }
         i += 1;
     }
-    let mut keys = vec![(1, RO | ACCESS)];
+    let mut keys = vec![(1, key!(RO | ACCESS))];
     if let Some(position) = store {
-        keys.push((position, OW | UPDATE));
+        keys.push((position, key!(OW | UPDATE)));
     }
     keys
 }
@@ -219,19 +145,32 @@ fn bitfield_reads_only(argv: &[Bytes]) -> bool {
 }
 
 /// Redis's `getKeysUsingKeySpecs` (not-keys skipped, no partial results): `None` when a spec
-/// does not fit the arguments.
-fn from_specs(specs: &[Spec], argv: &[Bytes]) -> Option<Vec<(usize, u16)>> {
+/// does not fit the arguments, or only the command's own rules can follow it.
+fn from_specs(specs: &[KeySpec], argv: &[Bytes]) -> Option<Vec<(usize, KeyFlags)>> {
     let argc = argv.len() as i64;
     let mut keys = Vec::new();
     for spec in specs {
-        if spec.flags & NOT_KEY != 0 {
+        if spec.flags.contains(KeyFlags::NOT_KEY) {
             continue;
         }
-        let mut first = i64::from(spec.start);
+        let BeginSearch::Index(start) = spec.begin else {
+            return None;
+        };
+        let mut first = i64::from(start);
         let (last, step) = match spec.find {
-            Find::Range { last, step } if last >= 0 => (first + i64::from(last), step),
-            Find::Range { last, step } => (argc + i64::from(last), step),
-            Find::Keynum {
+            FindKeys::Range { last, step, .. } if last >= 0 => (first + i64::from(last), step),
+            FindKeys::Range {
+                last,
+                step,
+                limit: 0,
+            } => (argc + i64::from(last), step),
+            // Up to the end, of which only one part in `limit` is keys (XREAD's STREAMS).
+            FindKeys::Range { last, step, limit } => {
+                let part = (argc - first) / i64::from(limit);
+                (first + part + i64::from(last), step)
+            }
+            FindKeys::Unknown => return None,
+            FindKeys::Keynum {
                 index,
                 first: skip,
                 step,
@@ -255,7 +194,7 @@ fn from_specs(specs: &[Spec], argv: &[Bytes]) -> Option<Vec<(usize, u16)>> {
             keys.push((position as usize, spec.flags));
             position += i64::from(step);
         }
-        if spec.flags & INCOMPLETE != 0 {
+        if spec.flags.contains(KeyFlags::INCOMPLETE) {
             return None;
         }
     }
@@ -295,7 +234,7 @@ fn from_numkeys(
     count: usize,
     first: usize,
     step: usize,
-) -> Vec<(usize, u16)> {
+) -> Vec<(usize, KeyFlags)> {
     let Some(count) = argv.get(count).map(|a| atoi(a)) else {
         return Vec::new();
     };
@@ -303,34 +242,11 @@ fn from_numkeys(
     if count < 1 || count > room {
         return Vec::new();
     }
-    let mut keys: Vec<(usize, u16)> = (0..count as usize).map(|i| (first + i * step, 0)).collect();
+    let mut keys: Vec<(usize, KeyFlags)> = (0..count as usize)
+        .map(|i| (first + i * step, KeyFlags::NONE))
+        .collect();
     if store != 0 {
-        keys.push((store, 0));
-    }
-    keys
-}
-
-/// Redis's `getKeysUsingLegacyRangeSpec`, from the command table's `keys` range, for
-/// commands without key specs here.
-fn from_range(command: &Command, argv: &[Bytes]) -> Vec<(usize, u16)> {
-    let (first, last, step) = command.keys;
-    if first <= 0 || step <= 0 {
-        return Vec::new();
-    }
-    let argc = argv.len() as i64;
-    let last = if last < 0 {
-        argc + i64::from(last)
-    } else {
-        i64::from(last)
-    };
-    let mut keys = Vec::new();
-    let mut position = i64::from(first);
-    while position <= last {
-        if position >= argc {
-            return Vec::new();
-        }
-        keys.push((position as usize, 0));
-        position += i64::from(step);
+        keys.push((store, KeyFlags::NONE));
     }
     keys
 }
@@ -363,10 +279,7 @@ fn getkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes], with_flags: bool) -> Result {
     }
     let keys = find_keys(command, argv);
     // EVAL and FCALL may have no keys (Redis's `no_mandatory_keys` flag).
-    let optional = ["no-mandatory-keys", "no_mandatory_keys"]
-        .iter()
-        .any(|flag| command.flags.contains(flag));
-    if keys.is_empty() && !optional {
+    if keys.is_empty() && !command.has(Flags::NO_MANDATORY_KEYS) {
         return Err(Error::Static("ERR Invalid arguments specified for command"));
     }
     let reply = &mut ctx.reply;
@@ -377,14 +290,8 @@ fn getkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes], with_flags: bool) -> Result {
         }
         reply.bulk(&argv[position]);
         if with_flags {
-            let names: Vec<&str> = FLAG_NAMES
-                .iter()
-                .enumerate()
-                .filter(|(bit, _)| flags & (1 << bit) != 0)
-                .map(|(_, name)| *name)
-                .collect();
-            reply.set(names.len());
-            for name in names {
+            reply.set(flags.names().count());
+            for name in flags.names() {
                 reply.simple(name.as_bytes());
             }
         }

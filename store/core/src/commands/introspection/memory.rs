@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
-use crate::exec::command::{cmd, Command};
+use crate::exec::command::{flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use radish_data::alloc;
 use radish_data::entry::entry_heap;
@@ -18,64 +18,47 @@ use radish_data::types::zset::score::format_score;
 use radish_data::CompactBytes;
 use radish_data::Entry;
 
-const G: &str = "server";
-
 /// MEMORY's subcommands.
 pub(super) const SUBCOMMANDS: &[Command] = &[
-    cmd(
-        "memory|doctor",
-        2,
-        &[],
-        (0, 0, 0),
-        G,
-        "Outputs memory problems report",
-        doctor,
-    ),
-    cmd(
-        "memory|help",
-        2,
-        &["loading", "stale"],
-        (0, 0, 0),
-        G,
-        "Show helpful text about the different subcommands",
-        memory_help,
-    ),
-    cmd(
-        "memory|malloc-stats",
-        2,
-        &[],
-        (0, 0, 0),
-        G,
-        "Show allocator internal stats",
-        malloc_stats,
-    ),
-    cmd(
-        "memory|purge",
-        2,
-        &[],
-        (0, 0, 0),
-        G,
-        "Ask the allocator to release memory",
-        purge,
-    ),
-    cmd(
-        "memory|stats",
-        2,
-        &[],
-        (0, 0, 0),
-        G,
-        "Show memory usage details",
-        stats,
-    ),
-    cmd(
-        "memory|usage",
-        -3,
-        &["readonly"],
-        (2, 2, 1),
-        G,
-        "Estimate the memory usage of a key",
-        usage,
-    ),
+    Command::new("memory|doctor", 2, doctor)
+        .tips(&[
+            "nondeterministic_output",
+            "request_policy:all_shards",
+            "response_policy:special",
+        ])
+        .doc(Group::Server, "4.0.0", "Outputs memory problems report"),
+    Command::new("memory|help", 2, memory_help)
+        .flags(flags!(LOADING | STALE))
+        .doc(
+            Group::Server,
+            "4.0.0",
+            "Show helpful text about the different subcommands",
+        ),
+    Command::new("memory|malloc-stats", 2, malloc_stats)
+        .tips(&[
+            "nondeterministic_output",
+            "request_policy:all_shards",
+            "response_policy:special",
+        ])
+        .doc(Group::Server, "4.0.0", "Show allocator internal stats"),
+    Command::new("memory|purge", 2, purge)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(
+            Group::Server,
+            "4.0.0",
+            "Ask the allocator to release memory",
+        ),
+    Command::new("memory|stats", 2, stats)
+        .tips(&[
+            "nondeterministic_output",
+            "request_policy:all_shards",
+            "response_policy:special",
+        ])
+        .doc(Group::Server, "4.0.0", "Show memory usage details"),
+    Command::new("memory|usage", -3, usage)
+        .flags(flags!(READONLY))
+        .keys(&[range(2, 0, 1, key!(RO))])
+        .doc(Group::Server, "4.0.0", "Estimate the memory usage of a key"),
 ];
 
 /// What the allocator is called in reports (INFO's `mem_allocator`).
