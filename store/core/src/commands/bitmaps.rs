@@ -21,14 +21,44 @@ use radish_data::CompactBytes;
 use radish_data::{Db, Entry, Millis};
 use radish_data::{StringOrigin, StringValue, Value};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    Command::new("setbit", 4, setbit).flags(flags!(WRITE | DENYOOM)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))]).doc(Group::Bitmap, "2.2.0", "Sets or clears the bit at offset in the string value stored at key"),
-    Command::new("getbit", 3, getbit).flags(flags!(READONLY | FAST)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.2.0", "Returns the bit value at offset in the string value stored at key"),
-    Command::new("bitcount", -2, bitcount).flags(flags!(READONLY)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.6.0", "Count set bits in a string"),
-    Command::new("bitpos", -3, bitpos).flags(flags!(READONLY)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.8.7", "Find first bit set or clear in a string"),
-    Command::new("bitop", -4, bitop).flags(flags!(WRITE | DENYOOM)).acl(acl!(BITMAP)).keys(&[range(2, 0, 1, key!(OW | UPDATE)), range(3, -1, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "2.6.0", "Perform bitwise operations between strings"),
-    Command::new("bitfield", -2, bitfield).flags(flags!(WRITE | DENYOOM)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE | VARIABLE_FLAGS)).note("This command allows both access and modification of the key")]).get_keys(GetKeys::Bitfield).doc(Group::Bitmap, "3.2.0", "Perform arbitrary bitfield integer operations on strings"),
-    Command::new("bitfield_ro", -2, bitfield_ro).flags(flags!(READONLY | FAST)).acl(acl!(BITMAP)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Bitmap, "6.0.0", "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD"),
+    Command::new("setbit", 4, setbit)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(BITMAP))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(Group::Bitmap, "2.2.0", "Sets or clears the bit at offset in the string value stored at key"),
+    Command::new("getbit", 3, getbit)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(BITMAP))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::Bitmap, "2.2.0", "Returns the bit value at offset in the string value stored at key"),
+    Command::new("bitcount", -2, bitcount)
+        .flags(flags!(READONLY))
+        .acl(acl!(BITMAP))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::Bitmap, "2.6.0", "Count set bits in a string"),
+    Command::new("bitpos", -3, bitpos)
+        .flags(flags!(READONLY))
+        .acl(acl!(BITMAP))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::Bitmap, "2.8.7", "Find first bit set or clear in a string"),
+    Command::new("bitop", -4, bitop)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(BITMAP))
+        .keys(&[range(2, 0, 1, key!(OW | UPDATE)), range(3, -1, 1, key!(RO | ACCESS))])
+        .doc(Group::Bitmap, "2.6.0", "Perform bitwise operations between strings"),
+    Command::new("bitfield", -2, bitfield)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(BITMAP))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE | VARIABLE_FLAGS)).note("This command allows both access and modification of the key")])
+        .get_keys(GetKeys::Bitfield)
+        .doc(Group::Bitmap, "3.2.0", "Perform arbitrary bitfield integer operations on strings"),
+    Command::new("bitfield_ro", -2, bitfield_ro)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(BITMAP))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::Bitmap, "6.0.0", "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD"),
 ];
 
 const OFFSET_ERROR: Error = Error::Static("ERR bit offset is not an integer or out of range");

@@ -9,29 +9,95 @@ use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::state::REDIS_VERSION;
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    Command::new("ping", -1, ping).flags(flags!(FAST)).acl(acl!(CONNECTION)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Group::Connection, "1.0.0", "Ping the server"),
-    Command::new("echo", 2, echo).flags(flags!(LOADING | STALE | FAST)).acl(acl!(CONNECTION)).doc(Group::Connection, "1.0.0", "Echo the given string"),
-    Command::new("hello", -1, hello).flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)).acl(acl!(CONNECTION)).doc(Group::Connection, "6.0.0", "Handshake with Redis"),
-    Command::new("auth", -2, auth).flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)).acl(acl!(CONNECTION)).doc(Group::Connection, "1.0.0", "Authenticate to the server"),
-    Command::new("select", 2, select).flags(flags!(LOADING | STALE | FAST)).acl(acl!(CONNECTION)).doc(Group::Connection, "1.0.0", "Change the selected database for the current connection"),
-    Command::new("quit", -1, quit).flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)).acl(acl!(CONNECTION)).doc(Group::Connection, "1.0.0", "Close the connection"),
-    Command::new("reset", 1, reset).flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY)).acl(acl!(CONNECTION)).doc(Group::Connection, "6.2.0", "Reset the connection"),
+    Command::new("ping", -1, ping)
+        .flags(flags!(FAST))
+        .acl(acl!(CONNECTION))
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(Group::Connection, "1.0.0", "Ping the server"),
+    Command::new("echo", 2, echo)
+        .flags(flags!(LOADING | STALE | FAST))
+        .acl(acl!(CONNECTION))
+        .doc(Group::Connection, "1.0.0", "Echo the given string"),
+    Command::new("hello", -1, hello)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY))
+        .acl(acl!(CONNECTION))
+        .doc(Group::Connection, "6.0.0", "Handshake with Redis"),
+    Command::new("auth", -2, auth)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY))
+        .acl(acl!(CONNECTION))
+        .doc(Group::Connection, "1.0.0", "Authenticate to the server"),
+    Command::new("select", 2, select)
+        .flags(flags!(LOADING | STALE | FAST))
+        .acl(acl!(CONNECTION))
+        .doc(Group::Connection, "1.0.0", "Change the selected database for the current connection"),
+    Command::new("quit", -1, quit)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY))
+        .acl(acl!(CONNECTION))
+        .doc(Group::Connection, "1.0.0", "Close the connection"),
+    Command::new("reset", 1, reset)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY))
+        .acl(acl!(CONNECTION))
+        .doc(Group::Connection, "6.2.0", "Reset the connection"),
     Command::container("client", &[
-            Command::new("client|id", 2, client_id).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "5.0.0", "Returns the client ID for the current connection"),
-            Command::new("client|setname", 3, client_setname).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "2.6.9", "Set the current connection name"),
-            Command::new("client|getname", 2, client_getname).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "2.6.9", "Get the current connection name"),
-            Command::new("client|setinfo", 4, client_setinfo).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Group::Connection, "7.2.0", "Sets information specific to the client or connection."),
-            Command::new("client|list", -2, client_list).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output"]).doc(Group::Connection, "2.4.0", "Get the list of client connections"),
-            Command::new("client|info", 2, client_info).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output"]).doc(Group::Connection, "6.2.0", "Returns information about the current client connection."),
-            Command::new("client|kill", -3, client_kill).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "2.4.0", "Kill the connection of a client"),
-            Command::new("client|reply", 3, client_reply).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "3.2.0", "Instruct the server whether to reply to commands"),
-            Command::new("client|unblock", -3, client_unblock).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "5.0.0", "Unblock a client blocked in a blocking command from a different connection"),
-            Command::new("client|no-evict", 3, client_no_evict).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "7.0.0", "Set client eviction mode for the current connection"),
-            Command::new("client|getredir", 2, super::introspection::client_getredir).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "6.0.0", "Get tracking notifications redirection client ID if any"),
-            Command::new("client|trackinginfo", 2, super::introspection::client_trackinginfo).flags(flags!(NOSCRIPT | LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "6.2.0", "Return information about server assisted client side caching for the current connection"),
-            Command::new("client|help", 2, client_help).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Connection, "5.0.0", "Show helpful text about the different subcommands"),
-        ]).doc(Group::Connection, "2.4.0", "A container for client connection commands"),
+        Command::new("client|id", 2, client_id)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "5.0.0", "Returns the client ID for the current connection"),
+        Command::new("client|setname", 3, client_setname)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "2.6.9", "Set the current connection name"),
+        Command::new("client|getname", 2, client_getname)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "2.6.9", "Get the current connection name"),
+        Command::new("client|setinfo", 4, client_setinfo)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+            .doc(Group::Connection, "7.2.0", "Sets information specific to the client or connection."),
+        Command::new("client|list", -2, client_list)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .tips(&["nondeterministic_output"])
+            .doc(Group::Connection, "2.4.0", "Get the list of client connections"),
+        Command::new("client|info", 2, client_info)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .tips(&["nondeterministic_output"])
+            .doc(Group::Connection, "6.2.0", "Returns information about the current client connection."),
+        Command::new("client|kill", -3, client_kill)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "2.4.0", "Kill the connection of a client"),
+        Command::new("client|reply", 3, client_reply)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "3.2.0", "Instruct the server whether to reply to commands"),
+        Command::new("client|unblock", -3, client_unblock)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "5.0.0", "Unblock a client blocked in a blocking command from a different connection"),
+        Command::new("client|no-evict", 3, client_no_evict)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "7.0.0", "Set client eviction mode for the current connection"),
+        Command::new("client|getredir", 2, super::introspection::client_getredir)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "6.0.0", "Get tracking notifications redirection client ID if any"),
+        Command::new("client|trackinginfo", 2, super::introspection::client_trackinginfo)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "6.2.0", "Return information about server assisted client side caching for the current connection"),
+        Command::new("client|help", 2, client_help)
+            .flags(flags!(LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "5.0.0", "Show helpful text about the different subcommands"),
+    ])
+        .doc(Group::Connection, "2.4.0", "A container for client connection commands"),
 ];
 
 fn ping(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {

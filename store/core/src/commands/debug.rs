@@ -16,9 +16,12 @@ use crate::exec::ctx::Ctx;
 use crate::persist::Reload;
 use radish_data::Value;
 
-pub(super) const COMMANDS: &[Command] = &[Command::new("debug", -2, debug)
-    .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED))
-    .doc(Group::Server, "1.0.0", "A container for debugging commands")];
+#[rustfmt::skip]
+pub(super) const COMMANDS: &[Command] = &[
+    Command::new("debug", -2, debug)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE | PROTECTED))
+        .doc(Group::Server, "1.0.0", "A container for debugging commands"),
+];
 
 const HELP: &[&str] = &[
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -24,6 +24,7 @@ use radish_data::Rng;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("hset", -4, hset)
         .flags(flags!(WRITE | DENYOOM | FAST))
@@ -34,11 +35,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RW | INSERT))])
-        .doc(
-            Group::Hash,
-            "2.0.0",
-            "Set the value of a hash field, only if the field does not exist",
-        ),
+        .doc(Group::Hash, "2.0.0", "Set the value of a hash field, only if the field does not exist",),
     Command::new("hget", 3, hget)
         .flags(flags!(READONLY | FAST))
         .acl(acl!(HASH))
@@ -48,30 +45,18 @@ pub(super) const COMMANDS: &[Command] = &[
         .flags(flags!(READONLY | FAST))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
-        .doc(
-            Group::Hash,
-            "2.0.0",
-            "Get the values of all the given hash fields",
-        ),
+        .doc(Group::Hash, "2.0.0", "Get the values of all the given hash fields",),
     Command::new("hmset", -4, hmset)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
-        .doc(
-            Group::Hash,
-            "2.0.0",
-            "Set multiple hash fields to multiple values",
-        ),
+        .doc(Group::Hash, "2.0.0", "Set multiple hash fields to multiple values",),
     Command::new("hgetall", 2, hgetall)
         .flags(flags!(READONLY))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
         .tips(&["nondeterministic_output_order"])
-        .doc(
-            Group::Hash,
-            "2.0.0",
-            "Get all the fields and values in a hash",
-        ),
+        .doc(Group::Hash, "2.0.0", "Get all the fields and values in a hash",),
     Command::new("hdel", -3, hdel)
         .flags(flags!(WRITE | FAST))
         .acl(acl!(HASH))
@@ -103,49 +88,29 @@ pub(super) const COMMANDS: &[Command] = &[
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::Hash,
-            "2.0.0",
-            "Increment the integer value of a hash field by the given number",
-        ),
+        .doc(Group::Hash, "2.0.0", "Increment the integer value of a hash field by the given number",),
     Command::new("hincrbyfloat", 4, hincrbyfloat)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::Hash,
-            "2.6.0",
-            "Increment the float value of a hash field by the given amount",
-        ),
+        .doc(Group::Hash, "2.6.0", "Increment the float value of a hash field by the given amount",),
     Command::new("hstrlen", 3, hstrlen)
         .flags(flags!(READONLY | FAST))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RO))])
-        .doc(
-            Group::Hash,
-            "3.2.0",
-            "Get the length of the value of a hash field",
-        ),
+        .doc(Group::Hash, "3.2.0", "Get the length of the value of a hash field",),
     Command::new("hrandfield", -2, hrandfield)
         .flags(flags!(READONLY))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
         .tips(&["nondeterministic_output"])
-        .doc(
-            Group::Hash,
-            "6.2.0",
-            "Get one or multiple random fields from a hash",
-        ),
+        .doc(Group::Hash, "6.2.0", "Get one or multiple random fields from a hash",),
     Command::new("hscan", -3, hscan)
         .flags(flags!(READONLY))
         .acl(acl!(HASH))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
         .tips(&["nondeterministic_output"])
-        .doc(
-            Group::Hash,
-            "2.8.0",
-            "Incrementally iterate hash fields and associated values",
-        ),
+        .doc(Group::Hash, "2.8.0", "Incrementally iterate hash fields and associated values",),
 ];
 
 // --- Shared with the other aggregate families ----------------------------------------------

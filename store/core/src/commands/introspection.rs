@@ -22,20 +22,49 @@ mod memory;
 pub(super) use getkeys::{command_getkeys, command_getkeysandflags};
 
 /// ROLE, MEMORY, LATENCY, ACL and LOLWUT.
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    Command::new("role", 1, role).flags(flags!(NOSCRIPT | LOADING | STALE | FAST)).acl(acl!(ADMIN | DANGEROUS)).doc(Group::Server, "2.8.12", "Return the role of the instance in the context of replication"),
-    Command::container("memory", memory::SUBCOMMANDS).doc(Group::Server, "4.0.0", "A container for memory diagnostics commands"),
+    Command::new("role", 1, role)
+        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST))
+        .acl(acl!(ADMIN | DANGEROUS))
+        .doc(Group::Server, "2.8.12", "Return the role of the instance in the context of replication"),
+    Command::container("memory", memory::SUBCOMMANDS)
+        .doc(Group::Server, "4.0.0", "A container for memory diagnostics commands"),
     Command::container("latency", &[
-            Command::new("latency|doctor", 2, latency_doctor).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return a human readable latency analysis report."),
-            Command::new("latency|graph", 3, latency_graph).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return a latency graph for the event."),
-            Command::new("latency|help", 2, latency_help).flags(flags!(LOADING | STALE)).doc(Group::Server, "2.8.13", "Show helpful text about the different subcommands."),
-            Command::new("latency|histogram", -2, latency_histogram).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "7.0.0", "Return the cumulative distribution of latencies of a subset of commands or all."),
-            Command::new("latency|history", 3, latency_no_events).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return timestamp-latency samples for the event."),
-            Command::new("latency|latest", 2, latency_no_events).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Group::Server, "2.8.13", "Return the latest latency samples for all events."),
-            Command::new("latency|reset", -2, latency_reset).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Group::Server, "2.8.13", "Reset latency data for one or more events."),
-        ]).doc(Group::Server, "2.8.13", "A container for latency diagnostics commands"),
-    Command::container("acl", acl::SUBCOMMANDS).doc(Group::Server, "6.0.0", "A container for Access List Control commands "),
-    Command::new("lolwut", -1, lolwut::lolwut).flags(flags!(READONLY | FAST)).doc(Group::Server, "5.0.0", "Display some computer art and the Redis version"),
+        Command::new("latency|doctor", 2, latency_doctor)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+            .doc(Group::Server, "2.8.13", "Return a human readable latency analysis report."),
+        Command::new("latency|graph", 3, latency_graph)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+            .doc(Group::Server, "2.8.13", "Return a latency graph for the event."),
+        Command::new("latency|help", 2, latency_help)
+            .flags(flags!(LOADING | STALE))
+            .doc(Group::Server, "2.8.13", "Show helpful text about the different subcommands."),
+        Command::new("latency|histogram", -2, latency_histogram)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+            .doc(Group::Server, "7.0.0", "Return the cumulative distribution of latencies of a subset of commands or all."),
+        Command::new("latency|history", 3, latency_no_events)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+            .doc(Group::Server, "2.8.13", "Return timestamp-latency samples for the event."),
+        Command::new("latency|latest", 2, latency_no_events)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"])
+            .doc(Group::Server, "2.8.13", "Return the latest latency samples for all events."),
+        Command::new("latency|reset", -2, latency_reset)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+            .doc(Group::Server, "2.8.13", "Reset latency data for one or more events."),
+    ])
+        .doc(Group::Server, "2.8.13", "A container for latency diagnostics commands"),
+    Command::container("acl", acl::SUBCOMMANDS)
+        .doc(Group::Server, "6.0.0", "A container for Access List Control commands "),
+    Command::new("lolwut", -1, lolwut::lolwut)
+        .flags(flags!(READONLY | FAST))
+        .doc(Group::Server, "5.0.0", "Display some computer art and the Redis version"),
 ];
 
 /// ROLE: radish is always a master with no replicas, at replication offset 0.

@@ -10,35 +10,150 @@ use radish_data::glob::Pattern;
 use radish_data::Value;
 use radish_data::{Entry, Millis};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    Command::new("del", -2, del).flags(flags!(WRITE)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RM | DELETE))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "1.0.0", "Delete a key"),
-    Command::new("unlink", -2, del).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RM | DELETE))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "4.0.0", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking."),
-    Command::new("exists", -2, exists).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RO))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "1.0.0", "Determine if a key exists"),
-    Command::new("touch", -2, touch).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, -1, 1, key!(RO))]).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).doc(Group::Generic, "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified."),
-    Command::new("expire", -3, expire).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "1.0.0", "Set a key's time to live in seconds"),
-    Command::new("pexpire", -3, pexpire).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "2.6.0", "Set a key's time to live in milliseconds"),
-    Command::new("expireat", -3, expireat).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "1.2.0", "Set the expiration for a key as a UNIX timestamp"),
-    Command::new("pexpireat", -3, pexpireat).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
-    Command::new("ttl", 2, ttl).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "1.0.0", "Get the time to live for a key in seconds"),
-    Command::new("pttl", 2, pttl).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.6.0", "Get the time to live for a key in milliseconds"),
-    Command::new("expiretime", 2, expiretime).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Generic, "7.0.0", "Get the expiration Unix timestamp for a key"),
-    Command::new("pexpiretime", 2, pexpiretime).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::Generic, "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds"),
-    Command::new("persist", 2, persist).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::Generic, "2.2.0", "Remove the expiration from a key"),
-    Command::new("type", 2, type_).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO))]).doc(Group::Generic, "1.0.0", "Determine the type stored at key"),
-    Command::new("rename", 3, rename).flags(flags!(WRITE)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(OW | UPDATE))]).doc(Group::Generic, "1.0.0", "Rename a key"),
-    Command::new("renamenx", 3, renamenx).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(OW | INSERT))]).doc(Group::Generic, "1.0.0", "Rename a key, only if the new key does not exist"),
-    Command::new("keys", 2, keys).flags(flags!(READONLY)).acl(acl!(KEYSPACE | DANGEROUS)).tips(&["request_policy:all_shards", "nondeterministic_output_order"]).doc(Group::Generic, "1.0.0", "Find all keys matching the given pattern"),
-    Command::new("scan", -2, scan).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).tips(&["nondeterministic_output", "request_policy:special"]).doc(Group::Generic, "2.8.0", "Incrementally iterate the keys space"),
-    Command::new("randomkey", 1, randomkey).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).tips(&["request_policy:all_shards", "nondeterministic_output"]).doc(Group::Generic, "1.0.0", "Return a random key from the keyspace"),
-    Command::new("copy", -3, copy).flags(flags!(WRITE | DENYOOM)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RO | ACCESS)), range(2, 0, 1, key!(OW | UPDATE))]).doc(Group::Generic, "6.2.0", "Copy a key"),
-    Command::new("move", 3, move_).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE)).keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))]).doc(Group::Generic, "1.0.0", "Move a key to another database"),
+    Command::new("del", -2, del)
+        .flags(flags!(WRITE))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, -1, 1, key!(RM | DELETE))])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc(Group::Generic, "1.0.0", "Delete a key"),
+    Command::new("unlink", -2, del)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, -1, 1, key!(RM | DELETE))])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc(Group::Generic, "4.0.0", "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking."),
+    Command::new("exists", -2, exists)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, -1, 1, key!(RO))])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc(Group::Generic, "1.0.0", "Determine if a key exists"),
+    Command::new("touch", -2, touch)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, -1, 1, key!(RO))])
+        .tips(&["request_policy:multi_shard", "response_policy:agg_sum"])
+        .doc(Group::Generic, "3.2.1", "Alters the last access time of a key(s). Returns the number of existing keys specified."),
+    Command::new("expire", -3, expire)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(Group::Generic, "1.0.0", "Set a key's time to live in seconds"),
+    Command::new("pexpire", -3, pexpire)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(Group::Generic, "2.6.0", "Set a key's time to live in milliseconds"),
+    Command::new("expireat", -3, expireat)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(Group::Generic, "1.2.0", "Set the expiration for a key as a UNIX timestamp"),
+    Command::new("pexpireat", -3, pexpireat)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(Group::Generic, "2.6.0", "Set the expiration for a key as a UNIX timestamp specified in milliseconds"),
+    Command::new("ttl", 2, ttl)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output"])
+        .doc(Group::Generic, "1.0.0", "Get the time to live for a key in seconds"),
+    Command::new("pttl", 2, pttl)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .tips(&["nondeterministic_output"])
+        .doc(Group::Generic, "2.6.0", "Get the time to live for a key in milliseconds"),
+    Command::new("expiretime", 2, expiretime)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::Generic, "7.0.0", "Get the expiration Unix timestamp for a key"),
+    Command::new("pexpiretime", 2, pexpiretime)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::Generic, "7.0.0", "Get the expiration Unix timestamp for a key in milliseconds"),
+    Command::new("persist", 2, persist)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(Group::Generic, "2.2.0", "Remove the expiration from a key"),
+    Command::new("type", 2, type_)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(Group::Generic, "1.0.0", "Determine the type stored at key"),
+    Command::new("rename", 3, rename)
+        .flags(flags!(WRITE))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(OW | UPDATE))])
+        .doc(Group::Generic, "1.0.0", "Rename a key"),
+    Command::new("renamenx", 3, renamenx)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(OW | INSERT))])
+        .doc(Group::Generic, "1.0.0", "Rename a key, only if the new key does not exist"),
+    Command::new("keys", 2, keys)
+        .flags(flags!(READONLY))
+        .acl(acl!(KEYSPACE | DANGEROUS))
+        .tips(&["request_policy:all_shards", "nondeterministic_output_order"])
+        .doc(Group::Generic, "1.0.0", "Find all keys matching the given pattern"),
+    Command::new("scan", -2, scan)
+        .flags(flags!(READONLY))
+        .acl(acl!(KEYSPACE))
+        .tips(&["nondeterministic_output", "request_policy:special"])
+        .doc(Group::Generic, "2.8.0", "Incrementally iterate the keys space"),
+    Command::new("randomkey", 1, randomkey)
+        .flags(flags!(READONLY))
+        .acl(acl!(KEYSPACE))
+        .tips(&["request_policy:all_shards", "nondeterministic_output"])
+        .doc(Group::Generic, "1.0.0", "Return a random key from the keyspace"),
+    Command::new("copy", -3, copy)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS)), range(2, 0, 1, key!(OW | UPDATE))])
+        .doc(Group::Generic, "6.2.0", "Copy a key"),
+    Command::new("move", 3, move_)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
+        .doc(Group::Generic, "1.0.0", "Move a key to another database"),
     Command::container("object", &[
-        Command::new("object|encoding", 3, object_encoding).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.2.3", "Inspect the internal encoding of a Redis object"),
-        Command::new("object|refcount", 3, object_refcount).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.2.3", "Get the number of references to the value of the key"),
-        Command::new("object|idletime", 3, object_idletime).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "2.2.3", "Get the time since a Redis object was last accessed"),
-        Command::new("object|freq", 3, object_freq).flags(flags!(READONLY)).acl(acl!(KEYSPACE)).keys(&[range(2, 0, 1, key!(RO))]).tips(&["nondeterministic_output"]).doc(Group::Generic, "4.0.0", "Get the logarithmic access frequency counter of a Redis object"),
-        Command::new("object|help", 2, object_help).flags(flags!(LOADING | STALE)).acl(acl!(KEYSPACE)).doc(Group::Generic, "6.2.0", "Show helpful text about the different subcommands"),
-    ]).doc(Group::Generic, "2.2.3", "A container for object introspection commands"),
+        Command::new("object|encoding", 3, object_encoding)
+            .flags(flags!(READONLY))
+            .acl(acl!(KEYSPACE))
+            .keys(&[range(2, 0, 1, key!(RO))])
+            .tips(&["nondeterministic_output"])
+            .doc(Group::Generic, "2.2.3", "Inspect the internal encoding of a Redis object"),
+        Command::new("object|refcount", 3, object_refcount)
+            .flags(flags!(READONLY))
+            .acl(acl!(KEYSPACE))
+            .keys(&[range(2, 0, 1, key!(RO))])
+            .tips(&["nondeterministic_output"])
+            .doc(Group::Generic, "2.2.3", "Get the number of references to the value of the key"),
+        Command::new("object|idletime", 3, object_idletime)
+            .flags(flags!(READONLY))
+            .acl(acl!(KEYSPACE))
+            .keys(&[range(2, 0, 1, key!(RO))])
+            .tips(&["nondeterministic_output"])
+            .doc(Group::Generic, "2.2.3", "Get the time since a Redis object was last accessed"),
+        Command::new("object|freq", 3, object_freq)
+            .flags(flags!(READONLY))
+            .acl(acl!(KEYSPACE))
+            .keys(&[range(2, 0, 1, key!(RO))])
+            .tips(&["nondeterministic_output"])
+            .doc(Group::Generic, "4.0.0", "Get the logarithmic access frequency counter of a Redis object"),
+        Command::new("object|help", 2, object_help)
+            .flags(flags!(LOADING | STALE))
+            .acl(acl!(KEYSPACE))
+            .doc(Group::Generic, "6.2.0", "Show helpful text about the different subcommands"),
+    ])
+        .doc(Group::Generic, "2.2.3", "A container for object introspection commands"),
 ];
 
 fn del(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {

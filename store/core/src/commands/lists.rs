@@ -16,29 +16,120 @@ use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    Command::new("lpush", -3, lpush).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "1.0.0", "Prepend one or multiple elements to a list"),
-    Command::new("rpush", -3, rpush).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "1.0.0", "Append one or multiple elements to a list"),
-    Command::new("lpushx", -3, lpushx).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Prepend an element to a list, only if the list exists"),
-    Command::new("rpushx", -3, rpushx).flags(flags!(WRITE | DENYOOM | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Append an element to a list, only if the list exists"),
-    Command::new("lpop", -2, lpop).flags(flags!(WRITE | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "1.0.0", "Remove and get the first elements in a list"),
-    Command::new("rpop", -2, rpop).flags(flags!(WRITE | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "1.0.0", "Remove and get the last elements in a list"),
-    Command::new("llen", 2, llen).flags(flags!(READONLY | FAST)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO))]).doc(Group::List, "1.0.0", "Get the length of a list"),
-    Command::new("lrange", 4, lrange).flags(flags!(READONLY)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::List, "1.0.0", "Get a range of elements from a list"),
-    Command::new("lindex", 3, lindex).flags(flags!(READONLY)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::List, "1.0.0", "Get an element from a list by its index"),
-    Command::new("lset", 4, lset).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | UPDATE))]).doc(Group::List, "1.0.0", "Set the value of an element in a list by its index"),
-    Command::new("lrem", 4, lrem).flags(flags!(WRITE)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::List, "1.0.0", "Remove elements from a list"),
-    Command::new("ltrim", 4, ltrim).flags(flags!(WRITE)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | DELETE))]).doc(Group::List, "1.0.0", "Trim a list to the specified range"),
-    Command::new("linsert", 5, linsert).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Insert an element before or after another element in a list"),
-    Command::new("lpos", -3, lpos).flags(flags!(READONLY)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RO | ACCESS))]).doc(Group::List, "6.0.6", "Return the index of matching elements on a list"),
-    Command::new("lmove", 5, lmove).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "6.2.0", "Pop an element from a list, push it to another list and return it"),
-    Command::new("rpoplpush", 3, rpoplpush).flags(flags!(WRITE | DENYOOM)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "1.2.0", "Remove the last element in a list, prepend it to another list and return it"),
-    Command::new("lmpop", -4, lmpop).flags(flags!(WRITE)).acl(acl!(LIST)).keys(&[keynum(1, 0, 1, 1, key!(RW | ACCESS | DELETE))]).get_keys(numkeys(0, 1, 2)).doc(Group::List, "7.0.0", "Pop elements from a list"),
-    Command::new("blpop", -3, blpop).flags(flags!(WRITE | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "2.0.0", "Remove and get the first element in a list, or block until one is available"),
-    Command::new("brpop", -3, brpop).flags(flags!(WRITE | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))]).doc(Group::List, "2.0.0", "Remove and get the last element in a list, or block until one is available"),
-    Command::new("blmove", 6, blmove).flags(flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available"),
-    Command::new("brpoplpush", 4, brpoplpush).flags(flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING)).acl(acl!(LIST)).keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))]).doc(Group::List, "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available"),
-    Command::new("blmpop", -5, blmpop).flags(flags!(WRITE | BLOCKING)).acl(acl!(LIST)).keys(&[keynum(2, 0, 1, 1, key!(RW | ACCESS | DELETE))]).get_keys(numkeys(0, 2, 3)).doc(Group::List, "7.0.0", "Pop elements from a list, or block until one is available"),
+    Command::new("lpush", -3, lpush)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "1.0.0", "Prepend one or multiple elements to a list"),
+    Command::new("rpush", -3, rpush)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "1.0.0", "Append one or multiple elements to a list"),
+    Command::new("lpushx", -3, lpushx)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "2.2.0", "Prepend an element to a list, only if the list exists"),
+    Command::new("rpushx", -3, rpushx)
+        .flags(flags!(WRITE | DENYOOM | FAST))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "2.2.0", "Append an element to a list, only if the list exists"),
+    Command::new("lpop", -2, lpop)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))])
+        .doc(Group::List, "1.0.0", "Remove and get the first elements in a list"),
+    Command::new("rpop", -2, rpop)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))])
+        .doc(Group::List, "1.0.0", "Remove and get the last elements in a list"),
+    Command::new("llen", 2, llen)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RO))])
+        .doc(Group::List, "1.0.0", "Get the length of a list"),
+    Command::new("lrange", 4, lrange)
+        .flags(flags!(READONLY))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::List, "1.0.0", "Get a range of elements from a list"),
+    Command::new("lindex", 3, lindex)
+        .flags(flags!(READONLY))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::List, "1.0.0", "Get an element from a list by its index"),
+    Command::new("lset", 4, lset)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
+        .doc(Group::List, "1.0.0", "Set the value of an element in a list by its index"),
+    Command::new("lrem", 4, lrem)
+        .flags(flags!(WRITE))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | DELETE))])
+        .doc(Group::List, "1.0.0", "Remove elements from a list"),
+    Command::new("ltrim", 4, ltrim)
+        .flags(flags!(WRITE))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | DELETE))])
+        .doc(Group::List, "1.0.0", "Trim a list to the specified range"),
+    Command::new("linsert", 5, linsert)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "2.2.0", "Insert an element before or after another element in a list"),
+    Command::new("lpos", -3, lpos)
+        .flags(flags!(READONLY))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
+        .doc(Group::List, "6.0.6", "Return the index of matching elements on a list"),
+    Command::new("lmove", 5, lmove)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "6.2.0", "Pop an element from a list, push it to another list and return it"),
+    Command::new("rpoplpush", 3, rpoplpush)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "1.2.0", "Remove the last element in a list, prepend it to another list and return it"),
+    Command::new("lmpop", -4, lmpop)
+        .flags(flags!(WRITE))
+        .acl(acl!(LIST))
+        .keys(&[keynum(1, 0, 1, 1, key!(RW | ACCESS | DELETE))])
+        .get_keys(numkeys(0, 1, 2))
+        .doc(Group::List, "7.0.0", "Pop elements from a list"),
+    Command::new("blpop", -3, blpop)
+        .flags(flags!(WRITE | NOSCRIPT | BLOCKING))
+        .acl(acl!(LIST))
+        .keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))])
+        .doc(Group::List, "2.0.0", "Remove and get the first element in a list, or block until one is available"),
+    Command::new("brpop", -3, brpop)
+        .flags(flags!(WRITE | NOSCRIPT | BLOCKING))
+        .acl(acl!(LIST))
+        .keys(&[range(1, -2, 1, key!(RW | ACCESS | DELETE))])
+        .doc(Group::List, "2.0.0", "Remove and get the last element in a list, or block until one is available"),
+    Command::new("blmove", 6, blmove)
+        .flags(flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "6.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    Command::new("brpoplpush", 4, brpoplpush)
+        .flags(flags!(WRITE | DENYOOM | NOSCRIPT | BLOCKING))
+        .acl(acl!(LIST))
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))])
+        .doc(Group::List, "2.2.0", "Pop an element from a list, push it to another list and return it; or block until one is available"),
+    Command::new("blmpop", -5, blmpop)
+        .flags(flags!(WRITE | BLOCKING))
+        .acl(acl!(LIST))
+        .keys(&[keynum(2, 0, 1, 1, key!(RW | ACCESS | DELETE))])
+        .get_keys(numkeys(0, 2, 3))
+        .doc(Group::List, "7.0.0", "Pop elements from a list, or block until one is available"),
 ];
 
 // --- Lookups -------------------------------------------------------------------------------

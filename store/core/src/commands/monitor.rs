@@ -10,13 +10,12 @@ use crate::error::{Error, Result};
 use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
 
-pub(super) const COMMANDS: &[Command] = &[Command::new("monitor", 1, monitor)
-    .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-    .doc(
-        Group::Server,
-        "1.0.0",
-        "Listen for all requests received by the server in real time",
-    )];
+#[rustfmt::skip]
+pub(super) const COMMANDS: &[Command] = &[
+    Command::new("monitor", 1, monitor)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+        .doc(Group::Server, "1.0.0", "Listen for all requests received by the server in real time",),
+];
 
 fn monitor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     // Inside EXEC a client expects one reply per command, so it cannot start streaming.

@@ -8,37 +8,22 @@ use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::persist::{Busy, RewriteRefused, SaveError, Started};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("save", 1, save)
         .flags(flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI))
-        .doc(
-            Group::Server,
-            "1.0.0",
-            "Synchronously save the dataset to disk",
-        ),
+        .doc(Group::Server, "1.0.0", "Synchronously save the dataset to disk",),
     Command::new("bgsave", -1, bgsave)
         .flags(flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING))
-        .doc(
-            Group::Server,
-            "1.0.0",
-            "Asynchronously save the dataset to disk",
-        ),
+        .doc(Group::Server, "1.0.0", "Asynchronously save the dataset to disk",),
     Command::new("bgrewriteaof", 1, bgrewriteaof)
         .flags(flags!(ADMIN | NOSCRIPT | NO_ASYNC_LOADING))
-        .doc(
-            Group::Server,
-            "1.0.0",
-            "Asynchronously rewrite the append-only file",
-        ),
+        .doc(Group::Server, "1.0.0", "Asynchronously rewrite the append-only file",),
     Command::new("lastsave", 1, lastsave)
         .flags(flags!(LOADING | STALE | FAST))
         .acl(acl!(ADMIN | DANGEROUS))
         .tips(&["nondeterministic_output"])
-        .doc(
-            Group::Server,
-            "1.0.0",
-            "Get the UNIX time stamp of the last successful save to disk",
-        ),
+        .doc(Group::Server, "1.0.0", "Get the UNIX time stamp of the last successful save to disk",),
 ];
 
 const SAVE_IN_PROGRESS: Error = Error::Static("ERR Background save already in progress");

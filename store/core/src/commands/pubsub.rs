@@ -17,51 +17,28 @@ use crate::state::clients::OutputLimit;
 use crate::state::pubsub::PubSub;
 use radish_data::Millis;
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("subscribe", -2, subscribe)
         .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Pubsub,
-            "2.0.0",
-            "Listen for messages published to the given channels",
-        ),
+        .doc(Group::Pubsub, "2.0.0", "Listen for messages published to the given channels",),
     Command::new("unsubscribe", -1, unsubscribe)
         .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Pubsub,
-            "2.0.0",
-            "Stop listening for messages posted to the given channels",
-        ),
+        .doc(Group::Pubsub, "2.0.0", "Stop listening for messages posted to the given channels",),
     Command::new("psubscribe", -2, psubscribe)
         .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Pubsub,
-            "2.0.0",
-            "Listen for messages published to channels matching the given patterns",
-        ),
+        .doc(Group::Pubsub, "2.0.0", "Listen for messages published to channels matching the given patterns",),
     Command::new("punsubscribe", -1, punsubscribe)
         .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Pubsub,
-            "2.0.0",
-            "Stop listening for messages posted to channels matching the given patterns",
-        ),
+        .doc(Group::Pubsub, "2.0.0", "Stop listening for messages posted to channels matching the given patterns",),
     Command::new("ssubscribe", -2, ssubscribe)
         .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
         .keys(&[range(1, -1, 1, key!(NOT_KEY))])
-        .doc(
-            Group::Pubsub,
-            "7.0.0",
-            "Listen for messages published to the given shard channels",
-        ),
+        .doc(Group::Pubsub, "7.0.0", "Listen for messages published to the given shard channels",),
     Command::new("sunsubscribe", -1, sunsubscribe)
         .flags(flags!(PUBSUB | NOSCRIPT | LOADING | STALE))
         .keys(&[range(1, -1, 1, key!(NOT_KEY))])
-        .doc(
-            Group::Pubsub,
-            "7.0.0",
-            "Stop listening for messages posted to the given shard channels",
-        ),
+        .doc(Group::Pubsub, "7.0.0", "Stop listening for messages posted to the given shard channels",),
     Command::new("spublish", 3, spublish)
         .flags(flags!(PUBSUB | LOADING | STALE | FAST))
         .keys(&[range(1, 0, 1, key!(NOT_KEY))])
@@ -69,46 +46,27 @@ pub(super) const COMMANDS: &[Command] = &[
     Command::new("publish", 3, publish)
         .flags(flags!(PUBSUB | LOADING | STALE | FAST))
         .doc(Group::Pubsub, "2.0.0", "Post a message to a channel"),
-    Command::container(
-        "pubsub",
-        &[
-            Command::new("pubsub|channels", -2, pubsub_channels)
-                .flags(flags!(PUBSUB | LOADING | STALE))
-                .doc(Group::Pubsub, "2.8.0", "List active channels"),
-            Command::new("pubsub|numsub", -2, pubsub_numsub)
-                .flags(flags!(PUBSUB | LOADING | STALE))
-                .doc(
-                    Group::Pubsub,
-                    "2.8.0",
-                    "Get the count of subscribers for channels",
-                ),
-            Command::new("pubsub|shardchannels", -2, pubsub_shardchannels)
-                .flags(flags!(PUBSUB | LOADING | STALE))
-                .doc(Group::Pubsub, "7.0.0", "List active shard channels"),
-            Command::new("pubsub|shardnumsub", -2, pubsub_shardnumsub)
-                .flags(flags!(PUBSUB | LOADING | STALE))
-                .doc(
-                    Group::Pubsub,
-                    "7.0.0",
-                    "Get the count of subscribers for shard channels",
-                ),
-            Command::new("pubsub|numpat", 2, pubsub_numpat)
-                .flags(flags!(PUBSUB | LOADING | STALE))
-                .doc(
-                    Group::Pubsub,
-                    "2.8.0",
-                    "Get the count of unique patterns pattern subscriptions",
-                ),
-            Command::new("pubsub|help", 2, pubsub_help)
-                .flags(flags!(LOADING | STALE))
-                .doc(
-                    Group::Pubsub,
-                    "6.2.0",
-                    "Show helpful text about the different subcommands",
-                ),
-        ],
-    )
-    .doc(Group::Pubsub, "2.8.0", "A container for Pub/Sub commands"),
+    Command::container("pubsub", &[
+        Command::new("pubsub|channels", -2, pubsub_channels)
+            .flags(flags!(PUBSUB | LOADING | STALE))
+            .doc(Group::Pubsub, "2.8.0", "List active channels"),
+        Command::new("pubsub|numsub", -2, pubsub_numsub)
+            .flags(flags!(PUBSUB | LOADING | STALE))
+            .doc(Group::Pubsub, "2.8.0", "Get the count of subscribers for channels",),
+        Command::new("pubsub|shardchannels", -2, pubsub_shardchannels)
+            .flags(flags!(PUBSUB | LOADING | STALE))
+            .doc(Group::Pubsub, "7.0.0", "List active shard channels"),
+        Command::new("pubsub|shardnumsub", -2, pubsub_shardnumsub)
+            .flags(flags!(PUBSUB | LOADING | STALE))
+            .doc(Group::Pubsub, "7.0.0", "Get the count of subscribers for shard channels",),
+        Command::new("pubsub|numpat", 2, pubsub_numpat)
+            .flags(flags!(PUBSUB | LOADING | STALE))
+            .doc(Group::Pubsub, "2.8.0", "Get the count of unique patterns pattern subscriptions",),
+        Command::new("pubsub|help", 2, pubsub_help)
+            .flags(flags!(LOADING | STALE))
+            .doc(Group::Pubsub, "6.2.0", "Show helpful text about the different subcommands",),
+    ])
+        .doc(Group::Pubsub, "2.8.0", "A container for Pub/Sub commands"),
 ];
 
 /// Writes one (un)subscribe confirmation: a push in RESP3, an array in RESP2.

@@ -11,31 +11,104 @@ use crate::exec::command::{acl, flags, BeginSearch, Command, FindKeys, Group, Ke
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    Command::new("info", -1, info_command).flags(flags!(LOADING | STALE)).acl(acl!(DANGEROUS)).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]).doc(Group::Server, "1.0.0", "Get information and statistics about the server"),
-    Command::new("dbsize", 1, dbsize).flags(flags!(READONLY | FAST)).acl(acl!(KEYSPACE)).tips(&["request_policy:all_shards", "response_policy:agg_sum"]).doc(Group::Server, "1.0.0", "Return the number of keys in the selected database"),
-    Command::new("flushdb", -1, flushdb).flags(flags!(WRITE)).acl(acl!(KEYSPACE | DANGEROUS)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Group::Server, "1.0.0", "Remove all keys from the current database"),
-    Command::new("flushall", -1, flushall).flags(flags!(WRITE)).acl(acl!(KEYSPACE | DANGEROUS)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Group::Server, "1.0.0", "Remove all keys from all databases"),
-    Command::new("swapdb", 3, swapdb).flags(flags!(WRITE | FAST)).acl(acl!(KEYSPACE | DANGEROUS)).doc(Group::Server, "4.0.0", "Swaps two Redis databases"),
+    Command::new("info", -1, info_command)
+        .flags(flags!(LOADING | STALE))
+        .acl(acl!(DANGEROUS))
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
+        .doc(Group::Server, "1.0.0", "Get information and statistics about the server"),
+    Command::new("dbsize", 1, dbsize)
+        .flags(flags!(READONLY | FAST))
+        .acl(acl!(KEYSPACE))
+        .tips(&["request_policy:all_shards", "response_policy:agg_sum"])
+        .doc(Group::Server, "1.0.0", "Return the number of keys in the selected database"),
+    Command::new("flushdb", -1, flushdb)
+        .flags(flags!(WRITE))
+        .acl(acl!(KEYSPACE | DANGEROUS))
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(Group::Server, "1.0.0", "Remove all keys from the current database"),
+    Command::new("flushall", -1, flushall)
+        .flags(flags!(WRITE))
+        .acl(acl!(KEYSPACE | DANGEROUS))
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+        .doc(Group::Server, "1.0.0", "Remove all keys from all databases"),
+    Command::new("swapdb", 3, swapdb)
+        .flags(flags!(WRITE | FAST))
+        .acl(acl!(KEYSPACE | DANGEROUS))
+        .doc(Group::Server, "4.0.0", "Swaps two Redis databases"),
     Command::container("config", &[
-            Command::new("config|get", -3, config_get).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).doc(Group::Server, "2.0.0", "Get the values of configuration parameters"),
-            Command::new("config|set", -4, config_set).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Group::Server, "2.0.0", "Set configuration parameters to the given values"),
-            Command::new("config|rewrite", 2, config_rewrite).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).doc(Group::Server, "2.8.0", "Rewrite the configuration file with the in memory configuration"),
-            Command::new("config|resetstat", 2, config_resetstat).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE)).doc(Group::Server, "2.0.0", "Reset the stats returned by INFO"),
-            Command::new("config|help", 2, config_help).flags(flags!(LOADING | STALE)).doc(Group::Server, "5.0.0", "Show helpful text about the different subcommands"),
-        ]).doc(Group::Server, "2.0.0", "A container for server configuration commands"),
-    Command::new("command", -1, command_all).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).subcommands(&[
-                Command::new("command|count", 2, command_count).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "2.8.13", "Get total number of Redis commands"),
-                Command::new("command|info", -2, command_info).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).doc(Group::Server, "2.8.13", "Get array of specific Redis command details, or all when no argument is given."),
-                Command::new("command|docs", -2, command_docs).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).doc(Group::Server, "7.0.0", "Get array of specific Redis command documentation"),
-                Command::new("command|list", -2, super::introspection::command_list).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).tips(&["nondeterministic_output_order"]).doc(Group::Server, "7.0.0", "Get an array of Redis command names"),
-                Command::new("command|getkeys", -4, super::introspection::command_getkeys).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "2.8.13", "Extract keys given a full Redis command"),
-                Command::new("command|getkeysandflags", -4, super::introspection::command_getkeysandflags).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "7.0.0", "Extract keys and access flags given a full Redis command"),
-                Command::new("command|help", 2, command_help).flags(flags!(LOADING | STALE)).acl(acl!(CONNECTION)).doc(Group::Server, "5.0.0", "Show helpful text about the different subcommands"),
-            ]).doc(Group::Server, "2.8.13", "Get array of Redis command details"),
-    Command::new("time", 1, time).flags(flags!(LOADING | STALE | FAST)).tips(&["nondeterministic_output"]).doc(Group::Server, "2.6.0", "Return the current server time"),
-    Command::container("function", &[Command::new("function|flush", -2, function_flush).flags(flags!(WRITE | NOSCRIPT)).acl(acl!(SCRIPTING)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Group::Scripting, "7.0.0", "Deleting all functions")]).doc(Group::Scripting, "7.0.0", "A container for function commands"),
-    Command::new("shutdown", -1, shutdown).flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)).doc(Group::Server, "1.0.0", "Synchronously save the dataset to disk and then shut down the server"),
+        Command::new("config|get", -3, config_get)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .doc(Group::Server, "2.0.0", "Get the values of configuration parameters"),
+        Command::new("config|set", -4, config_set)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
+            .doc(Group::Server, "2.0.0", "Set configuration parameters to the given values"),
+        Command::new("config|rewrite", 2, config_rewrite)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .doc(Group::Server, "2.8.0", "Rewrite the configuration file with the in memory configuration"),
+        Command::new("config|resetstat", 2, config_resetstat)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .doc(Group::Server, "2.0.0", "Reset the stats returned by INFO"),
+        Command::new("config|help", 2, config_help)
+            .flags(flags!(LOADING | STALE))
+            .doc(Group::Server, "5.0.0", "Show helpful text about the different subcommands"),
+    ])
+        .doc(Group::Server, "2.0.0", "A container for server configuration commands"),
+    Command::new("command", -1, command_all)
+        .flags(flags!(LOADING | STALE))
+        .acl(acl!(CONNECTION))
+        .tips(&["nondeterministic_output_order"])
+        .subcommands(&[
+            Command::new("command|count", 2, command_count)
+                .flags(flags!(LOADING | STALE))
+                .acl(acl!(CONNECTION))
+                .doc(Group::Server, "2.8.13", "Get total number of Redis commands"),
+            Command::new("command|info", -2, command_info)
+                .flags(flags!(LOADING | STALE))
+                .acl(acl!(CONNECTION))
+                .tips(&["nondeterministic_output_order"])
+                .doc(Group::Server, "2.8.13", "Get array of specific Redis command details, or all when no argument is given."),
+            Command::new("command|docs", -2, command_docs)
+                .flags(flags!(LOADING | STALE))
+                .acl(acl!(CONNECTION))
+                .tips(&["nondeterministic_output_order"])
+                .doc(Group::Server, "7.0.0", "Get array of specific Redis command documentation"),
+            Command::new("command|list", -2, super::introspection::command_list)
+                .flags(flags!(LOADING | STALE))
+                .acl(acl!(CONNECTION))
+                .tips(&["nondeterministic_output_order"])
+                .doc(Group::Server, "7.0.0", "Get an array of Redis command names"),
+            Command::new("command|getkeys", -4, super::introspection::command_getkeys)
+                .flags(flags!(LOADING | STALE))
+                .acl(acl!(CONNECTION))
+                .doc(Group::Server, "2.8.13", "Extract keys given a full Redis command"),
+            Command::new("command|getkeysandflags", -4, super::introspection::command_getkeysandflags)
+                .flags(flags!(LOADING | STALE))
+                .acl(acl!(CONNECTION))
+                .doc(Group::Server, "7.0.0", "Extract keys and access flags given a full Redis command"),
+            Command::new("command|help", 2, command_help)
+                .flags(flags!(LOADING | STALE))
+                .acl(acl!(CONNECTION))
+                .doc(Group::Server, "5.0.0", "Show helpful text about the different subcommands"),
+        ])
+        .doc(Group::Server, "2.8.13", "Get array of Redis command details"),
+    Command::new("time", 1, time)
+        .flags(flags!(LOADING | STALE | FAST))
+        .tips(&["nondeterministic_output"])
+        .doc(Group::Server, "2.6.0", "Return the current server time"),
+    Command::container("function", &[
+        Command::new("function|flush", -2, function_flush)
+            .flags(flags!(WRITE | NOSCRIPT))
+            .acl(acl!(SCRIPTING))
+            .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
+            .doc(Group::Scripting, "7.0.0", "Deleting all functions"),
+    ])
+        .doc(Group::Scripting, "7.0.0", "A container for function commands"),
+    Command::new("shutdown", -1, shutdown)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY))
+        .doc(Group::Server, "1.0.0", "Synchronously save the dataset to disk and then shut down the server"),
 ];
 
 fn info_command(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {

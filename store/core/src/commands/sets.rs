@@ -24,6 +24,7 @@ use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("sadd", -3, sadd)
         .flags(flags!(WRITE | DENYOOM | FAST))
@@ -45,20 +46,12 @@ pub(super) const COMMANDS: &[Command] = &[
         .flags(flags!(READONLY | FAST))
         .acl(acl!(SET))
         .keys(&[range(1, 0, 1, key!(RO))])
-        .doc(
-            Group::Set,
-            "1.0.0",
-            "Determine if a given value is a member of a set",
-        ),
+        .doc(Group::Set, "1.0.0", "Determine if a given value is a member of a set",),
     Command::new("smismember", -3, smismember)
         .flags(flags!(READONLY | FAST))
         .acl(acl!(SET))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
-        .doc(
-            Group::Set,
-            "6.2.0",
-            "Returns the membership associated with the given elements for a set",
-        ),
+        .doc(Group::Set, "6.2.0", "Returns the membership associated with the given elements for a set",),
     Command::new("scard", 2, scard)
         .flags(flags!(READONLY | FAST))
         .acl(acl!(SET))
@@ -69,28 +62,17 @@ pub(super) const COMMANDS: &[Command] = &[
         .acl(acl!(SET))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))])
         .tips(&["nondeterministic_output"])
-        .doc(
-            Group::Set,
-            "1.0.0",
-            "Remove and return one or multiple random members from a set",
-        ),
+        .doc(Group::Set, "1.0.0", "Remove and return one or multiple random members from a set",),
     Command::new("srandmember", -2, srandmember)
         .flags(flags!(READONLY))
         .acl(acl!(SET))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
         .tips(&["nondeterministic_output"])
-        .doc(
-            Group::Set,
-            "1.0.0",
-            "Get one or multiple random members from a set",
-        ),
+        .doc(Group::Set, "1.0.0", "Get one or multiple random members from a set",),
     Command::new("smove", 4, smove)
         .flags(flags!(WRITE | FAST))
         .acl(acl!(SET))
-        .keys(&[
-            range(1, 0, 1, key!(RW | ACCESS | DELETE)),
-            range(2, 0, 1, key!(RW | INSERT)),
-        ])
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE)), range(2, 0, 1, key!(RW | INSERT))])
         .doc(Group::Set, "1.0.0", "Move a member from one set to another"),
     Command::new("sinter", -2, sinter)
         .flags(flags!(READONLY))
@@ -103,11 +85,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .acl(acl!(SET))
         .keys(&[keynum(1, 0, 1, 1, key!(RO | ACCESS))])
         .get_keys(numkeys(0, 1, 2))
-        .doc(
-            Group::Set,
-            "7.0.0",
-            "Intersect multiple sets and return the cardinality of the result",
-        ),
+        .doc(Group::Set, "7.0.0", "Intersect multiple sets and return the cardinality of the result",),
     Command::new("sunion", -2, sunion)
         .flags(flags!(READONLY))
         .acl(acl!(SET))
@@ -123,39 +101,18 @@ pub(super) const COMMANDS: &[Command] = &[
     Command::new("sinterstore", -3, sinterstore)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(SET))
-        .keys(&[
-            range(1, 0, 1, key!(RW | UPDATE)),
-            range(2, -1, 1, key!(RO | ACCESS)),
-        ])
-        .doc(
-            Group::Set,
-            "1.0.0",
-            "Intersect multiple sets and store the resulting set in a key",
-        ),
+        .keys(&[range(1, 0, 1, key!(RW | UPDATE)), range(2, -1, 1, key!(RO | ACCESS))])
+        .doc(Group::Set, "1.0.0", "Intersect multiple sets and store the resulting set in a key",),
     Command::new("sunionstore", -3, sunionstore)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(SET))
-        .keys(&[
-            range(1, 0, 1, key!(OW | UPDATE)),
-            range(2, -1, 1, key!(RO | ACCESS)),
-        ])
-        .doc(
-            Group::Set,
-            "1.0.0",
-            "Add multiple sets and store the resulting set in a key",
-        ),
+        .keys(&[range(1, 0, 1, key!(OW | UPDATE)), range(2, -1, 1, key!(RO | ACCESS))])
+        .doc(Group::Set, "1.0.0", "Add multiple sets and store the resulting set in a key",),
     Command::new("sdiffstore", -3, sdiffstore)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(SET))
-        .keys(&[
-            range(1, 0, 1, key!(OW | UPDATE)),
-            range(2, -1, 1, key!(RO | ACCESS)),
-        ])
-        .doc(
-            Group::Set,
-            "1.0.0",
-            "Subtract multiple sets and store the resulting set in a key",
-        ),
+        .keys(&[range(1, 0, 1, key!(OW | UPDATE)), range(2, -1, 1, key!(RO | ACCESS))])
+        .doc(Group::Set, "1.0.0", "Subtract multiple sets and store the resulting set in a key",),
     Command::new("sscan", -3, sscan)
         .flags(flags!(READONLY))
         .acl(acl!(SET))

@@ -30,9 +30,20 @@ use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Millis};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
-    Command::new("sort", -2, sort).flags(flags!(WRITE | DENYOOM)).acl(acl!(SET | SORTEDSET | LIST | DANGEROUS)).keys(&[range(1, 0, 1, key!(RO | ACCESS)), unknown(key!(RO | ACCESS)).note("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"), unknown(key!(OW | UPDATE)).note("For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array")]).get_keys(GetKeys::Sort).doc(Group::Generic, "1.0.0", "Sort the elements in a list, set or sorted set"),
-    Command::new("sort_ro", -2, sort_ro).flags(flags!(READONLY)).acl(acl!(SET | SORTEDSET | LIST | DANGEROUS)).keys(&[range(1, 0, 1, key!(RO | ACCESS)), unknown(key!(RO | ACCESS)).note("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort")]).get_keys(GetKeys::SortRo).doc(Group::Generic, "7.0.0", "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
+    Command::new("sort", -2, sort)
+        .flags(flags!(WRITE | DENYOOM))
+        .acl(acl!(SET | SORTEDSET | LIST | DANGEROUS))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS)), unknown(key!(RO | ACCESS)).note("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"), unknown(key!(OW | UPDATE)).note("For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array")])
+        .get_keys(GetKeys::Sort)
+        .doc(Group::Generic, "1.0.0", "Sort the elements in a list, set or sorted set"),
+    Command::new("sort_ro", -2, sort_ro)
+        .flags(flags!(READONLY))
+        .acl(acl!(SET | SORTEDSET | LIST | DANGEROUS))
+        .keys(&[range(1, 0, 1, key!(RO | ACCESS)), unknown(key!(RO | ACCESS)).note("For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort")])
+        .get_keys(GetKeys::SortRo)
+        .doc(Group::Generic, "7.0.0", "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 ];
 
 fn sort(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {

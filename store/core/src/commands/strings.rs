@@ -9,6 +9,7 @@ use crate::exec::ctx::Ctx;
 use radish_data::{Db, Entry, Millis};
 use radish_data::{StringOrigin, StringValue, Value};
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("get", 2, get)
         .flags(flags!(READONLY | FAST))
@@ -18,100 +19,57 @@ pub(super) const COMMANDS: &[Command] = &[
     Command::new("set", -3, set)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(STRING))
-        .keys(
-            &[range(1, 0, 1, key!(RW | ACCESS | UPDATE | VARIABLE_FLAGS))
-                .note("RW and ACCESS due to the optional `GET` argument")],
-        )
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE | VARIABLE_FLAGS)) .note("RW and ACCESS due to the optional `GET` argument")],)
         .get_keys(GetKeys::Set)
         .doc(Group::String, "1.0.0", "Set the string value of a key"),
     Command::new("setnx", 3, setnx)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(OW | INSERT))])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Set the value of a key, only if the key does not exist",
-        ),
+        .doc(Group::String, "1.0.0", "Set the value of a key, only if the key does not exist",),
     Command::new("setex", 4, setex)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(OW | UPDATE))])
-        .doc(
-            Group::String,
-            "2.0.0",
-            "Set the value and expiration of a key",
-        ),
+        .doc(Group::String, "2.0.0", "Set the value and expiration of a key",),
     Command::new("psetex", 4, psetex)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(OW | UPDATE))])
-        .doc(
-            Group::String,
-            "2.6.0",
-            "Set the value and expiration in milliseconds of a key",
-        ),
+        .doc(Group::String, "2.6.0", "Set the value and expiration in milliseconds of a key",),
     Command::new("getset", 3, getset)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Set the string value of a key and return its old value",
-        ),
+        .doc(Group::String, "1.0.0", "Set the string value of a key and return its old value",),
     Command::new("getdel", 2, getdel)
         .flags(flags!(WRITE | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | DELETE))])
-        .doc(
-            Group::String,
-            "6.2.0",
-            "Get the value of a key and delete the key",
-        ),
+        .doc(Group::String, "6.2.0", "Get the value of a key and delete the key",),
     Command::new("getex", -2, getex)
         .flags(flags!(WRITE | FAST))
         .acl(acl!(STRING))
-        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))
-            .note("RW and UPDATE because it changes the TTL")])
-        .doc(
-            Group::String,
-            "6.2.0",
-            "Get the value of a key and optionally set its expiration",
-        ),
+        .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE)) .note("RW and UPDATE because it changes the TTL")])
+        .doc(Group::String, "6.2.0", "Get the value of a key and optionally set its expiration",),
     Command::new("mget", -2, mget)
         .flags(flags!(READONLY | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, -1, 1, key!(RO | ACCESS))])
         .tips(&["request_policy:multi_shard"])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Get the values of all the given keys",
-        ),
+        .doc(Group::String, "1.0.0", "Get the values of all the given keys",),
     Command::new("mset", -3, mset)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(STRING))
         .keys(&[range(1, -1, 2, key!(OW | UPDATE))])
-        .tips(&[
-            "request_policy:multi_shard",
-            "response_policy:all_succeeded",
-        ])
-        .doc(
-            Group::String,
-            "1.0.1",
-            "Set multiple keys to multiple values",
-        ),
+        .tips(&["request_policy:multi_shard", "response_policy:all_succeeded"])
+        .doc(Group::String, "1.0.1", "Set multiple keys to multiple values",),
     Command::new("msetnx", -3, msetnx)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(STRING))
         .keys(&[range(1, -1, 2, key!(OW | INSERT))])
         .tips(&["request_policy:multi_shard", "response_policy:agg_min"])
-        .doc(
-            Group::String,
-            "1.0.1",
-            "Set multiple keys to multiple values, only if none of the keys exist",
-        ),
+        .doc(Group::String, "1.0.1", "Set multiple keys to multiple values, only if none of the keys exist",),
     Command::new("append", 3, append)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
@@ -121,83 +79,47 @@ pub(super) const COMMANDS: &[Command] = &[
         .flags(flags!(READONLY | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RO))])
-        .doc(
-            Group::String,
-            "2.2.0",
-            "Get the length of the value stored in a key",
-        ),
+        .doc(Group::String, "2.2.0", "Get the length of the value stored in a key",),
     Command::new("incr", 2, incr)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Increment the integer value of a key by one",
-        ),
+        .doc(Group::String, "1.0.0", "Increment the integer value of a key by one",),
     Command::new("decr", 2, decr)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Decrement the integer value of a key by one",
-        ),
+        .doc(Group::String, "1.0.0", "Decrement the integer value of a key by one",),
     Command::new("incrby", 3, incrby)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Increment the integer value of a key by the given amount",
-        ),
+        .doc(Group::String, "1.0.0", "Increment the integer value of a key by the given amount",),
     Command::new("decrby", 3, decrby)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Decrement the integer value of a key by the given number",
-        ),
+        .doc(Group::String, "1.0.0", "Decrement the integer value of a key by the given number",),
     Command::new("incrbyfloat", 3, incrbyfloat)
         .flags(flags!(WRITE | DENYOOM | FAST))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | ACCESS | UPDATE))])
-        .doc(
-            Group::String,
-            "2.6.0",
-            "Increment the float value of a key by the given amount",
-        ),
+        .doc(Group::String, "2.6.0", "Increment the float value of a key by the given amount",),
     Command::new("getrange", 4, getrange)
         .flags(flags!(READONLY))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
-        .doc(
-            Group::String,
-            "2.4.0",
-            "Get a substring of the string stored at a key",
-        ),
+        .doc(Group::String, "2.4.0", "Get a substring of the string stored at a key",),
     Command::new("substr", 4, getrange)
         .flags(flags!(READONLY))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RO | ACCESS))])
-        .doc(
-            Group::String,
-            "1.0.0",
-            "Get a substring of the string stored at a key",
-        ),
+        .doc(Group::String, "1.0.0", "Get a substring of the string stored at a key",),
     Command::new("setrange", 4, setrange)
         .flags(flags!(WRITE | DENYOOM))
         .acl(acl!(STRING))
         .keys(&[range(1, 0, 1, key!(RW | UPDATE))])
-        .doc(
-            Group::String,
-            "2.2.0",
-            "Overwrite part of a string at key starting at the specified offset",
-        ),
+        .doc(Group::String, "2.2.0", "Overwrite part of a string at key starting at the specified offset",),
     Command::new("lcs", -3, lcs)
         .flags(flags!(READONLY))
         .acl(acl!(STRING))

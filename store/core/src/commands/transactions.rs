@@ -8,48 +8,29 @@ use crate::exec::conn::WatchedKey;
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::call_unblocking;
 
+#[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("multi", 1, multi)
         .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
         .acl(acl!(TRANSACTION))
-        .doc(
-            Group::Transactions,
-            "1.2.0",
-            "Mark the start of a transaction block",
-        ),
+        .doc(Group::Transactions, "1.2.0", "Mark the start of a transaction block",),
     Command::new("exec", 1, exec)
         .flags(flags!(NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG))
         .acl(acl!(TRANSACTION))
-        .doc(
-            Group::Transactions,
-            "1.2.0",
-            "Execute all commands issued after MULTI",
-        ),
+        .doc(Group::Transactions, "1.2.0", "Execute all commands issued after MULTI",),
     Command::new("discard", 1, discard)
         .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
         .acl(acl!(TRANSACTION))
-        .doc(
-            Group::Transactions,
-            "2.0.0",
-            "Discard all commands issued after MULTI",
-        ),
+        .doc(Group::Transactions, "2.0.0", "Discard all commands issued after MULTI",),
     Command::new("watch", -2, watch)
         .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
         .acl(acl!(TRANSACTION))
         .keys(&[range(1, -1, 1, key!(RO))])
-        .doc(
-            Group::Transactions,
-            "2.2.0",
-            "Watch the given keys to determine execution of the MULTI/EXEC block",
-        ),
+        .doc(Group::Transactions, "2.2.0", "Watch the given keys to determine execution of the MULTI/EXEC block",),
     Command::new("unwatch", 1, unwatch)
         .flags(flags!(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY))
         .acl(acl!(TRANSACTION))
-        .doc(
-            Group::Transactions,
-            "2.2.0",
-            "Forget about all watched keys",
-        ),
+        .doc(Group::Transactions, "2.2.0", "Forget about all watched keys",),
 ];
 
 fn multi(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {

@@ -16,91 +16,44 @@ use crate::exec::ctx::Ctx;
 use radish_data::hash::sha256;
 
 /// ACL's subcommands.
+#[rustfmt::skip]
 pub(super) const SUBCOMMANDS: &[Command] = &[
     Command::new("acl|cat", -2, cat)
         .flags(flags!(NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "List the ACL categories or the commands inside a category",
-        ),
+        .doc(Group::Server, "6.0.0", "List the ACL categories or the commands inside a category",),
     Command::new("acl|deluser", -3, deluser)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "Remove the specified ACL users and the associated rules",
-        ),
+        .doc(Group::Server, "6.0.0", "Remove the specified ACL users and the associated rules",),
     Command::new("acl|dryrun", -4, dryrun)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "7.0.0",
-            "Returns whether the user can execute the given command without executing the command.",
-        ),
+        .doc(Group::Server, "7.0.0", "Returns whether the user can execute the given command without executing the command.",),
     Command::new("acl|genpass", -2, genpass)
         .flags(flags!(NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "Generate a pseudorandom secure password to use for ACL users",
-        ),
+        .doc(Group::Server, "6.0.0", "Generate a pseudorandom secure password to use for ACL users",),
     Command::new("acl|getuser", 3, getuser)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "Get the rules for a specific ACL user",
-        ),
+        .doc(Group::Server, "6.0.0", "Get the rules for a specific ACL user",),
     Command::new("acl|help", 2, acl_help)
         .flags(flags!(LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "Show helpful text about the different subcommands",
-        ),
+        .doc(Group::Server, "6.0.0", "Show helpful text about the different subcommands",),
     Command::new("acl|list", 2, list)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "List the current ACL rules in ACL config file format",
-        ),
+        .doc(Group::Server, "6.0.0", "List the current ACL rules in ACL config file format",),
     Command::new("acl|load", 2, no_acl_file)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "Reload the ACLs from the configured ACL file",
-        ),
+        .doc(Group::Server, "6.0.0", "Reload the ACLs from the configured ACL file",),
     Command::new("acl|log", -2, log)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "List latest events denied because of ACLs in place",
-        ),
+        .doc(Group::Server, "6.0.0", "List latest events denied because of ACLs in place",),
     Command::new("acl|save", 2, no_acl_file)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "Save the current ACL rules in the configured ACL file",
-        ),
+        .doc(Group::Server, "6.0.0", "Save the current ACL rules in the configured ACL file",),
     Command::new("acl|users", 2, users)
         .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "List the username of all the configured ACL rules",
-        ),
+        .doc(Group::Server, "6.0.0", "List the username of all the configured ACL rules",),
     Command::new("acl|whoami", 2, whoami)
         .flags(flags!(NOSCRIPT | LOADING | STALE))
-        .doc(
-            Group::Server,
-            "6.0.0",
-            "Return the name of the user associated to the current connection",
-        ),
+        .doc(Group::Server, "6.0.0", "Return the name of the user associated to the current connection",),
 ];
 
 /// The error for subcommands given arguments they do not take, which their arity allows.

@@ -19,41 +19,22 @@ use radish_data::CompactBytes;
 use radish_data::Entry;
 
 /// MEMORY's subcommands.
+#[rustfmt::skip]
 pub(super) const SUBCOMMANDS: &[Command] = &[
     Command::new("memory|doctor", 2, doctor)
-        .tips(&[
-            "nondeterministic_output",
-            "request_policy:all_shards",
-            "response_policy:special",
-        ])
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
         .doc(Group::Server, "4.0.0", "Outputs memory problems report"),
     Command::new("memory|help", 2, memory_help)
         .flags(flags!(LOADING | STALE))
-        .doc(
-            Group::Server,
-            "4.0.0",
-            "Show helpful text about the different subcommands",
-        ),
+        .doc(Group::Server, "4.0.0", "Show helpful text about the different subcommands",),
     Command::new("memory|malloc-stats", 2, malloc_stats)
-        .tips(&[
-            "nondeterministic_output",
-            "request_policy:all_shards",
-            "response_policy:special",
-        ])
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
         .doc(Group::Server, "4.0.0", "Show allocator internal stats"),
     Command::new("memory|purge", 2, purge)
         .tips(&["request_policy:all_shards", "response_policy:all_succeeded"])
-        .doc(
-            Group::Server,
-            "4.0.0",
-            "Ask the allocator to release memory",
-        ),
+        .doc(Group::Server, "4.0.0", "Ask the allocator to release memory",),
     Command::new("memory|stats", 2, stats)
-        .tips(&[
-            "nondeterministic_output",
-            "request_policy:all_shards",
-            "response_policy:special",
-        ])
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
         .doc(Group::Server, "4.0.0", "Show memory usage details"),
     Command::new("memory|usage", -3, usage)
         .flags(flags!(READONLY))
