@@ -1,6 +1,5 @@
-//! Introspection commands: ROLE, MEMORY, LATENCY, ACL, LOLWUT, and the COMMAND GETKEYS,
-//! GETKEYSANDFLAGS and LIST and CLIENT GETREDIR and TRACKINGINFO subcommands (their table
-//! entries live with their containers, in `server.rs` and `connection.rs`).
+//! Introspection commands: ROLE, TIME, MEMORY, LATENCY, ACL, LOLWUT, and CLIENT GETREDIR and
+//! TRACKINGINFO (whose records live with their container, in `connection.rs`).
 //!
 //! Radish has no replication, no latency monitor, no client-side caching and one user
 //! (`default`, whose password is `requirepass`): these commands report exactly that, the way
@@ -9,21 +8,22 @@
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
-use crate::exec::args::{help, is};
-use crate::exec::command::{acl, flags, Categories, Command, Group};
+use crate::exec::args::help;
+use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
 
 mod acl;
 mod genpass;
-mod getkeys;
 mod lolwut;
 mod memory;
-
-pub(super) use getkeys::{command_getkeys, command_getkeysandflags};
 
 /// ROLE, MEMORY, LATENCY, ACL and LOLWUT.
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
+    Command::new("time", 1, time)
+        .flags(flags!(LOADING | STALE | FAST))
+        .tips(&["nondeterministic_output"])
+        .doc(Group::Server, "2.6.0", "Return the current server time"),
     Command::new("role", 1, role)
         .flags(flags!(NOSCRIPT | LOADING | STALE | FAST))
         .acl(acl!(ADMIN | DANGEROUS))
@@ -191,36 +191,10 @@ pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Res
     Ok(())
 }
 
-/// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: the full names of
-/// every command and subcommand that passes the filter.
-pub(super) fn command_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let keep: Box<dyn Fn(&Command) -> bool> = match args {
-        [_, _] => Box::new(|_| true),
-        [_, _, by, kind, arg] if is(by, "filterby") => {
-            if is(kind, "module") {
-                // No command comes from a module.
-                Box::new(|_| false)
-            } else if is(kind, "aclcat") {
-                // An unknown category matches nothing, without an error.
-                match Categories::named(arg) {
-                    Some(wanted) => Box::new(move |c| c.categories().contains(wanted)),
-                    None => Box::new(|_| false),
-                }
-            } else if is(kind, "pattern") {
-                let pattern = radish_data::glob::Pattern::new(arg);
-                Box::new(move |c| pattern.matches(c.full_name.as_bytes(), true))
-            } else {
-                return Err(Error::Syntax);
-            }
-        }
-        _ => return Err(Error::Syntax),
-    };
-    let names: Vec<&str> = ctx
-        .commands
-        .every()
-        .filter(|c| keep(c))
-        .map(|c| c.full_name)
-        .collect();
-    ctx.reply.bulks(names.into_iter());
+fn time(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+    let now = ctx.now;
+    ctx.reply.array(2);
+    ctx.reply.bulk((now / 1000).to_string().as_bytes());
+    ctx.reply.bulk(((now % 1000) * 1000).to_string().as_bytes());
     Ok(())
 }

@@ -5,8 +5,12 @@ use std::sync::OnceLock;
 use crate::exec::command::{Command, Table};
 
 mod bitmaps;
+mod command;
+mod config;
 mod connection;
+mod databases;
 mod debug;
+mod functions;
 mod hashes;
 mod info;
 mod introspection;
@@ -15,7 +19,6 @@ mod lists;
 mod monitor;
 mod persistence;
 mod pubsub;
-mod server;
 mod sets;
 mod sort;
 mod strings;
@@ -33,7 +36,11 @@ const FAMILIES: &[&[Command]] = &[
     sets::COMMANDS,
     zsets::COMMANDS,
     connection::COMMANDS,
-    server::COMMANDS,
+    info::COMMANDS,
+    databases::COMMANDS,
+    config::COMMANDS,
+    command::COMMANDS,
+    functions::COMMANDS,
     debug::COMMANDS,
     persistence::COMMANDS,
     transactions::COMMANDS,

@@ -24,6 +24,9 @@ pub(super) const COMMANDS: &[Command] = &[
         .acl(acl!(ADMIN | DANGEROUS))
         .tips(&["nondeterministic_output"])
         .doc(Group::Server, "1.0.0", "Get the UNIX time stamp of the last successful save to disk",),
+    Command::new("shutdown", -1, shutdown)
+        .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY))
+        .doc(Group::Server, "1.0.0", "Synchronously save the dataset to disk and then shut down the server"),
 ];
 
 const SAVE_IN_PROGRESS: Error = Error::Static("ERR Background save already in progress");
@@ -100,5 +103,46 @@ fn bgrewriteaof(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 fn lastsave(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     let at = ctx.server.persist.last_save();
     ctx.reply.integer(at as i64);
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let (mut abort, mut save, mut nosave, mut force, mut at_once) =
+        (false, false, false, false, false);
+    for arg in &args[1..] {
+        if is(arg, "abort") {
+            abort = true;
+        } else if is(arg, "save") {
+            save = true;
+        } else if is(arg, "nosave") {
+            nosave = true;
+        } else if is(arg, "force") {
+            force = true;
+        } else if is(arg, "now") {
+            at_once = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    if (save && nosave) || (abort && (save || nosave || force || at_once)) {
+        return Err(Error::Syntax);
+    }
+    if abort {
+        return Err(Error::Static("ERR No shutdown in progress."));
+    }
+    // Saves (SAVE, or by default when `save` rules are set) before stopping; a failed save
+    // keeps the server running unless FORCE.
+    let choice = (save || nosave).then_some(save);
+    let (server, now) = (ctx.server, ctx.now);
+    let data = ctx.keyspace();
+    let saved = server
+        .persist
+        .prepare_shutdown(&server.config(), data, now, choice);
+    if saved.is_err() && !force {
+        return Err(Error::Static("ERR Errors trying to SHUTDOWN. Check logs."));
+    }
+    // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
+    ctx.server.request_shutdown();
+    ctx.conn.close_after_reply = true;
     Ok(())
 }

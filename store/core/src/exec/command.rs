@@ -477,6 +477,16 @@ impl Command {
         self.full_name.rsplit('|').next().unwrap_or(self.full_name)
     }
 
+    /// True if `argc` arguments (the name included) fit its arity.
+    pub fn arity_fits(&self, argc: usize) -> bool {
+        let (arity, argc) = (i64::from(self.arity), argc as i64);
+        if arity > 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
     /// True if the command has this flag.
     #[inline]
     pub fn has(&self, flag: Flags) -> bool {
@@ -632,6 +642,19 @@ impl Table {
             Renamed::AsSent => self.lookup(name),
             Renamed::To(original) => self.lookup(original),
             Renamed::Removed => None,
+        }
+    }
+
+    /// The command `args` (a name, and a subcommand for containers) would run, as Redis's
+    /// `lookupCommand` finds it: a container alone is itself; an unknown subcommand, none.
+    pub fn resolve(&self, args: &[Bytes]) -> Option<&'static Command> {
+        let command = self.lookup(args.first()?)?;
+        match args.get(1) {
+            Some(sub) if !command.subcommands.is_empty() => command
+                .subcommands
+                .iter()
+                .find(|c| c.name().as_bytes().eq_ignore_ascii_case(sub)),
+            _ => Some(command),
         }
     }
 

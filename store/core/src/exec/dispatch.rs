@@ -182,9 +182,7 @@ pub fn resolve(
             }
         }
     };
-    let argc = args.len() as i64;
-    let arity = i64::from(command.arity);
-    if (arity > 0 && arity != argc) || argc < -arity {
+    if !command.arity_fits(args.len()) {
         return Err((
             Some(command),
             Error::WrongArity(command.full_name.to_string()),

@@ -5,11 +5,38 @@
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
+use bytes::Bytes;
+
+use crate::error::Result;
+use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::state::REDIS_VERSION;
 
 mod persistence;
 mod system;
+
+#[rustfmt::skip]
+pub(super) const COMMANDS: &[Command] = &[
+    Command::new("info", -1, info_command)
+        .flags(flags!(LOADING | STALE))
+        .acl(acl!(DANGEROUS))
+        .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])
+        .doc(Group::Server, "1.0.0", "Get information and statistics about the server"),
+];
+
+fn info_command(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+    let sections: Vec<String> = args[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
+    // What this connection ran earlier in the same batch shows, as it would in Redis.
+    if let Some(batch) = ctx.conn.stats.as_mut() {
+        ctx.server.stats.commands().fold(batch);
+    }
+    let text = render(ctx, &sections);
+    ctx.reply.verbatim(text.as_bytes());
+    Ok(())
+}
 
 /// Writes one `field:value` line.
 macro_rules! line {

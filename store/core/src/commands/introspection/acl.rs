@@ -106,13 +106,13 @@ fn dryrun(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         )));
     }
     let target = &args[3..];
-    let Some(command) = super::getkeys::resolve(ctx.commands, target) else {
+    let Some(command) = ctx.commands.resolve(target) else {
         return Err(Error::Message(format!(
             "ERR Command '{}' not found",
             String::from_utf8_lossy(&args[3])
         )));
     };
-    if !super::getkeys::arity_ok(command, target.len()) {
+    if !command.arity_fits(target.len()) {
         return Err(Error::WrongArity(command.full_name.to_string()));
     }
     // `default` may run every command on every key and channel (`+@all ~* &*`).

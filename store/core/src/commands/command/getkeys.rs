@@ -9,32 +9,9 @@ use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::exec::command::{
-    key, BeginSearch, Command, FindKeys, Flags, GetKeys, KeyFlags, KeySpec, Table,
+    key, BeginSearch, Command, FindKeys, Flags, GetKeys, KeyFlags, KeySpec,
 };
 use crate::exec::ctx::Ctx;
-
-/// The command `args` (a name, and a subcommand for containers) would run, as Redis's
-/// `lookupCommand` finds it: a container alone is itself.
-pub(super) fn resolve(commands: &Table, args: &[Bytes]) -> Option<&'static Command> {
-    let command = commands.lookup(args.first()?)?;
-    match args.get(1) {
-        Some(sub) if !command.subcommands.is_empty() => command
-            .subcommands
-            .iter()
-            .find(|c| c.name().as_bytes().eq_ignore_ascii_case(sub)),
-        _ => Some(command),
-    }
-}
-
-/// True if `argc` arguments (the name included) fit the command's arity.
-pub(super) fn arity_ok(command: &Command, argc: usize) -> bool {
-    let (arity, argc) = (i64::from(command.arity), argc as i64);
-    if arity > 0 {
-        argc == arity
-    } else {
-        argc >= -arity
-    }
-}
 
 /// True if some key spec of the command finds keys (not only things that look like keys,
 /// as shard channels).
@@ -267,12 +244,14 @@ pub(in crate::commands) fn command_getkeysandflags(
 
 fn getkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes], with_flags: bool) -> Result {
     let argv = &args[2..];
-    let command =
-        resolve(ctx.commands, argv).ok_or(Error::Static("ERR Invalid command specified"))?;
+    let command = ctx
+        .commands
+        .resolve(argv)
+        .ok_or(Error::Static("ERR Invalid command specified"))?;
     if !has_keys(command) {
         return Err(Error::Static("ERR The command has no key arguments"));
     }
-    if !arity_ok(command, argv.len()) {
+    if !command.arity_fits(argv.len()) {
         return Err(Error::Static(
             "ERR Invalid number of arguments specified for command",
         ));
