@@ -12,6 +12,7 @@ use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::state::REDIS_VERSION;
 
+mod counters;
 mod persistence;
 mod system;
 
@@ -141,8 +142,8 @@ pub fn render(ctx: &mut Ctx<'_, '_>, requested: &[String]) -> String {
             "stats" => stats(ctx, &mut out),
             "replication" => replication(ctx, &mut out),
             "cpu" => cpu(&mut out),
-            "commandstats" => ctx.server.stats.commands().render_commands(&mut out),
-            "errorstats" => ctx.server.stats.commands().render_errors(&mut out),
+            "commandstats" => counters::commandstats(&ctx.server.stats.commands(), &mut out),
+            "errorstats" => counters::errorstats(&ctx.server.stats.commands(), &mut out),
             "latencystats" => latencystats(ctx, &mut out),
             "cluster" => line!(out, "cluster_enabled:0"),
             "keyspace" => keyspace(ctx, &mut out),
@@ -530,10 +531,7 @@ fn latencystats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
             None => DEFAULT_PERCENTILES.to_vec(),
         }
     };
-    ctx.server
-        .stats
-        .commands()
-        .render_latency(&percentiles, out);
+    counters::latencystats(&ctx.server.stats.commands(), &percentiles, out);
 }
 
 fn keyspace(ctx: &mut Ctx<'_, '_>, out: &mut String) {
