@@ -27,7 +27,6 @@ macro_rules! bit_set {
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $set(pub $bits);
 
-        #[allow(missing_docs)]
         impl $set {
             /// The empty set.
             pub const NONE: $set = $set(0);
@@ -70,6 +69,7 @@ macro_rules! bit_set {
     };
     (@consts $set:ident $bits:ty; $shift:expr; ) => {};
     (@consts $set:ident $bits:ty; $shift:expr; $(#[$flag_meta:meta])* $flag:ident, $($rest:tt)*) => {
+        #[doc = concat!("`", stringify!($flag), "`.")]
         $(#[$flag_meta])*
         pub const $flag: $set = $set(1 << $shift);
         bit_set!(@consts $set $bits; $shift + 1; $($rest)*);
@@ -312,25 +312,40 @@ pub const fn numkeys(store: usize, count: usize, first: usize) -> GetKeys {
     }
 }
 
-/// The command groups of COMMAND DOCS.
+/// The command groups of COMMAND DOCS (see [`Group::name`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub enum Group {
+    /// `bitmap`.
     Bitmap,
+    /// `cluster`.
     Cluster,
+    /// `connection`.
     Connection,
+    /// `generic`: commands on keys of any type.
     Generic,
+    /// `geo`.
     Geo,
+    /// `hash`.
     Hash,
+    /// `hyperloglog`.
     Hyperloglog,
+    /// `list`.
     List,
+    /// `pubsub`.
     Pubsub,
+    /// `scripting`.
     Scripting,
+    /// `server`.
     Server,
+    /// `set`.
     Set,
+    /// `sorted-set`.
     SortedSet,
+    /// `stream`.
     Stream,
+    /// `string`.
     String,
+    /// `transactions`.
     Transactions,
 }
 

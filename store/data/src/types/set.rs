@@ -97,11 +97,6 @@ impl Set {
         }
     }
 
-    /// True while the set is intset-encoded: sorted, and scanned in one call.
-    pub fn is_intset(&self) -> bool {
-        matches!(self.repr, Repr::Ints(_))
-    }
-
     /// Approximate heap bytes owned, for memory accounting.
     pub fn heap_size(&self) -> usize {
         match &self.repr {

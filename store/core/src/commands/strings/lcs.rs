@@ -17,7 +17,6 @@ pub(super) fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         match v {
             None => Some(Vec::new()),
             Some(Value::String(s)) => Some(s.bytes.to_vec()),
-            #[allow(unreachable_patterns)]
             Some(_) => None,
         }
     };

@@ -134,7 +134,6 @@ pub(super) const COMMANDS: &[Command] = &[
 fn as_string(entry: &Entry) -> Result<&StringValue> {
     match &entry.value {
         Value::String(s) => Ok(s),
-        #[allow(unreachable_patterns)]
         _ => Err(Error::WrongType),
     }
 }
@@ -402,7 +401,6 @@ fn mget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     for key in &args[1..] {
         match db.read(key, now).map(|e| &e.value) {
             Some(Value::String(s)) => reply.bulk(&s.bytes),
-            #[allow(unreachable_patterns)]
             _ => reply.null(),
         }
     }

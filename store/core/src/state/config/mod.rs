@@ -7,7 +7,7 @@
 //! `hz`...); the others are kept, shown and rewritten like Redis, for configuration files,
 //! clients and test suites written for Redis.
 
-mod load;
+mod file;
 mod params;
 mod rewrite;
 mod settings;
