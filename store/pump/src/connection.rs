@@ -129,9 +129,8 @@ impl<T: Transport> Connection<T> {
                 if !written {
                     break;
                 }
-                session.sent(output.len(), now());
+                session.sent(output.len(), input.len(), now());
                 output.clear();
-                session.buffered(input.len(), now());
             }
             if status == Status::Close {
                 break;

@@ -17,4 +17,4 @@ mod serve;
 pub use busy_poll::BusyPoll;
 pub use connection::Connection;
 pub use runtime::{Accepted, GroupCommit, Listener, Runtime, Transport};
-pub use serve::{run, serve, DRAIN_TIMEOUT};
+pub use serve::{run, serve, server, DRAIN_TIMEOUT};

@@ -3,7 +3,7 @@
 
 use std::future::{poll_fn, Future};
 use std::io;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;
@@ -21,7 +21,7 @@ use crate::runtime::{Listener, Runtime};
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long accepting pauses after a failure (usually out of file descriptors), rather than
-/// spinning.
+/// spinning; the tick is not held up meanwhile.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// What the binaries run once their runtime is up: binds the configured address, loads the
@@ -45,15 +45,20 @@ where
     logging::announce(name, &config);
     // The data on disk is loaded before any client is served; a file that cannot be loaded
     // in full stops the server here.
-    let server = Server::new(config, now())
-        .with_timer(monotonic)
-        .with_open_files(fit_maxclients)
-        .load(now())
-        .map_err(io::Error::other)?;
+    let server = server(config).load(now()).map_err(io::Error::other)?;
     let server = Arc::new(server);
     tracing::info!("Ready to accept connections tcp on {address}");
     run(listener, server.clone()).await?;
     server.close(now()).map_err(io::Error::other)
+}
+
+/// A server for `config` as the binaries run it, before its data is loaded
+/// ([`Server::load`]): timed by the [`monotonic`] clock, its `maxclients` fitted to the
+/// process's open-files limit.
+pub fn server(config: Config) -> Server {
+    Server::new(config, now())
+        .with_timer(monotonic)
+        .with_open_files(fit_maxclients)
 }
 
 /// What one turn of the accept loop saw.
@@ -80,6 +85,8 @@ pub async fn run<R: Runtime>(
     let mut shutdown = pin!(shutdown);
     let tick_every = || Duration::from_millis(server.tick_interval_ms());
     let mut tick = Box::pin(R::sleep(tick_every()));
+    // After a failed accept, accepting pauses until this completes; the tick goes on.
+    let mut paused: Option<Pin<Box<dyn Future<Output = ()>>>> = None;
     loop {
         let event = {
             let mut accept = pin!(listener.accept());
@@ -90,6 +97,12 @@ pub async fn run<R: Runtime>(
                 }
                 if tick.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Event::Tick);
+                }
+                if let Some(pause) = paused.as_mut() {
+                    if pause.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    paused = None;
                 }
                 accept.as_mut().poll(cx).map(Event::Accepted)
             })
@@ -106,7 +119,7 @@ pub async fn run<R: Runtime>(
             }
             Event::Accepted(Err(error)) => {
                 tracing::warn!(%error, "accept failed");
-                R::sleep(ACCEPT_BACKOFF).await;
+                paused = Some(Box::pin(R::sleep(ACCEPT_BACKOFF)));
             }
             Event::Tick => {
                 server.tick(now());

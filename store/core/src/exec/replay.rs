@@ -73,17 +73,20 @@ impl<'s> Replay<'s> {
     /// The command `args` runs: a renamed name as the server renames it, else, for what
     /// radish logged itself (PEXPIREAT, DEL...), the original name even if renamed away.
     fn resolve(&self, args: &[Bytes]) -> Result<&'static Command, Error> {
-        let found = self
-            .commands
-            .lookup_renamed(&self.server.renames, &args[0])
-            .or_else(|| self.commands.lookup(&args[0]));
-        resolve(found, args).map_err(|(_, error)| error)
+        let renamed = self.commands.lookup_renamed(&self.server.renames, &args[0]);
+        resolve(renamed, args)
+            .or_else(|_| resolve(self.commands.lookup(&args[0]), args))
+            .map_err(|(_, error)| error)
     }
 }
 
 impl Replayer for Replay<'_> {
     fn knows(&self, name: &[u8]) -> bool {
         self.commands.lookup(name).is_some()
+            || self
+                .commands
+                .lookup_renamed(&self.server.renames, name)
+                .is_some()
     }
 
     fn run(&mut self, args: &[Bytes]) -> Result<(), String> {

@@ -62,14 +62,16 @@ impl Session {
         self.client.set_unsent(bytes);
     }
 
-    /// `bytes` of output were written at `now`.
-    pub fn sent(&self, bytes: usize, now: Millis) {
+    /// `written` bytes of output were written at `now`; the connection's buffers hold
+    /// `buffered` bytes now (a partial request).
+    pub fn sent(&self, written: usize, buffered: usize, now: Millis) {
         self.client.set_unsent(0);
         self.client.interacted(now);
         let stats = &self.server.stats;
         stats
             .net_output_bytes
-            .fetch_add(bytes as u64, Ordering::Relaxed);
+            .fetch_add(written as u64, Ordering::Relaxed);
+        self.client.account_buffers(buffered);
     }
 
     /// When a write still in progress must give up: output over the soft output-buffer limit

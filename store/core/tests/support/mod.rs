@@ -90,3 +90,19 @@ pub fn resp(args: &[&str]) -> Vec<u8> {
     }
     out
 }
+
+/// The RESP integer reply `n`.
+pub fn int(n: i64) -> String {
+    format!(":{n}\r\n")
+}
+
+/// The RESP bulk string reply `s`.
+pub fn bulk(s: &str) -> String {
+    format!("${}\r\n{s}\r\n", s.len())
+}
+
+/// `+OK`.
+pub const OK: &str = "+OK\r\n";
+
+/// The RESP2 null bulk reply.
+pub const NIL: &str = "$-1\r\n";

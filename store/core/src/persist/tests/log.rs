@@ -50,6 +50,39 @@ fn the_log_is_deterministic_as_redis_makes_it() {
 }
 
 #[test]
+fn a_log_of_renamed_commands_loads_back_with_the_same_renames() {
+    // The log holds a command as the client sent it (PUSH, RPUSH's new name), and what radish
+    // writes itself under the original name (SET ... PXAT, DEL), even where that name now
+    // means another command (SET is GET's new name) or none (DEL is removed).
+    let renames = [
+        "appendonly yes",
+        "rename-command rpush push",
+        "rename-command set put",
+        "rename-command get set",
+        "rename-command del \"\"",
+    ];
+    let dir = temp_dir("renamed");
+    let (server, mut s) = open(&dir, &renames, T0);
+    run(&mut s, T0, &["PUSH", "l", "a", "b"]);
+    run(&mut s, T0, &["PUT", "k", "v", "EX", "100"]);
+    run(&mut s, T0, &["PUT", "gone", "soon", "PX", "5"]);
+    // Expired and removed by a read: the log gets a DEL, which no client can send any more.
+    assert_eq!(run(&mut s, T0 + 6, &["SET", "gone"]), "$-1\r\n");
+    drop(s);
+    server.close(T0 + 6).expect("closes");
+    let expected = format!(
+        "SELECT 0\nPUSH l a b\nSET k v PXAT {k}\nSET gone soon PXAT {gone}\nDEL gone\n",
+        k = T0 + 100_000,
+        gone = T0 + 5,
+    );
+    assert_eq!(log_text(&dir), expected);
+    let (_server, mut s) = open(&dir, &renames, T0 + 7);
+    assert_eq!(run(&mut s, T0 + 7, &["SET", "k"]), "$1\r\nv\r\n");
+    assert_eq!(run(&mut s, T0 + 7, &["LLEN", "l"]), ":2\r\n");
+    assert_eq!(run(&mut s, T0 + 7, &["EXISTS", "gone"]), ":0\r\n");
+}
+
+#[test]
 fn served_blocking_pops_are_logged_as_plain_pops() {
     let dir = temp_dir("blocking");
     let (server, mut waiter) = open(&dir, &["appendonly yes"], T0);
