@@ -1,9 +1,11 @@
-//! Limits and security over real sockets, on both runtimes: requirepass, protected mode,
-//! maxclients, timeout, output buffer limits and maxmemory. Each drives a limit past its edge,
-//! checks Redis's exact error, and checks that the other clients carry on.
+//! Limits and security over real sockets, on both runtimes: requirepass, maxclients, timeout,
+//! output buffer limits and maxmemory. Each drives a limit past its edge, checks Redis's exact
+//! error, and checks that the other clients carry on. Protected mode, which needs a peer that
+//! is not on the loopback interface, is tested through the Session with such a peer's address
+//! (store/core/tests/limits.rs), so that it runs on every machine.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -92,57 +94,6 @@ fn auth_without_a_configured_password_is_an_error() {
             "{runtime:?}"
         );
         assert_eq!(client.cmd(&["PING"]), Frame::simple("PONG"));
-    }
-}
-
-/// An address of this machine that is not loopback, if it has one (the route a UDP socket
-/// would take out; nothing is sent).
-fn external_ip() -> Option<IpAddr> {
-    let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
-    socket
-        .connect("192.0.2.1:9")
-        .or_else(|_| socket.connect("8.8.8.8:53"))
-        .ok()?;
-    let ip = socket.local_addr().ok()?.ip();
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
-}
-
-#[test]
-fn protected_mode_denies_other_hosts_until_a_password_is_set_or_it_is_off() {
-    let Some(ip) = external_ip() else {
-        eprintln!("no non-loopback address: protected mode is covered by the Session tests");
-        return;
-    };
-    for runtime in RUNTIMES {
-        let server = runtime.start_on("0.0.0.0", &[]);
-        let port = server.addr.port();
-        let local = SocketAddr::new("127.0.0.1".parse().expect("ip"), port);
-        let outside = SocketAddr::new(ip, port);
-        let mut remote = RawClient::connect(outside);
-        let Frame::SimpleError(line) = remote.read() else {
-            panic!("{runtime:?}: no error for a remote client");
-        };
-        let line = String::from_utf8_lossy(&line).to_string();
-        assert!(line.starts_with("DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user."), "{line}");
-        assert!(remote.closed());
-        let mut admin = RawClient::connect(local);
-        assert_eq!(admin.cmd(&["PING"]), Frame::simple("PONG"));
-        assert_eq!(info_field(&mut admin, "rejected_connections"), 1);
-        // A password lifts it (clients then need AUTH); so does turning it off.
-        admin.cmd(&["CONFIG", "SET", "requirepass", "secret"]);
-        let mut remote = RawClient::connect(outside);
-        assert_eq!(
-            remote.cmd(&["PING"]),
-            Frame::error("NOAUTH Authentication required.")
-        );
-        assert_eq!(remote.cmd(&["AUTH", "secret"]), Frame::simple("OK"));
-        admin.cmd(&["CONFIG", "SET", "requirepass", ""]);
-        admin.cmd(&["CONFIG", "SET", "protected-mode", "no"]);
-        assert_eq!(
-            RawClient::connect(outside).cmd(&["PING"]),
-            Frame::simple("PONG"),
-            "{runtime:?}"
-        );
     }
 }
 

@@ -171,6 +171,36 @@ fn protected_mode_turns_away_other_hosts_while_no_password_is_set() {
     assert_eq!(shared.clients.len(), 1);
 }
 
+#[test]
+fn config_set_lifts_protected_mode_for_the_next_connections() {
+    let server = server(&[]);
+    let outside = peer("192.0.2.7:4000");
+    let mut admin = Conn::open(&server, None, T0);
+    assert!(Conn::open(&server, outside, T0).session.refusal().is_some());
+    // A password lets other hosts in, to authenticate.
+    admin.cmd(&["CONFIG", "SET", "requirepass", "secret"]);
+    let mut remote = Conn::open(&server, outside, T0);
+    assert_eq!(remote.session.refusal(), None);
+    assert_eq!(
+        remote.cmd(&["PING"]),
+        "-NOAUTH Authentication required.\r\n"
+    );
+    assert_eq!(remote.cmd(&["AUTH", "secret"]), "+OK\r\n");
+    assert_eq!(remote.cmd(&["PING"]), "+PONG\r\n");
+    // Without the password, protected mode turns them away again, unless it is off.
+    admin.cmd(&["AUTH", "secret"]);
+    admin.cmd(&["CONFIG", "SET", "requirepass", ""]);
+    assert!(Conn::open(&server, outside, T0).session.refusal().is_some());
+    admin.cmd(&["CONFIG", "SET", "protected-mode", "no"]);
+    let mut remote = Conn::open(&server, outside, T0);
+    assert_eq!(remote.session.refusal(), None);
+    assert_eq!(remote.cmd(&["PING"]), "+PONG\r\n");
+    // Connections already in are not affected by a later change.
+    admin.cmd(&["CONFIG", "SET", "protected-mode", "yes"]);
+    assert_eq!(remote.cmd(&["PING"]), "+PONG\r\n");
+    assert_eq!(info_number(&mut admin, T0, "rejected_connections"), 2);
+}
+
 // --- AUTH ------------------------------------------------------------------------------------
 
 #[test]
