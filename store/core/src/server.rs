@@ -37,7 +37,7 @@ pub struct Server {
     pub stats: Stats,
     /// When the server started, in Unix milliseconds.
     pub started_at: Millis,
-    /// The TCP port actually bound (INFO's tcp_port), set by the adapter.
+    /// The TCP port actually bound (INFO's tcp_port), set by the pump.
     pub port: AtomicU64,
     /// `maxmemory`, readable without the data lock: commands skip eviction while it is 0.
     pub maxmemory: AtomicU64,
@@ -145,7 +145,7 @@ impl Server {
         self.open_files.map_or(wanted, |fit| fit(wanted))
     }
 
-    /// Locks the data. Never held across an `.await`: the store has none, and adapters call
+    /// Locks the data. Never held across an `.await`: the store has none, and the pump calls
     /// into the store synchronously.
     pub fn keyspace(&self) -> MutexGuard<'_, Keyspace> {
         self.keyspace.lock().unwrap_or_else(|e| e.into_inner())
@@ -180,7 +180,7 @@ impl Server {
         keyspace.configure(eviction);
     }
 
-    /// One tick of background work (the adapters call it `hz` times a second): active
+    /// One tick of background work (the pump calls it `hz` times a second): active
     /// expiry, eviction left over from commands while memory is over `maxmemory`, closing
     /// clients idle past `timeout` or over their output buffer limits; and INFO's samples:
     /// instantaneous rates, the expiry estimates (taken before active expiry removes what
@@ -226,7 +226,7 @@ impl Server {
         1000 / self.config().get_int("hz").clamp(1, 500) as u64
     }
 
-    /// Asks the server to stop (SHUTDOWN, or a signal the adapter caught).
+    /// Asks the server to stop (SHUTDOWN, or a signal the binary caught).
     pub fn request_shutdown(&self) {
         self.shutdown_requested.store(true, Ordering::SeqCst);
         self.shutdown.notify();

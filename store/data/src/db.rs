@@ -46,7 +46,7 @@ pub struct Db {
     /// How accesses are recorded in entries (LRU clock or LFU counter).
     access: AccessClock,
     /// Persistence: deletions for the log, and the progress of a running snapshot, whose
-    /// hooks run before every change (see `persist/walk.rs`).
+    /// hooks run before every change (see `snapshot/walk.rs`).
     pub persist: DbPersist,
 }
 

@@ -23,7 +23,7 @@ use crate::state::keyspace::{Keyspace, TimeoutReply, Waiter};
 use crate::state::renames::Renames;
 use crate::state::stats::Batch;
 
-/// What the adapter should do after handing input to a session.
+/// What the pump should do after handing input to a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "a session that asks to close must be closed after its output is written"]
 pub enum Status {
@@ -155,14 +155,14 @@ impl Session {
 
     /// With `appendfsync always`: the append-only log offset that the output of the last
     /// [`handle`](Session::handle) acknowledges writes up to. The output may only be sent once
-    /// the log is fsynced that far; the connection pump in `driver` waits for it. Taken
+    /// the log is fsynced that far; the pump waits for it ([`durable`](Session::durable)). Taken
     /// (`None` afterwards).
     pub fn take_log_wait(&mut self) -> Option<u64> {
         self.log_wait.take()
     }
 
     /// The error line to send before closing, when the connection is turned away
-    /// (`maxclients` reached, or protected mode). The adapter sends it at once.
+    /// (`maxclients` reached, or protected mode). The pump sends it at once.
     pub fn refusal(&self) -> Option<&'static [u8]> {
         self.refusal
     }
@@ -182,7 +182,7 @@ impl Session {
         self.conn.version
     }
 
-    /// When the adapter must call [`handle`](Session::handle) again even if nothing arrives:
+    /// When the pump must call [`handle`](Session::handle) again even if nothing arrives:
     /// a blocked command's timeout.
     pub fn deadline(&self) -> Option<Millis> {
         self.blocked.and_then(|b| b.deadline)
@@ -196,7 +196,7 @@ impl Session {
             out.extend_from_slice(refusal);
             return Status::Close;
         }
-        // The adapter calls after reading (more input) or on a signal or timeout.
+        // The pump calls after reading (more input) or on a signal or timeout.
         if let Some(batch) = self.conn.stats.as_mut() {
             batch.reads += u64::from(input.len() > self.input_seen);
         }
@@ -319,7 +319,7 @@ impl Session {
             logged = logged.max(server.persist.end_batch(data));
         }
         if let Some(batch) = self.conn.stats.as_mut() {
-            // The adapter writes whatever this leaves in `out`.
+            // The pump writes whatever this leaves in `out`.
             batch.writes += u64::from(out.len() > output_before);
             // Folded under the data lock if this batch took it: batches that did never wait
             // for each other on the statistics' lock.

@@ -164,7 +164,7 @@ fn server(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "redis_mode:standalone");
     line!(out, "os:{}", system::os_name());
     line!(out, "arch_bits:{}", usize::BITS);
-    // The adapters' timers use Rust's Instant: clock_gettime(CLOCK_MONOTONIC). Both
+    // The pump's timer uses Rust's Instant: clock_gettime(CLOCK_MONOTONIC). Both
     // runtimes poll with epoll.
     line!(out, "monotonic_clock:POSIX clock_gettime");
     line!(out, "multiplexing_api:epoll");

@@ -348,7 +348,7 @@ impl Aof {
     ///
     /// This is Redis's model: its event loop writes and fsyncs the log once per pass, before
     /// the pass's replies. Callers first let every connection that is ready in the same pass
-    /// append its log bytes (the adapters' pump yields once), so one write and one fsync cover
+    /// append its log bytes (the pump yields once), so one write and one fsync cover
     /// them all, and nobody waits for a hand-off to another thread and back. Measured with
     /// redis-benchmark (bench/persistence.sh), the hand-off cost a quarter of the throughput
     /// with one client, and a write per connection instead of per pass another tenth with 50.

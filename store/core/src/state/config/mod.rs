@@ -1,7 +1,7 @@
 //! Server configuration as Redis 7.0.15 has it: every parameter it accepts with its default,
 //! type, bounds and alias (`params.rs`); the config file and `--directive value` arguments
-//! (`load.rs`); CONFIG GET, CONFIG SET with Redis's error texts (`values.rs`), and CONFIG
-//! REWRITE (`rewrite.rs`).
+//! (`file.rs`); CONFIG GET, CONFIG SET with Redis's error texts (`values.rs`), and CONFIG
+//! REWRITE (`rewrite.rs`); the settings hot paths copy out of it (`settings.rs`).
 //!
 //! Radish acts on the parameters it has a use for (`port`, `maxmemory`, `save`, `appendonly`,
 //! `hz`...); the others are kept, shown and rewritten like Redis, for configuration files,

@@ -1,5 +1,5 @@
 //! Unit tests of the parameter table and the parsers; the behaviour as seen from outside is
-//! tested in `store/tests/config.rs`.
+//! tested in `store/core/tests/config.rs`.
 
 use super::params::{Kind, Special, PARAMS};
 use super::values::{memtoull, repr, strtoll};

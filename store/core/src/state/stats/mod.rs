@@ -5,7 +5,7 @@
 //! fields, no lock, no shared atomic) and folds it into the shared [`CommandStats`] once per
 //! `Session::handle` call, so a pipeline of 16 commands takes one extra lock, not 16.
 //!
-//! Timing: the store reads no clock of its own; the adapter gives the server a [`Timer`]
+//! Timing: the store reads no clock of its own; whoever runs the server gives it a [`Timer`]
 //! (`Server::with_timer`), and without one every duration is 0. A clock read costs some
 //! 25 ns on a virtual machine, 5% of the CPU time the server spends on a pipelined GET, so
 //! commands are timed by sampling rather than each one, see [`Batch::begin`]. Every command
@@ -26,7 +26,7 @@ pub(crate) use batch::Batch;
 pub(crate) use commands::CommandStats;
 pub(crate) use sampled::{ExpirySample, Sampled, Totals};
 
-/// A monotonic clock in nanoseconds from any origin, which the adapter provides: what
+/// A monotonic clock in nanoseconds from any origin, which whoever runs the server provides: what
 /// commands are timed with (INFO commandstats, latencystats).
 pub type Timer = fn() -> u64;
 
