@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use radish_data::hash::sha256::{digest, to_hex};
 
 /// 32 secret bytes read once from the system's random source. Where there is none, hash keys
-/// (which std seeds from the system), the time and the process id, as Redis falls back to
-/// the time and pid.
+/// (which std seeds from the system's randomness) and the process id, as Redis falls back to
+/// the time and pid (the store reads no clock).
 fn seed() -> &'static [u8; 32] {
     static SEED: OnceLock<[u8; 32]> = OnceLock::new();
     SEED.get_or_init(|| {
@@ -25,10 +25,6 @@ fn seed() -> &'static [u8; 32] {
                 hasher.write_u32(std::process::id());
                 material.extend_from_slice(&hasher.finish().to_le_bytes());
             }
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            material.extend_from_slice(&now.to_le_bytes());
             seed = digest(&material);
         }
         seed
