@@ -8,9 +8,10 @@ use std::sync::{mpsc, Arc, MutexGuard};
 
 use bytes::BytesMut;
 
+use super::abort::Abort;
 use super::aof::Install;
 use super::files::{commit, fsync_dir, replace_file, temp_path};
-use super::{Abort, JobKind, Persist};
+use super::{JobKind, Persist};
 use crate::state::keyspace::Keyspace;
 use radish_data::snapshot::format::{
     expired, write_checksum, write_command, write_entry, Crc32, MAGIC,

@@ -1,8 +1,6 @@
 //! The per-connection state machine: request bytes and the time in, reply bytes out.
 
-mod pump;
-
-pub use pump::Wakeups;
+pub mod pump;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};

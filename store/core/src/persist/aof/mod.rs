@@ -61,7 +61,7 @@ pub(crate) struct Install {
     /// Told the outcome.
     pub(crate) done: mpsc::Sender<Result<(), String>>,
     /// The rewrite's kill switch: killed before the rename, it installs nothing.
-    pub(crate) abort: Arc<crate::persist::Abort>,
+    pub(crate) abort: Arc<crate::persist::abort::Abort>,
 }
 
 /// Tail bytes small enough to write with the file locked, when installing a rewrite.

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{wake_all, Aof, FINISH_UNDER_LOCK};
+use crate::persist::abort::Abort;
 use crate::persist::files::{fsync_dir, replace_file};
-use crate::persist::Abort;
 
 impl Aof {
     /// The fsync thread.

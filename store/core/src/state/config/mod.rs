@@ -86,6 +86,12 @@ impl Default for Config {
     }
 }
 
+impl values::Current for Config {
+    fn current(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
 impl Config {
     /// A parameter's value, by its name or alias (`hash-max-ziplist-entries` gives
     /// `hash-max-listpack-entries`'s), in any case; memory sizes are in bytes.

@@ -6,7 +6,13 @@ use std::path::Path;
 use radish_resp::number::parse_i64_strict;
 
 use super::params::{Kind, Param, Special, Unit, MULTI_ARG, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
-use super::Config;
+
+/// What parsing a parameter's value may need of the configuration it goes into: the current
+/// value of another parameter (`save` rules added to, `dir` for a relative one...).
+pub(super) trait Current {
+    /// The current value of parameter `name`.
+    fn current(&self, name: &str) -> Option<&str>;
+}
 
 /// Checks `args` for `param` and returns its new value as CONFIG GET shows it, or the reason
 /// it is refused (the text after "CONFIG SET failed (...) - " or a config file's error line).
@@ -15,7 +21,7 @@ use super::Config;
 /// rules to the current ones instead of replacing them: Redis does that for the second and
 /// later `save` lines of a config file.
 pub(super) fn parse(
-    config: &Config,
+    config: &dyn Current,
     param: &Param,
     args: &[String],
     append_save: bool,
@@ -38,9 +44,9 @@ pub(super) fn parse(
         }
         Kind::Special(special) => match special {
             Special::Dir => parse_dir(config, args)?,
-            Special::Save => parse_save(config.get("save").unwrap_or(""), args, append_save)?,
+            Special::Save => parse_save(config.current("save").unwrap_or(""), args, append_save)?,
             Special::OutputLimits => {
-                parse_output_limits(config.get(param.name).unwrap_or(""), args)?
+                parse_output_limits(config.current(param.name).unwrap_or(""), args)?
             }
             Special::OomScoreAdjValues => parse_oom_score_adj_values(args)?,
             Special::NotifyKeyspaceEvents => parse_keyspace_events(args)?,
@@ -54,7 +60,7 @@ pub(super) fn parse(
 
 /// The rules for single parameters that Redis applies after the type's own checks, and
 /// radish's refusals of what it cannot do.
-fn settle(config: &Config, param: &Param, value: String) -> Result<String, String> {
+fn settle(config: &dyn Current, param: &Param, value: String) -> Result<String, String> {
     match param.name {
         // Redis takes any hz and then keeps it within 1..=500.
         "hz" => {
@@ -305,14 +311,14 @@ fn enum_name(choices: &[(&str, u32)], value: u32, flags: bool) -> String {
 /// `dir`: Redis changes its working directory to it, so a relative path is relative to the
 /// current `dir`, and it must be a directory that exists. Radish keeps the absolute path
 /// instead of changing the process's working directory.
-fn parse_dir(config: &Config, args: &[String]) -> Result<String, String> {
+fn parse_dir(config: &dyn Current, args: &[String]) -> Result<String, String> {
     let [dir] = args else {
         return Err("wrong number of arguments".to_string());
     };
     if dir.is_empty() {
         return Err("No such file or directory".to_string());
     }
-    let current = Path::new(config.get("dir").unwrap_or("."));
+    let current = Path::new(config.current("dir").unwrap_or("."));
     let path = std::fs::canonicalize(current.join(dir)).map_err(|e| strerror(&e))?;
     if !path.is_dir() {
         return Err("Not a directory".to_string());
@@ -550,7 +556,7 @@ fn format_percentile(value: f64) -> String {
 
 /// `proc-title-template`: Redis expands it (`{{` is a brace) and refuses unknown variables,
 /// an unclosed one, and a title that would be empty.
-fn check_proc_title(config: &Config, template: &str) -> Result<(), String> {
+fn check_proc_title(config: &dyn Current, template: &str) -> Result<(), String> {
     let invalid = || "template format is invalid or contains unknown variables".to_string();
     let mut expanded = String::new();
     let mut rest = template;
@@ -570,9 +576,11 @@ fn check_proc_title(config: &Config, template: &str) -> Result<(), String> {
             // The title is empty while validating, as in Redis.
             "title" => String::new(),
             "listen-addr" | "config-file" | "port" | "tls-port" => "x".to_string(),
-            "server-mode" if config.get_bool("cluster-enabled") => "[cluster]".to_string(),
+            "server-mode" if config.current("cluster-enabled") == Some("yes") => {
+                "[cluster]".to_string()
+            }
             "server-mode" => String::new(),
-            "unixsocket" => config.get("unixsocket").unwrap_or("").to_string(),
+            "unixsocket" => config.current("unixsocket").unwrap_or("").to_string(),
             _ => return Err(invalid()),
         });
         rest = &after[close + 1..];

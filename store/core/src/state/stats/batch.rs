@@ -1,7 +1,9 @@
 //! What one session's commands did during one `Session::handle` call: gathered without a
-//! lock, then folded into the server's [`CommandStats`](super::CommandStats) at once.
+//! lock, then folded into the server's command counters (`commands.rs`) at once.
 
-use super::Timer;
+/// A monotonic clock in nanoseconds from any origin, which whoever runs the server provides: what
+/// commands are timed with (INFO commandstats, latencystats).
+pub type Timer = fn() -> u64;
 
 /// In a run of the same command (a pipeline of GETs, or a client sending only GETs), one in
 /// this many is timed.

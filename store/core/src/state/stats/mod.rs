@@ -23,12 +23,9 @@ use std::sync::{Mutex, MutexGuard};
 use radish_data::{Millis, Rng};
 
 pub(crate) use batch::Batch;
+pub use batch::Timer;
 pub(crate) use commands::CommandStats;
 pub(crate) use sampled::{ExpirySample, Sampled, Totals};
-
-/// A monotonic clock in nanoseconds from any origin, which whoever runs the server provides: what
-/// commands are timed with (INFO commandstats, latencystats).
-pub type Timer = fn() -> u64;
 
 /// Counters reported by INFO (stats, commandstats, errorstats, latencystats) and the
 /// server's identity there.
