@@ -1,9 +1,10 @@
 //! What a key holds.
 
+use radish_resp::number::parse_i64_strict;
+
 use crate::alloc::allocation;
 use crate::compact::CompactBytes;
 use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
-use radish_resp::number::parse_i64_strict;
 
 /// A key's value. Aggregates are boxed so that a key's entry stays small.
 #[derive(Debug, Clone)]

@@ -26,12 +26,11 @@
 //! waits for the reactor's next poll instead, which comes only when the executor is out of
 //! work (-P 1 1.07x → 1.09x, LRANGE_100 0.96x → 1.01x; -P 16 unchanged).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use radish_store::{Notify, Timer};
 

@@ -12,14 +12,14 @@
 //! it neither counts as a change nor touches WATCHed keys, as in Redis.
 
 use bytes::Bytes;
+use radish_data::CompactBytes;
+use radish_data::{Db, Entry, Millis};
+use radish_data::{StringOrigin, StringValue, Value};
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
-use radish_data::CompactBytes;
-use radish_data::{Db, Entry, Millis};
-use radish_data::{StringOrigin, StringValue, Value};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -7,6 +7,7 @@
 mod digest;
 
 use bytes::Bytes;
+use radish_data::Value;
 use radish_resp::{Frame, Version};
 
 use crate::error::{Error, Result};
@@ -14,7 +15,6 @@ use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::persist::Reload;
-use radish_data::Value;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -7,6 +7,12 @@
 use std::collections::HashSet;
 
 use bytes::Bytes;
+use radish_data::glob::Pattern;
+use radish_data::long_double::LongDouble;
+use radish_data::types::hash::Hash;
+use radish_data::Rng;
+use radish_data::Value;
+use radish_data::{Db, Entry, Millis};
 use radish_resp::number::{parse_i64_strict, NumberText};
 use radish_resp::Version;
 
@@ -17,12 +23,6 @@ use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
-use radish_data::glob::Pattern;
-use radish_data::long_double::LongDouble;
-use radish_data::types::hash::Hash;
-use radish_data::Rng;
-use radish_data::Value;
-use radish_data::{Db, Entry, Millis};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -1,14 +1,14 @@
 //! Keyspace commands: DEL, EXISTS, expiry, TYPE, RENAME, KEYS, SCAN, COPY, MOVE, OBJECT...
 
 use bytes::Bytes;
+use radish_data::glob::Pattern;
+use radish_data::Value;
+use radish_data::{Entry, Millis};
 
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
-use radish_data::glob::Pattern;
-use radish_data::Value;
-use radish_data::{Entry, Millis};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

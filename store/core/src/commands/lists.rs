@@ -5,16 +5,16 @@
 //! does them, since that order decides which error a client sees.
 
 use bytes::Bytes;
+use radish_data::types::list::{clamp_range, End, List};
+use radish_data::CompactBytes;
+use radish_data::Value;
+use radish_data::{Db, Entry, Millis};
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::{pop_candidates, Ctx};
 use crate::state::keyspace::{Pops, TimeoutReply};
-use radish_data::types::list::{clamp_range, End, List};
-use radish_data::CompactBytes;
-use radish_data::Value;
-use radish_data::{Db, Entry, Millis};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -1,11 +1,11 @@
 //! Pub/sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, the shard channel
 //! family (SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH), PUBSUB.
 
-use bytes::Bytes;
-
 use std::sync::Arc;
 
+use bytes::Bytes;
 use indexmap::IndexSet;
+use radish_data::Millis;
 
 use crate::error::Result;
 use crate::exec::args::help;
@@ -15,7 +15,6 @@ use crate::exec::ctx::Ctx;
 use crate::state::clients::Client;
 use crate::state::clients::OutputLimit;
 use crate::state::pubsub::PubSub;
-use radish_data::Millis;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

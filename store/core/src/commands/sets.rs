@@ -8,6 +8,11 @@
 //! (being an intset whenever every member is an integer) comes out sorted.
 
 use bytes::Bytes;
+use radish_data::types::set::Set;
+use radish_data::types::EncodingLimits;
+use radish_data::CompactBytes;
+use radish_data::Value;
+use radish_data::{Db, Entry, Millis};
 
 use super::hashes::{
     distinct_positions, empty_scan_reply, parse_random_count, scan_reply, ScanOptions,
@@ -18,11 +23,6 @@ use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
-use radish_data::types::set::Set;
-use radish_data::types::EncodingLimits;
-use radish_data::CompactBytes;
-use radish_data::Value;
-use radish_data::{Db, Entry, Millis};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

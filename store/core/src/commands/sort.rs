@@ -19,16 +19,16 @@
 use std::cmp::Ordering;
 
 use bytes::Bytes;
-
-use crate::error::{Error, Result};
-use crate::exec::args::{is, parse_int};
-use crate::exec::command::{acl, flags, key, range, unknown, Command, GetKeys, Group};
-use crate::exec::ctx::Ctx;
 use radish_data::types::list::{End, List};
 use radish_data::types::zset::score;
 use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Millis};
+
+use crate::error::{Error, Result};
+use crate::exec::args::{is, parse_int};
+use crate::exec::command::{acl, flags, key, range, unknown, Command, GetKeys, Group};
+use crate::exec::ctx::Ctx;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

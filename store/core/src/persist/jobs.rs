@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use radish_data::Millis;
+
 use super::files::check_writable;
 use super::{
     fsync_policy, paths, snapshot, Abort, Busy, Job, JobKind, Jobs, Persist, RewriteRefused,
@@ -10,7 +12,6 @@ use super::{
 };
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
-use radish_data::Millis;
 
 impl Persist {
     /// One tick of background work: log the deletions active expiry made, reap a finished

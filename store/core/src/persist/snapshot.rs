@@ -7,17 +7,17 @@ use std::path::Path;
 use std::sync::{mpsc, Arc, MutexGuard};
 
 use bytes::BytesMut;
+use radish_data::snapshot::format::{
+    expired, write_checksum, write_command, write_entry, Crc32, MAGIC,
+};
+use radish_data::snapshot::DbSnapshot;
+use radish_data::Millis;
 
 use super::abort::Abort;
 use super::aof::Install;
 use super::files::{commit, fsync_dir, replace_file, temp_path};
 use super::{JobKind, Persist};
 use crate::state::keyspace::Keyspace;
-use radish_data::snapshot::format::{
-    expired, write_checksum, write_command, write_entry, Crc32, MAGIC,
-};
-use radish_data::snapshot::DbSnapshot;
-use radish_data::Millis;
 
 /// Keys written per hold of the data lock.
 const KEYS_PER_STEP: usize = 256;

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
+use radish_data::glob::glob_match;
+use radish_data::Millis;
 use radish_resp::{self as resp, Version};
 
 use crate::state::clients::{Client, OutputLimit};
-use radish_data::glob::glob_match;
-use radish_data::Millis;
 
 /// Queues `frame` for a subscriber, then closes it if that puts it over its output limits.
 fn send(client: &Client, frame: &[u8], limit: OutputLimit, now: Millis) {

@@ -25,11 +25,10 @@ use bytes::BytesMut;
 use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 
+use super::format::{expired, write_entry};
 use crate::compact::CompactBytes;
 use crate::entry::Entry;
 use crate::time::Millis;
-
-use super::format::{expired, write_entry};
 
 /// A database's table, as the snapshot sees it.
 pub type Entries = IndexMap<CompactBytes, Entry, RandomState>;

@@ -5,6 +5,7 @@
 mod getkeys;
 
 use bytes::Bytes;
+use getkeys::{command_getkeys, command_getkeysandflags};
 
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is};
@@ -13,7 +14,6 @@ use crate::exec::command::{
 };
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
-use getkeys::{command_getkeys, command_getkeysandflags};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

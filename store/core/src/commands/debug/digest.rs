@@ -2,12 +2,12 @@
 //! together where order does not matter (keys, set members, hash fields, sorted set members)
 //! and chained where it does (list elements), so equal data gives Redis's own digest.
 
-use crate::state::keyspace::Keyspace;
+use radish_data::hash::sha1::sha1;
 use radish_data::types::zset::score::format_score;
 use radish_data::Entry;
 use radish_data::Value;
 
-use radish_data::hash::sha1::sha1;
+use crate::state::keyspace::Keyspace;
 
 /// A digest: 20 bytes, all zeros for nothing.
 pub(crate) type Digest = [u8; 20];

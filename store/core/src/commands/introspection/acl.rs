@@ -7,13 +7,13 @@
 //! `default` cannot be removed; LOAD and SAVE need an `aclfile`, which radish refuses.
 
 use bytes::Bytes;
+use radish_data::hash::sha256;
 
 use super::genpass::random_hex;
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{flags, Categories, Command, Group};
 use crate::exec::ctx::Ctx;
-use radish_data::hash::sha256;
 
 /// ACL's subcommands.
 #[rustfmt::skip]

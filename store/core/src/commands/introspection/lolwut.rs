@@ -4,12 +4,12 @@
 //! follows Redis's, single precision included, so what is not random comes out identical.
 
 use bytes::Bytes;
+use radish_data::Rng;
 
 use crate::error::Result;
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
 use crate::state::REDIS_VERSION;
-use radish_data::Rng;
 
 /// A grid of pixels, each a colour number, 0 off the edges.
 struct Canvas {

@@ -7,16 +7,16 @@
 //! size, MALLOC-STATS says the allocator has no statistics, and PURGE has nothing to do.
 
 use bytes::Bytes;
-
-use crate::error::{Error, Result};
-use crate::exec::args::{help, is, parse_int};
-use crate::exec::command::{flags, key, range, Command, Group};
-use crate::exec::ctx::Ctx;
 use radish_data::alloc;
 use radish_data::entry::entry_heap;
 use radish_data::types::zset::score::format_score;
 use radish_data::CompactBytes;
 use radish_data::Entry;
+
+use crate::error::{Error, Result};
+use crate::exec::args::{help, is, parse_int};
+use crate::exec::command::{flags, key, range, Command, Group};
+use crate::exec::ctx::Ctx;
 
 /// MEMORY's subcommands.
 #[rustfmt::skip]

@@ -2,11 +2,11 @@
 //! runs (IDX), computed as Redis 7.0 does.
 
 use bytes::Bytes;
+use radish_data::Value;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
-use radish_data::Value;
 
 pub(super) fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;

@@ -3,14 +3,14 @@
 mod lcs;
 
 use bytes::Bytes;
+use lcs::lcs;
+use radish_data::{Db, Entry, Millis};
+use radish_data::{StringOrigin, StringValue, Value};
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
-use lcs::lcs;
-use radish_data::{Db, Entry, Millis};
-use radish_data::{StringOrigin, StringValue, Value};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -4,16 +4,16 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
-
-use super::shared::{store_result, write_elements};
-use crate::error::{Error, Result};
-use crate::exec::args::{is, parse_int};
-use crate::exec::ctx::Ctx;
 use radish_data::types::set::Set;
 use radish_data::types::zset::score::parse_score;
 use radish_data::types::zset::SortedSet;
 use radish_data::Value;
 use radish_data::{Db, Millis};
+
+use super::shared::{store_result, write_elements};
+use crate::error::{Error, Result};
+use crate::exec::args::{is, parse_int};
+use crate::exec::ctx::Ctx;
 
 /// Which set operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
+use radish_data::types::zset::score::parse_score;
+use radish_data::types::zset::{LexRange, ScoreRange, SortedSet};
+use radish_data::Value;
 
 use super::shared::{
     peek_zset, read_zset, remove_if_empty, write_elements, write_score_or_null, zset_mut,
@@ -16,9 +19,6 @@ use crate::commands::keys::parse_cursor;
 use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::ctx::Ctx;
-use radish_data::types::zset::score::parse_score;
-use radish_data::types::zset::{LexRange, ScoreRange, SortedSet};
-use radish_data::Value;
 
 /// ZADD's options.
 #[derive(Debug, Default, Clone, Copy)]

@@ -11,7 +11,6 @@ mod pops;
 mod ranges;
 mod shared;
 
-use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use algebra::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
 use members::{
     zadd, zcard, zcount, zincrby, zlexcount, zmscore, zrandmember, zrank, zrem, zrevrank, zscan,
@@ -22,6 +21,8 @@ use ranges::{
     zrange, zrangebylex, zrangebyscore, zrangestore, zremrangebylex, zremrangebyrank,
     zremrangebyscore, zrevrange, zrevrangebylex, zrevrangebyscore,
 };
+
+use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -1,6 +1,7 @@
 //! Pops: ZPOPMIN, ZPOPMAX, ZMPOP and their blocking forms BZPOPMIN, BZPOPMAX, BZMPOP.
 
 use bytes::Bytes;
+use radish_data::{Db, Millis};
 use radish_resp::Version;
 
 use super::shared::{peek_zset, remove_if_empty, write_flat, write_pairs, write_score, zset_mut};
@@ -8,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
 use crate::exec::ctx::{pop_candidates, Ctx};
 use crate::state::keyspace::{Pops, TimeoutReply};
-use radish_data::{Db, Millis};
 
 /// Pops up to `count` elements from the sorted set at `key` (which must exist), deleting the
 /// key when it empties.

@@ -2,6 +2,7 @@
 //! and the ZREMRANGEBY* removals.
 
 use bytes::Bytes;
+use radish_data::types::zset::{LexRange, ScoreRange, SortedSet};
 
 use super::shared::{
     clamp_ranks, peek_zset, read_zset, remove_if_empty, store_result, write_elements, zset_mut,
@@ -10,7 +11,6 @@ use super::shared::{
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
-use radish_data::types::zset::{LexRange, ScoreRange, SortedSet};
 
 /// How a range is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,15 +2,15 @@
 //! in Redis's formats, and its errors.
 
 use bytes::Bytes;
+use radish_data::types::zset::score::format_score;
+use radish_data::types::zset::SortedSet;
+use radish_data::Value;
+use radish_data::{Db, Entry, Millis};
 use radish_resp::Version;
 
 use crate::error::{Error, Result};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
-use radish_data::types::zset::score::format_score;
-use radish_data::types::zset::SortedSet;
-use radish_data::Value;
-use radish_data::{Db, Entry, Millis};
 
 pub(super) const NAN_SCORE: Error = Error::Static("ERR resulting score is not a number (NaN)");
 pub(super) const NOT_FLOAT_RANGE: Error = Error::Static("ERR min or max is not a float");

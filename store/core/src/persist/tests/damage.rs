@@ -1,7 +1,8 @@
 //! Damaged files: a torn last record is cut off, anything else refuses to load.
 
-use super::*;
 use radish_data::snapshot::format::{parse_record, Parsed, MAGIC};
+
+use super::*;
 
 /// Writes a log holding keys k0..k9 (one SET each) after an empty base; returns its path
 /// and the offsets where the SET records start.

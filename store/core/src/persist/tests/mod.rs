@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use radish_data::Millis;
+use radish_data::Value;
 
 use crate::server::Server;
 use crate::session::{Session, Status};
 use crate::state::config::Config;
-use radish_data::Millis;
-use radish_data::Value;
 
 pub(super) const T0: Millis = 1_700_000_000_000;
 

@@ -5,9 +5,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use bytes::Bytes;
-use radish_resp::split_inline;
-
 use radish_data::glob::glob_match;
+use radish_resp::split_inline;
 
 use super::params::{Kind, Special, MULTI_ARG, PARAMS};
 use super::values::{repr, strerror};

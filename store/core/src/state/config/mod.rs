@@ -19,10 +19,10 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-
-use crate::error::Error;
 use params::{Kind, Special, HIDDEN, IMMUTABLE, MULTI_ARG, PARAMS, PROTECTED};
 use radish_data::glob::glob_match;
+
+use crate::error::Error;
 
 /// A name CONFIG GET and CONFIG SET know: a parameter's own name or its alias.
 #[derive(Debug, Clone, Copy)]

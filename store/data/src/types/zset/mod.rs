@@ -17,10 +17,10 @@ use std::cmp::Ordering;
 use bytes::Bytes;
 use foldhash::fast::RandomState;
 use indexmap::IndexMap;
+use skiplist::{SkipList, NIL};
 
 use super::EncodingLimits;
 use crate::rng::Rng;
-use skiplist::{SkipList, NIL};
 
 /// A sorted set: members ordered by (score, member).
 #[derive(Debug, Clone)]
