@@ -492,6 +492,13 @@ impl Command {
         self.full_name.rsplit('|').next().unwrap_or(self.full_name)
     }
 
+    /// Its subcommand called `name` (`list` for `client|list`), in any case.
+    pub fn subcommand(&self, name: &[u8]) -> Option<&'static Command> {
+        self.subcommands
+            .iter()
+            .find(|sub| sub.name().as_bytes().eq_ignore_ascii_case(name))
+    }
+
     /// True if `argc` arguments (the name included) fit its arity.
     pub fn arity_fits(&self, argc: usize) -> bool {
         let (arity, argc) = (i64::from(self.arity), argc as i64);
@@ -665,10 +672,7 @@ impl Table {
     pub fn resolve(&self, args: &[Bytes]) -> Option<&'static Command> {
         let command = self.lookup(args.first()?)?;
         match args.get(1) {
-            Some(sub) if !command.subcommands.is_empty() => command
-                .subcommands
-                .iter()
-                .find(|c| c.name().as_bytes().eq_ignore_ascii_case(sub)),
+            Some(sub) if !command.subcommands.is_empty() => command.subcommand(sub),
             _ => Some(command),
         }
     }
@@ -683,7 +687,7 @@ impl Table {
         let command = self.lookup(top.as_bytes())?;
         match sub {
             None => Some(command),
-            Some(sub) => command.subcommands.iter().find(|c| c.name() == sub),
+            Some(sub) => command.subcommand(sub.as_bytes()),
         }
     }
 }

@@ -164,11 +164,7 @@ pub fn resolve(
         command
     } else {
         let wanted = &args[1];
-        match command
-            .subcommands
-            .iter()
-            .find(|sub| sub.name().as_bytes().eq_ignore_ascii_case(wanted))
-        {
+        match command.subcommand(wanted) {
             Some(sub) => sub,
             None => {
                 return Err((
