@@ -3,18 +3,7 @@
 
 mod support;
 
-use radish_store::Millis;
-use support::{bulk, int, Conn, NIL, OK, T0};
-
-/// Asserts the key's PTTL at `now`.
-fn assert_pttl(c: &mut Conn, now: Millis, key: &str, pttl: i64) {
-    assert_eq!(
-        c.at(now, &["PTTL", key]),
-        int(pttl),
-        "PTTL {key} at T0+{}",
-        now - T0
-    );
-}
+use support::{assert_pttl, bulk, int, Conn, NIL, OK, T0};
 
 #[test]
 fn swapdb_swaps_the_keys_of_two_databases() {

@@ -5,20 +5,10 @@
 mod support;
 
 use radish_store::Millis;
-use support::{bulk, int, Conn, NIL, OK, T0};
+use support::{assert_pttl, bulk, int, Conn, NIL, OK, T0};
 
 /// T0 in Unix seconds.
 const T0_SECS: u64 = T0 / 1000;
-
-/// Asserts the key's PTTL at `now`.
-fn assert_pttl(c: &mut Conn, now: Millis, key: &str, pttl: i64) {
-    assert_eq!(
-        c.at(now, &["PTTL", key]),
-        int(pttl),
-        "PTTL {key} at T0+{}",
-        now - T0
-    );
-}
 
 /// Asserts that `key` holds `value` just before `deadline` and is gone at `deadline`.
 fn assert_expires_at(c: &mut Conn, key: &str, value: &str, deadline: Millis) {

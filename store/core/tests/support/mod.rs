@@ -106,3 +106,13 @@ pub const OK: &str = "+OK\r\n";
 
 /// The RESP2 null bulk reply.
 pub const NIL: &str = "$-1\r\n";
+
+/// Asserts the key's PTTL at `now`.
+pub fn assert_pttl(c: &mut Conn, now: Millis, key: &str, pttl: i64) {
+    assert_eq!(
+        c.at(now, &["PTTL", key]),
+        int(pttl),
+        "PTTL {key} at T0+{}",
+        now - T0
+    );
+}
