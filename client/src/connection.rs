@@ -20,7 +20,7 @@ use radish_resp::Frame;
 use crate::command::{Cmd, Meta};
 use crate::config::{Config, Protocol};
 use crate::error::{Error, Result};
-use crate::pubsub::Message;
+use crate::message::Message;
 
 /// The runtime's timer, as the client needs it for request and connect timeouts.
 pub trait Timer: Send + Sync + 'static {

@@ -20,7 +20,7 @@ use crate::command::{Effect, Family, Meta, Subscription, Verb};
 use crate::config::Config;
 use crate::connection::{Client, Entry, Metas, Reply, Shared, Timer};
 use crate::error::{Error, ProtocolError};
-use crate::pubsub::Message;
+use crate::message::Message;
 
 /// A connected byte stream, as a runtime wrapper provides it.
 ///

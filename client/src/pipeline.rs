@@ -5,7 +5,7 @@
 use bytes::BytesMut;
 
 use crate::command::{cmd, Cmd, Meta};
-use crate::commands::Commands;
+use crate::commands::query::Commands;
 use crate::reply::FromReply;
 
 /// Commands to send in one write, whose replies come back together, in order.

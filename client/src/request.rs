@@ -9,6 +9,7 @@ use futures_channel::oneshot;
 use radish_resp::Frame;
 
 use crate::command::Cmd;
+use crate::commands::query::Commands;
 use crate::connection::{Client, Metas, Reply};
 use crate::error::{Error, Result};
 use crate::pipeline::{Pipeline, Transaction};
@@ -186,5 +187,13 @@ impl Client {
         transaction: &'a Transaction,
     ) -> Request<'a, Option<T>> {
         Request::new(self, Payload::Transaction(transaction), exec::<T>)
+    }
+}
+
+impl<'a> Commands for &'a Client {
+    type Run<T: FromReply> = Request<'a, T>;
+
+    fn query<T: FromReply>(self, cmd: Cmd) -> Request<'a, T> {
+        self.request(cmd)
     }
 }

@@ -3,9 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::connect::{Connect, Runtime};
 use crate::error::ConfigError;
-use crate::pool::Pool;
-use crate::{Connect, Runtime};
 
 /// The settings a pool runs with (see [`Builder`] for what each one means).
 #[derive(Debug, Clone)]
@@ -75,8 +74,9 @@ impl Config {
     }
 }
 
-/// Builds a [`Pool`]: `Pool::builder(connector, runtime).max_size(32).min_idle(4).build()?`
-/// (see the crate docs for a whole example).
+/// Builds a [`Pool`](crate::Pool):
+/// `Pool::builder(connector, runtime).max_size(32).min_idle(4).build()?` (see the crate docs
+/// for a whole example).
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct Builder<C, R> {
     connect: C,
@@ -108,7 +108,7 @@ impl<C: Connect, R: Runtime> Builder<C, R> {
         self
     }
 
-    /// How long [`Pool::get`] waits for a connection before failing with
+    /// How long [`Pool::get`](crate::Pool::get) waits for a connection before failing with
     /// [`Error::Timeout`](crate::Error::Timeout) (default 5 s).
     pub fn wait_timeout(mut self, timeout: Duration) -> Self {
         self.config.wait_timeout = timeout;
@@ -181,9 +181,9 @@ impl<C: Connect, R: Runtime> Builder<C, R> {
         self
     }
 
-    /// Checks the settings and starts the pool (and, when needed, its background task and
-    /// `min_idle` connects).
-    pub fn build(self) -> Result<Pool<C, R>, ConfigError> {
+    /// Checks the settings and hands back what a pool starts from: the connector, the runtime
+    /// and the settings, with the lifetime jitter fitted. [`Builder::build`] starts the pool.
+    pub(crate) fn finish(self) -> Result<(C, R, Config), ConfigError> {
         let mut config = self.config;
         if config.max_size == 0 {
             return Err(ConfigError::ZeroMaxSize);
@@ -206,6 +206,6 @@ impl<C: Connect, R: Runtime> Builder<C, R> {
         }
         let lifetime = config.max_lifetime.unwrap_or(Duration::ZERO);
         config.lifetime_jitter = self.jitter.unwrap_or(lifetime / 10).min(lifetime / 2);
-        Ok(Pool::start(self.connect, self.runtime, config))
+        Ok((self.connect, self.runtime, config))
     }
 }

@@ -4,7 +4,7 @@
 use std::task::Waker;
 use std::time::Instant;
 
-use crate::state::{Pooled, Recycle};
+use crate::pooled::Pooled;
 
 /// A background task the pool must start.
 pub(crate) enum Spawn<T> {
@@ -15,6 +15,13 @@ pub(crate) enum Spawn<T> {
     Recycle(Pooled<T>, Recycle),
     /// Time out waiters (see [`Watchdog`]).
     Watchdog(Watchdog),
+}
+
+/// Which kind of background recycling finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recycle {
+    Check,
+    Reset,
 }
 
 /// The pool's one waiter timer: a background task that sleeps until the earliest waiter's

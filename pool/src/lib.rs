@@ -61,6 +61,8 @@ mod effects;
 mod error;
 mod object;
 mod pool;
+mod pooled;
+mod shared;
 mod state;
 mod status;
 mod tasks;

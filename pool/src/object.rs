@@ -4,9 +4,9 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use crate::pool::Shared;
-use crate::state::Pooled;
-use crate::{Connect, Returned, Runtime};
+use crate::connect::{Connect, Returned, Runtime};
+use crate::pooled::Pooled;
+use crate::shared::Shared;
 
 /// A connection checked out of a [`Pool`](crate::Pool). Derefs to the connection.
 ///

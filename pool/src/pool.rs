@@ -1,94 +1,28 @@
-//! [`Pool`]: checkout, waiting, close and drain. The background tasks live in `tasks.rs`.
+//! [`Pool`]: building, checkout, waiting, close and drain. The background tasks live in
+//! `tasks.rs`.
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::config::{Builder, Config};
-use crate::effects::{Effects, Now, Spawn};
-use crate::error::{ConnectError, DrainTimeout, Error};
+use crate::connect::{Connect, Runtime};
+use crate::effects::Now;
+use crate::error::{ConfigError, ConnectError, DrainTimeout, Error};
 use crate::object::Object;
-use crate::state::{Checkout, State};
+use crate::shared::Shared;
+use crate::state::Checkout;
 use crate::status::{Counters, Status};
 use crate::tasks;
 use crate::waiters::{Outcome as TicketOutcome, Ticket};
-use crate::{Connect, Runtime};
 
 /// A pool of connections made by `C`, with time and background work from `R`.
 ///
 /// Cloning is cheap and every clone is the same pool. See the crate docs for the guarantees.
 pub struct Pool<C: Connect, R: Runtime> {
     shared: Arc<Shared<C, R>>,
-}
-
-/// The pool's state, locked.
-pub(crate) type Locked<'a, C> =
-    MutexGuard<'a, State<<C as Connect>::Connection, <C as Connect>::Error>>;
-/// The effects a state change asks for.
-pub(crate) type Fx<C> = Effects<<C as Connect>::Connection>;
-
-/// What the pool, its connections and its background tasks share.
-///
-/// `repr(C)` with the lock first puts the lock beside the `Arc`'s reference count, which
-/// every checkout also touches: one contended cache line per checkout instead of two.
-#[repr(C)]
-pub(crate) struct Shared<C: Connect, R: Runtime> {
-    /// The one lock. A std mutex: it is never held across an await, nor while user code
-    /// runs (`Connect`, a waker, a connection's drop, `Runtime::spawn`), except the clock
-    /// read `Runtime::now`.
-    state: Mutex<State<C::Connection, C::Error>>,
-    pub connect: C,
-    pub runtime: R,
-    pub config: Config,
-}
-
-impl<C: Connect, R: Runtime> Shared<C, R> {
-    pub fn lock(&self) -> Locked<'_, C> {
-        // Nothing panics while the lock is held, so a poisoned state is still consistent.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `change` on the state (with the clock read only if it asks), then does what it
-    /// asked for with the lock released.
-    pub fn update<T>(
-        self: &Arc<Self>,
-        change: impl FnOnce(&mut Locked<'_, C>, &Config, &mut Now<'_>, &mut Fx<C>) -> T,
-    ) -> T {
-        let clock = || self.runtime.now();
-        self.update_at(Now::lazy(&clock), change)
-    }
-
-    /// [`Shared::update`] with the clock already read or not.
-    fn update_at<T>(
-        self: &Arc<Self>,
-        mut now: Now<'_>,
-        change: impl FnOnce(&mut Locked<'_, C>, &Config, &mut Now<'_>, &mut Fx<C>) -> T,
-    ) -> T {
-        let mut fx = Effects::new();
-        let result = change(&mut self.lock(), &self.config, &mut now, &mut fx);
-        self.apply(fx);
-        result
-    }
-
-    fn apply(self: &Arc<Self>, fx: Effects<C::Connection>) {
-        drop(fx.close);
-        for spawn in fx.spawn {
-            match spawn {
-                Spawn::Connect => self.runtime.spawn(tasks::connect(Arc::downgrade(self))),
-                Spawn::Recycle(pooled, kind) => {
-                    self.runtime
-                        .spawn(tasks::recycle(self.clone(), pooled, kind));
-                }
-                Spawn::Watchdog(armed) => {
-                    self.runtime
-                        .spawn(tasks::watchdog(Arc::downgrade(self), armed));
-                }
-            }
-        }
-        fx.wake.wake_all();
-    }
 }
 
 impl<C: Connect, R: Runtime> Clone for Pool<C, R> {
@@ -111,12 +45,7 @@ impl<C: Connect, R: Runtime> Pool<C, R> {
     }
 
     pub(crate) fn start(connect: C, runtime: R, config: Config) -> Self {
-        let shared = Arc::new(Shared {
-            connect,
-            runtime,
-            config,
-            state: Mutex::new(State::new()),
-        });
+        let shared = Arc::new(Shared::new(connect, runtime, config));
         if shared.config.needs_maintenance() {
             shared
                 .runtime
@@ -196,6 +125,15 @@ impl<C: Connect, R: Runtime> Pool<C, R> {
             }
         })
         .await
+    }
+}
+
+impl<C: Connect, R: Runtime> Builder<C, R> {
+    /// Checks the settings and starts the pool (and, when needed, its background task and
+    /// `min_idle` connects).
+    pub fn build(self) -> Result<Pool<C, R>, ConfigError> {
+        let (connect, runtime, config) = self.finish()?;
+        Ok(Pool::start(connect, runtime, config))
     }
 }
 

@@ -10,39 +10,12 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::effects::{Effects, Now, Spawn, Watchdog};
+use crate::connect::Returned;
+use crate::effects::{Effects, Now, Recycle, Spawn, Watchdog};
 use crate::error::{ConnectError, Error};
+use crate::pooled::Pooled;
 use crate::status::{Counters, Status};
 use crate::waiters::{Queued, Ticket, Waiters};
-use crate::Returned;
-
-/// A connection and what the pool knows about it.
-pub(crate) struct Pooled<T> {
-    pub conn: T,
-    /// When it must be closed (its maximum lifetime, less its jitter).
-    pub expires: Option<Instant>,
-    /// When it was last handed back, checked, or opened.
-    pub last_used: Instant,
-}
-
-impl<T> Pooled<T> {
-    fn expired(&self, now: Instant) -> bool {
-        self.expires.is_some_and(|expires| expires <= now)
-    }
-
-    fn needs_check(&self, config: &Config, now: Instant) -> bool {
-        config
-            .check_after_idle
-            .is_some_and(|after| now.saturating_duration_since(self.last_used) >= after)
-    }
-}
-
-/// Which kind of background recycling finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Recycle {
-    Check,
-    Reset,
-}
 
 /// The outcome of trying to check a connection out.
 pub(crate) enum Checkout<T, E> {

@@ -1,6 +1,9 @@
 //! The pool's background tasks, started through [`Runtime::spawn`]. All connection work
 //! (opening, health checks, resets) happens here and never in a caller's future, so a caller
 //! that gives up cannot interrupt it half-way.
+//!
+//! Every change to the state goes through [`Shared::update`], here because it starts the
+//! tasks the change asks for, and the tasks report back through it.
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
@@ -8,11 +11,52 @@ use std::sync::{Arc, Weak};
 use std::task::Poll;
 use std::time::Duration;
 
-use crate::effects::Watchdog;
+use crate::config::Config;
+use crate::connect::{Connect, Runtime};
+use crate::effects::{Effects, Now, Recycle, Spawn, Watchdog};
 use crate::error::ConnectError;
-use crate::pool::Shared;
-use crate::state::{Pooled, Recycle};
-use crate::{Connect, Runtime};
+use crate::pooled::Pooled;
+use crate::shared::{Fx, Locked, Shared};
+
+impl<C: Connect, R: Runtime> Shared<C, R> {
+    /// Runs `change` on the state (with the clock read only if it asks), then does what it
+    /// asked for with the lock released.
+    pub fn update<T>(
+        self: &Arc<Self>,
+        change: impl FnOnce(&mut Locked<'_, C>, &Config, &mut Now<'_>, &mut Fx<C>) -> T,
+    ) -> T {
+        let clock = || self.runtime.now();
+        self.update_at(Now::lazy(&clock), change)
+    }
+
+    /// [`Shared::update`] with the clock already read or not.
+    pub fn update_at<T>(
+        self: &Arc<Self>,
+        mut now: Now<'_>,
+        change: impl FnOnce(&mut Locked<'_, C>, &Config, &mut Now<'_>, &mut Fx<C>) -> T,
+    ) -> T {
+        let mut fx = Effects::new();
+        let result = change(&mut self.lock(), &self.config, &mut now, &mut fx);
+        self.apply(fx);
+        result
+    }
+
+    fn apply(self: &Arc<Self>, fx: Effects<C::Connection>) {
+        drop(fx.close);
+        for spawn in fx.spawn {
+            match spawn {
+                Spawn::Connect => self.runtime.spawn(connect(Arc::downgrade(self))),
+                Spawn::Recycle(pooled, kind) => {
+                    self.runtime.spawn(recycle(self.clone(), pooled, kind));
+                }
+                Spawn::Watchdog(armed) => {
+                    self.runtime.spawn(watchdog(Arc::downgrade(self), armed));
+                }
+            }
+        }
+        fx.wake.wake_all();
+    }
+}
 
 /// Opens one connection, retrying with back-off while the pool still needs it. Holds the
 /// pool only weakly between attempts, so a dropped pool stops it.

@@ -13,7 +13,7 @@ use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
-use crate::state::Pooled;
+use crate::pooled::Pooled;
 
 /// What a waiter receives.
 pub(crate) type Outcome<T, E> = Result<Pooled<T>, Error<E>>;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::Commands;
+use super::query::Commands;
 use crate::command::{cmd, ToArg};
 
 /// The list commands.

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::Commands;
+use super::query::Commands;
 use crate::command::{cmd, ToArg};
 
 /// Commands on keys of any type, plus `PING`, `ECHO`, `PUBLISH`, `DBSIZE` and `FLUSHDB`.

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::Commands;
+use super::query::Commands;
 use crate::command::{cmd, Cmd, ToArg};
 
 /// When a key set by [`StringCommands::set_with`] expires.
