@@ -1,5 +1,5 @@
 //! One connection, a few commands and a pipeline:
-//! `cargo run -p radish-tokio --example run_client -- --port 6379`.
+//! `cargo run -p radish-tokio --example tokio_client -- --port 6379`.
 
 use radish_tokio::client::prelude::*;
 

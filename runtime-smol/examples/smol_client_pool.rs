@@ -1,25 +1,28 @@
 //! 10,000 tasks over a pool of 50 connections, printing throughput and the pool's status:
-//! `cargo run --release -p radish-tokio --example run_client_pool -- --port 6379`.
+//! `cargo run --release -p radish-smol --example smol_client_pool -- --port 6379`.
 
 use std::time::Instant;
 
-use radish_tokio::client::prelude::*;
+use radish_smol::client::prelude::*;
 
 const TASKS: usize = 10_000;
 const CONNECTIONS: usize = 50;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    smol::block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // `--port N` (6379 when absent), read the way the server reads its own options.
     let address = radish_store::Config::from_args(std::env::args().skip(1))?.listen_address();
-    let pool = radish_tokio::client::pool_builder(address)?
+    let pool = radish_smol::client::pool_builder(address)?
         .max_size(CONNECTIONS)
         .build()?;
     let started = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|task| {
             let pool = pool.clone();
-            tokio::spawn(async move {
+            smol::spawn(async move {
                 let connection = pool.get().await?;
                 let key = format!("pool-example:{task}");
                 connection.set(key.as_str(), task).await?;
@@ -32,7 +35,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut failed = 0;
     for task in tasks {
-        if !matches!(task.await, Ok(Ok(()))) {
+        if task.await.is_err() {
             failed += 1;
         }
     }

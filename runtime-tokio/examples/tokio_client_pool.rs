@@ -1,28 +1,25 @@
 //! 10,000 tasks over a pool of 50 connections, printing throughput and the pool's status:
-//! `cargo run --release -p radish-smol --example run_client_pool -- --port 6379`.
+//! `cargo run --release -p radish-tokio --example tokio_client_pool -- --port 6379`.
 
 use std::time::Instant;
 
-use radish_smol::client::prelude::*;
+use radish_tokio::client::prelude::*;
 
 const TASKS: usize = 10_000;
 const CONNECTIONS: usize = 50;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    smol::block_on(run())
-}
-
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // `--port N` (6379 when absent), read the way the server reads its own options.
     let address = radish_store::Config::from_args(std::env::args().skip(1))?.listen_address();
-    let pool = radish_smol::client::pool_builder(address)?
+    let pool = radish_tokio::client::pool_builder(address)?
         .max_size(CONNECTIONS)
         .build()?;
     let started = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|task| {
             let pool = pool.clone();
-            smol::spawn(async move {
+            tokio::spawn(async move {
                 let connection = pool.get().await?;
                 let key = format!("pool-example:{task}");
                 connection.set(key.as_str(), task).await?;
@@ -35,7 +32,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut failed = 0;
     for task in tasks {
-        if task.await.is_err() {
+        if !matches!(task.await, Ok(Ok(()))) {
             failed += 1;
         }
     }

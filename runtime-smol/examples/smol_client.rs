@@ -1,5 +1,5 @@
 //! One connection, a few commands and a pipeline:
-//! `cargo run -p radish-smol --example run_client -- --port 6379`.
+//! `cargo run -p radish-smol --example smol_client -- --port 6379`.
 
 use radish_smol::client::prelude::*;
 
