@@ -4,8 +4,9 @@
 //! ([`CompactBytes`]), allocation accounting ([`alloc`]), one numbered database with its
 //! deadlines and expiry ([`Db`]), the per-key access record ([`access`]) and eviction by
 //! policy ([`evict`]), the snapshot walk and the record format of snapshot and log files
-//! ([`snapshot`]), and the small tools these need: glob patterns, a random generator, an x87
-//! long double, SHA-1 and SHA-256.
+//! ([`snapshot`]), the low-level pieces of Redis's RDB format that DUMP payloads and RDB files
+//! are made of ([`rdb`]), and the small tools these need: glob patterns, a random generator, an
+//! x87 long double, SHA-1 and SHA-256.
 //!
 //! It knows nothing above it: no command, connection, configuration, clock or thread. Time
 //! comes in as an argument ([`Millis`]).
@@ -19,6 +20,7 @@ pub mod evict;
 pub mod glob;
 pub mod hash;
 pub mod long_double;
+pub mod rdb;
 pub mod rng;
 pub mod snapshot;
 mod time;
