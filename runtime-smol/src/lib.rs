@@ -93,6 +93,13 @@ impl radish_pump::Runtime for Smol {
     async fn bind(address: &str) -> io::Result<Listener> {
         TcpListener::bind(address).await.map(Listener)
     }
+
+    fn offload<T: Send + 'static>(
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = T> {
+        // smol's blocking pool (the `blocking` crate): threads kept warm between scripts.
+        smol::unblock(work)
+    }
 }
 
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN, on

@@ -68,6 +68,14 @@ impl radish_pump::Runtime for Tokio {
     async fn bind(address: &str) -> io::Result<Listener> {
         TcpListener::bind(address).await.map(Listener)
     }
+
+    async fn offload<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+        // tokio's blocking pool: threads kept warm between scripts.
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => result,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
 }
 
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;

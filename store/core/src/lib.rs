@@ -17,6 +17,7 @@ mod commands;
 mod error;
 mod exec;
 mod persist;
+mod scripting;
 mod server;
 mod session;
 mod startup;

@@ -8,12 +8,14 @@ use radish_data::evict::Outcome;
 use radish_data::Millis;
 
 use crate::persist::Persist;
+use crate::scripting::{Functions, Scripts, SharedRng};
 use crate::state::clients::Clients;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
 use crate::state::notify::Notify;
 use crate::state::pubsub::PubSub;
 use crate::state::renames::Renames;
+use crate::state::script_watch::ScriptWatch;
 use crate::state::stats::{ExpirySample, Stats, Timer, Totals};
 
 /// Descriptors kept for everything but clients: listeners, snapshot and log files, the
@@ -48,6 +50,17 @@ pub struct Server {
     pub(crate) persist: Arc<Persist>,
     /// The `rename-command` directives, applied to every command a client sends.
     pub(crate) renames: Renames,
+    /// The EVAL engine and its script cache. Lock it after the data lock, never before.
+    pub(crate) scripts: Mutex<Scripts>,
+    /// The function libraries and their engine: FCALL and FUNCTION STATS read them (a busy
+    /// function does not keep FUNCTION STATS out), FUNCTION LOAD and the rest change them.
+    /// Lock it after the data lock, never before (and never with `scripts`).
+    pub(crate) functions: RwLock<Functions>,
+    /// The script or function running now, as other connections see it.
+    pub(crate) watch: Arc<ScriptWatch>,
+    /// Scripts run off the event loop: a session hands the batch that runs one to its pump
+    /// (`Status::Offload`). Off by default: a session driven directly runs them in place.
+    offload_scripts: AtomicBool,
     /// What DEBUG switches: active expiry, the tick.
     pub(crate) debug: DebugSwitches,
     /// The clock commands and expiry cycles are timed with, from whoever runs the server.
@@ -71,6 +84,8 @@ impl Server {
         let keyspace = Arc::new(Mutex::new(keyspace));
         clients.limits.load(&config);
         let renames = Renames::new(config.renamed_commands());
+        // One random generator for scripts and functions, as Redis has.
+        let rng = SharedRng::default();
         Server {
             persist: Arc::new(Persist::new(keyspace.clone(), now)),
             keyspace,
@@ -84,6 +99,10 @@ impl Server {
             shutdown_requested: AtomicBool::new(false),
             shutdown: Notify::default(),
             renames,
+            scripts: Mutex::new(Scripts::new(rng.clone())),
+            functions: RwLock::new(Functions::new(rng)),
+            watch: Arc::default(),
+            offload_scripts: AtomicBool::new(false),
             debug: DebugSwitches::default(),
             timer: None,
             open_files: None,
@@ -135,6 +154,27 @@ impl Server {
         self
     }
 
+    /// The EVAL engine (lock it after the data lock).
+    pub(crate) fn scripts(&self) -> MutexGuard<'_, Scripts> {
+        self.scripts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The function libraries, to read (lock them after the data lock).
+    pub(crate) fn functions(&self) -> RwLockReadGuard<'_, Functions> {
+        self.functions
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The function libraries, to change (lock them after the data lock).
+    pub(crate) fn functions_mut(&self) -> RwLockWriteGuard<'_, Functions> {
+        self.functions
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The clock set by [`with_timer`](Server::with_timer), if any.
     pub(crate) fn timer(&self) -> Option<Timer> {
         self.timer
@@ -149,6 +189,16 @@ impl Server {
     /// into the store synchronously.
     pub fn keyspace(&self) -> MutexGuard<'_, Keyspace> {
         self.keyspace.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// All databases, if no one holds them now (a connection closing while a script runs
+    /// must not wait for it).
+    pub(crate) fn try_keyspace(&self) -> Option<MutexGuard<'_, Keyspace>> {
+        match self.keyspace.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
     }
 
     /// The pub/sub registry. Lock order: the data lock (if held) first, then this one.
@@ -187,7 +237,9 @@ impl Server {
     /// they measure), the memory peak and the time spent over `maxmemory`. DEBUG PAUSE-CRON
     /// stops it all; DEBUG SET-ACTIVE-EXPIRE 0 stops active expiry.
     pub fn tick(&self, now: Millis) {
-        if self.debug.cron_paused.load(Ordering::Relaxed) {
+        // A script holds the data: the tick waits for it, on its next turn, rather than hold
+        // up the event loop it runs on.
+        if self.debug.cron_paused.load(Ordering::Relaxed) || self.watch.is_reserved() {
             return;
         }
         let mut keyspace = self.keyspace();
@@ -224,6 +276,19 @@ impl Server {
     /// How often [`tick`](Server::tick) wants to run, in milliseconds.
     pub fn tick_interval_ms(&self) -> u64 {
         1000 / self.config().get_int("hz").clamp(1, 500) as u64
+    }
+
+    /// From now on sessions hand a batch that runs a script or function to the pump, to run
+    /// on a thread of its own (`Status::Offload`): the event loop goes on meanwhile, so that
+    /// other clients get `-BUSY` past `busy-reply-threshold` and SCRIPT KILL can stop it.
+    /// A pump that can do so calls this before serving.
+    pub fn offload_scripts(&self) {
+        self.offload_scripts.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether sessions hand script batches to the pump.
+    pub(crate) fn offloads_scripts(&self) -> bool {
+        self.offload_scripts.load(Ordering::Relaxed)
     }
 
     /// Asks the server to stop (SHUTDOWN, or a signal the binary caught).

@@ -7,7 +7,15 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first: a file in `src/<layer>` (or `src/<layer>.rs`) may name
 /// `crate::<layer>` paths of its own layer and of those before it only.
 const LAYERS: &[&str] = &[
-    "error", "state", "persist", "server", "exec", "commands", "session", "startup",
+    "error",
+    "state",
+    "scripting",
+    "persist",
+    "server",
+    "exec",
+    "commands",
+    "session",
+    "startup",
 ];
 
 fn sources(dir: &Path, found: &mut Vec<PathBuf>) {

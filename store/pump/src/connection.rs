@@ -67,7 +67,7 @@ impl<T: Transport> Connection<T> {
                 })
                 .await
             };
-            let status = match event {
+            let mut status = match event {
                 Some(Ok(0)) | Some(Err(_)) => break,
                 Some(Ok(read)) => {
                     busy.mark();
@@ -77,6 +77,15 @@ impl<T: Transport> Connection<T> {
                 }
                 None => session.handle(&mut input, now(), &mut output),
             };
+            if status == Status::Offload {
+                // A script runs next: on a thread of its own, while this event loop serves
+                // the other connections (they wait for it, or get -BUSY once it is slow).
+                (session, input, output, status) = R::offload(move || {
+                    let status = session.handle_offloaded(&mut input, now(), &mut output);
+                    (session, input, output, status)
+                })
+                .await;
+            }
             session.buffered(input.len() + output.len(), now());
             if let Some(offset) = session.take_log_wait() {
                 // appendfsync always: acknowledge writes only once the log holds them durably.
@@ -244,6 +253,10 @@ mod tests {
 
         async fn bind(_: &str) -> std::io::Result<NoListener> {
             unreachable!("gathering writes binds nothing")
+        }
+
+        async fn offload<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+            work()
         }
     }
 

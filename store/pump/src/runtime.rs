@@ -22,6 +22,12 @@ pub trait Runtime {
 
     /// Listens on `address` (`host:port`).
     fn bind(address: &str) -> impl Future<Output = io::Result<Self::Listener>>;
+
+    /// Runs `work` on a thread that may block for long (not the event loop's), and
+    /// completes with its result: a batch that runs a script (`Status::Offload`).
+    fn offload<T: Send + 'static>(
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = T>;
 }
 
 /// With `appendfsync always`, a connection that logged a write lets the other connections

@@ -82,6 +82,8 @@ pub async fn run<R: Runtime>(
     if let Ok(addr) = listener.local_addr() {
         server.port.store(u64::from(addr.port()), Ordering::Relaxed);
     }
+    // Connections hand batches that run scripts to R::offload (see Connection::serve).
+    server.offload_scripts();
     let mut shutdown = pin!(shutdown);
     let tick_every = || Duration::from_millis(server.tick_interval_ms());
     let mut tick = Box::pin(R::sleep(tick_every()));

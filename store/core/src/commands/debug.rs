@@ -11,7 +11,7 @@ use radish_data::Value;
 use radish_resp::{Frame, Version};
 
 use crate::error::{Error, Result};
-use crate::exec::args::{help, is, parse_int};
+use crate::exec::args::{help, is, parse_int, subcommand_syntax_error};
 use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::persist::Reload;
@@ -130,10 +130,7 @@ fn debug(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         // Nothing in radish for them to change.
         ctx.reply.ok();
     } else {
-        return Err(Error::Message(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            String::from_utf8_lossy(sub)
-        )));
+        return Err(subcommand_syntax_error(args));
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ mod lists;
 mod monitor;
 mod persistence;
 mod pubsub;
+mod scripting;
 mod sets;
 mod sort;
 mod strings;
@@ -40,6 +41,7 @@ const FAMILIES: &[&[Command]] = &[
     databases::COMMANDS,
     config::COMMANDS,
     command::COMMANDS,
+    scripting::COMMANDS,
     functions::COMMANDS,
     debug::COMMANDS,
     persistence::COMMANDS,

@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::exec::script::busy_error;
 use crate::persist::{Busy, RewriteRefused, SaveError, Started};
 
 #[rustfmt::skip]
@@ -129,6 +130,14 @@ fn shutdown(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     }
     if abort {
         return Err(Error::Static("ERR No shutdown in progress."));
+    }
+    // While a script is busy (this runs only then, or when none runs), only SHUTDOWN NOSAVE
+    // stops the server, and the script with it.
+    if let Some(running) = ctx.server.watch.running() {
+        if !nosave {
+            return Err(busy_error(running.eval));
+        }
+        ctx.server.watch.force_kill();
     }
     // Saves (SAVE, or by default when `save` rules are set) before stopping; a failed save
     // keeps the server running unless FORCE.

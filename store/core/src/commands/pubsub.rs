@@ -39,11 +39,11 @@ pub(super) const COMMANDS: &[Command] = &[
         .keys(&[range(1, -1, 1, key!(NOT_KEY))])
         .doc(Group::Pubsub, "7.0.0", "Stop listening for messages posted to the given shard channels",),
     Command::new("spublish", 3, spublish)
-        .flags(flags!(PUBSUB | LOADING | STALE | FAST))
+        .flags(flags!(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE))
         .keys(&[range(1, 0, 1, key!(NOT_KEY))])
         .doc(Group::Pubsub, "7.0.0", "Post a message to a shard channel"),
     Command::new("publish", 3, publish)
-        .flags(flags!(PUBSUB | LOADING | STALE | FAST))
+        .flags(flags!(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE))
         .doc(Group::Pubsub, "2.0.0", "Post a message to a channel"),
     Command::container("pubsub", &[
         Command::new("pubsub|channels", -2, pubsub_channels)

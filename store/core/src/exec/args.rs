@@ -1,5 +1,6 @@
 //! Argument parsing the command families share.
 
+use bytes::Bytes;
 use radish_data::long_double::LongDouble;
 use radish_data::Millis;
 use radish_resp::number::parse_i64_strict;
@@ -15,6 +16,17 @@ pub fn parse_int(arg: &[u8]) -> Result<i64> {
 /// True if `arg` equals `word`, ignoring ASCII case.
 pub fn is(arg: &[u8], word: &str) -> bool {
     arg.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Redis's `addReplySubcommandSyntaxError`: a container's subcommand given arguments it
+/// does not take (which its arity let through).
+pub fn subcommand_syntax_error(args: &[Bytes]) -> Error {
+    let sub = &args[1];
+    Error::Message(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(&sub[..sub.len().min(128)]),
+        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+    ))
 }
 
 /// Writes a HELP reply: an array of status lines.

@@ -13,11 +13,16 @@ use foldhash::fast::FixedState;
 
 use crate::error::{Error, Result};
 use crate::exec::ctx::Ctx;
+use crate::server::Server;
 use crate::state::renames::{Renamed, Renames};
 
 /// A command handler: validates its arguments, does its work, writes its reply.
 /// On `Err` nothing may have been written; the dispatcher writes the error.
 pub type Handler = fn(&mut Ctx<'_, '_>, &[Bytes]) -> Result;
+
+/// The flags one request of a command has, where they depend on its arguments (Redis's
+/// `getCommandFlags`): EVAL of a script that declared `no-writes` is no write.
+pub type RequestFlags = fn(&Server, &'static Command, &[Bytes]) -> Flags;
 
 /// Declares a typed set of named bits: the type, its bits in the order Redis reports them,
 /// and their names as Redis reports them.
@@ -102,6 +107,12 @@ bit_set! {
         ALLOW_BUSY = "allow_busy",
         /// Not reported: refused unless `enable-debug-command` allows it (DEBUG).
         PROTECTED = "protected",
+        /// Not reported (Redis keeps it internal): may cause replication without being a
+        /// write (PUBLISH, PFCOUNT); read-only scripts refuse it as they refuse writes.
+        MAY_REPLICATE = "may_replicate",
+        /// Not reported: runs a script or function (EVAL, FCALL...), which a pump runs off its
+        /// event loop (see `Status::Offload`).
+        RUNS_SCRIPT = "runs_script",
     }
 }
 
@@ -402,6 +413,8 @@ pub struct Command {
     pub handler: Handler,
     /// Subcommands, for containers.
     pub subcommands: &'static [Command],
+    /// The flags of one request, when its arguments decide them (see [`RequestFlags`]).
+    pub request_flags: Option<RequestFlags>,
 }
 
 impl Command {
@@ -421,6 +434,7 @@ impl Command {
             summary: "",
             handler,
             subcommands: &[],
+            request_flags: None,
         }
     }
 
@@ -430,6 +444,23 @@ impl Command {
             subcommands,
             // Its arity takes a subcommand, so it only runs for none, which the arity refuses.
             ..Command::new(full_name, -2, |_, _| Err(Error::Syntax))
+        }
+    }
+
+    /// With its flags for a request decided by `request_flags` from the arguments.
+    pub const fn request_flags(self, request_flags: RequestFlags) -> Command {
+        Command {
+            request_flags: Some(request_flags),
+            ..self
+        }
+    }
+
+    /// The flags of the request `args` (the record's, unless the arguments decide them).
+    #[inline]
+    pub fn flags_for(&'static self, server: &Server, args: &[Bytes]) -> Flags {
+        match self.request_flags {
+            Some(decide) => decide(server, self, args),
+            None => self.flags,
         }
     }
 
@@ -524,7 +555,8 @@ impl Command {
 
     /// The flags COMMAND INFO shows: the record's, with `movablekeys` where it applies.
     pub fn reported_flags(&self) -> Flags {
-        let flags = Flags(self.flags.0 & !Flags::PROTECTED.0);
+        let hidden = Flags::PROTECTED.0 | Flags::MAY_REPLICATE.0 | Flags::RUNS_SCRIPT.0;
+        let flags = Flags(self.flags.0 & !hidden);
         match self.movable_keys() {
             true => flags.with(Flags::MOVABLE_KEYS),
             false => flags,

@@ -16,6 +16,8 @@ pub struct Queued {
     pub command: &'static Command,
     /// Its arguments, the name included.
     pub args: Vec<Bytes>,
+    /// Its flags as this request has them (an EVAL's depend on its script).
+    pub flags: Flags,
 }
 
 /// A key a connection WATCHes.
@@ -75,6 +77,15 @@ pub struct ConnState {
     /// What this batch's commands did, for INFO commandstats and errorstats; `None` where
     /// nothing is counted (commands replayed from the append-only log at start-up).
     pub(crate) stats: Option<Batch>,
+    /// Memory was over `maxmemory` when the running command was admitted: the scripts it
+    /// runs refuse commands that may grow memory (Redis's `pre_command_oom_state`).
+    pub(crate) out_of_memory: bool,
+    /// The running command replied with an error of its own making while returning `Ok`
+    /// (a script's reply holding errors): INFO commandstats counts it as failed.
+    pub(crate) failed: bool,
+    /// The connection is a script's (Redis's Lua client): MONITOR shows its commands as
+    /// coming from `lua`.
+    pub(crate) script: bool,
 }
 
 impl ConnState {
@@ -98,6 +109,9 @@ impl ConnState {
             in_exec: false,
             batch_input: 0,
             stats: None,
+            out_of_memory: false,
+            failed: false,
+            script: false,
         }
     }
 
@@ -118,7 +132,7 @@ impl ConnState {
     pub fn queued_with_flag(&self, flag: Flags) -> bool {
         self.multi
             .as_ref()
-            .is_some_and(|queue| queue.iter().any(|q| q.command.has(flag)))
+            .is_some_and(|queue| queue.iter().any(|q| q.flags.contains(flag)))
     }
 
     /// Drops every subscription (RESET, or the connection closing).

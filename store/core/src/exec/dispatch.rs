@@ -19,9 +19,15 @@ use crate::exec::command::{Command, Flags};
 use crate::exec::conn::Queued;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::write_timeout;
+use crate::exec::script::busy_error;
 
 /// Commands that run at once inside MULTI instead of being queued.
 const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
+
+/// Whether `command` runs at once inside MULTI instead of being queued.
+pub fn runs_in_multi(command: &Command) -> bool {
+    RUN_IN_MULTI.contains(&command.top_name())
+}
 
 /// Commands a RESP2 connection may send while subscribed.
 const ALLOWED_WHILE_SUBSCRIBED: &[&str] = &[
@@ -104,12 +110,19 @@ fn dispatch(
         return Some(command);
     }
     let top_name = command.top_name();
-    if let Err(error) = admit_memory(ctx, command, top_name) {
+    if let Some(eval) = busy_script(ctx) {
+        if !command.has(Flags::ALLOW_BUSY) {
+            reject(ctx, Some(command), &busy_error(eval));
+            return Some(command);
+        }
+    }
+    let flags = command.flags_for(ctx.server, args);
+    if let Err(error) = admit_memory(ctx, flags, top_name) {
         reject(ctx, Some(command), &error);
         return Some(command);
     }
     if let Some(error) = ctx.server.persist.deny_writes(|| ctx.server.config()) {
-        if refused_on_disk_error(ctx, command, top_name) {
+        if refused_on_disk_error(ctx, flags, top_name) {
             let error = match top_name {
                 "exec" => abort_exec(ctx, &error),
                 _ => error,
@@ -135,6 +148,7 @@ fn dispatch(
             queue.push(Queued {
                 command,
                 args: args.to_vec(),
+                flags,
             });
             ctx.reply.simple(b"QUEUED");
             return Some(command);
@@ -187,6 +201,17 @@ pub fn resolve(
     Ok(command)
 }
 
+/// Whether another connection's script is busy (past `busy-reply-threshold`): a script
+/// (`Some(true)`) or a function. Then only the commands that may run while a script is busy
+/// (`allow_busy`) run. A connection holding the data lock itself has no script running
+/// anywhere. (Before a script is busy, the session keeps its requests for later.)
+fn busy_script(ctx: &Ctx<'_, '_>) -> Option<bool> {
+    if ctx.keyspace.is_some() {
+        return None;
+    }
+    ctx.server.watch.busy()
+}
+
 /// Whether `enable-debug-command` lets this client run a protected command (DEBUG), as
 /// Redis's `allowProtectedAction` decides.
 fn debug_allowed(ctx: &Ctx<'_, '_>) -> bool {
@@ -200,12 +225,14 @@ fn debug_allowed(ctx: &Ctx<'_, '_>) -> bool {
     }
 }
 
-/// Redis's `processCommand` step for `maxmemory`: evicts by the policy, then refuses
-/// `command` if memory is still over the limit and the command may grow it: it has the
-/// `denyoom` flag, or is queued inside MULTI, or is an EXEC of a transaction holding such a
-/// command. Without a limit it costs one atomic load.
+/// Redis's `processCommand` step for `maxmemory`: evicts by the policy, then refuses a
+/// command with request `flags` if memory is still over the limit and the command may grow
+/// it: it has the `denyoom` flag, or is queued inside MULTI, or is an EXEC of a transaction
+/// holding such a command. Notes whether memory was over the limit, for the scripts the
+/// command runs (Redis's `pre_command_oom_state`). Without a limit it costs one atomic load.
 #[inline]
-fn admit_memory(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) -> Result<(), Error> {
+fn admit_memory(ctx: &mut Ctx<'_, '_>, flags: Flags, top_name: &str) -> Result<(), Error> {
+    ctx.conn.out_of_memory = false;
     if ctx.server.maxmemory.load(Ordering::Relaxed) == 0 {
         return Ok(());
     }
@@ -213,7 +240,8 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) -> Res
     if ctx.keyspace().evict(now, EVICTIONS_PER_COMMAND) != Outcome::Failed {
         return Ok(());
     }
-    let grows = command.has(Flags::DENYOOM)
+    ctx.conn.out_of_memory = true;
+    let grows = flags.contains(Flags::DENYOOM)
         || match &ctx.conn.multi {
             Some(_) if !ALLOWED_IN_MULTI_WHEN_FULL.contains(&top_name) => true,
             Some(_) if top_name == "exec" => ctx.conn.queued_with_flag(Flags::DENYOOM),
@@ -228,13 +256,13 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, command: &Command, top_name: &str) -> Res
     Err(OOM)
 }
 
-/// Whether `command` is refused while persisting fails (MISCONF), as in Redis: commands
-/// that write, an EXEC of a transaction that does, and PING.
-fn refused_on_disk_error(ctx: &Ctx<'_, '_>, command: &Command, top_name: &str) -> bool {
+/// Whether a command with request `flags` is refused while persisting fails (MISCONF), as
+/// in Redis: commands that write, an EXEC of a transaction that does, and PING.
+fn refused_on_disk_error(ctx: &Ctx<'_, '_>, flags: Flags, top_name: &str) -> bool {
     match top_name {
         "ping" => true,
         "exec" if ctx.conn.multi.is_some() => ctx.conn.queued_with_flag(Flags::WRITE),
-        _ => command.has(Flags::WRITE),
+        _ => flags.contains(Flags::WRITE),
     }
 }
 
@@ -283,11 +311,21 @@ pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
     if let (Some(batch), Some(start)) = (ctx.conn.stats.as_mut(), start) {
         batch.ran(name, start, failed, ctx.block.is_some());
     }
-    // As Redis's call(): every command that ran, after it ran, except admin ones.
-    if ctx.server.clients.has_monitors() && !command.has(Flags::ADMIN) {
+    // As Redis's call(): every command that ran, after it ran, except admin ones and those
+    // that show themselves first (scripts, before the commands they run).
+    if !command.has(Flags::ADMIN) && !command.has(Flags::SKIP_MONITOR) {
+        feed_monitors(ctx, args);
+    }
+}
+
+/// Shows a command to the clients in MONITOR: as sent by this connection's client, or by
+/// `lua` for a script's.
+pub fn feed_monitors(ctx: &Ctx<'_, '_>, args: &[Bytes]) {
+    if ctx.server.clients.has_monitors() {
+        let from = (!ctx.conn.script).then_some(&**ctx.client);
         ctx.server
             .clients
-            .feed_monitors(ctx.client, ctx.conn.db, args, ctx.now);
+            .feed_monitors(from, ctx.conn.db, args, ctx.now);
     }
 }
 
@@ -305,7 +343,8 @@ pub fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) -> 
     if let Some(data) = ctx.keyspace.as_mut() {
         data.end_command(ctx.conn.db, args, outer);
     }
-    result.is_err()
+    // A script's reply may hold errors without the call failing as a whole.
+    std::mem::take(&mut ctx.conn.failed) || result.is_err()
 }
 
 /// Runs a command that cannot block where it runs (queued by MULTI, inside EXEC; read from

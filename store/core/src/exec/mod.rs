@@ -1,7 +1,7 @@
 //! Execution: what runs a command. The command record and table ([`command`]), what a handler
 //! works with ([`ctx`], [`conn`], [`reply`], [`args`]), the dispatcher with every admission
-//! check in Redis's order ([`dispatch`]), serving blocked clients ([`blocking`]), and
-//! replaying files through the dispatcher ([`replay`]).
+//! check in Redis's order ([`dispatch`]), serving blocked clients ([`blocking`]), running
+//! scripts' commands ([`script`]), and replaying files through the dispatcher ([`replay`]).
 
 pub mod args;
 pub mod blocking;
@@ -11,3 +11,4 @@ pub mod ctx;
 pub mod dispatch;
 pub mod replay;
 pub mod reply;
+pub mod script;

@@ -110,6 +110,15 @@ pub struct Persist {
 
 /// What refuses writes (and PING) while the last background save failed, with save rules
 /// set and `stop-writes-on-bgsave-error yes`.
+/// A persistence failure that refuses writes (Redis's `DISK_ERROR_TYPE_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DiskError {
+    /// The last background save failed and `stop-writes-on-bgsave-error` is on.
+    Snapshot,
+    /// Writing the append-only log failed: the system's error text.
+    Log(String),
+}
+
 const BGSAVE_FAILED: Error = Error::Static(
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist \
      to disk. Commands that may modify the data set are disabled, because this instance is \
@@ -219,16 +228,27 @@ impl Persist {
         &self,
         config: impl FnOnce() -> C,
     ) -> Option<Error> {
+        match self.disk_error(config)? {
+            DiskError::Snapshot => Some(BGSAVE_FAILED),
+            DiskError::Log(error) => Some(Error::Message(format!(
+                "MISCONF Errors writing to the AOF file: {error}"
+            ))),
+        }
+    }
+
+    /// Which persistence failure refuses writes now, if one does.
+    #[inline]
+    pub(crate) fn disk_error<C: std::ops::Deref<Target = Config>>(
+        &self,
+        config: impl FnOnce() -> C,
+    ) -> Option<DiskError> {
         if self.bgsave_failed.load(Ordering::Relaxed) {
             let config = config();
             if config.get_bool("stop-writes-on-bgsave-error") && !config.save_points().is_empty() {
-                return Some(BGSAVE_FAILED);
+                return Some(DiskError::Snapshot);
             }
         }
-        let error = self.aof.write_error()?;
-        Some(Error::Message(format!(
-            "MISCONF Errors writing to the AOF file: {error}"
-        )))
+        self.aof.write_error().map(DiskError::Log)
     }
 
     /// Records whether the last snapshot save succeeded (INFO's rdb_last_bgsave_status).

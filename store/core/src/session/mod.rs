@@ -1,11 +1,12 @@
 //! The per-connection state machine: request bytes and the time in, reply bytes out.
 
 pub mod pump;
+mod scripts;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use radish_data::Millis;
 use radish_resp::{Limits, RequestDecoder, Version};
 
@@ -21,6 +22,8 @@ use crate::state::keyspace::{Keyspace, TimeoutReply, Waiter};
 use crate::state::renames::Renames;
 use crate::state::stats::Batch;
 
+use scripts::Gate;
+
 /// What the pump should do after handing input to a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "a session that asks to close must be closed after its output is written"]
@@ -29,6 +32,11 @@ pub enum Status {
     Open,
     /// Write the output, then close the connection.
     Close,
+    /// Write the output, then call [`Session::handle_offloaded`] on a thread of its own (not
+    /// the event loop's): the next request runs a script, which may run long; the event loop
+    /// serves the other connections meanwhile. Only when the server was told that its pump
+    /// does this ([`Server::offload_scripts`]).
+    Offload,
 }
 
 /// A command name as a client sent it and the command it names on this server (renames
@@ -102,6 +110,10 @@ pub struct Session {
     log_wait: Option<u64>,
     /// Unparsed input left by the last [`handle`](Session::handle): more means a read.
     input_seen: usize,
+    /// A request decoded but left for later: it runs a script, or waits for one that runs.
+    pending: Option<Vec<Bytes>>,
+    /// This batch runs off the event loop ([`Session::handle_offloaded`]).
+    offloaded: bool,
 }
 
 impl Session {
@@ -148,6 +160,8 @@ impl Session {
             refusal,
             log_wait: None,
             input_seen: 0,
+            pending: None,
+            offloaded: false,
         }
     }
 
@@ -209,6 +223,11 @@ impl Session {
         self.conn.batch_input = input.len();
         let server = self.server.clone();
         let mut keyspace: Option<MutexGuard<'_, Keyspace>> = None;
+        if self.blocked.is_some() && !self.offloaded && server.watch.is_reserved() {
+            // A script holds the data; look again when it is done.
+            server.watch.wait(&self.client, true);
+            return Status::Open;
+        }
         if let Some(blocked) = self.blocked {
             // Whoever serves a blocked command does so under the data lock, and delivers the
             // reply before releasing it: holding the lock here, the outbox is up to date.
@@ -235,7 +254,11 @@ impl Session {
         let mut status = Status::Open;
         let output_limits = [false, true].map(|pubsub| server.clients.limits.output(pubsub));
         loop {
-            let args = match self.decoder.decode(input) {
+            let decoded = match self.pending.take() {
+                Some(args) => Ok(Some(args)),
+                None => self.decoder.decode(input),
+            };
+            let args = match decoded {
                 Ok(Some(args)) => args,
                 Ok(None) => break,
                 Err(error) => {
@@ -251,6 +274,19 @@ impl Session {
             let found = self
                 .last_command
                 .lookup(self.commands, &server.renames, &args[0]);
+            match self.gate(found, &args, keyspace.is_some()) {
+                Gate::Run => {}
+                Gate::Wait { until_end } => {
+                    server.watch.wait(&self.client, until_end);
+                    self.pending = Some(args);
+                    break;
+                }
+                Gate::Offload => {
+                    self.pending = Some(args);
+                    status = Status::Offload;
+                    break;
+                }
+            }
             let mut ctx = Ctx {
                 server: &server,
                 commands: self.commands,
@@ -313,6 +349,7 @@ impl Session {
         // What this batch logged, or what a reply served by another connection acknowledges.
         let mut logged = self.log_wait.take();
         if let Some(data) = keyspace.as_mut() {
+            scripts::undo_closed(&server, data);
             // Still under the data lock: the log stays in execution order.
             logged = logged.max(server.persist.end_batch(data));
         }
@@ -358,13 +395,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        {
-            let mut data = self.server.keyspace();
-            data.remove_waiter(self.client.id);
-            for watched in self.conn.watching.drain(..) {
-                data.db(watched.db).unwatch(&watched.key);
-            }
-        }
+        self.leave_data();
         {
             let mut pubsub = self.server.pubsub();
             self.conn.leave_pubsub(&mut pubsub, self.client.id);

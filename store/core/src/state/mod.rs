@@ -10,6 +10,7 @@ pub mod notify;
 pub mod propagation;
 pub mod pubsub;
 pub mod renames;
+pub mod script_watch;
 pub mod stats;
 
 /// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.

@@ -23,13 +23,25 @@ pub struct Propagation {
     pub flushed: bool,
     /// The database a reader of the log is in after `buf`; `None` forces a SELECT.
     pub selected: Option<usize>,
-    /// Inside EXEC: `Some(false)` until the first logged command writes MULTI.
-    multi: Option<bool>,
+    /// Inside EXEC or a script: what of the transaction is logged so far.
+    multi: Option<Transaction>,
     /// The running command changed data.
     changed: bool,
     /// What the running command asked to log instead of itself.
     replaced: bool,
     staged: BytesMut,
+}
+
+/// What EXEC (or a script) logged so far. As Redis 7 does, a transaction that logs one
+/// command logs it alone: MULTI ... EXEC only wrap two or more.
+#[derive(Debug)]
+enum Transaction {
+    /// Nothing logged yet.
+    Empty,
+    /// One command, held back: its SELECT (if it needed one) and itself.
+    One { select: BytesMut, command: BytesMut },
+    /// MULTI and two or more commands are in the log.
+    Open,
 }
 
 /// The log state of a command that another command (EXEC) runs inside.
@@ -43,23 +55,45 @@ pub struct Outer {
 impl Propagation {
     /// Appends one command, run in database `db`, to the batch's log bytes.
     pub fn append<A: AsRef<[u8]>>(&mut self, db: usize, args: &[A]) {
-        self.select(db);
-        self.buf_command(args);
+        let mut command = BytesMut::new();
+        write_command(&mut command, args);
+        self.emit(db, command);
     }
 
-    fn select(&mut self, db: usize) {
+    /// Logs one encoded command run in database `db`: after a SELECT if the log's reader is
+    /// in another database, and inside EXEC held back until a second one opens MULTI.
+    fn emit(&mut self, db: usize, command: BytesMut) {
+        let mut select = BytesMut::new();
         if self.selected != Some(db) {
-            write_command(&mut self.buf, &[&b"SELECT"[..], db.to_string().as_bytes()]);
+            write_command(&mut select, &[&b"SELECT"[..], db.to_string().as_bytes()]);
             self.selected = Some(db);
         }
-        if self.multi == Some(false) {
-            write_command(&mut self.buf, &[b"MULTI"]);
-            self.multi = Some(true);
+        match self.multi.take() {
+            None => {
+                self.buf.unsplit(select);
+                self.buf.unsplit(command);
+            }
+            Some(Transaction::Empty) => {
+                self.multi = Some(Transaction::One { select, command });
+            }
+            Some(Transaction::One {
+                select: first_select,
+                command: first,
+            }) => {
+                // SELECT goes before MULTI, for the database of the first command.
+                self.buf.unsplit(first_select);
+                write_command(&mut self.buf, &[b"MULTI"]);
+                self.buf.unsplit(first);
+                self.buf.unsplit(select);
+                self.buf.unsplit(command);
+                self.multi = Some(Transaction::Open);
+            }
+            Some(Transaction::Open) => {
+                self.buf.unsplit(select);
+                self.buf.unsplit(command);
+                self.multi = Some(Transaction::Open);
+            }
         }
-    }
-
-    fn buf_command<A: AsRef<[u8]>>(&mut self, args: &[A]) {
-        write_command(&mut self.buf, args);
     }
 
     /// Notes that the running command changed data.
@@ -76,15 +110,21 @@ impl Propagation {
         }
     }
 
-    /// EXEC starts running its queue.
+    /// EXEC starts running its queue (or a script starts).
     pub fn begin_exec(&mut self) {
-        self.multi = Some(false);
+        self.multi = Some(Transaction::Empty);
     }
 
-    /// EXEC is done: closes the transaction in the log if anything was logged inside it.
+    /// EXEC (or the script) is done: logs a lone command as it is, or closes the
+    /// transaction.
     pub fn end_exec(&mut self) {
-        if self.multi.take() == Some(true) {
-            self.buf_command(&[b"EXEC"]);
+        match self.multi.take() {
+            Some(Transaction::One { select, command }) => {
+                self.buf.unsplit(select);
+                self.buf.unsplit(command);
+            }
+            Some(Transaction::Open) => write_command(&mut self.buf, &[b"EXEC"]),
+            Some(Transaction::Empty) | None => {}
         }
     }
 
@@ -118,9 +158,8 @@ impl Propagation {
             return;
         }
         if self.changed && self.replaced {
-            self.select(db);
             let staged = self.staged.split();
-            self.buf.unsplit(staged);
+            self.emit(db, staged);
         } else if self.changed {
             self.append(db, args);
         }

@@ -302,20 +302,51 @@ fn memory(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "allocator_resident:{resident}");
     line!(out, "total_system_memory:{system_memory}");
     line!(out, "total_system_memory_human:{}", human(system_memory));
-    // No scripting: no Lua VM, no scripts, no functions.
-    line!(out, "used_memory_lua:0");
-    line!(out, "used_memory_vm_eval:0");
-    line!(out, "used_memory_lua_human:0B");
-    line!(out, "used_memory_scripts_eval:0");
-    line!(out, "number_of_cached_scripts:0");
-    line!(out, "number_of_functions:0");
-    line!(out, "number_of_libraries:0");
-    line!(out, "used_memory_vm_functions:0");
-    line!(out, "used_memory_vm_total:0");
-    line!(out, "used_memory_vm_total_human:0B");
-    line!(out, "used_memory_functions:0");
-    line!(out, "used_memory_scripts:0");
-    line!(out, "used_memory_scripts_human:0B");
+    // The two Lua states, as Redis counts them: whole kilobytes of Lua's heap.
+    let (eval_vm, cached, scripts_memory) = {
+        let scripts = server.scripts();
+        (
+            scripts.lua_memory() / 1024 * 1024,
+            scripts.len(),
+            scripts.memory(),
+        )
+    };
+    let (functions_vm, function_count, library_count, functions_memory) = {
+        let functions = server.functions();
+        (
+            functions.lua_memory() / 1024 * 1024,
+            functions.function_count(),
+            functions.library_count(),
+            functions.memory(),
+        )
+    };
+    let (eval_vm, functions_vm) = (eval_vm as u64, functions_vm as u64);
+    let (scripts_memory, functions_memory) = (scripts_memory as u64, functions_memory as u64);
+    line!(out, "used_memory_lua:{eval_vm}");
+    line!(out, "used_memory_vm_eval:{eval_vm}");
+    line!(out, "used_memory_lua_human:{}", human(eval_vm));
+    line!(out, "used_memory_scripts_eval:{scripts_memory}");
+    line!(out, "number_of_cached_scripts:{cached}");
+    line!(out, "number_of_functions:{function_count}");
+    line!(out, "number_of_libraries:{library_count}");
+    line!(out, "used_memory_vm_functions:{functions_vm}");
+    line!(out, "used_memory_vm_total:{}", eval_vm + functions_vm);
+    line!(
+        out,
+        "used_memory_vm_total_human:{}",
+        human(eval_vm + functions_vm)
+    );
+    line!(out, "used_memory_functions:{functions_memory}");
+    line!(
+        out,
+        "used_memory_scripts:{}",
+        scripts_memory + functions_memory
+    );
+    line!(
+        out,
+        "used_memory_scripts_human:{}",
+        human(scripts_memory + functions_memory)
+    );
     line!(out, "maxmemory:{maxmemory}");
     line!(out, "maxmemory_human:{}", human(maxmemory));
     line!(

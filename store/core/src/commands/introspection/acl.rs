@@ -11,7 +11,7 @@ use radish_data::hash::sha256;
 
 use super::genpass::random_hex;
 use crate::error::{Error, Result};
-use crate::exec::args::{help, is, parse_int};
+use crate::exec::args::{help, is, parse_int, subcommand_syntax_error};
 use crate::exec::command::{flags, Categories, Command, Group};
 use crate::exec::ctx::Ctx;
 
@@ -56,14 +56,6 @@ pub(super) const SUBCOMMANDS: &[Command] = &[
         .doc(Group::Server, "6.0.0", "Return the name of the user associated to the current connection",),
 ];
 
-/// The error for subcommands given arguments they do not take, which their arity allows.
-fn wrong_arguments(args: &[Bytes]) -> Error {
-    Error::Message(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try ACL HELP.",
-        String::from_utf8_lossy(&args[1][..args[1].len().min(128)])
-    ))
-}
-
 fn cat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     match args.len() {
         2 => ctx
@@ -84,7 +76,7 @@ fn cat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
                 .collect();
             ctx.reply.bulks(names.into_iter());
         }
-        _ => return Err(wrong_arguments(args)),
+        _ => return Err(subcommand_syntax_error(args)),
     }
     Ok(())
 }
@@ -124,7 +116,7 @@ fn genpass(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let bits = match args.len() {
         2 => 256,
         3 => parse_int(&args[2])?,
-        _ => return Err(wrong_arguments(args)),
+        _ => return Err(subcommand_syntax_error(args)),
     };
     if !(1..=4096).contains(&bits) {
         return Err(Error::Static(
@@ -225,7 +217,7 @@ fn log(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         3 => {
             parse_int(&args[2])?;
         }
-        _ => return Err(wrong_arguments(args)),
+        _ => return Err(subcommand_syntax_error(args)),
     }
     // Radish never denies a command by ACL, so the log stays empty.
     ctx.reply.array(0);

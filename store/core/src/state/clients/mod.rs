@@ -202,13 +202,14 @@ impl Clients {
     /// Sends one MONITOR line (the command `args`, run by `client` on `db` at `now`) to
     /// every monitor, in Redis's format: `+<seconds>.<micros> [<db> <ip:port>] "arg" ...`.
     /// The store has no clock of its own, so the microseconds are the millisecond's.
-    pub fn feed_monitors(&self, client: &Client, db: usize, args: &[Bytes], now: Millis) {
+    pub fn feed_monitors(&self, client: Option<&Client>, db: usize, args: &[Bytes], now: Millis) {
         let mut line = format!("+{}.{:06} [{db} ", now / 1000, (now % 1000) * 1000);
-        match client.addr {
-            Some(addr) => {
+        match client.map(|client| client.addr) {
+            Some(Some(addr)) => {
                 let _ = write!(line, "{addr}]");
             }
-            None => line.push_str("unix:]"),
+            Some(None) => line.push_str("unix:]"),
+            None => line.push_str("lua]"),
         }
         let mut bytes = line.into_bytes();
         for arg in args {

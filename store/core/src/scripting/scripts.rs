@@ -1,0 +1,136 @@
+//! The EVAL scripts: one Lua state, and the cache of compiled scripts by SHA-1, kept until
+//! SCRIPT FLUSH (Redis's `lctx`).
+
+use std::collections::HashMap;
+
+use bytes::{Bytes, BytesMut};
+use mlua::Function;
+
+use super::engine::{Arguments, Call, Engine, Failure, Invocation, Kind, Written};
+use super::random::SharedRng;
+use super::shebang::{eval_flags, ScriptFlags};
+use super::{sha1_hex, Host};
+
+/// A cached script.
+pub struct Script {
+    /// What its shebang declared.
+    pub flags: ScriptFlags,
+    function: Function,
+}
+
+/// The EVAL engine and its script cache.
+pub struct Scripts {
+    engine: Engine,
+    cache: HashMap<String, Script>,
+    /// Bytes of the cached bodies and their names (INFO's `used_memory_scripts_eval`).
+    memory: usize,
+    rng: SharedRng,
+}
+
+/// Roughly what Redis allocates per cached script besides its body and name: the dict
+/// entry and the script record.
+const SCRIPT_OVERHEAD: usize = 64;
+
+impl Scripts {
+    /// A fresh engine with an empty cache, drawing random numbers from `rng`.
+    pub fn new(rng: SharedRng) -> Scripts {
+        Scripts {
+            engine: new_engine(rng.clone()),
+            cache: HashMap::new(),
+            memory: 0,
+            rng,
+        }
+    }
+
+    /// Compiles and caches `body` unless it is cached already (Redis's
+    /// `luaCreateFunction`); returns its SHA-1. On failure, the error line: a shebang error,
+    /// or `Error compiling script (new function): ...`.
+    pub fn create(&mut self, body: &Bytes) -> Result<String, String> {
+        let sha = sha1_hex(body);
+        if self.cache.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let (flags, shebang_len) = eval_flags(body).map_err(|why| format!("ERR {why}"))?;
+        let function = self
+            .engine
+            .compile("@user_script", &body[shebang_len..])
+            .map_err(|why| format!("ERR Error compiling script (new function): {why}"))?;
+        self.memory += sha.len() + body.len() + SCRIPT_OVERHEAD;
+        self.cache.insert(sha.clone(), Script { flags, function });
+        Ok(sha)
+    }
+
+    /// The cached script named `sha` (any case).
+    pub fn get(&self, sha: &[u8]) -> Option<&Script> {
+        if sha.len() != 40 {
+            return None;
+        }
+        let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
+        self.cache.get(&sha)
+    }
+
+    /// Whether `sha` (any case) is cached.
+    pub fn contains(&self, sha: &[u8]) -> bool {
+        self.get(sha).is_some()
+    }
+
+    /// SCRIPT FLUSH: forgets every script and starts a new Lua state (`math.random` goes on
+    /// where it was: the generator is the server's).
+    pub fn flush(&mut self) {
+        self.engine = new_engine(self.rng.clone());
+        self.cache.clear();
+        self.memory = 0;
+    }
+
+    /// Runs the cached script `sha` (lowercase, as [`Scripts::create`] returns it) with
+    /// `keys` and `args`, writing its reply in `caller`'s protocol to `out`.
+    pub fn run(
+        &self,
+        sha: &str,
+        call: Call<'_>,
+        host: &mut dyn Host,
+        out: &mut BytesMut,
+    ) -> Result<Written, Failure> {
+        let Some(script) = self.cache.get(sha) else {
+            return Err(Failure {
+                line: b"NOSCRIPT No matching script. Please use EVAL.".to_vec(),
+                counted: false,
+            });
+        };
+        let invocation = Invocation {
+            name: sha,
+            arguments: Arguments::Globals,
+            call,
+        };
+        self.engine.run(&script.function, &invocation, host, out)
+    }
+
+    /// Number of cached scripts.
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Bytes the cached scripts take besides the Lua state.
+    pub fn memory(&self) -> usize {
+        self.memory
+    }
+
+    /// Bytes the Lua state uses.
+    pub fn lua_memory(&self) -> usize {
+        self.engine.used_memory()
+    }
+}
+
+impl std::fmt::Debug for Scripts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scripts")
+            .field("scripts", &self.cache.len())
+            .field("memory", &self.memory)
+            .finish()
+    }
+}
+
+fn new_engine(rng: SharedRng) -> Engine {
+    // Building the state runs only the engine's own code: a failure is a bug, not input.
+    Engine::new(Kind::Eval, rng).expect("the Lua engine starts")
+}

@@ -1,0 +1,159 @@
+//! A session while scripts run: handing a batch that runs one to the pump, to run off the
+//! event loop, and leaving requests for later while another connection's script holds the
+//! data (see `state/script_watch.rs`).
+
+use bytes::{Bytes, BytesMut};
+use radish_data::Millis;
+
+use super::{Session, Status};
+use crate::exec::command::{Command, Flags};
+use crate::exec::dispatch::{resolve, runs_in_multi};
+use crate::server::Server;
+use crate::state::keyspace::Keyspace;
+use crate::state::script_watch::{Closed, ScriptWatch};
+
+/// What to do with the next request.
+pub(super) enum Gate {
+    /// Run it now.
+    Run,
+    /// Keep it for when the running script turns busy (or, `until_end`, ends).
+    Wait {
+        /// It needs the data: only the script's end lets it run.
+        until_end: bool,
+    },
+    /// It runs a script: hand the batch to the pump (the watch is reserved for it).
+    Offload,
+}
+
+/// Commands that may run while a script is busy without the data, so that the event loop
+/// can serve them while the script holds it.
+const WITHOUT_DATA_WHILE_BUSY: &[&str] = &[
+    "script|kill",
+    "function|kill",
+    "function|stats",
+    "shutdown",
+    "quit",
+    "multi",
+    "auth",
+    "hello",
+];
+
+impl Session {
+    /// Runs the request this session handed over ([`Status::Offload`]), and what follows it
+    /// in `input`, as [`handle`](Session::handle) would: call it on a thread that may block,
+    /// while the event loop goes on. Other connections wait for it, or get `-BUSY` once the
+    /// script is past `busy-reply-threshold`.
+    pub fn handle_offloaded(
+        &mut self,
+        input: &mut BytesMut,
+        now: Millis,
+        out: &mut BytesMut,
+    ) -> Status {
+        /// Ends the reservation however the batch ends, a panic included: a watch left
+        /// reserved would keep every other connection waiting.
+        struct Release<'a>(&'a ScriptWatch);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.release();
+            }
+        }
+        let server = self.server.clone();
+        let _release = Release(&server.watch);
+        self.offloaded = true;
+        let status = self.run_batch(input, now, out);
+        self.offloaded = false;
+        self.input_seen = input.len();
+        status
+    }
+
+    /// Whether `args` (found as `found`) may run now, with scripts running or to run.
+    pub(super) fn gate(
+        &self,
+        found: Option<&'static Command>,
+        args: &[Bytes],
+        holds_data: bool,
+    ) -> Gate {
+        if self.offloaded {
+            return Gate::Run;
+        }
+        let server = &self.server;
+        let command = resolve(found, args).ok();
+        let watch = &server.watch;
+        if server.offloads_scripts() && command.is_some_and(|c| self.runs_script(c)) {
+            if watch.reserve() {
+                return Gate::Offload;
+            }
+            // Another connection's script runs: once busy, this one is refused with -BUSY.
+            return match watch.busy() {
+                Some(_) => Gate::Run,
+                None => Gate::Wait { until_end: false },
+            };
+        }
+        if holds_data || !watch.is_reserved() {
+            return Gate::Run;
+        }
+        match (watch.busy(), command) {
+            (None, _) => Gate::Wait { until_end: false },
+            (Some(_), Some(command))
+                if command.has(Flags::ALLOW_BUSY) && self.needs_data(command) =>
+            {
+                Gate::Wait { until_end: true }
+            }
+            // Refused with -BUSY, or one of the few that run without the data.
+            (Some(_), _) => Gate::Run,
+        }
+    }
+
+    /// Whether running `command` now runs a script: EVAL, FCALL and the like outside
+    /// MULTI, and EXEC of a transaction holding one.
+    fn runs_script(&self, command: &Command) -> bool {
+        match &self.conn.multi {
+            None => command.has(Flags::RUNS_SCRIPT),
+            Some(_) => {
+                command.full_name == "exec" && self.conn.queued_with_flag(Flags::RUNS_SCRIPT)
+            }
+        }
+    }
+
+    /// Whether `command`, allowed while a script is busy, needs the data to run now (or to
+    /// be queued inside MULTI, which does not).
+    fn needs_data(&self, command: &Command) -> bool {
+        if self.conn.multi.is_some() && !runs_in_multi(command) {
+            return false;
+        }
+        !WITHOUT_DATA_WHILE_BUSY.contains(&command.full_name)
+    }
+
+    /// The connection closes: drops its blocked wait and its watched keys, now if the data
+    /// is free, else by whoever holds it next (a script may hold it for long).
+    pub(super) fn leave_data(&mut self) {
+        let watched: Vec<(usize, Bytes)> = self
+            .conn
+            .watching
+            .drain(..)
+            .map(|watched| (watched.db, watched.key))
+            .collect();
+        match self.server.try_keyspace() {
+            Some(mut data) => {
+                data.remove_waiter(self.client.id);
+                for (db, key) in &watched {
+                    data.db(*db).unwatch(key);
+                }
+            }
+            None => self.server.watch.closed(Closed {
+                client: self.client.id,
+                watched,
+            }),
+        }
+    }
+}
+
+/// Undoes, under the data lock, what connections that closed while it was held left.
+pub(super) fn undo_closed(server: &Server, data: &mut Keyspace) {
+    for closed in server.watch.take_closed() {
+        data.remove_waiter(closed.client);
+        for (db, key) in &closed.watched {
+            data.db(*db).unwatch(key);
+        }
+    }
+}

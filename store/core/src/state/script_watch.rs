@@ -1,0 +1,238 @@
+//! The script or function running now, as other connections see it.
+//!
+//! Under a pump, a command that runs a script goes to a thread of its own (see the
+//! session's `Status::Offload`), so that the event loop goes on while it runs: a connection
+//! first reserves the watch, then its batch runs on that thread under the data lock. While
+//! the watch is reserved, other connections leave their requests for later (Redis serves no
+//! one while a script runs) — until the script is past `busy-reply-threshold`: then they
+//! are served, and refused with `-BUSY` unless they are among the few commands Redis allows
+//! (SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN NOSAVE...). Waiting connections are
+//! woken when the script turns busy and when the reservation ends.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+
+use crate::state::clients::Client;
+
+/// What runs.
+#[derive(Debug, Clone)]
+pub struct Running {
+    /// EVAL (true) or FCALL (false).
+    pub eval: bool,
+    /// The script's SHA-1, or the function's name.
+    pub name: String,
+    /// The command that runs it, as sent.
+    pub command: Vec<Bytes>,
+    /// When it started, on the server's monotonic clock (nanoseconds).
+    pub started: u64,
+    /// It ran a write command: it can no longer be killed.
+    pub wrote: bool,
+    /// It ran past `busy-reply-threshold`.
+    pub busy: bool,
+}
+
+/// The running script, shared by every connection.
+#[derive(Debug, Default)]
+pub struct ScriptWatch {
+    /// Reserved by a connection whose batch runs a script: cheap to read on every command.
+    reserved: AtomicBool,
+    /// SCRIPT KILL or FUNCTION KILL asked it to stop.
+    kill: AtomicBool,
+    /// Some connection left something to undo under the data lock ([`ScriptWatch::closed`]).
+    any_closed: AtomicBool,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    running: Option<Running>,
+    /// Connections that left a request for later, woken when the script turns busy (or the
+    /// reservation ends): it may now be refused with `-BUSY`.
+    waiting: Vec<Arc<Client>>,
+    /// Connections whose request waits for the reservation to end, busy or not.
+    waiting_end: Vec<Arc<Client>>,
+    /// What connections that closed while the data was locked left to undo under the lock:
+    /// their blocked waits and watched keys.
+    closed: Vec<Closed>,
+}
+
+/// What a connection that closed while a script ran leaves for later.
+#[derive(Debug)]
+pub struct Closed {
+    /// The client's id (to drop its blocked wait).
+    pub client: u64,
+    /// The keys it watched, by database.
+    pub watched: Vec<(usize, Bytes)>,
+}
+
+/// Why a script cannot be killed, or there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillRefused {
+    /// Nothing runs.
+    NotBusy,
+    /// It wrote already.
+    Unkillable,
+    /// SCRIPT KILL for a function, or FUNCTION KILL for a script: `eval` tells which runs.
+    WrongKind {
+        /// The running one is a script (EVAL).
+        eval: bool,
+    },
+}
+
+impl ScriptWatch {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reserves the watch for a batch that runs a script; false if another has it.
+    pub fn reserve(&self) -> bool {
+        self.reserved
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Whether a batch that runs a script holds the reservation (one atomic load).
+    #[inline]
+    pub fn is_reserved(&self) -> bool {
+        self.reserved.load(Ordering::Acquire)
+    }
+
+    /// Ends the reservation: the connections waiting go on.
+    pub fn release(&self) {
+        let (waiting, waiting_end) = {
+            let mut state = self.lock();
+            state.running = None;
+            // Under the lock: a connection about to wait sees either the reservation or
+            // this, never neither.
+            self.reserved.store(false, Ordering::Release);
+            (
+                std::mem::take(&mut state.waiting),
+                std::mem::take(&mut state.waiting_end),
+            )
+        };
+        self.kill.store(false, Ordering::Relaxed);
+        for client in waiting.into_iter().chain(waiting_end) {
+            client.signal.notify();
+        }
+    }
+
+    /// `client` left a request for later: wake it when the reservation ends, or as soon as
+    /// the script is busy unless `until_end` (its command must wait for the data).
+    pub fn wait(&self, client: &Arc<Client>, until_end: bool) {
+        let mut state = self.lock();
+        let busy = state.running.as_ref().is_some_and(|running| running.busy);
+        if !self.is_reserved() || (busy && !until_end) {
+            // What it waits for happened already: it goes on at once.
+            drop(state);
+            client.signal.notify();
+            return;
+        }
+        let list = if until_end {
+            &mut state.waiting_end
+        } else {
+            &mut state.waiting
+        };
+        if !list.iter().any(|waiting| Arc::ptr_eq(waiting, client)) {
+            list.push(client.clone());
+        }
+    }
+
+    /// A script or function starts.
+    pub fn begin(&self, running: Running) {
+        self.lock().running = Some(running);
+        self.kill.store(false, Ordering::Relaxed);
+    }
+
+    /// It ended.
+    pub fn end(&self) {
+        self.lock().running = None;
+        self.kill.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether the running script is busy: `Some(true)` for a script, `Some(false)` for a
+    /// function; `None` when none is, or none runs.
+    pub fn busy(&self) -> Option<bool> {
+        if !self.is_reserved() {
+            return None;
+        }
+        self.lock()
+            .running
+            .as_ref()
+            .filter(|running| running.busy)
+            .map(|running| running.eval)
+    }
+
+    /// The running script went past `busy-reply-threshold`: the waiting connections go on,
+    /// to refuse their commands.
+    pub fn mark_busy(&self) {
+        let waiting = {
+            let mut state = self.lock();
+            if let Some(running) = state.running.as_mut() {
+                running.busy = true;
+            }
+            std::mem::take(&mut state.waiting)
+        };
+        for client in waiting {
+            client.signal.notify();
+        }
+    }
+
+    /// The running script is about to write.
+    pub fn mark_wrote(&self) {
+        if let Some(running) = self.lock().running.as_mut() {
+            running.wrote = true;
+        }
+    }
+
+    /// SCRIPT KILL (`eval` true) or FUNCTION KILL, as Redis's `scriptKill` decides.
+    pub fn kill(&self, eval: bool) -> Result<(), KillRefused> {
+        let state = self.lock();
+        let Some(running) = &state.running else {
+            return Err(KillRefused::NotBusy);
+        };
+        if running.wrote {
+            return Err(KillRefused::Unkillable);
+        }
+        if running.eval != eval {
+            return Err(KillRefused::WrongKind { eval: running.eval });
+        }
+        self.kill.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Stops whatever runs, written or not (SHUTDOWN NOSAVE while a script is busy).
+    pub fn force_kill(&self) {
+        if self.lock().running.is_some() {
+            self.kill.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the running script was asked to stop.
+    pub fn kill_requested(&self) -> bool {
+        self.kill.load(Ordering::Relaxed)
+    }
+
+    /// What runs now (FUNCTION STATS, SHUTDOWN).
+    pub fn running(&self) -> Option<Running> {
+        self.lock().running.clone()
+    }
+
+    /// A connection closed while the data was locked by a script: what it leaves to undo.
+    pub fn closed(&self, closed: Closed) {
+        self.lock().closed.push(closed);
+        self.any_closed.store(true, Ordering::Release);
+    }
+
+    /// What closed connections left to undo, for the batch that holds the data lock (one
+    /// atomic load when there is nothing).
+    pub fn take_closed(&self) -> Vec<Closed> {
+        if !self.any_closed.swap(false, Ordering::AcqRel) {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.lock().closed)
+    }
+}
