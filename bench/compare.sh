@@ -252,11 +252,20 @@ radish_has_types() {
 # redis-benchmark spins forever if its server dies mid-run, so each run also has a time limit:
 # a minute plus a millisecond per request, far above any sane run. --foreground keeps it in our
 # process group, so that Ctrl-C reaches redis-benchmark as well.
+#
+# A test named in COMMAND_OF runs that command (redis-benchmark runs any command given after
+# its options) instead of one of redis-benchmark's own tests, with REQUESTS_OF's -n if set
+# (bench/scripting.sh).
+declare -A COMMAND_OF=() REQUESTS_OF=()
 run_benchmark() {
     local server="$1" test="$2" pipeline="$3" output status=0
-    output="$(timeout --foreground $((60 + REQUESTS / 1000)) redis-benchmark -h 127.0.0.1 \
-        -p "${PORT[$server]}" -c "$CLIENTS" -n "$REQUESTS" -P "$pipeline" -t "$test" \
-        --csv 2>&1)" || status=$?
+    local requests="${REQUESTS_OF[$test]-$REQUESTS}" what=(-t "$test")
+    if [[ -n "${COMMAND_OF[$test]-}" ]]; then
+        read -r -a what <<<"${COMMAND_OF[$test]}"
+    fi
+    output="$(timeout --foreground $((60 + requests / 1000)) redis-benchmark -h 127.0.0.1 \
+        -p "${PORT[$server]}" -c "$CLIENTS" -n "$requests" -P "$pipeline" --csv \
+        "${what[@]}" 2>&1)" || status=$?
     if ((status == 124)); then
         log "redis-benchmark $test on $server timed out"
         echo ERR

@@ -55,7 +55,7 @@ pub struct Server {
     /// The function libraries and their engine: FCALL and FUNCTION STATS read them (a busy
     /// function does not keep FUNCTION STATS out), FUNCTION LOAD and the rest change them.
     /// Lock it after the data lock, never before (and never with `scripts`).
-    pub(crate) functions: RwLock<Functions>,
+    pub(crate) functions: Arc<RwLock<Functions>>,
     /// The script or function running now, as other connections see it.
     pub(crate) watch: Arc<ScriptWatch>,
     /// Scripts run off the event loop: a session hands the batch that runs one to its pump
@@ -86,8 +86,9 @@ impl Server {
         let renames = Renames::new(config.renamed_commands());
         // One random generator for scripts and functions, as Redis has.
         let rng = SharedRng::default();
+        let functions = Arc::new(RwLock::new(Functions::new(rng.clone())));
         Server {
-            persist: Arc::new(Persist::new(keyspace.clone(), now)),
+            persist: Arc::new(Persist::new(keyspace.clone(), functions.clone(), now)),
             keyspace,
             pubsub: Mutex::new(PubSub::default()),
             config: RwLock::new(config),
@@ -99,8 +100,8 @@ impl Server {
             shutdown_requested: AtomicBool::new(false),
             shutdown: Notify::default(),
             renames,
-            scripts: Mutex::new(Scripts::new(rng.clone())),
-            functions: RwLock::new(Functions::new(rng)),
+            scripts: Mutex::new(Scripts::new(rng)),
+            functions,
             watch: Arc::default(),
             offload_scripts: AtomicBool::new(false),
             debug: DebugSwitches::default(),

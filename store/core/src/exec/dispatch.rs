@@ -112,7 +112,11 @@ fn dispatch(
     let top_name = command.top_name();
     if let Some(eval) = busy_script(ctx) {
         if !command.has(Flags::ALLOW_BUSY) {
-            reject(ctx, Some(command), &busy_error(eval));
+            let error = match top_name {
+                "exec" if ctx.conn.multi.is_some() => abort_exec(ctx, &busy_error(eval)),
+                _ => busy_error(eval),
+            };
+            reject(ctx, Some(command), &error);
             return Some(command);
         }
     }

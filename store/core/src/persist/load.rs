@@ -17,6 +17,7 @@ use radish_data::Millis;
 use super::aof::open_for_append;
 use super::files::fsync_dir;
 use super::{fsync_policy, paths, snapshot, Persist};
+use crate::scripting::Functions;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
 
@@ -142,7 +143,8 @@ impl Persist {
             let (mut file, mut size) =
                 open_for_append(&paths.log).map_err(|e| io_error(&paths.log, e))?;
             if !log_exists {
-                size = write_base(data, &mut file, now).map_err(|e| io_error(&paths.log, e))?;
+                size = write_base(data, &self.functions(), &mut file, now)
+                    .map_err(|e| io_error(&paths.log, e))?;
                 fsync_dir(&paths.log).map_err(|e| io_error(&paths.log, e))?;
             }
             data.set_logging(true);
@@ -327,7 +329,12 @@ pub(crate) fn remove_expired(data: &mut Keyspace, now: Millis) -> u64 {
 }
 
 /// Writes the dataset as a snapshot into an empty log file, and fsyncs it.
-fn write_base(data: &mut Keyspace, file: &mut std::fs::File, now: Millis) -> std::io::Result<u64> {
+fn write_base(
+    data: &mut Keyspace,
+    functions: &Functions,
+    file: &mut std::fs::File,
+    now: Millis,
+) -> std::io::Result<u64> {
     use std::io::Write;
     let mut crc = Crc32::default();
     let mut size = 0;
@@ -337,7 +344,7 @@ fn write_base(data: &mut Keyspace, file: &mut std::fs::File, now: Millis) -> std
         file.write_all(bytes)
     };
     write(MAGIC)?;
-    snapshot::write_all(data, now, &mut write)?;
+    snapshot::write_all(data, functions, now, &mut write)?;
     let mut trailer = BytesMut::new();
     write_checksum(&mut trailer, crc.value());
     file.write_all(&trailer)?;

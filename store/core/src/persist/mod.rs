@@ -19,7 +19,7 @@ mod tests;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
 pub use aof::Durable;
@@ -30,6 +30,7 @@ pub(crate) use status::Status;
 use radish_data::Millis;
 
 use crate::error::Error;
+use crate::scripting::Functions;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
 use abort::Abort;
@@ -102,6 +103,8 @@ struct Jobs {
 #[derive(Debug)]
 pub struct Persist {
     keyspace: Arc<Mutex<Keyspace>>,
+    /// The function libraries: part of the dataset, saved with it.
+    functions: Arc<RwLock<Functions>>,
     aof: Arc<Aof>,
     jobs: Mutex<Jobs>,
     /// `!jobs.last_bgsave_ok`, readable without the lock: every write command checks it.
@@ -173,10 +176,23 @@ pub(crate) enum RewriteRefused {
 }
 
 impl Persist {
-    /// Persistence for the data behind `keyspace`: nothing running, nothing loaded.
-    pub(crate) fn new(keyspace: Arc<Mutex<Keyspace>>, now: Millis) -> Persist {
+    /// The function libraries, to save (under the data lock, which comes first).
+    fn functions(&self) -> RwLockReadGuard<'_, Functions> {
+        self.functions
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Persistence for the data behind `keyspace` and the libraries in `functions`: nothing
+    /// running, nothing loaded.
+    pub(crate) fn new(
+        keyspace: Arc<Mutex<Keyspace>>,
+        functions: Arc<RwLock<Functions>>,
+        now: Millis,
+    ) -> Persist {
         Persist {
             keyspace,
+            functions,
             aof: Arc::new(Aof::default()),
             bgsave_failed: AtomicBool::new(false),
             jobs: Mutex::new(Jobs {
@@ -344,7 +360,7 @@ impl Persist {
         now: Millis,
     ) -> Result<(), SaveError> {
         let target = paths(config).snapshot;
-        let result = snapshot::save(data, &target, now);
+        let result = snapshot::save(data, &self.functions(), &target, now);
         let mut jobs = self.jobs();
         match result {
             Ok(()) => {

@@ -17,6 +17,7 @@ use super::abort::Abort;
 use super::aof::Install;
 use super::files::{commit, fsync_dir, replace_file, temp_path};
 use super::{JobKind, Persist};
+use crate::scripting::Functions;
 use crate::state::keyspace::Keyspace;
 
 /// Keys written per hold of the data lock.
@@ -155,6 +156,15 @@ fn write_in_steps(persist: &Persist, temp: &Path, abort: &Abort) -> Result<File,
         let mut file = SnapshotFile::create(temp)?;
         let mut selected = None;
         let mut chunk = BytesMut::with_capacity(WRITE_CHUNK);
+        {
+            // Under the data lock, as the walk's steps: the libraries as they are now.
+            let _data = lock(persist);
+            let functions = persist
+                .functions
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            write_functions(&mut chunk, &functions);
+        }
         loop {
             let done = {
                 let mut data = lock(persist);
@@ -183,11 +193,16 @@ fn write_in_steps(persist: &Persist, temp: &Path, abort: &Abort) -> Result<File,
 
 /// Writes the whole dataset to `target` now (temp file, fsync, rename, fsync of the
 /// directory). The caller holds the data lock.
-pub(super) fn save(data: &mut Keyspace, target: &Path, now: Millis) -> io::Result<()> {
+pub(super) fn save(
+    data: &mut Keyspace,
+    functions: &Functions,
+    target: &Path,
+    now: Millis,
+) -> io::Result<()> {
     let temp = temp_path(target, "save");
     let result = (|| {
         let mut file = SnapshotFile::create(&temp)?;
-        write_all(data, now, |bytes| file.write(bytes))?;
+        write_all(data, functions, now, |bytes| file.write(bytes))?;
         let file = file.finish()?;
         commit(&file, &temp, target)
     })();
@@ -197,13 +212,24 @@ pub(super) fn save(data: &mut Keyspace, target: &Path, now: Millis) -> io::Resul
     result
 }
 
-/// Serialises every live key of every database, passing the bytes to `sink` in chunks.
+/// The commands that load every function library back: `FUNCTION LOAD <code>`, as Redis's
+/// log rewrite writes them, first in a snapshot.
+fn write_functions(chunk: &mut BytesMut, functions: &Functions) {
+    for library in functions.libraries() {
+        write_command(chunk, &[&b"FUNCTION"[..], b"LOAD", &library.code]);
+    }
+}
+
+/// Serialises the function libraries and every live key of every database, passing the
+/// bytes to `sink` in chunks.
 pub(super) fn write_all(
     data: &mut Keyspace,
+    functions: &Functions,
     now: Millis,
     mut sink: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut chunk = BytesMut::with_capacity(WRITE_CHUNK);
+    write_functions(&mut chunk, functions);
     for index in 0..data.len() {
         let (_, entries) = data.db(index).persist_parts();
         if entries.is_empty() {

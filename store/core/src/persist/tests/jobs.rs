@@ -10,7 +10,7 @@ use super::*;
 use crate::session::Session;
 
 /// Ticks the server (which reaps finished jobs) until INFO persistence contains `wanted`.
-fn tick_until(server: &Server, session: &mut Session, now: Millis, wanted: &str) {
+pub(super) fn tick_until(server: &Server, session: &mut Session, now: Millis, wanted: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         server.tick(now);

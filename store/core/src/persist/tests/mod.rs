@@ -3,6 +3,7 @@
 //! background jobs.
 
 mod damage;
+mod functions;
 mod jobs;
 mod log;
 
