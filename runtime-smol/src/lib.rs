@@ -94,11 +94,8 @@ impl radish_pump::Runtime for Smol {
         TcpListener::bind(address).await.map(Listener)
     }
 
-    fn offload<T: Send + 'static>(
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> impl Future<Output = T> {
-        // smol's blocking pool (the `blocking` crate): threads kept warm between scripts.
-        smol::unblock(work)
+    fn escape() -> Option<radish_store::Escape> {
+        shards::escape()
     }
 }
 
@@ -107,7 +104,7 @@ impl radish_pump::Runtime for Smol {
 pub async fn run(
     listener: TcpListener,
     server: Arc<Server>,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     run_on(default_threads(), listener, server, shutdown).await
 }
@@ -127,7 +124,7 @@ pub async fn run_on(
     threads: usize,
     listener: TcpListener,
     server: Arc<Server>,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let window = BusyPoll::window(None);
     run_polling(threads, window, Listener(listener), server, shutdown).await
@@ -139,14 +136,20 @@ async fn run_polling(
     window: Duration,
     listener: Listener,
     server: Arc<Server>,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let mut shards = Shards::start(threads.max(1), window)?;
     let local = shards.local();
-    let serving = radish_pump::run::<Smol>(listener, server, shutdown, |connection| {
-        shards.spawn(|busy| connection.serve::<Smol>(busy));
+    // The first executor runs on this thread.
+    shards::enter(&local);
+    // The accept loop is a task of the first executor, like its connections: when a busy
+    // script holds this thread, the thread that takes the executor over accepts too.
+    let serving = local.spawn(async move {
+        radish_pump::run::<Smol>(listener, server, shutdown, move |connection| {
+            shards.spawn(|busy| connection.serve::<Smol>(busy));
+        })
+        .await
     });
-    // On the first executor, so its connections keep running while they finish.
     local.run(serving).await
 }
 

@@ -6,6 +6,7 @@
 //! redis-benchmark at -P 1, that cost about a third more CPU per request. With an executor per
 //! thread, a thread is woken only for its own connections.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
@@ -82,6 +83,7 @@ impl Shards {
             let thread = std::thread::Builder::new()
                 .name(format!("radish-smol-{index}"))
                 .spawn(move || {
+                    enter(&executor);
                     // Runs until the stop channel closes. `smol::block_on` also drives the I/O
                     // reactor whenever this thread has nothing else to do.
                     let _ = smol::block_on(executor.run(stopped.recv()));
@@ -106,6 +108,32 @@ impl Shards {
         self.next = self.next.wrapping_add(1);
         shard.executor.spawn(start(shard.busy.clone())).detach();
     }
+}
+
+thread_local! {
+    /// The executor this thread runs, for [`escape`].
+    static CURRENT: RefCell<Option<Arc<Executor<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Records that this thread runs `executor`'s tasks.
+pub(crate) fn enter(executor: &Arc<Executor<'static>>) {
+    CURRENT.with(|current| *current.borrow_mut() = Some(executor.clone()));
+}
+
+/// A script holds this thread past `busy-reply-threshold`: a thread of its own runs this
+/// thread's executor (its other connections) until the value returned is dropped. The
+/// executor is made for several threads; the script's own task is not among those it runs
+/// meanwhile, being in the middle of its poll here.
+pub(crate) fn escape() -> Option<radish_store::Escape> {
+    let executor = CURRENT.with(|current| current.borrow().clone())?;
+    let (stop, stopped) = bounded::<()>(1);
+    std::thread::Builder::new()
+        .name("radish-smol-busy".to_string())
+        .spawn(move || {
+            let _ = smol::block_on(executor.run(stopped.recv()));
+        })
+        .ok()?;
+    Some(Box::new(stop))
 }
 
 /// One turn of the busy poller: waits until the reactor has been polled once more. A 1 µs

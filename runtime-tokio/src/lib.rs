@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use radish_pump::clock::monotonic;
 use radish_pump::{Accepted, BusyPoll, GroupCommit, Transport};
-use radish_store::{Config, Server};
+use radish_store::{Config, Escape, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -69,12 +69,15 @@ impl radish_pump::Runtime for Tokio {
         TcpListener::bind(address).await.map(Listener)
     }
 
-    async fn offload<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-        // tokio's blocking pool: threads kept warm between scripts.
-        match tokio::task::spawn_blocking(work).await {
-            Ok(result) => result,
-            Err(error) => std::panic::resume_unwind(error.into_panic()),
+    fn escape() -> Option<Escape> {
+        // The multi-threaded scheduler hands this worker's other tasks to a new worker
+        // thread (the one-worker runtime of the binary is that scheduler too); the script
+        // goes on here. The pause lets the new worker take them before this returns.
+        let flavor = tokio::runtime::Handle::try_current().ok()?.runtime_flavor();
+        if flavor == tokio::runtime::RuntimeFlavor::MultiThread {
+            tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(2)));
         }
+        None
     }
 }
 

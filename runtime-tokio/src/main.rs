@@ -29,17 +29,13 @@ fn main() -> ExitCode {
         Ok(count) => count.parse().unwrap_or(1),
         Err(_) => (std::thread::available_parallelism().map_or(1, |n| n.get()) / 2).max(1),
     };
-    // A single worker runs as tokio's current-thread scheduler, which polls ready
-    // connections in the order they became ready, as Redis's event loop does: commands sent
-    // one after another on two connections run in that order. The multi-threaded scheduler
-    // runs the last task woken first (its LIFO slot).
-    let mut builder = if workers <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.worker_threads(workers);
-        builder
-    };
+    // The multi-threaded scheduler, even with one worker: a script that runs past
+    // busy-reply-threshold hands its worker's other connections to a new worker thread
+    // (tokio's block_in_place), so that they get -BUSY and SCRIPT KILL can reach it; the
+    // current-thread scheduler cannot do that. Connections woken by the socket are queued
+    // in the order they became ready, as with Redis's event loop.
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(workers);
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -26,6 +26,10 @@ pub const RESERVED_FDS: u64 = 32;
 /// Most keys one tick evicts, bounding the pause when `maxmemory` is lowered far below use.
 const EVICTIONS_PER_TICK: usize = 1024;
 
+/// What [`Server::set_escape`]'s function returns: the other thread serves the event loop
+/// until it is dropped.
+pub type Escape = Box<dyn std::any::Any + Send>;
+
 /// One server's shared state. Adapters make one, wrap it in an `Arc`, and hand it to every
 /// connection's [`Session`](crate::Session).
 #[derive(Debug)]
@@ -43,6 +47,8 @@ pub struct Server {
     pub port: AtomicU64,
     /// `maxmemory`, readable without the data lock: commands skip eviction while it is 0.
     pub maxmemory: AtomicU64,
+    /// `busy-reply-threshold` (milliseconds), read by every script as it starts.
+    pub(crate) busy_reply_threshold: AtomicU64,
     shutdown_requested: AtomicBool,
     /// Notified when SHUTDOWN asks the server to stop; the accept loop waits on it.
     pub shutdown: Notify,
@@ -58,9 +64,9 @@ pub struct Server {
     pub(crate) functions: Arc<RwLock<Functions>>,
     /// The script or function running now, as other connections see it.
     pub(crate) watch: Arc<ScriptWatch>,
-    /// Scripts run off the event loop: a session hands the batch that runs one to its pump
-    /// (`Status::Offload`). Off by default: a session driven directly runs them in place.
-    offload_scripts: AtomicBool,
+    /// How a script that turns busy lets the event loop it holds go on serving the other
+    /// connections (see [`Server::set_escape`]).
+    escape: std::sync::OnceLock<fn() -> Option<Escape>>,
     /// What DEBUG switches: active expiry, the tick.
     pub(crate) debug: DebugSwitches,
     /// The clock commands and expiry cycles are timed with, from whoever runs the server.
@@ -76,6 +82,7 @@ impl Server {
         let databases = config.get_int("databases").max(1) as usize;
         let port = config.get_int("port") as u64;
         let eviction = config.eviction_settings();
+        let busy_reply_threshold = config.get_int("busy-reply-threshold").max(0) as u64;
         let mut keyspace = Keyspace::new(databases);
         keyspace.configure(eviction);
         keyspace.encoding = config.encoding_limits();
@@ -97,13 +104,14 @@ impl Server {
             started_at: now,
             port: AtomicU64::new(port),
             maxmemory: AtomicU64::new(eviction.maxmemory),
+            busy_reply_threshold: AtomicU64::new(busy_reply_threshold),
             shutdown_requested: AtomicBool::new(false),
             shutdown: Notify::default(),
             renames,
             scripts: Mutex::new(Scripts::new(rng)),
             functions,
             watch: Arc::default(),
-            offload_scripts: AtomicBool::new(false),
+            escape: std::sync::OnceLock::new(),
             debug: DebugSwitches::default(),
             timer: None,
             open_files: None,
@@ -224,6 +232,9 @@ impl Server {
         let (eviction, encoding) = {
             let config = self.config();
             self.clients.limits.load(&config);
+            let threshold = config.get_int("busy-reply-threshold").max(0) as u64;
+            self.busy_reply_threshold
+                .store(threshold, Ordering::Relaxed);
             (config.eviction_settings(), config.encoding_limits())
         };
         keyspace.encoding = encoding;
@@ -279,17 +290,20 @@ impl Server {
         1000 / self.config().get_int("hz").clamp(1, 500) as u64
     }
 
-    /// From now on sessions hand a batch that runs a script or function to the pump, to run
-    /// on a thread of its own (`Status::Offload`): the event loop goes on meanwhile, so that
-    /// other clients get `-BUSY` past `busy-reply-threshold` and SCRIPT KILL can stop it.
-    /// A pump that can do so calls this before serving.
-    pub fn offload_scripts(&self) {
-        self.offload_scripts.store(true, Ordering::Relaxed);
+    /// Tells how a script that runs past `busy-reply-threshold` lets the event loop it runs
+    /// on go on: `escape`, called on that thread, hands the loop's other connections to
+    /// another thread, until the value it returns is dropped (when the script ends). A script
+    /// runs where its command arrives, as in Redis, and holds up its event loop until it is
+    /// busy; from then on the other clients must be served (`-BUSY`, SCRIPT KILL). The pump
+    /// sets this once, before serving; without it, a busy script's own event loop stays held.
+    pub fn set_escape(&self, escape: fn() -> Option<Escape>) {
+        let _ = self.escape.set(escape);
     }
 
-    /// Whether sessions hand script batches to the pump.
-    pub(crate) fn offloads_scripts(&self) -> bool {
-        self.offload_scripts.load(Ordering::Relaxed)
+    /// What hands the current event loop's other connections to another thread, if the
+    /// pump said (see [`Server::set_escape`]).
+    pub(crate) fn escape_function(&self) -> Option<fn() -> Option<Escape>> {
+        self.escape.get().copied()
     }
 
     /// Asks the server to stop (SHUTDOWN, or a signal the binary caught).

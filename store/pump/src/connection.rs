@@ -67,7 +67,7 @@ impl<T: Transport> Connection<T> {
                 })
                 .await
             };
-            let mut status = match event {
+            let status = match event {
                 Some(Ok(0)) | Some(Err(_)) => break,
                 Some(Ok(read)) => {
                     busy.mark();
@@ -77,15 +77,6 @@ impl<T: Transport> Connection<T> {
                 }
                 None => session.handle(&mut input, now(), &mut output),
             };
-            if status == Status::Offload {
-                // A script runs next: on a thread of its own, while this event loop serves
-                // the other connections (they wait for it, or get -BUSY once it is slow).
-                (session, input, output, status) = R::offload(move || {
-                    let status = session.handle_offloaded(&mut input, now(), &mut output);
-                    (session, input, output, status)
-                })
-                .await;
-            }
             session.buffered(input.len() + output.len(), now());
             if let Some(offset) = session.take_log_wait() {
                 // appendfsync always: acknowledge writes only once the log holds them durably.
@@ -255,8 +246,8 @@ mod tests {
             unreachable!("gathering writes binds nothing")
         }
 
-        async fn offload<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-            work()
+        fn escape() -> Option<radish_store::Escape> {
+            None
         }
     }
 

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use radish_store::Escape;
 
 /// A runtime, as the pump uses it.
 pub trait Runtime {
@@ -18,16 +19,15 @@ pub trait Runtime {
     type Listener: Listener;
 
     /// Completes after `duration`.
-    fn sleep(duration: Duration) -> impl Future<Output = ()>;
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
 
     /// Listens on `address` (`host:port`).
     fn bind(address: &str) -> impl Future<Output = io::Result<Self::Listener>>;
 
-    /// Runs `work` on a thread that may block for long (not the event loop's), and
-    /// completes with its result: a batch that runs a script (`Status::Offload`).
-    fn offload<T: Send + 'static>(
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> impl Future<Output = T>;
+    /// Called on an event loop's thread that a script holds past `busy-reply-threshold`:
+    /// lets the loop's other connections be served on another thread until the value
+    /// returned is dropped (see `Server::set_escape`). `None` when this runtime cannot.
+    fn escape() -> Option<Escape>;
 }
 
 /// With `appendfsync always`, a connection that logged a write lets the other connections

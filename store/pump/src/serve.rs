@@ -82,13 +82,13 @@ pub async fn run<R: Runtime>(
     if let Ok(addr) = listener.local_addr() {
         server.port.store(u64::from(addr.port()), Ordering::Relaxed);
     }
-    // Connections hand batches that run scripts to R::offload (see Connection::serve).
-    server.offload_scripts();
+    // A busy script hands the rest of its event loop on (see Server::set_escape).
+    server.set_escape(R::escape);
     let mut shutdown = pin!(shutdown);
     let tick_every = || Duration::from_millis(server.tick_interval_ms());
     let mut tick = Box::pin(R::sleep(tick_every()));
     // After a failed accept, accepting pauses until this completes; the tick goes on.
-    let mut paused: Option<Pin<Box<dyn Future<Output = ()>>>> = None;
+    let mut paused: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
     loop {
         let event = {
             let mut accept = pin!(listener.accept());

@@ -1,6 +1,8 @@
 //! Functions: FCALL, FCALL_RO and FUNCTION (LOAD, DELETE, FLUSH, LIST, DUMP, RESTORE,
 //! STATS, KILL, HELP).
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use radish_data::glob::glob_match;
 use radish_data::rdb;
@@ -11,7 +13,7 @@ use crate::exec::command::{acl, flags, key, keynum, numkeys, Command, Flags, Gro
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::feed_monitors;
 use crate::exec::script::{self, busy_error, Script};
-use crate::scripting::RestorePolicy;
+use crate::scripting::{Interrupt, RestorePolicy};
 use crate::server::Server;
 
 use super::scripting::{kill, with_script_flags};
@@ -144,11 +146,29 @@ fn function_load(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let name = ctx
         .server
         .functions_mut()
-        .load(&args[code_at], replace)
+        .load(&args[code_at], replace, load_timeout(ctx))
         .map_err(Error::Message)?;
     ctx.dirty(1);
     ctx.reply.bulk(name.as_bytes());
     Ok(())
+}
+
+/// FUNCTION LOAD's time budget for a library's code, which should only register functions
+/// (Redis's `LOAD_TIMEOUT_MS`).
+const LOAD_TIMEOUT_NANOS: u64 = 500_000_000;
+
+/// What stops a library's code past [`LOAD_TIMEOUT_NANOS`]: nothing when replaying a file
+/// (as in Redis), or when the server was given no clock. FUNCTION RESTORE gets the budget
+/// too, where Redis 7.0 has none and a library that never ends hangs the server.
+fn load_timeout(ctx: &Ctx<'_, '_>) -> Option<Interrupt> {
+    if ctx.conn.replaying {
+        return None;
+    }
+    let timer = ctx.server.timer()?;
+    let started = timer();
+    Some(Arc::new(move || {
+        timer().saturating_sub(started) > LOAD_TIMEOUT_NANOS
+    }))
 }
 
 fn function_delete(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
@@ -316,7 +336,7 @@ fn function_restore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     ctx.keyspace();
     ctx.server
         .functions_mut()
-        .restore(codes, policy)
+        .restore(codes, policy, || load_timeout(ctx))
         .map_err(Error::Message)?;
     ctx.dirty(1);
     ctx.reply.ok();

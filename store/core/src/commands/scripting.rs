@@ -115,27 +115,22 @@ fn run(ctx: &mut Ctx<'_, '_>, args: &[Bytes], named: Named, read_only: bool) -> 
     ctx.keyspace();
     let server = ctx.server;
     let mut scripts = server.scripts();
-    let sha = match named {
-        Named::Sha => {
-            let sha = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
-            if !scripts.contains(sha.as_bytes()) {
-                return Err(NOSCRIPT_ERROR);
-            }
-            sha
+    let found = match named {
+        Named::Sha => scripts.get(&args[1]),
+        Named::Body => {
+            let sha = scripts.create(&args[1]).map_err(Error::Message)?;
+            scripts.get(&sha)
         }
-        Named::Body => scripts.create(&args[1]).map_err(Error::Message)?,
     };
-    let flags = scripts
-        .get(sha.as_bytes())
-        .map_or(ScriptFlags::EVAL_COMPAT, |script| script.flags);
+    let found = found.ok_or(NOSCRIPT_ERROR)?;
     let script = Script {
         eval: true,
-        name: &sha,
-        flags,
+        name: found.sha(),
+        flags: found.flags,
         read_only_command: read_only,
     };
     script::run(ctx, &script, args, keys, |host, call, out| {
-        scripts.run(&sha, call, host, out)
+        scripts.run(found, call, host, out)
     })
 }
 
@@ -151,12 +146,11 @@ fn script_request_flags(server: &Server, command: &'static Command, args: &[Byte
     }
     let declared = {
         let scripts = server.scripts();
-        let sha = if by_sha {
-            String::from_utf8_lossy(named).to_ascii_lowercase()
-        } else {
-            sha1_hex(named)
+        let found = match by_sha {
+            true => scripts.get(named),
+            false => scripts.get(sha1_hex(named).as_bytes()),
         };
-        match scripts.get(sha.as_bytes()) {
+        match found {
             Some(script) => script.flags,
             None if by_sha => return command.flags,
             None => match crate::scripting::eval_flags(named) {
@@ -211,7 +205,7 @@ fn script_load(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         .scripts()
         .create(&args[2])
         .map_err(Error::Message)?;
-    ctx.reply.bulk(sha.as_bytes());
+    ctx.reply.bulk(&sha);
     Ok(())
 }
 

@@ -86,6 +86,9 @@ pub struct ConnState {
     /// The connection is a script's (Redis's Lua client): MONITOR shows its commands as
     /// coming from `lua`.
     pub(crate) script: bool,
+    /// The connection replays a file (Redis's clients that must be obeyed): FUNCTION LOAD
+    /// has no time budget there.
+    pub(crate) replaying: bool,
 }
 
 impl ConnState {
@@ -112,6 +115,7 @@ impl ConnState {
             out_of_memory: false,
             failed: false,
             script: false,
+            replaying: false,
         }
     }
 

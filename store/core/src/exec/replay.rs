@@ -51,7 +51,10 @@ impl<'s> Replay<'s> {
             server,
             commands,
             client: server.clients.register(None, None, now),
-            conn: ConnState::new(true),
+            conn: ConnState {
+                replaying: true,
+                ..ConnState::new(true)
+            },
             keyspace: Some(data),
             out: BytesMut::new(),
             now,

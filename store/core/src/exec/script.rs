@@ -10,13 +10,14 @@ use bytes::{Bytes, BytesMut};
 use radish_resp::Version;
 
 use crate::error::Error;
-use crate::exec::command::{Command, Flags};
+use crate::exec::command::{Command, Flags, LastCommand};
 use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::call_unblocking;
 use crate::exec::reply::Reply;
 use crate::persist::DiskError;
 use crate::scripting::{repl, Call, Failure, Host, Interrupt, ScriptFlags, Written};
+use crate::server::Escape;
 use crate::state::script_watch::Running;
 
 /// The checks Redis makes before a script with `flags` starts (`scriptPrepareForRun`);
@@ -135,6 +136,7 @@ pub fn run(
             || (!compat && script.flags.contains(ScriptFlags::NO_WRITES)),
         allow_oom: !compat && script.flags.contains(ScriptFlags::ALLOW_OOM),
         wrote: false,
+        last_command: LastCommand::default(),
         conn,
         ctx: &mut *ctx,
     };
@@ -177,28 +179,36 @@ fn count_errors(ctx: &mut Ctx<'_, '_>, written: &Written) {
 /// it); then whether it was killed. None when the threshold is 0, or no clock was given.
 fn watchdog(ctx: &Ctx<'_, '_>, script: &Script<'_>, started: u64) -> Option<Interrupt> {
     let server = ctx.server;
-    let threshold = server.config().get_int("busy-reply-threshold");
+    let threshold = server
+        .busy_reply_threshold
+        .load(std::sync::atomic::Ordering::Relaxed);
     let timer = server.timer()?;
-    if threshold <= 0 {
+    if threshold == 0 {
         return None;
     }
     let watch = server.watch.clone();
-    let limit = threshold as u64 * 1_000_000;
+    let limit = threshold * 1_000_000;
     let (eval, name) = (script.eval, script.name.to_string());
-    let busy = std::sync::atomic::AtomicBool::new(false);
+    // Once busy, the event loop this runs on is handed on (held until the script ends,
+    // when the hook, and this with it, is dropped).
+    let escaped: std::sync::Mutex<Option<Option<Escape>>> = std::sync::Mutex::new(None);
+    let escape = server.escape_function();
     Some(std::sync::Arc::new(move || {
-        if !busy.load(std::sync::atomic::Ordering::Relaxed) {
+        let mut escaped = escaped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if escaped.is_none() {
             let elapsed = timer().saturating_sub(started);
             if elapsed < limit {
                 return false;
             }
-            busy.store(true, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(
                 "Slow script detected: still in execution after {} milliseconds. You can try \
                  killing the script using the {} command. Script name is: {name}.",
                 elapsed / 1_000_000,
                 if eval { "SCRIPT KILL" } else { "FUNCTION KILL" }
             );
+            *escaped = Some(escape.and_then(|escape| escape()));
             watch.mark_busy();
         }
         watch.kill_requested()
@@ -233,6 +243,9 @@ struct ScriptHost<'c, 'a, 's> {
     /// A write command ran: from here on the checks that could stop a write halfway are
     /// skipped (Redis's `SCRIPT_WRITE_DIRTY`).
     wrote: bool,
+    /// The last command name looked up: a script calling one command in a loop looks it up
+    /// once.
+    last_command: LastCommand,
 }
 
 impl ScriptHost<'_, '_, '_> {
@@ -242,7 +255,9 @@ impl ScriptHost<'_, '_, '_> {
         args: &[Bytes],
     ) -> Result<&'static Command, (Option<&'static Command>, Error)> {
         let server = self.ctx.server;
-        let found = self.ctx.commands.lookup_renamed(&server.renames, &args[0]);
+        let found = self
+            .last_command
+            .lookup(self.ctx.commands, &server.renames, &args[0]);
         let command = match found {
             Some(command) if !command.subcommands.is_empty() && args.len() >= 2 => {
                 command.subcommand(&args[1])
@@ -289,7 +304,7 @@ impl ScriptHost<'_, '_, '_> {
                 Error::Static("OOM command not allowed when used memory > 'maxmemory'."),
             ));
         }
-        if flags.contains(Flags::WRITE) {
+        if flags.contains(Flags::WRITE) && !self.wrote {
             self.wrote = true;
             server.watch.mark_wrote();
         }

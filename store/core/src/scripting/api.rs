@@ -4,11 +4,14 @@
 //! run commands, so they need the invocation's [`Host`]: they are put in place for each
 //! invocation (see `engine.rs`) and replaced by [`outside_invocation`] versions after it.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use mlua::{Lua, MultiValue, Table, Value};
 use radish_resp::Version;
 
-use super::convert::{decode_reply, reply_to_lua};
+use super::convert::reply_bytes_to_lua;
+use super::current::{Current, Settings};
 use super::lauxlib::{arg_error, check_integer, error as lua_error};
 use super::number::{lua_number_text, number_argument, number_of};
 use super::raise::Raise;
@@ -28,40 +31,28 @@ pub mod repl {
     pub const ALL: u8 = AOF | REPLICA;
 }
 
-/// The state of the invocation running in a Lua state, kept in its app data.
-#[derive(Debug, Clone, Copy)]
-pub struct RunState {
-    /// A script or function is running (outside one, `math.random` and the rest refuse).
-    pub active: bool,
-    /// The protocol `redis.call` replies come in (`redis.setresp`).
-    pub version: Version,
-    /// Where writes are propagated (`redis.set_repl`).
-    pub repl: u8,
-}
-
-impl RunState {
-    /// No invocation running.
-    pub const IDLE: RunState = RunState {
-        active: false,
-        version: Version::Resp2,
-        repl: repl::ALL,
-    };
-}
-
 /// Redis's log levels, as `redis.LOG_*` numbers them.
 const LOG_LEVELS: [&str; 4] = ["LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING"];
 
 /// Builds the permanent part of the `redis` table: logging, replies, hashing, protocol and
 /// replication settings, the version, and for EVAL (not functions) the debugger's no-ops and
 /// `replicate_commands`.
-pub fn redis_table(lua: &Lua, eval: bool) -> mlua::Result<Table> {
+pub fn redis_table(lua: &Lua, eval: bool, current: &Arc<Current>) -> mlua::Result<Table> {
     let redis = lua.create_table()?;
     add_log_and_version(lua, &redis)?;
-    redis.raw_set("setresp", lua.create_function(set_resp)?)?;
+    let running = current.clone();
+    redis.raw_set(
+        "setresp",
+        lua.create_function(move |_, args| set_resp(&running, args))?,
+    )?;
     redis.raw_set("sha1hex", lua.create_function(sha1hex)?)?;
     redis.raw_set("error_reply", lua.create_function(error_reply)?)?;
     redis.raw_set("status_reply", lua.create_function(status_reply)?)?;
-    redis.raw_set("set_repl", lua.create_function(set_repl)?)?;
+    let running = current.clone();
+    redis.raw_set(
+        "set_repl",
+        lua.create_function(move |_, args| set_repl(&running, args))?,
+    )?;
     redis.raw_set("REPL_NONE", repl::NONE)?;
     redis.raw_set("REPL_AOF", repl::AOF)?;
     redis.raw_set("REPL_SLAVE", repl::REPLICA)?;
@@ -80,7 +71,7 @@ pub fn redis_table(lua: &Lua, eval: bool) -> mlua::Result<Table> {
         )?;
         redis.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
     }
-    outside_invocation(lua, &redis)?;
+    add_host_functions(lua, &redis, current)?;
     Ok(redis)
 }
 
@@ -95,41 +86,55 @@ pub fn add_log_and_version(lua: &Lua, redis: &Table) -> mlua::Result<()> {
     redis.raw_set("REDIS_VERSION", REDIS_VERSION)
 }
 
-/// Puts back the versions of `redis.call`, `redis.pcall` and `redis.acl_check_cmd` that
-/// refuse to run outside an invocation.
-pub fn outside_invocation(lua: &Lua, redis: &Table) -> mlua::Result<()> {
-    let refuse = |text: &'static str| {
-        lua.create_function(move |_, _: MultiValue| -> mlua::Result<()> {
-            Err(Raise::reply(text.as_bytes(), false).into_lua_error())
-        })
-    };
-    let call = refuse("redis.call/pcall can only be called inside a script invocation")?;
-    redis.raw_set("call", call.clone())?;
-    redis.raw_set("pcall", call)?;
+/// `redis.call`, `redis.pcall` and `redis.acl_check_cmd`: they reach the running
+/// invocation's [`Host`], and refuse outside one.
+fn add_host_functions(lua: &Lua, redis: &Table, current: &Arc<Current>) -> mlua::Result<()> {
+    let outside =
+        |text: &'static str| move || Raise::reply(text.as_bytes(), false).into_lua_error();
+    let call_outside = outside("redis.call/pcall can only be called inside a script invocation");
+    for (name, raise) in [("call", true), ("pcall", false)] {
+        let running = current.clone();
+        redis.raw_set(
+            name,
+            lua.create_function(move |lua, args: MultiValue| {
+                running
+                    .with_host(|host, settings| call(lua, host, settings, args, raise))
+                    .unwrap_or_else(|| Err(call_outside()))
+            })?,
+        )?;
+    }
+    let check_outside =
+        outside("redis.acl_check_cmd can only be called inside a script invocation");
+    let running = current.clone();
     redis.raw_set(
         "acl_check_cmd",
-        refuse("redis.acl_check_cmd can only be called inside a script invocation")?,
-    )?;
-    Ok(())
+        lua.create_function(move |lua, args: MultiValue| {
+            running
+                .with_host(|host, _| acl_check(lua, host, args))
+                .unwrap_or_else(|| Err(check_outside()))
+        })?,
+    )
 }
 
 /// `redis.call` (`raise` true) and `redis.pcall` for one invocation: runs the command
 /// through `host` and converts its reply; an error reply (or a refusal) is raised by
 /// `redis.call` and returned by `redis.pcall`.
-pub fn call(lua: &Lua, host: &mut dyn Host, args: MultiValue, raise: bool) -> mlua::Result<Value> {
+pub fn call(
+    lua: &Lua,
+    host: &mut dyn Host,
+    settings: Settings,
+    args: MultiValue,
+    raise: bool,
+) -> mlua::Result<Value> {
     let argv = match command_arguments(&args) {
         Ok(argv) => argv,
         Err(raised) if raise => return Err(raised.into_lua_error()),
         Err(raised) => return raised.to_value(lua),
     };
-    let state = run_state(lua);
-    let mut out = BytesMut::new();
-    let value = match host.call(&argv, state.version, state.repl, &mut out) {
+    let mut out = BytesMut::with_capacity(64);
+    let value = match host.call(&argv, settings.version, settings.repl, &mut out) {
         Err(refusal) => Raise::reply(&refusal, true).to_value(lua)?,
-        Ok(()) => match decode_reply(out, state.version) {
-            Some(frame) => reply_to_lua(lua, &frame)?,
-            None => Value::Nil,
-        },
+        Ok(()) => reply_bytes_to_lua(lua, out, settings.version)?,
     };
     if raise {
         if let Value::Table(table) = &value {
@@ -163,29 +168,21 @@ fn command_arguments(args: &MultiValue) -> Result<Vec<Bytes>, Raise> {
             false,
         ));
     }
-    args.iter()
-        .map(|arg| match arg {
-            Value::String(text) => Ok(Bytes::copy_from_slice(&text.as_bytes())),
-            Value::Integer(value) => Ok(Bytes::from(number_argument(*value as f64))),
-            Value::Number(value) => Ok(Bytes::from(number_argument(*value))),
-            _ => Err(Raise::reply(
-                b"Lua redis lib command arguments must be strings or integers",
-                false,
-            )),
-        })
-        .collect()
-}
-
-/// The running invocation's state (idle when none runs).
-pub fn run_state(lua: &Lua) -> RunState {
-    lua.app_data_ref::<RunState>()
-        .map_or(RunState::IDLE, |state| *state)
-}
-
-fn update_run_state(lua: &Lua, change: impl FnOnce(&mut RunState)) {
-    if let Some(mut state) = lua.app_data_mut::<RunState>() {
-        change(&mut state);
+    let mut argv = Vec::with_capacity(args.len());
+    for arg in args {
+        argv.push(match arg {
+            Value::String(text) => Bytes::copy_from_slice(&text.as_bytes()),
+            Value::Integer(value) => Bytes::from(number_argument(*value as f64)),
+            Value::Number(value) => Bytes::from(number_argument(*value)),
+            _ => {
+                return Err(Raise::reply(
+                    b"Lua redis lib command arguments must be strings or integers",
+                    false,
+                ))
+            }
+        });
     }
+    Ok(argv)
 }
 
 /// `redis.log(level, ...)`: the arguments that are strings or numbers, joined by spaces, in
@@ -231,8 +228,8 @@ fn log(_: &Lua, args: MultiValue) -> mlua::Result<()> {
 }
 
 /// `redis.setresp(2|3)`.
-fn set_resp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
-    if !run_state(lua).active {
+fn set_resp(current: &Current, args: MultiValue) -> mlua::Result<()> {
+    if current.settings().is_none() {
         return Err(Raise::reply(
             b"redis.setresp can only be called inside a script invocation",
             false,
@@ -249,13 +246,13 @@ fn set_resp(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
         Some(3) => Version::Resp3,
         _ => return Err(Raise::reply(b"RESP version must be 2 or 3.", false).into_lua_error()),
     };
-    update_run_state(lua, |state| state.version = version);
+    current.update(|settings| settings.version = version);
     Ok(())
 }
 
 /// `redis.set_repl(flags)`.
-fn set_repl(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
-    if !run_state(lua).active {
+fn set_repl(current: &Current, args: MultiValue) -> mlua::Result<()> {
+    if current.settings().is_none() {
         return Err(Raise::reply(
             b"redis.set_repl can only be called inside a script invocation",
             false,
@@ -275,7 +272,7 @@ fn set_repl(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
         )
         .into_lua_error());
     }
-    update_run_state(lua, |state| state.repl = flags as u8);
+    current.update(|settings| settings.repl = flags as u8);
     Ok(())
 }
 
@@ -342,14 +339,22 @@ fn version_number() -> i64 {
 
 /// Replaces `math.random` and `math.randomseed` in `math` with Redis's: one `lrand48`
 /// sequence for the server, the same on every platform.
-pub fn install_random(lua: &Lua, math: &Table) -> mlua::Result<()> {
-    math.raw_set("random", lua.create_function(random)?)?;
-    math.raw_set("randomseed", lua.create_function(random_seed)?)?;
+pub fn install_random(lua: &Lua, math: &Table, current: &Arc<Current>) -> mlua::Result<()> {
+    let running = current.clone();
+    math.raw_set(
+        "random",
+        lua.create_function(move |lua, args| random(lua, &running, args))?,
+    )?;
+    let running = current.clone();
+    math.raw_set(
+        "randomseed",
+        lua.create_function(move |lua, args| random_seed(lua, &running, args))?,
+    )?;
     Ok(())
 }
 
-fn random(lua: &Lua, args: MultiValue) -> mlua::Result<f64> {
-    if !run_state(lua).active {
+fn random(lua: &Lua, current: &Current, args: MultiValue) -> mlua::Result<f64> {
+    if current.settings().is_none() {
         return Err(Raise::reply(
             b"math.random can only be called inside a script invocation",
             false,
@@ -384,8 +389,8 @@ fn random(lua: &Lua, args: MultiValue) -> mlua::Result<f64> {
     }
 }
 
-fn random_seed(lua: &Lua, args: MultiValue) -> mlua::Result<()> {
-    if !run_state(lua).active {
+fn random_seed(lua: &Lua, current: &Current, args: MultiValue) -> mlua::Result<()> {
+    if current.settings().is_none() {
         return Err(Raise::reply(
             b"math.randomseed can only be called inside a script invocation",
             false,

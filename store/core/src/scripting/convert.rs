@@ -74,9 +74,50 @@ pub fn reply_to_lua(lua: &Lua, frame: &Frame) -> mlua::Result<Value> {
     })
 }
 
+/// A command's reply, as bytes written in `version`, as Lua sees it (see [`reply_to_lua`]).
+/// The usual one-line replies are read straight from the bytes.
+pub fn reply_bytes_to_lua(lua: &Lua, reply: BytesMut, version: Version) -> mlua::Result<Value> {
+    if let Some(line) = reply
+        .strip_suffix(b"\r\n")
+        .filter(|line| !line.contains(&b'\r'))
+    {
+        match line.split_first() {
+            Some((b':', digits)) => {
+                if let Some(value) = radish_resp::number::parse_i64_strict(digits) {
+                    return Ok(Value::Number(value as f64));
+                }
+            }
+            Some((b'+', text)) => {
+                return single_field(lua, "ok", Value::String(lua.create_string(text)?));
+            }
+            Some((b'_', [])) => return Ok(Value::Nil),
+            Some((b'$', b"-1")) | Some((b'*', b"-1")) => return Ok(Value::Boolean(false)),
+            _ => {}
+        }
+    }
+    if reply.first() == Some(&b'$') {
+        // `$<len>\r\n<bytes>\r\n`, when it is exactly that.
+        if let Some(header) = reply.iter().position(|&b| b == b'\r') {
+            let len = radish_resp::number::parse_i64_strict(&reply[1..header]);
+            let start = header + 2;
+            if let Some(len) = len.and_then(|len| usize::try_from(len).ok()) {
+                if reply.len() == start + len + 2 {
+                    return Ok(Value::String(
+                        lua.create_string(&reply[start..start + len])?,
+                    ));
+                }
+            }
+        }
+    }
+    match decode_reply(reply, version) {
+        Some(frame) => reply_to_lua(lua, &frame),
+        None => Ok(Value::Nil),
+    }
+}
+
 /// Decodes what a command wrote in the script's protocol: RESP2's null bulk string becomes
 /// `false` like its null array, which the RESP3 decoder cannot tell from RESP3's null.
-pub fn decode_reply(reply: BytesMut, version: Version) -> Option<Frame> {
+fn decode_reply(reply: BytesMut, version: Version) -> Option<Frame> {
     if version == Version::Resp2 && reply.starts_with(b"$-1\r\n") {
         return Some(Frame::NullArray);
     }

@@ -1,12 +1,15 @@
 //! One Lua state with Redis's sandbox and `redis` API, and running a compiled script or
 //! function in it: Redis's `luaCallFunction`.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value, VmState};
 use radish_resp::Version;
 
-use super::api::{self, RunState};
+use super::api;
 use super::convert::{one_line, ReplyWriter};
+use super::current::Current;
 use super::libs;
 use super::number;
 use super::raise::unwrap_raised;
@@ -82,13 +85,20 @@ pub enum Kind {
 pub struct Engine {
     lua: Lua,
     sealed: Sealed,
-    redis: Table,
     run: Function,
     handler: Function,
     next: Function,
+    names: Names,
+    current: Arc<Current>,
     /// Functions only: what library code sees of the globals while it loads, and the view
     /// that switches between it and the real globals.
     loading: Option<Loading>,
+}
+
+/// Names used on every run, made once (creating a Lua string hashes and interns it).
+struct Names {
+    keys: mlua::String,
+    argv: mlua::String,
 }
 
 /// The globals a function library is loaded with (Redis's `LIBRARY_API`).
@@ -108,10 +118,11 @@ impl Engine {
         let (lua, sandbox) = Sandbox::new()?;
         let run = sandbox.run.clone();
         libs::install(&lua, &sandbox)?;
-        let redis = api::redis_table(&lua, kind == Kind::Eval)?;
+        let current = Arc::new(Current::default());
+        let redis = api::redis_table(&lua, kind == Kind::Eval, &current)?;
         sandbox.add_library("redis", redis.clone())?;
         let math: Table = sandbox.globals.raw_get("math")?;
-        api::install_random(&lua, &math)?;
+        api::install_random(&lua, &math, &current)?;
         let tostring: Function = sandbox.globals.raw_get("tostring")?;
         let pcall = sandbox.raw_pcall.clone();
         let is_protected = sandbox.is_protected.clone();
@@ -146,15 +157,20 @@ impl Engine {
                 })
             }
         };
-        lua.set_app_data(RunState::IDLE);
         lua.set_app_data(rng);
+        watch(&lua, &current)?;
+        let names = Names {
+            keys: lua.create_string("KEYS")?,
+            argv: lua.create_string("ARGV")?,
+        };
         Ok(Engine {
             lua,
             sealed,
-            redis,
             run,
             handler,
             next: sandbox.raw_next.clone(),
+            names,
+            current,
             loading,
         })
     }
@@ -163,7 +179,11 @@ impl Engine {
     /// globals, as FUNCTION LOAD does, and returns the functions it registered. On failure,
     /// the error (without its `ERR`): `Error compiling function: ...` or `Error registering
     /// functions: ...`.
-    pub fn load_library(&self, code: &[u8]) -> Result<Vec<register::Registered>, String> {
+    pub fn load_library(
+        &self,
+        code: &[u8],
+        timeout: Option<Interrupt>,
+    ) -> Result<Vec<register::Registered>, String> {
         let Some(loading) = &self.loading else {
             return Err("function libraries load only in the functions engine".to_string());
         };
@@ -178,7 +198,10 @@ impl Engine {
             retarget(&self.sealed.globals_view)?;
             outcome
         };
-        let outcome = run();
+        let outcome = self.current.guard_load(timeout, run);
+        if self.current.take_stopped() {
+            watch(&self.lua, &self.current).map_err(|error| error.to_string())?;
+        }
         let registered = register::end(&self.lua);
         let (ok, error) =
             outcome.map_err(|error| format!("Error registering functions: {error}"))?;
@@ -273,49 +296,19 @@ impl Engine {
         let args = string_array(lua, call.args)?;
         let (keys, args) = match invocation.arguments {
             Arguments::Globals => {
-                self.sealed.globals.raw_set("KEYS", keys)?;
-                self.sealed.globals.raw_set("ARGV", args)?;
+                self.sealed.globals.raw_set(&self.names.keys, keys)?;
+                self.sealed.globals.raw_set(&self.names.argv, args)?;
                 (Value::Nil, Value::Nil)
             }
             Arguments::Parameters => (Value::Table(keys), Value::Table(args)),
         };
-        // A script may have changed its thread's globals (setfenv(0, t)): each run starts
-        // from the sandbox's.
-        lua.set_globals(self.sealed.env.clone())?;
-        if let Some(interrupt) = call.interrupt.clone() {
-            watch(lua, interrupt)?;
-        }
-        lua.set_app_data(RunState {
-            active: true,
-            ..RunState::IDLE
+        let (results, settings) = self.current.lend(host, call.interrupt.clone(), || {
+            self.run
+                .call::<MultiValue>((function, &self.handler, keys, args))
         });
-        let host = std::cell::RefCell::new(host);
-        let results = lua.scope(|scope| {
-            let call = scope.create_function(|lua, args: MultiValue| {
-                let mut host = host.try_borrow_mut().map_err(|_| recursion())?;
-                api::call(lua, &mut **host, args, true)
-            })?;
-            let pcall = scope.create_function(|lua, args: MultiValue| {
-                let mut host = host.try_borrow_mut().map_err(|_| recursion())?;
-                api::call(lua, &mut **host, args, false)
-            })?;
-            let acl_check = scope.create_function(|lua, args: MultiValue| {
-                let mut host = host.try_borrow_mut().map_err(|_| recursion())?;
-                api::acl_check(lua, &mut **host, args)
-            })?;
-            self.redis.raw_set("call", call)?;
-            self.redis.raw_set("pcall", pcall)?;
-            self.redis.raw_set("acl_check_cmd", acl_check)?;
-            let results = self
-                .run
-                .call::<MultiValue>((function, &self.handler, keys, args));
-            api::outside_invocation(lua, &self.redis)?;
-            results
-        });
-        let state = api::run_state(lua);
-        lua.set_app_data(RunState::IDLE);
-        if call.interrupt.is_some() {
-            lua.remove_global_hook();
+        if self.current.take_stopped() {
+            // Killed: the hook raised at every line; back to looking every so often.
+            watch(lua, &self.current)?;
         }
         let mut results = results?.into_iter();
         let ok = matches!(results.next(), Some(Value::Boolean(true)));
@@ -325,7 +318,7 @@ impl Engine {
             let mut writer = ReplyWriter {
                 out,
                 caller: call.caller,
-                script: state.version,
+                script: settings.version,
                 errors: Vec::new(),
                 next: self.next.clone(),
             };
@@ -342,33 +335,28 @@ impl Engine {
     }
 }
 
-/// Looks at `interrupt` every [`INSTRUCTIONS_PER_CHECK`] instructions, in every coroutine
-/// too. Once it says stop, the script gets Redis's kill error at every line from then on,
-/// so that `pcall` cannot keep it alive.
-fn watch(lua: &Lua, interrupt: Interrupt) -> mlua::Result<()> {
-    let killed = || {
-        super::raise::Raise::reply(b"Script killed by user with SCRIPT KILL...", false)
-            .into_lua_error()
-    };
+/// Asks the running invocation's [`Interrupt`] every [`INSTRUCTIONS_PER_CHECK`] instructions,
+/// in every coroutine too. Once it says stop, the script gets Redis's kill error (a library
+/// being loaded, FUNCTION LOAD's timeout error) at every line from then on, so that `pcall`
+/// cannot keep it alive.
+fn watch(lua: &Lua, current: &Arc<Current>) -> mlua::Result<()> {
+    let current = current.clone();
     lua.set_global_hook(
         HookTriggers::new().every_nth_instruction(INSTRUCTIONS_PER_CHECK),
         move |lua, _| {
-            if !interrupt() {
+            if !current.interrupt().is_some_and(|interrupt| interrupt()) {
                 return Ok(VmState::Continue);
             }
-            lua.set_global_hook(HookTriggers::EVERY_LINE, move |_, _| Err(killed()))?;
-            Err(killed())
+            let text: &'static [u8] = match current.loading() {
+                true => b"FUNCTION LOAD timeout",
+                false => b"Script killed by user with SCRIPT KILL...",
+            };
+            current.stopped();
+            let stop = move || super::raise::Raise::reply(text, false).into_lua_error();
+            lua.set_global_hook(HookTriggers::EVERY_LINE, move |_, _| Err(stop()))?;
+            Err(stop())
         },
     )
-}
-
-/// mlua refuses to enter a running `redis.call` again (only a debug hook could).
-fn recursion() -> mlua::Error {
-    super::raise::Raise::reply(
-        b"luaRedisGenericCommand() recursive call detected. Are you doing funny stuff with Lua debug hooks?",
-        false,
-    )
-    .into_lua_error()
 }
 
 /// A Lua table of strings.
@@ -436,13 +424,21 @@ fn error_location(lua: &Lua) -> Option<(String, i64)> {
     if frame(level)?.1 == "C" {
         level += 1;
     }
+    let mut skipped = false;
     loop {
-        let (source, _, line) = frame(level)?;
+        let (source, what, line) = frame(level)?;
         match source.as_str() {
-            INTERNAL_SOURCE => level += 1,
+            INTERNAL_SOURCE => {
+                level += 1;
+                skipped = true;
+            }
             // The script's frame was replaced by a tail call: Redis has no frame to name
             // either, and replies without a location.
             "=(tail call)" => return None,
+            // Past the engine's own frames to the C function that runs them: the error was
+            // raised by a C function the engine called directly (a function registered as
+            // `redis.log` itself), where Redis finds no frame above it.
+            _ if skipped && what == "C" => return None,
             _ => return Some((source, line)),
         }
     }

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use mlua::Function;
 use radish_resp::split_inline;
 
-use super::engine::{Arguments, Call, Engine, Failure, Invocation, Kind, Written};
+use super::engine::{Arguments, Call, Engine, Failure, Interrupt, Invocation, Kind, Written};
 use super::random::SharedRng;
 use super::register::{valid_name, NAME_RULES};
 use super::shebang::ScriptFlags;
@@ -50,8 +50,11 @@ pub enum RestorePolicy {
 pub struct Functions {
     engine: Engine,
     libraries: IndexMap<String, Library>,
-    /// Function name → the library holding it.
-    owners: HashMap<String, String>,
+    /// Function name, lowercased → the library holding it and the name as registered.
+    /// Function names are case-insensitive across libraries, as in Redis (inside one library
+    /// they are not: of two names there differing only in case, the first registered is
+    /// found here).
+    owners: HashMap<String, (String, String)>,
     rng: SharedRng,
 }
 
@@ -59,7 +62,7 @@ impl std::fmt::Debug for Functions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Functions")
             .field("libraries", &self.libraries.len())
-            .field("functions", &self.owners.len())
+            .field("functions", &self.function_count())
             .finish()
     }
 }
@@ -77,26 +80,35 @@ impl Functions {
 
     /// FUNCTION LOAD: compiles `code` (`#!lua name=<library>` then Lua), runs it to
     /// register its functions, and adds the library (in place of one of the same name if
-    /// `replace`). Returns the library's name, or the error line.
-    pub fn load(&mut self, code: &Bytes, replace: bool) -> Result<String, String> {
+    /// `replace`). `timeout`, asked as the code runs, stops it with Redis's `FUNCTION LOAD
+    /// timeout` error. Returns the library's name, or the error line.
+    pub fn load(
+        &mut self,
+        code: &Bytes,
+        replace: bool,
+        timeout: Option<Interrupt>,
+    ) -> Result<String, String> {
         let (name, body) = library_metadata(code).map_err(|why| format!("ERR {why}"))?;
         let old = match self.libraries.contains_key(&name) {
             true if !replace => return Err(format!("ERR Library '{name}' already exists")),
             true => self.unlink(&name),
             false => None,
         };
-        let loaded = self.engine.load_library(body).and_then(|registered| {
-            if registered.is_empty() {
-                return Err("No functions registered".to_string());
-            }
-            if let Some(taken) = registered
-                .iter()
-                .find(|f| self.owners.contains_key(&f.name))
-            {
-                return Err(format!("Function {} already exists", taken.name));
-            }
-            Ok(registered)
-        });
+        let loaded = self
+            .engine
+            .load_library(body, timeout)
+            .and_then(|registered| {
+                if registered.is_empty() {
+                    return Err("No functions registered".to_string());
+                }
+                if let Some(taken) = registered
+                    .iter()
+                    .find(|f| self.owners.contains_key(&f.name.to_ascii_lowercase()))
+                {
+                    return Err(format!("Function {} already exists", taken.name));
+                }
+                Ok(registered)
+            });
         match loaded {
             Ok(registered) => {
                 let functions = registered
@@ -137,14 +149,14 @@ impl Functions {
         self.owners.clear();
     }
 
-    /// The function named `name`.
+    /// The function named `name`, in any case.
     pub fn get(&self, name: &[u8]) -> Option<&FunctionInfo> {
-        let name = std::str::from_utf8(name).ok()?;
-        let library = self.owners.get(name)?;
+        let name = std::str::from_utf8(name).ok()?.to_ascii_lowercase();
+        let (library, registered) = self.owners.get(&name)?;
         self.libraries[library]
             .functions
             .iter()
-            .find(|f| f.name == name)
+            .find(|f| f.name == *registered)
     }
 
     /// Every library, in the order they were loaded.
@@ -157,9 +169,9 @@ impl Functions {
         self.libraries.len()
     }
 
-    /// Number of functions.
+    /// Number of functions, as the libraries count them.
     pub fn function_count(&self) -> usize {
-        self.owners.len()
+        self.libraries.values().map(|l| l.functions.len()).sum()
     }
 
     /// Bytes the libraries' code and records take besides the Lua state (INFO's
@@ -211,13 +223,19 @@ impl Functions {
         self.engine.run(&function.function, &invocation, host, out)
     }
 
-    /// FUNCTION RESTORE: adds the libraries whose `codes` a payload held, by `policy`. All
-    /// or nothing: a library that fails to load, or a clash, changes nothing.
-    pub fn restore(&mut self, codes: Vec<Bytes>, policy: RestorePolicy) -> Result<(), String> {
+    /// FUNCTION RESTORE: adds the libraries whose `codes` a payload held, by `policy`,
+    /// each loaded within `timeout` as FUNCTION LOAD would. All or nothing: a library that
+    /// fails to load, or a clash, changes nothing.
+    pub fn restore(
+        &mut self,
+        codes: Vec<Bytes>,
+        policy: RestorePolicy,
+        timeout: impl Fn() -> Option<Interrupt>,
+    ) -> Result<(), String> {
         // Load them in a scratch engine first: a bad library leaves everything as it was.
         let mut scratch = Functions::new(self.rng.clone());
         for code in &codes {
-            scratch.load(code, false)?;
+            scratch.load(code, false, timeout())?;
         }
         if policy == RestorePolicy::Flush {
             self.flush();
@@ -232,18 +250,19 @@ impl Functions {
                 .keys()
                 .filter(|name| self.libraries.contains_key(*name))
                 .collect();
-            for function in scratch.owners.keys() {
+            for (function, (_, registered)) in &scratch.owners {
                 let clash = self
                     .owners
                     .get(function)
-                    .is_some_and(|owner| !replaced.contains(&owner));
+                    .is_some_and(|(owner, _)| !replaced.contains(&owner));
                 if clash {
-                    return Err(format!("ERR Function {function} already exists"));
+                    return Err(format!("ERR Function {registered} already exists"));
                 }
             }
         }
+        // Loaded once already: no time budget the second time.
         for code in &codes {
-            self.load(code, true)?;
+            self.load(code, true, None)?;
         }
         Ok(())
     }
@@ -251,16 +270,15 @@ impl Functions {
     fn link(&mut self, library: Library) {
         for function in &library.functions {
             self.owners
-                .insert(function.name.clone(), library.name.clone());
+                .entry(function.name.to_ascii_lowercase())
+                .or_insert_with(|| (library.name.clone(), function.name.clone()));
         }
         self.libraries.insert(library.name.clone(), library);
     }
 
     fn unlink(&mut self, name: &str) -> Option<Library> {
         let library = self.libraries.shift_remove(name)?;
-        for function in &library.functions {
-            self.owners.remove(&function.name);
-        }
+        self.owners.retain(|_, (owner, _)| *owner != library.name);
         Some(library)
     }
 }

@@ -6,6 +6,7 @@
 
 mod api;
 mod convert;
+mod current;
 mod engine;
 mod functions;
 mod lauxlib;

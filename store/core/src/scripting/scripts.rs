@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use bytes::{Bytes, BytesMut};
+use foldhash::fast::FixedState;
 use mlua::Function;
 
 use super::engine::{Arguments, Call, Engine, Failure, Invocation, Kind, Written};
@@ -11,17 +12,30 @@ use super::random::SharedRng;
 use super::shebang::{eval_flags, ScriptFlags};
 use super::{sha1_hex, Host};
 
+/// A script's name: its SHA-1 in lower-case hex.
+pub type Sha = [u8; 40];
+
 /// A cached script.
 pub struct Script {
     /// What its shebang declared.
     pub flags: ScriptFlags,
+    sha: Sha,
     function: Function,
+}
+
+impl Script {
+    /// Its SHA-1, as EVALSHA names it.
+    pub fn sha(&self) -> &str {
+        // Made of hex digits only.
+        std::str::from_utf8(&self.sha).unwrap_or_default()
+    }
 }
 
 /// The EVAL engine and its script cache.
 pub struct Scripts {
     engine: Engine,
-    cache: HashMap<String, Script>,
+    // foldhash rather than SipHash: looked up on every EVALSHA, with keys the server made.
+    cache: HashMap<Sha, Script, FixedState>,
     /// Bytes of the cached bodies and their names (INFO's `used_memory_scripts_eval`).
     memory: usize,
     rng: SharedRng,
@@ -36,7 +50,7 @@ impl Scripts {
     pub fn new(rng: SharedRng) -> Scripts {
         Scripts {
             engine: new_engine(rng.clone()),
-            cache: HashMap::new(),
+            cache: HashMap::default(),
             memory: 0,
             rng,
         }
@@ -45,8 +59,9 @@ impl Scripts {
     /// Compiles and caches `body` unless it is cached already (Redis's
     /// `luaCreateFunction`); returns its SHA-1. On failure, the error line: a shebang error,
     /// or `Error compiling script (new function): ...`.
-    pub fn create(&mut self, body: &Bytes) -> Result<String, String> {
-        let sha = sha1_hex(body);
+    pub fn create(&mut self, body: &Bytes) -> Result<Sha, String> {
+        let mut sha = [0u8; 40];
+        sha.copy_from_slice(sha1_hex(body).as_bytes());
         if self.cache.contains_key(&sha) {
             return Ok(sha);
         }
@@ -56,17 +71,22 @@ impl Scripts {
             .compile("@user_script", &body[shebang_len..])
             .map_err(|why| format!("ERR Error compiling script (new function): {why}"))?;
         self.memory += sha.len() + body.len() + SCRIPT_OVERHEAD;
-        self.cache.insert(sha.clone(), Script { flags, function });
+        self.cache.insert(
+            sha,
+            Script {
+                flags,
+                sha,
+                function,
+            },
+        );
         Ok(sha)
     }
 
     /// The cached script named `sha` (any case).
     pub fn get(&self, sha: &[u8]) -> Option<&Script> {
-        if sha.len() != 40 {
-            return None;
-        }
-        let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
-        self.cache.get(&sha)
+        let mut key: Sha = sha.try_into().ok()?;
+        key.make_ascii_lowercase();
+        self.cache.get(&key)
     }
 
     /// Whether `sha` (any case) is cached.
@@ -82,23 +102,17 @@ impl Scripts {
         self.memory = 0;
     }
 
-    /// Runs the cached script `sha` (lowercase, as [`Scripts::create`] returns it) with
-    /// `keys` and `args`, writing its reply in `caller`'s protocol to `out`.
+    /// Runs a cached script for `call`, writing its reply in the caller's protocol to
+    /// `out`.
     pub fn run(
         &self,
-        sha: &str,
+        script: &Script,
         call: Call<'_>,
         host: &mut dyn Host,
         out: &mut BytesMut,
     ) -> Result<Written, Failure> {
-        let Some(script) = self.cache.get(sha) else {
-            return Err(Failure {
-                line: b"NOSCRIPT No matching script. Please use EVAL.".to_vec(),
-                counted: false,
-            });
-        };
         let invocation = Invocation {
-            name: sha,
+            name: script.sha(),
             arguments: Arguments::Globals,
             call,
         };

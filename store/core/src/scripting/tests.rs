@@ -90,11 +90,13 @@ fn eval_with(
         caller,
         interrupt: None,
     };
-    match scripts.run(&sha, call, host, &mut out) {
+    let script = scripts.get(&sha).expect("just created");
+    match scripts.run(script, call, host, &mut out) {
         Ok(_) => String::from_utf8_lossy(&out).into_owned(),
         Err(failure) => format!(
             "-{}\r\n",
-            String::from_utf8_lossy(&failure.line).replace(&sha, "<sha>")
+            String::from_utf8_lossy(&failure.line)
+                .replace(std::str::from_utf8(&sha).unwrap(), "<sha>")
         ),
     }
 }

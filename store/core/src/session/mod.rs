@@ -11,7 +11,7 @@ use radish_data::Millis;
 use radish_resp::{Limits, RequestDecoder, Version};
 
 use crate::exec::blocking::serve_blocked;
-use crate::exec::command::{Command, Table};
+use crate::exec::command::{LastCommand, Table};
 use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::execute;
@@ -19,7 +19,6 @@ use crate::exec::reply::{write_timeout, Reply};
 use crate::server::Server;
 use crate::state::clients::{self, Client};
 use crate::state::keyspace::{Keyspace, TimeoutReply, Waiter};
-use crate::state::renames::Renames;
 use crate::state::stats::Batch;
 
 use scripts::Gate;
@@ -32,49 +31,6 @@ pub enum Status {
     Open,
     /// Write the output, then close the connection.
     Close,
-    /// Write the output, then call [`Session::handle_offloaded`] on a thread of its own (not
-    /// the event loop's): the next request runs a script, which may run long; the event loop
-    /// serves the other connections meanwhile. Only when the server was told that its pump
-    /// does this ([`Server::offload_scripts`]).
-    Offload,
-}
-
-/// A command name as a client sent it and the command it names on this server (renames
-/// included: they are fixed at start-up). Comparing bytes costs less than the case-folding
-/// table lookup, which perf showed at 8% of the CPU of pipelined INCRs.
-#[derive(Debug, Default)]
-pub(crate) struct LastCommand {
-    name: [u8; 16],
-    len: usize,
-    command: Option<&'static Command>,
-}
-
-impl LastCommand {
-    /// The command `name` resolved to last time, if it is the last name resolved.
-    #[inline]
-    fn get(&self, name: &[u8]) -> Option<&'static Command> {
-        let command = self.command?;
-        (name.len() == self.len && name == &self.name[..self.len]).then_some(command)
-    }
-
-    /// Looks `name` up in `table` as `renames` rename it, remembering the answer.
-    fn lookup(
-        &mut self,
-        table: &'static Table,
-        renames: &Renames,
-        name: &[u8],
-    ) -> Option<&'static Command> {
-        if let Some(command) = self.get(name) {
-            return Some(command);
-        }
-        let command = table.lookup_renamed(renames, name)?;
-        if name.len() <= self.name.len() {
-            self.name[..name.len()].copy_from_slice(name);
-            self.len = name.len();
-            self.command = Some(command);
-        }
-        Some(command)
-    }
 }
 
 /// A blocked command waiting for data.
@@ -110,10 +66,8 @@ pub struct Session {
     log_wait: Option<u64>,
     /// Unparsed input left by the last [`handle`](Session::handle): more means a read.
     input_seen: usize,
-    /// A request decoded but left for later: it runs a script, or waits for one that runs.
+    /// A request decoded but left for later: it waits for a script that runs.
     pending: Option<Vec<Bytes>>,
-    /// This batch runs off the event loop ([`Session::handle_offloaded`]).
-    offloaded: bool,
 }
 
 impl Session {
@@ -161,7 +115,6 @@ impl Session {
             log_wait: None,
             input_seen: 0,
             pending: None,
-            offloaded: false,
         }
     }
 
@@ -223,7 +176,7 @@ impl Session {
         self.conn.batch_input = input.len();
         let server = self.server.clone();
         let mut keyspace: Option<MutexGuard<'_, Keyspace>> = None;
-        if self.blocked.is_some() && !self.offloaded && server.watch.is_reserved() {
+        if self.blocked.is_some() && server.watch.is_reserved() {
             // A script holds the data; look again when it is done.
             server.watch.wait(&self.client, true);
             return Status::Open;
@@ -274,19 +227,15 @@ impl Session {
             let found = self
                 .last_command
                 .lookup(self.commands, &server.renames, &args[0]);
-            match self.gate(found, &args, keyspace.is_some()) {
-                Gate::Run => {}
+            let reserved = match self.gate(found, &args, keyspace.is_some()) {
+                Gate::Run => false,
+                Gate::RunScript => true,
                 Gate::Wait { until_end } => {
                     server.watch.wait(&self.client, until_end);
                     self.pending = Some(args);
                     break;
                 }
-                Gate::Offload => {
-                    self.pending = Some(args);
-                    status = Status::Offload;
-                    break;
-                }
-            }
+            };
             let mut ctx = Ctx {
                 server: &server,
                 commands: self.commands,
@@ -303,6 +252,9 @@ impl Session {
             };
             ctx.reply.version = ctx.conn.version;
             let ran = execute(&mut ctx, found, &args);
+            if reserved {
+                server.watch.release();
+            }
             last_command = Some(ran.map_or("", |command| command.full_name));
             let block = ctx.block.take();
             self.decoder.set_authenticated(self.conn.authenticated);
@@ -411,6 +363,7 @@ impl Drop for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::renames::Renames;
 
     #[test]
     fn the_last_command_name_resolves_as_the_table_does_renames_included() {

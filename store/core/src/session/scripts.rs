@@ -1,28 +1,27 @@
-//! A session while scripts run: handing a batch that runs one to the pump, to run off the
-//! event loop, and leaving requests for later while another connection's script holds the
-//! data (see `state/script_watch.rs`).
+//! A session while scripts run: reserving the watch for a command that runs one, and leaving
+//! requests for later while another connection's script holds the data (see
+//! `state/script_watch.rs`).
 
-use bytes::{Bytes, BytesMut};
-use radish_data::Millis;
+use bytes::Bytes;
 
-use super::{Session, Status};
+use super::Session;
 use crate::exec::command::{Command, Flags};
 use crate::exec::dispatch::{resolve, runs_in_multi};
 use crate::server::Server;
 use crate::state::keyspace::Keyspace;
-use crate::state::script_watch::{Closed, ScriptWatch};
+use crate::state::script_watch::Closed;
 
 /// What to do with the next request.
 pub(super) enum Gate {
     /// Run it now.
     Run,
+    /// It runs a script: run it now, the watch reserved for it until it is done.
+    RunScript,
     /// Keep it for when the running script turns busy (or, `until_end`, ends).
     Wait {
         /// It needs the data: only the script's end lets it run.
         until_end: bool,
     },
-    /// It runs a script: hand the batch to the pump (the watch is reserved for it).
-    Offload,
 }
 
 /// Commands that may run while a script is busy without the data, so that the event loop
@@ -39,33 +38,6 @@ const WITHOUT_DATA_WHILE_BUSY: &[&str] = &[
 ];
 
 impl Session {
-    /// Runs the request this session handed over ([`Status::Offload`]), and what follows it
-    /// in `input`, as [`handle`](Session::handle) would: call it on a thread that may block,
-    /// while the event loop goes on. Other connections wait for it, or get `-BUSY` once the
-    /// script is past `busy-reply-threshold`.
-    pub fn handle_offloaded(
-        &mut self,
-        input: &mut BytesMut,
-        now: Millis,
-        out: &mut BytesMut,
-    ) -> Status {
-        /// Ends the reservation however the batch ends, a panic included: a watch left
-        /// reserved would keep every other connection waiting.
-        struct Release<'a>(&'a ScriptWatch);
-        impl Drop for Release<'_> {
-            fn drop(&mut self) {
-                self.0.release();
-            }
-        }
-        let server = self.server.clone();
-        let _release = Release(&server.watch);
-        self.offloaded = true;
-        let status = self.run_batch(input, now, out);
-        self.offloaded = false;
-        self.input_seen = input.len();
-        status
-    }
-
     /// Whether `args` (found as `found`) may run now, with scripts running or to run.
     pub(super) fn gate(
         &self,
@@ -73,15 +45,12 @@ impl Session {
         args: &[Bytes],
         holds_data: bool,
     ) -> Gate {
-        if self.offloaded {
-            return Gate::Run;
-        }
         let server = &self.server;
         let command = resolve(found, args).ok();
         let watch = &server.watch;
-        if server.offloads_scripts() && command.is_some_and(|c| self.runs_script(c)) {
+        if command.is_some_and(|c| self.runs_script(c)) {
             if watch.reserve() {
-                return Gate::Offload;
+                return Gate::RunScript;
             }
             // Another connection's script runs: once busy, this one is refused with -BUSY.
             return match watch.busy() {

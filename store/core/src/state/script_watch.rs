@@ -1,13 +1,13 @@
 //! The script or function running now, as other connections see it.
 //!
-//! Under a pump, a command that runs a script goes to a thread of its own (see the
-//! session's `Status::Offload`), so that the event loop goes on while it runs: a connection
-//! first reserves the watch, then its batch runs on that thread under the data lock. While
+//! A connection whose next command runs a script first reserves the watch, then runs it
+//! under the data lock on its own thread, as any command. While
 //! the watch is reserved, other connections leave their requests for later (Redis serves no
 //! one while a script runs) — until the script is past `busy-reply-threshold`: then they
-//! are served, and refused with `-BUSY` unless they are among the few commands Redis allows
-//! (SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, SHUTDOWN NOSAVE...). Waiting connections are
-//! woken when the script turns busy and when the reservation ends.
+//! are served (the script's event loop handed to another thread: `Server::set_escape`), and
+//! refused with `-BUSY` unless they are among the few commands Redis allows (SCRIPT KILL,
+//! FUNCTION KILL, FUNCTION STATS, SHUTDOWN NOSAVE...). Waiting connections are woken when the
+//! script turns busy and when the reservation ends.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

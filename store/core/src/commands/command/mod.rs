@@ -177,7 +177,7 @@ fn command_info(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     for name in &args[2..] {
         match ctx.commands.find(name) {
             Some(command) => describe(ctx, command),
-            None => ctx.reply.null_array(),
+            None => ctx.reply.null(),
         }
     }
     Ok(())
