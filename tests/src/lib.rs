@@ -153,8 +153,19 @@ impl RedisServer {
     /// Starts `redis-server` with no persistence. Panics if it is not installed: `.ci/run`
     /// installs it, so a missing binary is a setup error, not a reason to skip.
     pub fn start() -> RedisServer {
+        // A free port may be taken by another test's server before this one binds it: then
+        // redis-server exits, and it starts again on another port.
+        for _ in 0..5 {
+            if let Some(server) = Self::try_start() {
+                return server;
+            }
+        }
+        panic!("redis-server did not start on five ports in a row");
+    }
+
+    fn try_start() -> Option<RedisServer> {
         let port = free_port();
-        let child = Command::new("redis-server")
+        let mut child = Command::new("redis-server")
             .args([
                 "--port",
                 &port.to_string(),
@@ -171,12 +182,44 @@ impl RedisServer {
             .expect("redis-server must be installed (apt-get install -y redis-server)");
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(addr).is_err() {
+        // Whoever answers must be this process: INFO names its process id.
+        let pid = format!("process_id:{}\r\n", child.id());
+        loop {
+            if let Ok(Some(_)) = child.try_wait() {
+                return None;
+            }
+            if let Some(info) = info_server(addr) {
+                if info.contains(&pid) {
+                    return Some(RedisServer { addr, child });
+                }
+                // Another server has the port.
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        RedisServer { addr, child }
     }
+}
+
+/// What the server at `addr` answers to INFO server, if it answers.
+fn info_server(addr: SocketAddr) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream.write_all(b"INFO server\r\n").ok()?;
+    let mut info = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // The section is a few hundred bytes; it ends with an empty line.
+    while !info.ends_with(b"\r\n\r\n") {
+        let read = stream.read(&mut chunk).ok()?;
+        if read == 0 {
+            break;
+        }
+        info.extend_from_slice(&chunk[..read]);
+    }
+    Some(String::from_utf8_lossy(&info).into_owned())
 }
 
 impl Drop for RedisServer {

@@ -560,3 +560,66 @@ fn save_bgsave_and_shutdown_round_trip_every_type() {
         assert_eq!(client.cmd(&["GET", "added"]), bulk("at shutdown"), "{name}");
     }
 }
+
+/// A library of two functions over a counter, as an application would load it.
+const COUNTERS: &str = "#!lua name=counters\n\
+    redis.register_function('bump', function(keys) return redis.call('INCR', keys[1]) end)\n\
+    redis.register_function{function_name='peek', callback=function(keys) \
+    return redis.call('GET', keys[1]) end, flags={'no-writes'}}";
+
+#[test]
+fn function_libraries_survive_a_restart_from_the_snapshot_and_from_the_log() {
+    for (name, binary) in binaries() {
+        // From the snapshot SHUTDOWN saves.
+        let dir = TempDir::new("functions-snapshot");
+        let process = Process::start(binary, &dir, &[]);
+        let mut client = process.client();
+        assert_eq!(
+            client.cmd(&["FUNCTION", "LOAD", COUNTERS]),
+            bulk("counters")
+        );
+        assert_eq!(client.cmd(&["FCALL", "bump", "1", "n"]), Frame::Integer(1));
+        client.send(&["SHUTDOWN", "SAVE"]);
+        assert!(client.closed());
+        assert!(process.wait_exit().success(), "{name}");
+        let process = Process::start(binary, &dir, &[]);
+        let mut client = process.client();
+        assert_eq!(client.cmd(&["FCALL", "bump", "1", "n"]), Frame::Integer(2));
+        assert_eq!(
+            client.cmd(&["FCALL_RO", "peek", "1", "n"]),
+            bulk("2"),
+            "{name}"
+        );
+        drop(process);
+
+        // From the append-only log, after a kill: the library loaded, then replaced, then a
+        // second one loaded and deleted.
+        let dir = TempDir::new("functions-log");
+        let log = ["--appendonly", "yes", "--appendfsync", "always"];
+        let process = Process::start(binary, &dir, &log);
+        let mut client = process.client();
+        let first = COUNTERS.replace("'INCR', keys[1]", "'INCRBY', keys[1], 10");
+        assert_eq!(client.cmd(&["FUNCTION", "LOAD", &first]), bulk("counters"));
+        assert_eq!(
+            client.cmd(&["FUNCTION", "LOAD", "REPLACE", COUNTERS]),
+            bulk("counters")
+        );
+        let other = "#!lua name=other\nredis.register_function('gone', function() return 1 end)";
+        assert_eq!(client.cmd(&["FUNCTION", "LOAD", other]), bulk("other"));
+        ok(&mut client, &["FUNCTION", "DELETE", "other"]);
+        assert_eq!(client.cmd(&["FCALL", "bump", "1", "n"]), Frame::Integer(1));
+        process.kill_9();
+        let process = Process::start(binary, &dir, &log);
+        let mut client = process.client();
+        assert_eq!(
+            client.cmd(&["FCALL", "bump", "1", "n"]),
+            Frame::Integer(2),
+            "{name}"
+        );
+        assert_eq!(
+            client.cmd(&["FCALL", "gone", "0"]),
+            Frame::error("ERR Function not found"),
+            "{name}"
+        );
+    }
+}
