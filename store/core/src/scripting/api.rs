@@ -1,22 +1,20 @@
 //! The `redis` table scripts call, and `math.random`, as Redis 7.0 defines them.
 //!
-//! Most of the table is permanent. `redis.call`, `redis.pcall` and `redis.acl_check_cmd`
-//! run commands, so they need the invocation's [`Host`]: they are put in place for each
-//! invocation (see `engine.rs`) and replaced by [`outside_invocation`] versions after it.
+//! The table is permanent. `redis.call`, `redis.pcall` and `redis.acl_check_cmd` run
+//! commands through the running invocation's host, which `current.rs` lends them; they are C
+//! functions (`raw_call.rs`).
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
 use mlua::{Lua, MultiValue, Table, Value};
 use radish_resp::Version;
 
-use super::convert::reply_bytes_to_lua;
-use super::current::{Current, Settings};
+use super::current::Current;
 use super::lauxlib::{arg_error, check_integer, error as lua_error};
-use super::number::{lua_number_text, number_argument, number_of};
+use super::number::{lua_number_text, number_of};
 use super::raise::Raise;
 use super::random::SharedRng;
-use super::Host;
+use super::raw_call::{host_function, HostFunction};
 use crate::state::REDIS_VERSION;
 
 /// What `redis.set_repl` chooses: where the script's writes are propagated.
@@ -87,102 +85,16 @@ pub fn add_log_and_version(lua: &Lua, redis: &Table) -> mlua::Result<()> {
 }
 
 /// `redis.call`, `redis.pcall` and `redis.acl_check_cmd`: they reach the running
-/// invocation's [`Host`], and refuse outside one.
+/// invocation's [`Host`](super::Host), and refuse outside one (see `raw_call.rs`).
 fn add_host_functions(lua: &Lua, redis: &Table, current: &Arc<Current>) -> mlua::Result<()> {
-    let outside =
-        |text: &'static str| move || Raise::reply(text.as_bytes(), false).into_lua_error();
-    let call_outside = outside("redis.call/pcall can only be called inside a script invocation");
-    for (name, raise) in [("call", true), ("pcall", false)] {
-        let running = current.clone();
-        redis.raw_set(
-            name,
-            lua.create_function(move |lua, args: MultiValue| {
-                running
-                    .with_host(|host, settings| call(lua, host, settings, args, raise))
-                    .unwrap_or_else(|| Err(call_outside()))
-            })?,
-        )?;
+    for (name, function) in [
+        ("call", HostFunction::Call),
+        ("pcall", HostFunction::PCall),
+        ("acl_check_cmd", HostFunction::AclCheck),
+    ] {
+        redis.raw_set(name, host_function(lua, current, function)?)?;
     }
-    let check_outside =
-        outside("redis.acl_check_cmd can only be called inside a script invocation");
-    let running = current.clone();
-    redis.raw_set(
-        "acl_check_cmd",
-        lua.create_function(move |lua, args: MultiValue| {
-            running
-                .with_host(|host, _| acl_check(lua, host, args))
-                .unwrap_or_else(|| Err(check_outside()))
-        })?,
-    )
-}
-
-/// `redis.call` (`raise` true) and `redis.pcall` for one invocation: runs the command
-/// through `host` and converts its reply; an error reply (or a refusal) is raised by
-/// `redis.call` and returned by `redis.pcall`.
-pub fn call(
-    lua: &Lua,
-    host: &mut dyn Host,
-    settings: Settings,
-    args: MultiValue,
-    raise: bool,
-) -> mlua::Result<Value> {
-    let argv = match command_arguments(&args) {
-        Ok(argv) => argv,
-        Err(raised) if raise => return Err(raised.into_lua_error()),
-        Err(raised) => return raised.to_value(lua),
-    };
-    let mut out = BytesMut::with_capacity(64);
-    let value = match host.call(&argv, settings.version, settings.repl, &mut out) {
-        Err(refusal) => Raise::reply(&refusal, true).to_value(lua)?,
-        Ok(()) => reply_bytes_to_lua(lua, out, settings.version)?,
-    };
-    if raise {
-        if let Value::Table(table) = &value {
-            if let Value::String(err) = table.raw_get::<Value>("err")? {
-                return Err(Raise::Reply {
-                    err: err.as_bytes().to_vec(),
-                    counted: true,
-                }
-                .into_lua_error());
-            }
-        }
-    }
-    Ok(value)
-}
-
-/// `redis.acl_check_cmd`: whether the user running the script may run the command.
-pub fn acl_check(lua: &Lua, host: &mut dyn Host, args: MultiValue) -> mlua::Result<bool> {
-    let _ = lua;
-    let argv = command_arguments(&args).map_err(Raise::into_lua_error)?;
-    host.acl_check(&argv).ok_or_else(|| {
-        Raise::reply(b"Invalid command passed to redis.acl_check_cmd()", false).into_lua_error()
-    })
-}
-
-/// The arguments of `redis.call` as a command: strings as they are, numbers as `%.17g`
-/// (Lua's own conversion would keep only 14 digits), anything else refused.
-fn command_arguments(args: &MultiValue) -> Result<Vec<Bytes>, Raise> {
-    if args.is_empty() {
-        return Err(Raise::reply(
-            b"Please specify at least one argument for this redis lib call",
-            false,
-        ));
-    }
-    let mut argv = Vec::with_capacity(args.len());
-    for arg in args {
-        argv.push(match arg {
-            Value::String(text) => Bytes::copy_from_slice(&text.as_bytes()),
-            Value::Integer(value) => Bytes::from(number_argument(*value as f64)),
-            Value::Number(value) => Bytes::from(number_argument(*value)),
-            _ => {
-                return Err(Raise::reply(
-                    b"Lua redis lib command arguments must be strings or integers",
-                    false,
-                ))
-            }
-        });
-    }
-    Ok(argv)
+    Ok(())
 }
 
 /// `redis.log(level, ...)`: the arguments that are strings or numbers, joined by spaces, in

@@ -1,7 +1,7 @@
 //! Conversion between RESP and Lua, both ways, exactly as Redis 7.0 converts.
 //!
-//! A command's reply becomes a Lua value for `redis.call` (`reply_to_lua`); what a script
-//! returns becomes the reply its caller gets (`write_lua_reply`).
+//! A command's reply is decoded for `redis.call` (`decode_reply`; `raw_call.rs` pushes it);
+//! what a script returns becomes the reply its caller gets (`ReplyWriter`).
 
 use bytes::BytesMut;
 use mlua::{Function, Lua, Table, Value};
@@ -15,109 +15,9 @@ use super::stash::Stash;
 /// level, with a few in use below).
 const MAX_REPLY_DEPTH: usize = 7996;
 
-/// A command's reply, decoded, as Lua sees it: integers and bulk strings as numbers and
-/// strings, RESP2's nulls as `false` (RESP3's null as `nil`), a status as `{ok=}`, an error
-/// as `{err=}` (flagged as counted already), RESP3's map, set, double, big number and
-/// verbatim string as `{map=}`, `{set=}`, `{double=}`, `{big_number=}` and
-/// `{verbatim_string={format=, string=}}`, booleans as booleans. Attributes are dropped.
-pub fn reply_to_lua(lua: &Lua, frame: &Frame) -> mlua::Result<Value> {
-    Ok(match frame {
-        Frame::Integer(value) => Value::Number(*value as f64),
-        Frame::BulkString(data) => Value::String(lua.create_string(data)?),
-        Frame::SimpleString(text) => {
-            single_field(lua, "ok", Value::String(lua.create_string(text)?))?
-        }
-        Frame::SimpleError(line) | Frame::BulkError(line) => {
-            let mut text = Vec::with_capacity(line.len() + 1);
-            text.push(b'-');
-            text.extend_from_slice(line);
-            super::raise::Raise::reply(&text, true).to_value(lua)?
-        }
-        // RESP2's null bulk string and null array: `$-1` and `*-1`.
-        Frame::NullArray => Value::Boolean(false),
-        Frame::Null => Value::Nil,
-        Frame::Array(items) | Frame::Push(items) => {
-            // Grown one element at a time, as Redis builds it: where nulls leave holes, `#`
-            // then finds the border Redis's table has.
-            let table = lua.create_table()?;
-            for (index, item) in items.iter().enumerate() {
-                table.raw_set(index + 1, reply_to_lua(lua, item)?)?;
-            }
-            Value::Table(table)
-        }
-        Frame::Map(pairs) => {
-            let map = lua.create_table()?;
-            for (key, value) in pairs {
-                map.raw_set(reply_to_lua(lua, key)?, reply_to_lua(lua, value)?)?;
-            }
-            single_field(lua, "map", Value::Table(map))?
-        }
-        Frame::Set(items) => {
-            let set = lua.create_table()?;
-            for item in items {
-                set.raw_set(reply_to_lua(lua, item)?, true)?;
-            }
-            single_field(lua, "set", Value::Table(set))?
-        }
-        Frame::Double(value) => single_field(lua, "double", Value::Number(*value))?,
-        Frame::Boolean(value) => Value::Boolean(*value),
-        Frame::BigNumber(digits) => {
-            single_field(lua, "big_number", Value::String(lua.create_string(digits)?))?
-        }
-        Frame::VerbatimString { format, text } => {
-            let inner = lua.create_table()?;
-            inner.raw_set("string", lua.create_string(text)?)?;
-            inner.raw_set("format", lua.create_string(format)?)?;
-            single_field(lua, "verbatim_string", Value::Table(inner))?
-        }
-        Frame::Attribute { data, .. } => reply_to_lua(lua, data)?,
-    })
-}
-
-/// A command's reply, as bytes written in `version`, as Lua sees it (see [`reply_to_lua`]).
-/// The usual one-line replies are read straight from the bytes.
-pub fn reply_bytes_to_lua(lua: &Lua, reply: BytesMut, version: Version) -> mlua::Result<Value> {
-    if let Some(line) = reply
-        .strip_suffix(b"\r\n")
-        .filter(|line| !line.contains(&b'\r'))
-    {
-        match line.split_first() {
-            Some((b':', digits)) => {
-                if let Some(value) = radish_resp::number::parse_i64_strict(digits) {
-                    return Ok(Value::Number(value as f64));
-                }
-            }
-            Some((b'+', text)) => {
-                return single_field(lua, "ok", Value::String(lua.create_string(text)?));
-            }
-            Some((b'_', [])) => return Ok(Value::Nil),
-            Some((b'$', b"-1")) | Some((b'*', b"-1")) => return Ok(Value::Boolean(false)),
-            _ => {}
-        }
-    }
-    if reply.first() == Some(&b'$') {
-        // `$<len>\r\n<bytes>\r\n`, when it is exactly that.
-        if let Some(header) = reply.iter().position(|&b| b == b'\r') {
-            let len = radish_resp::number::parse_i64_strict(&reply[1..header]);
-            let start = header + 2;
-            if let Some(len) = len.and_then(|len| usize::try_from(len).ok()) {
-                if reply.len() == start + len + 2 {
-                    return Ok(Value::String(
-                        lua.create_string(&reply[start..start + len])?,
-                    ));
-                }
-            }
-        }
-    }
-    match decode_reply(reply, version) {
-        Some(frame) => reply_to_lua(lua, &frame),
-        None => Ok(Value::Nil),
-    }
-}
-
 /// Decodes what a command wrote in the script's protocol: RESP2's null bulk string becomes
 /// `false` like its null array, which the RESP3 decoder cannot tell from RESP3's null.
-fn decode_reply(reply: BytesMut, version: Version) -> Option<Frame> {
+pub(super) fn decode_reply(reply: BytesMut, version: Version) -> Option<Frame> {
     if version == Version::Resp2 && reply.starts_with(b"$-1\r\n") {
         return Some(Frame::NullArray);
     }
@@ -136,12 +36,6 @@ fn resp2_nulls_false(frame: Frame) -> Frame {
         Frame::Array(items) => Frame::Array(items.into_iter().map(resp2_nulls_false).collect()),
         other => other,
     }
-}
-
-fn single_field(lua: &Lua, name: &str, value: Value) -> mlua::Result<Value> {
-    let table = lua.create_table_with_capacity(0, 1)?;
-    table.raw_set(name, value)?;
-    Ok(Value::Table(table))
 }
 
 /// What a script's return value becomes for its caller, who reads `caller` RESP; `script`

@@ -11,10 +11,12 @@
 //! So the invocation lends its host here for as long as it runs, as a pointer whose lifetime
 //! this module keeps.
 
-// The one place the core uses `unsafe` (the workspace denies it elsewhere): see above.
+// One of the two places the core uses `unsafe` (with `raw_call.rs`; the workspace denies it
+// elsewhere): see above.
 #![allow(unsafe_code)]
 
-use std::ptr::NonNull;
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU16, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use radish_resp::Version;
@@ -37,40 +39,61 @@ impl Settings {
         version: Version::Resp2,
         repl: super::repl::ALL,
     };
+
+    /// Packed in 16 bits (never 0, which stands for none).
+    fn pack(self) -> u16 {
+        let version = match self.version {
+            Version::Resp2 => 0,
+            Version::Resp3 => 1,
+        };
+        0x8000 | version << 8 | u16::from(self.repl)
+    }
+
+    fn unpack(packed: u16) -> Option<Settings> {
+        if packed == 0 {
+            return None;
+        }
+        Some(Settings {
+            version: match packed >> 8 & 1 {
+                0 => Version::Resp2,
+                _ => Version::Resp3,
+            },
+            repl: packed as u8,
+        })
+    }
 }
 
-/// The running invocation, shared by the engine's Rust functions.
+/// A host as `lend` keeps it: a reference on its stack, which this points at.
+type LentHost = &'static mut (dyn Host + 'static);
+
+/// The running invocation, shared by the engine's Rust functions. Every `redis.call` reads
+/// it, so what it reads are atomics (one thread uses the state at a time: the data lock and
+/// the engine's lock order it).
 #[derive(Default)]
 pub struct Current {
-    slot: Mutex<Slot>,
+    /// The lent host, by [`Current::lend`]; null when none is, or while a function uses it.
+    host: AtomicPtr<LentHost>,
+    /// The running invocation's settings, packed; 0 when none runs.
+    settings: AtomicU16,
+    guard: Mutex<Guard>,
     /// The count hook was switched to raising at every line (a kill): the engine puts it
     /// back after the invocation.
-    killed: std::sync::atomic::AtomicBool,
+    killed: AtomicBool,
 }
 
+/// What the count hook reads.
 #[derive(Default)]
-struct Slot {
-    /// An invocation runs.
-    running: bool,
-    /// Its host, lent by [`Current::lend`]; `None` while a function uses it.
-    host: Option<NonNull<dyn Host + 'static>>,
-    settings: Option<Settings>,
-    /// What the count hook asks; `None` once it said stop (or none was given).
+struct Guard {
+    /// What it asks; `None` once it said stop (or none was given).
     interrupt: Option<Interrupt>,
     /// A function library's code runs (FUNCTION LOAD), not an invocation: a stop is its
     /// load timeout rather than a kill.
     loading: bool,
 }
 
-// SAFETY: the host pointer is only dereferenced by `with_host`, on the thread running the
-// invocation that lent it, and the slot forgets it before that invocation returns (see
-// `lend`). The Lua state, and this with it, may move between threads between invocations,
-// when the slot holds no pointer.
-unsafe impl Send for Slot {}
-
 impl Current {
-    fn slot(&self) -> MutexGuard<'_, Slot> {
-        self.slot
+    fn guard(&self) -> MutexGuard<'_, Guard> {
+        self.guard
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -84,26 +107,27 @@ impl Current {
         interrupt: Option<Interrupt>,
         body: impl FnOnce() -> R,
     ) -> (R, Settings) {
-        /// Empties the slot however `body` ends.
+        /// Forgets the host however `body` ends.
         struct TakeBack<'a>(&'a Current);
         impl Drop for TakeBack<'_> {
             fn drop(&mut self) {
-                *self.0.slot() = Slot::default();
+                self.0.host.store(null_mut(), Ordering::Release);
+                self.0.settings.store(0, Ordering::Release);
+                *self.0.guard() = Guard::default();
             }
         }
-        let borrowed: NonNull<dyn Host + '_> = NonNull::from(host);
-        // SAFETY: only the trait object's lifetime bound changes (same layout). The pointer
-        // must not outlive the borrow of `host`: it lives in the slot, which `TakeBack`
-        // empties before this function returns, and `host` stays mutably borrowed by this
-        // function meanwhile, so nothing else reaches it.
-        let lent: NonNull<dyn Host + 'static> = unsafe { std::mem::transmute(borrowed) };
-        *self.slot() = Slot {
-            running: true,
-            host: Some(lent),
-            settings: Some(Settings::START),
+        let mut lent: &mut dyn Host = host;
+        // Only the pointee's lifetime bounds change. The pointer must not outlive `lent`:
+        // `TakeBack`, declared after it, forgets the pointer before `lent` goes, and `host`
+        // stays mutably borrowed by this function meanwhile, so nothing else reaches it.
+        let pointer = (&mut lent as *mut &mut dyn Host).cast::<LentHost>();
+        *self.guard() = Guard {
             interrupt,
             loading: false,
         };
+        self.settings
+            .store(Settings::START.pack(), Ordering::Release);
+        self.host.store(pointer, Ordering::Release);
         let take_back = TakeBack(self);
         let result = body();
         let settings = self.settings().unwrap_or(Settings::START);
@@ -114,17 +138,16 @@ impl Current {
     /// Runs `body` (a function library's code, as FUNCTION LOAD runs it) with what may
     /// `interrupt` it: its time budget. No host is lent: library code runs no commands.
     pub fn guard_load<R>(&self, interrupt: Option<Interrupt>, body: impl FnOnce() -> R) -> R {
-        /// Empties the slot however `body` ends.
+        /// Clears the guard however `body` ends.
         struct Clear<'a>(&'a Current);
         impl Drop for Clear<'_> {
             fn drop(&mut self) {
-                *self.0.slot() = Slot::default();
+                *self.0.guard() = Guard::default();
             }
         }
-        *self.slot() = Slot {
+        *self.guard() = Guard {
             interrupt,
             loading: true,
-            ..Slot::default()
         };
         let _clear = Clear(self);
         body()
@@ -132,69 +155,64 @@ impl Current {
 
     /// Whether a function library's code runs (rather than an invocation).
     pub fn loading(&self) -> bool {
-        self.slot().loading
+        self.guard().loading
     }
 
     /// Runs `use_host` with the running invocation's host and settings; `None` when no
     /// invocation runs (or its host is in use already: a `redis.call` within a `redis.call`,
     /// which only a debug hook could make).
     pub fn with_host<R>(&self, use_host: impl FnOnce(&mut dyn Host, Settings) -> R) -> Option<R> {
-        let (lent, settings) = {
-            let mut slot = self.slot();
-            let settings = slot.settings?;
-            // Out of the slot while in use: a nested use finds it empty.
-            (slot.host.take()?, settings)
-        };
+        let settings = self.settings()?;
+        // Out of its place while in use: a nested use finds none.
+        let pointer = self.host.swap(null_mut(), Ordering::Acquire);
+        if pointer.is_null() {
+            return None;
+        }
         /// Puts the host back however `use_host` ends.
-        struct PutBack<'a>(&'a Current, NonNull<dyn Host + 'static>);
+        struct PutBack<'a>(&'a Current, *mut LentHost);
         impl Drop for PutBack<'_> {
             fn drop(&mut self) {
-                let mut slot = self.0.slot();
-                if slot.running {
-                    slot.host = Some(self.1);
-                }
+                self.0.host.store(self.1, Ordering::Release);
             }
         }
-        let _put_back = PutBack(self, lent);
-        // SAFETY: the pointer was made from a `&mut dyn Host` that `lend` keeps borrowed
-        // while the slot is filled (`lend` is on this thread's stack, below the Lua call that
-        // got here); taken out of the slot, this is the only reference made from it until
-        // `PutBack` returns it.
-        let host = unsafe { &mut *lent.as_ptr() };
+        let _put_back = PutBack(self, pointer);
+        // SAFETY: the pointer was made by `lend` from a `&mut dyn Host` it keeps on its stack,
+        // mutably borrowed, until it forgets the pointer; `lend` is on this thread's stack
+        // below the Lua call that got here, so it has not returned, and `PutBack` puts the
+        // pointer back before it does. Taken out, this is the only reference made from it
+        // until `PutBack` returns it.
+        let host: &mut dyn Host = unsafe { &mut **pointer };
         Some(use_host(host, settings))
     }
 
     /// The running invocation's settings; `None` when none runs.
     pub fn settings(&self) -> Option<Settings> {
-        self.slot().settings
+        Settings::unpack(self.settings.load(Ordering::Acquire))
     }
 
     /// Changes the running invocation's settings; false when none runs.
     pub fn update(&self, change: impl FnOnce(&mut Settings)) -> bool {
-        match self.slot().settings.as_mut() {
-            Some(settings) => {
-                change(settings);
-                true
-            }
-            None => false,
-        }
+        let Some(mut settings) = self.settings() else {
+            return false;
+        };
+        change(&mut settings);
+        self.settings.store(settings.pack(), Ordering::Release);
+        true
     }
 
     /// What may interrupt the running invocation, if anything.
     pub fn interrupt(&self) -> Option<Interrupt> {
-        self.slot().interrupt.clone()
+        self.guard().interrupt.clone()
     }
 
     /// The invocation was told to stop: its interrupt is not asked again.
     pub fn stopped(&self) {
-        self.slot().interrupt = None;
-        self.killed
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.guard().interrupt = None;
+        self.killed.store(true, Ordering::Relaxed);
     }
 
     /// Whether an invocation was stopped since the last call.
     pub fn take_stopped(&self) -> bool {
-        self.killed
-            .swap(false, std::sync::atomic::Ordering::Relaxed)
+        self.killed.swap(false, Ordering::Relaxed)
     }
 }

@@ -2,7 +2,7 @@
 //! libraries and `redis` API), the cache of EVAL scripts, and the flags a script declares.
 //!
 //! This layer knows no command: a script's `redis.call` reaches the server through a
-//! [`Host`] that the execution layer implements (`exec/script_host.rs`).
+//! [`Host`] that the execution layer implements (`exec/script.rs`).
 
 mod api;
 mod convert;
@@ -14,6 +14,7 @@ mod libs;
 mod number;
 mod raise;
 pub mod random;
+mod raw_call;
 mod register;
 mod sandbox;
 mod scripts;

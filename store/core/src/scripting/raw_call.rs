@@ -1,0 +1,401 @@
+//! `redis.call`, `redis.pcall` and `redis.acl_check_cmd` as Lua C functions over Lua's own
+//! API, the command's reply pushed straight onto the Lua stack, as Redis's
+//! `luaRedisGenericCommand` does.
+//!
+//! Through mlua, each argument and each value handed back is a registry reference made and
+//! then dropped, under mlua's lock: bench/scripting.sh with a 100-call script showed that
+//! bookkeeping (`ValueRef::drop`, `LuaGuard::new`, `stack_value`, `to_slice`...) at over a
+//! third of the server's CPU, and radish at 0.54x of redis-server at -P 1. Reading the
+//! arguments off the stack and pushing the reply directly leaves only the command's own work.
+
+// The second place the core uses `unsafe` (with `current.rs`): see above, and the SAFETY
+// comments below.
+#![allow(unsafe_code)]
+
+use std::ffi::{c_int, c_void, CStr};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use mlua::{ffi, Function, Lua};
+use radish_resp::{Frame, Version};
+
+use super::convert::decode_reply;
+use super::current::Current;
+use super::number::number_argument;
+use super::raise::Raise;
+
+thread_local! {
+    /// The buffer commands run by scripts on this thread write their replies to, kept: a
+    /// reply is read back at once.
+    static OUT: std::cell::Cell<BytesMut> = std::cell::Cell::new(BytesMut::new());
+}
+
+/// Keeps the [`Current`] the C functions point at alive as long as the Lua state.
+struct KeepCurrent(#[allow(dead_code)] Arc<Current>);
+
+/// The `redis` functions that reach the running invocation's host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostFunction {
+    /// `redis.call`: runs a command; an error reply is raised.
+    Call,
+    /// `redis.pcall`: the same; an error reply is returned.
+    PCall,
+    /// `redis.acl_check_cmd`: whether the script's user may run a command.
+    AclCheck,
+}
+
+/// `function` over the invocations `current` lends.
+pub fn host_function(
+    lua: &Lua,
+    current: &Arc<Current>,
+    function: HostFunction,
+) -> mlua::Result<Function> {
+    // The state's app data holds a reference: the pointer below lives as long as the state
+    // and every function in it.
+    lua.set_app_data(KeepCurrent(current.clone()));
+    let pointer = Arc::as_ptr(current) as *mut c_void;
+    let function: ffi::lua_CFunction = match function {
+        HostFunction::Call => redis_call,
+        HostFunction::PCall => redis_pcall,
+        HostFunction::AclCheck => redis_acl_check,
+    };
+    // SAFETY: `exec_raw` runs the closure in a protected call with room for three values on
+    // the stack; it pushes two and leaves one, the function it returns.
+    unsafe {
+        lua.exec_raw((), |state| {
+            ffi::lua_pushlightuserdata(state, pointer);
+            ffi::lua_pushcclosure(state, function, 1);
+        })
+    }
+}
+
+unsafe extern "C-unwind" fn redis_call(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: Lua calls it as the closure `host_function` made.
+    unsafe { host_call(state, HostFunction::Call) }
+}
+
+unsafe extern "C-unwind" fn redis_pcall(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: as above.
+    unsafe { host_call(state, HostFunction::PCall) }
+}
+
+unsafe extern "C-unwind" fn redis_acl_check(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: as above.
+    unsafe { host_call(state, HostFunction::AclCheck) }
+}
+
+/// Runs `function` with the arguments on `state`'s stack and leaves its result on the
+/// stack, or raises the error.
+///
+/// # Safety
+/// `state` is a Lua state calling a closure made by [`host_function`].
+unsafe fn host_call(state: *mut ffi::lua_State, function: HostFunction) -> c_int {
+    // SAFETY: the closure's upvalue is the pointer `host_call_function` made from the `Arc`
+    // the state's app data keeps.
+    let current =
+        unsafe { &*(ffi::lua_touserdata(state, ffi::lua_upvalueindex(1)) as *const Current) };
+    // A panic must not unwind through Lua's C frames: it becomes the script's error.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: as this function's.
+        unsafe { run(state, current, function) }
+    }));
+    match outcome {
+        Ok(Returned::Value) => 1,
+        Ok(Returned::Raise) => {
+            // SAFETY: the error value is on top. `lua_error` jumps back to the protected call
+            // that runs the script; every Rust value of this call was dropped when `run`
+            // returned, and this frame holds none, so the jump skips no destructor.
+            unsafe { ffi::lua_error(state) }
+        }
+        Err(payload) => {
+            drop(payload);
+            tracing::error!("a command run by redis.call panicked");
+            // SAFETY: as above; the panic's payload was dropped with `outcome`'s match arm.
+            unsafe {
+                push_raise(
+                    state,
+                    &Raise::reply(b"ERR the command panicked (a bug in radish)", false),
+                );
+                ffi::lua_error(state)
+            }
+        }
+    }
+}
+
+/// What [`run`] left on top of the stack.
+enum Returned {
+    /// The value to return.
+    Value,
+    /// The error to raise.
+    Raise,
+}
+
+/// The work of [`host_call`], in a frame of its own so that all of its Rust values are
+/// dropped before an error is raised.
+///
+/// No Lua function called here raises an error: the engine sets no memory limit, so mlua's
+/// allocator aborts the process rather than fail an allocation, and nothing here sets a key
+/// that could be nil or NaN.
+unsafe fn run(state: *mut ffi::lua_State, current: &Current, function: HostFunction) -> Returned {
+    let raise = function != HostFunction::PCall;
+    let failed = |raised: Raise| {
+        // SAFETY: as `run`'s.
+        unsafe { push_raise(state, &raised) };
+        if raise {
+            Returned::Raise
+        } else {
+            Returned::Value
+        }
+    };
+    // SAFETY: as `run`'s.
+    let argv = match unsafe { arguments(state) } {
+        Ok(argv) => argv,
+        Err(text) => return failed(Raise::reply(text, false)),
+    };
+    if function == HostFunction::AclCheck {
+        return match current.with_host(|host, _| host.acl_check(&argv)) {
+            None => failed(Raise::reply(
+                b"redis.acl_check_cmd can only be called inside a script invocation",
+                false,
+            )),
+            Some(None) => failed(Raise::reply(
+                b"Invalid command passed to redis.acl_check_cmd()",
+                false,
+            )),
+            Some(Some(allowed)) => {
+                // SAFETY: as `run`'s.
+                unsafe { ffi::lua_pushboolean(state, c_int::from(allowed)) };
+                Returned::Value
+            }
+        };
+    }
+    let ran = current.with_host(|host, settings| {
+        let mut out = OUT.take();
+        out.clear();
+        let ran = host.call(&argv, settings.version, settings.repl, &mut out);
+        ran.map(|()| (out, settings.version))
+    });
+    let (mut out, version) = match ran {
+        None => {
+            return failed(Raise::reply(
+                b"redis.call/pcall can only be called inside a script invocation",
+                false,
+            ))
+        }
+        Some(Err(refusal)) => return failed(Raise::reply(&refusal, true)),
+        Some(Ok(reply)) => reply,
+    };
+    // SAFETY: as `run`'s.
+    let error = unsafe { push_reply(state, &mut out, version) };
+    OUT.set(out);
+    if error && raise {
+        Returned::Raise
+    } else {
+        Returned::Value
+    }
+}
+
+/// The call's arguments as a command (Redis's `luaArgsToRedisArgv`): strings as they are,
+/// numbers as `%.17g` (Lua's own conversion would keep only 14 digits), anything else
+/// refused.
+unsafe fn arguments(state: *mut ffi::lua_State) -> Result<Vec<Bytes>, &'static [u8]> {
+    // SAFETY (every call below): `state` is the running C function's, `index` within its
+    // arguments.
+    let count = unsafe { ffi::lua_gettop(state) };
+    if count == 0 {
+        return Err(b"Please specify at least one argument for this redis lib call");
+    }
+    let mut argv = Vec::with_capacity(count as usize);
+    for index in 1..=count {
+        argv.push(match unsafe { ffi::lua_type(state, index) } {
+            ffi::LUA_TNUMBER => {
+                Bytes::from(number_argument(unsafe { ffi::lua_tonumber(state, index) }))
+            }
+            ffi::LUA_TSTRING => {
+                let mut len = 0;
+                let data = unsafe { ffi::lua_tolstring(state, index, &mut len) };
+                // SAFETY: Lua's string of `len` bytes, alive while on the stack.
+                Bytes::copy_from_slice(unsafe { std::slice::from_raw_parts(data.cast(), len) })
+            }
+            _ => return Err(b"Lua redis lib command arguments must be strings or integers"),
+        });
+    }
+    Ok(argv)
+}
+
+/// Pushes a command's reply, bytes written in `version`, as Lua sees it (see
+/// [`push_frame`]); true when it is an error reply. The usual one-line replies are read
+/// straight from the bytes.
+unsafe fn push_reply(state: *mut ffi::lua_State, reply: &mut BytesMut, version: Version) -> bool {
+    if let Some(line) = reply
+        .strip_suffix(b"\r\n")
+        .filter(|line| !line.contains(&b'\r'))
+    {
+        // SAFETY (every push below): the caller's.
+        match line.split_first() {
+            Some((b':', digits)) => {
+                if let Some(value) = radish_resp::number::parse_i64_strict(digits) {
+                    unsafe { ffi::lua_pushnumber(state, value as f64) };
+                    return false;
+                }
+            }
+            Some((b'$', b"-1")) | Some((b'*', b"-1")) => {
+                unsafe { ffi::lua_pushboolean(state, 0) };
+                return false;
+            }
+            _ => {}
+        }
+    }
+    if let Some(data) = single_bulk(reply) {
+        unsafe { push_bytes(state, data) };
+        return false;
+    }
+    match decode_reply(reply.split(), version) {
+        Some(frame) => {
+            unsafe { push_frame(state, &frame) };
+            matches!(frame, Frame::SimpleError(_) | Frame::BulkError(_))
+        }
+        None => {
+            unsafe { ffi::lua_pushnil(state) };
+            false
+        }
+    }
+}
+
+/// The data of a reply that is exactly one bulk string.
+fn single_bulk(reply: &[u8]) -> Option<&[u8]> {
+    let rest = reply.strip_prefix(b"$")?;
+    let header = rest.iter().position(|&b| b == b'\r')?;
+    let len = usize::try_from(radish_resp::number::parse_i64_strict(&rest[..header])?).ok()?;
+    let data = rest.get(header + 2..)?;
+    (data.len() == len + 2).then(|| &data[..len])
+}
+
+/// Pushes a decoded reply as Lua sees it, as Redis's `redisProtocolToLuaType` converts:
+/// integers and bulk strings as numbers and strings, RESP2's nulls as `false` (RESP3's null
+/// as `nil`), a status as `{ok=}`, an error as `{err=}` (flagged as counted already),
+/// RESP3's map, set, double, big number and verbatim string as `{map=}`, `{set=}`,
+/// `{double=}`, `{big_number=}` and `{verbatim_string={format=, string=}}`, booleans as
+/// booleans. Attributes are dropped.
+///
+/// # Safety
+/// `state` is a running C function's, with room for one more value on its stack.
+unsafe fn push_frame(state: *mut ffi::lua_State, frame: &Frame) {
+    // Nested replies need a few more slots per level; past Lua's stack limit (which no
+    // command's reply reaches) the rest is nil.
+    // SAFETY (every call below): the caller's, and room for three values checked here.
+    if unsafe { ffi::lua_checkstack(state, 3) } == 0 {
+        unsafe { ffi::lua_pushnil(state) };
+        return;
+    }
+    match frame {
+        Frame::Integer(value) => unsafe { ffi::lua_pushnumber(state, *value as f64) },
+        Frame::BulkString(data) => unsafe { push_bytes(state, data) },
+        Frame::SimpleString(text) => unsafe {
+            push_bytes(state, text);
+            wrap(state, c"ok");
+        },
+        Frame::SimpleError(line) | Frame::BulkError(line) => {
+            let mut text = Vec::with_capacity(line.len() + 1);
+            text.push(b'-');
+            text.extend_from_slice(line);
+            unsafe { push_raise(state, &Raise::reply(&text, true)) };
+        }
+        // RESP2's null bulk string and null array: `$-1` and `*-1`.
+        Frame::NullArray => unsafe { ffi::lua_pushboolean(state, 0) },
+        Frame::Null => unsafe { ffi::lua_pushnil(state) },
+        Frame::Array(items) | Frame::Push(items) => unsafe {
+            // Filled one element at a time, as Redis does: where nulls leave holes, `#` then
+            // finds the border Redis's table has.
+            ffi::lua_newtable(state);
+            for (index, item) in items.iter().enumerate() {
+                push_frame(state, item);
+                ffi::lua_rawseti(state, -2, index as ffi::lua_Integer + 1);
+            }
+        },
+        Frame::Map(pairs) => unsafe {
+            ffi::lua_newtable(state);
+            for (key, value) in pairs {
+                push_frame(state, key);
+                push_frame(state, value);
+                set_pair(state);
+            }
+            wrap(state, c"map");
+        },
+        Frame::Set(items) => unsafe {
+            ffi::lua_newtable(state);
+            for item in items {
+                push_frame(state, item);
+                ffi::lua_pushboolean(state, 1);
+                set_pair(state);
+            }
+            wrap(state, c"set");
+        },
+        Frame::Double(value) => unsafe {
+            ffi::lua_pushnumber(state, *value);
+            wrap(state, c"double");
+        },
+        Frame::Boolean(value) => unsafe { ffi::lua_pushboolean(state, c_int::from(*value)) },
+        Frame::BigNumber(digits) => unsafe {
+            push_bytes(state, digits);
+            wrap(state, c"big_number");
+        },
+        Frame::VerbatimString { format, text } => unsafe {
+            ffi::lua_createtable(state, 0, 2);
+            push_bytes(state, text);
+            ffi::lua_setfield(state, -2, c"string".as_ptr());
+            push_bytes(state, format);
+            ffi::lua_setfield(state, -2, c"format".as_ptr());
+            wrap(state, c"verbatim_string");
+        },
+        Frame::Attribute { data, .. } => unsafe { push_frame(state, data) },
+    }
+}
+
+/// Pushes the value Redis would raise for `raised`: a string, or a table with `err` (and
+/// `ignore_error_stats_update` when set).
+unsafe fn push_raise(state: *mut ffi::lua_State, raised: &Raise) {
+    // SAFETY (every call below): the caller's: a running C function's state with room for
+    // three values.
+    match raised {
+        Raise::Message(text) => unsafe { push_bytes(state, text) },
+        Raise::Reply { err, counted } => unsafe {
+            ffi::lua_createtable(state, 0, 2);
+            push_bytes(state, err);
+            ffi::lua_setfield(state, -2, c"err".as_ptr());
+            if *counted {
+                ffi::lua_pushboolean(state, 1);
+                ffi::lua_setfield(state, -2, c"ignore_error_stats_update".as_ptr());
+            }
+        },
+    }
+}
+
+unsafe fn push_bytes(state: *mut ffi::lua_State, data: &[u8]) {
+    // SAFETY: Lua copies the `data.len()` bytes at `data`.
+    unsafe { ffi::lua_pushlstring(state, data.as_ptr().cast(), data.len()) };
+}
+
+/// Replaces the value on top with `{name = value}`.
+unsafe fn wrap(state: *mut ffi::lua_State, name: &CStr) {
+    // SAFETY: the caller's: a value on top, room for one more.
+    unsafe {
+        ffi::lua_createtable(state, 0, 1);
+        ffi::lua_insert(state, -2);
+        ffi::lua_setfield(state, -2, name.as_ptr());
+    }
+}
+
+/// Sets the key and value on top in the table below them, and pops them; a nil key (a
+/// RESP3 null, which Lua cannot index by) is dropped with its value.
+unsafe fn set_pair(state: *mut ffi::lua_State) {
+    // SAFETY: the caller's: a table, a key and a value on top. The key is not NaN: numbers
+    // here come from integers, doubles are wrapped in tables.
+    unsafe {
+        if ffi::lua_type(state, -2) == ffi::LUA_TNIL {
+            ffi::lua_pop(state, 2);
+        } else {
+            ffi::lua_rawset(state, -3);
+        }
+    }
+}
