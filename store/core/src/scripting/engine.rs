@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value, VmState};
+use mlua::{Function, HookTriggers, Lua, Table, Value, VmState};
 use radish_resp::Version;
 
 use super::api;
@@ -14,6 +14,7 @@ use super::libs;
 use super::number;
 use super::raise::unwrap_raised;
 use super::random::SharedRng;
+use super::raw_call;
 use super::register;
 use super::sandbox::{Sandbox, Sealed, INTERNAL_SOURCE};
 use super::Host;
@@ -88,17 +89,10 @@ pub struct Engine {
     run: Function,
     handler: Function,
     next: Function,
-    names: Names,
     current: Arc<Current>,
     /// Functions only: what library code sees of the globals while it loads, and the view
     /// that switches between it and the real globals.
     loading: Option<Loading>,
-}
-
-/// Names used on every run, made once (creating a Lua string hashes and interns it).
-struct Names {
-    keys: mlua::String,
-    argv: mlua::String,
 }
 
 /// The globals a function library is loaded with (Redis's `LIBRARY_API`).
@@ -159,17 +153,12 @@ impl Engine {
         };
         lua.set_app_data(rng);
         watch(&lua, &current)?;
-        let names = Names {
-            keys: lua.create_string("KEYS")?,
-            argv: lua.create_string("ARGV")?,
-        };
         Ok(Engine {
             lua,
             sealed,
             run,
             handler,
             next: sandbox.raw_next.clone(),
-            names,
             current,
             loading,
         })
@@ -292,19 +281,18 @@ impl Engine {
     ) -> mlua::Result<Result<Written, Failure>> {
         let lua = &self.lua;
         let call = &invocation.call;
-        let keys = string_array(lua, call.keys)?;
-        let args = string_array(lua, call.args)?;
-        let (keys, args) = match invocation.arguments {
-            Arguments::Globals => {
-                self.sealed.globals.raw_set(&self.names.keys, keys)?;
-                self.sealed.globals.raw_set(&self.names.argv, args)?;
-                (Value::Nil, Value::Nil)
-            }
-            Arguments::Parameters => (Value::Table(keys), Value::Table(args)),
+        let globals = match invocation.arguments {
+            Arguments::Globals => Some(&self.sealed.globals),
+            Arguments::Parameters => None,
         };
         let (results, settings) = self.current.lend(host, call.interrupt.clone(), || {
-            self.run
-                .call::<MultiValue>((function, &self.handler, keys, args))
+            raw_call::invoke(
+                lua,
+                (&self.run, function, &self.handler),
+                globals,
+                call.keys,
+                call.args,
+            )
         });
         if self.current.take_stopped() {
             // Killed: the hook raised at every line; back to looking every so often.
@@ -357,15 +345,6 @@ fn watch(lua: &Lua, current: &Arc<Current>) -> mlua::Result<()> {
             Err(stop())
         },
     )
-}
-
-/// A Lua table of strings.
-fn string_array(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
-    let table = lua.create_table_with_capacity(items.len(), 0)?;
-    for (index, item) in items.iter().enumerate() {
-        table.raw_set(index + 1, lua.create_string(item)?)?;
-    }
-    Ok(table)
 }
 
 /// The error handler scripts run under (Redis's `__redis__err__handler`): the error as a
