@@ -8,7 +8,7 @@ use radish_data::evict::Outcome;
 use radish_data::Millis;
 
 use crate::persist::Persist;
-use crate::scripting::{Functions, Scripts, SharedRng};
+use crate::scripting::{Functions, Interrupt, Scripts, SharedRng};
 use crate::state::clients::Clients;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
@@ -30,6 +30,16 @@ const EVICTIONS_PER_TICK: usize = 1024;
 /// until it is dropped.
 pub type Escape = Box<dyn std::any::Any + Send>;
 
+/// [`Server::script_interrupt`]'s closure, made on first use.
+#[derive(Default)]
+struct OnceInterrupt(std::sync::OnceLock<Option<Interrupt>>);
+
+impl std::fmt::Debug for OnceInterrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnceInterrupt")
+    }
+}
+
 /// One server's shared state. Adapters make one, wrap it in an `Arc`, and hand it to every
 /// connection's [`Session`](crate::Session).
 #[derive(Debug)]
@@ -48,7 +58,7 @@ pub struct Server {
     /// `maxmemory`, readable without the data lock: commands skip eviction while it is 0.
     pub maxmemory: AtomicU64,
     /// `busy-reply-threshold` (milliseconds), read by every script as it starts.
-    pub(crate) busy_reply_threshold: AtomicU64,
+    pub(crate) busy_reply_threshold: Arc<AtomicU64>,
     shutdown_requested: AtomicBool,
     /// Notified when SHUTDOWN asks the server to stop; the accept loop waits on it.
     pub shutdown: Notify,
@@ -64,9 +74,8 @@ pub struct Server {
     pub(crate) functions: Arc<RwLock<Functions>>,
     /// The script or function running now, as other connections see it.
     pub(crate) watch: Arc<ScriptWatch>,
-    /// How a script that turns busy lets the event loop it holds go on serving the other
-    /// connections (see [`Server::set_escape`]).
-    escape: std::sync::OnceLock<fn() -> Option<Escape>>,
+    /// What running scripts ask every so often ([`Server::script_interrupt`]), made once.
+    interrupt: OnceInterrupt,
     /// What DEBUG switches: active expiry, the tick.
     pub(crate) debug: DebugSwitches,
     /// The clock commands and expiry cycles are timed with, from whoever runs the server.
@@ -104,14 +113,14 @@ impl Server {
             started_at: now,
             port: AtomicU64::new(port),
             maxmemory: AtomicU64::new(eviction.maxmemory),
-            busy_reply_threshold: AtomicU64::new(busy_reply_threshold),
+            busy_reply_threshold: Arc::new(AtomicU64::new(busy_reply_threshold)),
             shutdown_requested: AtomicBool::new(false),
             shutdown: Notify::default(),
             renames,
             scripts: Mutex::new(Scripts::new(rng)),
             functions,
             watch: Arc::default(),
-            escape: std::sync::OnceLock::new(),
+            interrupt: OnceInterrupt::default(),
             debug: DebugSwitches::default(),
             timer: None,
             open_files: None,
@@ -297,13 +306,25 @@ impl Server {
     /// busy; from then on the other clients must be served (`-BUSY`, SCRIPT KILL). The pump
     /// sets this once, before serving; without it, a busy script's own event loop stays held.
     pub fn set_escape(&self, escape: fn() -> Option<Escape>) {
-        let _ = self.escape.set(escape);
+        self.watch.set_escape(escape);
     }
 
-    /// What hands the current event loop's other connections to another thread, if the
-    /// pump said (see [`Server::set_escape`]).
-    pub(crate) fn escape_function(&self) -> Option<fn() -> Option<Escape>> {
-        self.escape.get().copied()
+    /// What running scripts ask every so often (see `ScriptWatch::check`): one for the
+    /// server's life. None without a clock.
+    pub(crate) fn script_interrupt(&self) -> Option<Interrupt> {
+        self.interrupt
+            .0
+            .get_or_init(|| {
+                let timer = self.timer?;
+                let watch = self.watch.clone();
+                let threshold = self.busy_reply_threshold.clone();
+                let interrupt: Interrupt = Arc::new(move || {
+                    let limit = threshold.load(Ordering::Relaxed).saturating_mul(1_000_000);
+                    watch.check(timer(), limit)
+                });
+                Some(interrupt)
+            })
+            .clone()
     }
 
     /// Asks the server to stop (SHUTDOWN, or a signal the binary caught).

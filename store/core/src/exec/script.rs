@@ -17,7 +17,6 @@ use crate::exec::dispatch::call_unblocking;
 use crate::exec::reply::Reply;
 use crate::persist::DiskError;
 use crate::scripting::{repl, Call, Failure, Host, Interrupt, ScriptFlags, Written};
-use crate::server::Escape;
 use crate::state::script_watch::Running;
 
 /// The checks Redis makes before a script with `flags` starts (`scriptPrepareForRun`);
@@ -123,7 +122,7 @@ pub fn run(
         keys,
         args: argv,
         caller: ctx.reply.version,
-        interrupt: watchdog(ctx, script, started),
+        interrupt: watchdog(ctx),
     };
     let mut conn = ConnState::new(true);
     conn.db = ctx.conn.db;
@@ -174,45 +173,17 @@ fn count_errors(ctx: &mut Ctx<'_, '_>, written: &Written) {
     }
 }
 
-/// What the engine asks as the script runs (Redis's `scriptInterrupt`): past
-/// `busy-reply-threshold` the script turns busy (other clients get `-BUSY` and may kill
-/// it); then whether it was killed. None when the threshold is 0, or no clock was given.
-fn watchdog(ctx: &Ctx<'_, '_>, script: &Script<'_>, started: u64) -> Option<Interrupt> {
+/// What the engine asks as the script runs (Redis's `scriptInterrupt`, see
+/// `ScriptWatch::check`). None when `busy-reply-threshold` is 0, or no clock was given.
+fn watchdog(ctx: &Ctx<'_, '_>) -> Option<Interrupt> {
     let server = ctx.server;
     let threshold = server
         .busy_reply_threshold
         .load(std::sync::atomic::Ordering::Relaxed);
-    let timer = server.timer()?;
     if threshold == 0 {
         return None;
     }
-    let watch = server.watch.clone();
-    let limit = threshold * 1_000_000;
-    let (eval, name) = (script.eval, script.name.to_string());
-    // Once busy, the event loop this runs on is handed on (held until the script ends,
-    // when the hook, and this with it, is dropped).
-    let escaped: std::sync::Mutex<Option<Option<Escape>>> = std::sync::Mutex::new(None);
-    let escape = server.escape_function();
-    Some(std::sync::Arc::new(move || {
-        let mut escaped = escaped
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if escaped.is_none() {
-            let elapsed = timer().saturating_sub(started);
-            if elapsed < limit {
-                return false;
-            }
-            tracing::warn!(
-                "Slow script detected: still in execution after {} milliseconds. You can try \
-                 killing the script using the {} command. Script name is: {name}.",
-                elapsed / 1_000_000,
-                if eval { "SCRIPT KILL" } else { "FUNCTION KILL" }
-            );
-            *escaped = Some(escape.and_then(|escape| escape()));
-            watch.mark_busy();
-        }
-        watch.kill_requested()
-    }))
+    server.script_interrupt()
 }
 
 /// The `-BUSY` error while a script (`eval`) or a function is busy.

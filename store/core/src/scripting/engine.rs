@@ -1,10 +1,12 @@
 //! One Lua state with Redis's sandbox and `redis` API, and running a compiled script or
 //! function in it: Redis's `luaCallFunction`.
 
+use std::ffi::c_void;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use mlua::{Function, HookTriggers, Lua, Table, Value, VmState};
+
+use mlua::{Function, HookTriggers, LightUserData, Lua, MultiValue, Table, Value, VmState};
 use radish_resp::Version;
 
 use super::api;
@@ -86,8 +88,10 @@ pub enum Kind {
 pub struct Engine {
     lua: Lua,
     sealed: Sealed,
-    run: Function,
-    handler: Function,
+    /// Runs a script with KEYS and ARGV as globals (see `raw_call::invoker`).
+    invoke_eval: Function,
+    /// Runs a function with its keys and arguments as parameters.
+    invoke_function: Function,
     next: Function,
     current: Arc<Current>,
     /// Functions only: what library code sees of the globals while it loads, and the view
@@ -153,11 +157,13 @@ impl Engine {
         };
         lua.set_app_data(rng);
         watch(&lua, &current)?;
+        let invoke_eval = raw_call::invoker(&lua, &run, &handler, Some(&sealed.globals))?;
+        let invoke_function = raw_call::invoker(&lua, &run, &handler, None)?;
         Ok(Engine {
             lua,
             sealed,
-            run,
-            handler,
+            invoke_eval,
+            invoke_function,
             next: sandbox.raw_next.clone(),
             current,
             loading,
@@ -281,18 +287,17 @@ impl Engine {
     ) -> mlua::Result<Result<Written, Failure>> {
         let lua = &self.lua;
         let call = &invocation.call;
-        let globals = match invocation.arguments {
-            Arguments::Globals => Some(&self.sealed.globals),
-            Arguments::Parameters => None,
+        let lists = raw_call::Lists {
+            keys: call.keys,
+            args: call.args,
+        };
+        let pointer = LightUserData(&lists as *const raw_call::Lists<'_> as *mut c_void);
+        let invoker = match invocation.arguments {
+            Arguments::Globals => &self.invoke_eval,
+            Arguments::Parameters => &self.invoke_function,
         };
         let (results, settings) = self.current.lend(host, call.interrupt.clone(), || {
-            raw_call::invoke(
-                lua,
-                (&self.run, function, &self.handler),
-                globals,
-                call.keys,
-                call.args,
-            )
+            invoker.call::<MultiValue>((function, pointer))
         });
         if self.current.take_stopped() {
             // Killed: the hook raised at every line; back to looking every so often.

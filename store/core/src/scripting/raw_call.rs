@@ -400,44 +400,68 @@ unsafe fn set_pair(state: *mut ffi::lua_State) {
     }
 }
 
-/// Calls the sandbox's runner, `run(function, handler, keys, args)`, with `keys` and `args`
-/// as Lua tables of strings: as the globals `KEYS` and `ARGV` of `globals` when given (EVAL;
-/// the runner then gets nils), else as its last two arguments (FCALL). Returns what the
-/// runner returned.
+/// The engine's invoker: a C function that, called with a script's function and a light
+/// userdata pointing at its [`Lists`], calls the sandbox's runner, `run(function, handler,
+/// keys, args)`, with the keys and arguments as Lua tables of strings: as the globals
+/// `KEYS` and `ARGV` of `globals` when given (EVAL; the runner then gets nils), else as its
+/// last two arguments (FCALL). It returns what the runner returned.
 ///
 /// Building the two tables through mlua (a registry reference for each string and table,
-/// under its lock) measured as a seventh of the CPU of a one-call EVALSHA.
-pub fn invoke(
+/// under its lock) measured as a seventh of the CPU of a one-call EVALSHA; so did the
+/// closures `Lua::exec_raw` makes on every call. The invoker is the engine's own: scripts
+/// never see it, and the engine calls it only with a pointer to [`Lists`] it keeps alive.
+pub fn invoker(
     lua: &Lua,
-    (run, function, handler): (&Function, &Function, &Function),
+    run: &Function,
+    handler: &Function,
     globals: Option<&mlua::Table>,
-    keys: &[Bytes],
-    args: &[Bytes],
-) -> mlua::Result<mlua::MultiValue> {
-    // SAFETY: `exec_raw` runs the closure in a protected call, with its four arguments at
-    // stack indices 1 to 4 and the room a C function starts with (20 slots); the closure
-    // uses at most 9. A Lua error (from the runner's own few instructions; the script's
-    // errors are caught by its xpcall) jumps back to that protected call over the closure,
-    // which holds only borrowed values, so no destructor is skipped.
+) -> mlua::Result<Function> {
+    // SAFETY: `exec_raw` runs the closure in a protected call with its three arguments on
+    // the stack; they become the new closure's upvalues, and the closure is what is left.
     unsafe {
-        lua.exec_raw((run, function, handler, globals), |state| {
-            push_strings(state, keys);
-            push_strings(state, args);
-            // run, function, handler, globals or nil, keys, args
-            if ffi::lua_type(state, 4) == ffi::LUA_TTABLE {
-                for (name, index) in [(c"KEYS", 5), (c"ARGV", 6)] {
-                    ffi::lua_pushstring(state, name.as_ptr());
-                    ffi::lua_pushvalue(state, index);
-                    ffi::lua_rawset(state, 4);
-                }
-                ffi::lua_settop(state, 3);
-                ffi::lua_pushnil(state);
-                ffi::lua_pushnil(state);
-            } else {
-                ffi::lua_remove(state, 4);
-            }
-            ffi::lua_call(state, 4, ffi::LUA_MULTRET);
+        lua.exec_raw((run, handler, globals), |state| {
+            ffi::lua_pushcclosure(state, invoke, 3);
         })
+    }
+}
+
+/// What the invoker hands the script, by pointer.
+pub struct Lists<'a> {
+    /// The keys.
+    pub keys: &'a [Bytes],
+    /// The other arguments.
+    pub args: &'a [Bytes],
+}
+
+unsafe extern "C-unwind" fn invoke(state: *mut ffi::lua_State) -> c_int {
+    // SAFETY: called by the engine only (see `invoker`), with the function at 1 and a light
+    // userdata pointing at a `Lists` that outlives the call at 2. The room a C function
+    // starts with (20 slots) holds the 9 used here. A Lua error (from the runner's own few
+    // instructions; the script's errors are caught by its xpcall) jumps back to the
+    // engine's protected call over this frame, which holds only borrowed values, so no
+    // destructor is skipped.
+    unsafe {
+        let lists = &*(ffi::lua_touserdata(state, 2) as *const Lists<'_>);
+        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+        ffi::lua_pushvalue(state, 1);
+        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(2));
+        // function, lists, run, function, handler
+        push_strings(state, lists.keys);
+        push_strings(state, lists.args);
+        let globals = ffi::lua_upvalueindex(3);
+        if ffi::lua_type(state, globals) == ffi::LUA_TTABLE {
+            for (name, index) in [(c"KEYS", 6), (c"ARGV", 7)] {
+                ffi::lua_pushstring(state, name.as_ptr());
+                ffi::lua_pushvalue(state, index);
+                ffi::lua_rawset(state, globals);
+            }
+            ffi::lua_pushnil(state);
+            ffi::lua_replace(state, 6);
+            ffi::lua_pushnil(state);
+            ffi::lua_replace(state, 7);
+        }
+        ffi::lua_call(state, 4, ffi::LUA_MULTRET);
+        ffi::lua_gettop(state) - 2
     }
 }
 

@@ -10,10 +10,11 @@
 //! script turns busy and when the reservation ends.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 
+use crate::server::Escape;
 use crate::state::clients::Client;
 
 /// What runs.
@@ -43,6 +44,10 @@ pub struct ScriptWatch {
     /// Some connection left something to undo under the data lock ([`ScriptWatch::closed`]).
     any_closed: AtomicBool,
     state: Mutex<State>,
+    /// What hands a busy script's event loop to another thread (see `Server::set_escape`).
+    escape: OnceLock<fn() -> Option<Escape>>,
+    /// What it returned for the running script: dropped when the script ends.
+    escaped: Mutex<Option<Escape>>,
 }
 
 #[derive(Debug, Default)]
@@ -147,10 +152,53 @@ impl ScriptWatch {
         self.kill.store(false, Ordering::Relaxed);
     }
 
-    /// It ended.
+    /// It ended: its event loop, if handed on, is taken back.
     pub fn end(&self) {
         self.lock().running = None;
         self.kill.store(false, Ordering::Relaxed);
+        let escaped = self
+            .escaped
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        drop(escaped);
+    }
+
+    /// Sets what hands a busy script's event loop on (once; see `Server::set_escape`).
+    pub fn set_escape(&self, escape: fn() -> Option<Escape>) {
+        let _ = self.escape.set(escape);
+    }
+
+    /// Redis's `scriptInterrupt`, asked by the running script every so often, `now` on the
+    /// clock `started` was read on: past `limit` nanoseconds the script turns busy (its
+    /// event loop is handed on, waiting connections get `-BUSY`); true once it was asked to
+    /// stop.
+    pub fn check(&self, now: u64, limit: u64) -> bool {
+        let turned_busy = {
+            let mut state = self.lock();
+            match state.running.as_mut() {
+                Some(running) if !running.busy => {
+                    let elapsed = now.saturating_sub(running.started);
+                    (elapsed >= limit).then(|| (elapsed, running.eval, running.name.clone()))
+                }
+                _ => None,
+            }
+        };
+        if let Some((elapsed, eval, name)) = turned_busy {
+            tracing::warn!(
+                "Slow script detected: still in execution after {} milliseconds. You can try \
+                 killing the script using the {} command. Script name is: {name}.",
+                elapsed / 1_000_000,
+                if eval { "SCRIPT KILL" } else { "FUNCTION KILL" }
+            );
+            let escaped = self.escape.get().and_then(|escape| escape());
+            *self
+                .escaped
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = escaped;
+            self.mark_busy();
+        }
+        self.kill_requested()
     }
 
     /// Whether the running script is busy: `Some(true)` for a script, `Some(false)` for a
