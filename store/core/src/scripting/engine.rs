@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use mlua::{Function, HookTriggers, LightUserData, Lua, MultiValue, Table, Value, VmState};
+use mlua::{Function, HookTriggers, LightUserData, Lua, Table, Value, VmState};
 use radish_resp::Version;
 
 use super::api;
@@ -297,15 +297,15 @@ impl Engine {
             Arguments::Parameters => &self.invoke_function,
         };
         let (results, settings) = self.current.lend(host, call.interrupt.clone(), || {
-            invoker.call::<MultiValue>((function, pointer))
+            // The runner returns xpcall's results: whether it ran, then the script's first
+            // value or the error (later values are dropped, as Redis keeps one).
+            invoker.call::<(bool, Value)>((function, pointer))
         });
         if self.current.take_stopped() {
             // Killed: the hook raised at every line; back to looking every so often.
             watch(lua, &self.current)?;
         }
-        let mut results = results?.into_iter();
-        let ok = matches!(results.next(), Some(Value::Boolean(true)));
-        let value = results.next().unwrap_or(Value::Nil);
+        let (ok, value) = results?;
         if ok {
             let start = out.len();
             let mut writer = ReplyWriter {

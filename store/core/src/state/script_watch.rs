@@ -154,14 +154,16 @@ impl ScriptWatch {
 
     /// It ended: its event loop, if handed on, is taken back.
     pub fn end(&self) {
-        self.lock().running = None;
+        let ended = self.lock().running.take();
         self.kill.store(false, Ordering::Relaxed);
-        let escaped = self
-            .escaped
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
-        drop(escaped);
+        if ended.is_some_and(|running| running.busy) {
+            let escaped = self
+                .escaped
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take();
+            drop(escaped);
+        }
     }
 
     /// Sets what hands a busy script's event loop on (once; see `Server::set_escape`).
