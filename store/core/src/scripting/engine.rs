@@ -113,6 +113,8 @@ impl Engine {
     /// A fresh Lua state of `kind` with Redis's libraries; `rng` is the random generator
     /// `math.random` draws from (the server's one, shared by both engines, as in Redis).
     pub fn new(kind: Kind, rng: SharedRng) -> mlua::Result<Engine> {
+        // No memory limit is ever set on the state: `raw_call.rs` relies on Lua never
+        // failing an allocation (mlua's allocator aborts instead), as mlua itself does.
         let (lua, sandbox) = Sandbox::new()?;
         let run = sandbox.run.clone();
         libs::install(&lua, &sandbox)?;

@@ -95,30 +95,30 @@ unsafe fn host_call(state: *mut ffi::lua_State, function: HostFunction) -> c_int
     let current =
         unsafe { &*(ffi::lua_touserdata(state, ffi::lua_upvalueindex(1)) as *const Current) };
     // A panic must not unwind through Lua's C frames: it becomes the script's error.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let returned = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // SAFETY: as this function's.
         unsafe { run(state, current, function) }
-    }));
-    match outcome {
-        Ok(Returned::Value) => 1,
-        Ok(Returned::Raise) => {
-            // SAFETY: the error value is on top. `lua_error` jumps back to the protected call
-            // that runs the script; every Rust value of this call was dropped when `run`
-            // returned, and this frame holds none, so the jump skips no destructor.
-            unsafe { ffi::lua_error(state) }
-        }
+    })) {
+        Ok(returned) => returned,
         Err(payload) => {
             drop(payload);
             tracing::error!("a command run by redis.call panicked");
-            // SAFETY: as above; the panic's payload was dropped with `outcome`'s match arm.
+            // SAFETY: as this function's.
             unsafe {
                 push_raise(
                     state,
                     &Raise::reply(b"ERR the command panicked (a bug in radish)", false),
-                );
-                ffi::lua_error(state)
-            }
+                )
+            };
+            Returned::Raise
         }
+    };
+    match returned {
+        Returned::Value => 1,
+        // SAFETY: the error value is on top. `lua_error` jumps back to the protected call
+        // that runs the script; every Rust value of this call was dropped by now (`returned`
+        // has no destructor), so the jump skips no destructor.
+        Returned::Raise => unsafe { ffi::lua_error(state) },
     }
 }
 
@@ -134,8 +134,9 @@ enum Returned {
 /// dropped before an error is raised.
 ///
 /// No Lua function called here raises an error: the engine sets no memory limit, so mlua's
-/// allocator aborts the process rather than fail an allocation, and nothing here sets a key
-/// that could be nil or NaN.
+/// allocator aborts the process rather than fail an allocation (see `Engine::new`), nothing
+/// here sets a key that could be nil or NaN, and no reply reaches Lua's 2^26-element table
+/// limit.
 unsafe fn run(state: *mut ffi::lua_State, current: &Current, function: HostFunction) -> Returned {
     let raise = function != HostFunction::PCall;
     let failed = |raised: Raise| {
