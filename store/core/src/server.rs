@@ -26,9 +26,7 @@ pub const RESERVED_FDS: u64 = 32;
 /// Most keys one tick evicts, bounding the pause when `maxmemory` is lowered far below use.
 const EVICTIONS_PER_TICK: usize = 1024;
 
-/// What [`Server::set_escape`]'s function returns: the other thread serves the event loop
-/// until it is dropped.
-pub type Escape = Box<dyn std::any::Any + Send>;
+pub use crate::state::script_watch::Escape;
 
 /// [`Server::script_interrupt`]'s closure, made on first use.
 #[derive(Default)]

@@ -14,8 +14,11 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 
-use crate::server::Escape;
 use crate::state::clients::Client;
+
+/// What `Server::set_escape`'s function returns: the other
+/// thread serves the event loop until it is dropped.
+pub type Escape = Box<dyn std::any::Any + Send>;
 
 /// What runs.
 #[derive(Debug, Clone)]
