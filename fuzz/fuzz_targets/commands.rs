@@ -4,7 +4,9 @@
 
 #![allow(dead_code)] // Each target uses a different part.
 
-use radish_store::Command;
+use std::sync::Arc;
+
+use radish_store::{Command, Config, Server};
 
 /// Commands that write files (into the fuzzer's working directory) or stop the server.
 pub const SKIPPED: &[&str] = &["save", "bgsave", "bgrewriteaof", "shutdown"];
@@ -66,4 +68,13 @@ pub fn request(commands: &[&'static Command], mut line: &[u8]) -> Option<Vec<Vec
         command = &command.subcommands[index];
     }
     arguments(command, line)
+}
+
+/// A server started at `now` that saves nothing and holds at most 64 MB.
+pub fn server(now: u64) -> Arc<Server> {
+    let mut config = Config::default();
+    config
+        .apply_text("save \"\"\nmaxmemory 64mb")
+        .expect("valid config");
+    Arc::new(Server::new(config, now))
 }

@@ -13,12 +13,10 @@
 
 #![no_main]
 
-use std::sync::Arc;
-
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use radish_resp::{encode_request, Decoder};
-use radish_store::{Config, Server, Session, Status};
+use radish_store::{Session, Status};
 
 mod commands;
 use commands::pick;
@@ -40,11 +38,7 @@ const DECODE: [&str; 3] = [
 
 fuzz_target!(|data: &[u8]| {
     let table = commands::commands();
-    let mut config = Config::default();
-    config
-        .apply_text("save \"\"\nmaxmemory 64mb")
-        .expect("valid config");
-    let server = Arc::new(Server::new(config, T0));
+    let server = commands::server(T0);
     let mut session = Session::new(server.clone(), None, None, T0);
     let (mut input, mut out) = (BytesMut::new(), BytesMut::new());
     let mut resp3 = false;

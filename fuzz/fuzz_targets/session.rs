@@ -9,12 +9,10 @@
 
 #![no_main]
 
-use std::sync::Arc;
-
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use radish_resp::encode_request;
-use radish_store::{Config, Server, Session, Status};
+use radish_store::{Session, Status};
 
 mod commands;
 use commands::pick;
@@ -23,11 +21,7 @@ const T0: u64 = 1_700_000_000_000;
 
 fuzz_target!(|data: &[u8]| {
     let table = commands::commands();
-    let mut config = Config::default();
-    config
-        .apply_text("save \"\"\nmaxmemory 64mb")
-        .expect("valid config");
-    let server = Arc::new(Server::new(config, T0));
+    let server = commands::server(T0);
     let mut now = T0;
     let mut session = Session::new(server.clone(), None, None, now);
     let (mut input, mut out) = (BytesMut::new(), BytesMut::new());
