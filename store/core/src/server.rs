@@ -8,7 +8,7 @@ use radish_data::evict::Outcome;
 use radish_data::Millis;
 
 use crate::persist::Persist;
-use crate::scripting::{Functions, Interrupt, Scripts, SharedRng};
+use crate::scripting::{Functions, Interrupt, Scripts, ScriptsStats, SharedRng};
 use crate::state::clients::Clients;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
@@ -27,6 +27,32 @@ pub const RESERVED_FDS: u64 = 32;
 const EVICTIONS_PER_TICK: usize = 1024;
 
 pub use crate::state::script_watch::Escape;
+
+/// The EVAL engine, locked; publishes its [`ScriptsStats`] when dropped.
+pub(crate) struct ScriptsGuard<'s> {
+    scripts: MutexGuard<'s, Scripts>,
+    stats: &'s ScriptsStats,
+}
+
+impl std::ops::Deref for ScriptsGuard<'_> {
+    type Target = Scripts;
+
+    fn deref(&self) -> &Scripts {
+        &self.scripts
+    }
+}
+
+impl std::ops::DerefMut for ScriptsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Scripts {
+        &mut self.scripts
+    }
+}
+
+impl Drop for ScriptsGuard<'_> {
+    fn drop(&mut self) {
+        self.stats.publish(&self.scripts);
+    }
+}
 
 /// [`Server::script_interrupt`]'s closure, made on first use.
 #[derive(Default)]
@@ -65,7 +91,9 @@ pub struct Server {
     /// The `rename-command` directives, applied to every command a client sends.
     pub(crate) renames: Renames,
     /// The EVAL engine and its script cache. Lock it after the data lock, never before.
-    pub(crate) scripts: Mutex<Scripts>,
+    scripts: Mutex<Scripts>,
+    /// What INFO reports of them (see [`ScriptsStats`]).
+    pub(crate) scripts_stats: ScriptsStats,
     /// The function libraries and their engine: FCALL and FUNCTION STATS read them (a busy
     /// function does not keep FUNCTION STATS out), FUNCTION LOAD and the rest change them.
     /// Lock it after the data lock, never before (and never with `scripts`).
@@ -100,6 +128,9 @@ impl Server {
         let renames = Renames::new(config.renamed_commands());
         // One random generator for scripts and functions, as Redis has.
         let rng = SharedRng::default();
+        let scripts = Scripts::new(rng.clone());
+        let scripts_stats = ScriptsStats::default();
+        scripts_stats.publish(&scripts);
         let functions = Arc::new(RwLock::new(Functions::new(rng.clone())));
         Server {
             persist: Arc::new(Persist::new(keyspace.clone(), functions.clone(), now)),
@@ -115,7 +146,8 @@ impl Server {
             shutdown_requested: AtomicBool::new(false),
             shutdown: Notify::default(),
             renames,
-            scripts: Mutex::new(Scripts::new(rng)),
+            scripts: Mutex::new(scripts),
+            scripts_stats,
             functions,
             watch: Arc::default(),
             interrupt: OnceInterrupt::default(),
@@ -170,11 +202,16 @@ impl Server {
         self
     }
 
-    /// The EVAL engine (lock it after the data lock).
-    pub(crate) fn scripts(&self) -> MutexGuard<'_, Scripts> {
-        self.scripts
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The EVAL engine (lock it after the data lock). What INFO reports of it is published
+    /// when the guard goes.
+    pub(crate) fn scripts(&self) -> ScriptsGuard<'_> {
+        ScriptsGuard {
+            scripts: self
+                .scripts
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            stats: &self.scripts_stats,
+        }
     }
 
     /// The function libraries, to read (lock them after the data lock).

@@ -119,6 +119,8 @@ fn run(ctx: &mut Ctx<'_, '_>, args: &[Bytes], named: Named, read_only: bool) -> 
         Named::Sha => scripts.get(&args[1]),
         Named::Body => {
             let sha = scripts.create(&args[1]).map_err(Error::Message)?;
+            // INFO in the script counts it already, as in Redis.
+            server.scripts_stats.publish(&scripts);
             scripts.get(&sha)
         }
     };

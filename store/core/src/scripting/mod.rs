@@ -29,7 +29,7 @@ pub use api::repl;
 pub use engine::{Call, Failure, Interrupt, Written};
 pub use functions::{Functions, RestorePolicy};
 pub use random::SharedRng;
-pub use scripts::Scripts;
+pub use scripts::{Scripts, ScriptsStats};
 pub use shebang::{eval_flags, ScriptFlags};
 
 /// What a running script's commands go through: the execution layer's side of

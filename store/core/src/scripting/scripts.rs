@@ -2,6 +2,7 @@
 //! SCRIPT FLUSH (Redis's `lctx`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use foldhash::fast::FixedState;
@@ -147,4 +148,38 @@ impl std::fmt::Debug for Scripts {
 fn new_engine(rng: SharedRng) -> Engine {
     // Building the state runs only the engine's own code: a failure is a bug, not input.
     Engine::new(Kind::Eval, rng).expect("the Lua engine starts")
+}
+
+/// What INFO reports of the EVAL scripts, as of the last time their lock was released: INFO
+/// reads it instead of taking the lock, which a script calling INFO holds already.
+#[derive(Debug, Default)]
+pub struct ScriptsStats {
+    count: AtomicUsize,
+    memory: AtomicUsize,
+    lua_memory: AtomicUsize,
+}
+
+impl ScriptsStats {
+    /// Records what `scripts` holds now.
+    pub fn publish(&self, scripts: &Scripts) {
+        self.count.store(scripts.len(), Ordering::Relaxed);
+        self.memory.store(scripts.memory(), Ordering::Relaxed);
+        self.lua_memory
+            .store(scripts.lua_memory(), Ordering::Relaxed);
+    }
+
+    /// Number of cached scripts.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Bytes of the cached bodies and their names.
+    pub fn memory(&self) -> usize {
+        self.memory.load(Ordering::Relaxed)
+    }
+
+    /// Bytes the EVAL Lua state uses.
+    pub fn lua_memory(&self) -> usize {
+        self.lua_memory.load(Ordering::Relaxed)
+    }
 }

@@ -303,11 +303,12 @@ fn memory(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "total_system_memory:{system_memory}");
     line!(out, "total_system_memory_human:{}", human(system_memory));
     // The two Lua states, as Redis counts them: whole kilobytes of Lua's heap.
+    // Published rather than locked: a script may be the one asking (it holds the lock).
     let (eval_vm, cached, scripts_memory) = {
-        let scripts = server.scripts();
+        let scripts = &server.scripts_stats;
         (
             scripts.lua_memory() / 1024 * 1024,
-            scripts.len(),
+            scripts.count(),
             scripts.memory(),
         )
     };
