@@ -693,6 +693,24 @@ fn avg_ttl_is_a_running_estimate_from_the_tick() {
 }
 
 #[test]
+fn avg_ttl_of_deadlines_near_the_largest_adds_up_without_overflow() {
+    let mut c = Conn::new();
+    // Five TTLs of 2^62 ms: the sum of the samples does not fit 64 bits.
+    let far = (1u64 << 62) + T0;
+    for key in ["a", "b", "c", "d", "e"] {
+        c.cmd(&["SET", key, "v", "PXAT", &far.to_string()]);
+    }
+    c.server.tick(T0);
+    // The first sample, weighed as every later one: rounded by the division by 50.
+    let ttl = far - T0;
+    let ttl = (ttl / 50) * 49 + ttl / 50;
+    assert_eq!(
+        c.info(T0, "keyspace", "db0"),
+        format!("keys=5,expires=5,avg_ttl={ttl}")
+    );
+}
+
+#[test]
 fn expired_stale_perc_follows_the_share_of_expired_keys_sampled() {
     let mut c = Conn::new();
     for i in 0..10 {

@@ -65,8 +65,8 @@ pub(crate) struct Totals {
 #[derive(Debug, Default)]
 pub(crate) struct ExpirySample {
     /// Per database: the sum and number of remaining TTLs sampled, `None` when the database
-    /// has no key with a deadline.
-    ttls: Vec<Option<(u64, u64)>>,
+    /// has no key with a deadline. (A sum of TTLs near the largest deadline overflows 64 bits.)
+    ttls: Vec<Option<(u128, u64)>>,
     /// Keys sampled, and how many of them were past their deadline.
     sampled: u64,
     stale: u64,
@@ -93,7 +93,7 @@ impl ExpirySample {
                 };
                 sample.sampled += 1;
                 if deadline > now {
-                    sum += deadline - now;
+                    sum += u128::from(deadline - now);
                     count += 1;
                 } else {
                     sample.stale += 1;
@@ -177,7 +177,8 @@ impl Sampled {
                 None => *average = 0,
                 Some((_, 0)) => {}
                 Some((sum, count)) => {
-                    let sample = sum / count;
+                    // At most the largest TTL sampled: fits.
+                    let sample = (sum / u128::from(count)) as u64;
                     if *average == 0 {
                         *average = sample;
                     }
