@@ -8,7 +8,7 @@ use radish_data::evict::Outcome;
 use radish_data::Millis;
 
 use crate::persist::Persist;
-use crate::scripting::{Functions, Interrupt, Scripts, ScriptsStats, SharedRng};
+use crate::scripting::{Functions, Scripts, ScriptsStats, SharedRng};
 use crate::state::clients::Clients;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
@@ -28,10 +28,11 @@ const EVICTIONS_PER_TICK: usize = 1024;
 
 pub use crate::state::script_watch::Escape;
 
-/// The EVAL engine, locked; publishes its [`ScriptsStats`] when dropped.
+/// The EVAL engine, locked; publishes its [`ScriptsStats`] when dropped, if it was changed.
 pub(crate) struct ScriptsGuard<'s> {
     scripts: MutexGuard<'s, Scripts>,
     stats: &'s ScriptsStats,
+    changed: bool,
 }
 
 impl std::ops::Deref for ScriptsGuard<'_> {
@@ -44,23 +45,16 @@ impl std::ops::Deref for ScriptsGuard<'_> {
 
 impl std::ops::DerefMut for ScriptsGuard<'_> {
     fn deref_mut(&mut self) -> &mut Scripts {
+        self.changed = true;
         &mut self.scripts
     }
 }
 
 impl Drop for ScriptsGuard<'_> {
     fn drop(&mut self) {
-        self.stats.publish(&self.scripts);
-    }
-}
-
-/// [`Server::script_interrupt`]'s closure, made on first use.
-#[derive(Default)]
-struct OnceInterrupt(std::sync::OnceLock<Option<Interrupt>>);
-
-impl std::fmt::Debug for OnceInterrupt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("OnceInterrupt")
+        if self.changed {
+            self.stats.publish(&self.scripts);
+        }
     }
 }
 
@@ -82,7 +76,7 @@ pub struct Server {
     /// `maxmemory`, readable without the data lock: commands skip eviction while it is 0.
     pub maxmemory: AtomicU64,
     /// `busy-reply-threshold` (milliseconds), read by every script as it starts.
-    pub(crate) busy_reply_threshold: Arc<AtomicU64>,
+    pub(crate) busy_reply_threshold: AtomicU64,
     shutdown_requested: AtomicBool,
     /// Notified when SHUTDOWN asks the server to stop; the accept loop waits on it.
     pub shutdown: Notify,
@@ -100,8 +94,6 @@ pub struct Server {
     pub(crate) functions: Arc<RwLock<Functions>>,
     /// The script or function running now, as other connections see it.
     pub(crate) watch: Arc<ScriptWatch>,
-    /// What running scripts ask every so often ([`Server::script_interrupt`]), made once.
-    interrupt: OnceInterrupt,
     /// What DEBUG switches: active expiry, the tick.
     pub(crate) debug: DebugSwitches,
     /// The clock commands and expiry cycles are timed with, from whoever runs the server.
@@ -142,7 +134,7 @@ impl Server {
             started_at: now,
             port: AtomicU64::new(port),
             maxmemory: AtomicU64::new(eviction.maxmemory),
-            busy_reply_threshold: Arc::new(AtomicU64::new(busy_reply_threshold)),
+            busy_reply_threshold: AtomicU64::new(busy_reply_threshold),
             shutdown_requested: AtomicBool::new(false),
             shutdown: Notify::default(),
             renames,
@@ -150,7 +142,6 @@ impl Server {
             scripts_stats,
             functions,
             watch: Arc::default(),
-            interrupt: OnceInterrupt::default(),
             debug: DebugSwitches::default(),
             timer: None,
             open_files: None,
@@ -203,7 +194,7 @@ impl Server {
     }
 
     /// The EVAL engine (lock it after the data lock). What INFO reports of it is published
-    /// when the guard goes.
+    /// when the guard goes, if it was changed.
     pub(crate) fn scripts(&self) -> ScriptsGuard<'_> {
         ScriptsGuard {
             scripts: self
@@ -211,6 +202,17 @@ impl Server {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
             stats: &self.scripts_stats,
+            changed: false,
+        }
+    }
+
+    /// The EVAL engine if no one holds it: `None` while a script runs (or another thread
+    /// looks a script up).
+    pub(crate) fn try_scripts(&self) -> Option<MutexGuard<'_, Scripts>> {
+        match self.scripts.try_lock() {
+            Ok(scripts) => Some(scripts),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
         }
     }
 
@@ -342,24 +344,6 @@ impl Server {
     /// sets this once, before serving; without it, a busy script's own event loop stays held.
     pub fn set_escape(&self, escape: fn() -> Option<Escape>) {
         self.watch.set_escape(escape);
-    }
-
-    /// What running scripts ask every so often (see `ScriptWatch::check`): one for the
-    /// server's life. None without a clock.
-    pub(crate) fn script_interrupt(&self) -> Option<Interrupt> {
-        self.interrupt
-            .0
-            .get_or_init(|| {
-                let timer = self.timer?;
-                let watch = self.watch.clone();
-                let threshold = self.busy_reply_threshold.clone();
-                let interrupt: Interrupt = Arc::new(move || {
-                    let limit = threshold.load(Ordering::Relaxed).saturating_mul(1_000_000);
-                    watch.check(timer(), limit)
-                });
-                Some(interrupt)
-            })
-            .clone()
     }
 
     /// Asks the server to stop (SHUTDOWN, or a signal the binary caught).

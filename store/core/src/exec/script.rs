@@ -16,8 +16,7 @@ use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::call_unblocking;
 use crate::exec::reply::Reply;
 use crate::persist::DiskError;
-use crate::scripting::{repl, Call, Failure, Host, Interrupt, ScriptFlags, Written};
-use crate::state::script_watch::Running;
+use crate::scripting::{repl, Call, Failure, Host, ScriptFlags, Written};
 
 /// The checks Redis makes before a script with `flags` starts (`scriptPrepareForRun`);
 /// `read_only_command` for EVAL_RO, EVALSHA_RO and FCALL_RO. A script without a shebang
@@ -110,19 +109,11 @@ pub fn run(
         log.begin_exec();
     }
     let started = server.timer().map_or(0, |timer| timer());
-    server.watch.begin(Running {
-        eval: script.eval,
-        name: script.name.to_string(),
-        command: args.to_vec(),
-        started,
-        wrote: false,
-        busy: false,
-    });
+    server.watch.begin(script.eval, started);
     let call = Call {
         keys,
         args: argv,
         caller: ctx.reply.version,
-        interrupt: watchdog(ctx),
     };
     let mut conn = ConnState::new(true);
     conn.db = ctx.conn.db;
@@ -137,6 +128,8 @@ pub fn run(
         wrote: false,
         last_command: LastCommand::default(),
         conn,
+        command: args,
+        name: script.name,
         ctx: &mut *ctx,
     };
     let result = body(&mut host, call, &mut out);
@@ -173,19 +166,6 @@ fn count_errors(ctx: &mut Ctx<'_, '_>, written: &Written) {
     }
 }
 
-/// What the engine asks as the script runs (Redis's `scriptInterrupt`, see
-/// `ScriptWatch::check`). None when `busy-reply-threshold` is 0, or no clock was given.
-fn watchdog(ctx: &Ctx<'_, '_>) -> Option<Interrupt> {
-    let server = ctx.server;
-    let threshold = server
-        .busy_reply_threshold
-        .load(std::sync::atomic::Ordering::Relaxed);
-    if threshold == 0 {
-        return None;
-    }
-    server.script_interrupt()
-}
-
 /// The `-BUSY` error while a script (`eval`) or a function is busy.
 pub fn busy_error(eval: bool) -> Error {
     if eval {
@@ -217,6 +197,10 @@ struct ScriptHost<'c, 'a, 's> {
     /// The last command name looked up: a script calling one command in a loop looks it up
     /// once.
     last_command: LastCommand,
+    /// The command that runs the script, and the script's name: what other clients see of
+    /// it once it is busy.
+    command: &'c [Bytes],
+    name: &'c str,
 }
 
 impl ScriptHost<'_, '_, '_> {
@@ -343,5 +327,24 @@ impl Host for ScriptHost<'_, '_, '_> {
     fn acl_check(&mut self, args: &[Bytes]) -> Option<bool> {
         // Every client runs as the default user, who may run every command.
         self.ctx.commands.resolve(args).map(|_| true)
+    }
+
+    fn interrupt(&mut self) -> bool {
+        let server = self.ctx.server;
+        let threshold = server
+            .busy_reply_threshold
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let Some(timer) = server.timer() else {
+            return false;
+        };
+        if threshold == 0 {
+            return false;
+        }
+        let (command, name) = (self.command, self.name);
+        server
+            .watch
+            .check(timer(), threshold.saturating_mul(1_000_000), || {
+                (name.to_string(), command.to_vec())
+            })
     }
 }

@@ -81,10 +81,10 @@ pub struct Current {
     killed: AtomicBool,
 }
 
-/// What the count hook reads.
+/// What the count hook reads while a library's code runs.
 #[derive(Default)]
 struct Guard {
-    /// What it asks; `None` once it said stop (or none was given).
+    /// The load budget; `None` once it said stop (or none was given).
     interrupt: Option<Interrupt>,
     /// A function library's code runs (FUNCTION LOAD), not an invocation: a stop is its
     /// load timeout rather than a kill.
@@ -98,22 +98,16 @@ impl Current {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs `body` (the invocation) with `host` lent to the engine's functions and what may
-    /// `interrupt` it; returns what `body` returned and the settings it ended with. The host
-    /// is taken back when `body` returns or unwinds.
-    pub fn lend<R>(
-        &self,
-        host: &mut dyn Host,
-        interrupt: Option<Interrupt>,
-        body: impl FnOnce() -> R,
-    ) -> (R, Settings) {
+    /// Runs `body` (the invocation) with `host` lent to the engine's functions; returns what
+    /// `body` returned and the settings it ended with. The host is taken back when `body`
+    /// returns or unwinds.
+    pub fn lend<R>(&self, host: &mut dyn Host, body: impl FnOnce() -> R) -> (R, Settings) {
         /// Forgets the host however `body` ends.
         struct TakeBack<'a>(&'a Current);
         impl Drop for TakeBack<'_> {
             fn drop(&mut self) {
                 self.0.host.store(null_mut(), Ordering::Release);
                 self.0.settings.store(0, Ordering::Release);
-                *self.0.guard() = Guard::default();
             }
         }
         let mut lent: &mut dyn Host = host;
@@ -121,10 +115,6 @@ impl Current {
         // `TakeBack`, declared after it, forgets the pointer before `lent` goes, and `host`
         // stays mutably borrowed by this function meanwhile, so nothing else reaches it.
         let pointer = (&mut lent as *mut &mut dyn Host).cast::<LentHost>();
-        *self.guard() = Guard {
-            interrupt,
-            loading: false,
-        };
         self.settings
             .store(Settings::START.pack(), Ordering::Release);
         self.host.store(pointer, Ordering::Release);
@@ -156,6 +146,20 @@ impl Current {
     /// Whether a function library's code runs (rather than an invocation).
     pub fn loading(&self) -> bool {
         self.guard().loading
+    }
+
+    /// Asked by the count hook: whether what runs must stop. A library's code asks its load
+    /// budget; an invocation asks its host (busy, killed).
+    pub fn should_stop(&self) -> bool {
+        let guard = self.guard();
+        if guard.loading {
+            return guard
+                .interrupt
+                .as_ref()
+                .is_some_and(|interrupt| interrupt());
+        }
+        drop(guard);
+        self.with_host(|host, _| host.interrupt()).unwrap_or(false)
     }
 
     /// Runs `use_host` with the running invocation's host and settings; `None` when no
@@ -200,12 +204,7 @@ impl Current {
         true
     }
 
-    /// What may interrupt the running invocation, if anything.
-    pub fn interrupt(&self) -> Option<Interrupt> {
-        self.guard().interrupt.clone()
-    }
-
-    /// The invocation was told to stop: its interrupt is not asked again.
+    /// What runs was told to stop: the load budget is not asked again.
     pub fn stopped(&self) {
         self.guard().interrupt = None;
         self.killed.store(true, Ordering::Relaxed);

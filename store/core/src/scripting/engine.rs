@@ -45,8 +45,6 @@ pub struct Call<'a> {
     pub args: &'a [Bytes],
     /// The protocol of the client that called it: what its reply is written in.
     pub caller: Version,
-    /// What may stop it, if anything (none while `busy-reply-threshold` is 0).
-    pub interrupt: Option<Interrupt>,
 }
 
 /// One run of a script or function.
@@ -298,7 +296,7 @@ impl Engine {
             Arguments::Globals => &self.invoke_eval,
             Arguments::Parameters => &self.invoke_function,
         };
-        let (results, settings) = self.current.lend(host, call.interrupt.clone(), || {
+        let (results, settings) = self.current.lend(host, || {
             // The runner returns xpcall's results: whether it ran, then the script's first
             // value or the error (later values are dropped, as Redis keeps one).
             invoker.call::<(bool, Value)>((function, pointer))
@@ -339,7 +337,7 @@ fn watch(lua: &Lua, current: &Arc<Current>) -> mlua::Result<()> {
     lua.set_global_hook(
         HookTriggers::new().every_nth_instruction(INSTRUCTIONS_PER_CHECK),
         move |lua, _| {
-            if !current.interrupt().is_some_and(|interrupt| interrupt()) {
+            if !current.should_stop() {
                 return Ok(VmState::Continue);
             }
             let text: &'static [u8] = match current.loading() {

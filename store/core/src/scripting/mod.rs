@@ -50,6 +50,10 @@ pub trait Host {
     /// `redis.acl_check_cmd`: whether the user running the script may run `args`; `None`
     /// when no such command exists.
     fn acl_check(&mut self, args: &[Bytes]) -> Option<bool>;
+
+    /// Asked every so often while the script runs (Redis's `scriptInterrupt`): past
+    /// `busy-reply-threshold` it turns busy; true stops it (SCRIPT KILL).
+    fn interrupt(&mut self) -> bool;
 }
 
 /// SHA-1 of `data` as 40 lowercase hex digits: a script's name.

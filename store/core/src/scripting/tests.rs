@@ -60,6 +60,10 @@ impl Host for Fake {
     fn acl_check(&mut self, args: &[Bytes]) -> Option<bool> {
         matches!(&args[0][..], b"get" | b"set" | b"incr").then_some(true)
     }
+
+    fn interrupt(&mut self) -> bool {
+        false
+    }
 }
 
 fn eval_with(
@@ -88,7 +92,6 @@ fn eval_with(
         keys: &keys,
         args: &args,
         caller,
-        interrupt: None,
     };
     let script = scripts.get(&sha).expect("just created");
     match scripts.run(script, call, host, &mut out) {

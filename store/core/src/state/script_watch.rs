@@ -25,9 +25,10 @@ pub type Escape = Box<dyn std::any::Any + Send>;
 pub struct Running {
     /// EVAL (true) or FCALL (false).
     pub eval: bool,
-    /// The script's SHA-1, or the function's name.
+    /// The script's SHA-1, or the function's name: set once it is busy (only then can
+    /// another client ask).
     pub name: String,
-    /// The command that runs it, as sent.
+    /// The command that runs it, as sent: set once it is busy.
     pub command: Vec<Bytes>,
     /// When it started, on the server's monotonic clock (nanoseconds).
     pub started: u64,
@@ -150,8 +151,15 @@ impl ScriptWatch {
     }
 
     /// A script or function starts.
-    pub fn begin(&self, running: Running) {
-        self.lock().running = Some(running);
+    pub fn begin(&self, eval: bool, started: u64) {
+        self.lock().running = Some(Running {
+            eval,
+            name: String::new(),
+            command: Vec::new(),
+            started,
+            wrote: false,
+            busy: false,
+        });
         self.kill.store(false, Ordering::Relaxed);
     }
 
@@ -176,15 +184,23 @@ impl ScriptWatch {
 
     /// Redis's `scriptInterrupt`, asked by the running script every so often, `now` on the
     /// clock `started` was read on: past `limit` nanoseconds the script turns busy (its
-    /// event loop is handed on, waiting connections get `-BUSY`); true once it was asked to
-    /// stop.
-    pub fn check(&self, now: u64, limit: u64) -> bool {
+    /// event loop is handed on, waiting connections get `-BUSY`, and what `describe` says,
+    /// its name and command, is shown to them); true once it was asked to stop.
+    pub fn check(
+        &self,
+        now: u64,
+        limit: u64,
+        describe: impl FnOnce() -> (String, Vec<Bytes>),
+    ) -> bool {
         let turned_busy = {
             let mut state = self.lock();
             match state.running.as_mut() {
                 Some(running) if !running.busy => {
                     let elapsed = now.saturating_sub(running.started);
-                    (elapsed >= limit).then(|| (elapsed, running.eval, running.name.clone()))
+                    (elapsed >= limit).then(|| {
+                        (running.name, running.command) = describe();
+                        (elapsed, running.eval, running.name.clone())
+                    })
                 }
                 _ => None,
             }

@@ -303,15 +303,20 @@ fn memory(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "total_system_memory:{system_memory}");
     line!(out, "total_system_memory_human:{}", human(system_memory));
     // The two Lua states, as Redis counts them: whole kilobytes of Lua's heap.
-    // Published rather than locked: a script may be the one asking (it holds the lock).
-    let (eval_vm, cached, scripts_memory) = {
-        let scripts = &server.scripts_stats;
-        (
-            scripts.lua_memory() / 1024 * 1024,
-            scripts.count(),
-            scripts.memory(),
-        )
+    // A script may be the one asking, holding the cache: then the figures published when
+    // it was last changed (and the running script cached).
+    let (eval_vm, cached, scripts_memory) = match server.try_scripts() {
+        Some(scripts) => (scripts.lua_memory(), scripts.len(), scripts.memory()),
+        None => {
+            let published = &server.scripts_stats;
+            (
+                published.lua_memory(),
+                published.count(),
+                published.memory(),
+            )
+        }
     };
+    let eval_vm = eval_vm / 1024 * 1024;
     let (functions_vm, function_count, library_count, functions_memory) = {
         let functions = server.functions();
         (
