@@ -12,9 +12,10 @@ use crate::exec::args::{help, is, subcommand_syntax_error};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, Command, Flags, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::feed_monitors;
-use crate::exec::script::{self, busy_error, Script};
+use crate::exec::script::{self, Script};
 use crate::scripting::{Interrupt, RestorePolicy};
 use crate::server::Server;
+use crate::state::script_watch::busy_error;
 
 use super::scripting::{kill, with_script_flags};
 

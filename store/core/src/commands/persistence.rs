@@ -6,8 +6,8 @@ use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
-use crate::exec::script::busy_error;
 use crate::persist::{Busy, RewriteRefused, SaveError, Started};
+use crate::state::script_watch::busy_error;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

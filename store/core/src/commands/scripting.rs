@@ -7,10 +7,10 @@ use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, Command, Flags, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::feed_monitors;
-use crate::exec::script::{self, busy_error, Script};
+use crate::exec::script::{self, Script};
 use crate::scripting::{sha1_hex, ScriptFlags};
 use crate::server::Server;
-use crate::state::script_watch::KillRefused;
+use crate::state::script_watch::{busy_error, KillRefused};
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

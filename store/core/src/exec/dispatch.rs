@@ -19,7 +19,7 @@ use crate::exec::command::{Command, Flags};
 use crate::exec::conn::Queued;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::write_timeout;
-use crate::exec::script::busy_error;
+use crate::state::script_watch::busy_error;
 
 /// Commands that run at once inside MULTI instead of being queued.
 const RUN_IN_MULTI: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];

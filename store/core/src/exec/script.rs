@@ -166,21 +166,6 @@ fn count_errors(ctx: &mut Ctx<'_, '_>, written: &Written) {
     }
 }
 
-/// The `-BUSY` error while a script (`eval`) or a function is busy.
-pub fn busy_error(eval: bool) -> Error {
-    if eval {
-        Error::Static(
-            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN \
-             NOSAVE.",
-        )
-    } else {
-        Error::Static(
-            "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN \
-             NOSAVE.",
-        )
-    }
-}
-
 /// The client a script's commands run as (Redis's Lua client), and the checks they pass.
 struct ScriptHost<'c, 'a, 's> {
     ctx: &'c mut Ctx<'a, 's>,

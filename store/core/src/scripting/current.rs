@@ -21,7 +21,6 @@ use std::sync::{Mutex, MutexGuard};
 
 use radish_resp::Version;
 
-use super::engine::Interrupt;
 use super::Host;
 
 /// What `redis.setresp` and `redis.set_repl` set for the running invocation.
@@ -62,6 +61,9 @@ impl Settings {
         })
     }
 }
+
+/// FUNCTION LOAD's time budget, asked as a library's code runs: true stops it.
+pub type Interrupt = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// A host as `lend` keeps it: a reference on its stack, which this points at.
 type LentHost = &'static mut (dyn Host + 'static);

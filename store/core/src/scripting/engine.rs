@@ -11,7 +11,7 @@ use radish_resp::Version;
 
 use super::api;
 use super::convert::{one_line, ReplyWriter};
-use super::current::Current;
+use super::current::{Current, Interrupt};
 use super::libs;
 use super::number;
 use super::raise::unwrap_raised;
@@ -30,11 +30,8 @@ pub enum Arguments {
     Parameters,
 }
 
-/// Asked every 100,000 instructions a script runs (Redis's count hook): true stops the
-/// script (SCRIPT KILL). Whoever runs the script also notes there when it gets slow.
-pub type Interrupt = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
-
-/// How many instructions a script runs between two looks at its [`Interrupt`].
+/// How many instructions a script runs between two looks at whether it must stop (Redis's
+/// count hook).
 const INSTRUCTIONS_PER_CHECK: u32 = 100_000;
 
 /// What a command asks of a script or function: its keys and arguments, and for whom.

@@ -8,7 +8,8 @@ use indexmap::IndexMap;
 use mlua::Function;
 use radish_resp::split_inline;
 
-use super::engine::{Arguments, Call, Engine, Failure, Interrupt, Invocation, Kind, Written};
+use super::current::Interrupt;
+use super::engine::{Arguments, Call, Engine, Failure, Invocation, Kind, Written};
 use super::random::SharedRng;
 use super::register::{valid_name, NAME_RULES};
 use super::shebang::ScriptFlags;

@@ -26,7 +26,8 @@ use radish_data::hash::sha1::sha1;
 use radish_resp::Version;
 
 pub use api::repl;
-pub use engine::{Call, Failure, Interrupt, Written};
+pub use current::Interrupt;
+pub use engine::{Call, Failure, Written};
 pub use functions::{Functions, RestorePolicy};
 pub use random::SharedRng;
 pub use scripts::{Scripts, ScriptsStats};

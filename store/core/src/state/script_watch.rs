@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use bytes::Bytes;
 
+use crate::error::Error;
 use crate::state::clients::Client;
 
 /// What `Server::set_escape`'s function returns: the other
@@ -303,5 +304,20 @@ impl ScriptWatch {
             return Vec::new();
         }
         std::mem::take(&mut self.lock().closed)
+    }
+}
+
+/// The `-BUSY` error while a script (`eval`) or a function is busy.
+pub fn busy_error(eval: bool) -> Error {
+    if eval {
+        Error::Static(
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN \
+             NOSAVE.",
+        )
+    } else {
+        Error::Static(
+            "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN \
+             NOSAVE.",
+        )
     }
 }
