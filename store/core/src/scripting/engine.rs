@@ -111,7 +111,6 @@ impl Engine {
         // No memory limit is ever set on the state: `raw_call.rs` relies on Lua never
         // failing an allocation (mlua's allocator aborts instead), as mlua itself does.
         let (lua, sandbox) = Sandbox::new()?;
-        let run = sandbox.run.clone();
         libs::install(&lua, &sandbox)?;
         let current = Arc::new(Current::default());
         let redis = api::redis_table(&lua, kind == Kind::Eval, &current)?;
@@ -154,8 +153,8 @@ impl Engine {
         };
         lua.set_app_data(rng);
         watch(&lua, &current)?;
-        let invoke_eval = raw_call::invoker(&lua, &run, &handler, Some(&sealed.globals))?;
-        let invoke_function = raw_call::invoker(&lua, &run, &handler, None)?;
+        let invoke_eval = raw_call::invoker(&lua, &handler, Some(&sealed.globals))?;
+        let invoke_function = raw_call::invoker(&lua, &handler, None)?;
         Ok(Engine {
             lua,
             sealed,
@@ -294,8 +293,8 @@ impl Engine {
             Arguments::Parameters => &self.invoke_function,
         };
         let (results, settings) = self.current.lend(host, || {
-            // The runner returns xpcall's results: whether it ran, then the script's first
-            // value or the error (later values are dropped, as Redis keeps one).
+            // Whether it ran, then the script's first value or the error (later values are
+            // dropped, as Redis keeps one).
             invoker.call::<(bool, Value)>((function, pointer))
         });
         if self.current.take_stopped() {
@@ -408,6 +407,12 @@ fn error_location(lua: &Lua) -> Option<(String, i64)> {
     let mut skipped = false;
     loop {
         let (source, what, line) = frame(level)?;
+        // The invoker itself, the bottom frame: the error was raised by a C function the
+        // invoker called directly (a function registered as `redis.log` itself), where Redis
+        // finds no frame above it.
+        if what == "C" && frame(level + 1).is_none() {
+            return None;
+        }
         match source.as_str() {
             INTERNAL_SOURCE => {
                 level += 1;

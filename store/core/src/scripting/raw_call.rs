@@ -402,10 +402,11 @@ unsafe fn set_pair(state: *mut ffi::lua_State) {
 }
 
 /// The engine's invoker: a C function that, called with a script's function and a light
-/// userdata pointing at its [`Lists`], calls the sandbox's runner, `run(function, handler,
-/// keys, args)`, with the keys and arguments as Lua tables of strings: as the globals
-/// `KEYS` and `ARGV` of `globals` when given (EVAL; the runner then gets nils), else as its
-/// last two arguments (FCALL). It returns what the runner returned.
+/// userdata pointing at its [`Lists`], calls the function under `handler` (as Redis's
+/// `luaCallFunction` does) with the keys and arguments as Lua tables of strings: as the
+/// globals `KEYS` and `ARGV` of `globals` when given (EVAL; the function then gets no
+/// arguments), else as its two arguments (FCALL). It returns whether the function ran, then
+/// its first value or what the handler made of its error.
 ///
 /// Building the two tables through mlua (a registry reference for each string and table,
 /// under its lock) measured as a seventh of the CPU of a one-call EVALSHA; so did the
@@ -413,15 +414,14 @@ unsafe fn set_pair(state: *mut ffi::lua_State) {
 /// never see it, and the engine calls it only with a pointer to [`Lists`] it keeps alive.
 pub fn invoker(
     lua: &Lua,
-    run: &Function,
     handler: &Function,
     globals: Option<&mlua::Table>,
 ) -> mlua::Result<Function> {
-    // SAFETY: `exec_raw` runs the closure in a protected call with its three arguments on
+    // SAFETY: `exec_raw` runs the closure in a protected call with its two arguments on
     // the stack; they become the new closure's upvalues, and the closure is what is left.
     unsafe {
-        lua.exec_raw((run, handler, globals), |state| {
-            ffi::lua_pushcclosure(state, invoke, 3);
+        lua.exec_raw((handler, globals), |state| {
+            ffi::lua_pushcclosure(state, invoke, 2);
         })
     }
 }
@@ -437,32 +437,34 @@ pub struct Lists<'a> {
 unsafe extern "C-unwind" fn invoke(state: *mut ffi::lua_State) -> c_int {
     // SAFETY: called by the engine only (see `invoker`), with the function at 1 and a light
     // userdata pointing at a `Lists` that outlives the call at 2. The room a C function
-    // starts with (20 slots) holds the 9 used here. A Lua error (from the runner's own few
-    // instructions; the script's errors are caught by its xpcall) jumps back to the
-    // engine's protected call over this frame, which holds only borrowed values, so no
-    // destructor is skipped.
+    // starts with (20 slots) holds the 7 used here. The function runs in a protected call;
+    // a Lua error outside it (none is expected: only pushes of strings and tables) jumps
+    // back to the engine's protected call over this frame, which holds only borrowed
+    // values, so no destructor is skipped.
     unsafe {
         let lists = &*(ffi::lua_touserdata(state, 2) as *const Lists<'_>);
         ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
         ffi::lua_pushvalue(state, 1);
-        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(2));
-        // function, lists, run, function, handler
+        // function, lists, handler (3), function (4)
         push_strings(state, lists.keys);
         push_strings(state, lists.args);
-        let globals = ffi::lua_upvalueindex(3);
-        if ffi::lua_type(state, globals) == ffi::LUA_TTABLE {
-            for (name, index) in [(c"KEYS", 6), (c"ARGV", 7)] {
+        let globals = ffi::lua_upvalueindex(2);
+        let count = if ffi::lua_type(state, globals) == ffi::LUA_TTABLE {
+            for (name, index) in [(c"KEYS", 5), (c"ARGV", 6)] {
                 ffi::lua_pushstring(state, name.as_ptr());
                 ffi::lua_pushvalue(state, index);
                 ffi::lua_rawset(state, globals);
             }
-            ffi::lua_pushnil(state);
-            ffi::lua_replace(state, 6);
-            ffi::lua_pushnil(state);
-            ffi::lua_replace(state, 7);
-        }
-        ffi::lua_call(state, 4, ffi::LUA_MULTRET);
-        ffi::lua_gettop(state) - 2
+            ffi::lua_settop(state, 4);
+            0
+        } else {
+            2
+        };
+        let ran = ffi::lua_pcall(state, count, 1, 3) == ffi::LUA_OK;
+        // handler, value
+        ffi::lua_pushboolean(state, c_int::from(ran));
+        ffi::lua_replace(state, 3);
+        2
     }
 }
 

@@ -54,8 +54,8 @@ const BUILTINS: &[&str] = &[
 /// The sandbox's Lua side. It receives the real globals and two Rust helpers, wraps the
 /// base functions that bypass metatables, and returns its tools: `protect` (makes the
 /// read-only proxy of a table), `seal` (protects the globals once everything is in place),
-/// `run` (calls a script under an error handler), `is_protected`, `guard` (reading a missing
-/// field fails), and `switchable`/`retarget` (a read-only view whose target changes).
+/// `is_protected`, `guard` (reading a missing field fails), and `switchable`/`retarget` (a
+/// read-only view whose target changes).
 const SANDBOX_LUA: &str = r#"
 local globals, raised_value, pcall_error = ...
 local type, error, tostring, tonumber, select = type, error, tostring, tonumber, select
@@ -63,17 +63,6 @@ local raw_setmetatable, raw_getmetatable, concat = setmetatable, getmetatable, t
 local raw_pcall, raw_next = pcall, next
 
 local READONLY = 'Attempt to modify a readonly table'
-
--- How the engine runs a script (no parameters) or a function (keys, args): under its error
--- handler, with the standard xpcall (scripts get a wrapped one).
-local run
-do
-  local xpcall = xpcall
-  run = function(f, handler, keys, args)
-    if keys == nil then return xpcall(f, handler) end
-    return xpcall(function() return f(keys, args) end, handler)
-  end
-end
 
 -- proxy -> real table, real table -> proxy, and every table scripts may not change.
 local real_of, proxy_of, protected = {}, {}, {}
@@ -247,7 +236,7 @@ local function retarget(proxy, target)
 end
 
 return {
-  protect = protect, seal = seal, run = run, is_protected = is_protected, pcall = raw_pcall, next = raw_next,
+  protect = protect, seal = seal, is_protected = is_protected, pcall = raw_pcall, next = raw_next,
   guard = guard, switchable = switchable, retarget = retarget,
 }
 "#;
@@ -257,8 +246,6 @@ return {
 pub struct Sandbox {
     /// The real globals table: scripts read it through a proxy and cannot change it.
     pub globals: Table,
-    /// Calls `(f, handler[, keys, args])` under the standard `xpcall`.
-    pub run: Function,
     /// Whether a table is one scripts may not change.
     pub is_protected: Function,
     /// Makes reading a missing field of a table fail like reading an undefined global.
@@ -313,7 +300,7 @@ impl Sandbox {
             pcall_error,
         ))?;
         let tool = |name: &str| tools.raw_get::<Function>(name);
-        let (protect, run, is_protected) = (tool("protect")?, tool("run")?, tool("is_protected")?);
+        let (protect, is_protected) = (tool("protect")?, tool("is_protected")?);
         let raw_pcall = tool("pcall")?;
         let raw_next = tool("next")?;
         let (guard, switchable, retarget) =
@@ -323,7 +310,6 @@ impl Sandbox {
             lua,
             Sandbox {
                 globals,
-                run,
                 is_protected,
                 guard,
                 switchable,
