@@ -94,8 +94,10 @@ impl radish_pump::Runtime for Smol {
         TcpListener::bind(address).await.map(Listener)
     }
 
-    fn escape() -> Option<radish_store::Escape> {
-        shards::escape()
+    fn escape(then: &mut dyn FnMut()) -> Option<radish_store::Escape> {
+        let escaped = shards::escape();
+        then();
+        escaped
     }
 }
 

@@ -69,14 +69,28 @@ impl radish_pump::Runtime for Tokio {
         TcpListener::bind(address).await.map(Listener)
     }
 
-    fn escape() -> Option<Escape> {
+    fn escape(then: &mut dyn FnMut()) -> Option<Escape> {
+        let handle = tokio::runtime::Handle::try_current().ok();
+        let Some(handle) = handle
+            .filter(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+        else {
+            then();
+            return None;
+        };
         // The multi-threaded scheduler hands this worker's other tasks to a new worker
         // thread (the one-worker runtime of the binary is that scheduler too); the script
-        // goes on here. The pause lets the new worker take them before this returns.
-        let flavor = tokio::runtime::Handle::try_current().ok()?.runtime_flavor();
-        if flavor == tokio::runtime::RuntimeFlavor::MultiThread {
-            tokio::task::block_in_place(|| std::thread::sleep(Duration::from_millis(2)));
-        }
+        // goes on here. Inside, this thread runs no worker: what `then` wakes is queued for
+        // the others. Before returning, wait until a worker runs a task: if the new one has
+        // not started by then (a loaded machine), this thread would take its worker back
+        // when the closure returns, and the script would hold up its connections again.
+        tokio::task::block_in_place(|| {
+            then();
+            let (ran, running) = std::sync::mpsc::channel();
+            handle.spawn(async move {
+                let _ = ran.send(());
+            });
+            let _ = running.recv_timeout(Duration::from_secs(1));
+        });
         None
     }
 }

@@ -26,7 +26,7 @@ pub const RESERVED_FDS: u64 = 32;
 /// Most keys one tick evicts, bounding the pause when `maxmemory` is lowered far below use.
 const EVICTIONS_PER_TICK: usize = 1024;
 
-pub use crate::state::script_watch::Escape;
+pub use crate::state::script_watch::{Escape, EscapeFn};
 
 /// The EVAL engine, locked; publishes its [`ScriptsStats`] when dropped, if it was changed.
 pub(crate) struct ScriptsGuard<'s> {
@@ -338,11 +338,13 @@ impl Server {
 
     /// Tells how a script that runs past `busy-reply-threshold` lets the event loop it runs
     /// on go on: `escape`, called on that thread, hands the loop's other connections to
-    /// another thread, until the value it returns is dropped (when the script ends). A script
+    /// another thread, until the value it returns is dropped (when the script ends), and
+    /// calls the function it is given once they are handed over (the watch wakes the waiting
+    /// connections there, so that the wakes reach the thread that serves them). A script
     /// runs where its command arrives, as in Redis, and holds up its event loop until it is
     /// busy; from then on the other clients must be served (`-BUSY`, SCRIPT KILL). The pump
     /// sets this once, before serving; without it, a busy script's own event loop stays held.
-    pub fn set_escape(&self, escape: fn() -> Option<Escape>) {
+    pub fn set_escape(&self, escape: EscapeFn) {
         self.watch.set_escape(escape);
     }
 

@@ -246,7 +246,8 @@ mod tests {
             unreachable!("gathering writes binds nothing")
         }
 
-        fn escape() -> Option<radish_store::Escape> {
+        fn escape(then: &mut dyn FnMut()) -> Option<radish_store::Escape> {
+            then();
             None
         }
     }

@@ -26,8 +26,9 @@ pub trait Runtime {
 
     /// Called on an event loop's thread that a script holds past `busy-reply-threshold`:
     /// lets the loop's other connections be served on another thread until the value
-    /// returned is dropped (see `Server::set_escape`). `None` when this runtime cannot.
-    fn escape() -> Option<Escape>;
+    /// returned is dropped, calling `then` once they are handed over (see
+    /// `Server::set_escape`). `None` when this runtime cannot (`then` is called anyway).
+    fn escape(then: &mut dyn FnMut()) -> Option<Escape>;
 }
 
 /// With `appendfsync always`, a connection that logged a write lets the other connections

@@ -310,7 +310,12 @@ pub fn write_error(ctx: &mut Ctx<'_, '_>, error: &Error) {
 /// theirs, not EXEC's, as in Redis).
 pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
     let name = command.full_name;
-    let start = ctx.conn.stats.as_mut().map(|batch| batch.begin(name));
+    let nested = ctx.conn.script;
+    let start = ctx
+        .conn
+        .stats
+        .as_mut()
+        .map(|batch| batch.begin(name, nested));
     let failed = run_handler(ctx, command, args);
     if let (Some(batch), Some(start)) = (ctx.conn.stats.as_mut(), start) {
         batch.ran(name, start, failed, ctx.block.is_some());

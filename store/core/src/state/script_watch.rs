@@ -21,6 +21,10 @@ use crate::state::clients::Client;
 /// thread serves the event loop until it is dropped.
 pub type Escape = Box<dyn std::any::Any + Send>;
 
+/// What hands a busy script's event loop on (`Server::set_escape`): it calls the function
+/// it is given once the loop's other connections are handed over.
+pub type EscapeFn = fn(&mut dyn FnMut()) -> Option<Escape>;
+
 /// What runs.
 #[derive(Debug, Clone)]
 pub struct Running {
@@ -50,7 +54,7 @@ pub struct ScriptWatch {
     any_closed: AtomicBool,
     state: Mutex<State>,
     /// What hands a busy script's event loop to another thread (see `Server::set_escape`).
-    escape: OnceLock<fn() -> Option<Escape>>,
+    escape: OnceLock<EscapeFn>,
     /// What it returned for the running script: dropped when the script ends.
     escaped: Mutex<Option<Escape>>,
 }
@@ -179,7 +183,7 @@ impl ScriptWatch {
     }
 
     /// Sets what hands a busy script's event loop on (once; see `Server::set_escape`).
-    pub fn set_escape(&self, escape: fn() -> Option<Escape>) {
+    pub fn set_escape(&self, escape: EscapeFn) {
         let _ = self.escape.set(escape);
     }
 
@@ -213,12 +217,22 @@ impl ScriptWatch {
                 elapsed / 1_000_000,
                 if eval { "SCRIPT KILL" } else { "FUNCTION KILL" }
             );
-            let escaped = self.escape.get().and_then(|escape| escape());
+            // The waiting connections are woken once the loop is handed over: woken before,
+            // from a thread that still runs the loop, they could be queued behind the script.
+            let mut marked = false;
+            let escaped = self.escape.get().and_then(|escape| {
+                escape(&mut || {
+                    self.mark_busy();
+                    marked = true;
+                })
+            });
+            if !marked {
+                self.mark_busy();
+            }
             *self
                 .escaped
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()) = escaped;
-            self.mark_busy();
         }
         self.kill_requested()
     }

@@ -25,9 +25,25 @@ pub(super) struct Run {
     pub(super) rejected: u64,
 }
 
-/// A command's start, as [`Batch::begin`] gives it: the time if it is timed.
+/// A command's start, as [`Batch::begin`] gives it: the time if it is timed, and whether a
+/// script runs it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Start(Option<u64>);
+pub(crate) struct Start {
+    at: Option<u64>,
+    nested: bool,
+}
+
+/// The run of the same command at one level: the commands a client sends, or those its
+/// scripts run. Each level has its own, so that EVALSHA and the INCR its script runs,
+/// alternating, are each timed one in [`TIME_ONE_IN`].
+#[derive(Debug, Default)]
+struct Timing {
+    /// The command begun last, and how many of its run went untimed since the last timed one.
+    last_command: Option<&'static str>,
+    untimed: u32,
+    /// The last measured duration, which untimed commands of the same run are given.
+    last_nanos: u64,
+}
 
 /// What a session's commands did during one `Session::handle` call, not yet folded into
 /// the server's [`CommandStats`].
@@ -43,12 +59,8 @@ pub(crate) struct Batch {
     pub(crate) reads: u64,
     /// Writes to the socket (total_writes_processed).
     pub(crate) writes: u64,
-    /// The command this session began last, and how many of its run went untimed since the
-    /// last timed one.
-    last_command: Option<&'static str>,
-    untimed: u32,
-    /// The last measured duration, which untimed commands of the same run are given.
-    last_nanos: u64,
+    /// The client's commands', then its scripts' commands'.
+    timings: [Timing; 2],
     /// The clock commands are timed with; none: nothing is timed.
     timer: Option<Timer>,
 }
@@ -70,23 +82,30 @@ impl Batch {
     /// Starts timing a blocked command served again (always timed: one measure per
     /// blocked client).
     pub(crate) fn start(&self) -> Start {
-        Start(self.clock())
+        Start {
+            at: self.clock(),
+            nested: false,
+        }
     }
 
-    /// A command starts. It is timed (the clock is read) if it is another command than the
-    /// one before, or the [`TIME_ONE_IN`]th of a run: so every command that runs at all gets
-    /// measures, and a stream of the same command costs a pair of clock reads per 32
-    /// commands rather than per command.
+    /// A command starts, run by a script if `nested`. It is timed (the clock is read) if it
+    /// is another command than the one before at its level, or the [`TIME_ONE_IN`]th of a
+    /// run: so every command that runs at all gets measures, and a stream of the same
+    /// command costs a pair of clock reads per 32 commands rather than per command.
     #[inline]
-    pub(crate) fn begin(&mut self, command: &'static str) -> Start {
-        let repeat = self.last_command.is_some_and(|last| last == command);
-        self.last_command = Some(command);
-        if repeat && self.untimed + 1 < TIME_ONE_IN {
-            self.untimed += 1;
-            return Start(None);
+    pub(crate) fn begin(&mut self, command: &'static str, nested: bool) -> Start {
+        let timing = &mut self.timings[usize::from(nested)];
+        let repeat = timing.last_command.is_some_and(|last| last == command);
+        timing.last_command = Some(command);
+        if repeat && timing.untimed + 1 < TIME_ONE_IN {
+            timing.untimed += 1;
+            return Start { at: None, nested };
         }
-        self.untimed = 0;
-        Start(self.clock())
+        timing.untimed = 0;
+        Start {
+            at: self.clock(),
+            nested,
+        }
     }
 
     /// `command`, begun at `start`, ran; `failed` if it replied with an error, `blocked` if
@@ -120,48 +139,62 @@ impl Batch {
     /// The duration of a command begun at `start`: measured now if it was timed, else the
     /// last measure; a latency sample too if `sample`.
     fn measure(&mut self, command: &'static str, start: Start, sample: bool) -> u64 {
-        if let Some(nanos) = self.elapsed(start) {
-            self.last_nanos = nanos;
+        let elapsed = self.elapsed(start);
+        let timing = &mut self.timings[usize::from(start.nested)];
+        if let Some(nanos) = elapsed {
+            timing.last_nanos = nanos;
         }
+        let nanos = timing.last_nanos;
         if sample {
-            self.sample(command, self.last_nanos);
+            self.sample(command, nanos);
         }
-        self.last_nanos
+        nanos
     }
 
     /// One call of `command` for its latency histogram. A run of untimed calls (the same
-    /// command and duration) is one entry with its count.
+    /// command and duration) is one entry with its count; the entry before the last counts
+    /// too (a script's command alternates with the script's).
     fn sample(&mut self, command: &'static str, nanos: u64) {
-        if let Some((last, last_nanos, count)) = self.samples.last_mut() {
-            if *last == command && *last_nanos == nanos {
-                *count += 1;
-                return;
-            }
+        let same = self
+            .samples
+            .iter_mut()
+            .rev()
+            .take(2)
+            .find(|(last, last_nanos, _)| *last == command && *last_nanos == nanos);
+        match same {
+            Some((_, _, count)) => *count += 1,
+            None => self.samples.push((command, nanos, 1)),
         }
-        self.samples.push((command, nanos, 1));
     }
 
     /// Nanoseconds since `start`, if it was timed. An untimed start reads no clock.
     fn elapsed(&self, start: Start) -> Option<u64> {
-        let started = start.0?;
+        let started = start.at?;
         Some(self.clock()?.saturating_sub(started))
     }
 
-    /// The run `command` adds to: the last one if it is the same command, else a new one.
+    /// The run `command` adds to: the last one or the one before if it is the same command
+    /// (a script's command alternates with the script's), else a new one.
     #[inline]
     fn run(&mut self, command: &'static str) -> &mut Run {
-        let same = self.runs.last().is_some_and(|run| run.command == command);
-        if !same {
-            self.runs.push(Run {
-                command,
-                calls: 0,
-                nanos: 0,
-                failed: 0,
-                rejected: 0,
-            });
-        }
-        let last = self.runs.len() - 1;
-        &mut self.runs[last]
+        let len = self.runs.len();
+        let same = (len.saturating_sub(2)..len)
+            .rev()
+            .find(|&index| self.runs[index].command == command);
+        let index = match same {
+            Some(index) => index,
+            None => {
+                self.runs.push(Run {
+                    command,
+                    calls: 0,
+                    nanos: 0,
+                    failed: 0,
+                    rejected: 0,
+                });
+                len
+            }
+        };
+        &mut self.runs[index]
     }
 
     /// An error reply `line` (without its `-`) was sent. As Redis's `afterErrorReply`, its
@@ -199,6 +232,32 @@ mod tests {
         CLOCK_READS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) * 1000
     }
 
+    static NESTED_CLOCK_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+    fn nested_counting_clock() -> u64 {
+        NESTED_CLOCK_READS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) * 1000
+    }
+
+    #[test]
+    fn a_script_and_the_command_it_runs_are_each_a_run_of_their_own() {
+        let (script, command) = ("evalsha", "incr");
+        let mut batch = Batch::new(Some(nested_counting_clock));
+        let reads = || NESTED_CLOCK_READS.load(std::sync::atomic::Ordering::SeqCst);
+        for _ in 0..TIME_ONE_IN * 4 {
+            let outer = batch.begin(script, false);
+            let inner = batch.begin(command, true);
+            batch.ran(command, inner, false, false);
+            batch.ran(script, outer, false, false);
+        }
+        // Each level times its first call and every TIME_ONE_IN-th: a start and an end each.
+        assert_eq!(reads(), 2 * 4 * 2);
+        // One run and one latency entry per command, not one per call.
+        let calls: Vec<(&str, u64)> = batch.runs.iter().map(|r| (r.command, r.calls)).collect();
+        let every = u64::from(TIME_ONE_IN) * 4;
+        assert_eq!(calls, vec![(command, every), (script, every)]);
+        assert_eq!(batch.samples.len(), 2, "{:?}", batch.samples);
+    }
+
     #[test]
     fn a_run_of_one_command_reads_the_clock_twice_per_timed_command_only() {
         let (get, set) = ("get", "set");
@@ -206,13 +265,13 @@ mod tests {
         let reads = || CLOCK_READS.load(std::sync::atomic::Ordering::SeqCst);
         let before = reads();
         for _ in 0..TIME_ONE_IN * 4 {
-            let start = batch.begin(get);
+            let start = batch.begin(get, false);
             batch.ran(get, start, false, false);
         }
         // The first GET and every TIME_ONE_IN-th after it: a start and an end each.
         assert_eq!(reads() - before, 2 * 4);
         // Another command is timed at once; every call is counted with a duration.
-        let start = batch.begin(set);
+        let start = batch.begin(set, false);
         batch.ran(set, start, false, false);
         assert_eq!(reads() - before, 2 * 5);
         assert_eq!(batch.runs[0].calls, u64::from(TIME_ONE_IN) * 4);
