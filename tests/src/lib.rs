@@ -5,6 +5,7 @@
 //! by `.ci/run`) for differential tests.
 
 pub mod differential;
+pub mod python;
 pub mod scenario;
 
 use std::net::{SocketAddr, TcpListener};

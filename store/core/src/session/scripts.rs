@@ -102,17 +102,13 @@ impl Session {
             .drain(..)
             .map(|watched| (watched.db, watched.key))
             .collect();
+        let closed = Closed {
+            client: self.client.id,
+            watched,
+        };
         match self.server.try_keyspace() {
-            Some(mut data) => {
-                data.remove_waiter(self.client.id);
-                for (db, key) in &watched {
-                    data.db(*db).unwatch(key);
-                }
-            }
-            None => self.server.watch.closed(Closed {
-                client: self.client.id,
-                watched,
-            }),
+            Some(mut data) => forget(&mut data, &closed),
+            None => self.server.watch.closed(closed),
         }
     }
 }
@@ -120,9 +116,14 @@ impl Session {
 /// Undoes, under the data lock, what connections that closed while it was held left.
 pub(super) fn undo_closed(server: &Server, data: &mut Keyspace) {
     for closed in server.watch.take_closed() {
-        data.remove_waiter(closed.client);
-        for (db, key) in &closed.watched {
-            data.db(*db).unwatch(key);
-        }
+        forget(data, &closed);
+    }
+}
+
+/// Drops a closed connection's blocked wait and its watched keys.
+fn forget(data: &mut Keyspace, closed: &Closed) {
+    data.remove_waiter(closed.client);
+    for (db, key) in &closed.watched {
+        data.db(*db).unwatch(key);
     }
 }
