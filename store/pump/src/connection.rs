@@ -78,6 +78,8 @@ impl<T: Transport> Connection<T> {
                 None => session.handle(&mut input, now(), &mut output),
             };
             session.buffered(input.len() + output.len(), now());
+            // Whether the other connections ready now have had their turn since this one ran.
+            let mut gathered = false;
             if let Some(offset) = session.take_log_wait() {
                 // appendfsync always: acknowledge writes only once the log holds them durably.
                 // Let the other connections ready now write their log bytes first, then fsync
@@ -86,6 +88,7 @@ impl<T: Transport> Connection<T> {
                 // writes durable already. No busy polling after a pass that fsyncs: see
                 // BusyPoll::rest.
                 gather_writes::<R>(&session, offset).await;
+                gathered = true;
                 busy.rest();
                 session.sync_log();
                 let durable = {
@@ -104,6 +107,18 @@ impl<T: Transport> Connection<T> {
                 }
             }
             if !output.is_empty() {
+                if !gathered {
+                    // Reply once the other connections ready now have run, as Redis writes
+                    // its replies just before its event loop sleeps. A client woken by its
+                    // reply pays the wake-up in our send (Linux: sock_def_readable, a
+                    // cross-CPU wake); replying in a burst wakes it once for many replies
+                    // instead of once each. Where the server is the bottleneck this is what
+                    // decides: EVALSHA of a one-call script at -P 16 went from 2.31 to 1.64
+                    // µs of server CPU per request (0.78x to 1.09x of redis-server's
+                    // throughput); plain commands, where the client is the bottleneck and
+                    // never sleeps, were unchanged.
+                    YieldOnce::default().await;
+                }
                 // A client that stops reading must not keep its task (and buffers) forever:
                 // the write gives up when the client is killed (output limits, CLIENT KILL,
                 // shutdown), or when output over the soft output limit is still unsent past
