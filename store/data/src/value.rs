@@ -6,7 +6,8 @@ use crate::alloc::allocation;
 use crate::compact::CompactBytes;
 use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
 
-/// A key's value. Aggregates are boxed so that a key's entry stays small.
+/// A key's value. Aggregates are boxed so that a key's entry stays small; a hash is a
+/// pointer already (its small encoding one allocation, its large one boxed).
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A string (binary-safe).
@@ -14,7 +15,7 @@ pub enum Value {
     /// A list.
     List(Box<List>),
     /// A hash.
-    Hash(Box<Hash>),
+    Hash(Hash),
     /// A set.
     Set(Box<Set>),
     /// A sorted set.
@@ -113,7 +114,7 @@ pub fn value_heap(value: &Value) -> usize {
     let boxed = match value {
         Value::String(_) => 0,
         Value::List(_) => allocation(std::mem::size_of::<List>()),
-        Value::Hash(_) => allocation(std::mem::size_of::<Hash>()),
+        Value::Hash(_) => 0,
         Value::Set(_) => allocation(std::mem::size_of::<Set>()),
         Value::SortedSet(_) => allocation(std::mem::size_of::<SortedSet>()),
     };

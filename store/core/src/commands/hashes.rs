@@ -255,7 +255,7 @@ fn change_hash<R>(
             let mut hash = Hash::default();
             let result = change(&mut hash);
             if !hash.is_empty() {
-                db.insert(key, Value::Hash(Box::new(hash)), 0, now);
+                db.insert(key, Value::Hash(hash), 0, now);
             }
             return Ok(result);
         }

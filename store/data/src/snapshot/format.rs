@@ -355,7 +355,7 @@ mod tests {
         db.insert(b"l", Value::List(Box::new(list)), 5_000, 0);
         let mut hash = Hash::default();
         hash.set(b"f", b"v", &LIMITS);
-        db.insert(b"h", Value::Hash(Box::new(hash)), 0, 0);
+        db.insert(b"h", Value::Hash(hash), 0, 0);
         let mut set = Set::default();
         set.insert(b"3", &LIMITS);
         db.insert(b"s", Value::Set(Box::new(set)), 0, 0);

@@ -1,9 +1,9 @@
 //! A hash of field → value.
 //!
-//! Fields live in an insertion-ordered map. While the hash is small Redis keeps it as a
-//! *listpack* (a flat list in insertion order) and we mirror that: removals shift the later
-//! fields down, so HGETALL, HKEYS, HSCAN... answer in the same order as Redis. Once the hash
-//! grows past the listpack limits it becomes a *hashtable* for good; removals then swap the
+//! While the hash is small it is a *listpack*, as in Redis: fields and values alternate in
+//! one flat buffer ([`Listpack`]), in insertion order, found by a linear scan; removals close
+//! the gap, so HGETALL, HKEYS, HSCAN... answer in the same order as Redis. Past the listpack
+//! limits it becomes a *hashtable* for good, an insertion-ordered map; removals then swap the
 //! last entry into the hole (O(1)), which keeps [`Hash::scan`]'s guarantee: walking positions
 //! from the end, a removal only ever moves an already-visited entry, so every field present
 //! for a whole scan is returned.
@@ -11,33 +11,42 @@
 use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 
+use super::listpack::Listpack;
 use super::EncodingLimits;
 use crate::compact::CompactBytes;
 
 /// A hash of field → value.
 #[derive(Debug, Clone)]
-pub struct Hash {
+pub struct Hash(Repr);
+
+#[derive(Debug, Clone)]
+enum Repr {
+    /// Field, value, field, value... in insertion order.
+    Listpack(Listpack),
+    /// Past the listpack limits (conversion is one-way).
+    Table(Box<Table>),
+}
+
+#[derive(Debug, Clone, Default)]
+struct Table {
     fields: IndexMap<CompactBytes, CompactBytes, RandomState>,
-    /// True while Redis would still encode this hash as a listpack (conversion is one-way).
-    listpack: bool,
     /// Heap bytes of the fields and values, kept up to date so `heap_size` is O(1).
     data_heap: usize,
 }
 
 impl Default for Hash {
     fn default() -> Hash {
-        Hash {
-            fields: IndexMap::default(),
-            listpack: true,
-            data_heap: 0,
-        }
+        Hash(Repr::Listpack(Listpack::default()))
     }
 }
 
 impl Hash {
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.fields.len()
+        match &self.0 {
+            Repr::Listpack(pairs) => pairs.len() / 2,
+            Repr::Table(table) => table.fields.len(),
+        }
     }
 
     /// True when empty (an empty aggregate is deleted, as in Redis).
@@ -47,93 +56,159 @@ impl Hash {
 
     /// OBJECT ENCODING's answer, as Redis 7.0 reports it.
     pub fn encoding(&self) -> &'static str {
-        if self.listpack {
-            "listpack"
-        } else {
-            "hashtable"
+        match self.0 {
+            Repr::Listpack(_) => "listpack",
+            Repr::Table(_) => "hashtable",
         }
     }
 
     /// True while the hash is listpack-encoded: small, kept in insertion order, and scanned
     /// in one call.
     pub fn is_listpack(&self) -> bool {
-        self.listpack
+        matches!(self.0, Repr::Listpack(_))
     }
 
     /// Approximate heap bytes owned, for memory accounting.
     pub fn heap_size(&self) -> usize {
-        let (len, capacity) = (self.fields.len(), self.fields.capacity());
-        crate::alloc::table::<(u64, CompactBytes, CompactBytes)>(len, capacity) + self.data_heap
+        match &self.0 {
+            Repr::Listpack(pairs) => pairs.heap_size(),
+            Repr::Table(table) => {
+                let (len, capacity) = (table.fields.len(), table.fields.capacity());
+                crate::alloc::allocation(std::mem::size_of::<Table>())
+                    + crate::alloc::table::<(u64, CompactBytes, CompactBytes)>(len, capacity)
+                    + table.data_heap
+            }
+        }
+    }
+
+    /// The offset of `field` in a listpack, and of its value.
+    fn find(pairs: &Listpack, field: &[u8]) -> Option<(usize, usize)> {
+        let mut at = pairs.start();
+        while let Some((name, value_at)) = pairs.get(at) {
+            let (_, next) = pairs.get(value_at)?;
+            if name == field {
+                return Some((at, value_at));
+            }
+            at = next;
+        }
+        None
     }
 
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
-        self.fields.get(field).map(|v| v.as_slice())
+        match &self.0 {
+            Repr::Listpack(pairs) => {
+                let (_, value_at) = Self::find(pairs, field)?;
+                pairs.get(value_at).map(|(value, _)| value)
+            }
+            Repr::Table(table) => table.fields.get(field).map(|v| v.as_slice()),
+        }
     }
 
     /// True if `field` is present.
     pub fn contains(&self, field: &[u8]) -> bool {
-        self.fields.contains_key(field)
+        self.get(field).is_some()
     }
 
     /// Sets `field` to `value`; true if the field is new. An existing field keeps its place.
     /// Past `limits` the hash becomes a hashtable.
     pub fn set(&mut self, field: &[u8], value: &[u8], limits: &EncodingLimits) -> bool {
-        // Redis 7.0 converts when it writes a field or value over the limit, whether or not
-        // the field already existed.
-        if field.len() > limits.hash_value || value.len() > limits.hash_value {
-            self.listpack = false;
+        if let Repr::Listpack(pairs) = &mut self.0 {
+            // Redis 7.0 converts when it writes a field or value over the limit, whether or
+            // not the field already existed, and when a new field would be one too many.
+            let too_long = field.len() > limits.hash_value || value.len() > limits.hash_value;
+            let found = Self::find(pairs, field);
+            let too_many = found.is_none() && pairs.len() / 2 >= limits.hash_entries;
+            if !too_long && !too_many {
+                match found {
+                    Some((_, value_at)) => pairs.replace(value_at, value),
+                    None => pairs.insert(pairs.end(), &[field, value]),
+                }
+                return found.is_none();
+            }
+            self.convert();
         }
+        let Repr::Table(table) = &mut self.0 else {
+            unreachable!("converted just above")
+        };
         let value = CompactBytes::new(value);
-        self.data_heap += value.heap_size();
-        let created = match self.fields.get_mut(field) {
+        table.data_heap += value.heap_size();
+        match table.fields.get_mut(field) {
             Some(old) => {
-                self.data_heap -= old.heap_size();
+                table.data_heap -= old.heap_size();
                 *old = value;
                 false
             }
             None => {
                 let field = CompactBytes::new(field);
-                self.data_heap += field.heap_size();
-                self.fields.insert(field, value);
+                table.data_heap += field.heap_size();
+                table.fields.insert(field, value);
                 true
             }
-        };
-        if self.fields.len() > limits.hash_entries {
-            self.listpack = false;
         }
-        created
+    }
+
+    /// Turns a listpack into a hashtable, keeping the order.
+    fn convert(&mut self) {
+        let Repr::Listpack(pairs) = &self.0 else {
+            return;
+        };
+        let mut table = Table {
+            fields: IndexMap::with_capacity_and_hasher(pairs.len() / 2 + 1, RandomState::default()),
+            data_heap: 0,
+        };
+        for (field, value) in Self::pairs(pairs) {
+            let (field, value) = (CompactBytes::new(field), CompactBytes::new(value));
+            table.data_heap += field.heap_size() + value.heap_size();
+            table.fields.insert(field, value);
+        }
+        self.0 = Repr::Table(Box::new(table));
+    }
+
+    /// A listpack's fields and values.
+    fn pairs(pairs: &Listpack) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> + '_ {
+        Pairs(pairs.iter())
     }
 
     /// Removes `field`; true if it was present.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        let removed = if self.listpack {
-            // A listpack closes the gap, keeping the order of the other fields.
-            self.fields.shift_remove_entry(field)
-        } else {
-            self.fields.swap_remove_entry(field)
-        };
-        match removed {
-            Some((field, value)) => {
-                self.data_heap -= field.heap_size() + value.heap_size();
-                true
-            }
-            None => false,
+        match &mut self.0 {
+            Repr::Listpack(pairs) => match Self::find(pairs, field) {
+                Some((at, _)) => {
+                    // A listpack closes the gap, keeping the order of the other fields.
+                    pairs.remove(at, 2);
+                    true
+                }
+                None => false,
+            },
+            Repr::Table(table) => match table.fields.swap_remove_entry(field) {
+                Some((field, value)) => {
+                    table.data_heap -= field.heap_size() + value.heap_size();
+                    true
+                }
+                None => false,
+            },
         }
     }
 
     /// The field and value at position `index` (0 is the oldest field still present).
     pub fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
-        self.fields
-            .get_index(index)
-            .map(|(f, v)| (f.as_slice(), v.as_slice()))
+        match &self.0 {
+            Repr::Listpack(pairs) => Self::pairs(pairs).nth(index),
+            Repr::Table(table) => table
+                .fields
+                .get_index(index)
+                .map(|(f, v)| (f.as_slice(), v.as_slice())),
+        }
     }
 
     /// Every field and its value, in the hash's order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> + '_ {
-        self.fields
-            .iter()
-            .map(|(f, v)| (f.as_slice(), v.as_slice()))
+        let (pairs, table) = match &self.0 {
+            Repr::Listpack(pairs) => (Some(Self::pairs(pairs)), None),
+            Repr::Table(table) => (None, Some(table.fields.iter())),
+        };
+        Either { pairs, table }
     }
 
     /// One HSCAN step: calls `visit` for the fields at up to `count` positions from `cursor`
@@ -148,13 +223,13 @@ impl Hash {
         count: usize,
         mut visit: impl FnMut(&'a [u8], &'a [u8]),
     ) -> u64 {
-        if self.listpack {
+        let Repr::Table(table) = &self.0 else {
             for (field, value) in self.iter() {
                 visit(field, value);
             }
             return 0;
-        }
-        let len = self.fields.len();
+        };
+        let len = table.fields.len();
         let mut remaining = match cursor {
             0 => len,
             _ => usize::try_from(cursor).unwrap_or(usize::MAX).min(len),
@@ -170,6 +245,55 @@ impl Hash {
         remaining as u64
     }
 }
+
+/// A listpack's elements two by two.
+struct Pairs<'a>(super::listpack::Iter<'a>);
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
+        let (_, field) = self.0.next()?;
+        let (_, value) = self.0.next()?;
+        Some((field, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.0.len() / 2;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Pairs<'_> {}
+
+/// [`Hash::iter`] over either encoding.
+struct Either<'a, P> {
+    pairs: Option<P>,
+    table: Option<indexmap::map::Iter<'a, CompactBytes, CompactBytes>>,
+}
+
+impl<'a, P: ExactSizeIterator<Item = (&'a [u8], &'a [u8])>> Iterator for Either<'a, P> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
+        if let Some(pairs) = &mut self.pairs {
+            return pairs.next();
+        }
+        let (field, value) = self.table.as_mut()?.next()?;
+        Some((field.as_slice(), value.as_slice()))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = match (&self.pairs, &self.table) {
+            (Some(pairs), _) => pairs.len(),
+            (None, Some(table)) => table.len(),
+            (None, None) => 0,
+        };
+        (left, Some(left))
+    }
+}
+
+impl<'a, P: ExactSizeIterator<Item = (&'a [u8], &'a [u8])>> ExactSizeIterator for Either<'a, P> {}
 
 #[cfg(test)]
 mod tests {
@@ -194,14 +318,96 @@ mod tests {
                 hash.set(long.as_bytes(), b"overwritten", &LIMITS);
             }
         }
-        let fields = hash.fields.iter();
+        let Repr::Table(table) = &hash.0 else {
+            panic!("600 fields make a hashtable")
+        };
+        let fields = table.fields.iter();
         let recount: usize = fields.map(|(f, v)| f.heap_size() + v.heap_size()).sum();
         assert!(recount > 0);
-        assert_eq!(hash.data_heap, recount);
+        assert_eq!(table.data_heap, recount);
     }
 
     fn fields(hash: &Hash) -> Vec<Vec<u8>> {
         hash.iter().map(|(f, _)| f.to_vec()).collect()
+    }
+
+    #[test]
+    fn a_hash_fits_in_a_value_without_a_box() {
+        assert!(std::mem::size_of::<Hash>() <= 24);
+        assert_eq!(std::mem::size_of::<crate::value::Value>(), 32);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set(u8, usize),
+        Remove(u8),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u8..24, 0usize..12).prop_map(|(f, len)| Op::Set(f, len)),
+            (0u8..24).prop_map(Op::Remove),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Every reply as a plain model gives it: insertion order while a listpack (removals
+        /// close the gap), the same fields and values after; the encoding changes exactly at
+        /// the limits.
+        #[test]
+        fn behaves_like_an_ordered_map(
+            ops in proptest::collection::vec(op(), 1..120),
+            entries in 1usize..16,
+            value_limit in 1usize..12,
+        ) {
+            let limits = EncodingLimits { hash_entries: entries, hash_value: value_limit, ..LIMITS };
+            let mut hash = Hash::default();
+            let mut model: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+            let mut listpack = true;
+            for op in ops {
+                match op {
+                    Op::Set(f, len) => {
+                        let field = format!("f{f}").into_bytes();
+                        let value = vec![b'v'; len];
+                        let at = model.iter().position(|(name, _)| *name == field);
+                        if field.len() > value_limit || len > value_limit
+                            || (at.is_none() && model.len() >= entries) {
+                            listpack = false;
+                        }
+                        let created = hash.set(&field, &value, &limits);
+                        proptest::prop_assert_eq!(created, at.is_none());
+                        match at {
+                            Some(at) => model[at].1 = value,
+                            None => model.push((field, value)),
+                        }
+                    }
+                    Op::Remove(f) => {
+                        let field = format!("f{f}").into_bytes();
+                        let at = model.iter().position(|(name, _)| *name == field);
+                        proptest::prop_assert_eq!(hash.remove(&field), at.is_some());
+                        if let Some(at) = at {
+                            model.remove(at);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(hash.is_listpack(), listpack);
+                proptest::prop_assert_eq!(hash.len(), model.len());
+                let mut got: Vec<(Vec<u8>, Vec<u8>)> =
+                    hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+                let mut want = model.clone();
+                if !listpack {
+                    got.sort();
+                    want.sort();
+                }
+                proptest::prop_assert_eq!(got, want);
+                for (field, value) in &model {
+                    proptest::prop_assert_eq!(hash.get(field), Some(value.as_slice()));
+                }
+                proptest::prop_assert_eq!(hash.get(b"absent"), None);
+            }
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod hash;
 pub mod list;
+pub mod listpack;
 pub mod set;
 pub mod zset;
 
