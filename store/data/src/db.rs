@@ -643,7 +643,12 @@ mod tests {
                 }
                 _ => {
                     if db.get(key.as_bytes(), 0).is_none() {
-                        db.insert(key.as_bytes(), Value::Hash(crate::types::hash::Hash::default()), 0, 0);
+                        db.insert(
+                            key.as_bytes(),
+                            Value::Hash(crate::types::hash::Hash::default()),
+                            0,
+                            0,
+                        );
                     }
                     if let Some(entry) = db.get_mut(key.as_bytes(), 0) {
                         if let Value::Hash(hash) = &mut entry.value {

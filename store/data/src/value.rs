@@ -6,8 +6,9 @@ use crate::alloc::allocation;
 use crate::compact::CompactBytes;
 use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
 
-/// A key's value. Aggregates are boxed so that a key's entry stays small; a hash is a
-/// pointer already (its small encoding one allocation, its large one boxed).
+/// A key's value. Aggregates are boxed so that a key's entry stays small; a hash and a
+/// sorted set are pointers already (their small encoding one allocation, their large one
+/// boxed).
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A string (binary-safe).
@@ -19,7 +20,7 @@ pub enum Value {
     /// A set.
     Set(Box<Set>),
     /// A sorted set.
-    SortedSet(Box<SortedSet>),
+    SortedSet(SortedSet),
 }
 
 /// A string value, and how Redis would have encoded it (OBJECT ENCODING depends on how the
@@ -116,7 +117,7 @@ pub fn value_heap(value: &Value) -> usize {
         Value::List(_) => allocation(std::mem::size_of::<List>()),
         Value::Hash(_) => 0,
         Value::Set(_) => allocation(std::mem::size_of::<Set>()),
-        Value::SortedSet(_) => allocation(std::mem::size_of::<SortedSet>()),
+        Value::SortedSet(_) => 0,
     };
     boxed + value.heap_size()
 }

@@ -362,7 +362,7 @@ mod tests {
         let mut zset = SortedSet::new();
         zset.insert(b"m", 0.1, &LIMITS);
         zset.insert(b"n", f64::INFINITY, &LIMITS);
-        db.insert(b"z", Value::SortedSet(Box::new(zset)), 0, 0);
+        db.insert(b"z", Value::SortedSet(zset), 0, 0);
 
         let mut out = BytesMut::new();
         for key in [&b"l"[..], b"h", b"s", b"z"] {

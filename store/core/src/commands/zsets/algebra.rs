@@ -335,7 +335,7 @@ fn set_op_generic(
         result.shrink_encoding(&limits);
         store_result(ctx, &args[1], result);
     } else {
-        let ordered: Vec<(&Bytes, f64)> = result.iter().collect();
+        let ordered: Vec<(&[u8], f64)> = result.iter().collect();
         write_elements(&mut ctx.reply, &ordered, query.with_scores);
     }
     Ok(())

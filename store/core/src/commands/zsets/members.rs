@@ -170,7 +170,7 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], incr: bool) -> Result {
             }
         }
         if !exists {
-            db.insert(key, Value::SortedSet(Box::new(created)), 0, now);
+            db.insert(key, Value::SortedSet(created), 0, now);
         }
     }
     if flags.incr {
@@ -319,7 +319,7 @@ fn random_elements<'z>(
     zset: &'z SortedSet,
     count: i64,
     rng: &mut radish_data::Rng,
-) -> Vec<(&'z Bytes, f64)> {
+) -> Vec<(&'z [u8], f64)> {
     let len = zset.len();
     let wanted = count.unsigned_abs();
     if wanted == 0 || len == 0 {
@@ -349,7 +349,7 @@ pub(super) fn zscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut found: Vec<Bytes> = Vec::new();
     let next = zset.scan(cursor, options.count, |member, score| {
         if options.matches(member) {
-            found.push(member.clone());
+            found.push(Bytes::copy_from_slice(member));
             found.push(Bytes::from(zset.scan_text(score)));
         }
     });

@@ -133,7 +133,9 @@ fn select_range(zset: &SortedSet, query: &RangeQuery) -> Vec<(Bytes, f64)> {
             };
             let start = if reverse { len - 1 - first } else { first };
             let elements = zset.iter_from(start, reverse).take(last - first + 1);
-            return elements.map(|(m, s)| (m.clone(), s)).collect();
+            return elements
+                .map(|(m, s)| (Bytes::copy_from_slice(m), s))
+                .collect();
         }
         RangeSpec::Score(range) => {
             if query.offset > 0 && query.offset as u64 >= len as u64 {
@@ -165,7 +167,7 @@ fn select_range(zset: &SortedSet, query: &RangeQuery) -> Vec<(Bytes, f64)> {
     zset.iter_from(start, reverse)
         .take_while(|(member, score)| still_in_range(&query.spec, reverse, member, *score))
         .take(limit)
-        .map(|(m, s)| (m.clone(), s))
+        .map(|(m, s)| (Bytes::copy_from_slice(m), s))
         .collect()
 }
 

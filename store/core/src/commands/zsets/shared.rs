@@ -135,7 +135,7 @@ pub(super) fn store_result(ctx: &mut Ctx<'_, '_>, dst: &[u8], zset: SortedSet) {
     let len = zset.len();
     let db = ctx.db();
     let changed = if len > 0 {
-        db.insert(dst, Value::SortedSet(Box::new(zset)), 0, now);
+        db.insert(dst, Value::SortedSet(zset), 0, now);
         true
     } else {
         db.remove(dst).is_some()

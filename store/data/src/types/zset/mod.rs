@@ -1,16 +1,17 @@
-//! A sorted set: members ordered by (score, member), with O(log n) rank and range queries.
+//! A sorted set: members ordered by (score, member).
 //!
-//! Two structures hold the same elements, as in Redis: a skiplist with span widths ordered by
-//! (score, member) (see `skiplist.rs`), and a member -> node map for O(1) score lookups.
-//! The map keeps insertion order with swap-removal, which also gives O(1) random picks
-//! (ZRANDMEMBER) and a ZSCAN cursor that survives removals.
-//!
-//! Redis 7.0 keeps small sets in a listpack; that is only mirrored as far as clients can see
-//! it: OBJECT ENCODING, and the fact that a listpack stores each score as text, which turns
-//! `-0` into `0`.
+//! Small sets are a listpack, as in Redis (`small.rs`): elements in order in one flat
+//! buffer, walked linearly; a listpack stores each score as text in Redis, which turns `-0`
+//! into `0`, and so does ours. Past `zset-max-listpack-*` a set becomes a skiplist for good,
+//! with O(log n) rank and range queries: two structures hold the same elements, as in Redis,
+//! a skiplist with span widths ordered by (score, member) (see `skiplist.rs`), and a member
+//! -> node map for O(1) score lookups. The map keeps insertion order with swap-removal,
+//! which also gives O(1) random picks (ZRANDMEMBER) and a ZSCAN cursor that survives
+//! removals.
 
 pub mod score;
 mod skiplist;
+mod small;
 
 use std::cmp::Ordering;
 
@@ -19,17 +20,28 @@ use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 use skiplist::{SkipList, NIL};
 
+use super::listpack::Listpack;
 use super::EncodingLimits;
 use crate::rng::Rng;
 
 /// A sorted set: members ordered by (score, member).
 #[derive(Debug, Clone)]
-pub struct SortedSet {
+pub struct SortedSet(Repr);
+
+#[derive(Debug, Clone)]
+enum Repr {
+    /// Member, score, member, score... in order (see `small.rs`).
+    Listpack(Listpack),
+    /// Past the listpack limits (conversion is one-way but for `shrink_encoding`).
+    Skiplist(Box<Large>),
+}
+
+/// The skiplist encoding.
+#[derive(Debug, Clone)]
+struct Large {
     list: SkipList,
     /// Member -> its node in `list`.
     members: IndexMap<Bytes, u32, RandomState>,
-    /// Whether Redis would still hold this set as a listpack (conversion is one-way).
-    listpack: bool,
     /// Heap bytes of the members, kept up to date so `heap_size` is O(1).
     member_heap: usize,
 }
@@ -195,27 +207,45 @@ impl LexRange {
 }
 
 /// Walks elements from one rank towards the end or the start, yielding (member, score).
-#[derive(Debug, Clone)]
-pub struct Iter<'a> {
-    list: &'a SkipList,
-    node: u32,
-    reverse: bool,
+pub struct Iter<'a>(Walk<'a>);
+
+enum Walk<'a> {
+    /// A listpack forwards.
+    Forward(std::iter::Skip<small::Elements<'a>>),
+    /// A listpack backwards: the elements to yield, the next one last.
+    Backward(Vec<(&'a [u8], f64)>),
+    /// A skiplist from `node`.
+    Skiplist {
+        list: &'a SkipList,
+        node: u32,
+        reverse: bool,
+    },
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a Bytes, f64);
+    type Item = (&'a [u8], f64);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.node == NIL {
-            return None;
+        match &mut self.0 {
+            Walk::Forward(elements) => elements.next().map(|(_, member, score)| (member, score)),
+            Walk::Backward(items) => items.pop(),
+            Walk::Skiplist {
+                list,
+                node,
+                reverse,
+            } => {
+                if *node == NIL {
+                    return None;
+                }
+                let (member, score) = list.get(*node);
+                *node = if *reverse {
+                    list.prev(*node)
+                } else {
+                    list.next(*node)
+                };
+                Some((&member[..], score))
+            }
         }
-        let item = self.list.get(self.node);
-        self.node = if self.reverse {
-            self.list.prev(self.node)
-        } else {
-            self.list.next(self.node)
-        };
-        Some(item)
     }
 }
 
@@ -225,29 +255,42 @@ fn member_heap(member: &Bytes) -> usize {
     crate::alloc::allocation(member.len() + 16)
 }
 
+impl Large {
+    fn new() -> Large {
+        Large {
+            list: SkipList::new(),
+            members: IndexMap::default(),
+            member_heap: 0,
+        }
+    }
+
+    /// Adds `member` (not present).
+    fn add(&mut self, member: &[u8], score: f64) {
+        let member = Bytes::copy_from_slice(member);
+        self.member_heap += member_heap(&member);
+        let node = self.list.insert(score, member.clone());
+        self.members.insert(member, node);
+    }
+}
+
 impl SortedSet {
     /// An empty set, in Redis's listpack encoding.
     pub fn new() -> SortedSet {
-        SortedSet {
-            list: SkipList::new(),
-            members: IndexMap::default(),
-            listpack: true,
-            member_heap: 0,
-        }
+        SortedSet(Repr::Listpack(Listpack::default()))
     }
 
     /// An empty set already in the skiplist encoding (Redis builds large or computed results
     /// this way).
     pub fn new_skiplist() -> SortedSet {
-        SortedSet {
-            listpack: false,
-            ..SortedSet::new()
-        }
+        SortedSet(Repr::Skiplist(Box::new(Large::new())))
     }
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        self.list.len()
+        match &self.0 {
+            Repr::Listpack(pairs) => small::len(pairs),
+            Repr::Skiplist(large) => large.list.len(),
+        }
     }
 
     /// True when empty (an empty aggregate is deleted, as in Redis).
@@ -255,9 +298,14 @@ impl SortedSet {
         self.len() == 0
     }
 
+    /// True while the set is listpack-encoded.
+    fn is_listpack(&self) -> bool {
+        matches!(self.0, Repr::Listpack(_))
+    }
+
     /// OBJECT ENCODING's answer, as Redis 7.0 reports it.
     pub fn encoding(&self) -> &'static str {
-        if self.listpack {
+        if self.is_listpack() {
             "listpack"
         } else {
             "skiplist"
@@ -266,129 +314,210 @@ impl SortedSet {
 
     /// Approximate heap bytes owned, for memory accounting.
     pub fn heap_size(&self) -> usize {
-        let (len, capacity) = (self.members.len(), self.members.capacity());
-        let members = crate::alloc::table::<(u64, Bytes, u32)>(len, capacity);
-        self.list.heap_size() + members + self.member_heap
-    }
-
-    /// A listpack stores scores as text, where `-0` reads back as `0`.
-    fn stored(&self, score: f64) -> f64 {
-        if self.listpack && score == 0.0 {
-            0.0
-        } else {
-            score
+        match &self.0 {
+            Repr::Listpack(pairs) => pairs.heap_size(),
+            Repr::Skiplist(large) => {
+                let (len, capacity) = (large.members.len(), large.members.capacity());
+                let members = crate::alloc::table::<(u64, Bytes, u32)>(len, capacity);
+                crate::alloc::allocation(std::mem::size_of::<Large>())
+                    + large.list.heap_size()
+                    + members
+                    + large.member_heap
+            }
         }
     }
 
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.members.get(member).map(|node| self.list.get(*node).1)
+        match &self.0 {
+            Repr::Listpack(pairs) => small::find(pairs, member).map(|(_, _, score)| score),
+            Repr::Skiplist(large) => large
+                .members
+                .get(member)
+                .map(|node| large.list.get(*node).1),
+        }
     }
 
     /// Sets the score of `member`, adding it if needed; returns its previous score. An equal
     /// score (including `-0` for `0`) changes nothing. Past `limits` a listpack becomes a
     /// skiplist.
     pub fn insert(&mut self, member: &[u8], score: f64, limits: &EncodingLimits) -> Option<f64> {
-        if let Some(node) = self.members.get(member).copied() {
-            let old = self.list.get(node).1;
+        if let Repr::Listpack(pairs) = &mut self.0 {
+            let found = small::find(pairs, member);
+            if let Some((at, _, old)) = found {
+                if old != score {
+                    small::remove_at(pairs, at);
+                    small::insert(pairs, member, score);
+                }
+                return Some(old);
+            }
+            if small::len(pairs) < limits.zset_entries && member.len() <= limits.zset_value {
+                small::insert(pairs, member, score);
+                return None;
+            }
+            self.convert();
+        }
+        let Repr::Skiplist(large) = &mut self.0 else {
+            unreachable!("converted just above")
+        };
+        if let Some(node) = large.members.get(member).copied() {
+            let old = large.list.get(node).1;
             if old != score {
-                let stored = self.stored(score);
-                let node = self.list.update_score(node, stored);
-                if let Some(slot) = self.members.get_mut(member) {
+                let node = large.list.update_score(node, score);
+                if let Some(slot) = large.members.get_mut(member) {
                     *slot = node;
                 }
             }
             return Some(old);
         }
-        if self.listpack
-            && (self.len() + 1 > limits.zset_entries || member.len() > limits.zset_value)
-        {
-            self.listpack = false;
-        }
-        let member = Bytes::copy_from_slice(member);
-        self.member_heap += member_heap(&member);
-        let node = self.list.insert(self.stored(score), member.clone());
-        self.members.insert(member, node);
+        large.add(member, score);
         None
+    }
+
+    /// Turns a listpack into a skiplist.
+    fn convert(&mut self) {
+        let Repr::Listpack(pairs) = &self.0 else {
+            return;
+        };
+        let mut large = Large::new();
+        large.members.reserve(small::len(pairs) + 1);
+        for (_, member, score) in small::elements(pairs) {
+            large.add(member, score);
+        }
+        self.0 = Repr::Skiplist(Box::new(large));
     }
 
     /// Removes `member`; returns its score if it was there.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let (member, node) = self.members.swap_remove_entry(member)?;
-        self.member_heap -= member_heap(&member);
-        let score = self.list.get(node).1;
-        self.list.remove(score, &member);
-        Some(score)
+        match &mut self.0 {
+            Repr::Listpack(pairs) => {
+                let (at, _, score) = small::find(pairs, member)?;
+                small::remove_at(pairs, at);
+                Some(score)
+            }
+            Repr::Skiplist(large) => {
+                let (member, node) = large.members.swap_remove_entry(member)?;
+                large.member_heap -= member_heap(&member);
+                let score = large.list.get(node).1;
+                large.list.remove(score, &member);
+                Some(score)
+            }
+        }
     }
 
     /// The 0-based rank of `member` in ascending order.
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        let node = *self.members.get(member)?;
-        let (member, score) = self.list.get(node);
-        self.list.rank(score, member)
+        match &self.0 {
+            Repr::Listpack(pairs) => small::find(pairs, member).map(|(_, rank, _)| rank),
+            Repr::Skiplist(large) => {
+                let node = *large.members.get(member)?;
+                let (member, score) = large.list.get(node);
+                large.list.rank(score, member)
+            }
+        }
     }
 
     /// The element at 0-based ascending `rank`.
-    pub fn get(&self, rank: usize) -> Option<(&Bytes, f64)> {
-        let node = self.list.at_rank(rank);
-        (node != NIL).then(|| self.list.get(node))
+    pub fn get(&self, rank: usize) -> Option<(&[u8], f64)> {
+        match &self.0 {
+            Repr::Listpack(pairs) => small::elements(pairs)
+                .nth(rank)
+                .map(|(_, member, score)| (member, score)),
+            Repr::Skiplist(large) => {
+                let node = large.list.at_rank(rank);
+                (node != NIL).then(|| {
+                    let (member, score) = large.list.get(node);
+                    (&member[..], score)
+                })
+            }
+        }
     }
 
     /// Elements from 0-based ascending rank `start` to the end (or, `reverse`, to the
     /// start); empty when `start` is out of range.
     pub fn iter_from(&self, start: usize, reverse: bool) -> Iter<'_> {
-        Iter {
-            list: &self.list,
-            node: self.list.at_rank(start),
-            reverse,
+        match &self.0 {
+            Repr::Listpack(pairs) if reverse => {
+                let items = small::elements(pairs)
+                    .take(start.saturating_add(1))
+                    .map(|(_, member, score)| (member, score));
+                let items: Vec<_> = if start < small::len(pairs) {
+                    items.collect()
+                } else {
+                    Vec::new()
+                };
+                Iter(Walk::Backward(items))
+            }
+            Repr::Listpack(pairs) => Iter(Walk::Forward(small::elements(pairs).skip(start))),
+            Repr::Skiplist(large) => Iter(Walk::Skiplist {
+                list: &large.list,
+                node: large.list.at_rank(start),
+                reverse,
+            }),
         }
     }
 
     /// Every element in ascending order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            list: &self.list,
-            node: self.list.first(),
-            reverse: false,
+        match &self.0 {
+            Repr::Listpack(_) => self.iter_from(0, false),
+            Repr::Skiplist(large) => Iter(Walk::Skiplist {
+                list: &large.list,
+                node: large.list.first(),
+                reverse: false,
+            }),
         }
     }
 
     /// Every element in descending order.
     pub fn iter_rev(&self) -> Iter<'_> {
-        Iter {
-            list: &self.list,
-            node: self.list.last(),
-            reverse: true,
+        match &self.0 {
+            Repr::Listpack(pairs) => self.iter_from(small::len(pairs).saturating_sub(1), true),
+            Repr::Skiplist(large) => Iter(Walk::Skiplist {
+                list: &large.list,
+                node: large.list.last(),
+                reverse: true,
+            }),
         }
     }
 
     /// Removes and returns the lowest element, or the highest when `highest`.
     pub fn pop(&mut self, highest: bool) -> Option<(Bytes, f64)> {
-        let node = if highest {
-            self.list.last()
+        let (member, score) = if highest {
+            self.iter_rev().next()
         } else {
-            self.list.first()
-        };
-        if node == NIL {
-            return None;
-        }
-        let (member, score) = self.list.get(node);
-        let member = member.clone();
+            self.iter().next()
+        }?;
+        let member = Bytes::copy_from_slice(member);
         self.remove(&member);
         Some((member, score))
     }
 
     /// Removes the elements of 0-based ranks `start..=end` (clamped); returns how many.
     pub fn remove_ranks(&mut self, start: usize, end: usize) -> usize {
-        let before = self.len();
-        let members = &mut self.members;
+        let large = match &mut self.0 {
+            Repr::Listpack(pairs) => return small::remove_ranks(pairs, start, end),
+            Repr::Skiplist(large) => large,
+        };
+        let before = large.list.len();
+        let members = &mut large.members;
         let mut freed = 0;
-        self.list.remove_rank_range(start, end, |member| {
+        large.list.remove_rank_range(start, end, |member| {
             freed += member_heap(&member);
             members.swap_remove(&member[..]);
         });
-        self.member_heap -= freed;
-        before - self.len()
+        large.member_heap -= freed;
+        before - large.list.len()
+    }
+
+    /// How many elements from the start `ahead` holds for, in order.
+    fn count_while(&self, ahead: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match &self.0 {
+            Repr::Listpack(pairs) => small::elements(pairs)
+                .take_while(|(_, member, score)| ahead(*score, member))
+                .count(),
+            Repr::Skiplist(large) => large.list.count_while(ahead),
+        }
     }
 
     /// Ranks of the first and last elements within `range`.
@@ -396,9 +525,8 @@ impl SortedSet {
         if range.is_empty() {
             return None;
         }
-        let first = self.list.count_while(|score, _| !range.above_min(score));
+        let first = self.count_while(|score, _| !range.above_min(score));
         let last = self
-            .list
             .count_while(|score, _| range.below_max(score))
             .checked_sub(1)?;
         (first <= last).then_some((first, last))
@@ -424,11 +552,11 @@ impl SortedSet {
         if !self.may_hold_lex(range) {
             return None;
         }
-        let first = if self.listpack {
+        let first = if self.is_listpack() {
             self.iter()
                 .position(|(member, _)| range.above_min(member))?
         } else {
-            self.list.count_while(|_, member| !range.above_min(member))
+            self.count_while(|_, member| !range.above_min(member))
         };
         let (member, _) = self.get(first)?;
         range.below_max(member).then_some(first)
@@ -439,14 +567,13 @@ impl SortedSet {
         if !self.may_hold_lex(range) {
             return None;
         }
-        let last = if self.listpack {
+        let last = if self.is_listpack() {
             let from_end = self
                 .iter_rev()
                 .position(|(member, _)| range.below_max(member))?;
             self.len() - 1 - from_end
         } else {
-            self.list
-                .count_while(|_, member| range.below_max(member))
+            self.count_while(|_, member| range.below_max(member))
                 .checked_sub(1)?
         };
         let (member, _) = self.get(last)?;
@@ -459,7 +586,7 @@ impl SortedSet {
         let Some(first) = self.lex_first(range) else {
             return 0;
         };
-        if self.listpack {
+        if self.is_listpack() {
             return self.lex_walk(first, range);
         }
         match self.lex_last(range) {
@@ -483,14 +610,20 @@ impl SortedSet {
             .count()
     }
 
-    /// The element at position `index` of the member map (`0..len()`), for random picks.
-    pub fn get_index(&self, index: usize) -> Option<(&Bytes, f64)> {
-        let (member, node) = self.members.get_index(index)?;
-        Some((member, self.list.get(*node).1))
+    /// The element at position `index` (`0..len()`), for random picks: the rank in a
+    /// listpack, the member map's position in a skiplist.
+    pub fn get_index(&self, index: usize) -> Option<(&[u8], f64)> {
+        match &self.0 {
+            Repr::Listpack(_) => self.get(index),
+            Repr::Skiplist(large) => {
+                let (member, node) = large.members.get_index(index)?;
+                Some((&member[..], large.list.get(*node).1))
+            }
+        }
     }
 
     /// A random element.
-    pub fn random(&self, rng: &mut Rng) -> Option<(&Bytes, f64)> {
+    pub fn random(&self, rng: &mut Rng) -> Option<(&[u8], f64)> {
         if self.is_empty() {
             return None;
         }
@@ -501,8 +634,8 @@ impl SortedSet {
     /// otherwise up to `count` map positions are visited from `cursor` towards the start
     /// (cursor 0 starts at the end), so an element present for the whole scan is returned
     /// even if others are removed meanwhile. Returns the next cursor (0 when done).
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Bytes, f64)) -> u64 {
-        if self.listpack {
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+        if self.is_listpack() {
             for (member, score) in self.iter() {
                 visit(member, score);
             }
@@ -528,7 +661,7 @@ impl SortedSet {
     /// A score as ZSCAN shows it: as text the way a listpack stores it, or `%.17g` for a
     /// skiplist, as in Redis 7.0.
     pub fn scan_text(&self, score: f64) -> String {
-        if self.listpack {
+        if self.is_listpack() {
             score::format_listpack(score)
         } else {
             score::format_score(score)
@@ -538,14 +671,19 @@ impl SortedSet {
     /// Converts a set built in the skiplist encoding back to a listpack when Redis would
     /// (ZUNIONSTORE and friends): few enough elements, none too long.
     pub fn shrink_encoding(&mut self, limits: &EncodingLimits) {
-        if self.listpack || self.len() > limits.zset_entries {
+        let Repr::Skiplist(large) = &self.0 else {
+            return;
+        };
+        if large.list.len() > limits.zset_entries
+            || large.members.keys().any(|m| m.len() > limits.zset_value)
+        {
             return;
         }
-        if self.members.keys().any(|m| m.len() > limits.zset_value) {
-            return;
+        let mut pairs = Listpack::default();
+        for (member, score) in self.iter() {
+            small::push(&mut pairs, member, score);
         }
-        self.listpack = true;
-        self.list.positive_zeros();
+        self.0 = Repr::Listpack(pairs);
     }
 }
 
@@ -572,9 +710,12 @@ mod tests {
             }
         }
         z.remove_ranks(10, 50);
-        let recount: usize = z.members.keys().map(member_heap).sum();
+        let Repr::Skiplist(large) = &z.0 else {
+            panic!("long members make a skiplist")
+        };
+        let recount: usize = large.members.keys().map(member_heap).sum();
         assert!(recount > 0);
-        assert_eq!(z.member_heap, recount);
+        assert_eq!(large.member_heap, recount);
     }
 
     fn set(elements: &[(&str, f64)]) -> SortedSet {
@@ -738,6 +879,98 @@ mod tests {
         assert_eq!(listed, model);
     }
 
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u8, i8),
+        Remove(u8),
+        RemoveRanks(usize, usize),
+        Pop(bool),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (0u8..20, -8i8..8).prop_map(|(m, s)| Op::Insert(m, s)),
+            2 => (0u8..20).prop_map(Op::Remove),
+            1 => (0usize..12, 0usize..12).prop_map(|(a, b)| Op::RemoveRanks(a.min(b), a.max(b))),
+            1 => proptest::bool::ANY.prop_map(Op::Pop),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Every answer as a sorted vector gives it, in both encodings and across the
+        /// conversion, which happens exactly at the limits.
+        #[test]
+        fn behaves_like_a_sorted_vector(
+            ops in proptest::collection::vec(op(), 1..100),
+            entries in 1usize..16,
+            value_limit in 2usize..4,
+        ) {
+            let limits = EncodingLimits { zset_entries: entries, zset_value: value_limit, ..LIMITS };
+            let mut z = SortedSet::new();
+            let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+            let mut listpack = true;
+            let order = |a: &(f64, Vec<u8>), b: &(f64, Vec<u8>)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            for op in ops {
+                match op {
+                    Op::Insert(m, s) => {
+                        // Members m0..m19: the longer ones pass a limit of 2.
+                        let member = format!("m{m}").into_bytes();
+                        let score = if s == 7 { f64::INFINITY } else { f64::from(s) / 4.0 };
+                        let at = model.iter().position(|(_, name)| *name == member);
+                        if at.is_none() && (model.len() >= entries || member.len() > value_limit) {
+                            listpack = false;
+                        }
+                        let old = at.map(|at| model.remove(at).0);
+                        proptest::prop_assert_eq!(z.insert(&member, score, &limits), old);
+                        model.push((score, member));
+                        model.sort_by(order);
+                    }
+                    Op::Remove(m) => {
+                        let member = format!("m{m}").into_bytes();
+                        let at = model.iter().position(|(_, name)| *name == member);
+                        let old = at.map(|at| model.remove(at).0);
+                        proptest::prop_assert_eq!(z.remove(&member), old);
+                    }
+                    Op::RemoveRanks(start, end) => {
+                        let expected = model.len().min(end + 1).saturating_sub(start);
+                        if start < model.len() {
+                            model.drain(start..=end.min(model.len() - 1));
+                        }
+                        proptest::prop_assert_eq!(z.remove_ranks(start, end), expected);
+                    }
+                    Op::Pop(highest) => {
+                        let expected = if highest { model.pop() } else if model.is_empty() { None } else { Some(model.remove(0)) };
+                        let popped = z.pop(highest).map(|(m, s)| (s, m.to_vec()));
+                        proptest::prop_assert_eq!(popped, expected);
+                    }
+                }
+                proptest::prop_assert_eq!(z.encoding(), if listpack { "listpack" } else { "skiplist" });
+                proptest::prop_assert_eq!(z.len(), model.len());
+                let listed: Vec<(f64, Vec<u8>)> = z.iter().map(|(m, s)| (s, m.to_vec())).collect();
+                proptest::prop_assert_eq!(&listed, &model);
+                let mut reversed: Vec<(f64, Vec<u8>)> = z.iter_rev().map(|(m, s)| (s, m.to_vec())).collect();
+                reversed.reverse();
+                proptest::prop_assert_eq!(&reversed, &model);
+                for (rank, (score, member)) in model.iter().enumerate() {
+                    proptest::prop_assert_eq!(z.rank(member), Some(rank));
+                    proptest::prop_assert_eq!(z.score(member), Some(*score));
+                    proptest::prop_assert_eq!(z.get(rank).map(|(m, s)| (s, m.to_vec())), Some((*score, member.clone())));
+                    let from: Vec<_> = z.iter_from(rank, true).map(|(m, _)| m.to_vec()).collect();
+                    let want: Vec<_> = model[..=rank].iter().rev().map(|(_, m)| m.clone()).collect();
+                    proptest::prop_assert_eq!(from, want);
+                }
+                let range = ScoreRange { min: -0.5, max: 1.0, min_excluded: false, max_excluded: true };
+                let inside: Vec<usize> = (0..model.len())
+                    .filter(|&i| range.above_min(model[i].0) && range.below_max(model[i].0))
+                    .collect();
+                let expected = inside.first().map(|&f| (f, *inside.last().unwrap_or(&f)));
+                proptest::prop_assert_eq!(z.score_ranks(&range), expected);
+            }
+        }
+    }
+
     #[test]
     fn scan_visits_everything_once_despite_removals() {
         let mut z = SortedSet::new();
@@ -749,7 +982,7 @@ mod tests {
         let mut step = 0;
         loop {
             cursor = z.scan(cursor, 10, |m, _| {
-                seen.insert(m.clone());
+                seen.insert(m.to_vec());
             });
             step += 1;
             z.remove(format!("m{}", step * 3).as_bytes());

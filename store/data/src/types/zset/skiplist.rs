@@ -402,15 +402,6 @@ impl SkipList {
         }
     }
 
-    /// Turns every `-0` score into `0` (the order does not change, as they compare equal).
-    pub(crate) fn positive_zeros(&mut self) {
-        for node in &mut self.nodes[1..] {
-            if node.score == 0.0 {
-                node.score = 0.0;
-            }
-        }
-    }
-
     /// Approximate heap bytes of nodes and links (members are counted by the set), in O(1):
     /// node levels are random (4/3 links per node on average), so each node's links are
     /// counted at the allocation two links take, which also holds three.
