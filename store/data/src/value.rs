@@ -6,7 +6,7 @@ use crate::alloc::allocation;
 use crate::compact::CompactBytes;
 use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
 
-/// A key's value. Aggregates are boxed so that a key's entry stays small; a hash and a
+/// A key's value. Lists are boxed so that a key's entry stays small; a hash, a set and a
 /// sorted set are pointers already (their small encoding one allocation, their large one
 /// boxed).
 #[derive(Debug, Clone)]
@@ -18,7 +18,7 @@ pub enum Value {
     /// A hash.
     Hash(Hash),
     /// A set.
-    Set(Box<Set>),
+    Set(Set),
     /// A sorted set.
     SortedSet(SortedSet),
 }
@@ -116,7 +116,7 @@ pub fn value_heap(value: &Value) -> usize {
         Value::String(_) => 0,
         Value::List(_) => allocation(std::mem::size_of::<List>()),
         Value::Hash(_) => 0,
-        Value::Set(_) => allocation(std::mem::size_of::<Set>()),
+        Value::Set(_) => 0,
         Value::SortedSet(_) => 0,
     };
     boxed + value.heap_size()

@@ -164,7 +164,7 @@ fn change_set<R>(
             let mut set = Set::default();
             let result = change(&mut set);
             if !set.is_empty() {
-                db.insert(key, Value::Set(Box::new(set)), 0, now);
+                db.insert(key, Value::Set(set), 0, now);
             }
             return Ok(result);
         }
@@ -590,7 +590,7 @@ fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: Set) {
         }
         return;
     }
-    db.insert(destination, Value::Set(Box::new(result)), 0, now);
+    db.insert(destination, Value::Set(result), 0, now);
     ctx.reply.integer(len as i64);
     ctx.dirty(1);
 }

@@ -358,7 +358,7 @@ mod tests {
         db.insert(b"h", Value::Hash(hash), 0, 0);
         let mut set = Set::default();
         set.insert(b"3", &LIMITS);
-        db.insert(b"s", Value::Set(Box::new(set)), 0, 0);
+        db.insert(b"s", Value::Set(set), 0, 0);
         let mut zset = SortedSet::new();
         zset.insert(b"m", 0.1, &LIMITS);
         zset.insert(b"n", f64::INFINITY, &LIMITS);

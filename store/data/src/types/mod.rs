@@ -1,6 +1,7 @@
 //! The aggregate value types: lists, hashes, sets and sorted sets.
 
 pub mod hash;
+pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod set;

@@ -1,6 +1,7 @@
 //! A set of members.
 //!
-//! Like Redis 7.0, a set starts as an *intset* — a sorted array of integers — while every
+//! Like Redis 7.0, a set starts as an *intset* — a sorted array of integers at the smallest
+//! width that holds them (see `intset.rs`) — while every
 //! member reads as an integer (Redis's `string2ll`: no sign but `-`, no leading zeros) and
 //! there are at most [`INTSET_MAX_ENTRIES`] of them. Keeping the real sorted array is what
 //! makes SMEMBERS, SSCAN, SUNION... list an intset's members in the same (ascending) order as
@@ -16,6 +17,7 @@ use foldhash::fast::RandomState;
 use indexmap::IndexSet;
 use radish_resp::number::{parse_i64_strict, NumberText};
 
+use super::intset::IntSet;
 use super::EncodingLimits;
 use crate::compact::CompactBytes;
 
@@ -23,23 +25,27 @@ use crate::compact::CompactBytes;
 #[derive(Debug, Clone)]
 pub struct Set {
     repr: Repr,
-    /// Heap bytes of a hashtable's members, kept up to date so `heap_size` is O(1).
-    data_heap: usize,
 }
 
 #[derive(Debug, Clone)]
 enum Repr {
     /// Sorted, distinct integers.
-    Ints(Vec<i64>),
+    Ints(IntSet),
     /// Any bytes, in insertion order (disturbed by removals).
-    Table(IndexSet<CompactBytes, RandomState>),
+    Table(Box<Table>),
+}
+
+#[derive(Debug, Clone, Default)]
+struct Table {
+    members: IndexSet<CompactBytes, RandomState>,
+    /// Heap bytes of the members, kept up to date so `heap_size` is O(1).
+    data_heap: usize,
 }
 
 impl Default for Set {
     fn default() -> Set {
         Set {
-            repr: Repr::Ints(Vec::new()),
-            data_heap: 0,
+            repr: Repr::Ints(IntSet::default()),
         }
     }
 }
@@ -80,7 +86,7 @@ impl Set {
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Ints(ints) => ints.len(),
-            Repr::Table(table) => table.len(),
+            Repr::Table(table) => table.members.len(),
         }
     }
 
@@ -100,10 +106,12 @@ impl Set {
     /// Approximate heap bytes owned, for memory accounting.
     pub fn heap_size(&self) -> usize {
         match &self.repr {
-            Repr::Ints(ints) => ints.capacity() * std::mem::size_of::<i64>(),
+            Repr::Ints(ints) => ints.heap_size(),
             Repr::Table(table) => {
-                let (len, capacity) = (table.len(), table.capacity());
-                crate::alloc::table::<(u64, CompactBytes)>(len, capacity) + self.data_heap
+                let (len, capacity) = (table.members.len(), table.members.capacity());
+                crate::alloc::allocation(std::mem::size_of::<Table>())
+                    + crate::alloc::table::<(u64, CompactBytes)>(len, capacity)
+                    + table.data_heap
             }
         }
     }
@@ -111,10 +119,8 @@ impl Set {
     /// True if `member` is in the set.
     pub fn contains(&self, member: &[u8]) -> bool {
         match &self.repr {
-            Repr::Ints(ints) => {
-                parse_i64_strict(member).is_some_and(|n| ints.binary_search(&n).is_ok())
-            }
-            Repr::Table(table) => table.contains(member),
+            Repr::Ints(ints) => parse_i64_strict(member).is_some_and(|n| ints.contains(n)),
+            Repr::Table(table) => table.members.contains(member),
         }
     }
 
@@ -123,10 +129,9 @@ impl Set {
         if let Repr::Ints(ints) = &mut self.repr {
             match parse_i64_strict(member) {
                 Some(n) => {
-                    let Err(at) = ints.binary_search(&n) else {
+                    if !ints.insert(n) {
                         return false;
-                    };
-                    ints.insert(at, n);
+                    }
                     if ints.len() > limits.set_intset_entries {
                         self.convert();
                     }
@@ -137,12 +142,12 @@ impl Set {
         }
         match &mut self.repr {
             Repr::Table(table) => {
-                if table.contains(member) {
+                if table.members.contains(member) {
                     return false;
                 }
                 let member = CompactBytes::new(member);
-                self.data_heap += member.heap_size();
-                table.insert(member)
+                table.data_heap += member.heap_size();
+                table.members.insert(member)
             }
             Repr::Ints(_) => false,
         }
@@ -151,19 +156,10 @@ impl Set {
     /// Removes `member`; true if it was there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match &mut self.repr {
-            Repr::Ints(ints) => {
-                let found = parse_i64_strict(member).and_then(|n| ints.binary_search(&n).ok());
-                match found {
-                    Some(at) => {
-                        ints.remove(at);
-                        true
-                    }
-                    None => false,
-                }
-            }
-            Repr::Table(table) => match table.swap_take(member) {
+            Repr::Ints(ints) => parse_i64_strict(member).is_some_and(|n| ints.remove(n)),
+            Repr::Table(table) => match table.members.swap_take(member) {
                 Some(member) => {
-                    self.data_heap -= member.heap_size();
+                    table.data_heap -= member.heap_size();
                     true
                 }
                 None => false,
@@ -176,19 +172,20 @@ impl Set {
         match &self.repr {
             Repr::Ints(ints) => ints
                 .get(index)
-                .map(|&n| Member::Int(NumberText::integer(n))),
-            Repr::Table(table) => table.get_index(index).map(|m| Member::Bytes(m)),
+                .map(|n| Member::Int(NumberText::integer(n))),
+            Repr::Table(table) => table.members.get_index(index).map(|m| Member::Bytes(m)),
         }
     }
 
     /// Removes and returns the member at position `index` (SPOP).
     pub fn take_index(&mut self, index: usize) -> Option<CompactBytes> {
         match &mut self.repr {
-            Repr::Ints(ints) => (index < ints.len())
-                .then(|| CompactBytes::new(NumberText::integer(ints.remove(index)).as_bytes())),
+            Repr::Ints(ints) => ints
+                .remove_at(index)
+                .map(|n| CompactBytes::new(NumberText::integer(n).as_bytes())),
             Repr::Table(table) => {
-                let member = table.swap_remove_index(index)?;
-                self.data_heap -= member.heap_size();
+                let member = table.members.swap_remove_index(index)?;
+                table.data_heap -= member.heap_size();
                 Some(member)
             }
         }
@@ -216,7 +213,7 @@ impl Set {
                 self.iter().for_each(visit);
                 return 0;
             }
-            Repr::Table(table) => table,
+            Repr::Table(table) => &table.members,
         };
         let len = table.len();
         let mut remaining = match cursor {
@@ -237,11 +234,13 @@ impl Set {
     /// Turns an intset into a hashtable (one-way, as in Redis).
     fn convert(&mut self) {
         if let Repr::Ints(ints) = &self.repr {
-            let table = ints
+            let members: IndexSet<CompactBytes, RandomState> = ints
                 .iter()
-                .map(|&n| CompactBytes::new(NumberText::integer(n).as_bytes()))
+                .map(|n| CompactBytes::new(NumberText::integer(n).as_bytes()))
                 .collect();
-            self.repr = Repr::Table(table);
+            // Integers are short enough to be stored inline: no heap of their own.
+            let data_heap = members.iter().map(CompactBytes::heap_size).sum();
+            self.repr = Repr::Table(Box::new(Table { members, data_heap }));
         }
     }
 }
@@ -296,13 +295,66 @@ mod tests {
         let Repr::Table(table) = &set.repr else {
             panic!("long members make a hashtable");
         };
-        let recount: usize = table.iter().map(CompactBytes::heap_size).sum();
+        let recount: usize = table.members.iter().map(CompactBytes::heap_size).sum();
         assert!(recount > 0);
-        assert_eq!(set.data_heap, recount);
+        assert_eq!(table.data_heap, recount);
     }
 
     fn members(set: &Set) -> Vec<Vec<u8>> {
         set.iter().map(|m| m.as_bytes().to_vec()).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        /// Every answer as a plain set gives it; ascending while an intset; the encoding
+        /// changes exactly at the limit or at the first member that is not an integer.
+        #[test]
+        fn behaves_like_a_btree_set(
+            ops in proptest::collection::vec((0u8..4, -20i32..20), 1..120),
+            entries in 1usize..16,
+        ) {
+            let limits = EncodingLimits { set_intset_entries: entries, ..LIMITS };
+            let mut set = Set::default();
+            let mut model = std::collections::BTreeSet::new();
+            let mut intset = true;
+            for (op, n) in ops {
+                // Mostly integers (some wide), now and then a word.
+                let member = match n {
+                    19 => b"word".to_vec(),
+                    18 => b"9000000000".to_vec(),
+                    _ => n.to_string().into_bytes(),
+                };
+                match op {
+                    0 | 1 => {
+                        let added = model.insert(member.clone());
+                        if added && (parse_i64_strict(&member).is_none() || model.len() > entries) {
+                            intset = false;
+                        }
+                        proptest::prop_assert_eq!(set.insert(&member, &limits), added);
+                    }
+                    2 => proptest::prop_assert_eq!(set.remove(&member), model.remove(&member)),
+                    _ => {
+                        let taken = set.take_index(n.unsigned_abs() as usize % model.len().max(1));
+                        proptest::prop_assert_eq!(taken.is_some(), !model.is_empty());
+                        if let Some(taken) = taken {
+                            proptest::prop_assert!(model.remove(taken.as_slice()));
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(set.encoding(), if intset { "intset" } else { "hashtable" });
+                proptest::prop_assert_eq!(set.len(), model.len());
+                let listed = members(&set);
+                if intset {
+                    let mut ascending: Vec<Vec<u8>> = model.iter().cloned().collect();
+                    ascending.sort_by_key(|m| parse_i64_strict(m));
+                    proptest::prop_assert_eq!(listed, ascending);
+                } else {
+                    let listed: std::collections::BTreeSet<Vec<u8>> = listed.into_iter().collect();
+                    proptest::prop_assert_eq!(&listed, &model);
+                }
+                proptest::prop_assert_eq!(set.contains(&member), model.contains(&member));
+            }
+        }
     }
 
     #[test]
