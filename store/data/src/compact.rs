@@ -100,6 +100,12 @@ impl CompactBytes {
     }
 }
 
+impl AsRef<[u8]> for CompactBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
 impl std::ops::Deref for CompactBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

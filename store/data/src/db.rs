@@ -626,11 +626,20 @@ mod tests {
                 }
                 4 => {
                     if db.get(key.as_bytes(), 0).is_none() {
-                        db.insert(key.as_bytes(), Value::List(Box::default()), 0, 0);
+                        db.insert(
+                            key.as_bytes(),
+                            Value::List(crate::types::list::List::default()),
+                            0,
+                            0,
+                        );
                     }
                     if let Some(entry) = db.get_mut(key.as_bytes(), 0) {
                         if let Value::List(list) = &mut entry.value {
-                            list.push(long.as_bytes(), End::Left);
+                            list.push(
+                                long.as_bytes(),
+                                End::Left,
+                                &crate::types::EncodingLimits::default(),
+                            );
                         }
                     }
                 }

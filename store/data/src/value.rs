@@ -2,19 +2,17 @@
 
 use radish_resp::number::parse_i64_strict;
 
-use crate::alloc::allocation;
 use crate::compact::CompactBytes;
 use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
 
-/// A key's value. Lists are boxed so that a key's entry stays small; a hash, a set and a
-/// sorted set are pointers already (their small encoding one allocation, their large one
-/// boxed).
+/// A key's value, 32 bytes: an aggregate is a pointer or two (its small encoding one
+/// allocation, its large one boxed).
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A string (binary-safe).
     String(StringValue),
     /// A list.
-    List(Box<List>),
+    List(List),
     /// A hash.
     Hash(Hash),
     /// A set.
@@ -109,17 +107,10 @@ impl Value {
     }
 }
 
-/// Heap bytes a value owns, the box of an aggregate included.
+/// Heap bytes a value owns (an aggregate's large encoding counts its own box).
 #[inline]
 pub fn value_heap(value: &Value) -> usize {
-    let boxed = match value {
-        Value::String(_) => 0,
-        Value::List(_) => allocation(std::mem::size_of::<List>()),
-        Value::Hash(_) => 0,
-        Value::Set(_) => 0,
-        Value::SortedSet(_) => 0,
-    };
-    boxed + value.heap_size()
+    value.heap_size()
 }
 
 #[cfg(test)]

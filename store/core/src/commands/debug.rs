@@ -151,6 +151,7 @@ fn atoi(arg: &[u8]) -> i64 {
 /// value is stored now: it stays the same while a command changes the value in place.
 fn object(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
     let now = ctx.now;
+    let fill = ctx.limits().list_fill;
     let db = ctx.db();
     let Some(entry) = db.peek(key) else {
         return Err(Error::Static("ERR no such key"));
@@ -165,17 +166,12 @@ fn object(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
         entry.accessed,
     );
     if let Value::List(list) = &entry.value {
-        if list.encoding() == "quicklist" {
-            // Radish's list is one buffer; shown as Redis shows a list of that many nodes of
-            // its default size (128 elements, before `list-max-listpack-size` says more).
-            let nodes = list.len().div_ceil(128).max(1);
-            let bytes: usize = list.iter().map(|element| element.len() + 2).sum();
-            line.push_str(&format!(
-                " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:-2 ql_compressed:0 \
-                 ql_uncompressed_size:{bytes}",
-                list.len() as f64 / nodes as f64
-            ));
-        }
+        let (nodes, bytes) = list.node_figures();
+        line.push_str(&format!(
+            " ql_nodes:{nodes} ql_avg_node:{:.2} ql_listpack_max:{fill} ql_compressed:0 \
+             ql_uncompressed_size:{bytes}",
+            list.len() as f64 / nodes.max(1) as f64
+        ));
     }
     ctx.reply.simple(line.as_bytes());
     Ok(())
@@ -204,7 +200,7 @@ fn serialized_length(value: &Value) -> usize {
     }
     match value {
         Value::String(s) => string(&s.bytes),
-        Value::List(list) => 1 + list.iter().map(|e| string(e)).sum::<usize>(),
+        Value::List(list) => 1 + list.iter().map(string).sum::<usize>(),
         Value::Set(set) => 1 + set.iter().map(|m| string(m.as_bytes())).sum::<usize>(),
         Value::Hash(hash) => {
             1 + hash

@@ -6,6 +6,7 @@
 
 use bytes::Bytes;
 use radish_data::types::list::{clamp_range, End, List};
+use radish_data::types::EncodingLimits;
 use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
@@ -172,19 +173,25 @@ fn remove_if_empty(db: &mut Db, key: &[u8], now: Millis) {
 }
 
 /// Adds `values` at `end` of the list at `key`, creating the key when missing.
-fn push_to(db: &mut Db, key: &[u8], values: &[Bytes], end: End, now: Millis) -> usize {
+fn push_to<V: AsRef<[u8]>>(
+    db: &mut Db,
+    key: &[u8],
+    values: &[V],
+    end: End,
+    (now, limits): (Millis, &EncodingLimits),
+) -> usize {
     if let Some(list) = list_mut(db, key, now) {
         for value in values {
-            list.push(value, end);
+            list.push(value.as_ref(), end, limits);
         }
         return list.len();
     }
     let mut list = List::default();
     for value in values {
-        list.push(value, end);
+        list.push(value.as_ref(), end, limits);
     }
     let len = list.len();
-    db.insert(key, Value::List(Box::new(list)), 0, now);
+    db.insert(key, Value::List(list), 0, now);
     len
 }
 
@@ -242,6 +249,7 @@ fn to_count(value: i64) -> usize {
 /// LPUSH, RPUSH, LPUSHX, RPUSHX: the X forms only push onto an existing list.
 fn push_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End, only_existing: bool) -> Result {
     let now = ctx.now;
+    let limits = ctx.limits();
     let key = &args[1][..];
     let db = ctx.db();
     let exists = peek_list(db, key, now)?.is_some();
@@ -250,7 +258,7 @@ fn push_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End, only_existing: 
         return Ok(());
     }
     let values = &args[2..];
-    let len = push_to(db, key, values, end, now);
+    let len = push_to(db, key, values, end, (now, &limits));
     ctx.reply.integer(len as i64);
     ctx.dirty(values.len() as u64);
     Ok(())
@@ -404,7 +412,7 @@ fn lrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Ok(());
     };
     match clamp_range(list.len(), start, end) {
-        Some((from, to)) => reply.bulks(list.range(from, to).map(|e| e.as_slice())),
+        Some((from, to)) => reply.bulks(list.range(from, to)),
         None => reply.array(0),
     }
     Ok(())
@@ -419,7 +427,7 @@ fn lindex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Ok(());
     };
     let index = parse_int(&args[2])?;
-    reply.bulk_or_null(list.get(index).map(|e| e.as_slice()));
+    reply.bulk_or_null(list.get(index));
     Ok(())
 }
 
@@ -558,6 +566,7 @@ fn linsert(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         return Err(Error::Syntax);
     };
     let now = ctx.now;
+    let limits = ctx.limits();
     let key = &args[1][..];
     let (pivot, value) = (&args[3][..], &args[4][..]);
     let db = ctx.db();
@@ -571,7 +580,7 @@ fn linsert(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     }
     let len = match list_mut(db, key, now) {
         Some(list) => {
-            list.insert(pivot, value, after);
+            list.insert(pivot, value, after, &limits);
             list.len()
         }
         None => 0,
@@ -594,6 +603,7 @@ fn move_generic(
     to: End,
 ) -> Result {
     let now = ctx.now;
+    let limits = ctx.limits();
     let (db, reply, _) = ctx.parts();
     if peek_list(db, source, now)?.is_none() {
         reply.null();
@@ -601,22 +611,15 @@ fn move_generic(
     }
     peek_list(db, destination, now)?;
     if source == destination {
-        let moved = list_mut(db, source, now).and_then(|list| list.rotate(from, to));
-        reply.bulk_or_null(moved.map(|e| e.as_slice()));
+        let moved = list_mut(db, source, now).and_then(|list| list.rotate(from, to, &limits));
+        reply.bulk_or_null(moved);
     } else {
         let Some(element) = pop_from(db, source, from, 1, now).pop() else {
             reply.null();
             return Ok(());
         };
         reply.bulk(&element);
-        match list_mut(db, destination, now) {
-            Some(list) => list.push_element(element, to),
-            None => {
-                let mut list = List::default();
-                list.push_element(element, to);
-                db.insert(destination, Value::List(Box::new(list)), 0, now);
-            }
-        }
+        push_to(db, destination, &[element], to, (now, &limits));
     }
     ctx.dirty(1);
     Ok(())

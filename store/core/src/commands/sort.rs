@@ -275,11 +275,12 @@ fn exact_hex_literal(text: &[u8]) -> bool {
 
 fn sort_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], read_only: bool) -> Result {
     let mut options = parse_options(args, read_only)?;
+    let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
     let (kind, elements): (Kind, Vec<CompactBytes>) = match db.read(&args[1], now) {
         None => (Kind::List, Vec::new()),
         Some(entry) => match &entry.value {
-            Value::List(list) => (Kind::List, list.iter().cloned().collect()),
+            Value::List(list) => (Kind::List, list.iter().map(CompactBytes::new).collect()),
             Value::Set(set) => (
                 Kind::Set,
                 set.iter()
@@ -391,17 +392,17 @@ fn sort_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], read_only: bool) -> Resul
     let mut list = List::default();
     for item in selected {
         if options.gets.is_empty() {
-            list.push(&item.element, End::Right);
+            list.push(&item.element, End::Right, &limits);
         }
         for pattern in &options.gets {
             // A missing value is stored as an empty string.
             let value = lookup_by_pattern(db, pattern, &item.element, now);
-            list.push(value.as_deref().unwrap_or_default(), End::Right);
+            list.push(value.as_deref().unwrap_or_default(), End::Right, &limits);
         }
     }
     let changes = if output_len > 0 {
         // Replaces the destination, whatever it held, and its TTL.
-        db.insert(destination, Value::List(Box::new(list)), 0, now);
+        db.insert(destination, Value::List(list), 0, now);
         output_len as u64
     } else {
         // An empty result deletes the destination.

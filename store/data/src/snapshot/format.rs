@@ -43,7 +43,7 @@ pub fn write_command<A: AsRef<[u8]>>(out: &mut BytesMut, args: &[A]) {
 pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry) {
     match &entry.value {
         Value::String(string) => write_command(out, &[b"SET", key, &string.bytes[..]]),
-        Value::List(list) => write_items(out, b"RPUSH", key, list.iter().map(|e| [e.as_slice()])),
+        Value::List(list) => write_items(out, b"RPUSH", key, list.iter().map(|e| [e])),
         Value::Hash(hash) => write_items(out, b"HSET", key, hash.iter().map(|(f, v)| [f, v])),
         Value::Set(set) => {
             let members: Vec<_> = set.iter().collect();
@@ -52,7 +52,7 @@ pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry) {
         Value::SortedSet(zset) => {
             let elements: Vec<(String, &[u8])> = zset
                 .iter()
-                .map(|(member, score)| (format_score(score), &member[..]))
+                .map(|(member, score)| (format_score(score), member))
                 .collect();
             write_items(
                 out,
@@ -349,10 +349,14 @@ mod tests {
     fn entries_become_commands_in_batches_with_their_deadline() {
         let mut list = List::default();
         for i in 0..130 {
-            list.push(format!("e{i}").as_bytes(), crate::types::list::End::Right);
+            list.push(
+                format!("e{i}").as_bytes(),
+                crate::types::list::End::Right,
+                &LIMITS,
+            );
         }
         let mut db = crate::db::Db::default();
-        db.insert(b"l", Value::List(Box::new(list)), 5_000, 0);
+        db.insert(b"l", Value::List(list), 5_000, 0);
         let mut hash = Hash::default();
         hash.set(b"f", b"v", &LIMITS);
         db.insert(b"h", Value::Hash(hash), 0, 0);

@@ -26,7 +26,7 @@ impl std::fmt::Debug for Listpack {
 }
 
 /// Bytes LEB128 takes for `value`.
-fn varint_len(mut value: usize) -> usize {
+pub(super) fn varint_len(mut value: usize) -> usize {
     let mut len = 1;
     while value >= 0x80 {
         value >>= 7;

@@ -25,6 +25,9 @@ pub struct EncodingLimits {
     pub zset_entries: usize,
     /// `zset-max-listpack-value`: a longer member makes a skiplist.
     pub zset_value: usize,
+    /// `list-max-listpack-size`: how full a list node gets, in elements when positive, in
+    /// bytes when negative (-1 for 4 KiB ... -5 for 64 KiB).
+    pub list_fill: i64,
 }
 
 impl Default for EncodingLimits {
@@ -41,5 +44,19 @@ impl EncodingLimits {
         set_intset_entries: 512,
         zset_entries: 128,
         zset_value: 64,
+        list_fill: -2,
     };
+}
+
+/// Turns Redis's inclusive `start..=end` (negative counts from the end) into positions
+/// within an aggregate of `len` elements, clamped as LRANGE, LTRIM, ZRANGE and
+/// ZREMRANGEBYRANK do; `None` when the range holds nothing.
+pub fn clamp_range(len: usize, start: i64, end: i64) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 { len + start } else { start }.max(0);
+    let end = if end < 0 { len + end } else { end };
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
 }

@@ -170,9 +170,7 @@ impl Set {
     /// The member at position `index` (in the order [`Set::iter`] gives).
     pub fn get_index(&self, index: usize) -> Option<Member<'_>> {
         match &self.repr {
-            Repr::Ints(ints) => ints
-                .get(index)
-                .map(|n| Member::Int(NumberText::integer(n))),
+            Repr::Ints(ints) => ints.get(index).map(|n| Member::Int(NumberText::integer(n))),
             Repr::Table(table) => table.members.get_index(index).map(|m| Member::Bytes(m)),
         }
     }

@@ -287,7 +287,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         let mut rng = ctx.keyspace().rng.clone();
         let (db, reply, now) = ctx.parts();
         let member = read_zset(db, &args[1], now)?.and_then(|z| z.random(&mut rng));
-        reply.bulk_or_null(member.map(|(m, _)| &m[..]));
+        reply.bulk_or_null(member.map(|(m, _)| m));
         ctx.keyspace().rng = rng;
         return Ok(());
     }

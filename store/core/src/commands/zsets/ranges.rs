@@ -2,11 +2,12 @@
 //! and the ZREMRANGEBY* removals.
 
 use bytes::Bytes;
+use radish_data::types::clamp_range;
 use radish_data::types::zset::{LexRange, ScoreRange, SortedSet};
 
 use super::shared::{
-    clamp_ranks, peek_zset, read_zset, remove_if_empty, store_result, write_elements, zset_mut,
-    NOT_FLOAT_RANGE, NOT_LEX_RANGE,
+    peek_zset, read_zset, remove_if_empty, store_result, write_elements, zset_mut, NOT_FLOAT_RANGE,
+    NOT_LEX_RANGE,
 };
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
@@ -128,7 +129,7 @@ fn select_range(zset: &SortedSet, query: &RangeQuery) -> Vec<(Bytes, f64)> {
     let reverse = query.reverse;
     let start = match &query.spec {
         RangeSpec::Rank(start, end) => {
-            let Some((first, last)) = clamp_ranks(*start, *end, len) else {
+            let Some((first, last)) = clamp_range(len, *start, *end) else {
                 return Vec::new();
             };
             let start = if reverse { len - 1 - first } else { first };
@@ -249,7 +250,7 @@ fn remrange_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], by: RangeBy) -> Resul
     let ranks = match peek_zset(db, key, now)? {
         None => None,
         Some(zset) => match &spec {
-            RangeSpec::Rank(start, end) => clamp_ranks(*start, *end, zset.len()),
+            RangeSpec::Rank(start, end) => clamp_range(zset.len(), *start, *end),
             RangeSpec::Score(range) => zset.score_ranks(range),
             RangeSpec::Lex(range) => zset.lex_ranks(range),
         },

@@ -145,31 +145,3 @@ pub(super) fn store_result(ctx: &mut Ctx<'_, '_>, dst: &[u8], zset: SortedSet) {
         ctx.dirty(1);
     }
 }
-
-/// Turns a start/end rank pair (negative counts from the end) into an inclusive range of
-/// ranks, as Redis does for ZRANGE and ZREMRANGEBYRANK; `None` when empty.
-pub(super) fn clamp_ranks(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let start = if start < 0 { len + start } else { start }.max(0);
-    let end = if end < 0 { len + end } else { end };
-    if start > end || start >= len {
-        return None;
-    }
-    Some((start as usize, end.min(len - 1) as usize))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rank_ranges_clamp_like_redis() {
-        assert_eq!(clamp_ranks(0, -1, 5), Some((0, 4)));
-        assert_eq!(clamp_ranks(-100, 100, 5), Some((0, 4)));
-        assert_eq!(clamp_ranks(3, 1, 5), None);
-        assert_eq!(clamp_ranks(5, 10, 5), None);
-        assert_eq!(clamp_ranks(-2, -1, 5), Some((3, 4)));
-        assert_eq!(clamp_ranks(0, -6, 5), None);
-        assert_eq!(clamp_ranks(i64::MIN, i64::MAX, 5), Some((0, 4)));
-    }
-}

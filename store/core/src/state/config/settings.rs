@@ -32,6 +32,7 @@ impl Config {
             set_intset_entries: read("set-max-intset-entries", defaults.set_intset_entries),
             zset_entries: read("zset-max-listpack-entries", defaults.zset_entries),
             zset_value: read("zset-max-listpack-value", defaults.zset_value),
+            list_fill: self.get_int("list-max-listpack-size"),
         }
     }
 }
