@@ -1,18 +1,28 @@
 //! One quicklist node: a run of list elements in one exactly sized allocation, readable from
 //! both ends, as Redis's listpack nodes are.
 //!
-//! Layout: a 4-byte little-endian element count, then each element as its length (LEB128),
-//! its bytes, and its length again with the LEB128 bytes mirrored, so that the element before
-//! any offset can be found by reading backwards (Redis's `backlen`).
+//! Layout: a 4-byte little-endian element count, a 4-byte gap length, the gap, then each
+//! element as its length (LEB128), its bytes, and its length again with the LEB128 bytes
+//! mirrored, so that the element before any offset can be found by reading backwards (Redis's
+//! `backlen`).
+//!
+//! A small node is sized exactly, with no gap. Past [`EXACT_BYTES`] it grows by doubling, as
+//! a vector does, and keeps room before its first element too: a push or pop at the head
+//! then costs no reallocation and no shift of the whole node (LPUSH at -P 16 measured 18%
+//! more CPU per request when every push reallocated and shifted 8 KiB; Redis shifts too).
+//! Only the nodes at the ends grow, so the spare room is bounded by two nodes per list.
 
 use crate::types::listpack::varint_len;
 
-/// Bytes before the first element: the element count.
-pub(super) const HEADER: usize = 4;
+/// Bytes before the gap: the element count and the gap's length.
+pub(super) const HEADER: usize = 8;
+
+/// Up to this many bytes, a node is sized exactly.
+const EXACT_BYTES: usize = 512;
 
 /// Elements in one flat buffer, walkable both ways.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub(super) struct Node(Box<[u8]>);
+pub(super) struct Node(Vec<u8>);
 
 /// `value` as LEB128, into `out`; returns the bytes used.
 fn varint(mut value: usize, out: &mut [u8; 10]) -> usize {
@@ -43,34 +53,61 @@ fn encode(element: &[u8], out: &mut Vec<u8>) {
 impl Node {
     /// Number of elements.
     pub(super) fn count(&self) -> usize {
-        match self.0.get(..HEADER) {
+        match self.0.get(..4) {
             Some(c) => u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize,
             None => 0,
         }
     }
 
-    /// Bytes of the buffer.
+    /// Bytes of room before the first element.
+    fn gap(&self) -> usize {
+        match self.0.get(4..HEADER) {
+            Some(g) => u32::from_le_bytes([g[0], g[1], g[2], g[3]]) as usize,
+            None => 0,
+        }
+    }
+
+    fn set_gap(&mut self, gap: usize) {
+        let gap = u32::try_from(gap).expect("a list node is under 4 GiB");
+        self.0[4..HEADER].copy_from_slice(&gap.to_le_bytes());
+    }
+
+    /// Bytes of the elements and header (what the node's size limit counts).
     pub(super) fn bytes(&self) -> usize {
-        self.0.len()
+        self.0.len() - self.gap()
     }
 
     /// Heap bytes owned, as the allocator rounds them.
     pub(super) fn heap_size(&self) -> usize {
-        crate::alloc::allocation(self.0.len())
+        crate::alloc::allocation(self.0.capacity())
     }
 
     /// Offset of the first element.
     pub(super) fn start(&self) -> usize {
-        HEADER
+        HEADER + self.gap()
     }
 
     /// Offset just past the last element.
+    #[inline]
     pub(super) fn end(&self) -> usize {
         self.0.len().max(HEADER)
     }
 
     /// The element at `at` and the offset of the next one.
+    #[inline]
     pub(super) fn at(&self, at: usize) -> (&[u8], usize) {
+        let first = self.0[at];
+        if first < 0x80 {
+            // Most elements are under 128 bytes: a one-byte length on each side.
+            let (start, end) = (at + 1, at + 1 + usize::from(first));
+            return (&self.0[start..end], end + 1);
+        }
+        self.at_long(at)
+    }
+
+    /// [`at`](Node::at) for an element of 128 bytes or more.
+    #[cold]
+    fn at_long(&self, at: usize) -> (&[u8], usize) {
         let (mut len, mut shift, mut pos) = (0usize, 0, at);
         loop {
             let byte = self.0[pos];
@@ -86,7 +123,19 @@ impl Node {
     }
 
     /// The element that ends at `end`, and its offset.
+    #[inline]
     pub(super) fn before(&self, end: usize) -> (usize, &[u8]) {
+        let last = self.0[end - 1];
+        if last < 0x80 {
+            let start = end - 1 - usize::from(last);
+            return (start - 1, &self.0[start..end - 1]);
+        }
+        self.before_long(end)
+    }
+
+    /// [`before`](Node::before) for an element of 128 bytes or more.
+    #[cold]
+    fn before_long(&self, end: usize) -> (usize, &[u8]) {
         let (mut len, mut shift, mut pos) = (0usize, 0, end);
         loop {
             pos -= 1;
@@ -123,66 +172,128 @@ impl Node {
         }
     }
 
+    /// Makes room for `more` bytes: exactly while the node is small, by doubling after.
+    fn reserve(&mut self, more: usize) {
+        if self.0.len() + more <= EXACT_BYTES {
+            self.0.reserve_exact(more);
+        } else {
+            self.0.reserve(more);
+        }
+    }
+
     /// Inserts `element` at offset `at`.
     pub(super) fn insert(&mut self, at: usize, element: &[u8]) {
         let count = self.count() + 1;
-        let mut buf = std::mem::take(&mut self.0).into_vec();
-        if buf.is_empty() {
-            buf.reserve_exact(HEADER + encoded_len(element));
-            buf.extend_from_slice(&[0; HEADER]);
-        } else {
-            buf.reserve_exact(encoded_len(element));
+        let added = encoded_len(element);
+        if self.0.is_empty() {
+            self.reserve(HEADER + added);
+            self.0.extend_from_slice(&[0; HEADER]);
         }
-        let at = at.max(HEADER);
-        if at == buf.len() {
-            encode(element, &mut buf);
+        let start = self.start();
+        let at = at.max(start);
+        let mut prefix = [0; 10];
+        let used = varint(element.len(), &mut prefix);
+        if at == self.0.len() {
+            self.reserve(added);
+            encode(element, &mut self.0);
         } else {
-            let mut encoded = Vec::with_capacity(encoded_len(element));
-            encode(element, &mut encoded);
-            buf.splice(at..at, encoded);
+            let at_head = at == start;
+            if at_head && self.gap() < added && self.0.len() + added > EXACT_BYTES {
+                self.widen_gap(added);
+            }
+            let (start, gap) = (self.start(), self.gap());
+            let at = if at_head && gap >= added {
+                // Into the room before the first element.
+                self.set_gap(gap - added);
+                start - added
+            } else {
+                // Open a gap where the element goes.
+                let at = if at_head { start } else { at };
+                self.reserve(added);
+                let old_len = self.0.len();
+                self.0.resize(old_len + added, 0);
+                self.0.copy_within(at..old_len, at + added);
+                at
+            };
+            let slot = &mut self.0[at..at + added];
+            slot[..used].copy_from_slice(&prefix[..used]);
+            slot[used..used + element.len()].copy_from_slice(element);
+            let backlen = slot[used + element.len()..].iter_mut();
+            for (slot, byte) in backlen.zip(prefix[..used].iter().rev()) {
+                *slot = *byte;
+            }
         }
-        self.0 = with_count(buf, count);
+        self.set_count(count);
+    }
+
+    /// Moves the elements along so that there is room for at least `added` bytes, and as
+    /// much as the elements take, before the first element.
+    fn widen_gap(&mut self, added: usize) {
+        let (start, end) = (self.start(), self.0.len());
+        let gap = (end - start).max(added);
+        let mut buf = Vec::with_capacity(HEADER + gap + end - start);
+        buf.extend_from_slice(&self.0[..HEADER]);
+        buf.resize(HEADER + gap, 0);
+        buf.extend_from_slice(&self.0[start..end]);
+        self.0 = buf;
+        self.set_gap(gap);
     }
 
     /// Removes the elements from offset `at` to `end`, `count` of them.
     pub(super) fn remove(&mut self, at: usize, end: usize, count: usize) {
         let left = self.count() - count;
         if left == 0 {
-            self.0 = Box::default();
+            self.0 = Vec::new();
             return;
         }
-        let mut buf = std::mem::take(&mut self.0).into_vec();
-        buf.drain(at..end);
-        self.0 = with_count(buf, left);
+        if at == self.start() && self.0.capacity() > EXACT_BYTES {
+            // From the head of a big node: the room before the first element grows.
+            self.set_gap(self.gap() + end - at);
+        } else {
+            self.0.drain(at..end);
+        }
+        self.set_count(left);
+        // A node that shrank well below its room gives the room back.
+        if self.0.capacity() > EXACT_BYTES && self.bytes() < self.0.capacity() / 4 {
+            self.close_gap();
+            self.0.shrink_to(self.0.len() * 2);
+        }
+    }
+
+    /// Moves the elements to just after the header.
+    fn close_gap(&mut self) {
+        let (start, len) = (self.start(), self.0.len());
+        self.0.copy_within(start..len, HEADER);
+        self.0.truncate(HEADER + len - start);
+        self.set_gap(0);
     }
 
     /// Replaces the element at `at` with `element`.
     pub(super) fn replace(&mut self, at: usize, element: &[u8]) {
         let (_, next) = self.at(at);
-        let count = self.count();
-        let mut buf = std::mem::take(&mut self.0).into_vec();
         let mut encoded = Vec::with_capacity(encoded_len(element));
         encode(element, &mut encoded);
-        buf.splice(at..next, encoded);
-        self.0 = with_count(buf, count);
+        let grows = encoded.len().saturating_sub(next - at);
+        self.reserve(grows);
+        self.0.splice(at..next, encoded);
     }
 
     /// Splits off the elements from position `index` on into a node of their own.
     pub(super) fn split_off(&mut self, index: usize) -> Node {
         let count = self.count();
         let at = self.offset_of(index);
-        let mut tail = Vec::with_capacity(HEADER + self.end() - at);
-        tail.extend_from_slice(&[0; HEADER]);
-        tail.extend_from_slice(&self.0[at..]);
-        let tail = Node(with_count(tail, count - index));
+        let mut tail = Node(Vec::new());
+        tail.reserve(HEADER + self.end() - at);
+        tail.0.extend_from_slice(&[0; HEADER]);
+        tail.0.extend_from_slice(&self.0[at..]);
+        tail.set_count(count - index);
         self.remove(at, self.end(), count - index);
         tail
     }
-}
 
-/// `buf` with its count set, sized exactly.
-fn with_count(mut buf: Vec<u8>, count: usize) -> Box<[u8]> {
-    let count = u32::try_from(count).expect("a list node holds fewer than 2^32 elements");
-    buf[..HEADER].copy_from_slice(&count.to_le_bytes());
-    buf.into_boxed_slice()
+    /// Writes the element count.
+    fn set_count(&mut self, count: usize) {
+        let count = u32::try_from(count).expect("a list node holds fewer than 2^32 elements");
+        self.0[..4].copy_from_slice(&count.to_le_bytes());
+    }
 }
