@@ -439,6 +439,25 @@ fn load_every_type(client: &mut RawClient) {
     }
     int(client, &hset);
     int(client, &["SADD", "intset", "1", "2", "3", "-7"]);
+    int(client, &["SADD", "intset64", "5000000000", "-70000", "2"]);
+    // Past the listpack limits: a hashtable hash, a skiplist sorted set.
+    let many: Vec<String> = (0..600).map(|i| format!("m{i}")).collect();
+    let mut big_hash = vec!["HSET", "bighash"];
+    let mut big_zset = vec!["ZADD", "bigzset"];
+    for member in &many {
+        big_hash.extend([member.as_str(), "v"]);
+        big_zset.extend(["2.5", member.as_str()]);
+    }
+    int(client, &big_hash);
+    int(client, &big_zset);
+    int(client, &["HSET", "longhash", "f", &"x".repeat(100)]);
+    // A list over several nodes, with elements of one- and two-byte lengths.
+    let long = "y".repeat(300);
+    let mut nodes = vec!["RPUSH", "nodes"];
+    for _ in 0..100 {
+        nodes.extend([long.as_str(), "short"]);
+    }
+    int(client, &nodes);
     let mut sadd = vec!["SADD", "set"];
     sadd.extend(items.iter().map(String::as_str));
     int(client, &sadd);
@@ -488,7 +507,8 @@ fn contents(client: &mut RawClient) -> Vec<(usize, String, Frame)> {
                 Some(b"set") => sorted(client.cmd(&["SMEMBERS", &key]), 1),
                 _ => client.cmd(&["ZRANGE", &key, "0", "-1", "WITHSCORES"]),
             };
-            all.push((db, key, value));
+            let encoding = client.cmd(&["OBJECT", "ENCODING", &key]);
+            all.push((db, format!("{key} ({encoding:?})"), value));
         }
     }
     ok(client, &["SELECT", "0"]);
@@ -558,6 +578,34 @@ fn save_bgsave_and_shutdown_round_trip_every_type() {
         let process = Process::start(binary, &dir, &[]);
         let mut client = process.client();
         assert_eq!(client.cmd(&["GET", "added"]), bulk("at shutdown"), "{name}");
+    }
+}
+
+#[test]
+fn every_encoding_comes_back_from_the_log_and_from_the_snapshot() {
+    for (name, binary) in binaries() {
+        let dir = TempDir::new("encodings");
+        let logged = ["--appendonly", "yes"];
+        let process = Process::start(binary, &dir, &logged);
+        let mut client = process.client();
+        load_every_type(&mut client);
+        let saved = contents(&mut client);
+        let encodings: Vec<&str> = ["quicklist", "listpack", "hashtable", "intset", "skiplist"]
+            .into_iter()
+            .filter(|e| saved.iter().any(|(_, key, _)| key.contains(e)))
+            .collect();
+        assert_eq!(encodings.len(), 5, "{name}: every encoding in the data");
+        ok(&mut client, &["SAVE"]);
+        process.kill_9();
+
+        let process = Process::start(binary, &dir, &logged);
+        let mut client = process.client();
+        assert_eq!(contents(&mut client), saved, "{name}: from the log");
+        process.kill_9();
+
+        let process = Process::start(binary, &dir, &[]);
+        let mut client = process.client();
+        assert_eq!(contents(&mut client), saved, "{name}: from the snapshot");
     }
 }
 
