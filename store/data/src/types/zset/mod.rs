@@ -4,10 +4,10 @@
 //! buffer, walked linearly; a listpack stores each score as text in Redis, which turns `-0`
 //! into `0`, and so does ours. Past `zset-max-listpack-*` a set becomes a skiplist for good,
 //! with O(log n) rank and range queries: two structures hold the same elements, as in Redis,
-//! a skiplist with span widths ordered by (score, member) (see `skiplist.rs`), and a member
-//! -> node map for O(1) score lookups. The map keeps insertion order with swap-removal,
-//! which also gives O(1) random picks (ZRANDMEMBER) and a ZSCAN cursor that survives
-//! removals.
+//! a skiplist with span widths ordered by (score, member) (see `skiplist.rs`), and a hash
+//! table of node numbers, found by their member's hash, for O(1) score lookups; the member
+//! is stored once, in its node. A vector of the nodes in insertion order with swap-removal
+//! gives O(1) random picks (ZRANDMEMBER) and a ZSCAN cursor that survives removals.
 
 pub mod score;
 mod skiplist;
@@ -15,9 +15,11 @@ mod small;
 
 use std::cmp::Ordering;
 
+use std::hash::BuildHasher;
+
 use bytes::Bytes;
 use foldhash::fast::RandomState;
-use indexmap::IndexMap;
+use hashbrown::HashTable;
 use skiplist::{SkipList, NIL};
 
 use super::listpack::Listpack;
@@ -40,9 +42,12 @@ enum Repr {
 #[derive(Debug, Clone)]
 struct Large {
     list: SkipList,
-    /// Member -> its node in `list`.
-    members: IndexMap<Bytes, u32, RandomState>,
-    /// Heap bytes of the members, kept up to date so `heap_size` is O(1).
+    /// The nodes of `list`, found by their member's hash.
+    table: HashTable<u32>,
+    hasher: RandomState,
+    /// The nodes in insertion order (disturbed by swap-removals); each node knows its place.
+    order: Vec<u32>,
+    /// Heap bytes of members too long to be stored inline, kept up to date.
     member_heap: usize,
 }
 
@@ -237,39 +242,104 @@ impl<'a> Iterator for Iter<'a> {
                 if *node == NIL {
                     return None;
                 }
-                let (member, score) = list.get(*node);
+                let element = list.get(*node);
                 *node = if *reverse {
                     list.prev(*node)
                 } else {
                     list.next(*node)
                 };
-                Some((&member[..], score))
+                Some(element)
             }
         }
     }
 }
 
-/// Heap bytes of one member: its bytes, and the block that shares them between the map and
-/// the skiplist.
-fn member_heap(member: &Bytes) -> usize {
-    crate::alloc::allocation(member.len() + 16)
+/// Heap bytes of one member beyond its node.
+fn member_heap(member: &[u8]) -> usize {
+    crate::compact::CompactBytes::new(member).heap_size()
 }
 
 impl Large {
     fn new() -> Large {
         Large {
             list: SkipList::new(),
-            members: IndexMap::default(),
+            table: HashTable::new(),
+            hasher: RandomState::default(),
+            order: Vec::new(),
             member_heap: 0,
         }
     }
 
+    /// The node of `member`.
+    fn find(&self, member: &[u8]) -> Option<u32> {
+        let hash = self.hasher.hash_one(member);
+        self.table
+            .find(hash, |&node| self.list.get(node).0 == member)
+            .copied()
+    }
+
     /// Adds `member` (not present).
     fn add(&mut self, member: &[u8], score: f64) {
-        let member = Bytes::copy_from_slice(member);
-        self.member_heap += member_heap(&member);
-        let node = self.list.insert(score, member.clone());
-        self.members.insert(member, node);
+        self.member_heap += member_heap(member);
+        let node = self
+            .list
+            .insert(score, crate::compact::CompactBytes::new(member));
+        self.list.set_position(node, self.order.len() as u32);
+        self.order.push(node);
+        let (list, hasher) = (&self.list, &self.hasher);
+        let hash = hasher.hash_one(member);
+        self.table
+            .insert_unique(hash, node, |&n| hasher.hash_one(list.get(n).0));
+    }
+
+    /// Forgets `node` (of `member`) in the table and the order; the list keeps it.
+    fn forget(&mut self, node: u32, member: &[u8], position: u32) {
+        let hash = self.hasher.hash_one(member);
+        if let Ok(entry) = self.table.find_entry(hash, |&n| n == node) {
+            entry.remove();
+        }
+        let position = position as usize;
+        self.order.swap_remove(position);
+        if let Some(&moved) = self.order.get(position) {
+            self.list.set_position(moved, position as u32);
+        }
+        self.member_heap -= member_heap(member);
+    }
+
+    /// Sets the score of the element at `node`.
+    fn rescore(&mut self, node: u32, score: f64) {
+        let moved = self.list.update_score(node, score);
+        if moved != node {
+            // Re-inserted elsewhere in the arena: the table and order follow.
+            let member = self.list.get(moved).0;
+            let hash = self.hasher.hash_one(member);
+            if let Some(slot) = self.table.find_mut(hash, |&n| n == node) {
+                *slot = moved;
+            }
+            let position = self.list.position(moved) as usize;
+            self.order[position] = moved;
+        }
+    }
+
+    /// Removes `member`; returns its score.
+    fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let node = self.find(member)?;
+        let score = self.list.get(node).1;
+        let position = self.list.position(node);
+        self.forget(node, member, position);
+        self.list.remove(score, member);
+        Some(score)
+    }
+
+    /// Heap bytes, for memory accounting.
+    fn heap_size(&self) -> usize {
+        // hashbrown's buckets: a power of two at most 7/8 full, a control byte each.
+        let buckets = (self.table.capacity() * 8 / 7).next_power_of_two();
+        crate::alloc::allocation(std::mem::size_of::<Large>())
+            + self.list.heap_size()
+            + buckets * (std::mem::size_of::<u32>() + 1)
+            + self.order.capacity() * std::mem::size_of::<u32>()
+            + self.member_heap
     }
 }
 
@@ -316,14 +386,7 @@ impl SortedSet {
     pub fn heap_size(&self) -> usize {
         match &self.0 {
             Repr::Listpack(pairs) => pairs.heap_size(),
-            Repr::Skiplist(large) => {
-                let (len, capacity) = (large.members.len(), large.members.capacity());
-                let members = crate::alloc::table::<(u64, Bytes, u32)>(len, capacity);
-                crate::alloc::allocation(std::mem::size_of::<Large>())
-                    + large.list.heap_size()
-                    + members
-                    + large.member_heap
-            }
+            Repr::Skiplist(large) => large.heap_size(),
         }
     }
 
@@ -331,10 +394,7 @@ impl SortedSet {
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.0 {
             Repr::Listpack(pairs) => small::find(pairs, member).map(|(_, _, score)| score),
-            Repr::Skiplist(large) => large
-                .members
-                .get(member)
-                .map(|node| large.list.get(*node).1),
+            Repr::Skiplist(large) => large.find(member).map(|node| large.list.get(node).1),
         }
     }
 
@@ -360,13 +420,10 @@ impl SortedSet {
         let Repr::Skiplist(large) = &mut self.0 else {
             unreachable!("converted just above")
         };
-        if let Some(node) = large.members.get(member).copied() {
+        if let Some(node) = large.find(member) {
             let old = large.list.get(node).1;
             if old != score {
-                let node = large.list.update_score(node, score);
-                if let Some(slot) = large.members.get_mut(member) {
-                    *slot = node;
-                }
+                large.rescore(node, score);
             }
             return Some(old);
         }
@@ -380,7 +437,7 @@ impl SortedSet {
             return;
         };
         let mut large = Large::new();
-        large.members.reserve(small::len(pairs) + 1);
+        large.order.reserve(small::len(pairs) + 1);
         for (_, member, score) in small::elements(pairs) {
             large.add(member, score);
         }
@@ -395,13 +452,7 @@ impl SortedSet {
                 small::remove_at(pairs, at);
                 Some(score)
             }
-            Repr::Skiplist(large) => {
-                let (member, node) = large.members.swap_remove_entry(member)?;
-                large.member_heap -= member_heap(&member);
-                let score = large.list.get(node).1;
-                large.list.remove(score, &member);
-                Some(score)
-            }
+            Repr::Skiplist(large) => large.remove(member),
         }
     }
 
@@ -410,7 +461,7 @@ impl SortedSet {
         match &self.0 {
             Repr::Listpack(pairs) => small::find(pairs, member).map(|(_, rank, _)| rank),
             Repr::Skiplist(large) => {
-                let node = *large.members.get(member)?;
+                let node = large.find(member)?;
                 let (member, score) = large.list.get(node);
                 large.list.rank(score, member)
             }
@@ -425,10 +476,7 @@ impl SortedSet {
                 .map(|(_, member, score)| (member, score)),
             Repr::Skiplist(large) => {
                 let node = large.list.at_rank(rank);
-                (node != NIL).then(|| {
-                    let (member, score) = large.list.get(node);
-                    (&member[..], score)
-                })
+                (node != NIL).then(|| large.list.get(node))
             }
         }
     }
@@ -499,15 +547,19 @@ impl SortedSet {
             Repr::Listpack(pairs) => return small::remove_ranks(pairs, start, end),
             Repr::Skiplist(large) => large,
         };
-        let before = large.list.len();
-        let members = &mut large.members;
-        let mut freed = 0;
-        large.list.remove_rank_range(start, end, |member| {
-            freed += member_heap(&member);
-            members.swap_remove(&member[..]);
-        });
-        large.member_heap -= freed;
-        before - large.list.len()
+        let mut removed = Vec::new();
+        large
+            .list
+            .remove_rank_range(start, end, |node, member, position| {
+                removed.push((position, node, member));
+            });
+        // From the last place in the order back: a swap-removal then only ever moves an
+        // element that stays.
+        removed.sort_unstable_by_key(|(position, _, _)| std::cmp::Reverse(*position));
+        for (position, node, member) in &removed {
+            large.forget(*node, member, *position);
+        }
+        removed.len()
     }
 
     /// How many elements from the start `ahead` holds for, in order.
@@ -615,10 +667,7 @@ impl SortedSet {
     pub fn get_index(&self, index: usize) -> Option<(&[u8], f64)> {
         match &self.0 {
             Repr::Listpack(_) => self.get(index),
-            Repr::Skiplist(large) => {
-                let (member, node) = large.members.get_index(index)?;
-                Some((&member[..], large.list.get(*node).1))
-            }
+            Repr::Skiplist(large) => large.order.get(index).map(|&node| large.list.get(node)),
         }
     }
 
@@ -675,7 +724,9 @@ impl SortedSet {
             return;
         };
         if large.list.len() > limits.zset_entries
-            || large.members.keys().any(|m| m.len() > limits.zset_value)
+            || self
+                .iter()
+                .any(|(member, _)| member.len() > limits.zset_value)
         {
             return;
         }
@@ -713,9 +764,17 @@ mod tests {
         let Repr::Skiplist(large) = &z.0 else {
             panic!("long members make a skiplist")
         };
-        let recount: usize = large.members.keys().map(member_heap).sum();
+        let recount: usize = large
+            .order
+            .iter()
+            .map(|&node| member_heap(large.list.get(node).0))
+            .sum();
         assert!(recount > 0);
         assert_eq!(large.member_heap, recount);
+        assert_eq!(large.table.len(), large.list.len());
+        for (position, &node) in large.order.iter().enumerate() {
+            assert_eq!(large.list.position(node) as usize, position);
+        }
     }
 
     fn set(elements: &[(&str, f64)]) -> SortedSet {
@@ -960,6 +1019,14 @@ mod tests {
                     let from: Vec<_> = z.iter_from(rank, true).map(|(m, _)| m.to_vec()).collect();
                     let want: Vec<_> = model[..=rank].iter().rev().map(|(_, m)| m.clone()).collect();
                     proptest::prop_assert_eq!(from, want);
+                }
+                if let Repr::Skiplist(large) = &z.0 {
+                    proptest::prop_assert_eq!(large.table.len(), model.len());
+                    proptest::prop_assert_eq!(large.order.len(), model.len());
+                    for (position, &node) in large.order.iter().enumerate() {
+                        proptest::prop_assert_eq!(large.list.position(node) as usize, position);
+                        proptest::prop_assert_eq!(large.find(large.list.get(node).0), Some(node));
+                    }
                 }
                 let range = ScoreRange { min: -0.5, max: 1.0, min_excluded: false, max_excluded: true };
                 let inside: Vec<usize> = (0..model.len())

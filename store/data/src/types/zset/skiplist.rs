@@ -1,12 +1,13 @@
 //! The ordered half of a sorted set: Redis's skiplist with span widths, in safe Rust.
 //!
 //! Nodes live in an arena (`Vec<Node>`) and link to each other by index; freed slots are
-//! reused. Each forward link records its span (how many elements it jumps over), which gives
+//! reused. A node holds its member inline when short (`CompactBytes`) and its first link
+//! inline; only the quarter of nodes with more levels allocate the rest. Each forward link records its span (how many elements it jumps over), which gives
 //! O(log n) rank lookups, rank-to-element lookups and range boundaries, exactly as in Redis's
 //! `t_zset.c`. Elements are ordered by (score, member bytes); callers guarantee a member is
 //! present at most once and that scores are never NaN.
 
-use bytes::Bytes;
+use crate::compact::CompactBytes;
 
 /// "No node": the end of a level, or no backward link.
 pub(crate) const NIL: u32 = u32::MAX;
@@ -25,10 +26,32 @@ struct Link {
 
 #[derive(Debug, Clone)]
 struct Node {
-    member: Bytes,
+    member: CompactBytes,
     score: f64,
     backward: u32,
-    links: Vec<Link>,
+    /// Where the set keeps this node in its insertion order (see `Large::order`).
+    position: u32,
+    /// The level 0 link.
+    first: Link,
+    /// The links of levels 1 and up.
+    upper: Box<[Link]>,
+}
+
+impl Node {
+    fn new(member: CompactBytes, score: f64, level: usize) -> Node {
+        let unlinked = Link {
+            forward: NIL,
+            span: 0,
+        };
+        Node {
+            member,
+            score,
+            backward: NIL,
+            position: 0,
+            first: unlinked,
+            upper: vec![unlinked; level - 1].into_boxed_slice(),
+        }
+    }
 }
 
 /// A skiplist of (score, member) elements.
@@ -58,18 +81,7 @@ fn before(node: &Node, score: f64, member: &[u8]) -> bool {
 impl SkipList {
     /// An empty skiplist.
     pub(crate) fn new() -> SkipList {
-        let head = Node {
-            member: Bytes::new(),
-            score: 0.0,
-            backward: NIL,
-            links: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                MAX_LEVEL
-            ],
-        };
+        let head = Node::new(CompactBytes::new(b""), 0.0, MAX_LEVEL);
         SkipList {
             nodes: vec![head],
             free: Vec::new(),
@@ -86,11 +98,19 @@ impl SkipList {
     }
 
     fn link(&self, node: u32, level: usize) -> Link {
-        self.nodes[node as usize].links[level]
+        let node = &self.nodes[node as usize];
+        match level {
+            0 => node.first,
+            _ => node.upper[level - 1],
+        }
     }
 
     fn link_mut(&mut self, node: u32, level: usize) -> &mut Link {
-        &mut self.nodes[node as usize].links[level]
+        let node = &mut self.nodes[node as usize];
+        match level {
+            0 => &mut node.first,
+            _ => &mut node.upper[level - 1],
+        }
     }
 
     fn node(&self, node: u32) -> &Node {
@@ -98,9 +118,19 @@ impl SkipList {
     }
 
     /// The member and score of element `node` (an index from this list).
-    pub(crate) fn get(&self, node: u32) -> (&Bytes, f64) {
+    pub(crate) fn get(&self, node: u32) -> (&[u8], f64) {
         let node = self.node(node);
-        (&node.member, node.score)
+        (node.member.as_slice(), node.score)
+    }
+
+    /// Where the set keeps element `node` in its insertion order.
+    pub(crate) fn position(&self, node: u32) -> u32 {
+        self.node(node).position
+    }
+
+    /// Sets where the set keeps element `node`.
+    pub(crate) fn set_position(&mut self, node: u32, position: u32) {
+        self.nodes[node as usize].position = position;
     }
 
     /// The first element, or NIL.
@@ -170,7 +200,7 @@ impl SkipList {
     }
 
     /// Inserts an element that is not present; returns its node.
-    pub(crate) fn insert(&mut self, score: f64, member: Bytes) -> u32 {
+    pub(crate) fn insert(&mut self, score: f64, member: CompactBytes) -> u32 {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
         let mut x = HEAD;
@@ -196,18 +226,7 @@ impl SkipList {
             }
             self.level = level;
         }
-        let new = self.alloc(Node {
-            member,
-            score,
-            backward: NIL,
-            links: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                level
-            ],
-        });
+        let new = self.alloc(Node::new(member, score, level));
         for i in 0..level {
             let before_link = self.link(update[i], i);
             let passed = rank[0] - rank[i];
@@ -236,7 +255,7 @@ impl SkipList {
 
     /// Unlinks `x`, whose predecessors on each level are `update`; frees its slot and returns
     /// its member.
-    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> Bytes {
+    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> CompactBytes {
         for (i, node) in update.iter().enumerate().take(self.level) {
             let link = self.link(*node, i);
             if link.forward == x {
@@ -262,12 +281,12 @@ impl SkipList {
         self.len -= 1;
         self.free.push(x);
         let node = &mut self.nodes[x as usize];
-        node.links = Vec::new();
-        std::mem::take(&mut node.member)
+        node.upper = Box::default();
+        std::mem::replace(&mut node.member, CompactBytes::new(b""))
     }
 
     /// Removes the element (`score`, `member`); returns its member if it was there.
-    pub(crate) fn remove(&mut self, score: f64, member: &[u8]) -> Option<Bytes> {
+    pub(crate) fn remove(&mut self, score: f64, member: &[u8]) -> Option<CompactBytes> {
         let update = self.path_to(score, member);
         let x = self.link(update[0], 0).forward;
         if x != NIL && self.node(x).score == score && self.node(x).member[..] == *member {
@@ -288,13 +307,15 @@ impl SkipList {
             self.nodes[node as usize].score = score;
             return node;
         }
-        let (old_score, member) = {
+        let (old_score, member, position) = {
             let n = self.node(node);
-            (n.score, n.member.clone())
+            (n.score, n.member.clone(), n.position)
         };
         let update = self.path_to(old_score, &member);
         let member = self.unlink(node, &update);
-        self.insert(score, member)
+        let node = self.insert(score, member);
+        self.set_position(node, position);
+        node
     }
 
     /// The 0-based rank of element (`score`, `member`), if present.
@@ -369,12 +390,12 @@ impl SkipList {
     }
 
     /// Removes the elements of 0-based ranks `start..=end` (Redis's `zslDeleteRangeByRank`),
-    /// handing each removed member to `removed`.
+    /// handing each removed node, member and position to `removed`.
     pub(crate) fn remove_rank_range(
         &mut self,
         start: usize,
         end: usize,
-        mut removed: impl FnMut(Bytes),
+        mut removed: impl FnMut(u32, CompactBytes, u32),
     ) {
         let (start, end) = (start + 1, end + 1);
         let mut update = [HEAD; MAX_LEVEL];
@@ -396,20 +417,21 @@ impl SkipList {
         let mut x = self.link(x, 0).forward;
         while x != NIL && traversed <= end {
             let next = self.link(x, 0).forward;
-            removed(self.unlink(x, &update));
+            let position = self.node(x).position;
+            removed(x, self.unlink(x, &update), position);
             traversed += 1;
             x = next;
         }
     }
 
-    /// Approximate heap bytes of nodes and links (members are counted by the set), in O(1):
-    /// node levels are random (4/3 links per node on average), so each node's links are
-    /// counted at the allocation two links take, which also holds three.
+    /// Approximate heap bytes of nodes and links (long members are counted by the set), in
+    /// O(1): a quarter of the nodes have upper links (levels are random), counted at the
+    /// allocation one or two links take.
     pub(crate) fn heap_size(&self) -> usize {
-        let links_per_node = crate::alloc::allocation(2 * std::mem::size_of::<Link>());
+        let upper_links = crate::alloc::allocation(2 * std::mem::size_of::<Link>());
         self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.nodes.len() * links_per_node
-            + MAX_LEVEL * std::mem::size_of::<Link>()
+            + self.nodes.len() / 4 * upper_links
+            + crate::alloc::allocation((MAX_LEVEL - 1) * std::mem::size_of::<Link>())
             + self.free.capacity() * 4
     }
 }
@@ -429,8 +451,8 @@ mod tests {
         out
     }
 
-    fn member(i: usize) -> Bytes {
-        Bytes::from(format!("m{i:05}"))
+    fn member(i: usize) -> CompactBytes {
+        CompactBytes::new(format!("m{i:05}").as_bytes())
     }
 
     #[test]
@@ -475,7 +497,7 @@ mod tests {
                 Some(&member(i)[..])
             );
         }
-        assert_eq!(list.remove(0.0, &member(0)), None);
+        assert!(list.remove(0.0, &member(0)).is_none());
         assert_eq!(list.len(), 250);
         // Move every remaining element to the front, in reverse.
         for i in (1..500).step_by(2) {
@@ -508,17 +530,17 @@ mod tests {
         assert_eq!(list.count_while(|s, _| s <= 299.0), 300);
         assert_eq!(list.count_while(|_, _| false), 0);
         let mut removed = Vec::new();
-        list.remove_rank_range(10, 19, |m| removed.push(m));
+        list.remove_rank_range(10, 19, |_, m, _| removed.push(m));
         assert_eq!(removed.len(), 10);
-        assert_eq!(removed[0], member(10));
+        assert_eq!(removed[0].as_slice(), member(10).as_slice());
         assert_eq!(list.len(), 290);
-        list.remove_rank_range(280, 400, |_| {});
+        list.remove_rank_range(280, 400, |_, _, _| {});
         assert_eq!(list.len(), 280);
         assert_eq!(list.get(list.last()).1, 289.0);
         for (rank, (score, m)) in elements(&list).iter().enumerate() {
             assert_eq!(list.rank(*score, m), Some(rank));
         }
-        list.remove_rank_range(0, 279, |_| {});
+        list.remove_rank_range(0, 279, |_, _, _| {});
         assert_eq!(list.len(), 0);
         assert_eq!(list.first(), NIL);
         assert_eq!(list.last(), NIL);
