@@ -124,7 +124,7 @@ fn still_in_range(spec: &RangeSpec, reverse: bool, member: &[u8], score: f64) ->
 }
 
 /// The elements a range query selects, in reply order.
-fn select_range(zset: &SortedSet, query: &RangeQuery) -> Vec<(Bytes, f64)> {
+fn select_range<'z>(zset: &'z SortedSet, query: &RangeQuery) -> Vec<(&'z [u8], f64)> {
     let len = zset.len();
     let reverse = query.reverse;
     let start = match &query.spec {
@@ -134,9 +134,7 @@ fn select_range(zset: &SortedSet, query: &RangeQuery) -> Vec<(Bytes, f64)> {
             };
             let start = if reverse { len - 1 - first } else { first };
             let elements = zset.iter_from(start, reverse).take(last - first + 1);
-            return elements
-                .map(|(m, s)| (Bytes::copy_from_slice(m), s))
-                .collect();
+            return elements.collect();
         }
         RangeSpec::Score(range) => {
             if query.offset > 0 && query.offset as u64 >= len as u64 {
@@ -168,7 +166,6 @@ fn select_range(zset: &SortedSet, query: &RangeQuery) -> Vec<(Bytes, f64)> {
     zset.iter_from(start, reverse)
         .take_while(|(member, score)| still_in_range(&query.spec, reverse, member, *score))
         .take(limit)
-        .map(|(m, s)| (Bytes::copy_from_slice(m), s))
         .collect()
 }
 
