@@ -8,8 +8,8 @@
 
 use bytes::Bytes;
 use radish_data::alloc;
-use radish_data::entry::entry_heap;
 use radish_data::types::zset::score::format_score;
+use radish_data::value::value_heap;
 use radish_data::CompactBytes;
 use radish_data::Entry;
 
@@ -51,13 +51,10 @@ fn main_slot() -> usize {
     alloc::table::<(u64, CompactBytes, Entry)>(1, 1)
 }
 
-fn expiry_slot() -> usize {
-    alloc::table::<(u64, CompactBytes)>(1, 1)
-}
-
 /// MEMORY USAGE key [SAMPLES count]: the bytes the key costs: its bytes, its value, and its
-/// slots in the database's tables. Radish knows every value's size exactly, so SAMPLES is
-/// checked but has nothing to change.
+/// slot in the database's table. As in Redis, a deadline's bookkeeping is not counted (INFO's
+/// used_memory counts it). Radish knows every value's size exactly, so SAMPLES is checked
+/// but has nothing to change.
 fn usage(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut i = 3;
     while i < args.len() {
@@ -76,10 +73,8 @@ fn usage(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         ctx.reply.null();
         return Ok(());
     };
-    let mut bytes = entry_heap(&CompactBytes::new(key), entry) + main_slot();
-    if entry.expires_at().is_some() {
-        bytes += expiry_slot();
-    }
+    let key = CompactBytes::new(key);
+    let bytes = key.heap_size() + value_heap(&entry.value) + main_slot();
     ctx.reply.integer(bytes as i64);
     Ok(())
 }
