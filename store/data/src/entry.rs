@@ -14,6 +14,9 @@ pub struct Entry {
     /// Redis's 24-bit `lru` field: the LRU clock of the last access, or under an LFU policy
     /// the minute of the last access and a logarithmic access counter (see `access.rs`).
     pub accessed: u32,
+    /// With a deadline: where the database's list of keys with one holds this entry (the
+    /// entry's padding had room for it).
+    pub(crate) volatile_at: u32,
 }
 
 impl Entry {
@@ -23,10 +26,9 @@ impl Entry {
     }
 }
 
-/// Heap bytes owned by one key and its entry beyond their table slots: the key's bytes (twice
-/// when it has a deadline, as the expiry index keeps its own copy) and the value's heap.
+/// Heap bytes owned by one key and its entry beyond their table slots: the key's bytes and
+/// the value's heap.
 #[inline]
 pub fn entry_heap(key: &CompactBytes, entry: &Entry) -> usize {
-    let key_copies = if entry.expires_at().is_some() { 2 } else { 1 };
-    key.heap_size() * key_copies + value_heap(&entry.value)
+    key.heap_size() + value_heap(&entry.value)
 }

@@ -79,20 +79,6 @@ fn usage(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-/// The capacity a hash table grown one insertion at a time has for `len` entries: 3, 7,
-/// then doubling (hashbrown's buckets are powers of two, 7/8 of them usable).
-fn grown_capacity(len: usize) -> usize {
-    let mut capacity = 0;
-    while capacity < len {
-        capacity = match capacity {
-            0 => 3,
-            3 => 7,
-            _ => (capacity + 1).next_power_of_two() / 8 * 7 * 2,
-        };
-    }
-    capacity
-}
-
 /// One database's table overhead: its main table, and its table of keys with a deadline.
 struct DbOverhead {
     index: usize,
@@ -122,13 +108,10 @@ impl Overhead {
                 continue;
             }
             keys += db.len();
-            // The tables are what the database costs beyond its keys and values; the
-            // deadline table's share is estimated from its length (its capacity is not
-            // known here), the main table has the rest.
+            // The tables are what the database costs beyond its keys and values: the list of
+            // keys with a deadline, and the main table.
             let tables = db.used_memory().saturating_sub(db.heap());
-            let volatile = db.volatile_len();
-            let expires = alloc::table::<(u64, CompactBytes)>(volatile, grown_capacity(volatile));
-            let expires = expires.min(tables);
+            let expires = db.volatile_overhead().min(tables);
             dbs.push(DbOverhead {
                 index,
                 main: tables - expires,
@@ -392,15 +375,6 @@ fn memory_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn capacities_grow_like_hashbrown() {
-        let capacities: Vec<usize> = [0, 1, 3, 4, 7, 8, 14, 15, 28, 29, 100]
-            .iter()
-            .map(|&len| grown_capacity(len))
-            .collect();
-        assert_eq!(capacities, [0, 3, 3, 7, 7, 14, 14, 28, 28, 56, 112]);
-    }
 
     #[test]
     fn ratios_are_single_precision_like_redis() {
