@@ -9,17 +9,15 @@
 //! is stored once, in its node. A vector of the nodes in insertion order with swap-removal
 //! gives O(1) random picks (ZRANDMEMBER) and a ZSCAN cursor that survives removals.
 
+mod large;
+mod range;
 pub mod score;
 mod skiplist;
 mod small;
 
-use std::cmp::Ordering;
-
-use std::hash::BuildHasher;
-
 use bytes::Bytes;
-use foldhash::fast::RandomState;
-use hashbrown::HashTable;
+use large::Large;
+pub use range::{LexBound, LexRange, ScoreRange};
 use skiplist::{SkipList, NIL};
 
 use super::listpack::Listpack;
@@ -38,176 +36,9 @@ enum Repr {
     Skiplist(Box<Large>),
 }
 
-/// The skiplist encoding.
-#[derive(Debug, Clone)]
-struct Large {
-    list: SkipList,
-    /// The nodes of `list`, found by their member's hash.
-    table: HashTable<u32>,
-    hasher: RandomState,
-    /// The nodes in insertion order (disturbed by swap-removals); each node knows its place.
-    order: Vec<u32>,
-    /// Heap bytes of members too long to be stored inline, kept up to date.
-    member_heap: usize,
-}
-
 impl Default for SortedSet {
     fn default() -> Self {
         SortedSet::new()
-    }
-}
-
-/// A score interval, as ZRANGEBYSCORE's `min` and `max` give it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ScoreRange {
-    /// Lower bound.
-    pub min: f64,
-    /// Upper bound.
-    pub max: f64,
-    /// `(min`: the lower bound is excluded.
-    pub min_excluded: bool,
-    /// `(max`: the upper bound is excluded.
-    pub max_excluded: bool,
-}
-
-impl ScoreRange {
-    /// Parses `min` and `max` as Redis's `zslParseRange`: a number, optionally after `(`.
-    pub fn parse(min: &[u8], max: &[u8]) -> Option<ScoreRange> {
-        let (min, min_excluded) = Self::parse_bound(min)?;
-        let (max, max_excluded) = Self::parse_bound(max)?;
-        Some(ScoreRange {
-            min,
-            max,
-            min_excluded,
-            max_excluded,
-        })
-    }
-
-    fn parse_bound(arg: &[u8]) -> Option<(f64, bool)> {
-        match arg.strip_prefix(b"(") {
-            Some(rest) => Some((score::parse_bound(rest)?, true)),
-            None => Some((score::parse_bound(arg)?, false)),
-        }
-    }
-
-    /// True if `score` is not below the lower bound.
-    pub fn above_min(&self, score: f64) -> bool {
-        if self.min_excluded {
-            score > self.min
-        } else {
-            score >= self.min
-        }
-    }
-
-    /// True if `score` is not above the upper bound.
-    pub fn below_max(&self, score: f64) -> bool {
-        if self.max_excluded {
-            score < self.max
-        } else {
-            score <= self.max
-        }
-    }
-
-    /// True if no score can be in the range.
-    pub fn is_empty(&self) -> bool {
-        self.min > self.max || (self.min == self.max && (self.min_excluded || self.max_excluded))
-    }
-}
-
-/// One end of a lexicographic range.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LexBound {
-    /// `-`: below every member.
-    Lowest,
-    /// `+`: above every member.
-    Highest,
-    /// `[member`: inclusive.
-    Included(Bytes),
-    /// `(member`: exclusive.
-    Excluded(Bytes),
-}
-
-impl LexBound {
-    /// Parses `-`, `+`, `[member` or `(member` as Redis's `zslParseLexRangeItem`.
-    pub fn parse(arg: &[u8]) -> Option<LexBound> {
-        match arg {
-            b"-" => Some(LexBound::Lowest),
-            b"+" => Some(LexBound::Highest),
-            [b'[', rest @ ..] => Some(LexBound::Included(Bytes::copy_from_slice(rest))),
-            [b'(', rest @ ..] => Some(LexBound::Excluded(Bytes::copy_from_slice(rest))),
-            _ => None,
-        }
-    }
-
-    /// `-` and `+` count as exclusive, as in Redis.
-    fn excluded(&self) -> bool {
-        !matches!(self, LexBound::Included(_))
-    }
-
-    /// Compares a member with this bound.
-    fn cmp_member(&self, member: &[u8]) -> Ordering {
-        match self {
-            LexBound::Lowest => Ordering::Greater,
-            LexBound::Highest => Ordering::Less,
-            LexBound::Included(b) | LexBound::Excluded(b) => member.cmp(b),
-        }
-    }
-
-    /// Compares two bounds (Redis's `sdscmplex`).
-    fn cmp_bound(&self, other: &LexBound) -> Ordering {
-        use LexBound::*;
-        match (self, other) {
-            (Lowest, Lowest) | (Highest, Highest) => Ordering::Equal,
-            (Lowest, _) | (_, Highest) => Ordering::Less,
-            (Highest, _) | (_, Lowest) => Ordering::Greater,
-            (Included(a) | Excluded(a), Included(b) | Excluded(b)) => a.cmp(b),
-        }
-    }
-}
-
-/// A lexicographic range, as ZRANGEBYLEX's `min` and `max` give it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LexRange {
-    /// Lower end.
-    pub min: LexBound,
-    /// Upper end.
-    pub max: LexBound,
-}
-
-impl LexRange {
-    /// Parses both ends; `None` if either is not a valid range item.
-    pub fn parse(min: &[u8], max: &[u8]) -> Option<LexRange> {
-        Some(LexRange {
-            min: LexBound::parse(min)?,
-            max: LexBound::parse(max)?,
-        })
-    }
-
-    /// True if `member` is not below the lower end.
-    pub fn above_min(&self, member: &[u8]) -> bool {
-        match self.min.cmp_member(member) {
-            Ordering::Greater => true,
-            Ordering::Equal => !self.min.excluded(),
-            Ordering::Less => false,
-        }
-    }
-
-    /// True if `member` is not above the upper end.
-    pub fn below_max(&self, member: &[u8]) -> bool {
-        match self.max.cmp_member(member) {
-            Ordering::Less => true,
-            Ordering::Equal => !self.max.excluded(),
-            Ordering::Greater => false,
-        }
-    }
-
-    /// True if no member can be in the range.
-    pub fn is_empty(&self) -> bool {
-        match self.min.cmp_bound(&self.max) {
-            Ordering::Greater => true,
-            Ordering::Equal => self.min.excluded() || self.max.excluded(),
-            Ordering::Less => false,
-        }
     }
 }
 
@@ -251,95 +82,6 @@ impl<'a> Iterator for Iter<'a> {
                 Some(element)
             }
         }
-    }
-}
-
-/// Heap bytes of one member beyond its node.
-fn member_heap(member: &[u8]) -> usize {
-    crate::compact::CompactBytes::new(member).heap_size()
-}
-
-impl Large {
-    fn new() -> Large {
-        Large {
-            list: SkipList::new(),
-            table: HashTable::new(),
-            hasher: RandomState::default(),
-            order: Vec::new(),
-            member_heap: 0,
-        }
-    }
-
-    /// The node of `member`.
-    fn find(&self, member: &[u8]) -> Option<u32> {
-        let hash = self.hasher.hash_one(member);
-        self.table
-            .find(hash, |&node| self.list.get(node).0 == member)
-            .copied()
-    }
-
-    /// Adds `member` (not present).
-    fn add(&mut self, member: &[u8], score: f64) {
-        self.member_heap += member_heap(member);
-        let node = self
-            .list
-            .insert(score, crate::compact::CompactBytes::new(member));
-        self.list.set_position(node, self.order.len() as u32);
-        self.order.push(node);
-        let (list, hasher) = (&self.list, &self.hasher);
-        let hash = hasher.hash_one(member);
-        self.table
-            .insert_unique(hash, node, |&n| hasher.hash_one(list.get(n).0));
-    }
-
-    /// Forgets `node` (of `member`) in the table and the order; the list keeps it.
-    fn forget(&mut self, node: u32, member: &[u8], position: u32) {
-        let hash = self.hasher.hash_one(member);
-        if let Ok(entry) = self.table.find_entry(hash, |&n| n == node) {
-            entry.remove();
-        }
-        let position = position as usize;
-        self.order.swap_remove(position);
-        if let Some(&moved) = self.order.get(position) {
-            self.list.set_position(moved, position as u32);
-        }
-        self.member_heap -= member_heap(member);
-    }
-
-    /// Sets the score of the element at `node`.
-    fn rescore(&mut self, node: u32, score: f64) {
-        let moved = self.list.update_score(node, score);
-        if moved != node {
-            // Re-inserted elsewhere in the arena: the table and order follow.
-            let member = self.list.get(moved).0;
-            let hash = self.hasher.hash_one(member);
-            if let Some(slot) = self.table.find_mut(hash, |&n| n == node) {
-                *slot = moved;
-            }
-            let position = self.list.position(moved) as usize;
-            self.order[position] = moved;
-        }
-    }
-
-    /// Removes `member`; returns its score.
-    fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let node = self.find(member)?;
-        let score = self.list.get(node).1;
-        let position = self.list.position(node);
-        self.forget(node, member, position);
-        self.list.remove(score, member);
-        Some(score)
-    }
-
-    /// Heap bytes, for memory accounting.
-    fn heap_size(&self) -> usize {
-        // hashbrown's buckets: a power of two at most 7/8 full, a control byte each.
-        let buckets = (self.table.capacity() * 8 / 7).next_power_of_two();
-        crate::alloc::allocation(std::mem::size_of::<Large>())
-            + self.list.heap_size()
-            + buckets * (std::mem::size_of::<u32>() + 1)
-            + self.order.capacity() * std::mem::size_of::<u32>()
-            + self.member_heap
     }
 }
 
@@ -767,7 +509,7 @@ mod tests {
         let recount: usize = large
             .order
             .iter()
-            .map(|&node| member_heap(large.list.get(node).0))
+            .map(|&node| large::member_heap(large.list.get(node).0))
             .sum();
         assert!(recount > 0);
         assert_eq!(large.member_heap, recount);

@@ -1,0 +1,112 @@
+//! The skiplist encoding of a large sorted set: each member stored once, in its skiplist
+//! node; a hash table of node numbers to find a member; the nodes in insertion order for
+//! random picks and ZSCAN.
+
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
+
+use super::skiplist::SkipList;
+
+/// The skiplist encoding.
+#[derive(Debug, Clone)]
+pub(super) struct Large {
+    pub(super) list: SkipList,
+    /// The nodes of `list`, found by their member's hash.
+    pub(super) table: HashTable<u32>,
+    hasher: RandomState,
+    /// The nodes in insertion order (disturbed by swap-removals); each node knows its place.
+    pub(super) order: Vec<u32>,
+    /// Heap bytes of members too long to be stored inline, kept up to date.
+    pub(super) member_heap: usize,
+}
+
+/// Heap bytes of one member beyond its node.
+pub(super) fn member_heap(member: &[u8]) -> usize {
+    crate::compact::CompactBytes::new(member).heap_size()
+}
+
+impl Large {
+    pub(super) fn new() -> Large {
+        Large {
+            list: SkipList::new(),
+            table: HashTable::new(),
+            hasher: RandomState::default(),
+            order: Vec::new(),
+            member_heap: 0,
+        }
+    }
+
+    /// The node of `member`.
+    pub(super) fn find(&self, member: &[u8]) -> Option<u32> {
+        let hash = self.hasher.hash_one(member);
+        self.table
+            .find(hash, |&node| self.list.get(node).0 == member)
+            .copied()
+    }
+
+    /// Adds `member` (not present).
+    pub(super) fn add(&mut self, member: &[u8], score: f64) {
+        self.member_heap += member_heap(member);
+        let node = self
+            .list
+            .insert(score, crate::compact::CompactBytes::new(member));
+        self.list.set_position(node, self.order.len() as u32);
+        self.order.push(node);
+        let (list, hasher) = (&self.list, &self.hasher);
+        let hash = hasher.hash_one(member);
+        self.table
+            .insert_unique(hash, node, |&n| hasher.hash_one(list.get(n).0));
+    }
+
+    /// Forgets `node` (of `member`) in the table and the order; the list keeps it.
+    pub(super) fn forget(&mut self, node: u32, member: &[u8], position: u32) {
+        let hash = self.hasher.hash_one(member);
+        if let Ok(entry) = self.table.find_entry(hash, |&n| n == node) {
+            entry.remove();
+        }
+        let position = position as usize;
+        self.order.swap_remove(position);
+        if let Some(&moved) = self.order.get(position) {
+            self.list.set_position(moved, position as u32);
+        }
+        self.member_heap -= member_heap(member);
+    }
+
+    /// Sets the score of the element at `node`.
+    pub(super) fn rescore(&mut self, node: u32, score: f64) {
+        let moved = self.list.update_score(node, score);
+        if moved != node {
+            // Re-inserted elsewhere in the arena: the table and order follow.
+            let member = self.list.get(moved).0;
+            let hash = self.hasher.hash_one(member);
+            if let Some(slot) = self.table.find_mut(hash, |&n| n == node) {
+                *slot = moved;
+            }
+            let position = self.list.position(moved) as usize;
+            self.order[position] = moved;
+        }
+    }
+
+    /// Removes `member`; returns its score.
+    pub(super) fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let node = self.find(member)?;
+        let score = self.list.get(node).1;
+        let position = self.list.position(node);
+        self.forget(node, member, position);
+        self.list.remove(score, member);
+        Some(score)
+    }
+
+    /// Heap bytes, for memory accounting.
+    pub(super) fn heap_size(&self) -> usize {
+        // hashbrown's buckets: a power of two at most 7/8 full, a control byte each.
+        let buckets = (self.table.capacity() * 8 / 7).next_power_of_two();
+        crate::alloc::allocation(std::mem::size_of::<Large>())
+            + self.list.heap_size()
+            + buckets * (std::mem::size_of::<u32>() + 1)
+            + self.order.capacity() * std::mem::size_of::<u32>()
+            + self.member_heap
+    }
+}
