@@ -358,9 +358,25 @@ impl List {
         } else {
             &matching[..limit]
         };
-        // From the last, so that the earlier positions stay where they are.
-        for &position in chosen.iter().rev() {
-            self.remove_span(position, 1);
+        // One pass over the nodes, from the last (earlier positions stay where they are), each
+        // node rewritten once without its chosen elements.
+        let mut chosen = chosen.iter().rev().peekable();
+        let mut end = self.len();
+        for n in (0..self.nodes().len()).rev() {
+            let start = end - self.nodes()[n].count();
+            let mut locals = Vec::new();
+            while let Some(&&position) = chosen.peek() {
+                if position < start {
+                    break;
+                }
+                locals.push(position - start);
+                chosen.next();
+            }
+            if !locals.is_empty() {
+                locals.reverse();
+                self.change(n, |node| node.remove_positions(&locals));
+            }
+            end = start;
         }
         limit
     }

@@ -268,6 +268,36 @@ impl Node {
         self.set_gap(0);
     }
 
+    /// Removes the elements at positions `drop` (ascending) in one pass, copying the others
+    /// into a buffer of their own size.
+    pub(super) fn remove_positions(&mut self, drop: &[usize]) {
+        let count = self.count();
+        let left = count - drop.len();
+        if left == 0 {
+            self.0 = Vec::new();
+            return;
+        }
+        let mut kept = Node(Vec::new());
+        kept.reserve(self.bytes());
+        kept.0.extend_from_slice(&[0; HEADER]);
+        let mut drop = drop.iter().peekable();
+        let mut at = self.start();
+        for index in 0..count {
+            let (_, next) = self.at(at);
+            if drop.peek() == Some(&&index) {
+                drop.next();
+            } else {
+                kept.0.extend_from_slice(&self.0[at..next]);
+            }
+            at = next;
+        }
+        kept.set_count(left);
+        if kept.0.len() <= EXACT_BYTES {
+            kept.0.shrink_to_fit();
+        }
+        *self = kept;
+    }
+
     /// Replaces the element at `at` with `element`.
     pub(super) fn replace(&mut self, at: usize, element: &[u8]) {
         let (_, next) = self.at(at);
