@@ -195,7 +195,8 @@ impl List {
         Iter {
             nodes,
             front: (0, nodes.first().map_or(0, Node::start)),
-            back: (nodes.len(), 0),
+            front_buffer: nodes.first().map_or(&[], Node::buffer),
+            back: Back::At(nodes.len(), 0),
             left: self.len(),
         }
     }
@@ -213,9 +214,13 @@ impl List {
             None => true,
         };
         if !fits || (nodes.is_empty() && matches!(self.0, Nodes::Many(_))) {
+            let at = if end == End::Left { 0 } else { nodes.len() };
+            if !nodes.is_empty() {
+                // The full end node stops growing: it gives back its spare room.
+                self.change(index, Node::seal);
+            }
             let mut node = Node::default();
             node.insert(node.start(), value);
-            let at = if end == End::Left { 0 } else { nodes.len() };
             self.add_node(at, node);
             return;
         }
@@ -297,15 +302,15 @@ impl List {
     /// Elements at positions `start..=end` (both within the list).
     pub fn range(&self, start: usize, end: usize) -> Iter<'_> {
         let mut iter = self.iter();
-        let (Some((first, first_local)), Some((last, last_local))) =
-            (self.locate(start), self.locate(end))
-        else {
+        let found = (start <= end && end < self.len()).then(|| self.locate(start));
+        let Some(Some((first, first_local))) = found else {
             iter.left = 0;
             return iter;
         };
         let nodes = self.nodes();
         iter.front = (first, nodes[first].offset_of(first_local));
-        iter.back = (last, nodes[last].offset_of(last_local + 1));
+        iter.front_buffer = nodes[first].buffer();
+        iter.back = Back::Before(end + 1);
         iter.left = end + 1 - start;
         iter
     }
@@ -502,10 +507,19 @@ pub struct Iter<'a> {
     nodes: &'a [Node],
     /// The next element from the front: its node and offset.
     front: (usize, usize),
+    /// The front node's buffer.
+    front_buffer: &'a [u8],
     /// Just past the next element from the back: its node and end offset (node index
-    /// `nodes.len()` for the end of the list).
-    back: (usize, usize),
+    /// `nodes.len()` for the end of the list), or, until the back is first walked, the
+    /// position just past the range (found then: a forward walk never needs it).
+    back: Back,
     left: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Back {
+    At(usize, usize),
+    Before(usize),
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -517,11 +531,12 @@ impl<'a> Iterator for Iter<'a> {
             return None;
         }
         let (mut n, mut at) = self.front;
-        while at >= self.nodes[n].end() {
+        while at >= self.front_buffer.len() {
             n += 1;
+            self.front_buffer = self.nodes[n].buffer();
             at = self.nodes[n].start();
         }
-        let (element, next) = self.nodes[n].at(at);
+        let (element, next) = node::element_at(self.front_buffer, at);
         self.front = (n, next);
         self.left -= 1;
         Some(element)
@@ -537,13 +552,27 @@ impl DoubleEndedIterator for Iter<'_> {
         if self.left == 0 {
             return None;
         }
-        let (mut n, mut end) = self.back;
+        let (mut n, mut end) = match self.back {
+            Back::At(n, end) => (n, end),
+            Back::Before(position) => {
+                // The node holding the element before `position`, counted from the end.
+                let mut after = self.nodes.iter().map(Node::count).sum::<usize>();
+                let mut n = self.nodes.len();
+                while n > 0 && after - self.nodes[n - 1].count() >= position {
+                    n -= 1;
+                    after -= self.nodes[n].count();
+                }
+                let node = &self.nodes[n - 1];
+                let local = position - (after - node.count());
+                (n - 1, node.offset_of(local))
+            }
+        };
         while n == self.nodes.len() || end <= self.nodes[n].start() {
             n -= 1;
             end = self.nodes[n].end();
         }
         let (at, element) = self.nodes[n].before(end);
-        self.back = (n, at);
+        self.back = Back::At(n, at);
         self.left -= 1;
         Some(element)
     }
@@ -704,6 +733,26 @@ mod tests {
         let l = list(&["item0001"; 10]);
         // The count and gap, then ten times 1 + 8 + 1 bytes.
         assert_eq!(l.heap_size(), crate::alloc::allocation(8 + 100));
+    }
+
+    #[test]
+    fn a_long_list_keeps_spare_room_only_in_its_end_nodes() {
+        for end in [End::Left, End::Right] {
+            let mut l = List::default();
+            for i in 0..100_000u32 {
+                l.push(format!("item{i}").as_bytes(), end, &LIMITS);
+            }
+            let Nodes::Many(many) = &l.0 else {
+                panic!("a long list has several nodes");
+            };
+            let used: usize = many.nodes.iter().map(Node::bytes).sum();
+            let inner = &many.nodes[1..many.nodes.len() - 1];
+            assert!(inner
+                .iter()
+                .all(|n| n.heap_size() == crate::alloc::allocation(n.bytes())));
+            // Two end nodes of at most 16 KiB of room each, beyond the bytes in use.
+            assert!(many.heap <= used + inner.len() * 16 + 2 * 16_384, "{end:?}");
+        }
     }
 
     #[derive(Debug, Clone)]

@@ -41,6 +41,35 @@ pub(super) fn encoded_len(element: &[u8]) -> usize {
     2 * varint_len(element.len()) + element.len()
 }
 
+/// The element at `at` in a node's buffer and the offset of the next one.
+#[inline]
+pub(super) fn element_at(buf: &[u8], at: usize) -> (&[u8], usize) {
+    let first = buf[at];
+    if first < 0x80 {
+        // Most elements are under 128 bytes: a one-byte length on each side.
+        let (start, end) = (at + 1, at + 1 + usize::from(first));
+        return (&buf[start..end], end + 1);
+    }
+    element_at_long(buf, at)
+}
+
+/// [`element_at`] for an element of 128 bytes or more.
+#[cold]
+fn element_at_long(buf: &[u8], at: usize) -> (&[u8], usize) {
+    let (mut len, mut shift, mut pos) = (0usize, 0, at);
+    loop {
+        let byte = buf[pos];
+        len |= usize::from(byte & 0x7f) << shift;
+        pos += 1;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let prefix = pos - at;
+    (&buf[pos..pos + len], pos + len + prefix)
+}
+
 /// Writes `element` as a node stores it.
 fn encode(element: &[u8], out: &mut Vec<u8>) {
     let mut prefix = [0; 10];
@@ -96,30 +125,12 @@ impl Node {
     /// The element at `at` and the offset of the next one.
     #[inline]
     pub(super) fn at(&self, at: usize) -> (&[u8], usize) {
-        let first = self.0[at];
-        if first < 0x80 {
-            // Most elements are under 128 bytes: a one-byte length on each side.
-            let (start, end) = (at + 1, at + 1 + usize::from(first));
-            return (&self.0[start..end], end + 1);
-        }
-        self.at_long(at)
+        element_at(&self.0, at)
     }
 
-    /// [`at`](Node::at) for an element of 128 bytes or more.
-    #[cold]
-    fn at_long(&self, at: usize) -> (&[u8], usize) {
-        let (mut len, mut shift, mut pos) = (0usize, 0, at);
-        loop {
-            let byte = self.0[pos];
-            len |= usize::from(byte & 0x7f) << shift;
-            pos += 1;
-            if byte & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        let prefix = pos - at;
-        (&self.0[pos..pos + len], pos + len + prefix)
+    /// The whole buffer, for walking it with [`element_at`].
+    pub(super) fn buffer(&self) -> &[u8] {
+        &self.0
     }
 
     /// The element that ends at `end`, and its offset.
@@ -258,6 +269,15 @@ impl Node {
             self.close_gap();
             self.0.shrink_to(self.0.len() * 2);
         }
+    }
+
+    /// Gives back the room kept for growth: for a node that is full and no longer at an
+    /// end of its list (doubling would otherwise leave up to half of it unused).
+    pub(super) fn seal(&mut self) {
+        if self.gap() > 0 {
+            self.close_gap();
+        }
+        self.0.shrink_to_fit();
     }
 
     /// Moves the elements to just after the header.
