@@ -253,7 +253,7 @@ impl Db {
     /// Bytes used by this database: its tables, keys and values.
     pub fn used_memory(&mut self) -> usize {
         alloc::table::<(u64, CompactBytes, Entry)>(self.entries.len(), self.entries.capacity())
-            + self.volatile.capacity() * std::mem::size_of::<u32>()
+            + self.volatile_overhead()
             + self.heap()
     }
 

@@ -11,7 +11,7 @@
 use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 
-use super::listpack::Listpack;
+use super::listpack::{self, encoded_len, Listpack};
 use super::EncodingLimits;
 use crate::compact::CompactBytes;
 
@@ -83,24 +83,18 @@ impl Hash {
 
     /// The offset of `field` in a listpack, and of its value.
     fn find(pairs: &Listpack, field: &[u8]) -> Option<(usize, usize)> {
-        let mut at = pairs.start();
-        while let Some((name, value_at)) = pairs.get(at) {
-            let (_, next) = pairs.get(value_at)?;
-            if name == field {
-                return Some((at, value_at));
-            }
-            at = next;
-        }
-        None
+        pairs
+            .pairs()
+            .find(|(_, name, _)| *name == field)
+            .map(|(at, name, _)| (at, at + encoded_len(name)))
     }
 
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.0 {
-            Repr::Listpack(pairs) => {
-                let (_, value_at) = Self::find(pairs, field)?;
-                pairs.get(value_at).map(|(value, _)| value)
-            }
+            Repr::Listpack(pairs) => Self::pairs(pairs)
+                .find(|(name, _)| *name == field)
+                .map(|(_, value)| value),
             Repr::Table(table) => table.fields.get(field).map(|v| v.as_slice()),
         }
     }
@@ -167,7 +161,7 @@ impl Hash {
 
     /// A listpack's fields and values.
     fn pairs(pairs: &Listpack) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> + '_ {
-        Pairs(pairs.iter())
+        pairs.pairs().map(|(_, field, value)| (field, value))
     }
 
     /// Removes `field`; true if it was present.
@@ -204,11 +198,10 @@ impl Hash {
 
     /// Every field and its value, in the hash's order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> + '_ {
-        let (pairs, table) = match &self.0 {
-            Repr::Listpack(pairs) => (Some(Self::pairs(pairs)), None),
-            Repr::Table(table) => (None, Some(table.fields.iter())),
-        };
-        Either { pairs, table }
+        match &self.0 {
+            Repr::Listpack(pairs) => Fields::Listpack(pairs.pairs()),
+            Repr::Table(table) => Fields::Table(table.fields.iter()),
+        }
     }
 
     /// One HSCAN step: calls `visit` for the fields at up to `count` positions from `cursor`
@@ -246,54 +239,31 @@ impl Hash {
     }
 }
 
-/// A listpack's elements two by two.
-struct Pairs<'a>(super::listpack::Iter<'a>);
-
-impl<'a> Iterator for Pairs<'a> {
-    type Item = (&'a [u8], &'a [u8]);
-
-    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
-        let (_, field) = self.0.next()?;
-        let (_, value) = self.0.next()?;
-        Some((field, value))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.0.len() / 2;
-        (left, Some(left))
-    }
-}
-
-impl ExactSizeIterator for Pairs<'_> {}
-
 /// [`Hash::iter`] over either encoding.
-struct Either<'a, P> {
-    pairs: Option<P>,
-    table: Option<indexmap::map::Iter<'a, CompactBytes, CompactBytes>>,
+enum Fields<'a> {
+    Listpack(listpack::Pairs<'a>),
+    Table(indexmap::map::Iter<'a, CompactBytes, CompactBytes>),
 }
 
-impl<'a, P: ExactSizeIterator<Item = (&'a [u8], &'a [u8])>> Iterator for Either<'a, P> {
+impl<'a> Iterator for Fields<'a> {
     type Item = (&'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
-        if let Some(pairs) = &mut self.pairs {
-            return pairs.next();
+        match self {
+            Fields::Listpack(pairs) => pairs.next().map(|(_, field, value)| (field, value)),
+            Fields::Table(table) => table.next().map(|(f, v)| (f.as_slice(), v.as_slice())),
         }
-        let (field, value) = self.table.as_mut()?.next()?;
-        Some((field.as_slice(), value.as_slice()))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = match (&self.pairs, &self.table) {
-            (Some(pairs), _) => pairs.len(),
-            (None, Some(table)) => table.len(),
-            (None, None) => 0,
-        };
-        (left, Some(left))
+        match self {
+            Fields::Listpack(pairs) => pairs.size_hint(),
+            Fields::Table(table) => table.size_hint(),
+        }
     }
 }
 
-impl<'a, P: ExactSizeIterator<Item = (&'a [u8], &'a [u8])>> ExactSizeIterator for Either<'a, P> {}
+impl ExactSizeIterator for Fields<'_> {}
 
 #[cfg(test)]
 mod tests {

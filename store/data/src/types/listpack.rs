@@ -10,6 +10,8 @@
 //! Redis. Positions are byte offsets, as [`Listpack::iter`] yields them; they stay valid until
 //! the next change.
 
+use super::varint;
+
 /// Bytes before the first element: the element count.
 const HEADER: usize = 4;
 
@@ -25,53 +27,23 @@ impl std::fmt::Debug for Listpack {
     }
 }
 
-/// Bytes LEB128 takes for `value`.
-pub(super) fn varint_len(mut value: usize) -> usize {
-    let mut len = 1;
-    while value >= 0x80 {
-        value >>= 7;
-        len += 1;
-    }
-    len
-}
-
-fn write_varint(out: &mut Vec<u8>, mut value: usize) {
-    while value >= 0x80 {
-        out.push((value as u8 & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-/// The value at `at` and the bytes it takes. The buffer is only ever written by this module,
-/// so a varint is always complete.
-fn read_varint(buf: &[u8], at: usize) -> (usize, usize) {
-    let mut value = 0usize;
-    let mut shift = 0;
-    let mut pos = at;
-    loop {
-        let byte = buf[pos];
-        value |= usize::from(byte & 0x7f) << shift;
-        pos += 1;
-        if byte & 0x80 == 0 {
-            return (value, pos - at);
-        }
-        shift += 7;
-    }
-}
-
 /// Bytes one element takes in the buffer.
 pub fn encoded_len(element: &[u8]) -> usize {
-    varint_len(element.len()) + element.len()
+    varint::len(element.len()) + element.len()
+}
+
+/// Writes `element` as the buffer holds it.
+fn encode(element: &[u8], out: &mut Vec<u8>) {
+    let mut prefix = [0; varint::MAX];
+    let used = varint::encode(element.len(), &mut prefix);
+    out.extend_from_slice(&prefix[..used]);
+    out.extend_from_slice(element);
 }
 
 impl Listpack {
     /// Number of elements.
     pub fn len(&self) -> usize {
-        match self.0.get(..HEADER) {
-            Some(count) => u32::from_le_bytes([count[0], count[1], count[2], count[3]]) as usize,
-            None => 0,
-        }
+        varint::read_u32(&self.0, 0)
     }
 
     /// True when there is no element.
@@ -104,7 +76,7 @@ impl Listpack {
         if at >= self.0.len() {
             return None;
         }
-        let (len, prefix) = read_varint(&self.0, at);
+        let (len, prefix) = varint::decode(&self.0, at);
         let start = at + prefix;
         Some((&self.0[start..start + len], start + len))
     }
@@ -116,6 +88,12 @@ impl Listpack {
             at: HEADER,
             left: self.len(),
         }
+    }
+
+    /// The elements two by two (a hash's fields and values, a sorted set's members and
+    /// scores), each pair with the offset of its first element.
+    pub fn pairs(&self) -> Pairs<'_> {
+        Pairs(self.iter())
     }
 
     /// Inserts `elements` at offset `at` (an element's offset, or [`end`](Listpack::end)).
@@ -134,8 +112,7 @@ impl Listpack {
         }
         let tail = buf.split_off(at);
         for element in elements {
-            write_varint(&mut buf, element.len());
-            buf.extend_from_slice(element);
+            encode(element, &mut buf);
         }
         buf.extend_from_slice(&tail);
         self.0 = Self::with_count(buf, count);
@@ -169,8 +146,7 @@ impl Listpack {
         let tail = buf.split_off(next);
         buf.truncate(at);
         buf.reserve_exact(encoded_len(element) + tail.len());
-        write_varint(&mut buf, element.len());
-        buf.extend_from_slice(element);
+        encode(element, &mut buf);
         buf.extend_from_slice(&tail);
         self.0 = Self::with_count(buf, count);
     }
@@ -189,8 +165,7 @@ impl Listpack {
 
     /// `buf` with its count set, sized exactly.
     fn with_count(mut buf: Vec<u8>, count: usize) -> Box<[u8]> {
-        let count = u32::try_from(count).expect("a listpack holds fewer than 2^32 elements");
-        buf[..HEADER].copy_from_slice(&count.to_le_bytes());
+        varint::write_u32(&mut buf, 0, count);
         buf.into_boxed_slice()
     }
 }
@@ -222,6 +197,26 @@ impl<'a> Iterator for Iter<'a> {
 }
 
 impl ExactSizeIterator for Iter<'_> {}
+
+/// The elements of a [`Listpack`] two by two, with the offset of each pair.
+pub struct Pairs<'a>(Iter<'a>);
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (usize, &'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<(usize, &'a [u8], &'a [u8])> {
+        let (at, first) = self.0.next()?;
+        let (_, second) = self.0.next()?;
+        Some((at, first, second))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.0.len() / 2;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for Pairs<'_> {}
 
 #[cfg(test)]
 mod tests {

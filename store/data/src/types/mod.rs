@@ -5,6 +5,7 @@ pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod set;
+mod varint;
 pub mod zset;
 
 /// The sizes past which Redis changes an aggregate's encoding for good: its `*-max-*`

@@ -12,7 +12,7 @@
 //! more CPU per request when every push reallocated and shifted 8 KiB; Redis shifts too).
 //! Only the nodes at the ends grow, so the spare room is bounded by two nodes per list.
 
-use crate::types::listpack::varint_len;
+use crate::types::varint;
 
 /// Bytes before the gap: the element count and the gap's length.
 pub(super) const HEADER: usize = 8;
@@ -24,21 +24,9 @@ const EXACT_BYTES: usize = 512;
 #[derive(Clone, Default, PartialEq, Eq)]
 pub(super) struct Node(Vec<u8>);
 
-/// `value` as LEB128, into `out`; returns the bytes used.
-fn varint(mut value: usize, out: &mut [u8; 10]) -> usize {
-    let mut len = 0;
-    while value >= 0x80 {
-        out[len] = (value as u8 & 0x7f) | 0x80;
-        value >>= 7;
-        len += 1;
-    }
-    out[len] = value as u8;
-    len + 1
-}
-
 /// Bytes one element takes in a node.
 pub(super) fn encoded_len(element: &[u8]) -> usize {
-    2 * varint_len(element.len()) + element.len()
+    2 * varint::len(element.len()) + element.len()
 }
 
 /// The element at `at` in a node's buffer and the offset of the next one.
@@ -56,49 +44,38 @@ pub(super) fn element_at(buf: &[u8], at: usize) -> (&[u8], usize) {
 /// [`element_at`] for an element of 128 bytes or more.
 #[cold]
 fn element_at_long(buf: &[u8], at: usize) -> (&[u8], usize) {
-    let (mut len, mut shift, mut pos) = (0usize, 0, at);
-    loop {
-        let byte = buf[pos];
-        len |= usize::from(byte & 0x7f) << shift;
-        pos += 1;
-        if byte & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    let prefix = pos - at;
-    (&buf[pos..pos + len], pos + len + prefix)
+    let (len, prefix) = varint::decode(buf, at);
+    let start = at + prefix;
+    (&buf[start..start + len], start + len + prefix)
 }
 
-/// Writes `element` as a node stores it.
-fn encode(element: &[u8], out: &mut Vec<u8>) {
-    let mut prefix = [0; 10];
-    let used = varint(element.len(), &mut prefix);
-    out.extend_from_slice(&prefix[..used]);
-    out.extend_from_slice(element);
-    out.extend(prefix[..used].iter().rev());
+/// Writes `element` as a node stores it into `slot`, which is exactly
+/// [`encoded_len`]`(element)` bytes.
+fn encode_into(element: &[u8], slot: &mut [u8]) {
+    let mut prefix = [0; varint::MAX];
+    let used = varint::encode(element.len(), &mut prefix);
+    let (head, rest) = slot.split_at_mut(used);
+    let (body, backlen) = rest.split_at_mut(element.len());
+    head.copy_from_slice(&prefix[..used]);
+    body.copy_from_slice(element);
+    for (slot, byte) in backlen.iter_mut().zip(prefix[..used].iter().rev()) {
+        *slot = *byte;
+    }
 }
 
 impl Node {
     /// Number of elements.
     pub(super) fn count(&self) -> usize {
-        match self.0.get(..4) {
-            Some(c) => u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize,
-            None => 0,
-        }
+        varint::read_u32(&self.0, 0)
     }
 
     /// Bytes of room before the first element.
     fn gap(&self) -> usize {
-        match self.0.get(4..HEADER) {
-            Some(g) => u32::from_le_bytes([g[0], g[1], g[2], g[3]]) as usize,
-            None => 0,
-        }
+        varint::read_u32(&self.0, 4)
     }
 
     fn set_gap(&mut self, gap: usize) {
-        let gap = u32::try_from(gap).expect("a list node is under 4 GiB");
-        self.0[4..HEADER].copy_from_slice(&gap.to_le_bytes());
+        varint::write_u32(&mut self.0, 4, gap);
     }
 
     /// Bytes of the elements and header (what the node's size limit counts).
@@ -200,40 +177,25 @@ impl Node {
             self.reserve(HEADER + added);
             self.0.extend_from_slice(&[0; HEADER]);
         }
-        let start = self.start();
-        let at = at.max(start);
-        let mut prefix = [0; 10];
-        let used = varint(element.len(), &mut prefix);
-        if at == self.0.len() {
-            self.reserve(added);
-            encode(element, &mut self.0);
-        } else {
-            let at_head = at == start;
-            if at_head && self.gap() < added && self.0.len() + added > EXACT_BYTES {
-                self.widen_gap(added);
-            }
-            let (start, gap) = (self.start(), self.gap());
-            let at = if at_head && gap >= added {
-                // Into the room before the first element.
-                self.set_gap(gap - added);
-                start - added
-            } else {
-                // Open a gap where the element goes.
-                let at = if at_head { start } else { at };
-                self.reserve(added);
-                let old_len = self.0.len();
-                self.0.resize(old_len + added, 0);
-                self.0.copy_within(at..old_len, at + added);
-                at
-            };
-            let slot = &mut self.0[at..at + added];
-            slot[..used].copy_from_slice(&prefix[..used]);
-            slot[used..used + element.len()].copy_from_slice(element);
-            let backlen = slot[used + element.len()..].iter_mut();
-            for (slot, byte) in backlen.zip(prefix[..used].iter().rev()) {
-                *slot = *byte;
-            }
+        let at_head = at <= self.start();
+        if at_head && self.gap() < added && self.0.len() + added > EXACT_BYTES {
+            self.widen_gap(added);
         }
+        let (start, gap) = (self.start(), self.gap());
+        let at = if at_head && gap >= added {
+            // Into the room before the first element.
+            self.set_gap(gap - added);
+            start - added
+        } else {
+            // Open a gap where the element goes (at the end: just grow).
+            let at = if at_head { start } else { at };
+            self.reserve(added);
+            let old_len = self.0.len();
+            self.0.resize(old_len + added, 0);
+            self.0.copy_within(at..old_len, at + added);
+            at
+        };
+        encode_into(element, &mut self.0[at..at + added]);
         self.set_count(count);
     }
 
@@ -321,8 +283,8 @@ impl Node {
     /// Replaces the element at `at` with `element`.
     pub(super) fn replace(&mut self, at: usize, element: &[u8]) {
         let (_, next) = self.at(at);
-        let mut encoded = Vec::with_capacity(encoded_len(element));
-        encode(element, &mut encoded);
+        let mut encoded = vec![0; encoded_len(element)];
+        encode_into(element, &mut encoded);
         let grows = encoded.len().saturating_sub(next - at);
         self.reserve(grows);
         self.0.splice(at..next, encoded);
@@ -343,7 +305,6 @@ impl Node {
 
     /// Writes the element count.
     fn set_count(&mut self, count: usize) {
-        let count = u32::try_from(count).expect("a list node holds fewer than 2^32 elements");
-        self.0[..4].copy_from_slice(&count.to_le_bytes());
+        varint::write_u32(&mut self.0, 0, count);
     }
 }

@@ -69,28 +69,17 @@ pub(super) fn stored(score: f64) -> f64 {
 }
 
 /// The elements of a small set, in order, with each one's offset.
-pub(super) struct Elements<'a>(listpack::Iter<'a>);
+pub(super) type Elements<'a> =
+    std::iter::Map<listpack::Pairs<'a>, fn((usize, &'a [u8], &'a [u8])) -> (usize, &'a [u8], f64)>;
 
-impl<'a> Iterator for Elements<'a> {
-    type Item = (usize, &'a [u8], f64);
-
-    fn next(&mut self) -> Option<(usize, &'a [u8], f64)> {
-        let (at, member) = self.0.next()?;
-        let (_, score) = self.0.next()?;
-        Some((at, member, decode_score(score)))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.0.len() / 2;
-        (left, Some(left))
-    }
+/// A pair of the listpack as an element: its offset, member and score.
+fn decoded<'a>((at, member, score): (usize, &'a [u8], &'a [u8])) -> (usize, &'a [u8], f64) {
+    (at, member, decode_score(score))
 }
-
-impl ExactSizeIterator for Elements<'_> {}
 
 /// Every element of `pairs`.
 pub(super) fn elements(pairs: &Listpack) -> Elements<'_> {
-    Elements(pairs.iter())
+    pairs.pairs().map(decoded as fn(_) -> _)
 }
 
 /// Number of elements.
@@ -117,16 +106,19 @@ pub(super) fn insert(pairs: &mut Listpack, member: &[u8], score: f64) {
                 .is_gt()
         })
         .map_or(pairs.end(), |(at, _, _)| at);
-    let mut buf = [0; SCORE_MAX];
-    let encoded = encode_score(score, &mut buf);
-    pairs.insert(at, &[member, encoded]);
+    put(pairs, at, member, score);
 }
 
 /// Adds `member` (not present) after every element: for elements added in order.
 pub(super) fn push(pairs: &mut Listpack, member: &[u8], score: f64) {
+    put(pairs, pairs.end(), member, stored(score));
+}
+
+/// Writes `member` and its (stored) `score` at offset `at`.
+fn put(pairs: &mut Listpack, at: usize, member: &[u8], score: f64) {
     let mut buf = [0; SCORE_MAX];
-    let encoded = encode_score(stored(score), &mut buf);
-    pairs.insert(pairs.end(), &[member, encoded]);
+    let encoded = encode_score(score, &mut buf);
+    pairs.insert(at, &[member, encoded]);
 }
 
 /// Removes the element at offset `at`.
