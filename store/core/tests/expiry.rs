@@ -679,3 +679,67 @@ fn ttl_type_exists_and_object_leave_the_access_time_alone() {
         (misses + 1).to_string()
     );
 }
+
+/// One SCAN call at `now`: the next cursor and the keys returned.
+fn scan_step(c: &mut Conn, now: Millis, cursor: &str) -> (String, Vec<String>) {
+    let reply = c.at(now, &["SCAN", cursor, "COUNT", "10"]);
+    let lines: Vec<&str> = reply.split("\r\n").collect();
+    assert!(reply.starts_with("*2\r\n$"), "{reply:?}");
+    let keys = lines[4..]
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|line| !line.is_empty())
+        .map(|key| key.to_string())
+        .collect();
+    (lines[2].to_string(), keys)
+}
+
+/// As redis-server does in practice: while other keys are deleted, added and expire between
+/// calls, a SCAN returns every key present throughout, and no key twice.
+#[test]
+fn scan_returns_each_key_once_while_others_are_deleted_and_expire() {
+    let mut c = Conn::new();
+    for n in 0..300 {
+        c.cmd(&["SET", &format!("stay:{n}"), "v"]);
+        c.cmd(&["SET", &format!("churn:{n}"), "v"]);
+        c.cmd(&[
+            "SET",
+            &format!("brief:{n}"),
+            "v",
+            "PX",
+            &(1_000 + n).to_string(),
+        ]);
+    }
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    let (mut cursor, mut now, mut step) = (String::from("0"), T0, 0);
+    loop {
+        let (next, keys) = scan_step(&mut c, now, &cursor);
+        for key in keys {
+            *seen.entry(key).or_default() += 1;
+        }
+        if next == "0" {
+            break;
+        }
+        cursor = next;
+        // Two unrelated keys go, one comes, and time passes some deadlines.
+        c.at(
+            now,
+            &[
+                "DEL",
+                &format!("churn:{}", step * 2),
+                &format!("churn:{}", step * 2 + 1),
+            ],
+        );
+        c.at(now, &["SET", &format!("new:{step}"), "v"]);
+        now += 7;
+        c.server.tick(now);
+        step += 1;
+    }
+    assert!(step > 50, "the scan took {step} calls");
+    let twice: Vec<_> = seen.iter().filter(|(_, &times)| times > 1).collect();
+    assert!(twice.is_empty(), "returned more than once: {twice:?}");
+    for n in 0..300 {
+        assert!(seen.contains_key(&format!("stay:{n}")), "stay:{n} missed");
+    }
+}

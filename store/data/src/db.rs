@@ -3,31 +3,25 @@
 use std::collections::{HashMap, VecDeque};
 
 use foldhash::fast::RandomState;
-use indexmap::IndexMap;
 
 use crate::access::{AccessClock, Lfu};
-use crate::alloc;
 use crate::compact::CompactBytes;
 use crate::entry::{entry_heap, Entry};
+use crate::keys::Keys;
 use crate::rng::Rng;
-use crate::snapshot::{DbPersist, Entries};
+use crate::snapshot::DbPersist;
 use crate::time::Millis;
 use crate::value::Value;
 
 /// One database.
 ///
-/// Keys live in an insertion-ordered map whose removals swap the last entry into the hole.
-/// That gives O(1) random picks (RANDOMKEY, expiry sampling) and a SCAN that walks positions
-/// from the end: a removal only ever moves an already-visited entry (or one about to be
-/// visited), so every key present for a whole scan is returned. The keys with a deadline are
-/// a list of positions in that map (4 bytes each; each such entry knows its place in the
-/// list), not a second copy of the key: a key with a TTL costs 40 bytes less than it did.
+/// Keys live in a table whose entries keep their positions (`keys.rs`, `table.rs`): a
+/// removal leaves a hole for the next key instead of moving another key into it. That gives
+/// O(1) random picks (RANDOMKEY, expiry and eviction sampling) and a SCAN that walks
+/// positions from the end and returns each key present for the whole scan exactly once.
 #[derive(Debug, Default)]
 pub struct Db {
-    entries: IndexMap<CompactBytes, Entry, RandomState>,
-    /// The positions in `entries` of the keys that have a deadline, for active expiry and
-    /// eviction to sample from; kept in step as entries move.
-    volatile: Vec<u32>,
+    keys: Keys,
     /// Keys removed because their deadline passed.
     pub expired: u64,
     /// Reads that found their key (INFO's keyspace_hits).
@@ -67,22 +61,29 @@ const ACCEPTABLE_STALE_PERCENT: usize = 10;
 impl Db {
     /// Number of keys, including expired ones not yet removed.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.keys.len()
     }
 
     /// True when there are no keys.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.keys.is_empty()
+    }
+
+    /// Number of positions in the key table, holes included: what [`key_at`] samples.
+    ///
+    /// [`key_at`]: Db::key_at
+    pub fn positions(&self) -> usize {
+        self.keys.positions()
     }
 
     /// Number of keys with a deadline.
     pub fn volatile_len(&self) -> usize {
-        self.volatile.len()
+        self.keys.volatile_len()
     }
 
     /// Bytes of the list of keys with a deadline (MEMORY STATS' `overhead.hashtable.expires`).
     pub fn volatile_overhead(&self) -> usize {
-        self.volatile.capacity() * std::mem::size_of::<u32>()
+        self.keys.deadlines_bytes()
     }
 
     /// Every write to `key` ends here: WATCHes of it are invalidated, and clients blocked on
@@ -98,7 +99,6 @@ impl Db {
             self.ready.push(CompactBytes::new(key));
         }
     }
-
     /// Queues `client` on `key`, after the clients already waiting there (once).
     pub fn add_blocked(&mut self, key: &[u8], client: u64) {
         let queue = self.blocked.entry(CompactBytes::new(key)).or_default();
@@ -170,48 +170,51 @@ impl Db {
 
     /// Removes `key` if its deadline has passed; true if it did.
     fn expire_if_due(&mut self, key: &[u8], now: Millis) -> bool {
-        let due = match self.entries.get(key) {
-            Some(entry) => entry.expires_at != 0 && entry.expires_at <= now,
-            None => false,
-        };
+        let due = self
+            .keys
+            .get(key)
+            .is_some_and(|entry| self.keys.expired(entry, now));
         if due {
-            self.remove(key);
-            self.persist.deleted(key);
-            self.expired += 1;
+            self.remove_expired(key);
         }
         due
+    }
+
+    /// Removes `key`, whose deadline has passed, and counts it.
+    fn remove_expired(&mut self, key: &[u8]) {
+        self.remove(key);
+        self.persist.deleted(key);
+        self.expired += 1;
     }
 
     /// The position of `key`'s live entry, removing it first if it has expired. One hash
     /// lookup on the common path: every command goes through here.
     #[inline]
     fn live_index(&mut self, key: &[u8], now: Millis) -> Option<usize> {
-        let index = self.entries.get_index_of(key)?;
-        let expires_at = self.entries[index].expires_at;
-        if expires_at != 0 && expires_at <= now {
-            self.remove(key);
-            self.persist.deleted(key);
-            self.expired += 1;
+        let position = self.keys.find(key)?;
+        let (_, entry) = self.keys.at(position)?;
+        if self.keys.expired(entry, now) {
+            self.remove_expired(key);
             return None;
         }
-        Some(index)
+        Some(position)
     }
 
     /// The live entry for `key`, removing it first if it has expired.
     pub fn get(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
-        let index = self.live_index(key, now)?;
-        Some(&self.entries[index])
+        let position = self.live_index(key, now)?;
+        self.keys.at(position).map(|(_, entry)| entry)
     }
 
     /// The live entry for `key` for a read command: counts a hit or miss and marks the key as
     /// accessed now.
     pub fn read(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
-        let Some(index) = self.live_index(key, now) else {
+        let Some(position) = self.live_index(key, now) else {
             self.misses += 1;
             return None;
         };
         self.hits += 1;
-        let entry = &mut self.entries[index];
+        let (_, entry) = self.keys.at_mut(position)?;
         entry.accessed = self.access.touch(entry.accessed, now);
         Some(entry)
     }
@@ -219,12 +222,12 @@ impl Db {
     /// Like [`read`](Db::read), but leaves the key's access time alone: what Redis's
     /// `LOOKUP_NOTOUCH` readers (EXISTS, TYPE, TTL and friends, OBJECT) do.
     pub fn read_untouched(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
-        let Some(index) = self.live_index(key, now) else {
+        let Some(position) = self.live_index(key, now) else {
             self.misses += 1;
             return None;
         };
         self.hits += 1;
-        Some(&self.entries[index])
+        self.keys.at(position).map(|(_, entry)| entry)
     }
 
     /// The live entry for `key`, for changing its value in place. Counts as a write (WATCH,
@@ -232,19 +235,19 @@ impl Db {
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
         let found = self.live_index(key, now);
         self.settle();
-        self.persist.before_change(&self.entries, key);
-        let index = found?;
+        self.persist.before_change(&self.keys, key);
+        let position = found?;
         self.touched(key);
-        let (key, entry) = self.entries.get_index_mut(index)?;
-        self.resized = Some((index, entry_heap(key, entry)));
+        let (key, entry) = self.keys.at_mut(position)?;
+        self.resized = Some((position, entry_heap(key, entry)));
         entry.accessed = self.access.touch(entry.accessed, now);
         Some(entry)
     }
 
     /// Charges the entry `get_mut` handed out for its current size.
     fn settle(&mut self) {
-        if let Some((index, charged)) = self.resized.take() {
-            if let Some((key, entry)) = self.entries.get_index(index) {
+        if let Some((position, charged)) = self.resized.take() {
+            if let Some((key, entry)) = self.keys.at(position) {
                 self.heap = (self.heap + entry_heap(key, entry)).saturating_sub(charged);
             }
         }
@@ -252,9 +255,7 @@ impl Db {
 
     /// Bytes used by this database: its tables, keys and values.
     pub fn used_memory(&mut self) -> usize {
-        alloc::table::<(u64, CompactBytes, Entry)>(self.entries.len(), self.entries.capacity())
-            + self.volatile_overhead()
-            + self.heap()
+        self.keys.table_bytes() + self.volatile_overhead() + self.heap()
     }
 
     /// Heap bytes owned by the keys and values.
@@ -265,23 +266,54 @@ impl Db {
 
     /// The entry for `key`, expired or not, without counting a read or touching it.
     pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
-        self.entries.get(key)
+        self.keys.get(key)
     }
 
-    /// The key (expired or not) and entry at `index` among every key, or among the keys with
-    /// a deadline (`index < volatile_len()`): what eviction samples.
-    pub fn key_at(&self, index: usize, with_deadline: bool) -> Option<(&CompactBytes, &Entry)> {
+    /// When `key` (expired or not) expires: `None` for no such key or no deadline. Look the
+    /// key up with `get` or `read` first for lazy expiry.
+    pub fn deadline(&self, key: &[u8]) -> Option<Millis> {
+        self.keys.deadline(self.keys.get(key)?)
+    }
+
+    /// The key (expired or not), entry and deadline at `index` among the key table's
+    /// positions (`index < positions()`, `None` for a hole), or among the keys with a
+    /// deadline (`index < volatile_len()`): what eviction samples.
+    pub fn key_at(
+        &self,
+        index: usize,
+        with_deadline: bool,
+    ) -> Option<(&CompactBytes, &Entry, Option<Millis>)> {
         if with_deadline {
-            let position = *self.volatile.get(index)?;
-            self.entries.get_index(position as usize)
+            let (position, deadline) = self.keys.volatile_at(index)?;
+            let (key, entry) = self.keys.at(position)?;
+            Some((key, entry, Some(deadline)))
         } else {
-            self.entries.get_index(index)
+            let (key, entry) = self.keys.at(index)?;
+            Some((key, entry, self.keys.deadline(entry)))
         }
     }
 
-    /// Persistence's view of the database: its state, and the table itself.
-    pub fn persist_parts(&mut self) -> (&mut DbPersist, &Entries) {
-        (&mut self.persist, &self.entries)
+    /// A random key (expired or not) with its entry and deadline, among every key or among
+    /// the keys with a deadline: what eviction samples.
+    pub fn sample(
+        &self,
+        rng: &mut Rng,
+        with_deadline: bool,
+    ) -> Option<(&CompactBytes, &Entry, Option<Millis>)> {
+        let index = if with_deadline {
+            match self.keys.volatile_len() {
+                0 => return None,
+                len => rng.below(len),
+            }
+        } else {
+            self.keys.random(rng)?
+        };
+        self.key_at(index, with_deadline)
+    }
+
+    /// Persistence's view of the database: its state, and the key table itself.
+    pub fn persist_parts(&mut self) -> (&mut DbPersist, &Keys) {
+        (&mut self.persist, &self.keys)
     }
 
     /// Records, for the append-only log, that `key` was removed by something other than a
@@ -297,7 +329,7 @@ impl Db {
 
     /// Marks `key` as read now (for OBJECT IDLETIME).
     pub fn touch(&mut self, key: &[u8], now: Millis) {
-        if let Some(entry) = self.entries.get_mut(key) {
+        if let Some(entry) = self.keys.get_mut(key) {
             entry.accessed = self.access.touch(entry.accessed, now);
         }
     }
@@ -306,90 +338,62 @@ impl Db {
     /// none): a plain SET clears an old TTL, so callers that keep it pass the old deadline.
     pub fn insert(&mut self, key: &[u8], value: Value, expires_at: Millis, now: Millis) {
         self.settle();
-        self.persist.before_change(&self.entries, key);
+        self.persist.before_change(&self.keys, key);
         self.touched(key);
-        let mut entry = Entry {
-            value,
-            expires_at,
-            accessed: self.access.fresh(now),
-            volatile_at: 0,
-        };
-        let (index, had_deadline) = match self.entries.get_full_mut(key) {
-            Some((index, stored_key, old)) => {
-                let had = old.expires_at != 0;
-                // An overwrite is an access of the key, and keeps its LFU history, as in Redis.
-                entry.accessed = self.access.touch(old.accessed, now);
-                entry.volatile_at = old.volatile_at;
+        match self.keys.find(key) {
+            Some(position) => {
+                let Some((stored_key, old)) = self.keys.at_mut(position) else {
+                    return;
+                };
                 let freed = entry_heap(stored_key, old);
-                *old = entry;
+                // An overwrite is an access of the key, and keeps its LFU history, as in Redis.
+                old.accessed = self.access.touch(old.accessed, now);
+                old.value = value;
                 self.heap = (self.heap + entry_heap(stored_key, old)).saturating_sub(freed);
-                (index, had)
+                self.keys.set_deadline(position, expires_at);
             }
             None => {
                 let stored_key = CompactBytes::new(key);
+                let entry = Entry::new(value, self.access.fresh(now));
                 self.heap += entry_heap(&stored_key, &entry);
-                let (index, _) = self.entries.insert_full(stored_key, entry);
-                (index, false)
+                // While a snapshot walks the table, new keys go after the positions it has
+                // yet to write.
+                let fill_holes = self.persist.snapshot.is_none();
+                self.keys
+                    .insert_new(stored_key, entry, expires_at, fill_holes);
             }
-        };
-        self.deadline_changed(index, had_deadline, expires_at != 0);
-    }
-
-    /// Keeps the list of keys with a deadline in step with the entry at `index`, which had
-    /// one (`had`) and has one now (`has`) or not.
-    fn deadline_changed(&mut self, index: usize, had: bool, has: bool) {
-        match (had, has) {
-            (false, true) => {
-                self.entries[index].volatile_at = self.volatile.len() as u32;
-                self.volatile.push(index as u32);
-            }
-            (true, false) => self.forget_deadline(self.entries[index].volatile_at as usize),
-            _ => {}
-        }
-    }
-
-    /// Takes the entry at place `at` out of the list of keys with a deadline.
-    fn forget_deadline(&mut self, at: usize) {
-        self.volatile.swap_remove(at);
-        if let Some(&moved) = self.volatile.get(at) {
-            self.entries[moved as usize].volatile_at = at as u32;
         }
     }
 
     /// Removes `key`, returning its entry (expired or not).
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        self.take(key).map(|(entry, _)| entry)
+    }
+
+    /// Removes `key`, returning its entry (expired or not) and its deadline (0 for none).
+    pub fn take(&mut self, key: &[u8]) -> Option<(Entry, Millis)> {
         self.settle();
-        self.persist.before_remove(&self.entries, key);
-        let index = self.entries.get_index_of(key)?;
-        if self.entries[index].expires_at != 0 {
-            self.forget_deadline(self.entries[index].volatile_at as usize);
-        }
-        let (stored_key, entry) = self.entries.swap_remove_index(index)?;
-        // The last entry moved into the hole: its place in the deadline list follows.
-        if let Some(moved) = self.entries.get_index(index).map(|(_, e)| e) {
-            if moved.expires_at != 0 {
-                self.volatile[moved.volatile_at as usize] = index as u32;
-            }
-        }
+        self.persist.before_remove(&self.keys, key);
+        let position = self.keys.find(key)?;
+        let (stored_key, entry, deadline) = self.keys.remove_at(position)?;
         self.heap = self.heap.saturating_sub(entry_heap(&stored_key, &entry));
         self.touched(key);
-        Some(entry)
+        // Compaction moves keys, which a running snapshot's walk cannot follow: it waits.
+        if self.persist.snapshot.is_none() && self.keys.wants_compaction() {
+            self.keys.compact();
+        }
+        Some((entry, deadline))
     }
 
     /// Sets or clears (0) the deadline of an existing key; false if there is no such key.
     pub fn set_expiry(&mut self, key: &[u8], expires_at: Millis) -> bool {
-        if !self.entries.contains_key(key) {
-            return false;
-        }
-        self.settle();
-        self.persist.before_change(&self.entries, key);
-        self.touched(key);
-        let Some((index, _, entry)) = self.entries.get_full_mut(key) else {
+        let Some(position) = self.keys.find(key) else {
             return false;
         };
-        let had = entry.expires_at != 0;
-        entry.expires_at = expires_at;
-        self.deadline_changed(index, had, expires_at != 0);
+        self.settle();
+        self.persist.before_change(&self.keys, key);
+        self.touched(key);
+        self.keys.set_deadline(position, expires_at);
         true
     }
 
@@ -398,15 +402,14 @@ impl Db {
         let existing: Vec<CompactBytes> = self
             .watched
             .keys()
-            .filter(|k| self.entries.contains_key(&k[..]))
+            .filter(|k| self.keys.find(k).is_some())
             .cloned()
             .collect();
         for key in existing {
             self.touched(&key);
         }
-        self.persist.before_clear(&mut self.entries);
-        self.entries = IndexMap::default();
-        self.volatile = Vec::new();
+        self.persist.before_clear(&mut self.keys);
+        self.keys = Keys::default();
         self.heap = 0;
         self.resized = None;
     }
@@ -422,8 +425,7 @@ impl Db {
         other.touch_watched_present_in(self, now);
         self.settle();
         other.settle();
-        std::mem::swap(&mut self.entries, &mut other.entries);
-        std::mem::swap(&mut self.volatile, &mut other.volatile);
+        std::mem::swap(&mut self.keys, &mut other.keys);
         std::mem::swap(&mut self.heap, &mut other.heap);
         std::mem::swap(&mut self.persist.snapshot, &mut other.persist.snapshot);
         self.ready_blocked_keys();
@@ -435,13 +437,13 @@ impl Db {
     fn touch_watched_present_in(&mut self, other: &Db, now: Millis) {
         let alive_in_other = |key: &[u8]| {
             other
-                .entries
+                .keys
                 .get(key)
-                .is_some_and(|entry| entry.expires_at == 0 || entry.expires_at > now)
+                .is_some_and(|entry| !other.keys.expired(entry, now))
         };
-        let entries = &self.entries;
+        let keys = &self.keys;
         for (key, watch) in self.watched.iter_mut() {
-            if entries.contains_key(&key[..]) || alive_in_other(key) {
+            if keys.find(key).is_some() || alive_in_other(key) {
                 watch.version += 1;
             }
         }
@@ -449,19 +451,16 @@ impl Db {
 
     /// Marks every blocked-on key that exists as ready.
     fn ready_blocked_keys(&mut self) {
-        let existing = self
-            .blocked
-            .keys()
-            .filter(|k| self.entries.contains_key(&k[..]));
+        let existing = self.blocked.keys().filter(|k| self.keys.find(k).is_some());
         self.ready.extend(existing.cloned());
     }
 
     /// Every live key, in no particular order.
     pub fn keys(&self, now: Millis) -> impl Iterator<Item = &CompactBytes> {
-        self.entries
+        self.keys
             .iter()
-            .filter(move |(_, e)| e.expires_at == 0 || e.expires_at > now)
-            .map(|(k, _)| k)
+            .filter(move |(_, _, deadline)| deadline.map_or(true, |at| at > now))
+            .map(|(key, _, _)| key)
     }
 
     /// A random live key, or `None` when there is none.
@@ -469,18 +468,16 @@ impl Db {
         // Expired keys are removed as they are drawn; give up on an all-expired database
         // after a bounded number of tries, as Redis does.
         for _ in 0..100 {
-            if self.entries.is_empty() {
-                return None;
-            }
-            let index = rng.below(self.entries.len());
-            let (key, entry) = self.entries.get_index(index)?;
-            if entry.expires_at == 0 || entry.expires_at > now {
+            let position = self.keys.random(rng)?;
+            let (key, entry) = self.keys.at(position)?;
+            if !self.keys.expired(entry, now) {
                 return Some(key.clone());
             }
             let key = key.clone();
             self.expire_if_due(&key, now);
         }
-        self.entries.first().map(|(k, _)| k.clone())
+        let position = self.keys.random(rng)?;
+        self.keys.at(position).map(|(key, _)| key.clone())
     }
 
     /// One SCAN step: visits up to `count` positions from `cursor` towards the start, calling
@@ -495,23 +492,11 @@ impl Db {
         now: Millis,
         mut visit: impl FnMut(&CompactBytes, &Entry),
     ) -> u64 {
-        let len = self.entries.len();
-        let mut remaining = if cursor == 0 {
-            len
-        } else {
-            (cursor as usize).min(len)
-        };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            visited += 1;
-            if let Some((key, entry)) = self.entries.get_index(remaining) {
-                if entry.expires_at == 0 || entry.expires_at > now {
-                    visit(key, entry);
-                }
+        self.keys.scan(cursor, count, |key, entry, deadline| {
+            if deadline.map_or(true, |at| at > now) {
+                visit(key, entry);
             }
-        }
-        remaining as u64
+        })
     }
 
     /// One bounded active-expiry pass: samples keys with deadlines and removes the expired
@@ -520,20 +505,25 @@ impl Db {
     pub fn active_expire(&mut self, now: Millis, rng: &mut Rng, max_rounds: usize) -> usize {
         let mut removed = 0;
         for _ in 0..max_rounds {
-            if self.volatile.is_empty() {
+            if self.keys.volatile_len() == 0 {
                 break;
             }
             let mut expired_in_round = 0;
-            let sampled = SAMPLES_PER_ROUND.min(self.volatile.len());
+            let sampled = SAMPLES_PER_ROUND.min(self.keys.volatile_len());
             for _ in 0..sampled {
-                let index = rng.below(self.volatile.len());
-                let position = self.volatile[index] as usize;
-                let Some(key) = self.entries.get_index(position).map(|(k, _)| k.clone()) else {
+                let index = rng.below(self.keys.volatile_len());
+                let Some((position, deadline)) = self.keys.volatile_at(index) else {
                     break;
                 };
-                if self.expire_if_due(&key, now) {
-                    expired_in_round += 1;
+                if deadline > now {
+                    continue;
                 }
+                let Some((key, _)) = self.keys.at(position) else {
+                    break;
+                };
+                let key = key.clone();
+                self.remove_expired(&key);
+                expired_in_round += 1;
             }
             removed += expired_in_round;
             if expired_in_round * 100 <= sampled * ACCEPTABLE_STALE_PERCENT {
@@ -568,18 +558,6 @@ mod tests {
         assert!(db.get(b"k", 5_000).is_some());
     }
 
-    /// The list of keys with a deadline matches the entries: each listed once, each knowing
-    /// its place.
-    fn assert_deadlines_in_step(db: &Db) {
-        let with_deadline = db.entries.values().filter(|e| e.expires_at != 0).count();
-        assert_eq!(db.volatile.len(), with_deadline);
-        for (at, &position) in db.volatile.iter().enumerate() {
-            let entry = &db.entries[position as usize];
-            assert!(entry.expires_at != 0);
-            assert_eq!(entry.volatile_at as usize, at);
-        }
-    }
-
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
         #[test]
@@ -603,8 +581,7 @@ mod tests {
                         db.active_expire(if deadline { 2_000 } else { 0 }, &mut rng, 2);
                     }
                 }
-                assert_deadlines_in_step(&db);
-                proptest::prop_assert_eq!(db.volatile_len(), db.volatile.len());
+                db.keys.assert_consistent();
             }
         }
     }
@@ -746,7 +723,7 @@ mod tests {
         let plain = db.used_memory();
         db.set_expiry(&key, 5_000);
         let volatile = db.used_memory();
-        assert_eq!(volatile, plain + db.volatile.capacity() * 4);
+        assert_eq!(volatile, plain + db.volatile_overhead());
         assert!(key.heap_size() >= 100);
     }
 }

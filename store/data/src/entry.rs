@@ -1,28 +1,32 @@
-//! A key's entry in a database: its value, deadline and access record, and what it costs.
+//! A key's entry in a database: its value and access record, and what it costs.
 
 use crate::compact::CompactBytes;
-use crate::time::Millis;
 use crate::value::{value_heap, Value};
 
-/// A key's value and metadata.
+/// `Entry::volatile_at` of a key without a deadline.
+pub(crate) const NO_DEADLINE: u32 = u32::MAX;
+
+/// A key's value and access record. Its deadline, if it has one, is kept by the database
+/// (`Db::deadline`), so that keys without one do not pay for it.
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// The value.
     pub value: Value,
-    /// Deadline in Unix milliseconds; 0 when the key does not expire.
-    pub(crate) expires_at: Millis,
     /// Redis's 24-bit `lru` field: the LRU clock of the last access, or under an LFU policy
     /// the minute of the last access and a logarithmic access counter (see `access.rs`).
     pub accessed: u32,
-    /// With a deadline: where the database's list of keys with one holds this entry (the
-    /// entry's padding had room for it).
+    /// Where the database's list of deadlines holds this key's, or [`NO_DEADLINE`].
     pub(crate) volatile_at: u32,
 }
 
 impl Entry {
-    /// When the key expires, if it does.
-    pub fn expires_at(&self) -> Option<Millis> {
-        (self.expires_at != 0).then_some(self.expires_at)
+    /// An entry for `value`, without a deadline.
+    pub fn new(value: Value, accessed: u32) -> Entry {
+        Entry {
+            value,
+            accessed,
+            volatile_at: NO_DEADLINE,
+        }
     }
 }
 

@@ -180,13 +180,7 @@ impl Eviction {
             for _ in 0..dbs.len() {
                 self.next_db = (self.next_db + 1) % dbs.len();
                 let db = &dbs[self.next_db];
-                let keys = if all_keys {
-                    db.len()
-                } else {
-                    db.volatile_len()
-                };
-                if keys > 0 {
-                    let (key, _) = db.key_at(rng.below(keys), !all_keys)?;
+                if let Some((key, _, _)) = db.sample(rng, !all_keys) {
                     return Some((self.next_db, key.clone()));
                 }
             }
@@ -210,9 +204,9 @@ impl Eviction {
             }
             // Best first; a candidate whose key went away since it was sampled is a ghost.
             while let Some(best) = self.pool.pop() {
-                let alive = dbs[best.db]
-                    .peek(&best.key)
-                    .is_some_and(|entry| all_keys || entry.expires_at().is_some());
+                let db = &dbs[best.db];
+                let alive =
+                    db.peek(&best.key).is_some() && (all_keys || db.deadline(&best.key).is_some());
                 if alive {
                     return Some((best.db, best.key));
                 }
@@ -230,37 +224,55 @@ impl Eviction {
         } else {
             db.len()
         };
-        let whole = self.settings.samples >= keys;
-        for sample in 0..self.settings.samples.min(keys) {
-            let position = if whole { sample } else { rng.below(keys) };
-            let Some((key, entry)) = db.key_at(position, with_deadline) else {
-                return;
-            };
-            let idle = self.idle_score(entry, now);
-            if self.pool.len() == POOL_SIZE && self.pool[0].idle >= idle {
-                continue;
+        if self.settings.samples >= keys {
+            let positions = if with_deadline { keys } else { db.positions() };
+            for position in 0..positions {
+                if let Some((key, entry, deadline)) = db.key_at(position, with_deadline) {
+                    self.consider(index, key, entry, deadline, now);
+                }
             }
-            if self.pool.iter().any(|c| c.db == index && c.key == *key) {
-                continue;
+        } else {
+            for _ in 0..self.settings.samples {
+                if let Some((key, entry, deadline)) = db.sample(rng, with_deadline) {
+                    self.consider(index, key, entry, deadline, now);
+                }
             }
-            let at = self.pool.partition_point(|c| c.idle < idle);
-            self.pool.insert(
-                at,
-                Candidate {
-                    idle,
-                    db: index,
-                    key: key.clone(),
-                },
-            );
-            if self.pool.len() > POOL_SIZE {
-                self.pool.remove(0);
-            }
+        }
+    }
+
+    /// Puts `key` of database `index` in the pool if it is among the best candidates seen.
+    fn consider(
+        &mut self,
+        index: usize,
+        key: &CompactBytes,
+        entry: &Entry,
+        deadline: Option<Millis>,
+        now: Millis,
+    ) {
+        let idle = self.idle_score(entry, deadline, now);
+        if self.pool.len() == POOL_SIZE && self.pool[0].idle >= idle {
+            return;
+        }
+        if self.pool.iter().any(|c| c.db == index && c.key == *key) {
+            return;
+        }
+        let at = self.pool.partition_point(|c| c.idle < idle);
+        self.pool.insert(
+            at,
+            Candidate {
+                idle,
+                db: index,
+                key: key.clone(),
+            },
+        );
+        if self.pool.len() > POOL_SIZE {
+            self.pool.remove(0);
         }
     }
 
     /// How good a candidate `entry` is: idle time (LRU), 255 minus its counter (LFU), or the
     /// nearness of its deadline (TTL).
-    fn idle_score(&self, entry: &Entry, now: Millis) -> u64 {
+    fn idle_score(&self, entry: &Entry, deadline: Option<Millis>, now: Millis) -> u64 {
         match self.settings.policy {
             Policy::AllKeysLfu | Policy::VolatileLfu => {
                 255 - u64::from(lfu_counter(
@@ -269,7 +281,7 @@ impl Eviction {
                     self.settings.lfu_decay_time,
                 ))
             }
-            Policy::VolatileTtl => u64::MAX - entry.expires_at().unwrap_or(u64::MAX),
+            Policy::VolatileTtl => u64::MAX - deadline.unwrap_or(u64::MAX),
             _ => lru_idle_ms(entry.accessed, now),
         }
     }

@@ -81,8 +81,9 @@ fn debug(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         for key in &args[2..] {
             let mut value = digest::Digest::default();
             // Logically expired keys count, as in Redis: no lookup that would expire them.
-            if let Some(entry) = ctx.db().peek(key) {
-                digest::add_value(&mut value, entry);
+            let db = ctx.db();
+            if let Some(entry) = db.peek(key) {
+                digest::add_value(&mut value, entry, db.deadline(key));
             }
             ctx.reply.simple(digest::hex(&value).as_bytes());
         }

@@ -247,11 +247,11 @@ fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], seconds: bool, absolute
     when += base;
     let key = &args[1][..];
     let db = ctx.db();
-    let Some(entry) = db.get(key, now) else {
+    if !db.contains(key, now) {
         ctx.reply.integer(0);
         return Ok(());
-    };
-    let current = entry.expires_at().map(|at| at as i64);
+    }
+    let current = db.deadline(key).map(|at| at as i64);
     let refused = (nx && current.is_some())
         || (xx && current.is_none())
         || (gt && current.map_or(true, |c| when <= c))
@@ -294,7 +294,7 @@ fn ttl_generic(ctx: &mut Ctx<'_, '_>, key: &[u8], answer: fn(Millis, Millis) -> 
     let (db, reply, now) = ctx.parts();
     let result = match db.read_untouched(key, now) {
         None => -2,
-        Some(entry) => entry.expires_at().map_or(-1, |at| answer(at, now)),
+        Some(_) => db.deadline(key).map_or(-1, |at| answer(at, now)),
     };
     reply.integer(result);
     Ok(())
@@ -323,9 +323,7 @@ fn pexpiretime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 fn persist(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let now = ctx.now;
     let db = ctx.db();
-    let had_deadline = db
-        .get(&args[1], now)
-        .is_some_and(|e| e.expires_at().is_some());
+    let had_deadline = db.contains(&args[1], now) && db.deadline(&args[1]).is_some();
     if had_deadline {
         db.set_expiry(&args[1], 0);
         ctx.dirty(1);
@@ -362,10 +360,9 @@ fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], nx: bool) -> Result {
         ctx.reply.integer(0);
         return Ok(());
     }
-    let Some(entry) = db.remove(from) else {
+    let Some((entry, deadline)) = db.take(from) else {
         return Err(Error::NoSuchKey);
     };
-    let deadline = entry.expires_at().unwrap_or(0);
     db.remove(to);
     db.insert(to, entry.value, deadline, now);
     if nx {
@@ -530,10 +527,12 @@ fn copy(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     }
     let now = ctx.now;
     let keyspace = ctx.keyspace();
-    let Some(entry) = keyspace.db(source_db).read(from, now).cloned() else {
+    let source = keyspace.db(source_db);
+    let Some(entry) = source.read(from, now).cloned() else {
         ctx.reply.integer(0);
         return Ok(());
     };
+    let deadline = source.deadline(from).unwrap_or(0);
     let target = keyspace.db(target_db);
     if target.contains(to, now) {
         if !replace {
@@ -542,12 +541,7 @@ fn copy(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         }
         target.remove(to);
     }
-    target.insert(
-        to,
-        entry.value.clone(),
-        entry.expires_at().unwrap_or(0),
-        now,
-    );
+    target.insert(to, entry.value, deadline, now);
     ctx.reply.integer(1);
     ctx.dirty(1);
     Ok(())
@@ -566,11 +560,10 @@ fn move_(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         ctx.reply.integer(0);
         return Ok(());
     }
-    let Some(entry) = source.remove(key) else {
+    let Some((entry, deadline)) = source.take(key) else {
         ctx.reply.integer(0);
         return Ok(());
     };
-    let deadline = entry.expires_at().unwrap_or(0);
     target.insert(key, entry.value, deadline, now);
     ctx.reply.integer(1);
     ctx.dirty(1);

@@ -111,7 +111,7 @@ fn watch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             continue;
         }
         let db = ctx.keyspace().db(index);
-        let deadline = db.get(key, now).and_then(|entry| entry.expires_at());
+        let deadline = db.contains(key, now).then(|| db.deadline(key)).flatten();
         let version = db.watch(key);
         ctx.conn.watching.push(WatchedKey {
             db: index,

@@ -317,8 +317,8 @@ pub(crate) fn remove_expired(data: &mut Keyspace, now: Millis) -> u64 {
         let (_, entries) = db.persist_parts();
         let expired: Vec<_> = entries
             .iter()
-            .filter(|(_, entry)| entry.expires_at().is_some_and(|at| at <= now))
-            .map(|(key, _)| key.clone())
+            .filter(|(_, _, deadline)| deadline.is_some_and(|at| at <= now))
+            .map(|(key, _, _)| key.clone())
             .collect();
         for key in expired {
             db.remove(&key);

@@ -31,8 +31,8 @@ const WRITE_CHUNK: usize = 1 << 20;
 pub(super) fn begin(data: &mut Keyspace, now: Millis) {
     for index in 0..data.len() {
         let db = data.db(index);
-        let len = db.len();
-        db.persist.snapshot = Some(Box::new(DbSnapshot::new(index, len, now)));
+        let positions = db.positions();
+        db.persist.snapshot = Some(Box::new(DbSnapshot::new(index, positions, now)));
     }
 }
 
@@ -236,9 +236,9 @@ pub(super) fn write_all(
             continue;
         }
         write_command(&mut chunk, &[&b"SELECT"[..], index.to_string().as_bytes()]);
-        for (key, entry) in entries {
-            if !expired(entry, now) {
-                write_entry(&mut chunk, key, entry);
+        for (key, entry, deadline) in entries.iter() {
+            if !expired(deadline, now) {
+                write_entry(&mut chunk, key, entry, deadline);
             }
             if chunk.len() >= WRITE_CHUNK {
                 sink(&chunk)?;

@@ -39,8 +39,8 @@ pub fn write_command<A: AsRef<[u8]>>(out: &mut BytesMut, args: &[A]) {
     radish_resp::encode_request(args, out);
 }
 
-/// Appends the commands that recreate `key` as `entry` holds it.
-pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry) {
+/// Appends the commands that recreate `key` as `entry` holds it, with its deadline.
+pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry, deadline: Option<Millis>) {
     match &entry.value {
         Value::String(string) => write_command(out, &[b"SET", key, &string.bytes[..]]),
         Value::List(list) => write_items(out, b"RPUSH", key, list.iter().map(|e| [e])),
@@ -64,7 +64,7 @@ pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry) {
             );
         }
     }
-    if let Some(deadline) = entry.expires_at() {
+    if let Some(deadline) = deadline {
         write_command(out, &[b"PEXPIREAT", key, deadline.to_string().as_bytes()]);
     }
 }
@@ -97,9 +97,10 @@ pub fn write_checksum(out: &mut BytesMut, crc: u32) {
     write_command(out, &[CHECKSUM, format!("{crc:08x}").as_bytes()]);
 }
 
-/// True if `entry` had expired at `now` (and so is not part of a snapshot taken then).
-pub fn expired(entry: &Entry, now: Millis) -> bool {
-    entry.expires_at().is_some_and(|at| at <= now)
+/// True if a key with `deadline` had expired at `now` (and so is not part of a snapshot
+/// taken then).
+pub fn expired(deadline: Option<Millis>, now: Millis) -> bool {
+    deadline.is_some_and(|at| at <= now)
 }
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib's `crc32`), computed incrementally.
@@ -370,7 +371,8 @@ mod tests {
 
         let mut out = BytesMut::new();
         for key in [&b"l"[..], b"h", b"s", b"z"] {
-            write_entry(&mut out, key, db.get(key, 0).unwrap());
+            let deadline = db.deadline(key);
+            write_entry(&mut out, key, db.get(key, 0).unwrap(), deadline);
         }
         let mut at = 0;
         let mut commands = Vec::new();

@@ -4,4 +4,4 @@
 pub mod format;
 mod walk;
 
-pub use walk::{DbPersist, DbSnapshot, Entries};
+pub use walk::{DbPersist, DbSnapshot};

@@ -1,37 +1,33 @@
 //! A point-in-time snapshot taken in small steps while the server keeps running.
 //!
-//! At the snapshot's moment T each database records `cursor = len`: positions `0..cursor` hold
-//! exactly the keys of T not yet written. The walker writes the key at `cursor - 1` and moves
-//! down, a chunk at a time, each chunk under a short hold of the data lock.
+//! At the snapshot's moment T each database records `cursor = positions`: positions
+//! `0..cursor` of its key table hold exactly the keys of T not yet written. The walker writes
+//! the key at `cursor - 1` and moves down, a chunk at a time, each chunk under a short hold of
+//! the data lock.
 //!
 //! In between, commands change the data. Every change reaches the database through `insert`,
 //! `get_mut`, `set_expiry`, `remove` or `clear`, and those call the hooks here *before* the
 //! change:
 //! - a key about to change or be removed while still unwritten is written first, as it was at
-//!   T, and remembered in `early` so the walker skips it later;
-//! - a removal swaps the last entry into the hole (`swap_remove`). If that entry was already
-//!   written, or is new since T, it lands among the unwritten positions, so it joins `early`
-//!   too; if it was unwritten itself (nothing walked yet), it stays unwritten and `cursor`
-//!   shrinks with the table;
-//! - new keys are appended at the end, above `cursor`, where the walker never looks;
+//!   T, and remembered in `early` so the walker skips it later (a removed one leaves a hole,
+//!   which the walker skips anyway);
+//! - while a snapshot runs, new keys go at the end of the table, above `cursor`, where the
+//!   walker never looks, rather than into holes; and the table is not compacted, so no key
+//!   moves;
 //! - `clear` hands the whole table to the snapshot, which finishes walking it on its own.
 //!
-//! Positions never move other than by the database's own `swap_remove`, so SCAN keeps its
-//! guarantees while a snapshot runs. `early` only holds keys changed during the snapshot.
+//! `early` only holds keys changed during the snapshot.
 
 use std::collections::HashSet;
 
 use bytes::BytesMut;
 use foldhash::fast::RandomState;
-use indexmap::IndexMap;
 
 use super::format::{expired, write_entry};
 use crate::compact::CompactBytes;
 use crate::entry::Entry;
+use crate::keys::Keys;
 use crate::time::Millis;
-
-/// A database's table, as the snapshot sees it.
-pub type Entries = IndexMap<CompactBytes, Entry, RandomState>;
 
 /// Persistence state kept in each database: the deletions the log has not seen yet, and the
 /// snapshot walking it, if one runs.
@@ -55,10 +51,10 @@ pub struct DbSnapshot {
     started: Millis,
     /// Positions below this hold the keys of T not yet written (some of them in `early`).
     cursor: usize,
-    /// Keys below `cursor` that were already written, or are new since T: skipped.
+    /// Keys below `cursor` that were already written: skipped.
     early: HashSet<CompactBytes, RandomState>,
     /// Tables taken away by `clear` (FLUSHDB, FLUSHALL), with their cursor and skip set.
-    detached: Vec<(Entries, usize, HashSet<CompactBytes, RandomState>)>,
+    detached: Vec<(Keys, usize, HashSet<CompactBytes, RandomState>)>,
     /// Commands written for this database and not yet collected by the snapshot's writer.
     pub out: BytesMut,
     /// Keys written so far.
@@ -66,12 +62,13 @@ pub struct DbSnapshot {
 }
 
 impl DbSnapshot {
-    /// A snapshot of a database of `len` keys, numbered `index`, at `started`.
-    pub fn new(index: usize, len: usize, started: Millis) -> DbSnapshot {
+    /// A snapshot of a database whose key table has `positions` positions (holes included),
+    /// numbered `index`, at `started`.
+    pub fn new(index: usize, positions: usize, started: Millis) -> DbSnapshot {
         DbSnapshot {
             index,
             started,
-            cursor: len,
+            cursor: positions,
             early: HashSet::default(),
             detached: Vec::new(),
             out: BytesMut::new(),
@@ -79,9 +76,10 @@ impl DbSnapshot {
         }
     }
 
-    fn write(&mut self, key: &[u8], entry: &Entry) {
-        if !expired(entry, self.started) {
-            write_entry(&mut self.out, key, entry);
+    /// Writes `key` as it is now, unless it had expired at the snapshot's moment.
+    fn write(&mut self, key: &[u8], entry: &Entry, deadline: Option<Millis>) {
+        if !expired(deadline, self.started) {
+            write_entry(&mut self.out, key, entry, deadline);
             self.written += 1;
         }
     }
@@ -89,7 +87,7 @@ impl DbSnapshot {
     /// Writes up to `budget` keys, walking down from the cursor (detached tables first).
     /// Returns the number of positions visited; fewer than `budget` means this database is
     /// done.
-    pub fn step(&mut self, entries: &Entries, budget: usize) -> usize {
+    pub fn step(&mut self, keys: &Keys, budget: usize) -> usize {
         let mut visited = 0;
         while visited < budget {
             let Some((table, cursor, early)) = self.detached.last_mut() else {
@@ -101,9 +99,10 @@ impl DbSnapshot {
             }
             *cursor -= 1;
             visited += 1;
-            if let Some((key, entry)) = table.get_index(*cursor) {
-                if !early.remove(key) && !expired(entry, self.started) {
-                    write_entry(&mut self.out, key, entry);
+            if let Some((key, entry)) = table.at(*cursor) {
+                let deadline = table.deadline(entry);
+                if !early.remove(&key[..]) && !expired(deadline, self.started) {
+                    write_entry(&mut self.out, key, entry, deadline);
                     self.written += 1;
                 }
             }
@@ -111,9 +110,9 @@ impl DbSnapshot {
         while visited < budget && self.cursor > 0 {
             self.cursor -= 1;
             visited += 1;
-            if let Some((key, entry)) = entries.get_index(self.cursor) {
-                if !self.early.remove(key) {
-                    self.write(key, entry);
+            if let Some((key, entry)) = keys.at(self.cursor) {
+                if !self.early.remove(&key[..]) {
+                    self.write(key, entry, keys.deadline(entry));
                 }
             }
         }
@@ -124,58 +123,60 @@ impl DbSnapshot {
     pub fn finished(&self) -> bool {
         self.cursor == 0 && self.detached.is_empty()
     }
+
+    /// Writes the key at `position` if it is one of T's not yet written; true if it was.
+    fn write_if_unwritten(&mut self, keys: &Keys, position: usize) -> bool {
+        if position >= self.cursor {
+            return false;
+        }
+        let Some((key, entry)) = keys.at(position) else {
+            return false;
+        };
+        if self.early.contains(&key[..]) {
+            return false;
+        }
+        self.write(key, entry, keys.deadline(entry));
+        true
+    }
 }
 
 impl DbPersist {
     /// Call before `key` changes in place (or is replaced): writes it first if the snapshot
     /// has not yet.
     #[inline]
-    pub fn before_change(&mut self, entries: &Entries, key: &[u8]) {
+    pub fn before_change(&mut self, keys: &Keys, key: &[u8]) {
         let Some(snapshot) = self.snapshot.as_deref_mut() else {
             return;
         };
-        let Some((index, stored, entry)) = entries.get_full(key) else {
+        let Some(position) = keys.find(key) else {
             return;
         };
-        if index < snapshot.cursor && !snapshot.early.contains(key) {
-            snapshot.write(key, entry);
-            snapshot.early.insert(stored.clone());
+        if snapshot.write_if_unwritten(keys, position) {
+            snapshot.early.insert(CompactBytes::new(key));
         }
     }
 
-    /// Call before `key` is removed with `swap_remove`.
+    /// Call before `key` is removed: writes it first if the snapshot has not yet. Its
+    /// position becomes a hole, which the walker skips.
     #[inline]
-    pub fn before_remove(&mut self, entries: &Entries, key: &[u8]) {
+    pub fn before_remove(&mut self, keys: &Keys, key: &[u8]) {
         let Some(snapshot) = self.snapshot.as_deref_mut() else {
             return;
         };
-        let Some((index, _, entry)) = entries.get_full(key) else {
+        let Some(position) = keys.find(key) else {
             return;
         };
-        if index >= snapshot.cursor {
-            return;
-        }
-        if !snapshot.early.remove(key) {
-            snapshot.write(key, entry);
-        }
-        let last = entries.len() - 1;
-        if last >= snapshot.cursor {
-            // The last entry (written, or new) moves into the unwritten part: skip it there.
-            if let Some((moved, _)) = entries.get_index(last) {
-                snapshot.early.insert(moved.clone());
-            }
-        } else {
-            // Nothing walked yet: the table shrinks, and so do the unwritten positions.
-            snapshot.cursor = last;
+        if position < snapshot.cursor && !snapshot.early.remove(key) {
+            snapshot.write_if_unwritten(keys, position);
         }
     }
 
     /// Call before every key is removed at once: the snapshot keeps the old table.
-    pub fn before_clear(&mut self, entries: &mut Entries) {
+    pub fn before_clear(&mut self, keys: &mut Keys) {
         let Some(snapshot) = self.snapshot.as_deref_mut() else {
             return;
         };
-        let table = std::mem::take(entries);
+        let table = std::mem::take(keys);
         let early = std::mem::take(&mut snapshot.early);
         if snapshot.cursor > 0 {
             snapshot.detached.push((table, snapshot.cursor, early));
@@ -203,8 +204,8 @@ mod tests {
     use crate::value::Value;
 
     fn start(db: &mut Db, now: Millis) {
-        let len = db.len();
-        db.persist_parts().0.snapshot = Some(Box::new(DbSnapshot::new(0, len, now)));
+        let positions = db.positions();
+        db.persist_parts().0.snapshot = Some(Box::new(DbSnapshot::new(0, positions, now)));
     }
 
     /// One step of `budget` keys; true when the snapshot is complete.
@@ -245,14 +246,12 @@ mod tests {
         let keys: Vec<CompactBytes> = db.keys(now).cloned().collect();
         keys.into_iter()
             .map(|key| {
+                let deadline = db.deadline(&key).unwrap_or(0);
                 let entry = db.get(&key, now).unwrap();
                 let Value::String(s) = &entry.value else {
                     unreachable!()
                 };
-                (
-                    key.to_vec(),
-                    (s.bytes.to_vec(), entry.expires_at().unwrap_or(0)),
-                )
+                (key.to_vec(), (s.bytes.to_vec(), deadline))
             })
             .collect()
     }

@@ -4,8 +4,8 @@
 
 use radish_data::hash::sha1::sha1;
 use radish_data::types::zset::score::format_score;
-use radish_data::Entry;
 use radish_data::Value;
+use radish_data::{Entry, Millis};
 
 use crate::state::keyspace::Keyspace;
 
@@ -39,7 +39,7 @@ fn type_number(value: &Value) -> u32 {
 
 /// Adds a value, its type and whether it has a deadline to `digest` (Redis's
 /// `xorObjectDigest`).
-pub(crate) fn add_value(digest: &mut Digest, entry: &Entry) {
+pub(crate) fn add_value(digest: &mut Digest, entry: &Entry, deadline: Option<Millis>) {
     mix(digest, &type_number(&entry.value).to_be_bytes());
     match &entry.value {
         Value::String(string) => mix(digest, &string.bytes),
@@ -70,7 +70,7 @@ pub(crate) fn add_value(digest: &mut Digest, entry: &Entry) {
             }
         }
     }
-    if entry.expires_at().is_some() {
+    if deadline.is_some() {
         xor(digest, b"!!expire!!");
     }
 }
@@ -85,10 +85,10 @@ pub(crate) fn dataset(data: &mut Keyspace) -> Digest {
             continue;
         }
         mix(&mut total, &(index as u32).to_be_bytes());
-        for (key, entry) in entries {
+        for (key, entry, deadline) in entries.iter() {
             let mut digest = Digest::default();
             mix(&mut digest, key);
-            add_value(&mut digest, entry);
+            add_value(&mut digest, entry, deadline);
             xor(&mut total, &digest);
         }
     }

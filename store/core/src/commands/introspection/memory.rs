@@ -7,11 +7,9 @@
 //! size, MALLOC-STATS says the allocator has no statistics, and PURGE has nothing to do.
 
 use bytes::Bytes;
-use radish_data::alloc;
 use radish_data::types::zset::score::format_score;
 use radish_data::value::value_heap;
 use radish_data::CompactBytes;
-use radish_data::Entry;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
@@ -45,10 +43,9 @@ pub(super) const SUBCOMMANDS: &[Command] = &[
 /// What the allocator is called in reports (INFO's `mem_allocator`).
 const ALLOCATOR: &str = "libc";
 
-/// Bytes of a table slot for one key in the main table, and in the table of keys with a
-/// deadline.
+/// Bytes of a key's slot in the main table, with its share of the index.
 fn main_slot() -> usize {
-    alloc::table::<(u64, CompactBytes, Entry)>(1, 1)
+    radish_data::keys::Keys::entry_bytes()
 }
 
 /// MEMORY USAGE key [SAMPLES count]: the bytes the key costs: its bytes, its value, and its

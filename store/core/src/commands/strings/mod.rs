@@ -262,8 +262,11 @@ fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     };
     let (db, reply, _) = ctx.parts();
     let key = &args[1][..];
+    let old_deadline = match options.keep_ttl && db.contains(key, now) {
+        true => db.deadline(key).unwrap_or(0),
+        false => 0,
+    };
     let old = db.get(key, now);
-    let old_deadline = old.and_then(Entry::expires_at).unwrap_or(0);
     let found = old.is_some();
     if options.get {
         let old_value = old.map(as_string).transpose()?;

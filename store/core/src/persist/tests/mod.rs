@@ -104,8 +104,8 @@ pub(super) fn dump(server: &Server, now: Millis) -> BTreeMap<(usize, Vec<u8>), S
                     z.iter().map(|(m, s)| (m.to_vec(), s)).collect::<Vec<_>>()
                 ),
             };
-            let ttl = entry
-                .expires_at()
+            let ttl = db
+                .deadline(key)
                 .map_or(String::new(), |at| format!(" until {at}"));
             all.insert((index, key.to_vec()), text + &ttl);
         }

@@ -87,7 +87,7 @@ impl ExpirySample {
             for _ in 0..EXPIRY_SAMPLES.min(volatile) {
                 let deadline = db
                     .key_at(rng.below(volatile), true)
-                    .and_then(|(_, entry)| entry.expires_at());
+                    .and_then(|(_, _, deadline)| deadline);
                 let Some(deadline) = deadline else {
                     continue;
                 };
