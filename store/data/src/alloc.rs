@@ -15,18 +15,6 @@ pub fn allocation(len: usize) -> usize {
     ((len + 8 + 15) & !15).max(32)
 }
 
-/// Bytes a hash table's index costs per slot of capacity: a `usize` and a control byte, with
-/// buckets at most 7/8 full.
-const INDEX_SLOT: usize = 10;
-
-/// Bytes of an insertion-ordered hash table (`IndexMap`, `IndexSet`) of `len` entries of
-/// type `T` (hash, key, value) with room for `capacity`. Entries are counted as they are
-/// stored rather than by capacity: the unused tail of a large table's entry vector is never
-/// touched, so it costs address space but no memory. The index is filled in when allocated.
-pub fn table<T>(len: usize, capacity: usize) -> usize {
-    len * std::mem::size_of::<T>() + capacity * INDEX_SLOT
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,7 @@ use std::hash::BuildHasher;
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
+use crate::compact::CompactBytes;
 use crate::rng::Rng;
 
 /// What a [`SlotTable`] stores: something with a key.
@@ -32,24 +33,31 @@ pub trait Keyed {
     fn key(&self) -> &[u8];
 }
 
-/// A hash table whose entries keep their positions (see the module documentation).
-#[derive(Debug, Clone)]
-pub struct SlotTable<T> {
-    slots: Vec<Option<T>>,
-    /// Positions in `slots`, found by the hash of their entry's key.
-    index: HashTable<u32>,
-    /// The holes in `slots`, each once; insertions fill the last one first.
-    holes: Vec<u32>,
-    hasher: RandomState,
+impl Keyed for CompactBytes {
+    #[inline]
+    fn key(&self) -> &[u8] {
+        self
+    }
 }
 
-impl<T> Default for SlotTable<T> {
-    fn default() -> SlotTable<T> {
-        SlotTable {
+/// Positions that keep their entries: a vector whose removals leave holes that insertions
+/// fill, compacted towards position 0 once mostly holes (see the module documentation).
+/// [`SlotTable`] adds an index by key; a large sorted set keeps its members' order in one.
+#[derive(Debug, Clone)]
+pub struct Slots<T> {
+    slots: Vec<Option<T>>,
+    /// The holes in `slots`, each once; insertions fill the last one first.
+    holes: Vec<u32>,
+    /// Number of entries.
+    len: usize,
+}
+
+impl<T> Default for Slots<T> {
+    fn default() -> Slots<T> {
+        Slots {
             slots: Vec::new(),
-            index: HashTable::new(),
             holes: Vec::new(),
-            hasher: RandomState::default(),
+            len: 0,
         }
     }
 }
@@ -57,13 +65,252 @@ impl<T> Default for SlotTable<T> {
 /// Fewer slots than this are never compacted: a small table's holes cost little.
 const COMPACT_MIN_SLOTS: usize = 64;
 
+impl<T> Slots<T> {
+    /// Room for `capacity` entries.
+    pub fn with_capacity(capacity: usize) -> Slots<T> {
+        Slots {
+            slots: Vec::with_capacity(capacity),
+            ..Slots::default()
+        }
+    }
+
+    /// Number of entries.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are no entries.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Number of positions, holes included: positions run from 0 to this.
+    #[inline]
+    pub fn positions(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The entry at `position`; `None` for a hole or a position beyond the end.
+    #[inline]
+    pub fn at(&self, position: usize) -> Option<&T> {
+        self.slots.get(position)?.as_ref()
+    }
+
+    /// The entry at `position`, to change in place.
+    #[inline]
+    pub fn at_mut(&mut self, position: usize) -> Option<&mut T> {
+        self.slots.get_mut(position)?.as_mut()
+    }
+
+    /// Adds `entry` and returns its position: the last hole if `fill_holes` allows and there
+    /// is one, else a new position at the end.
+    pub fn insert(&mut self, entry: T, fill_holes: bool) -> usize {
+        self.len += 1;
+        let hole = if fill_holes { self.holes.pop() } else { None };
+        match hole {
+            Some(hole) => {
+                self.slots[hole as usize] = Some(entry);
+                hole as usize
+            }
+            None => {
+                self.slots.push(Some(entry));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    /// Takes the entry at `position` out, leaving a hole.
+    pub fn remove(&mut self, position: usize) -> Option<T> {
+        let entry = self.slots.get_mut(position)?.take()?;
+        self.holes.push(position as u32);
+        self.len -= 1;
+        Some(entry)
+    }
+
+    /// True once three quarters of a large enough vector's slots are holes.
+    pub fn wants_compaction(&self) -> bool {
+        self.slots.len() >= COMPACT_MIN_SLOTS && self.len < self.slots.len() / 4
+    }
+
+    /// Moves the last entries into the lowest holes until there are none, and gives back the
+    /// room. `moved` sees each moved entry with its old and new positions. Entries only ever
+    /// move towards position 0 (see the module documentation for what that means for SCAN).
+    pub fn compact(&mut self, mut moved: impl FnMut(&mut T, usize, usize)) {
+        self.holes.clear();
+        let mut low = 0;
+        let mut high = self.slots.len();
+        loop {
+            while low < high && self.slots[low].is_some() {
+                low += 1;
+            }
+            while high > low && self.slots[high - 1].is_none() {
+                high -= 1;
+            }
+            if low >= high {
+                break;
+            }
+            // A hole at `low` below an entry at `high - 1`.
+            let mut entry = self.slots[high - 1].take().expect("an entry");
+            moved(&mut entry, high - 1, low);
+            self.slots[low] = Some(entry);
+            high -= 1;
+        }
+        self.slots.truncate(self.len);
+        self.slots.shrink_to_fit();
+        self.holes.shrink_to_fit();
+    }
+
+    /// A random entry's position, or `None` when there is none.
+    pub fn random(&self, rng: &mut Rng) -> Option<usize> {
+        if self.is_empty() {
+            return None;
+        }
+        // Holes are at most three quarters of the slots once compacted: a handful of draws
+        // find an entry.
+        for _ in 0..32 {
+            let position = rng.below(self.slots.len());
+            if self.slots[position].is_some() {
+                return Some(position);
+            }
+        }
+        let start = rng.below(self.slots.len());
+        (start..self.slots.len())
+            .chain(0..start)
+            .find(|&position| self.slots[position].is_some())
+    }
+
+    /// The positions of up to `count` distinct random entries (as many as there are, if
+    /// fewer): drawn one by one when few are wanted, as Redis does, else a partial shuffle
+    /// of them all.
+    pub fn distinct_random(&self, count: usize, rng: &mut Rng) -> Vec<usize> {
+        distinct_positions(self.slots.len(), self.len, count, rng, |position| {
+            self.slots[position].is_some()
+        })
+    }
+
+    /// Every entry with its position, in position order.
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter(self.slots.iter().enumerate())
+    }
+
+    /// Every entry, in position order, to change in place.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.slots.iter_mut().flatten()
+    }
+
+    /// One SCAN step: visits up to `count` positions (at least one) from `cursor` towards
+    /// position 0, calling `visit` for each entry, and returns the next cursor (0 when done).
+    ///
+    /// Cursor 0 starts at the end; a cursor is the number of positions not yet visited, so
+    /// one beyond the end simply starts at the end.
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut visit: impl FnMut(&'a T)) -> u64 {
+        let end = self.slots.len();
+        let mut remaining = match cursor {
+            0 => end,
+            _ => usize::try_from(cursor).unwrap_or(usize::MAX).min(end),
+        };
+        let stop = remaining.saturating_sub(count.max(1));
+        while remaining > stop {
+            remaining -= 1;
+            if let Some(entry) = &self.slots[remaining] {
+                visit(entry);
+            }
+        }
+        remaining as u64
+    }
+
+    /// Bytes of the vector and its hole list. Slots are counted as they are used: the unused
+    /// tail of a large vector is never touched, so it costs address space but no memory.
+    pub fn bytes(&self) -> usize {
+        self.slots.len() * std::mem::size_of::<Option<T>>()
+            + self.holes.capacity() * std::mem::size_of::<u32>()
+    }
+}
+
+/// The entries of [`Slots`] with their positions, in position order.
+#[derive(Debug, Clone)]
+pub struct Iter<'a, T>(std::iter::Enumerate<std::slice::Iter<'a, Option<T>>>);
+
+impl<'a, T> Iterator for Iter<'a, T> {
+    type Item = (usize, &'a T);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, &'a T)> {
+        self.0
+            .by_ref()
+            .find_map(|(position, slot)| Some((position, slot.as_ref()?)))
+    }
+}
+
+impl<T> DoubleEndedIterator for Iter<'_, T> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.0
+            .by_ref()
+            .rev()
+            .find_map(|(position, slot)| Some((position, slot.as_ref()?)))
+    }
+}
+
+/// The positions of up to `count` distinct random live positions among `positions`, of
+/// which `live` are: a partial Fisher-Yates shuffle of them all when many are wanted (more
+/// than a third), else draws until enough distinct ones come up, as Redis's SRANDMEMBER and
+/// HRANDFIELD do. `is_live` tells a live position from a hole.
+pub fn distinct_positions(
+    positions: usize,
+    live: usize,
+    count: usize,
+    rng: &mut Rng,
+    is_live: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    let count = count.min(live);
+    if count.saturating_mul(3) > live {
+        let mut all: Vec<usize> = (0..positions).filter(|&p| is_live(p)).collect();
+        for i in 0..count {
+            let j = i + rng.below(all.len() - i);
+            all.swap(i, j);
+        }
+        all.truncate(count);
+        return all;
+    }
+    let mut picked = std::collections::HashSet::with_capacity(count);
+    let mut chosen = Vec::with_capacity(count);
+    while chosen.len() < count {
+        let position = rng.below(positions);
+        if is_live(position) && picked.insert(position) {
+            chosen.push(position);
+        }
+    }
+    chosen
+}
+
+/// A hash table whose entries keep their positions (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct SlotTable<T> {
+    slots: Slots<T>,
+    /// Positions in `slots`, found by the hash of their entry's key.
+    index: HashTable<u32>,
+    hasher: RandomState,
+}
+
+impl<T> Default for SlotTable<T> {
+    fn default() -> SlotTable<T> {
+        SlotTable {
+            slots: Slots::default(),
+            index: HashTable::new(),
+            hasher: RandomState::default(),
+        }
+    }
+}
+
 impl<T: Keyed> SlotTable<T> {
     /// An empty table with room for `capacity` entries.
     pub fn with_capacity(capacity: usize) -> SlotTable<T> {
         SlotTable {
-            slots: Vec::with_capacity(capacity),
+            slots: Slots::with_capacity(capacity),
             index: HashTable::with_capacity(capacity),
-            holes: Vec::new(),
             hasher: RandomState::default(),
         }
     }
@@ -71,19 +318,25 @@ impl<T: Keyed> SlotTable<T> {
     /// Number of entries.
     #[inline]
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.slots.len()
     }
 
     /// True when there are no entries.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.slots.is_empty()
     }
 
     /// Number of positions, holes included: positions run from 0 to this.
     #[inline]
     pub fn positions(&self) -> usize {
-        self.slots.len()
+        self.slots.positions()
+    }
+
+    /// The entries by position, holes included.
+    #[inline]
+    pub fn slots(&self) -> &Slots<T> {
+        &self.slots
     }
 
     #[inline]
@@ -96,8 +349,8 @@ impl<T: Keyed> SlotTable<T> {
     pub fn find(&self, key: &[u8]) -> Option<usize> {
         let slots = &self.slots;
         let eq = |&position: &u32| {
-            slots[position as usize]
-                .as_ref()
+            slots
+                .at(position as usize)
                 .is_some_and(|entry| entry.key() == key)
         };
         self.index
@@ -121,13 +374,13 @@ impl<T: Keyed> SlotTable<T> {
     /// The entry at `position`; `None` for a hole or a position beyond the table.
     #[inline]
     pub fn at(&self, position: usize) -> Option<&T> {
-        self.slots.get(position)?.as_ref()
+        self.slots.at(position)
     }
 
     /// The entry at `position`, to change in place (its key must stay the same).
     #[inline]
     pub fn at_mut(&mut self, position: usize) -> Option<&mut T> {
-        self.slots.get_mut(position)?.as_mut()
+        self.slots.at_mut(position)
     }
 
     /// True if `key` has an entry.
@@ -140,22 +393,11 @@ impl<T: Keyed> SlotTable<T> {
     /// last hole if `fill_holes` allows and there is one, else a new position at the end.
     pub fn insert_new(&mut self, entry: T, fill_holes: bool) -> usize {
         let hash = self.hash(entry.key());
-        let hole = if fill_holes { self.holes.pop() } else { None };
-        let position = match hole {
-            Some(hole) => {
-                self.slots[hole as usize] = Some(entry);
-                hole as usize
-            }
-            None => {
-                self.slots.push(Some(entry));
-                self.slots.len() - 1
-            }
-        };
+        let position = self.slots.insert(entry, fill_holes);
         let Self {
             slots,
             index,
             hasher,
-            ..
         } = self;
         index.insert_unique(hash, position as u32, |&p| rehash(hasher, slots, p));
         position
@@ -163,12 +405,11 @@ impl<T: Keyed> SlotTable<T> {
 
     /// Takes the entry at `position` out, leaving a hole.
     pub fn remove_at(&mut self, position: usize) -> Option<T> {
-        let entry = self.slots.get_mut(position)?.take()?;
+        let entry = self.slots.remove(position)?;
         let hash = self.hash(entry.key());
         if let Ok(found) = self.index.find_entry(hash, |&p| p as usize == position) {
             found.remove();
         }
-        self.holes.push(position as u32);
         Some(entry)
     }
 
@@ -180,97 +421,45 @@ impl<T: Keyed> SlotTable<T> {
 
     /// True once three quarters of a large enough table's slots are holes.
     pub fn wants_compaction(&self) -> bool {
-        self.slots.len() >= COMPACT_MIN_SLOTS && self.len() < self.slots.len() / 4
+        self.slots.wants_compaction()
     }
 
-    /// Moves the last entries into the lowest holes until there are none, and gives back the
-    /// room. `moved` sees each moved entry at its new position. Entries only ever move
-    /// towards position 0 (see the module documentation for what that means for SCAN).
+    /// Compacts the slots (see [`Slots::compact`]), keeping the index in step; `moved` sees
+    /// each moved entry at its new position.
     pub fn compact(&mut self, mut moved: impl FnMut(&mut T, usize)) {
-        self.holes.clear();
-        let mut low = 0;
-        let mut high = self.slots.len();
-        loop {
-            while low < high && self.slots[low].is_some() {
-                low += 1;
-            }
-            while high > low && self.slots[high - 1].is_none() {
-                high -= 1;
-            }
-            if low + 1 >= high {
-                break;
-            }
-            let mut entry = self.slots[high - 1].take().expect("an entry");
-            let hash = self.hash(entry.key());
-            if let Some(found) = self.index.find_mut(hash, |&p| p as usize == high - 1) {
-                *found = low as u32;
-            }
-            moved(&mut entry, low);
-            self.slots[low] = Some(entry);
-            high -= 1;
-        }
-        self.slots.truncate(self.len());
-        self.slots.shrink_to_fit();
-        self.holes.shrink_to_fit();
         let Self {
             slots,
             index,
             hasher,
-            ..
         } = self;
+        slots.compact(|entry, from, to| {
+            let hash = hasher.hash_one(entry.key());
+            if let Some(found) = index.find_mut(hash, |&p| p as usize == from) {
+                *found = to as u32;
+            }
+            moved(entry, to);
+        });
         index.shrink_to(slots.len(), |&p| rehash(hasher, slots, p));
     }
 
     /// A random entry's position, or `None` when the table is empty.
     pub fn random(&self, rng: &mut Rng) -> Option<usize> {
-        if self.is_empty() {
-            return None;
-        }
-        // Holes are at most three quarters of the slots: a handful of draws find an entry.
-        for _ in 0..32 {
-            let position = rng.below(self.slots.len());
-            if self.slots[position].is_some() {
-                return Some(position);
-            }
-        }
-        let start = rng.below(self.slots.len());
-        (start..self.slots.len())
-            .chain(0..start)
-            .find(|&position| self.slots[position].is_some())
+        self.slots.random(rng)
     }
 
     /// Every entry with its position, in position order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (usize, &T)> + '_ {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(position, slot)| Some((position, slot.as_ref()?)))
+    pub fn iter(&self) -> Iter<'_, T> {
+        self.slots.iter()
     }
 
     /// Every entry, in position order, to change in place (their keys must stay the same).
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
-        self.slots.iter_mut().flatten()
+        self.slots.values_mut()
     }
 
-    /// One SCAN step: visits up to `count` positions (at least one) from `cursor` towards
-    /// position 0, calling `visit` for each entry, and returns the next cursor (0 when done).
-    ///
-    /// Cursor 0 starts at the end; a cursor is the number of positions not yet visited, so
-    /// one beyond the table simply starts at its end.
-    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut visit: impl FnMut(&'a T)) -> u64 {
-        let end = self.slots.len();
-        let mut remaining = match cursor {
-            0 => end,
-            _ => usize::try_from(cursor).unwrap_or(usize::MAX).min(end),
-        };
-        let stop = remaining.saturating_sub(count.max(1));
-        while remaining > stop {
-            remaining -= 1;
-            if let Some(entry) = &self.slots[remaining] {
-                visit(entry);
-            }
-        }
-        remaining as u64
+    /// One SCAN step (see [`Slots::scan`]).
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, visit: impl FnMut(&'a T)) -> u64 {
+        self.slots.scan(cursor, count, visit)
     }
 
     /// Bytes one entry costs in the table: its slot and its share of the index.
@@ -279,12 +468,9 @@ impl<T: Keyed> SlotTable<T> {
     }
 
     /// Bytes of the table itself (slots, index and hole list), not counting what entries own
-    /// on the heap. Slots are counted as they are used: the unused tail of a large vector is
-    /// never touched, so it costs address space but no memory.
+    /// on the heap.
     pub fn table_bytes(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<Option<T>>()
-            + self.index.capacity() * INDEX_SLOT * 8 / 7
-            + self.holes.capacity() * std::mem::size_of::<u32>()
+        self.slots.bytes() + self.index.capacity() * INDEX_SLOT * 8 / 7
     }
 }
 
@@ -292,8 +478,8 @@ impl<T: Keyed> SlotTable<T> {
 const INDEX_SLOT: usize = 5;
 
 /// The hash of the entry at `position`, for the index to move it when it grows or shrinks.
-fn rehash<T: Keyed>(hasher: &RandomState, slots: &[Option<T>], position: u32) -> u64 {
-    let entry = slots[position as usize].as_ref().expect("indexed slot");
+fn rehash<T: Keyed>(hasher: &RandomState, slots: &Slots<T>, position: u32) -> u64 {
+    let entry = slots.at(position as usize).expect("indexed slot");
     hasher.hash_one(entry.key())
 }
 

@@ -2,9 +2,7 @@
 //!
 //! Argument checks, key lookups and type checks happen in the order Redis 7.0's t_hash.c does
 //! them, since that order decides which error a client sees. This file also holds the pieces
-//! every *SCAN and random-sampling command shares ([`ScanOptions`], [`distinct_positions`]).
-
-use std::collections::HashSet;
+//! every *SCAN and random-sampling command shares ([`ScanOptions`], [`parse_random_count`]).
 
 use bytes::Bytes;
 use radish_data::glob::Pattern;
@@ -172,32 +170,6 @@ pub(crate) fn scan_reply<B: AsRef<[u8]>>(reply: &mut Reply<'_>, cursor: u64, fou
 /// The empty scan a missing key gets: cursor 0, no elements.
 pub(crate) fn empty_scan_reply(reply: &mut Reply<'_>) {
     scan_reply::<&[u8]>(reply, 0, &[]);
-}
-
-/// `count` distinct positions out of `0..len`, chosen at random (`count` < `len`), in no
-/// particular order. As Redis does, a large share is drawn by shuffling every position, a
-/// small one by drawing until enough distinct positions came up.
-pub(crate) fn distinct_positions(len: usize, count: usize, rng: &mut Rng) -> Vec<usize> {
-    let count = count.min(len);
-    if count.saturating_mul(3) > len {
-        // Partial Fisher-Yates: the first `count` slots end up a uniform sample.
-        let mut positions: Vec<usize> = (0..len).collect();
-        for i in 0..count {
-            let j = i + rng.below(len - i);
-            positions.swap(i, j);
-        }
-        positions.truncate(count);
-        return positions;
-    }
-    let mut picked = HashSet::with_capacity(count);
-    let mut positions = Vec::with_capacity(count);
-    while positions.len() < count {
-        let position = rng.below(len);
-        if picked.insert(position) {
-            positions.push(position);
-        }
-    }
-    positions
 }
 
 /// Parses a random-count argument (HRANDFIELD, SRANDMEMBER) as Redis's
@@ -511,7 +483,8 @@ fn hrandfield_one(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
     let (db, reply, now) = ctx.parts();
     let field = match read_hash(db, key, now)? {
         Some(hash) => hash
-            .get_index(rng.below(hash.len()))
+            .random_position(&mut rng)
+            .and_then(|position| hash.get_index(position))
             .map(|(field, _)| field),
         None => None,
     };
@@ -531,7 +504,6 @@ fn write_random_fields(
     with_values: bool,
     rng: &mut Rng,
 ) {
-    let len = hash.len();
     let wanted = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let pairs = with_values && reply.version == Version::Resp3;
     let write_header = |reply: &mut Reply<'_>, fields: usize| {
@@ -541,10 +513,7 @@ fn write_random_fields(
             fields
         });
     };
-    let write_field = |reply: &mut Reply<'_>, position: usize| {
-        let Some((field, value)) = hash.get_index(position) else {
-            return;
-        };
+    let write_field = |reply: &mut Reply<'_>, (field, value): (&[u8], &[u8])| {
         if pairs {
             reply.array(2);
         }
@@ -557,17 +526,25 @@ fn write_random_fields(
         // Picked one at a time, never collected: the count may be huge.
         write_header(reply, wanted);
         for _ in 0..wanted {
-            write_field(reply, rng.below(len));
+            let position = hash.random_position(rng).unwrap_or_default();
+            if let Some(field) = hash.get_index(position) {
+                write_field(reply, field);
+            }
         }
         return;
     }
-    let positions = if wanted >= len {
-        (0..len).collect()
-    } else {
-        distinct_positions(len, wanted, rng)
-    };
+    if wanted >= hash.len() {
+        write_header(reply, hash.len());
+        for field in hash.iter() {
+            write_field(reply, field);
+        }
+        return;
+    }
+    let positions = hash.distinct_positions(wanted, rng);
     write_header(reply, positions.len());
     for position in positions {
-        write_field(reply, position);
+        if let Some(field) = hash.get_index(position) {
+            write_field(reply, field);
+        }
     }
 }

@@ -14,9 +14,7 @@ use radish_data::CompactBytes;
 use radish_data::Value;
 use radish_data::{Db, Entry, Millis};
 
-use super::hashes::{
-    distinct_positions, empty_scan_reply, parse_random_count, scan_reply, ScanOptions,
-};
+use super::hashes::{empty_scan_reply, parse_random_count, scan_reply, ScanOptions};
 use super::keys::parse_cursor;
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
@@ -294,8 +292,8 @@ fn spop_one(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
         ctx.reply.null();
         return Ok(());
     };
-    let position = rng.below(set.len());
-    let member = change_set(db, key, now, |set| set.take_index(position))?;
+    let position = set.random_position(&mut rng);
+    let member = change_set(db, key, now, |set| set.take_index(position?))?;
     ctx.reply.bulk_or_null(member.as_deref());
     if let Some(member) = &member {
         // The log says which member was chosen.
@@ -336,7 +334,7 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
     }
     let popped = change_set(db, key, now, |set| {
         (0..count)
-            .filter_map(|_| set.take_index(rng.below(set.len())))
+            .filter_map(|_| set.take_index(set.random_position(&mut rng)?))
             .collect::<Vec<CompactBytes>>()
     })?;
     set_reply(&mut ctx.reply, popped.iter().map(CompactBytes::as_slice));
@@ -361,7 +359,9 @@ fn srandmember_one(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
     let mut rng = ctx.keyspace().rng.clone();
     let (db, reply, now) = ctx.parts();
     let member = match read_set(db, key, now)? {
-        Some(set) => set.get_index(rng.below(set.len())),
+        Some(set) => set
+            .random_position(&mut rng)
+            .and_then(|position| set.get_index(position)),
         None => None,
     };
     reply.bulk_or_null(member.as_ref().map(|m| m.as_bytes()));
@@ -386,13 +386,15 @@ fn srandmember_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result 
         // Picked one at a time, never collected: the count may be huge.
         reply.array(wanted);
         for _ in 0..wanted {
-            let member = set.get_index(rng.below(len));
+            let member = set
+                .random_position(&mut rng)
+                .and_then(|position| set.get_index(position));
             reply.bulk(member.as_ref().map_or(&b""[..], |m| m.as_bytes()));
         }
     } else if wanted >= len {
         reply.bulks(set.iter());
     } else {
-        let positions = distinct_positions(len, wanted, &mut rng);
+        let positions = set.distinct_positions(wanted, &mut rng);
         reply.bulks(
             positions
                 .iter()

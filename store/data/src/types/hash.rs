@@ -3,17 +3,14 @@
 //! While the hash is small it is a *listpack*, as in Redis: fields and values alternate in
 //! one flat buffer ([`Listpack`]), in insertion order, found by a linear scan; removals close
 //! the gap, so HGETALL, HKEYS, HSCAN... answer in the same order as Redis. Past the listpack
-//! limits it becomes a *hashtable* for good, an insertion-ordered map; removals then swap the
-//! last entry into the hole (O(1)), which keeps [`Hash::scan`]'s guarantee: walking positions
-//! from the end, a removal only ever moves an already-visited entry, so every field present
-//! for a whole scan is returned.
-
-use foldhash::fast::RandomState;
-use indexmap::IndexMap;
+//! limits it becomes a *hashtable* for good: a [`SlotTable`] whose fields keep their
+//! positions, so [`Hash::scan`] returns each field present for the whole scan exactly once.
 
 use super::listpack::{self, encoded_len, Listpack};
 use super::EncodingLimits;
 use crate::compact::CompactBytes;
+use crate::rng::Rng;
+use crate::table::{distinct_positions, Keyed, SlotTable};
 
 /// A hash of field → value.
 #[derive(Debug, Clone)]
@@ -29,9 +26,23 @@ enum Repr {
 
 #[derive(Debug, Clone, Default)]
 struct Table {
-    fields: IndexMap<CompactBytes, CompactBytes, RandomState>,
+    fields: SlotTable<Field>,
     /// Heap bytes of the fields and values, kept up to date so `heap_size` is O(1).
     data_heap: usize,
+}
+
+/// A field and its value in a hashtable.
+#[derive(Debug, Clone)]
+struct Field {
+    name: CompactBytes,
+    value: CompactBytes,
+}
+
+impl Keyed for Field {
+    #[inline]
+    fn key(&self) -> &[u8] {
+        &self.name
+    }
 }
 
 impl Default for Hash {
@@ -73,9 +84,8 @@ impl Hash {
         match &self.0 {
             Repr::Listpack(pairs) => pairs.heap_size(),
             Repr::Table(table) => {
-                let (len, capacity) = (table.fields.len(), table.fields.capacity());
                 crate::alloc::allocation(std::mem::size_of::<Table>())
-                    + crate::alloc::table::<(u64, CompactBytes, CompactBytes)>(len, capacity)
+                    + table.fields.table_bytes()
                     + table.data_heap
             }
         }
@@ -95,7 +105,7 @@ impl Hash {
             Repr::Listpack(pairs) => Self::pairs(pairs)
                 .find(|(name, _)| *name == field)
                 .map(|(_, value)| value),
-            Repr::Table(table) => table.fields.get(field).map(|v| v.as_slice()),
+            Repr::Table(table) => table.fields.get(field).map(|f| f.value.as_slice()),
         }
     }
 
@@ -129,14 +139,14 @@ impl Hash {
         table.data_heap += value.heap_size();
         match table.fields.get_mut(field) {
             Some(old) => {
-                table.data_heap -= old.heap_size();
-                *old = value;
+                table.data_heap -= old.value.heap_size();
+                old.value = value;
                 false
             }
             None => {
-                let field = CompactBytes::new(field);
-                table.data_heap += field.heap_size();
-                table.fields.insert(field, value);
+                let name = CompactBytes::new(field);
+                table.data_heap += name.heap_size();
+                table.fields.insert_new(Field { name, value }, true);
                 true
             }
         }
@@ -148,13 +158,13 @@ impl Hash {
             return;
         };
         let mut table = Table {
-            fields: IndexMap::with_capacity_and_hasher(pairs.len() / 2 + 1, RandomState::default()),
+            fields: SlotTable::with_capacity(pairs.len() / 2 + 1),
             data_heap: 0,
         };
-        for (field, value) in Self::pairs(pairs) {
-            let (field, value) = (CompactBytes::new(field), CompactBytes::new(value));
-            table.data_heap += field.heap_size() + value.heap_size();
-            table.fields.insert(field, value);
+        for (name, value) in Self::pairs(pairs) {
+            let (name, value) = (CompactBytes::new(name), CompactBytes::new(value));
+            table.data_heap += name.heap_size() + value.heap_size();
+            table.fields.insert_new(Field { name, value }, true);
         }
         self.0 = Repr::Table(Box::new(table));
     }
@@ -175,9 +185,12 @@ impl Hash {
                 }
                 None => false,
             },
-            Repr::Table(table) => match table.fields.swap_remove_entry(field) {
-                Some((field, value)) => {
-                    table.data_heap -= field.heap_size() + value.heap_size();
+            Repr::Table(table) => match table.fields.remove(field) {
+                Some((_, field)) => {
+                    table.data_heap -= field.name.heap_size() + field.value.heap_size();
+                    if table.fields.wants_compaction() {
+                        table.fields.compact(|_, _| {});
+                    }
                     true
                 }
                 None => false,
@@ -185,14 +198,39 @@ impl Hash {
         }
     }
 
-    /// The field and value at position `index` (0 is the oldest field still present).
-    pub fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
+    /// Number of positions: [`get_index`](Hash::get_index) answers for `0..positions()`.
+    pub fn positions(&self) -> usize {
         match &self.0 {
-            Repr::Listpack(pairs) => Self::pairs(pairs).nth(index),
+            Repr::Listpack(pairs) => pairs.len() / 2,
+            Repr::Table(table) => table.fields.positions(),
+        }
+    }
+
+    /// The field and value at `position`: the place in a listpack (0 is the oldest field),
+    /// the slot in a hashtable (`None` for a hole).
+    pub fn get_index(&self, position: usize) -> Option<(&[u8], &[u8])> {
+        match &self.0 {
+            Repr::Listpack(pairs) => Self::pairs(pairs).nth(position),
             Repr::Table(table) => table
                 .fields
-                .get_index(index)
-                .map(|(f, v)| (f.as_slice(), v.as_slice())),
+                .at(position)
+                .map(|f| (f.name.as_slice(), f.value.as_slice())),
+        }
+    }
+
+    /// A random field's position, or `None` when the hash is empty.
+    pub fn random_position(&self, rng: &mut Rng) -> Option<usize> {
+        match &self.0 {
+            Repr::Listpack(_) => (!self.is_empty()).then(|| rng.below(self.len())),
+            Repr::Table(table) => table.fields.random(rng),
+        }
+    }
+
+    /// The positions of up to `count` distinct random fields.
+    pub fn distinct_positions(&self, count: usize, rng: &mut Rng) -> Vec<usize> {
+        match &self.0 {
+            Repr::Listpack(_) => distinct_positions(self.len(), self.len(), count, rng, |_| true),
+            Repr::Table(table) => table.fields.slots().distinct_random(count, rng),
         }
     }
 
@@ -200,7 +238,7 @@ impl Hash {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], &[u8])> + '_ {
         match &self.0 {
             Repr::Listpack(pairs) => Fields::Listpack(pairs.pairs()),
-            Repr::Table(table) => Fields::Table(table.fields.iter()),
+            Repr::Table(table) => Fields::Table(table.fields.iter(), table.fields.len()),
         }
     }
 
@@ -222,27 +260,17 @@ impl Hash {
             }
             return 0;
         };
-        let len = table.fields.len();
-        let mut remaining = match cursor {
-            0 => len,
-            _ => usize::try_from(cursor).unwrap_or(usize::MAX).min(len),
-        };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            visited += 1;
-            if let Some((field, value)) = self.get_index(remaining) {
-                visit(field, value);
-            }
-        }
-        remaining as u64
+        table
+            .fields
+            .scan(cursor, count, |field| visit(&field.name, &field.value))
     }
 }
 
 /// [`Hash::iter`] over either encoding.
 enum Fields<'a> {
     Listpack(listpack::Pairs<'a>),
-    Table(indexmap::map::Iter<'a, CompactBytes, CompactBytes>),
+    /// A hashtable's fields, and how many are left.
+    Table(crate::table::Iter<'a, Field>, usize),
 }
 
 impl<'a> Iterator for Fields<'a> {
@@ -251,14 +279,18 @@ impl<'a> Iterator for Fields<'a> {
     fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
         match self {
             Fields::Listpack(pairs) => pairs.next().map(|(_, field, value)| (field, value)),
-            Fields::Table(table) => table.next().map(|(f, v)| (f.as_slice(), v.as_slice())),
+            Fields::Table(fields, left) => {
+                let (_, field) = fields.next()?;
+                *left -= 1;
+                Some((field.name.as_slice(), field.value.as_slice()))
+            }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         match self {
             Fields::Listpack(pairs) => pairs.size_hint(),
-            Fields::Table(table) => table.size_hint(),
+            Fields::Table(_, left) => (*left, Some(*left)),
         }
     }
 }
@@ -292,7 +324,9 @@ mod tests {
             panic!("600 fields make a hashtable")
         };
         let fields = table.fields.iter();
-        let recount: usize = fields.map(|(f, v)| f.heap_size() + v.heap_size()).sum();
+        let recount: usize = fields
+            .map(|(_, f)| f.name.heap_size() + f.value.heap_size())
+            .sum();
         assert!(recount > 0);
         assert_eq!(table.data_heap, recount);
     }
@@ -454,7 +488,7 @@ mod tests {
         let mut step = 0;
         loop {
             cursor = hash.scan(cursor, 7, |f, _| {
-                seen.insert(f.to_vec());
+                assert!(seen.insert(f.to_vec()), "returned twice");
             });
             // Remove fields ahead of and behind the cursor, and add new ones.
             step += 1;

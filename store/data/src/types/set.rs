@@ -6,20 +6,19 @@
 //! there are at most [`INTSET_MAX_ENTRIES`] of them. Keeping the real sorted array is what
 //! makes SMEMBERS, SSCAN, SUNION... list an intset's members in the same (ascending) order as
 //! Redis. Any other member, or one member too many, turns the set into a *hashtable* for
-//! good: an insertion-ordered set of bytes whose removals swap the last member into the hole.
-//! That gives O(1) random picks (SPOP, SRANDMEMBER) and a [`Set::scan`] that walks positions
-//! from the end, where a removal only ever moves an already-visited member, so every member
-//! present for a whole scan is returned.
+//! good: a [`SlotTable`] whose members keep their positions. That gives O(1) random picks
+//! (SPOP, SRANDMEMBER) and a [`Set::scan`] that returns each member present for the whole
+//! scan exactly once.
 
 use std::fmt;
 
-use foldhash::fast::RandomState;
-use indexmap::IndexSet;
 use radish_resp::number::{parse_i64_strict, NumberText};
 
 use super::intset::IntSet;
 use super::EncodingLimits;
 use crate::compact::CompactBytes;
+use crate::rng::Rng;
+use crate::table::{distinct_positions, SlotTable};
 
 /// A set of members.
 #[derive(Debug, Clone)]
@@ -31,13 +30,13 @@ pub struct Set {
 enum Repr {
     /// Sorted, distinct integers.
     Ints(IntSet),
-    /// Any bytes, in insertion order (disturbed by removals).
+    /// Any bytes, each keeping its position.
     Table(Box<Table>),
 }
 
 #[derive(Debug, Clone, Default)]
 struct Table {
-    members: IndexSet<CompactBytes, RandomState>,
+    members: SlotTable<CompactBytes>,
     /// Heap bytes of the members, kept up to date so `heap_size` is O(1).
     data_heap: usize,
 }
@@ -108,9 +107,8 @@ impl Set {
         match &self.repr {
             Repr::Ints(ints) => ints.heap_size(),
             Repr::Table(table) => {
-                let (len, capacity) = (table.members.len(), table.members.capacity());
                 crate::alloc::allocation(std::mem::size_of::<Table>())
-                    + crate::alloc::table::<(u64, CompactBytes)>(len, capacity)
+                    + table.members.table_bytes()
                     + table.data_heap
             }
         }
@@ -147,7 +145,8 @@ impl Set {
                 }
                 let member = CompactBytes::new(member);
                 table.data_heap += member.heap_size();
-                table.members.insert(member)
+                table.members.insert_new(member, true);
+                true
             }
             Repr::Ints(_) => false,
         }
@@ -157,9 +156,9 @@ impl Set {
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match &mut self.repr {
             Repr::Ints(ints) => parse_i64_strict(member).is_some_and(|n| ints.remove(n)),
-            Repr::Table(table) => match table.members.swap_take(member) {
-                Some(member) => {
-                    table.data_heap -= member.heap_size();
+            Repr::Table(table) => match table.members.remove(member) {
+                Some((_, member)) => {
+                    table.forget(&member);
                     true
                 }
                 None => false,
@@ -167,35 +166,61 @@ impl Set {
         }
     }
 
-    /// The member at position `index` (in the order [`Set::iter`] gives).
-    pub fn get_index(&self, index: usize) -> Option<Member<'_>> {
+    /// Number of positions: [`get_index`](Set::get_index) answers for `0..positions()`.
+    pub fn positions(&self) -> usize {
         match &self.repr {
-            Repr::Ints(ints) => ints.get(index).map(|n| Member::Int(NumberText::integer(n))),
-            Repr::Table(table) => table.members.get_index(index).map(|m| Member::Bytes(m)),
+            Repr::Ints(ints) => ints.len(),
+            Repr::Table(table) => table.members.positions(),
         }
     }
 
-    /// Removes and returns the member at position `index` (SPOP).
-    pub fn take_index(&mut self, index: usize) -> Option<CompactBytes> {
+    /// The member at `position`: the place in an intset, the slot in a hashtable (`None`
+    /// for a hole).
+    pub fn get_index(&self, position: usize) -> Option<Member<'_>> {
+        match &self.repr {
+            Repr::Ints(ints) => ints
+                .get(position)
+                .map(|n| Member::Int(NumberText::integer(n))),
+            Repr::Table(table) => table.members.at(position).map(|m| Member::Bytes(m)),
+        }
+    }
+
+    /// Removes and returns the member at `position` (SPOP).
+    pub fn take_index(&mut self, position: usize) -> Option<CompactBytes> {
         match &mut self.repr {
             Repr::Ints(ints) => ints
-                .remove_at(index)
+                .remove_at(position)
                 .map(|n| CompactBytes::new(NumberText::integer(n).as_bytes())),
             Repr::Table(table) => {
-                let member = table.members.swap_remove_index(index)?;
-                table.data_heap -= member.heap_size();
+                let member = table.members.remove_at(position)?;
+                table.forget(&member);
                 Some(member)
             }
+        }
+    }
+
+    /// A random member's position, or `None` when the set is empty.
+    pub fn random_position(&self, rng: &mut Rng) -> Option<usize> {
+        match &self.repr {
+            Repr::Ints(ints) => (!ints.is_empty()).then(|| rng.below(ints.len())),
+            Repr::Table(table) => table.members.random(rng),
+        }
+    }
+
+    /// The positions of up to `count` distinct random members.
+    pub fn distinct_positions(&self, count: usize, rng: &mut Rng) -> Vec<usize> {
+        match &self.repr {
+            Repr::Ints(ints) => distinct_positions(ints.len(), ints.len(), count, rng, |_| true),
+            Repr::Table(table) => table.members.slots().distinct_random(count, rng),
         }
     }
 
     /// Every member: ascending for an intset, as in Redis; insertion order (disturbed by
     /// removals) for a hashtable.
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            set: self,
-            front: 0,
-            back: self.len(),
+        match &self.repr {
+            Repr::Ints(ints) => Iter::Ints(ints, 0..ints.len()),
+            Repr::Table(table) => Iter::Table(table.members.iter(), table.members.len()),
         }
     }
 
@@ -213,57 +238,64 @@ impl Set {
             }
             Repr::Table(table) => &table.members,
         };
-        let len = table.len();
-        let mut remaining = match cursor {
-            0 => len,
-            _ => usize::try_from(cursor).unwrap_or(usize::MAX).min(len),
-        };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            visited += 1;
-            if let Some(member) = table.get_index(remaining) {
-                visit(Member::Bytes(member));
-            }
-        }
-        remaining as u64
+        table.scan(cursor, count, |member| visit(Member::Bytes(member)))
     }
 
     /// Turns an intset into a hashtable (one-way, as in Redis).
     fn convert(&mut self) {
         if let Repr::Ints(ints) = &self.repr {
-            let members: IndexSet<CompactBytes, RandomState> = ints
-                .iter()
-                .map(|n| CompactBytes::new(NumberText::integer(n).as_bytes()))
-                .collect();
+            let mut members = SlotTable::with_capacity(ints.len() + 1);
+            for n in ints.iter() {
+                members.insert_new(CompactBytes::new(NumberText::integer(n).as_bytes()), true);
+            }
             // Integers are short enough to be stored inline: no heap of their own.
-            let data_heap = members.iter().map(CompactBytes::heap_size).sum();
+            let data_heap = members.iter().map(|(_, m)| m.heap_size()).sum();
             self.repr = Repr::Table(Box::new(Table { members, data_heap }));
+        }
+    }
+}
+
+impl Table {
+    /// Accounts for `member`, just removed, and compacts the table once it is mostly holes.
+    fn forget(&mut self, member: &CompactBytes) {
+        self.data_heap -= member.heap_size();
+        if self.members.wants_compaction() {
+            self.members.compact(|_, _| {});
         }
     }
 }
 
 /// The members of a [`Set`], in its order.
 #[derive(Debug, Clone)]
-pub struct Iter<'a> {
-    set: &'a Set,
-    front: usize,
-    back: usize,
+pub enum Iter<'a> {
+    /// An intset's members at the places left.
+    Ints(&'a IntSet, std::ops::Range<usize>),
+    /// A hashtable's members, and how many are left.
+    Table(crate::table::Iter<'a, CompactBytes>, usize),
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = Member<'a>;
 
     fn next(&mut self) -> Option<Member<'a>> {
-        if self.front >= self.back {
-            return None;
+        match self {
+            Iter::Ints(ints, places) => {
+                let n = ints.get(places.next()?)?;
+                Some(Member::Int(NumberText::integer(n)))
+            }
+            Iter::Table(members, left) => {
+                let (_, member) = members.next()?;
+                *left -= 1;
+                Some(Member::Bytes(member))
+            }
         }
-        self.front += 1;
-        self.set.get_index(self.front - 1)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.back - self.front;
+        let left = match self {
+            Iter::Ints(_, places) => places.len(),
+            Iter::Table(_, left) => *left,
+        };
         (left, Some(left))
     }
 }
@@ -293,7 +325,7 @@ mod tests {
         let Repr::Table(table) = &set.repr else {
             panic!("long members make a hashtable");
         };
-        let recount: usize = table.members.iter().map(CompactBytes::heap_size).sum();
+        let recount: usize = table.members.iter().map(|(_, m)| m.heap_size()).sum();
         assert!(recount > 0);
         assert_eq!(table.data_heap, recount);
     }
@@ -332,7 +364,8 @@ mod tests {
                     }
                     2 => proptest::prop_assert_eq!(set.remove(&member), model.remove(&member)),
                     _ => {
-                        let taken = set.take_index(n.unsigned_abs() as usize % model.len().max(1));
+                        let mut rng = Rng::new(u64::from(n.unsigned_abs()));
+                        let taken = set.random_position(&mut rng).and_then(|p| set.take_index(p));
                         proptest::prop_assert_eq!(taken.is_some(), !model.is_empty());
                         if let Some(taken) = taken {
                             proptest::prop_assert!(model.remove(taken.as_slice()));
@@ -452,13 +485,16 @@ mod tests {
         let mut step = 0;
         loop {
             cursor = set.scan(cursor, 9, |m| {
-                seen.insert(m.as_bytes().to_vec());
+                assert!(seen.insert(m.as_bytes().to_vec()), "returned twice");
             });
             step += 1;
             set.remove(format!("m{}", step * 4).as_bytes());
             set.insert(format!("new{step}").as_bytes(), &LIMITS);
             // Pop from the middle too, as SPOP would.
-            set.take_index(set.len() / 2);
+            let mut rng = Rng::new(step as u64);
+            if let Some(position) = set.random_position(&mut rng) {
+                set.take_index(position);
+            }
             if cursor == 0 {
                 break;
             }

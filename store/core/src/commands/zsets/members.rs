@@ -12,9 +12,7 @@ use super::shared::{
     peek_zset, read_zset, remove_if_empty, write_elements, write_score_or_null, zset_mut,
     NAN_SCORE, NOT_FLOAT_RANGE, NOT_LEX_RANGE,
 };
-use crate::commands::hashes::{
-    distinct_positions, empty_scan_reply, parse_random_count, scan_reply, ScanOptions,
-};
+use crate::commands::hashes::{empty_scan_reply, parse_random_count, scan_reply, ScanOptions};
 use crate::commands::keys::parse_cursor;
 use crate::error::{Error, Result};
 use crate::exec::args::is;
@@ -332,7 +330,7 @@ fn random_elements<'z>(
     if wanted >= len as u64 {
         return zset.iter_rev().collect();
     }
-    distinct_positions(len, wanted as usize, rng)
+    zset.distinct_positions(wanted as usize, rng)
         .into_iter()
         .filter_map(|i| zset.get_index(i))
         .collect()

@@ -1,6 +1,6 @@
 //! The skiplist encoding of a large sorted set: each member stored once, in its skiplist
-//! node; a hash table of node numbers to find a member; the nodes in insertion order for
-//! random picks and ZSCAN.
+//! node; a hash table of node numbers to find a member; the nodes by position (which they
+//! keep until compaction, see `table.rs`) for random picks and ZSCAN.
 
 use std::hash::BuildHasher;
 
@@ -8,6 +8,7 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
 use super::skiplist::SkipList;
+use crate::table::Slots;
 
 /// The skiplist encoding.
 #[derive(Debug, Clone)]
@@ -16,8 +17,8 @@ pub(super) struct Large {
     /// The nodes of `list`, found by their member's hash.
     pub(super) table: HashTable<u32>,
     hasher: RandomState,
-    /// The nodes in insertion order (disturbed by swap-removals); each node knows its place.
-    pub(super) order: Vec<u32>,
+    /// The nodes by position; each node knows its place.
+    pub(super) order: Slots<u32>,
     /// Heap bytes of members too long to be stored inline, kept up to date.
     pub(super) member_heap: usize,
 }
@@ -33,7 +34,7 @@ impl Large {
             list: SkipList::new(),
             table: HashTable::new(),
             hasher: RandomState::default(),
-            order: Vec::new(),
+            order: Slots::default(),
             member_heap: 0,
         }
     }
@@ -52,26 +53,32 @@ impl Large {
         let node = self
             .list
             .insert(score, crate::compact::CompactBytes::new(member));
-        self.list.set_position(node, self.order.len() as u32);
-        self.order.push(node);
+        let position = self.order.insert(node, true);
+        self.list.set_position(node, position as u32);
         let (list, hasher) = (&self.list, &self.hasher);
         let hash = hasher.hash_one(member);
         self.table
             .insert_unique(hash, node, |&n| hasher.hash_one(list.get(n).0));
     }
 
-    /// Forgets `node` (of `member`) in the table and the order; the list keeps it.
+    /// Forgets `node` (of `member`) in the table and the order; the list keeps it. Positions
+    /// stay where they are until [`compact_if_sparse`](Large::compact_if_sparse).
     pub(super) fn forget(&mut self, node: u32, member: &[u8], position: u32) {
         let hash = self.hasher.hash_one(member);
         if let Ok(entry) = self.table.find_entry(hash, |&n| n == node) {
             entry.remove();
         }
-        let position = position as usize;
-        self.order.swap_remove(position);
-        if let Some(&moved) = self.order.get(position) {
-            self.list.set_position(moved, position as u32);
-        }
+        self.order.remove(position as usize);
         self.member_heap -= member_heap(member);
+    }
+
+    /// Compacts the order once it is mostly holes, telling the moved nodes their new places.
+    pub(super) fn compact_if_sparse(&mut self) {
+        if self.order.wants_compaction() {
+            let list = &mut self.list;
+            self.order
+                .compact(|&mut node, _, to| list.set_position(node, to as u32));
+        }
     }
 
     /// Sets the score of the element at `node`.
@@ -85,7 +92,9 @@ impl Large {
                 *slot = moved;
             }
             let position = self.list.position(moved) as usize;
-            self.order[position] = moved;
+            if let Some(slot) = self.order.at_mut(position) {
+                *slot = moved;
+            }
         }
     }
 
@@ -96,6 +105,7 @@ impl Large {
         let position = self.list.position(node);
         self.forget(node, member, position);
         self.list.remove(score, member);
+        self.compact_if_sparse();
         Some(score)
     }
 
@@ -106,7 +116,7 @@ impl Large {
         crate::alloc::allocation(std::mem::size_of::<Large>())
             + self.list.heap_size()
             + buckets * (std::mem::size_of::<u32>() + 1)
-            + self.order.capacity() * std::mem::size_of::<u32>()
+            + self.order.bytes()
             + self.member_heap
     }
 }

@@ -6,8 +6,9 @@
 //! with O(log n) rank and range queries: two structures hold the same elements, as in Redis,
 //! a skiplist with span widths ordered by (score, member) (see `skiplist.rs`), and a hash
 //! table of node numbers, found by their member's hash, for O(1) score lookups; the member
-//! is stored once, in its node. A vector of the nodes in insertion order with swap-removal
-//! gives O(1) random picks (ZRANDMEMBER) and a ZSCAN cursor that survives removals.
+//! is stored once, in its node. The nodes by position, where removals leave holes rather
+//! than move a node (`table.rs`'s `Slots`), give O(1) random picks (ZRANDMEMBER) and a ZSCAN
+//! that returns each element present throughout exactly once.
 
 mod large;
 mod range;
@@ -23,6 +24,7 @@ use skiplist::{SkipList, NIL};
 use super::listpack::Listpack;
 use super::EncodingLimits;
 use crate::rng::Rng;
+use crate::table::{distinct_positions, Slots};
 
 /// A sorted set: members ordered by (score, member).
 #[derive(Debug, Clone)]
@@ -179,7 +181,7 @@ impl SortedSet {
             return;
         };
         let mut large = Large::new();
-        large.order.reserve(small::len(pairs) + 1);
+        large.order = Slots::with_capacity(small::len(pairs) + 1);
         for (_, member, score) in small::elements(pairs) {
             large.add(member, score);
         }
@@ -295,12 +297,10 @@ impl SortedSet {
             .remove_rank_range(start, end, |node, member, position| {
                 removed.push((position, node, member));
             });
-        // From the last place in the order back: a swap-removal then only ever moves an
-        // element that stays.
-        removed.sort_unstable_by_key(|(position, _, _)| std::cmp::Reverse(*position));
         for (position, node, member) in &removed {
             large.forget(*node, member, *position);
         }
+        large.compact_if_sparse();
         removed.len()
     }
 
@@ -404,49 +404,57 @@ impl SortedSet {
             .count()
     }
 
-    /// The element at position `index` (`0..len()`), for random picks: the rank in a
-    /// listpack, the member map's position in a skiplist.
-    pub fn get_index(&self, index: usize) -> Option<(&[u8], f64)> {
+    /// Number of positions: [`get_index`](SortedSet::get_index) answers for
+    /// `0..positions()`.
+    pub fn positions(&self) -> usize {
         match &self.0 {
-            Repr::Listpack(_) => self.get(index),
-            Repr::Skiplist(large) => large.order.get(index).map(|&node| large.list.get(node)),
+            Repr::Listpack(_) => self.len(),
+            Repr::Skiplist(large) => large.order.positions(),
+        }
+    }
+
+    /// The element at `position`, for random picks: the rank in a listpack, the place among
+    /// the nodes in a skiplist (`None` for a hole).
+    pub fn get_index(&self, position: usize) -> Option<(&[u8], f64)> {
+        match &self.0 {
+            Repr::Listpack(_) => self.get(position),
+            Repr::Skiplist(large) => large.order.at(position).map(|&node| large.list.get(node)),
         }
     }
 
     /// A random element.
     pub fn random(&self, rng: &mut Rng) -> Option<(&[u8], f64)> {
-        if self.is_empty() {
-            return None;
+        let position = match &self.0 {
+            Repr::Listpack(_) => (!self.is_empty()).then(|| rng.below(self.len()))?,
+            Repr::Skiplist(large) => large.order.random(rng)?,
+        };
+        self.get_index(position)
+    }
+
+    /// The positions of up to `count` distinct random elements.
+    pub fn distinct_positions(&self, count: usize, rng: &mut Rng) -> Vec<usize> {
+        match &self.0 {
+            Repr::Listpack(_) => distinct_positions(self.len(), self.len(), count, rng, |_| true),
+            Repr::Skiplist(large) => large.order.distinct_random(count, rng),
         }
-        self.get_index(rng.below(self.len()))
     }
 
     /// One ZSCAN step. A listpack set is returned whole with cursor 0, as Redis does;
-    /// otherwise up to `count` map positions are visited from `cursor` towards the start
+    /// otherwise up to `count` positions are visited from `cursor` towards the start
     /// (cursor 0 starts at the end), so an element present for the whole scan is returned
-    /// even if others are removed meanwhile. Returns the next cursor (0 when done).
+    /// once even if others are added or removed meanwhile. Returns the next cursor (0 when
+    /// done).
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
-        if self.is_listpack() {
+        let Repr::Skiplist(large) = &self.0 else {
             for (member, score) in self.iter() {
                 visit(member, score);
             }
             return 0;
-        }
-        let len = self.len();
-        let mut remaining = if cursor == 0 {
-            len
-        } else {
-            (cursor as usize).min(len)
         };
-        let mut visited = 0;
-        while remaining > 0 && visited < count.max(1) {
-            remaining -= 1;
-            visited += 1;
-            if let Some((member, score)) = self.get_index(remaining) {
-                visit(member, score);
-            }
-        }
-        remaining as u64
+        large.order.scan(cursor, count, |&node| {
+            let (member, score) = large.list.get(node);
+            visit(member, score);
+        })
     }
 
     /// A score as ZSCAN shows it: as text the way a listpack stores it, or `%.17g` for a
@@ -509,12 +517,12 @@ mod tests {
         let recount: usize = large
             .order
             .iter()
-            .map(|&node| large::member_heap(large.list.get(node).0))
+            .map(|(_, &node)| large::member_heap(large.list.get(node).0))
             .sum();
         assert!(recount > 0);
         assert_eq!(large.member_heap, recount);
         assert_eq!(large.table.len(), large.list.len());
-        for (position, &node) in large.order.iter().enumerate() {
+        for (position, &node) in large.order.iter() {
             assert_eq!(large.list.position(node) as usize, position);
         }
     }
@@ -765,7 +773,7 @@ mod tests {
                 if let Repr::Skiplist(large) = &z.0 {
                     proptest::prop_assert_eq!(large.table.len(), model.len());
                     proptest::prop_assert_eq!(large.order.len(), model.len());
-                    for (position, &node) in large.order.iter().enumerate() {
+                    for (position, &node) in large.order.iter() {
                         proptest::prop_assert_eq!(large.list.position(node) as usize, position);
                         proptest::prop_assert_eq!(large.find(large.list.get(node).0), Some(node));
                     }
@@ -791,7 +799,7 @@ mod tests {
         let mut step = 0;
         loop {
             cursor = z.scan(cursor, 10, |m, _| {
-                seen.insert(m.to_vec());
+                assert!(seen.insert(m.to_vec()), "returned twice");
             });
             step += 1;
             z.remove(format!("m{}", step * 3).as_bytes());
