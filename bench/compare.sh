@@ -243,11 +243,23 @@ radish_has_types() {
     return "$ok"
 }
 
-# Prints the requests per second of one redis-benchmark run of one test, or ERR if the server
-# answered a request with an error. With --csv, redis-benchmark 7.0 prints a header line and
-# one quoted line per test: "SET","123456.79",... ; lrange_100 first prints its LPUSH fill,
-# so the last line is the one measured. On an error reply 7.0 prints "Error from server: ..."
-# and stops at once, leaving only the header.
+# Nanoseconds of CPU the process `pid` has used so far, over all its threads (the first field
+# of each thread's schedstat): fine-grained enough for a run of a tenth of a second, where
+# /proc/PID/stat's clock ticks are 10 ms each.
+cpu_ns() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ sum += $1 } END { printf "%.0f", sum }'
+}
+
+# Prints four fields for one redis-benchmark run of one test: requests per second, the
+# server's CPU microseconds per request during the run, and the p50 and p99 latencies in ms;
+# ERR for each if the server answered a request with an error. With --csv, redis-benchmark
+# 7.0 prints a header line and one quoted line per test:
+# "SET","rps","avg","min","p50","p95","p99","max". On an error reply it prints "Error from
+# server: ..." and stops at once, leaving only the header.
+#
+# redis-benchmark's own lrange_N tests first fill the list with as many LPUSHes as they then
+# run LRANGEs, which would count in the CPU figure: the list is filled beforehand instead, and
+# the same `LRANGE mylist 0 N-1` runs as a command.
 #
 # redis-benchmark spins forever if its server dies mid-run, so each run also has a time limit:
 # a minute plus a millisecond per request, far above any sane run. --foreground keeps it in our
@@ -258,31 +270,41 @@ radish_has_types() {
 # (bench/scripting.sh).
 declare -A COMMAND_OF=() REQUESTS_OF=()
 run_benchmark() {
-    local server="$1" test="$2" pipeline="$3" output status=0
+    local server="$1" test="$2" pipeline="$3" output status=0 pid="${PID[$1]}"
     local requests="${REQUESTS_OF[$test]-$REQUESTS}" what=(-t "$test")
     if [[ -n "${COMMAND_OF[$test]-}" ]]; then
         read -r -a what <<<"${COMMAND_OF[$test]}"
+    elif [[ "$test" =~ ^lrange_([0-9]+)$ ]]; then
+        what=(LRANGE mylist 0 $((BASH_REMATCH[1] - 1)))
+        timeout --foreground 60 redis-benchmark -h 127.0.0.1 -p "${PORT[$server]}" -c 10 \
+            -n "${BASH_REMATCH[1]}" -P 16 -t lpush -q >/dev/null 2>&1 || true
     fi
+    local cpu_before cpu_after
+    cpu_before="$(cpu_ns "$pid")"
     output="$(timeout --foreground $((60 + requests / 1000)) redis-benchmark -h 127.0.0.1 \
         -p "${PORT[$server]}" -c "$CLIENTS" -n "$requests" -P "$pipeline" --csv \
         "${what[@]}" 2>&1)" || status=$?
+    cpu_after="$(cpu_ns "$pid")"
     if ((status == 124)); then
         log "redis-benchmark $test on $server timed out"
-        echo ERR
+        echo ERR ERR ERR ERR
         return
     fi
     if grep -q 'Error from server' <<<"$output"; then
-        echo ERR
+        echo ERR ERR ERR ERR
         return
     fi
-    local rps
-    rps="$(grep '^"' <<<"$output" | tail -n 1 | awk -F'"' '{print $4}')"
+    local fields
+    fields="$(grep '^"' <<<"$output" | tail -n 1 | awk -F'"' '{print $4, $10, $14}')"
+    local rps p50 p99
+    read -r rps p50 p99 <<<"$fields"
     if [[ "$rps" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then
-        echo "$rps"
+        echo "$rps" "$(awk -v ns=$((cpu_after - cpu_before)) -v n="$requests" \
+            'BEGIN { printf "%.3f", ns / n / 1000 }')" "${p50:-ERR}" "${p99:-ERR}"
     else
         log "unexpected redis-benchmark output for $test on $server:"
         echo "$output" | tail -n 5 >&2
-        echo ERR
+        echo ERR ERR ERR ERR
     fi
 }
 
@@ -299,31 +321,40 @@ median() {
         END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# Fills RESULT[test,pipeline,server] with median rps. The servers take turns for every single
+# Fills RESULT, CPU, P50 and P99[test,pipeline,server] with the medians of requests/s, CPU
+# microseconds per request and latencies. The servers take turns for every single
 # measurement, and the order rotates with each repeat, so that background load from other work
 # on the machine falls on all three alike instead of on whichever ran last.
-declare -A RESULT=()
+declare -A RESULT=() CPU=() P50=() P99=()
+# shellcheck disable=SC2034 # RESULT and CPU are read through namerefs (print_table)
 measure_throughput() {
-    local tests=("$@") test pipeline rep i server rps total done_runs=0
-    local -A samples=()
+    local tests=("$@") test pipeline rep i server rps cpu p50 p99 total done_runs=0
+    local -A samples=() cpus=() p50s=() p99s=()
     total=$((${#tests[@]} * $(wc -w <<<"$PIPELINES") * REPEATS * ${#SERVERS[@]}))
     for test in "${tests[@]}"; do
         for pipeline in $PIPELINES; do
-            samples=([redis]="" [tokio]="" [smol]="")
+            samples=() cpus=() p50s=() p99s=()
             for ((rep = 0; rep < REPEATS; rep++)); do
                 for ((i = 0; i < ${#SERVERS[@]}; i++)); do
                     server="${SERVERS[$(((i + rep) % ${#SERVERS[@]}))]}"
                     require_alive "$server"
-                    rps="$(run_benchmark "$server" "$test" "$pipeline")"
+                    read -r rps cpu p50 p99 <<<"$(run_benchmark "$server" "$test" "$pipeline")"
                     require_alive "$server"
-                    samples[$server]+="$rps "
+                    samples[$server]+="$rps " cpus[$server]+="$cpu "
+                    p50s[$server]+="$p50 " p99s[$server]+="$p99 "
                     done_runs=$((done_runs + 1))
-                    log "[$done_runs/$total] $test -P $pipeline $server: $rps"
+                    log "[$done_runs/$total] $test -P $pipeline $server: $rps req/s, $cpu us CPU/req"
                 done
             done
             for server in "${SERVERS[@]}"; do
                 # shellcheck disable=SC2086 # the samples are space-separated on purpose
                 RESULT[$test,$pipeline,$server]="$(median ${samples[$server]})"
+                # shellcheck disable=SC2086
+                CPU[$test,$pipeline,$server]="$(median ${cpus[$server]})"
+                # shellcheck disable=SC2086
+                P50[$test,$pipeline,$server]="$(median ${p50s[$server]})"
+                # shellcheck disable=SC2086
+                P99[$test,$pipeline,$server]="$(median ${p99s[$server]})"
             done
         done
     done
@@ -342,38 +373,74 @@ print_throughput() {
     local tests=("$@") test pipeline server
     echo
     echo "Throughput (requests/s, median of $REPEATS; -c $CLIENTS -n $REQUESTS; ratio = x / redis)"
-    printf '%-12s %4s %12s %12s %7s %12s %7s\n' test P redis tokio ratio smol ratio
-    for pipeline in $PIPELINES; do
-        for test in "${tests[@]}"; do
-            local redis="${RESULT[$test,$pipeline,redis]}"
-            local tokio="${RESULT[$test,$pipeline,tokio]}"
-            local smol="${RESULT[$test,$pipeline,smol]}"
-            printf '%-12s %4s %12s %12s %7s %12s %7s\n' "$test" "$pipeline" \
-                "$(rounded "$redis")" "$(rounded "$tokio")" "$(ratio "$tokio" "$redis")" \
-                "$(rounded "$smol")" "$(ratio "$smol" "$redis")"
-        done
-    done
+    print_table RESULT rounded "${tests[@]}"
     echo
     for server in tokio smol; do
         local line
         line="$(printf 'geomean %-12s / redis:' "radish-$server")"
         for pipeline in $PIPELINES; do
-            line+="  P$pipeline $(geomean_ratio "$server" "$pipeline" "${tests[@]}")"
+            line+="  P$pipeline $(geomean_ratio RESULT "$server" "$pipeline" "${tests[@]}")"
         done
         echo "$line"
     done
+    echo
+    echo "Server CPU per request (microseconds of the server process's CPU time during the run"
+    echo "divided by its requests, median of $REPEATS; ratio = x / redis, lower is better)"
+    print_table CPU decimals "${tests[@]}"
+    echo
+    for server in tokio smol; do
+        local line
+        line="$(printf 'geomean %-12s / redis:' "radish-$server")"
+        for pipeline in $PIPELINES; do
+            line+="  P$pipeline $(geomean_ratio CPU "$server" "$pipeline" "${tests[@]}")"
+        done
+        echo "$line"
+    done
+    echo
+    echo "Latency at -P 1 (ms, redis-benchmark's percentiles, median of $REPEATS)"
+    printf '%-12s %9s %9s %9s %9s %9s %9s\n' test 'p50 redis' tokio smol 'p99 redis' tokio smol
+    for test in "${tests[@]}"; do
+        printf '%-12s %9s %9s %9s %9s %9s %9s\n' "$test" \
+            "${P50[$test,1,redis]-}" "${P50[$test,1,tokio]-}" "${P50[$test,1,smol]-}" \
+            "${P99[$test,1,redis]-}" "${P99[$test,1,tokio]-}" "${P99[$test,1,smol]-}"
+    done
+}
+
+# One table of the values in the associative array named $1, formatted by the function named
+# $2, for every pipeline and test: redis, then each radish with its ratio to redis.
+print_table() {
+    local -n values="$1"
+    local format="$2" test pipeline
+    shift 2
+    printf '%-12s %4s %12s %12s %7s %12s %7s\n' test P redis tokio ratio smol ratio
+    for pipeline in $PIPELINES; do
+        for test in "$@"; do
+            local redis="${values[$test,$pipeline,redis]}"
+            local tokio="${values[$test,$pipeline,tokio]}"
+            local smol="${values[$test,$pipeline,smol]}"
+            printf '%-12s %4s %12s %12s %7s %12s %7s\n' "$test" "$pipeline" \
+                "$("$format" "$redis")" "$("$format" "$tokio")" "$(ratio "$tokio" "$redis")" \
+                "$("$format" "$smol")" "$(ratio "$smol" "$redis")"
+        done
+    done
+}
+
+decimals() {
+    if [[ "$1" == ERR ]]; then echo ERR; else awk -v x="$1" 'BEGIN { printf "%.3f", x }'; fi
 }
 
 rounded() {
     if [[ "$1" == ERR ]]; then echo ERR; else awk -v x="$1" 'BEGIN { printf "%.0f", x }'; fi
 }
 
-# The geometric mean of server/redis over the tests where both have a number.
+# The geometric mean of server/redis, in the associative array named $1, over the tests where
+# both have a number.
 geomean_ratio() {
-    local server="$1" pipeline="$2" test pairs=""
-    shift 2
+    local -n values="$1"
+    local server="$2" pipeline="$3" test pairs=""
+    shift 3
     for test in "$@"; do
-        local redis="${RESULT[$test,$pipeline,redis]}" mine="${RESULT[$test,$pipeline,$server]}"
+        local redis="${values[$test,$pipeline,redis]}" mine="${values[$test,$pipeline,$server]}"
         if [[ "$redis" != ERR && "$mine" != ERR ]]; then pairs+="$mine $redis"$'\n'; fi
     done
     awk 'NF == 2 && $2 > 0 { sum += log($1 / $2); n++ }

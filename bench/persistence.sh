@@ -59,7 +59,7 @@ measure_case() {
         for ((i = 0; i < ${#SERVERS[@]}; i++)); do
             server="${SERVERS[$(((i + rep) % ${#SERVERS[@]}))]}"
             require_alive "$server"
-            rps="$(run_benchmark "$server" set 1)"
+            read -r rps _ <<<"$(run_benchmark "$server" set 1)"
             require_alive "$server"
             samples[$server]+="$rps "
             log "appendfsync $policy -c $CLIENTS -n $REQUESTS $server: $rps"
