@@ -42,4 +42,4 @@ pub use error::Error;
 pub use frame::Frame;
 pub use inline::split_inline;
 pub use limits::Limits;
-pub use request::RequestDecoder;
+pub use request::{Request, RequestDecoder};

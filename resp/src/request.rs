@@ -8,6 +8,29 @@ use crate::inline::split_inline;
 use crate::limits::Limits;
 use crate::number::parse_i64_strict;
 
+/// A request [`RequestDecoder::next_request`] decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Request {
+    /// A multibulk request: the buffer's first `len` bytes, its arguments at
+    /// [`RequestDecoder::ranges`] in them. Advance the buffer by `len` once done with them.
+    InPlace {
+        /// Bytes of the request at the front of the buffer.
+        len: usize,
+    },
+    /// An inline command, whose arguments had to be unquoted: already taken off the buffer.
+    Owned(Vec<Bytes>),
+}
+
+/// How far the general multibulk path got.
+enum Multibulk {
+    /// The request has not all arrived.
+    Incomplete,
+    /// `*0` or `*-1`: skipped.
+    Empty,
+    /// The request ends after this many bytes.
+    Complete(usize),
+}
+
 /// Decodes client requests into argument vectors, the way Redis's `processMultibulkBuffer`
 /// and `processInlineBuffer` do.
 ///
@@ -80,6 +103,24 @@ impl RequestDecoder {
     /// Returns `Ok(None)` when no whole request is buffered yet. After an error, reply with
     /// `-ERR <error>` and close the connection: the stream cannot be resynchronised.
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, Error> {
+        Ok(match self.next_request(buf)? {
+            None => None,
+            Some(Request::Owned(args)) => Some(args),
+            Some(Request::InPlace { len }) => Some(self.take_request(buf, len)),
+        })
+    }
+
+    /// Decodes the next request at the front of `buf`, leaving a multibulk request's bytes in
+    /// place: its arguments are [`ranges`](RequestDecoder::ranges) of the buffer's first
+    /// `len` bytes, to be borrowed, after which the caller advances the buffer by `len`.
+    /// Borrowing them costs nothing, where each `Bytes` slice of [`decode`] costs an atomic
+    /// reference count update and its drop another.
+    ///
+    /// Returns `Ok(None)` when no whole request is buffered yet. After an error, reply with
+    /// `-ERR <error>` and close the connection: the stream cannot be resynchronised.
+    ///
+    /// [`decode`]: RequestDecoder::decode
+    pub fn next_request(&mut self, buf: &mut BytesMut) -> Result<Option<Request>, Error> {
         loop {
             if buf.is_empty() {
                 return Ok(None);
@@ -87,20 +128,28 @@ impl RequestDecoder {
             if self.remaining.is_none() && buf[0] != b'*' {
                 match self.decode_inline(buf)? {
                     Some(args) if args.is_empty() => continue,
-                    other => return Ok(other),
+                    Some(args) => return Ok(Some(Request::Owned(args))),
+                    None => return Ok(None),
                 }
             }
             // Here `buf` starts with `*`, or a request is under way.
             if self.remaining.is_none() && self.searched == 0 {
                 if let Some(end) = self.quick_request(buf) {
-                    return Ok(Some(self.take_request(buf, end)));
+                    return Ok(Some(Request::InPlace { len: end }));
                 }
             }
             match self.decode_multibulk(buf)? {
-                Some(args) if args.is_empty() => continue,
-                other => return Ok(other),
+                Multibulk::Incomplete => return Ok(None),
+                Multibulk::Empty => continue,
+                Multibulk::Complete(end) => return Ok(Some(Request::InPlace { len: end })),
             }
         }
+    }
+
+    /// The arguments of the request [`next_request`](RequestDecoder::next_request) last
+    /// returned in place, as ranges of the buffer.
+    pub fn ranges(&self) -> &[std::ops::Range<usize>] {
+        &self.args
     }
 
     /// The fast path for the usual request: all of it buffered, every count canonical, every
@@ -177,10 +226,10 @@ impl RequestDecoder {
         split_inline(&line).map(Some)
     }
 
-    fn decode_multibulk(&mut self, buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, Error> {
+    fn decode_multibulk(&mut self, buf: &mut BytesMut) -> Result<Multibulk, Error> {
         if self.remaining.is_none() {
             let Some((line_end, number)) = self.header(buf, Error::TooBigMultibulkCount)? else {
-                return Ok(None);
+                return Ok(Multibulk::Incomplete);
             };
             let count = number
                 .or_else(|| parse_i64_strict(&buf[1..line_end]))
@@ -194,7 +243,7 @@ impl RequestDecoder {
             if count <= 0 {
                 buf.advance(self.pos);
                 self.pos = 0;
-                return Ok(Some(Vec::new()));
+                return Ok(Multibulk::Empty);
             }
             self.remaining = Some(count as usize);
             self.args.clear();
@@ -205,7 +254,7 @@ impl RequestDecoder {
                 Some(len) => len,
                 None => {
                     let Some((line_end, number)) = self.header(buf, Error::TooBigBulkCount)? else {
-                        return Ok(None);
+                        return Ok(Multibulk::Incomplete);
                     };
                     let marker = buf[self.pos];
                     if marker != b'$' {
@@ -227,7 +276,7 @@ impl RequestDecoder {
             };
             // Like Redis, the two bytes after the payload are skipped, not checked.
             if buf.len() < self.pos + len + 2 {
-                return Ok(None);
+                return Ok(Multibulk::Incomplete);
             }
             self.args.push(self.pos..self.pos + len);
             self.pos += len + 2;
@@ -237,7 +286,7 @@ impl RequestDecoder {
         let end = self.pos;
         self.pos = 0;
         self.remaining = None;
-        Ok(Some(self.take_request(buf, end)))
+        Ok(Multibulk::Complete(end))
     }
 
     /// Splits the request's `end` bytes off `buf` and slices the recorded arguments from them.

@@ -8,8 +8,8 @@
 //! Request vectors marked "Redis:" were checked against redis-server 7.0.15 by sending the raw
 //! bytes.
 
-use bytes::{Bytes, BytesMut};
-use radish_resp::{Decoder, Error, Frame, Limits, RequestDecoder};
+use bytes::{Buf, Bytes, BytesMut};
+use radish_resp::{Decoder, Error, Frame, Limits, Request, RequestDecoder};
 
 // ---------------------------------------------------------------------------------------------
 // Frame vectors
@@ -697,6 +697,37 @@ fn drain(
     Ok(())
 }
 
+/// [`drain`] through `next_request`: arguments borrowed from the buffer, which then moves
+/// past the request, as the server reads them.
+fn drain_in_place(
+    decoder: &mut RequestDecoder,
+    buf: &mut BytesMut,
+    out: &mut Vec<Vec<Bytes>>,
+) -> Result<(), Error> {
+    while let Some(request) = decoder.next_request(buf)? {
+        match request {
+            Request::InPlace { len } => {
+                let args: Vec<Bytes> = decoder
+                    .ranges()
+                    .iter()
+                    .map(|range| {
+                        assert!(range.end <= len, "an argument beyond its request");
+                        Bytes::copy_from_slice(&buf[range.clone()])
+                    })
+                    .collect();
+                assert!(!args.is_empty(), "empty requests are skipped");
+                out.push(args);
+                buf.advance(len);
+            }
+            Request::Owned(args) => {
+                assert!(!args.is_empty(), "empty requests are skipped");
+                out.push(args);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn expected_requests(vector: &RequestVector) -> Vec<Vec<Bytes>> {
     vector
         .requests
@@ -713,9 +744,16 @@ fn end_of(result: Result<(), Error>, buf: &BytesMut) -> End {
     }
 }
 
+/// The two ways of reading requests: copied out of the buffer, and borrowed in place.
+type Drain = fn(&mut RequestDecoder, &mut BytesMut, &mut Vec<Vec<Bytes>>) -> Result<(), Error>;
+const DRAINS: [Drain; 2] = [drain, drain_in_place];
+
 #[test]
 fn request_vectors_whole() {
-    for vector in request_vectors() {
+    for (drain, vector) in DRAINS
+        .into_iter()
+        .flat_map(|drain| request_vectors().into_iter().map(move |v| (drain, v)))
+    {
         let mut decoder = request_decoder(&vector);
         let mut buf = BytesMut::from(&vector.input[..]);
         let mut got = Vec::new();
@@ -737,7 +775,10 @@ fn request_vectors_whole() {
 
 #[test]
 fn request_vectors_byte_by_byte() {
-    for vector in request_vectors() {
+    for (drain, vector) in DRAINS
+        .into_iter()
+        .flat_map(|drain| request_vectors().into_iter().map(move |v| (drain, v)))
+    {
         let mut decoder = request_decoder(&vector);
         let mut buf = BytesMut::new();
         let mut got = Vec::new();

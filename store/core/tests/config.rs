@@ -190,7 +190,7 @@ fn defaults_are_redis_defaults() {
     let cwd = std::env::current_dir().expect("cwd");
     assert_eq!(config.get("dir"), Some(cwd.to_string_lossy().as_ref()));
     // 173 parameters and 19 aliases, as `CONFIG GET *` counts them on Redis 7.0.15.
-    assert_eq!(config.matching(&[Bytes::from("*")]).len(), 192);
+    assert_eq!(config.matching(&[&b"*"[..]]).len(), 192);
 }
 
 #[test]
@@ -212,7 +212,7 @@ fn config_get_knows_aliases_hidden_parameters_and_several_patterns() {
     );
     // A glob lists a parameter and its alias, each under its own name.
     let config = c.server.config().clone();
-    let found = config.matching(&[Bytes::from("hash-max-*")]);
+    let found = config.matching(&[&b"hash-max-*"[..]]);
     let mut names: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(
@@ -226,11 +226,11 @@ fn config_get_knows_aliases_hidden_parameters_and_several_patterns() {
     );
     // Hidden parameters answer to their exact name only.
     assert_eq!(
-        config.matching(&[Bytes::from("rdb-key-save-delay")]),
+        config.matching(&[&b"rdb-key-save-delay"[..]]),
         vec![("rdb-key-save-delay".to_string(), "0")]
     );
-    assert!(config.matching(&[Bytes::from("rdb-key*")]).is_empty());
-    assert!(config.matching(&[Bytes::from("no-such-thing")]).is_empty());
+    assert!(config.matching(&[&b"rdb-key*"[..]]).is_empty());
+    assert!(config.matching(&[&b"no-such-thing"[..]]).is_empty());
     // TLS parameters are there, as on Redis built with TLS.
     assert_eq!(config.get("tls-port"), Some("0"));
     assert_eq!(
@@ -548,7 +548,7 @@ fn config_rewrite_round_trips() {
     // newline); then it stays as it is.
     let live = c.server.config().clone();
     let reloaded = Config::from_args(vec![path.display().to_string()]).expect("reloads");
-    let all = [Bytes::from("*")];
+    let all = [&b"*"[..]];
     assert_eq!(reloaded.matching(&all), live.matching(&all));
     reloaded.rewrite().expect("rewrite");
     let again = std::fs::read_to_string(&path).expect("read");

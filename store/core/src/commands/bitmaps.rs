@@ -11,7 +11,6 @@
 //! command is always `raw`, and keeps its TTL. A write that changes nothing stores nothing, so
 //! it neither counts as a change nor touches WATCHed keys, as in Redis.
 
-use bytes::Bytes;
 use radish_data::CompactBytes;
 use radish_data::{Db, Entry, Millis};
 use radish_data::{StringOrigin, StringValue, Value};
@@ -185,14 +184,14 @@ fn parse_unit(arg: &[u8]) -> Result<bool> {
 
 // --- SETBIT, GETBIT ------------------------------------------------------------------------
 
-fn setbit(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let offset = parse_offset(ctx, &args[2], None)?;
-    let on = match parse_int(&args[3]) {
+fn setbit(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let offset = parse_offset(ctx, args[2], None)?;
+    let on = match parse_int(args[3]) {
         Ok(0) => false,
         Ok(1) => true,
         _ => return Err(BIT_VALUE_ERROR),
     };
-    let key = &args[1][..];
+    let key = args[1];
     let (db, reply, now) = ctx.parts();
     // Looked at before copying it: a bit that is already right changes nothing.
     let (was_on, fits) = match db.get(key, now) {
@@ -223,10 +222,10 @@ fn setbit(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn getbit(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let offset = parse_offset(ctx, &args[2], None)?;
+fn getbit(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let offset = parse_offset(ctx, args[2], None)?;
     let (db, reply, now) = ctx.parts();
-    let on = read_bytes(db, &args[1], now)?.is_some_and(|bytes| bit_at(bytes, offset));
+    let on = read_bytes(db, args[1], now)?.is_some_and(|bytes| bit_at(bytes, offset));
     reply.integer(i64::from(on));
     Ok(())
 }
@@ -248,10 +247,10 @@ fn count_bits(bytes: &[u8], first: u64, last: u64) -> u64 {
     whole - u64::from(outside)
 }
 
-fn bitcount(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn bitcount(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
     // Redis answers a missing key before it reads the range.
-    let Some(bytes) = read_bytes(db, &args[1], now)? else {
+    let Some(bytes) = read_bytes(db, args[1], now)? else {
         reply.integer(0);
         return Ok(());
     };
@@ -259,14 +258,14 @@ fn bitcount(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let range = match args.len() {
         2 => clamp_range(0, -1, len).map(|(s, e)| (s * 8, e * 8 + 7)),
         4 | 5 => {
-            let start = parse_int(&args[2])?;
-            let end = parse_int(&args[3])?;
+            let start = parse_int(args[2])?;
+            let end = parse_int(args[3])?;
             // Checked before the unit, on the raw arguments.
             if start < 0 && end < 0 && start > end {
                 reply.integer(0);
                 return Ok(());
             }
-            let in_bits = args.len() == 5 && parse_unit(&args[4])?;
+            let in_bits = args.len() == 5 && parse_unit(args[4])?;
             if in_bits {
                 clamp_range(start, end, len * 8)
             } else {
@@ -298,15 +297,15 @@ fn find_bit(bytes: &[u8], bit: bool, first: u64, last: u64) -> Option<u64> {
     None
 }
 
-fn bitpos(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let bit = match parse_int(&args[2])? {
+fn bitpos(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let bit = match parse_int(args[2])? {
         0 => false,
         1 => true,
         _ => return Err(Error::Static("ERR The bit argument must be 1 or 0.")),
     };
     let (db, reply, now) = ctx.parts();
     // A missing key is an endless run of zeros.
-    let Some(bytes) = read_bytes(db, &args[1], now)? else {
+    let Some(bytes) = read_bytes(db, args[1], now)? else {
         reply.integer(if bit { -1 } else { 0 });
         return Ok(());
     };
@@ -314,9 +313,9 @@ fn bitpos(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let (start, end, in_bits) = match args.len() {
         3 => (0, -1, false),
         4..=6 => {
-            let start = parse_int(&args[3])?;
+            let start = parse_int(args[3])?;
             // Redis reads the unit before the end.
-            let in_bits = args.len() == 6 && parse_unit(&args[5])?;
+            let in_bits = args.len() == 6 && parse_unit(args[5])?;
             let end = match args.get(4) {
                 Some(end) => parse_int(end)?,
                 None => -1,
@@ -357,8 +356,8 @@ enum BitOp {
     Not,
 }
 
-fn bitop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let name = c_str(&args[1]);
+fn bitop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let name = c_str(args[1]);
     let op = if is(name, "and") {
         BitOp::And
     } else if is(name, "or") {
@@ -387,7 +386,7 @@ fn bitop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         );
     }
     let len = sources.iter().map(Vec::len).max().unwrap_or(0);
-    let target = &args[2][..];
+    let target = args[2];
     if len == 0 {
         // An empty result deletes the target.
         let deleted = db.remove(target).is_some();
@@ -465,18 +464,18 @@ fn parse_type(arg: &[u8]) -> Result<(bool, u32)> {
 }
 
 /// Parses every BITFIELD operation, in order, before anything runs.
-fn parse_fields(ctx: &Ctx<'_, '_>, args: &[Bytes]) -> Result<Vec<Field>> {
+fn parse_fields(ctx: &Ctx<'_, '_>, args: &[&[u8]]) -> Result<Vec<Field>> {
     let mut fields = Vec::new();
     let mut overflow = Overflow::Wrap;
     let mut i = 2;
     while i < args.len() {
-        let name = c_str(&args[i]);
+        let name = c_str(args[i]);
         let left = args.len() - i - 1;
         let is_get = is(name, "get") && left >= 2;
         let is_set = is(name, "set") && left >= 3;
         let is_incrby = is(name, "incrby") && left >= 3;
         if is(name, "overflow") && left >= 1 {
-            let mode = c_str(&args[i + 1]);
+            let mode = c_str(args[i + 1]);
             overflow = if is(mode, "wrap") {
                 Overflow::Wrap
             } else if is(mode, "sat") {
@@ -492,12 +491,12 @@ fn parse_fields(ctx: &Ctx<'_, '_>, args: &[Bytes]) -> Result<Vec<Field>> {
         if !(is_get || is_set || is_incrby) {
             return Err(Error::Syntax);
         }
-        let (signed, bits) = parse_type(&args[i + 1])?;
-        let offset = parse_offset(ctx, &args[i + 2], Some(bits))?;
+        let (signed, bits) = parse_type(args[i + 1])?;
+        let offset = parse_offset(ctx, args[i + 2], Some(bits))?;
         let op = if is_get {
             FieldOp::Get
         } else {
-            let value = parse_int(&args[i + 3])?;
+            let value = parse_int(args[i + 3])?;
             if is_set {
                 FieldOp::Set(value)
             } else {
@@ -570,17 +569,17 @@ fn add_in_field(value: i64, incr: i64, bits: u32, signed: bool, overflow: Overfl
     }
 }
 
-fn bitfield(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn bitfield(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     bitfield_generic(ctx, args, false)
 }
 
-fn bitfield_ro(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn bitfield_ro(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     bitfield_generic(ctx, args, true)
 }
 
-fn bitfield_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], read_only: bool) -> Result {
+fn bitfield_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], read_only: bool) -> Result {
     let fields = parse_fields(ctx, args)?;
-    let key = &args[1][..];
+    let key = args[1];
     let highest_write = fields
         .iter()
         .filter(|f| f.op != FieldOp::Get)

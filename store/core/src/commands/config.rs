@@ -32,7 +32,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Server, "2.0.0", "A container for server configuration commands"),
 ];
 
-fn config_get(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn config_get(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let config = ctx.server.config();
     let found = config.matching(&args[2..]);
     ctx.reply.map(found.len());
@@ -43,14 +43,14 @@ fn config_get(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn config_set(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     // Pairs of name and value: an odd count is Redis's syntax error, not an arity error.
     if args.len() % 2 != 0 {
         return Err(Error::Syntax);
     }
     let pairs: Vec<(Bytes, Bytes)> = args[2..]
         .chunks(2)
-        .map(|p| (p[0].clone(), p[1].clone()))
+        .map(|p| (Bytes::copy_from_slice(p[0]), Bytes::copy_from_slice(p[1])))
         .collect();
     // `enable-protected-configs local` lets only loopback and Unix socket clients set `dir`
     // and `dbfilename` (Redis's `islocalClient`).
@@ -112,7 +112,7 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn config_rewrite(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn config_rewrite(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // Only the configuration's read lock is held while the file is written, not the data's:
     // CONFIG SET waits for it, other commands do not.
     let config = ctx.server.config();
@@ -128,7 +128,7 @@ fn config_rewrite(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn config_resetstat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn config_resetstat(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.server.stats.reset(ctx.now);
     // What this connection did earlier in the same batch happened before the reset too.
     if let Some(batch) = ctx.conn.stats.as_mut() {
@@ -146,7 +146,7 @@ fn config_resetstat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn config_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn config_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[

@@ -100,7 +100,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Connection, "2.4.0", "A container for client connection commands"),
 ];
 
-fn ping(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn ping(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() > 2 {
         return Err(Error::WrongArity("ping".to_string()));
     }
@@ -118,8 +118,8 @@ fn ping(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn echo(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    ctx.reply.bulk(&args[1]);
+fn echo(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    ctx.reply.bulk(args[1]);
     Ok(())
 }
 
@@ -141,11 +141,11 @@ fn check_password(ctx: &Ctx<'_, '_>, user: &[u8], password: &[u8]) -> Result {
     }
 }
 
-fn hello(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hello(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let mut version = None;
     let mut next = 1;
     if args.len() >= 2 {
-        let requested = radish_resp::number::parse_i64_strict(&args[1]).ok_or(Error::Static(
+        let requested = radish_resp::number::parse_i64_strict(args[1]).ok_or(Error::Static(
             "ERR Protocol version is not an integer or out of range",
         ))?;
         version = match requested {
@@ -160,17 +160,17 @@ fn hello(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut i = next;
     while i < args.len() {
         let more = args.len() - 1 - i;
-        if is(&args[i], "auth") && more >= 2 {
-            check_password(ctx, &args[i + 1], &args[i + 2])?;
+        if is(args[i], "auth") && more >= 2 {
+            check_password(ctx, args[i + 1], args[i + 2])?;
             ctx.conn.authenticated = true;
             i += 3;
-        } else if is(&args[i], "setname") && more >= 1 {
-            set_client_name(ctx, &args[i + 1])?;
+        } else if is(args[i], "setname") && more >= 1 {
+            set_client_name(ctx, args[i + 1])?;
             i += 2;
         } else {
             return Err(Error::Message(format!(
                 "ERR Syntax error in HELLO option '{}'",
-                String::from_utf8_lossy(&args[i])
+                String::from_utf8_lossy(args[i])
             )));
         }
     }
@@ -204,7 +204,7 @@ fn hello(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn auth(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn auth(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() > 3 {
         return Err(Error::Syntax);
     }
@@ -218,9 +218,9 @@ fn auth(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         {
             return Err(Error::Static("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
         }
-        (&b"default"[..], &args[1][..])
+        (&b"default"[..], args[1])
     } else {
-        (&args[1][..], &args[2][..])
+        (args[1], args[2])
     };
     check_password(ctx, user, password)?;
     ctx.conn.authenticated = true;
@@ -228,8 +228,8 @@ fn auth(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn select(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let index = parse_int(&args[1])?;
+fn select(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let index = parse_int(args[1])?;
     if index < i32::MIN as i64 || index > i32::MAX as i64 {
         return Err(Error::NotInteger);
     }
@@ -242,13 +242,13 @@ fn select(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn quit(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn quit(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.reply.ok();
     ctx.conn.close_after_reply = true;
     Ok(())
 }
 
-fn reset(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn reset(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.conn.multi = None;
     ctx.conn.multi_failed = false;
     ctx.unwatch_all();
@@ -273,7 +273,7 @@ fn reset(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn client_id(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn client_id(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.reply.integer(ctx.client.id as i64);
     Ok(())
 }
@@ -283,44 +283,44 @@ fn valid_attribute(value: &[u8]) -> bool {
     value.iter().all(|&b| (b'!'..=b'~').contains(&b))
 }
 
-fn set_client_name(ctx: &mut Ctx<'_, '_>, name: &Bytes) -> Result {
+fn set_client_name(ctx: &mut Ctx<'_, '_>, name: &[u8]) -> Result {
     if !valid_attribute(name) {
         return Err(Error::Static(
             "ERR Client names cannot contain spaces, newlines or special characters.",
         ));
     }
-    ctx.conn.name = name.clone();
+    ctx.conn.name = Bytes::copy_from_slice(name);
     Ok(())
 }
 
-fn client_setname(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    set_client_name(ctx, &args[2])?;
+fn client_setname(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    set_client_name(ctx, args[2])?;
     ctx.reply.ok();
     Ok(())
 }
 
-fn client_getname(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn client_getname(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let name = ctx.conn.name.clone();
     ctx.reply
         .bulk_or_null((!name.is_empty()).then_some(&name[..]));
     Ok(())
 }
 
-fn client_setinfo(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let lib_name = is(&args[2], "lib-name");
-    if !lib_name && !is(&args[2], "lib-ver") {
+fn client_setinfo(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let lib_name = is(args[2], "lib-name");
+    if !lib_name && !is(args[2], "lib-ver") {
         return Err(Error::Message(format!(
             "ERR Unrecognized option '{}'",
-            String::from_utf8_lossy(&args[2])
+            String::from_utf8_lossy(args[2])
         )));
     }
-    if !valid_attribute(&args[3]) {
+    if !valid_attribute(args[3]) {
         return Err(Error::Message(format!(
             "ERR {} cannot contain spaces, newlines or special characters.",
-            String::from_utf8_lossy(&args[2])
+            String::from_utf8_lossy(args[2])
         )));
     }
-    let value = args[3].clone();
+    let value = Bytes::copy_from_slice(args[3]);
     ctx.client.update(|info| {
         if lib_name {
             info.lib_name = value;
@@ -351,14 +351,14 @@ fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
     ctx.client.interacted(now);
 }
 
-fn client_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn client_list(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let mut ids: Option<Vec<u64>> = None;
     // `Some(true)` lists subscribed clients only, `Some(false)` the others; replica and
     // master types match nothing, as radish has no replication links.
     let mut kind_filter: Option<Option<bool>> = None;
     let mut i = 2;
     while i < args.len() {
-        if is(&args[i], "type") && i + 1 < args.len() {
+        if is(args[i], "type") && i + 1 < args.len() {
             let kind = &args[i + 1];
             kind_filter = Some(if is(kind, "pubsub") {
                 Some(true)
@@ -373,7 +373,7 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
                 )));
             });
             i += 2;
-        } else if is(&args[i], "id") && i + 1 < args.len() {
+        } else if is(args[i], "id") && i + 1 < args.len() {
             let mut list = Vec::new();
             for arg in &args[i + 1..] {
                 let id = parse_int(arg)
@@ -404,7 +404,7 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn client_info(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn client_info(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     sync_own_info(ctx, "client|info");
     let mut text = ctx.client.describe(ctx.now);
     text.push('\n');
@@ -415,11 +415,11 @@ fn client_info(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 /// One CLIENT KILL condition.
 type ClientFilter = Box<dyn Fn(&crate::state::clients::Client) -> bool>;
 
-fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let clients = ctx.server.clients.all();
     // Old form: CLIENT KILL addr:port.
     if args.len() == 3 {
-        let addr = String::from_utf8_lossy(&args[2]).to_string();
+        let addr = String::from_utf8_lossy(args[2]).to_string();
         let Some(target) = clients
             .iter()
             .find(|c| c.addr.is_some_and(|a| a.to_string() == addr))
@@ -440,34 +440,34 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         if i + 1 >= args.len() {
             return Err(Error::Syntax);
         }
-        let value = args[i + 1].clone();
-        let text = String::from_utf8_lossy(&value).to_string();
-        if is(&args[i], "id") {
-            let id = parse_int(&value)
+        let value = args[i + 1];
+        let text = String::from_utf8_lossy(value).to_string();
+        if is(args[i], "id") {
+            let id = parse_int(value)
                 .ok()
                 .filter(|&id| id > 0)
                 .ok_or(Error::Static("ERR client-id should be greater than 0"))?;
             filters.push(Box::new(move |c| c.id == id as u64));
-        } else if is(&args[i], "addr") {
+        } else if is(args[i], "addr") {
             filters.push(Box::new(move |c| {
                 c.addr.is_some_and(|a| a.to_string() == text)
             }));
-        } else if is(&args[i], "laddr") {
+        } else if is(args[i], "laddr") {
             filters.push(Box::new(move |c| {
                 c.local_addr.is_some_and(|a| a.to_string() == text)
             }));
-        } else if is(&args[i], "user") {
+        } else if is(args[i], "user") {
             // Every connection runs as the one user there is.
             if text != "default" {
                 return Err(Error::Message(format!("ERR No such user '{text}'")));
             }
-        } else if is(&args[i], "type") {
+        } else if is(args[i], "type") {
             // Radish has no replication links: a client is pubsub while subscribed, else normal.
-            let wanted_pubsub = if is(&value, "pubsub") {
+            let wanted_pubsub = if is(value, "pubsub") {
                 Some(true)
-            } else if is(&value, "normal") {
+            } else if is(value, "normal") {
                 Some(false)
-            } else if ["master", "replica", "slave"].iter().any(|k| is(&value, k)) {
+            } else if ["master", "replica", "slave"].iter().any(|k| is(value, k)) {
                 None
             } else {
                 return Err(Error::Message(format!("ERR Unknown client type '{text}'")));
@@ -475,10 +475,10 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             filters.push(Box::new(move |c| {
                 wanted_pubsub.is_some_and(|pubsub| c.is_subscribed() == pubsub)
             }));
-        } else if is(&args[i], "skipme") {
-            skip_me = if is(&value, "yes") {
+        } else if is(args[i], "skipme") {
+            skip_me = if is(value, "yes") {
                 true
-            } else if is(&value, "no") {
+            } else if is(value, "no") {
                 false
             } else {
                 return Err(Error::Syntax);
@@ -505,16 +505,16 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn client_reply(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    if is(&args[2], "on") {
+fn client_reply(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    if is(args[2], "on") {
         // As Redis: ON also cancels a pending SKIP, and its own OK is sent.
         ctx.conn.replies_off = false;
         ctx.conn.skip_this_reply = false;
         ctx.conn.skip_next_reply = false;
         ctx.reply.ok();
-    } else if is(&args[2], "off") {
+    } else if is(args[2], "off") {
         ctx.conn.replies_off = true;
-    } else if is(&args[2], "skip") {
+    } else if is(args[2], "skip") {
         if !ctx.conn.replies_off {
             ctx.conn.skip_next_reply = true;
         }
@@ -526,7 +526,7 @@ fn client_reply(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command as if it had
 /// timed out, or with an UNBLOCKED error; 1 if that client was blocked.
-fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() > 4 {
         return Err(Error::Message(
             "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP."
@@ -544,7 +544,7 @@ fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             ))
         }
     };
-    let id = parse_int(&args[2])?;
+    let id = parse_int(args[2])?;
     let waiter = u64::try_from(id)
         .ok()
         .and_then(|id| ctx.keyspace().remove_waiter(id));
@@ -565,10 +565,10 @@ fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 /// CLIENT NO-EVICT on|off: whether `maxmemory-clients` may close this connection.
-fn client_no_evict(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let on = if is(&args[2], "on") {
+fn client_no_evict(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let on = if is(args[2], "on") {
         true
-    } else if is(&args[2], "off") {
+    } else if is(args[2], "off") {
         false
     } else {
         return Err(Error::Syntax);
@@ -578,7 +578,7 @@ fn client_no_evict(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn client_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn client_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[

@@ -1,7 +1,5 @@
 //! The databases as a whole: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB.
 
-use bytes::Bytes;
-
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, Command, Group};
@@ -30,13 +28,13 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Server, "4.0.0", "Swaps two Redis databases"),
 ];
 
-fn dbsize(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn dbsize(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let len = ctx.db().len();
     ctx.reply.integer(len as i64);
     Ok(())
 }
 
-fn flush_mode(args: &[Bytes]) -> Result {
+fn flush_mode(args: &[&[u8]]) -> Result {
     match args.get(1) {
         None => Ok(()),
         Some(mode) if args.len() == 2 && (is(mode, "sync") || is(mode, "async")) => Ok(()),
@@ -44,7 +42,7 @@ fn flush_mode(args: &[Bytes]) -> Result {
     }
 }
 
-fn flushdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn flushdb(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     flush_mode(args)?;
     let db = ctx.db();
     let removed = db.len() as u64;
@@ -54,7 +52,7 @@ fn flushdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn flushall(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     flush_mode(args)?;
     let (server, now) = (ctx.server, ctx.now);
     let keyspace = ctx.keyspace();
@@ -73,7 +71,7 @@ fn flushall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 /// SWAPDB: clients connected to either database see the other's keys at once. Counted as
 /// a change even for one database with itself, as Redis does.
-fn swapdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn swapdb(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     // An index must be a 32-bit integer (Redis's getIntFromObjectOrReply), then in range.
     let index = |arg: &[u8], invalid: &'static str| {
         parse_int(arg)
@@ -81,8 +79,8 @@ fn swapdb(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             .filter(|n| i32::try_from(*n).is_ok())
             .ok_or(Error::Static(invalid))
     };
-    let first = index(&args[1], "ERR invalid first DB index")?;
-    let second = index(&args[2], "ERR invalid second DB index")?;
+    let first = index(args[1], "ERR invalid first DB index")?;
+    let second = index(args[2], "ERR invalid second DB index")?;
     let keyspace = ctx.keyspace();
     let in_range = |index: i64| (0..keyspace.len() as i64).contains(&index);
     if !in_range(first) || !in_range(second) {

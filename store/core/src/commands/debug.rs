@@ -68,7 +68,7 @@ const HELP: &[&str] = &[
     "    Print this help.",
 ];
 
-fn debug(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn debug(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let sub = &args[1];
     let argc = args.len();
     if is(sub, "help") && argc == 2 {
@@ -88,35 +88,35 @@ fn debug(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             ctx.reply.simple(digest::hex(&value).as_bytes());
         }
     } else if is(sub, "object") && argc == 3 {
-        object(ctx, &args[2])?;
+        object(ctx, args[2])?;
     } else if is(sub, "reload") {
         reload(ctx, &args[2..])?;
     } else if is(sub, "loadaof") {
         load_log(ctx)?;
     } else if is(sub, "set-active-expire") && argc == 3 {
-        let on = atoi(&args[2]) != 0;
+        let on = atoi(args[2]) != 0;
         ctx.server.debug.set_active_expire(on);
         ctx.reply.ok();
     } else if is(sub, "pause-cron") && argc == 3 {
-        let paused = atoi(&args[2]) != 0;
+        let paused = atoi(args[2]) != 0;
         ctx.server.debug.set_cron_paused(paused);
         ctx.reply.ok();
     } else if is(sub, "sleep") && argc == 3 {
-        sleep(ctx, &args[2])?;
+        sleep(ctx, args[2])?;
     } else if is(sub, "populate") && (3..=5).contains(&argc) {
         populate(ctx, args)?;
     } else if is(sub, "protocol") && argc == 3 {
-        protocol(ctx, &args[2])?;
+        protocol(ctx, args[2])?;
     } else if is(sub, "error") && argc == 3 {
         return Err(Error::Message(
-            String::from_utf8_lossy(&args[2]).into_owned(),
+            String::from_utf8_lossy(args[2]).into_owned(),
         ));
     } else if is(sub, "log") && argc == 3 {
-        tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(&args[2]));
+        tracing::warn!("DEBUG LOG: {}", String::from_utf8_lossy(args[2]));
         ctx.reply.ok();
     } else if is(sub, "quicklist-packed-threshold") && argc == 3 {
         // Checked as Redis checks it; radish has no plain nodes for it to change.
-        let size = std::str::from_utf8(&args[2])
+        let size = std::str::from_utf8(args[2])
             .ok()
             .and_then(crate::state::config::parse_memory);
         if !size.is_some_and(|size| (0..=(1 << 32) - (1 << 20)).contains(&size)) {
@@ -215,7 +215,7 @@ fn serialized_length(value: &Value) -> usize {
 
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the snapshot (unless NOSAVE), empties the
 /// data (unless NOFLUSH) and loads the snapshot back.
-fn reload(ctx: &mut Ctx<'_, '_>, options: &[Bytes]) -> Result {
+fn reload(ctx: &mut Ctx<'_, '_>, options: &[&[u8]]) -> Result {
     let (mut flush, mut save) = (true, true);
     for option in options {
         if is(option, "merge") {
@@ -294,12 +294,12 @@ fn sleep(ctx: &mut Ctx<'_, '_>, seconds: &[u8]) -> Result {
 
 /// DEBUG POPULATE <count> [<prefix>] [<size>]: `prefix:N` keys (default `key:N`) holding
 /// `value:N`, cut or padded with zero bytes to `size`; existing keys are left alone.
-fn populate(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn populate(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let positive = |arg: &[u8]| -> Result<u64> {
         let n = parse_int(arg)?;
         u64::try_from(n).map_err(|_| Error::Static("ERR value is out of range, must be positive"))
     };
-    let count = positive(&args[2])?;
+    let count = positive(args[2])?;
     let prefix = args.get(3).map_or(&b"key"[..], |p| &p[..]);
     let size = args.get(4).map(|s| positive(s)).transpose()?;
     let now = ctx.now;

@@ -83,31 +83,31 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Scripting, "7.0.0", "A container for function commands"),
 ];
 
-fn fcall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn fcall(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     call(ctx, args, false)
 }
 
-fn fcall_ro(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn fcall_ro(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     call(ctx, args, true)
 }
 
 /// Redis's `fcallCommandGeneric`: the function, its keys, the checks its flags call for,
 /// then the function under the data lock.
-fn call(ctx: &mut Ctx<'_, '_>, args: &[Bytes], read_only: bool) -> Result {
+fn call(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], read_only: bool) -> Result {
     // MONITOR shows the call before the commands the function runs.
     feed_monitors(ctx, args);
     // The data lock first, then the functions': the order every path takes them in.
     ctx.keyspace();
     let server = ctx.server;
     let functions = server.functions();
-    let flags = match functions.get(&args[1]) {
+    let flags = match functions.get(args[1]) {
         Some(function) => function.flags,
         None => return Err(Error::Static("ERR Function not found")),
     };
-    let numkeys = radish_resp::number::parse_i64_strict(&args[2])
+    let numkeys = radish_resp::number::parse_i64_strict(args[2])
         .ok_or(Error::Static("ERR Bad number of keys provided"))?;
     let keys = script::split_keys(args, numkeys)?;
-    let name = String::from_utf8_lossy(&args[1]).into_owned();
+    let name = String::from_utf8_lossy(args[1]).into_owned();
     let script = Script {
         eval: false,
         name: &name,
@@ -115,12 +115,12 @@ fn call(ctx: &mut Ctx<'_, '_>, args: &[Bytes], read_only: bool) -> Result {
         read_only_command: read_only,
     };
     script::run(ctx, &script, args, keys, |host, call, out| {
-        functions.run(&args[1], call, host, out)
+        functions.run(args[1], call, host, out)
     })
 }
 
 /// The flags of an FCALL request (Redis's `fcallGetCommandFlags`): the function's.
-fn function_request_flags(server: &Server, command: &'static Command, args: &[Bytes]) -> Flags {
+fn function_request_flags(server: &Server, command: &'static Command, args: &[&[u8]]) -> Flags {
     let declared = args
         .get(1)
         .and_then(|name| server.functions().get(name).map(|function| function.flags));
@@ -130,7 +130,7 @@ fn function_request_flags(server: &Server, command: &'static Command, args: &[By
     }
 }
 
-fn function_load(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn function_load(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let mut replace = false;
     let code_at = args.len() - 1;
     for option in &args[2..code_at] {
@@ -147,7 +147,7 @@ fn function_load(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let name = ctx
         .server
         .functions_mut()
-        .load(&args[code_at], replace, load_timeout(ctx))
+        .load(args[code_at], replace, load_timeout(ctx))
         .map_err(Error::Message)?;
     ctx.dirty(1);
     ctx.reply.bulk(name.as_bytes());
@@ -172,9 +172,9 @@ fn load_timeout(ctx: &Ctx<'_, '_>) -> Option<Interrupt> {
     }))
 }
 
-fn function_delete(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn function_delete(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     ctx.keyspace();
-    if !ctx.server.functions_mut().delete(&args[2]) {
+    if !ctx.server.functions_mut().delete(args[2]) {
         return Err(Error::Static("ERR Library not found"));
     }
     ctx.dirty(1);
@@ -182,7 +182,7 @@ fn function_delete(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn function_flush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn function_flush(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() > 3 {
         return Err(subcommand_syntax_error(args));
     }
@@ -200,9 +200,9 @@ fn function_flush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn function_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn function_list(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let mut with_code = false;
-    let mut pattern: Option<&Bytes> = None;
+    let mut pattern: Option<&[u8]> = None;
     let mut i = 2;
     while i < args.len() {
         let arg = &args[i];
@@ -213,7 +213,7 @@ fn function_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
                 return Err(Error::Static("ERR library name argument was not given"));
             }
             i += 1;
-            pattern = Some(&args[i]);
+            pattern = Some(args[i]);
         } else {
             return Err(Error::Message(format!(
                 "ERR Unknown argument {}",
@@ -258,7 +258,7 @@ fn function_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn function_stats(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn function_stats(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let running = ctx.server.watch.running();
     if running.as_ref().is_some_and(|running| running.eval) {
         return Err(busy_error(true));
@@ -292,11 +292,11 @@ fn function_stats(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn function_kill(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn function_kill(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     kill(ctx, false)
 }
 
-fn function_dump(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn function_dump(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let compress = ctx.server.config().get_bool("rdbcompression");
     let payload = {
         let functions = ctx.server.functions();
@@ -312,7 +312,7 @@ fn function_dump(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn function_restore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn function_restore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() > 4 {
         return Err(subcommand_syntax_error(args));
     }
@@ -381,7 +381,7 @@ fn library_codes(mut data: &[u8]) -> std::result::Result<Vec<Bytes>, &'static st
     Ok(codes)
 }
 
-fn function_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn function_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[

@@ -4,7 +4,6 @@
 //! them, since that order decides which error a client sees. This file also holds the pieces
 //! every *SCAN and random-sampling command shares ([`ScanOptions`], [`parse_random_count`]).
 
-use bytes::Bytes;
 use radish_data::glob::Pattern;
 use radish_data::long_double::LongDouble;
 use radish_data::types::hash::Hash;
@@ -124,7 +123,7 @@ pub(crate) struct ScanOptions {
 impl ScanOptions {
     /// Parses the options after the cursor. Redis parses them only once it has found the
     /// key, so a missing key answers an empty scan whatever the options.
-    pub(crate) fn parse(args: &[Bytes]) -> Result<ScanOptions> {
+    pub(crate) fn parse(args: &[&[u8]]) -> Result<ScanOptions> {
         let mut options = ScanOptions {
             count: 10,
             pattern: None,
@@ -132,14 +131,14 @@ impl ScanOptions {
         let mut i = 0;
         while i < args.len() {
             let has_value = i + 1 < args.len();
-            if is(&args[i], "count") && has_value {
-                let count = parse_int(&args[i + 1])?;
+            if is(args[i], "count") && has_value {
+                let count = parse_int(args[i + 1])?;
                 if count < 1 {
                     return Err(Error::Syntax);
                 }
                 options.count = usize::try_from(count).unwrap_or(usize::MAX);
-            } else if is(&args[i], "match") && has_value {
-                let pattern = &args[i + 1][..];
+            } else if is(args[i], "match") && has_value {
+                let pattern = args[i + 1];
                 options.pattern = (pattern != b"*").then(|| Pattern::new(pattern));
             } else {
                 return Err(Error::Syntax);
@@ -241,55 +240,55 @@ fn change_hash<R>(
 // --- Writes --------------------------------------------------------------------------------
 
 /// HSET and HMSET: sets every pair; returns how many fields were new.
-fn set_pairs(ctx: &mut Ctx<'_, '_>, args: &[Bytes], name: &str) -> Result<i64> {
+fn set_pairs(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], name: &str) -> Result<i64> {
     if args.len() % 2 != 0 {
         return Err(Error::WrongArity(name.to_string()));
     }
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let limits = ctx.limits();
     let db = ctx.db();
     peek_hash(db, key, now)?;
     let created = change_hash(db, key, now, |hash| {
         args[2..]
             .chunks(2)
-            .filter(|pair| hash.set(&pair[0], &pair[1], &limits))
+            .filter(|pair| hash.set(pair[0], pair[1], &limits))
             .count()
     })?;
     ctx.dirty((args.len() as u64 - 2) / 2);
     Ok(created as i64)
 }
 
-fn hset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let created = set_pairs(ctx, args, "hset")?;
     ctx.reply.integer(created);
     Ok(())
 }
 
-fn hmset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hmset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_pairs(ctx, args, "hmset")?;
     ctx.reply.ok();
     Ok(())
 }
 
-fn hsetnx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hsetnx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let (key, field) = (&args[1][..], &args[2][..]);
+    let (key, field) = (args[1], args[2]);
     let limits = ctx.limits();
     let db = ctx.db();
     if peek_hash(db, key, now)?.is_some_and(|hash| hash.contains(field)) {
         ctx.reply.integer(0);
         return Ok(());
     }
-    change_hash(db, key, now, |hash| hash.set(field, &args[3], &limits))?;
+    change_hash(db, key, now, |hash| hash.set(field, args[3], &limits))?;
     ctx.reply.integer(1);
     ctx.dirty(1);
     Ok(())
 }
 
-fn hdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hdel(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let fields = &args[2..];
     let db = ctx.db();
     let present =
@@ -306,10 +305,10 @@ fn hdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn hincrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let delta = parse_int(&args[3])?;
+fn hincrby(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let delta = parse_int(args[3])?;
     let now = ctx.now;
-    let (key, field) = (&args[1][..], &args[2][..]);
+    let (key, field) = (args[1], args[2]);
     let limits = ctx.limits();
     let db = ctx.db();
     let current = match peek_hash(db, key, now)?.and_then(|hash| hash.get(field)) {
@@ -328,14 +327,14 @@ fn hincrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     // Redis computes in `long double` (80-bit on x86-64), as INCRBYFLOAT: see long_double.rs.
-    let delta = LongDouble::parse(&args[3]).ok_or(Error::NotFloat)?;
+    let delta = LongDouble::parse(args[3]).ok_or(Error::NotFloat)?;
     if !delta.is_finite() {
         return Err(Error::Static("ERR value is NaN or Infinity"));
     }
     let now = ctx.now;
-    let (key, field) = (&args[1][..], &args[2][..]);
+    let (key, field) = (args[1], args[2]);
     let limits = ctx.limits();
     let db = ctx.db();
     let current = match peek_hash(db, key, now)?.and_then(|hash| hash.get(field)) {
@@ -361,16 +360,16 @@ fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 // --- Reads ---------------------------------------------------------------------------------
 
-fn hget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hget(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let value = read_hash(db, &args[1], now)?.and_then(|hash| hash.get(&args[2]));
+    let value = read_hash(db, args[1], now)?.and_then(|hash| hash.get(args[2]));
     reply.bulk_or_null(value);
     Ok(())
 }
 
-fn hmget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hmget(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let hash = read_hash(db, &args[1], now)?;
+    let hash = read_hash(db, args[1], now)?;
     reply.array(args.len() - 2);
     for field in &args[2..] {
         reply.bulk_or_null(hash.and_then(|hash| hash.get(field)));
@@ -378,30 +377,30 @@ fn hmget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn hexists(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hexists(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let found = read_hash(db, &args[1], now)?.is_some_and(|hash| hash.contains(&args[2]));
+    let found = read_hash(db, args[1], now)?.is_some_and(|hash| hash.contains(args[2]));
     reply.integer(found as i64);
     Ok(())
 }
 
-fn hlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hlen(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let len = read_hash(db, &args[1], now)?.map_or(0, Hash::len);
+    let len = read_hash(db, args[1], now)?.map_or(0, Hash::len);
     reply.integer(len as i64);
     Ok(())
 }
 
-fn hstrlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hstrlen(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let value = read_hash(db, &args[1], now)?.and_then(|hash| hash.get(&args[2]));
+    let value = read_hash(db, args[1], now)?.and_then(|hash| hash.get(args[2]));
     reply.integer(value.map_or(0, <[u8]>::len) as i64);
     Ok(())
 }
 
-fn hgetall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hgetall(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let Some(hash) = read_hash(db, &args[1], now)? else {
+    let Some(hash) = read_hash(db, args[1], now)? else {
         reply.map(0);
         return Ok(());
     };
@@ -413,28 +412,28 @@ fn hgetall(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn hkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hkeys(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    match read_hash(db, &args[1], now)? {
+    match read_hash(db, args[1], now)? {
         Some(hash) => reply.bulks(hash.iter().map(|(field, _)| field)),
         None => reply.array(0),
     }
     Ok(())
 }
 
-fn hvals(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hvals(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    match read_hash(db, &args[1], now)? {
+    match read_hash(db, args[1], now)? {
         Some(hash) => reply.bulks(hash.iter().map(|(_, value)| value)),
         None => reply.array(0),
     }
     Ok(())
 }
 
-fn hscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let cursor = parse_cursor(&args[2])?;
+fn hscan(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let cursor = parse_cursor(args[2])?;
     let (db, reply, now) = ctx.parts();
-    let Some(hash) = read_hash(db, &args[1], now)? else {
+    let Some(hash) = read_hash(db, args[1], now)? else {
         empty_scan_reply(reply);
         return Ok(());
     };
@@ -452,14 +451,14 @@ fn hscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 // --- HRANDFIELD ----------------------------------------------------------------------------
 
-fn hrandfield(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn hrandfield(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() == 2 {
-        return hrandfield_one(ctx, &args[1]);
+        return hrandfield_one(ctx, args[1]);
     }
-    let count = parse_random_count(&args[2])?;
+    let count = parse_random_count(args[2])?;
     let with_values = match args.len() {
         3 => false,
-        4 if is(&args[3], "withvalues") => true,
+        4 if is(args[3], "withvalues") => true,
         _ => return Err(Error::Syntax),
     };
     // The reply holds two strings per field: Redis bounds the count so that stays a long.
@@ -468,7 +467,7 @@ fn hrandfield(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     }
     let mut rng = ctx.keyspace().rng.clone();
     let (db, reply, now) = ctx.parts();
-    let Some(hash) = read_hash(db, &args[1], now)? else {
+    let Some(hash) = read_hash(db, args[1], now)? else {
         reply.array(0);
         return Ok(());
     };

@@ -5,8 +5,6 @@
 //! (`default`, whose password is `requirepass`): these commands report exactly that, the way
 //! Redis 7.0 reports a server in the same state.
 
-use bytes::Bytes;
-
 use crate::error::{Error, Result};
 use crate::exec::args::help;
 use crate::exec::command::{acl, flags, Command, Group};
@@ -68,7 +66,7 @@ pub(super) const COMMANDS: &[Command] = &[
 ];
 
 /// ROLE: radish is always a master with no replicas, at replication offset 0.
-fn role(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn role(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.reply.array(3);
     ctx.reply.bulk(b"master");
     ctx.reply.integer(0);
@@ -77,26 +75,26 @@ fn role(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 }
 
 /// LATENCY HISTORY and LATEST: no latency event is ever recorded, so there is nothing to list.
-fn latency_no_events(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn latency_no_events(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.reply.array(0);
     Ok(())
 }
 
-fn latency_graph(_ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn latency_graph(_ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     // Redis prints the event name with a plain `%s`, so it is not truncated.
     Err(Error::Message(format!(
         "ERR No samples available for event '{}'",
-        String::from_utf8_lossy(&args[2])
+        String::from_utf8_lossy(args[2])
     )))
 }
 
-fn latency_reset(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn latency_reset(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // The number of event series removed: there are none.
     ctx.reply.integer(0);
     Ok(())
 }
 
-fn latency_doctor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn latency_doctor(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // Radish never samples latency events, which is what Redis reports when its monitor has
     // never been enabled.
     ctx.reply.verbatim(
@@ -111,7 +109,7 @@ fn latency_doctor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 /// LATENCY HISTOGRAM [command ...]: each command's calls and cumulative latency
 /// distribution (Redis's `fillCommandCDF`). Names that are not commands are skipped; a
 /// container's name also stands for its subcommands.
-fn latency_histogram(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn latency_histogram(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let asked: Vec<String> = args[2..]
         .iter()
         .map(|name| String::from_utf8_lossy(name).to_ascii_lowercase())
@@ -142,7 +140,7 @@ fn latency_histogram(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn latency_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn latency_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[
@@ -171,14 +169,14 @@ fn latency_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 
 /// CLIENT GETREDIR: the client tracking invalidations are redirected to; -1 as tracking is
 /// never on.
-pub(super) fn client_getredir(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+pub(super) fn client_getredir(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.reply.integer(-1);
     Ok(())
 }
 
 /// CLIENT TRACKINGINFO: client-side caching is never on, so its flags are just `off`, with
 /// no redirection and no prefixes.
-pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let reply = &mut ctx.reply;
     reply.map(3);
     reply.bulk(b"flags");
@@ -191,7 +189,7 @@ pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Res
     Ok(())
 }
 
-fn time(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn time(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let now = ctx.now;
     ctx.reply.array(2);
     ctx.reply.bulk((now / 1000).to_string().as_bytes());

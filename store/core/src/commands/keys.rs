@@ -1,6 +1,5 @@
 //! Keyspace commands: DEL, EXISTS, expiry, TYPE, RENAME, KEYS, SCAN, COPY, MOVE, OBJECT...
 
-use bytes::Bytes;
 use radish_data::glob::Pattern;
 use radish_data::Value;
 use radish_data::{Entry, Millis};
@@ -156,7 +155,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Generic, "2.2.3", "A container for object introspection commands"),
 ];
 
-fn del(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn del(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let db = ctx.db();
     let mut deleted = 0;
@@ -173,7 +172,7 @@ fn del(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 /// EXISTS and TOUCH: count every argument that names a live key (duplicates count again).
 /// Only TOUCH marks the keys as accessed (for LRU and LFU), as in Redis.
-fn count_existing(ctx: &mut Ctx<'_, '_>, args: &[Bytes], touch: bool) -> Result {
+fn count_existing(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], touch: bool) -> Result {
     let now = ctx.now;
     let db = ctx.db();
     let mut found = 0;
@@ -189,15 +188,15 @@ fn count_existing(ctx: &mut Ctx<'_, '_>, args: &[Bytes], touch: bool) -> Result 
     Ok(())
 }
 
-fn exists(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn exists(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     count_existing(ctx, args, false)
 }
 
-fn touch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn touch(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     count_existing(ctx, args, true)
 }
 
-fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], seconds: bool, absolute: bool) -> Result {
+fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], seconds: bool, absolute: bool) -> Result {
     let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
     for opt in &args[3..] {
         if is(opt, "nx") {
@@ -232,7 +231,7 @@ fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], seconds: bool, absolute
             String::from_utf8_lossy(&name)
         ))
     };
-    let mut when = parse_int(&args[2])?;
+    let mut when = parse_int(args[2])?;
     if seconds {
         if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return Err(invalid());
@@ -245,7 +244,7 @@ fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], seconds: bool, absolute
         return Err(invalid());
     }
     when += base;
-    let key = &args[1][..];
+    let key = args[1];
     let db = ctx.db();
     if !db.contains(key, now) {
         ctx.reply.integer(0);
@@ -273,19 +272,19 @@ fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], seconds: bool, absolute
     Ok(())
 }
 
-fn expire(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn expire(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     expire_generic(ctx, args, true, false)
 }
 
-fn pexpire(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn pexpire(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     expire_generic(ctx, args, false, false)
 }
 
-fn expireat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn expireat(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     expire_generic(ctx, args, true, true)
 }
 
-fn pexpireat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn pexpireat(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     expire_generic(ctx, args, false, true)
 }
 
@@ -300,50 +299,48 @@ fn ttl_generic(ctx: &mut Ctx<'_, '_>, key: &[u8], answer: fn(Millis, Millis) -> 
     Ok(())
 }
 
-fn ttl(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    ttl_generic(ctx, &args[1], |at, now| {
+fn ttl(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    ttl_generic(ctx, args[1], |at, now| {
         ((i128::from(at.saturating_sub(now)) + 500) / 1000) as i64
     })
 }
 
-fn pttl(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    ttl_generic(ctx, &args[1], |at, now| at.saturating_sub(now) as i64)
+fn pttl(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    ttl_generic(ctx, args[1], |at, now| at.saturating_sub(now) as i64)
 }
 
-fn expiretime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    ttl_generic(ctx, &args[1], |at, _| {
-        ((i128::from(at) + 500) / 1000) as i64
-    })
+fn expiretime(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    ttl_generic(ctx, args[1], |at, _| ((i128::from(at) + 500) / 1000) as i64)
 }
 
-fn pexpiretime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    ttl_generic(ctx, &args[1], |at, _| at as i64)
+fn pexpiretime(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    ttl_generic(ctx, args[1], |at, _| at as i64)
 }
 
-fn persist(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn persist(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let db = ctx.db();
-    let had_deadline = db.contains(&args[1], now) && db.deadline(&args[1]).is_some();
+    let had_deadline = db.contains(args[1], now) && db.deadline(args[1]).is_some();
     if had_deadline {
-        db.set_expiry(&args[1], 0);
+        db.set_expiry(args[1], 0);
         ctx.dirty(1);
     }
     ctx.reply.integer(had_deadline as i64);
     Ok(())
 }
 
-fn type_(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn type_(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
     let name = db
-        .read_untouched(&args[1], now)
+        .read_untouched(args[1], now)
         .map_or("none", |e| e.value.type_name());
     reply.simple(name.as_bytes());
     Ok(())
 }
 
-fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], nx: bool) -> Result {
+fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], nx: bool) -> Result {
     let now = ctx.now;
-    let (from, to) = (&args[1][..], &args[2][..]);
+    let (from, to) = (args[1], args[2]);
     let db = ctx.db();
     if !db.contains(from, now) {
         return Err(Error::NoSuchKey);
@@ -374,11 +371,11 @@ fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], nx: bool) -> Result {
     Ok(())
 }
 
-fn rename(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn rename(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     rename_generic(ctx, args, false)
 }
 
-fn renamenx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn renamenx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     rename_generic(ctx, args, true)
 }
 
@@ -396,8 +393,8 @@ fn compile(pattern: &[u8]) -> Option<Pattern> {
     (pattern != b"*").then(|| Pattern::new(pattern))
 }
 
-fn keys(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let pattern = compile(&args[1]);
+fn keys(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let pattern = compile(args[1]);
     let (db, reply, now) = ctx.parts();
     let found: Vec<&[u8]> = db
         .keys(now)
@@ -441,23 +438,23 @@ pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64> {
     })
 }
 
-fn scan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let cursor = parse_cursor(&args[1])?;
+fn scan(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let cursor = parse_cursor(args[1])?;
     let mut count: i64 = 10;
     let mut pattern = None;
-    let mut type_filter: Option<Bytes> = None;
+    let mut type_filter: Option<&[u8]> = None;
     let mut i = 2;
     while i < args.len() {
         let more = args.len() - i >= 2;
-        if is(&args[i], "count") && more {
-            count = parse_int(&args[i + 1])?;
+        if is(args[i], "count") && more {
+            count = parse_int(args[i + 1])?;
             if count < 1 {
                 return Err(Error::Syntax);
             }
-        } else if is(&args[i], "match") && more {
-            pattern = compile(&args[i + 1]);
-        } else if is(&args[i], "type") && more {
-            type_filter = Some(args[i + 1].clone());
+        } else if is(args[i], "match") && more {
+            pattern = compile(args[i + 1]);
+        } else if is(args[i], "type") && more {
+            type_filter = Some(args[i + 1]);
         } else {
             return Err(Error::Syntax);
         }
@@ -479,7 +476,7 @@ fn scan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn randomkey(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn randomkey(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let index = ctx.conn.db;
     let keyspace = ctx.keyspace();
@@ -505,23 +502,23 @@ fn db_index(ctx: &mut Ctx<'_, '_>, arg: &[u8]) -> Result<usize> {
 
 const SAME_OBJECT: Error = Error::Static("ERR source and destination objects are the same");
 
-fn copy(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn copy(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let source_db = ctx.conn.db;
     let mut target_db = source_db;
     let mut replace = false;
     let mut i = 3;
     while i < args.len() {
-        if is(&args[i], "replace") {
+        if is(args[i], "replace") {
             replace = true;
-        } else if is(&args[i], "db") && i + 1 < args.len() {
-            target_db = db_index(ctx, &args[i + 1])?;
+        } else if is(args[i], "db") && i + 1 < args.len() {
+            target_db = db_index(ctx, args[i + 1])?;
             i += 1;
         } else {
             return Err(Error::Syntax);
         }
         i += 1;
     }
-    let (from, to) = (&args[1][..], &args[2][..]);
+    let (from, to) = (args[1], args[2]);
     if source_db == target_db && from == to {
         return Err(SAME_OBJECT);
     }
@@ -547,14 +544,14 @@ fn copy(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn move_(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let target_db = db_index(ctx, &args[2])?;
+fn move_(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let target_db = db_index(ctx, args[2])?;
     let source_db = ctx.conn.db;
     if source_db == target_db {
         return Err(SAME_OBJECT);
     }
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let (source, target) = ctx.keyspace().two_dbs(source_db, target_db);
     if !source.contains(key, now) || target.contains(key, now) {
         ctx.reply.integer(0);
@@ -576,21 +573,21 @@ fn object_lookup<'d>(ctx: &'d mut Ctx<'_, '_>, key: &[u8]) -> Option<&'d Entry> 
     ctx.db().read_untouched(key, now)
 }
 
-fn object_encoding(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let encoding = object_lookup(ctx, &args[2]).map(|e| e.value.encoding());
+fn object_encoding(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let encoding = object_lookup(ctx, args[2]).map(|e| e.value.encoding());
     ctx.reply.bulk_or_null(encoding.map(str::as_bytes));
     Ok(())
 }
 
 /// Redis shares the integers 0..9999 between keys (refcount `INT_MAX`) unless an LRU or LFU
 /// policy needs per-key access data.
-fn object_refcount(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn object_refcount(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let policy_tracks_access = ctx
         .server
         .config()
         .get("maxmemory-policy")
         .is_some_and(|p| p.contains("lru") || p.contains("lfu"));
-    let refcount = object_lookup(ctx, &args[2]).map(|e| match &e.value {
+    let refcount = object_lookup(ctx, args[2]).map(|e| match &e.value {
         Value::String(s) if !policy_tracks_access && s.encoding() == "int" => {
             match parse_int(&s.bytes) {
                 Ok(n) if (0..10_000).contains(&n) => i32::MAX as i64,
@@ -606,9 +603,9 @@ fn object_refcount(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn object_idletime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn object_idletime(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let Some(accessed) = object_lookup(ctx, &args[2]).map(|e| e.accessed) else {
+    let Some(accessed) = object_lookup(ctx, args[2]).map(|e| e.accessed) else {
         ctx.reply.null();
         return Ok(());
     };
@@ -619,9 +616,9 @@ fn object_idletime(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn object_freq(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn object_freq(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let Some(accessed) = object_lookup(ctx, &args[2]).map(|e| e.accessed) else {
+    let Some(accessed) = object_lookup(ctx, args[2]).map(|e| e.accessed) else {
         ctx.reply.null();
         return Ok(());
     };
@@ -632,7 +629,7 @@ fn object_freq(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn object_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn object_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let lines: &[&str] = &[
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",

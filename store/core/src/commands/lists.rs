@@ -4,7 +4,6 @@
 //! Argument checks, key lookups and type checks happen in the order Redis 7.0's t_list.c
 //! does them, since that order decides which error a client sees.
 
-use bytes::Bytes;
 use radish_data::types::list::{clamp_range, End, List};
 use radish_data::types::EncodingLimits;
 use radish_data::CompactBytes;
@@ -208,8 +207,8 @@ fn pop_from(db: &mut Db, key: &[u8], end: End, count: usize, now: Millis) -> Vec
 
 /// The first of `keys` holding a non-empty list, as Redis's multi-key pops scan them:
 /// missing keys are skipped, but a key of another type stops the scan with WRONGTYPE.
-fn first_non_empty<'k>(db: &mut Db, keys: &'k [Bytes], now: Millis) -> Result<Option<&'k Bytes>> {
-    for key in keys {
+fn first_non_empty<'k>(db: &mut Db, keys: &[&'k [u8]], now: Millis) -> Result<Option<&'k [u8]>> {
+    for &key in keys {
         if peek_list(db, key, now)?.is_some_and(|list| !list.is_empty()) {
             return Ok(Some(key));
         }
@@ -247,10 +246,10 @@ fn to_count(value: i64) -> usize {
 // --- Pushes --------------------------------------------------------------------------------
 
 /// LPUSH, RPUSH, LPUSHX, RPUSHX: the X forms only push onto an existing list.
-fn push_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End, only_existing: bool) -> Result {
+fn push_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End, only_existing: bool) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
-    let key = &args[1][..];
+    let key = args[1];
     let db = ctx.db();
     let exists = peek_list(db, key, now)?.is_some();
     if only_existing && !exists {
@@ -264,19 +263,19 @@ fn push_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End, only_existing: 
     Ok(())
 }
 
-fn lpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn lpush(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     push_generic(ctx, args, End::Left, false)
 }
 
-fn rpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn rpush(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     push_generic(ctx, args, End::Right, false)
 }
 
-fn lpushx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn lpushx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     push_generic(ctx, args, End::Left, true)
 }
 
-fn rpushx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn rpushx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     push_generic(ctx, args, End::Right, true)
 }
 
@@ -284,7 +283,7 @@ fn rpushx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 /// LPOP and RPOP. Without a count: one element, or null. With a count: an array, even for
 /// count 0 (an empty one), but a null array for a missing key.
-fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End, name: &str) -> Result {
+fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End, name: &str) -> Result {
     if args.len() > 3 {
         return Err(Error::WrongArity(name.to_string()));
     }
@@ -297,7 +296,7 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End, name: &str) -> R
         None => None,
     };
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let (db, reply, _) = ctx.parts();
     if peek_list(db, key, now)?.is_none() {
         match count {
@@ -326,11 +325,11 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End, name: &str) -> R
     Ok(())
 }
 
-fn lpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn lpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     pop_generic(ctx, args, End::Left, "lpop")
 }
 
-fn rpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn rpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     pop_generic(ctx, args, End::Right, "rpop")
 }
 
@@ -350,9 +349,12 @@ fn pop_with_key(ctx: &mut Ctx<'_, '_>, key: &[u8], end: End, count: usize) {
 
 /// LMPOP's and BLMPOP's `numkeys key [key ...] LEFT|RIGHT [COUNT count]`, starting at
 /// `args[numkeys_index]`: the keys, the end, and the count (1 by default).
-fn parse_mpop(args: &[Bytes], numkeys_index: usize) -> Result<(&[Bytes], End, usize)> {
+fn parse_mpop<'a>(
+    args: &'a [&'a [u8]],
+    numkeys_index: usize,
+) -> Result<(&'a [&'a [u8]], End, usize)> {
     let numkeys = parse_at_least(
-        &args[numkeys_index],
+        args[numkeys_index],
         1,
         "ERR numkeys should be greater than 0",
     )?;
@@ -361,14 +363,14 @@ fn parse_mpop(args: &[Bytes], numkeys_index: usize) -> Result<(&[Bytes], End, us
         Ok(numkeys) if numkeys < args.len() - first_key => first_key + numkeys,
         _ => return Err(Error::Syntax),
     };
-    let end = parse_end(&args[end_index])?;
+    let end = parse_end(args[end_index])?;
     let mut count = None;
     let mut i = end_index + 1;
     while i < args.len() {
         let has_value = i + 1 < args.len();
-        if count.is_none() && is(&args[i], "count") && has_value {
+        if count.is_none() && is(args[i], "count") && has_value {
             count = Some(parse_at_least(
-                &args[i + 1],
+                args[i + 1],
                 1,
                 "ERR count should be greater than 0",
             )?);
@@ -384,7 +386,7 @@ fn parse_mpop(args: &[Bytes], numkeys_index: usize) -> Result<(&[Bytes], End, us
     ))
 }
 
-fn lmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn lmpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (keys, end, count) = parse_mpop(args, 1)?;
     let now = ctx.now;
     match first_non_empty(ctx.db(), keys, now)? {
@@ -396,18 +398,18 @@ fn lmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 // --- Reads ---------------------------------------------------------------------------------
 
-fn llen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn llen(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let len = read_list(db, &args[1], now)?.map_or(0, List::len);
+    let len = read_list(db, args[1], now)?.map_or(0, List::len);
     reply.integer(len as i64);
     Ok(())
 }
 
-fn lrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let start = parse_int(&args[2])?;
-    let end = parse_int(&args[3])?;
+fn lrange(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let start = parse_int(args[2])?;
+    let end = parse_int(args[3])?;
     let (db, reply, now) = ctx.parts();
-    let Some(list) = read_list(db, &args[1], now)? else {
+    let Some(list) = read_list(db, args[1], now)? else {
         reply.array(0);
         return Ok(());
     };
@@ -420,13 +422,13 @@ fn lrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 /// LINDEX: Redis looks the key up before reading the index, so a missing key answers null
 /// even when the index is not a number.
-fn lindex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn lindex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let Some(list) = read_list(db, &args[1], now)? else {
+    let Some(list) = read_list(db, args[1], now)? else {
         reply.null();
         return Ok(());
     };
-    let index = parse_int(&args[2])?;
+    let index = parse_int(args[2])?;
     reply.bulk_or_null(list.get(index));
     Ok(())
 }
@@ -439,7 +441,7 @@ struct LposOptions {
     maxlen: i64,
 }
 
-fn parse_lpos_options(args: &[Bytes]) -> Result<LposOptions> {
+fn parse_lpos_options(args: &[&[u8]]) -> Result<LposOptions> {
     let mut options = LposOptions {
         rank: 1,
         count: None,
@@ -447,7 +449,7 @@ fn parse_lpos_options(args: &[Bytes]) -> Result<LposOptions> {
     };
     let mut i = 0;
     while i < args.len() {
-        let opt = &args[i][..];
+        let opt = args[i];
         let Some(value) = args.get(i + 1) else {
             return Err(Error::Syntax);
         };
@@ -471,17 +473,17 @@ fn parse_lpos_options(args: &[Bytes]) -> Result<LposOptions> {
     Ok(options)
 }
 
-fn lpos(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn lpos(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let options = parse_lpos_options(&args[3..])?;
     let (db, reply, now) = ctx.parts();
-    let Some(list) = read_list(db, &args[1], now)? else {
+    let Some(list) = read_list(db, args[1], now)? else {
         match options.count {
             Some(_) => reply.array(0),
             None => reply.null(),
         }
         return Ok(());
     };
-    let found = list.positions(&args[2], options.rank, options.count, options.maxlen);
+    let found = list.positions(args[2], options.rank, options.count, options.maxlen);
     match options.count {
         Some(_) => {
             reply.array(found.len());
@@ -499,28 +501,28 @@ fn lpos(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 // --- In-place changes ----------------------------------------------------------------------
 
-fn lset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn lset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let db = ctx.db();
     let list = peek_list(db, key, now)?.ok_or(Error::NoSuchKey)?;
-    let index = parse_int(&args[2])?;
+    let index = parse_int(args[2])?;
     if list.get(index).is_none() {
         return Err(Error::Static("ERR index out of range"));
     }
     if let Some(list) = list_mut(db, key, now) {
-        list.set(index, &args[3]);
+        list.set(index, args[3]);
     }
     ctx.reply.ok();
     ctx.dirty(1);
     Ok(())
 }
 
-fn lrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let count = parse_int(&args[2])?;
+fn lrem(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let count = parse_int(args[2])?;
     let now = ctx.now;
-    let key = &args[1][..];
-    let element = &args[3][..];
+    let key = args[1];
+    let element = args[3];
     let db = ctx.db();
     let Some(list) = peek_list(db, key, now)? else {
         ctx.reply.integer(0);
@@ -540,11 +542,11 @@ fn lrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 /// LTRIM. Redis signals the key as modified even when nothing is trimmed.
-fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let start = parse_int(&args[2])?;
-    let end = parse_int(&args[3])?;
+fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let start = parse_int(args[2])?;
+    let end = parse_int(args[3])?;
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let db = ctx.db();
     if peek_list(db, key, now)?.is_none() {
         ctx.reply.ok();
@@ -557,18 +559,18 @@ fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn linsert(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let after = if is(&args[2], "after") {
+fn linsert(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let after = if is(args[2], "after") {
         true
-    } else if is(&args[2], "before") {
+    } else if is(args[2], "before") {
         false
     } else {
         return Err(Error::Syntax);
     };
     let now = ctx.now;
     let limits = ctx.limits();
-    let key = &args[1][..];
-    let (pivot, value) = (&args[3][..], &args[4][..]);
+    let key = args[1];
+    let (pivot, value) = (args[3], args[4]);
     let db = ctx.db();
     let Some(list) = peek_list(db, key, now)? else {
         ctx.reply.integer(0);
@@ -625,27 +627,27 @@ fn move_generic(
     Ok(())
 }
 
-fn lmove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let from = parse_end(&args[3])?;
-    let to = parse_end(&args[4])?;
-    move_generic(ctx, &args[1], &args[2], from, to)
+fn lmove(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let from = parse_end(args[3])?;
+    let to = parse_end(args[4])?;
+    move_generic(ctx, args[1], args[2], from, to)
 }
 
-fn rpoplpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    move_generic(ctx, &args[1], &args[2], End::Right, End::Left)
+fn rpoplpush(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    move_generic(ctx, args[1], args[2], End::Right, End::Left)
 }
 
 // --- Blocking forms ------------------------------------------------------------------------
 
 /// BLPOP and BRPOP: `key [key ...] timeout`. Serves the first non-empty list at once with
 /// `[key, element]`, else blocks on all the keys.
-fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End) -> Result {
-    let deadline = parse_timeout(&args[args.len() - 1], ctx.now)?;
+fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End) -> Result {
+    let deadline = parse_timeout(args[args.len() - 1], ctx.now)?;
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    let Some(key) = first_non_empty(ctx.db(), pop_candidates(&ready, keys), now)? else {
-        ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray, Pops::List);
+    let Some(key) = first_non_empty(ctx.db(), &pop_candidates(&ready, keys), now)? else {
+        ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::List);
         return Ok(());
     };
     let (db, reply, _) = ctx.parts();
@@ -660,24 +662,24 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], end: End) -> Result {
     Ok(())
 }
 
-fn blpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn blpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     blocking_pop(ctx, args, End::Left)
 }
 
-fn brpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn brpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     blocking_pop(ctx, args, End::Right)
 }
 
 /// BLMPOP: `timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`. The timeout is checked
 /// after the other arguments, as Redis does.
-fn blmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn blmpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (keys, end, count) = parse_mpop(args, 2)?;
-    let deadline = parse_timeout(&args[1], ctx.now)?;
+    let deadline = parse_timeout(args[1], ctx.now)?;
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    match first_non_empty(ctx.db(), pop_candidates(&ready, keys), now)? {
+    match first_non_empty(ctx.db(), &pop_candidates(&ready, keys), now)? {
         Some(key) => pop_with_key(ctx, key, end, count),
-        None => ctx.block(keys.to_vec(), deadline, TimeoutReply::NullArray, Pops::List),
+        None => ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::List),
     }
     Ok(())
 }
@@ -686,7 +688,7 @@ fn blmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 /// type then), else block on the source alone.
 fn blocking_move(
     ctx: &mut Ctx<'_, '_>,
-    args: &[Bytes],
+    args: &[&[u8]],
     from: End,
     to: End,
     timeout: &[u8],
@@ -695,12 +697,7 @@ fn blocking_move(
     let now = ctx.now;
     let (source, destination) = (&args[1], &args[2]);
     if peek_list(ctx.db(), source, now)?.is_none() {
-        ctx.block(
-            vec![source.clone()],
-            deadline,
-            TimeoutReply::Null,
-            Pops::List,
-        );
+        ctx.block(&[source], deadline, TimeoutReply::Null, Pops::List);
         return Ok(());
     }
     // Logged as the plain move it was, whenever it was served.
@@ -715,12 +712,12 @@ fn blocking_move(
     move_generic(ctx, source, destination, from, to)
 }
 
-fn blmove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let from = parse_end(&args[3])?;
-    let to = parse_end(&args[4])?;
-    blocking_move(ctx, args, from, to, &args[5])
+fn blmove(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let from = parse_end(args[3])?;
+    let to = parse_end(args[4])?;
+    blocking_move(ctx, args, from, to, args[5])
 }
 
-fn brpoplpush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    blocking_move(ctx, args, End::Right, End::Left, &args[3])
+fn brpoplpush(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    blocking_move(ctx, args, End::Right, End::Left, args[3])
 }

@@ -4,8 +4,6 @@
 //! commands show when EXEC runs them, followed by the EXEC itself; admin commands are never
 //! shown.
 
-use bytes::Bytes;
-
 use crate::error::{Error, Result};
 use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
@@ -17,7 +15,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Server, "1.0.0", "Listen for all requests received by the server in real time",),
 ];
 
-fn monitor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn monitor(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // Inside EXEC a client expects one reply per command, so it cannot start streaming.
     if ctx.conn.in_exec {
         return Err(Error::Static(

@@ -1,7 +1,5 @@
 //! Persistence commands: SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF.
 
-use bytes::Bytes;
-
 use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::command::{acl, flags, Command, Group};
@@ -32,7 +30,7 @@ pub(super) const COMMANDS: &[Command] = &[
 
 const SAVE_IN_PROGRESS: Error = Error::Static("ERR Background save already in progress");
 
-fn save(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn save(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let (server, now) = (ctx.server, ctx.now);
     let data = ctx.keyspace();
     let config = server.config();
@@ -48,7 +46,7 @@ fn save(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     }
 }
 
-fn bgsave(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn bgsave(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let schedule = match &args[1..] {
         [] => false,
         [word] if is(word, "schedule") => true,
@@ -73,7 +71,7 @@ fn bgsave(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn bgrewriteaof(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn bgrewriteaof(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let (server, now) = (ctx.server, ctx.now);
     let data = ctx.keyspace();
     let config = server.config();
@@ -101,13 +99,13 @@ fn bgrewriteaof(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn lastsave(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn lastsave(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let at = ctx.server.persist.last_save();
     ctx.reply.integer(at as i64);
     Ok(())
 }
 
-fn shutdown(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn shutdown(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (mut abort, mut save, mut nosave, mut force, mut at_once) =
         (false, false, false, false, false);
     for arg in &args[1..] {

@@ -8,7 +8,7 @@ use indexmap::IndexSet;
 use radish_data::Millis;
 
 use crate::error::Result;
-use crate::exec::args::help;
+use crate::exec::args::{help, owned};
 use crate::exec::command::{flags, key, range, Command, Group};
 use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
@@ -140,22 +140,23 @@ impl Kind {
 }
 
 /// SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: one confirmation per name, repeats included.
-fn subscribe_to(ctx: &mut Ctx<'_, '_>, args: &[Bytes], kind: Kind) -> Result {
-    for name in &args[1..] {
+fn subscribe_to(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], kind: Kind) -> Result {
+    for &name in &args[1..] {
+        let name = Bytes::copy_from_slice(name);
         if kind.of(ctx.conn).insert(name.clone()) {
-            kind.add(&mut ctx.server.pubsub(), name, ctx.client);
+            kind.add(&mut ctx.server.pubsub(), &name, ctx.client);
         }
         let count = kind.count(ctx.conn);
-        confirm(ctx, kind.subscribe_word(), Some(name), count);
+        confirm(ctx, kind.subscribe_word(), Some(&name), count);
     }
     Ok(())
 }
 
 /// UNSUBSCRIBE, PUNSUBSCRIBE, SUNSUBSCRIBE: the names given, or every subscription of the
 /// kind; with none at all, one confirmation with a null name, as in Redis.
-fn unsubscribe_from(ctx: &mut Ctx<'_, '_>, args: &[Bytes], kind: Kind) -> Result {
+fn unsubscribe_from(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], kind: Kind) -> Result {
     let names: Vec<Bytes> = if args.len() > 1 {
-        args[1..].to_vec()
+        owned(&args[1..])
     } else {
         kind.of(ctx.conn).iter().cloned().collect()
     };
@@ -173,38 +174,38 @@ fn unsubscribe_from(ctx: &mut Ctx<'_, '_>, args: &[Bytes], kind: Kind) -> Result
     Ok(())
 }
 
-fn subscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn subscribe(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     subscribe_to(ctx, args, Kind::Channel)
 }
 
-fn psubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn psubscribe(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     subscribe_to(ctx, args, Kind::Pattern)
 }
 
-fn ssubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn ssubscribe(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     subscribe_to(ctx, args, Kind::Shard)
 }
 
-fn unsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn unsubscribe(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     unsubscribe_from(ctx, args, Kind::Channel)
 }
 
-fn punsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn punsubscribe(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     unsubscribe_from(ctx, args, Kind::Pattern)
 }
 
-fn sunsubscribe(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sunsubscribe(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     unsubscribe_from(ctx, args, Kind::Shard)
 }
 
 /// PUBLISH and SPUBLISH: replies with how many clients received the message.
 fn publish_with(
     ctx: &mut Ctx<'_, '_>,
-    args: &[Bytes],
+    args: &[&[u8]],
     send: fn(&mut PubSub, &[u8], &[u8], OutputLimit, Millis) -> usize,
 ) -> Result {
     let limit = ctx.server.clients.limits.output(true);
-    let receivers = send(&mut ctx.server.pubsub(), &args[1], &args[2], limit, ctx.now);
+    let receivers = send(&mut ctx.server.pubsub(), args[1], args[2], limit, ctx.now);
     // Subscribers' queued messages are what `maxmemory-clients` bounds.
     if ctx.server.clients.over_memory_limit() {
         ctx.server.clients.evict(ctx.now);
@@ -213,18 +214,18 @@ fn publish_with(
     Ok(())
 }
 
-fn publish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn publish(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     publish_with(ctx, args, PubSub::publish)
 }
 
-fn spublish(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn spublish(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     publish_with(ctx, args, PubSub::spublish)
 }
 
 /// PUBSUB CHANNELS and SHARDCHANNELS [pattern].
 fn list_channels(
     ctx: &mut Ctx<'_, '_>,
-    args: &[Bytes],
+    args: &[&[u8]],
     active: fn(&PubSub, Option<&[u8]>) -> Vec<Bytes>,
 ) -> Result {
     let channels = active(&ctx.server.pubsub(), args.get(2).map(|p| &p[..]));
@@ -232,11 +233,11 @@ fn list_channels(
     Ok(())
 }
 
-fn pubsub_channels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn pubsub_channels(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     list_channels(ctx, args, PubSub::active_channels)
 }
 
-fn pubsub_shardchannels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn pubsub_shardchannels(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     list_channels(ctx, args, PubSub::active_shard_channels)
 }
 
@@ -244,7 +245,7 @@ fn pubsub_shardchannels(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 /// Redis 7.0 replies (clients parse it as pairs).
 fn count_subscribers(
     ctx: &mut Ctx<'_, '_>,
-    args: &[Bytes],
+    args: &[&[u8]],
     count: fn(&PubSub, &[u8]) -> usize,
 ) -> Result {
     let counts: Vec<usize> = {
@@ -259,21 +260,21 @@ fn count_subscribers(
     Ok(())
 }
 
-fn pubsub_numsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn pubsub_numsub(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     count_subscribers(ctx, args, PubSub::subscriber_count)
 }
 
-fn pubsub_shardnumsub(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     count_subscribers(ctx, args, PubSub::shard_subscriber_count)
 }
 
-fn pubsub_numpat(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn pubsub_numpat(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let count = ctx.server.pubsub().pattern_count();
     ctx.reply.integer(count as i64);
     Ok(())
 }
 
-fn pubsub_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn pubsub_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[

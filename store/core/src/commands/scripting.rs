@@ -1,7 +1,5 @@
 //! Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
 
-use bytes::Bytes;
-
 use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, Command, Flags, Group};
@@ -86,39 +84,39 @@ enum Named {
     Sha,
 }
 
-fn eval(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn eval(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     run(ctx, args, Named::Body, false)
 }
 
-fn evalsha(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn evalsha(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     run(ctx, args, Named::Sha, false)
 }
 
-fn eval_ro(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn eval_ro(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     run(ctx, args, Named::Body, true)
 }
 
-fn evalsha_ro(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn evalsha_ro(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     run(ctx, args, Named::Sha, true)
 }
 
 /// Redis's `evalGenericCommand`: the checks in its order, then the script under the data
 /// lock, its reply written for the caller.
-fn run(ctx: &mut Ctx<'_, '_>, args: &[Bytes], named: Named, read_only: bool) -> Result {
+fn run(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], named: Named, read_only: bool) -> Result {
     // MONITOR shows the script before the commands it runs.
     feed_monitors(ctx, args);
     if named == Named::Sha && args[1].len() != 40 {
         return Err(NOSCRIPT_ERROR);
     }
-    let keys = script::split_keys(args, parse_int(&args[2])?)?;
+    let keys = script::split_keys(args, parse_int(args[2])?)?;
     // The data lock first, then the engine's: the order every path takes them in.
     ctx.keyspace();
     let server = ctx.server;
     let mut scripts = server.scripts();
     let found = match named {
-        Named::Sha => scripts.get(&args[1]),
+        Named::Sha => scripts.get(args[1]),
         Named::Body => {
-            let sha = scripts.create(&args[1]).map_err(Error::Message)?;
+            let sha = scripts.create(args[1]).map_err(Error::Message)?;
             // INFO in the script counts it already, as in Redis.
             server.scripts_stats.publish(&scripts);
             scripts.get(&sha)
@@ -138,7 +136,7 @@ fn run(ctx: &mut Ctx<'_, '_>, args: &[Bytes], named: Named, read_only: bool) -> 
 
 /// The flags of an EVAL-family request (Redis's `evalGetCommandFlags`): those the script
 /// declared in its shebang, if it is known and declared any, else the command's own.
-fn script_request_flags(server: &Server, command: &'static Command, args: &[Bytes]) -> Flags {
+fn script_request_flags(server: &Server, command: &'static Command, args: &[&[u8]]) -> Flags {
     let Some(named) = args.get(1) else {
         return command.flags;
     };
@@ -185,7 +183,7 @@ pub(super) fn with_script_flags(flags: Flags, declared: ScriptFlags) -> Flags {
     flags
 }
 
-fn script_flush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn script_flush(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let valid = match args {
         [_, _] => true,
         [_, _, mode] => is(mode, "sync") || is(mode, "async"),
@@ -201,17 +199,17 @@ fn script_flush(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn script_load(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn script_load(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let sha = ctx
         .server
         .scripts()
-        .create(&args[2])
+        .create(args[2])
         .map_err(Error::Message)?;
     ctx.reply.bulk(&sha);
     Ok(())
 }
 
-fn script_exists(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn script_exists(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let scripts = ctx.server.scripts();
     ctx.reply.array(args.len() - 2);
     for sha in &args[2..] {
@@ -220,7 +218,7 @@ fn script_exists(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn script_kill(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn script_kill(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     kill(ctx, true)
 }
 
@@ -244,7 +242,7 @@ pub(super) fn kill(ctx: &mut Ctx<'_, '_>, eval: bool) -> Result {
     }
 }
 
-fn script_debug(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn script_debug(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if ctx.conn.multi.is_some() {
         return Err(Error::Static(
             "ERR SCRIPT DEBUG must be called outside a pipeline",
@@ -265,7 +263,7 @@ fn script_debug(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Err(Error::Static("ERR Use SCRIPT DEBUG YES/SYNC/NO"))
 }
 
-fn script_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn script_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[

@@ -7,7 +7,6 @@
 //! walk the set itself, while SUNION, SDIFF and a whole-set SPOP build a new set first, which
 //! (being an intset whenever every member is an integer) comes out sorted.
 
-use bytes::Bytes;
 use radish_data::types::set::Set;
 use radish_data::types::EncodingLimits;
 use radish_data::CompactBytes;
@@ -183,9 +182,9 @@ fn set_reply<B: AsRef<[u8]>>(reply: &mut Reply<'_>, members: impl ExactSizeItera
 
 // --- Single-set commands -------------------------------------------------------------------
 
-fn sadd(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sadd(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let (key, members) = (&args[1][..], &args[2..]);
+    let (key, members) = (args[1], &args[2..]);
     let limits = ctx.limits();
     let db = ctx.db();
     let any_new = match peek_set(db, key, now)? {
@@ -204,9 +203,9 @@ fn sadd(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn srem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn srem(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let (key, members) = (&args[1][..], &args[2..]);
+    let (key, members) = (args[1], &args[2..]);
     let db = ctx.db();
     let any_present =
         peek_set(db, key, now)?.is_some_and(|set| members.iter().any(|m| set.contains(m)));
@@ -222,25 +221,25 @@ fn srem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn smembers(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn smembers(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    match read_set(db, &args[1], now)? {
+    match read_set(db, args[1], now)? {
         Some(set) => set_reply(reply, set.iter()),
         None => reply.set(0),
     }
     Ok(())
 }
 
-fn sismember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sismember(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let found = read_set(db, &args[1], now)?.is_some_and(|set| set.contains(&args[2]));
+    let found = read_set(db, args[1], now)?.is_some_and(|set| set.contains(args[2]));
     reply.integer(found as i64);
     Ok(())
 }
 
-fn smismember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn smismember(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let set = read_set(db, &args[1], now)?;
+    let set = read_set(db, args[1], now)?;
     reply.array(args.len() - 2);
     for member in &args[2..] {
         reply.integer(set.is_some_and(|set| set.contains(member)) as i64);
@@ -248,17 +247,17 @@ fn smismember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn scard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn scard(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let len = read_set(db, &args[1], now)?.map_or(0, Set::len);
+    let len = read_set(db, args[1], now)?.map_or(0, Set::len);
     reply.integer(len as i64);
     Ok(())
 }
 
-fn sscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let cursor = parse_cursor(&args[2])?;
+fn sscan(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let cursor = parse_cursor(args[2])?;
     let (db, reply, now) = ctx.parts();
-    let Some(set) = read_set(db, &args[1], now)? else {
+    let Some(set) = read_set(db, args[1], now)? else {
         empty_scan_reply(reply);
         return Ok(());
     };
@@ -275,10 +274,10 @@ fn sscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 
 // --- Random picks --------------------------------------------------------------------------
 
-fn spop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn spop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     match args.len() {
-        2 => spop_one(ctx, &args[1]),
-        3 => spop_count(ctx, &args[1], &args[2]),
+        2 => spop_one(ctx, args[1]),
+        3 => spop_count(ctx, args[1], args[2]),
         _ => Err(Error::Syntax),
     }
 }
@@ -346,10 +345,10 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
     Ok(())
 }
 
-fn srandmember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn srandmember(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     match args.len() {
-        2 => srandmember_one(ctx, &args[1]),
-        3 => srandmember_count(ctx, &args[1], &args[2]),
+        2 => srandmember_one(ctx, args[1]),
+        3 => srandmember_count(ctx, args[1], args[2]),
         _ => Err(Error::Syntax),
     }
 }
@@ -409,9 +408,9 @@ fn srandmember_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result 
 
 // --- SMOVE ---------------------------------------------------------------------------------
 
-fn smove(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn smove(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let (source, destination, member) = (&args[1][..], &args[2][..], &args[3][..]);
+    let (source, destination, member) = (args[1], args[2], args[3]);
     let limits = ctx.limits();
     let db = ctx.db();
     // A missing source answers 0 before either type is checked, as in Redis.
@@ -447,7 +446,7 @@ fn copy_of(set: &Set, limits: &EncodingLimits) -> Set {
 /// Looks up every key of a multi-set command first, as Redis does: WRONGTYPE if any key holds
 /// something else, otherwise each set's size (`None` for a missing key, an empty set).
 /// Read commands count keyspace hits and misses; the STORE forms do not.
-fn set_sizes(db: &mut Db, keys: &[Bytes], now: Millis, read: bool) -> Result<Vec<Option<usize>>> {
+fn set_sizes(db: &mut Db, keys: &[&[u8]], now: Millis, read: bool) -> Result<Vec<Option<usize>>> {
     keys.iter()
         .map(|key| {
             let set = if read {
@@ -469,7 +468,7 @@ fn checked_set<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Option<&'d Set> {
 /// iterates it), or `None` when a key is missing (so the intersection is empty).
 fn intersection(
     db: &mut Db,
-    keys: &[Bytes],
+    keys: &[&[u8]],
     now: Millis,
     read: bool,
 ) -> Result<Option<Vec<CompactBytes>>> {
@@ -480,7 +479,7 @@ fn intersection(
     let smallest = (0..keys.len())
         .min_by_key(|&i| sizes[i].unwrap_or(0))
         .unwrap_or(0);
-    let mut common: Vec<CompactBytes> = match checked_set(db, &keys[smallest], now) {
+    let mut common: Vec<CompactBytes> = match checked_set(db, keys[smallest], now) {
         Some(set) => set
             .iter()
             .map(|m| CompactBytes::new(m.as_bytes()))
@@ -502,7 +501,7 @@ fn intersection(
 /// The union of the sets at `keys`, as a new set.
 fn union(
     db: &mut Db,
-    keys: &[Bytes],
+    keys: &[&[u8]],
     now: Millis,
     read: bool,
     limits: &EncodingLimits,
@@ -526,7 +525,7 @@ fn union(
 /// non-integer member that is removed again still leaves a hashtable. Both are mirrored.
 fn difference(
     db: &mut Db,
-    keys: &[Bytes],
+    keys: &[&[u8]],
     now: Millis,
     read: bool,
     limits: &EncodingLimits,
@@ -541,7 +540,7 @@ fn difference(
     let remove_work: usize = present.sum();
     if filter_work <= remove_work {
         // Algorithm 1: keep each member of the first set that no other set has.
-        let mut kept: Vec<CompactBytes> = match checked_set(db, &keys[0], now) {
+        let mut kept: Vec<CompactBytes> = match checked_set(db, keys[0], now) {
             Some(set) => set
                 .iter()
                 .map(|m| CompactBytes::new(m.as_bytes()))
@@ -597,7 +596,7 @@ fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: Set) {
     ctx.dirty(1);
 }
 
-fn sinter(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sinter(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
     match intersection(db, &args[1..], now, true)? {
         Some(common) => set_reply(reply, common.iter().map(CompactBytes::as_slice)),
@@ -606,7 +605,7 @@ fn sinter(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn sinterstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sinterstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
     let common = intersection(ctx.db(), &args[2..], now, false)?.unwrap_or_default();
@@ -614,12 +613,12 @@ fn sinterstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     for member in &common {
         result.insert(member, &limits);
     }
-    store(ctx, &args[1], result);
+    store(ctx, args[1], result);
     Ok(())
 }
 
-fn sintercard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let numkeys = parse_int(&args[1])
+fn sintercard(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let numkeys = parse_int(args[1])
         .ok()
         .filter(|&n| n > 0)
         .ok_or(Error::Static("ERR numkeys should be greater than 0"))?;
@@ -633,8 +632,8 @@ fn sintercard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut limit = 0;
     let mut i = 2 + numkeys;
     while i < args.len() {
-        if is(&args[i], "limit") && i + 1 < args.len() {
-            limit = parse_int(&args[i + 1])
+        if is(args[i], "limit") && i + 1 < args.len() {
+            limit = parse_int(args[i + 1])
                 .ok()
                 .filter(|&n| n >= 0)
                 .ok_or(Error::Static("ERR LIMIT can't be negative"))?;
@@ -651,7 +650,7 @@ fn sintercard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn sunion(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sunion(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
     let result = union(db, &args[1..], now, true, &limits)?;
@@ -659,15 +658,15 @@ fn sunion(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn sunionstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sunionstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
     let result = union(ctx.db(), &args[2..], now, false, &limits)?;
-    store(ctx, &args[1], result);
+    store(ctx, args[1], result);
     Ok(())
 }
 
-fn sdiff(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sdiff(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
     let result = difference(db, &args[1..], now, true, &limits)?;
@@ -675,10 +674,10 @@ fn sdiff(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn sdiffstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sdiffstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
     let result = difference(ctx.db(), &args[2..], now, false, &limits)?;
-    store(ctx, &args[1], result);
+    store(ctx, args[1], result);
     Ok(())
 }

@@ -18,7 +18,6 @@
 
 use std::cmp::Ordering;
 
-use bytes::Bytes;
 use radish_data::types::list::{End, List};
 use radish_data::types::zset::score;
 use radish_data::CompactBytes;
@@ -46,11 +45,11 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Generic, "7.0.0", "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
 ];
 
-fn sort(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sort(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     sort_generic(ctx, args, false)
 }
 
-fn sort_ro(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn sort_ro(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     sort_generic(ctx, args, true)
 }
 
@@ -79,14 +78,14 @@ struct Options<'a> {
 }
 
 /// Parses SORT's options left to right, as Redis does: the first problem is the error.
-fn parse_options(args: &[Bytes], read_only: bool) -> Result<Options<'_>> {
+fn parse_options<'a>(args: &'a [&'a [u8]], read_only: bool) -> Result<Options<'a>> {
     let mut options = Options {
         limit_count: -1,
         ..Options::default()
     };
     let mut i = 2;
     while i < args.len() {
-        let word = c_str(&args[i]);
+        let word = c_str(args[i]);
         let left = args.len() - i - 1;
         if is(word, "asc") {
             options.desc = false;
@@ -95,21 +94,21 @@ fn parse_options(args: &[Bytes], read_only: bool) -> Result<Options<'_>> {
         } else if is(word, "alpha") {
             options.alpha = true;
         } else if is(word, "limit") && left >= 2 {
-            options.limit_start = parse_int(&args[i + 1])?;
-            options.limit_count = parse_int(&args[i + 2])?;
+            options.limit_start = parse_int(args[i + 1])?;
+            options.limit_count = parse_int(args[i + 2])?;
             i += 2;
         } else if !read_only && is(word, "store") && left >= 1 {
-            options.store = Some(&args[i + 1]);
+            options.store = Some(args[i + 1]);
             i += 1;
         } else if is(word, "by") && left >= 1 {
-            let pattern = &args[i + 1][..];
+            let pattern = args[i + 1];
             options.by = Some(pattern);
             if !c_str(pattern).contains(&b'*') {
                 options.dont_sort = true;
             }
             i += 1;
         } else if is(word, "get") && left >= 1 {
-            options.gets.push(&args[i + 1]);
+            options.gets.push(args[i + 1]);
             i += 1;
         } else {
             return Err(Error::Syntax);
@@ -273,11 +272,11 @@ fn exact_hex_literal(text: &[u8]) -> bool {
     exponent - 4 * fraction_digits as i64 + trailing_zeros >= -1074
 }
 
-fn sort_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], read_only: bool) -> Result {
+fn sort_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], read_only: bool) -> Result {
     let mut options = parse_options(args, read_only)?;
     let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
-    let (kind, elements): (Kind, Vec<CompactBytes>) = match db.read(&args[1], now) {
+    let (kind, elements): (Kind, Vec<CompactBytes>) = match db.read(args[1], now) {
         None => (Kind::List, Vec::new()),
         Some(entry) => match &entry.value {
             Value::List(list) => (Kind::List, list.iter().map(CompactBytes::new).collect()),

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use crate::error::{Error, Result};
+use crate::exec::args::borrowed;
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::conn::WatchedKey;
 use crate::exec::ctx::Ctx;
@@ -33,7 +34,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Transactions, "2.2.0", "Forget about all watched keys",),
 ];
 
-fn multi(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn multi(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     if ctx.conn.multi.is_some() {
         return Err(Error::Static("ERR MULTI calls can not be nested"));
     }
@@ -55,7 +56,7 @@ fn watched_keys_changed(ctx: &mut Ctx<'_, '_>) -> bool {
     })
 }
 
-fn exec(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn exec(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let Some(queue) = ctx.conn.multi.take() else {
         return Err(Error::Static("ERR EXEC without MULTI"));
     };
@@ -77,7 +78,7 @@ fn exec(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     ctx.reply.array(queue.len());
     ctx.conn.in_exec = true;
     for queued in &queue {
-        call_unblocking(ctx, queued.command, &queued.args);
+        call_unblocking(ctx, queued.command, &borrowed(&queued.args));
     }
     ctx.conn.in_exec = false;
     // In the append-only log, what the queue changed is wrapped in MULTI ... EXEC.
@@ -85,7 +86,7 @@ fn exec(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn discard(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn discard(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     if ctx.conn.multi.take().is_none() {
         return Err(Error::Static("ERR DISCARD without MULTI"));
     }
@@ -95,7 +96,7 @@ fn discard(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn watch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn watch(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if ctx.conn.multi.is_some() {
         return Err(Error::Static("ERR WATCH inside MULTI is not allowed"));
     }
@@ -115,7 +116,7 @@ fn watch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         let version = db.watch(key);
         ctx.conn.watching.push(WatchedKey {
             db: index,
-            key: key.clone(),
+            key: Bytes::copy_from_slice(key),
             version,
             deadline,
         });
@@ -124,7 +125,7 @@ fn watch(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn unwatch(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn unwatch(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.unwatch_all();
     ctx.reply.ok();
     Ok(())

@@ -8,6 +8,17 @@ use radish_resp::number::parse_i64_strict;
 use crate::error::{Error, Result};
 use crate::exec::ctx::Ctx;
 
+/// A request's arguments as handlers take them, borrowed from arguments kept for later (a
+/// queued MULTI command, a blocked command, a script's call).
+pub fn borrowed(owned: &[Bytes]) -> Vec<&[u8]> {
+    owned.iter().map(|arg| &arg[..]).collect()
+}
+
+/// The same arguments, copied to be kept beyond the request that brought them.
+pub fn owned(args: &[&[u8]]) -> Vec<Bytes> {
+    args.iter().map(|arg| Bytes::copy_from_slice(arg)).collect()
+}
+
 /// Parses an integer argument as Redis's `string2ll` does.
 pub fn parse_int(arg: &[u8]) -> Result<i64> {
     parse_i64_strict(arg).ok_or(Error::NotInteger)
@@ -20,12 +31,12 @@ pub fn is(arg: &[u8], word: &str) -> bool {
 
 /// Redis's `addReplySubcommandSyntaxError`: a container's subcommand given arguments it
 /// does not take (which its arity let through).
-pub fn subcommand_syntax_error(args: &[Bytes]) -> Error {
+pub fn subcommand_syntax_error(args: &[&[u8]]) -> Error {
     let sub = &args[1];
     Error::Message(format!(
         "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
         String::from_utf8_lossy(&sub[..sub.len().min(128)]),
-        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+        String::from_utf8_lossy(args[0]).to_ascii_uppercase()
     ))
 }
 

@@ -6,6 +6,7 @@ use std::sync::MutexGuard;
 use bytes::BytesMut;
 use radish_data::Millis;
 
+use crate::exec::args::borrowed;
 use crate::exec::command::Table;
 use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
@@ -80,7 +81,7 @@ pub fn serve_blocked<'s>(
                     ready_key: waiter.keys.iter().find(|k| k[..] == key[..]).cloned(),
                 };
                 let start = ctx.conn.stats.as_ref().map(Batch::start);
-                let failed = run_handler(&mut ctx, command, &waiter.args);
+                let failed = run_handler(&mut ctx, command, &borrowed(&waiter.args));
                 let served = ctx.block.is_none();
                 *stats = conn.stats.take();
                 if let (Some(batch), Some(start), true) = (stats.as_mut(), start, served) {

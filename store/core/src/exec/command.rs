@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-use bytes::Bytes;
 use foldhash::fast::FixedState;
 
 use crate::error::{Error, Result};
@@ -18,11 +17,11 @@ use crate::state::renames::{Renamed, Renames};
 
 /// A command handler: validates its arguments, does its work, writes its reply.
 /// On `Err` nothing may have been written; the dispatcher writes the error.
-pub type Handler = fn(&mut Ctx<'_, '_>, &[Bytes]) -> Result;
+pub type Handler = fn(&mut Ctx<'_, '_>, &[&[u8]]) -> Result;
 
 /// The flags one request of a command has, where they depend on its arguments (Redis's
 /// `getCommandFlags`): EVAL of a script that declared `no-writes` is no write.
-pub type RequestFlags = fn(&Server, &'static Command, &[Bytes]) -> Flags;
+pub type RequestFlags = fn(&Server, &'static Command, &[&[u8]]) -> Flags;
 
 /// Declares a typed set of named bits: the type, its bits in the order Redis reports them,
 /// and their names as Redis reports them.
@@ -457,7 +456,7 @@ impl Command {
 
     /// The flags of the request `args` (the record's, unless the arguments decide them).
     #[inline]
-    pub fn flags_for(&'static self, server: &Server, args: &[Bytes]) -> Flags {
+    pub fn flags_for(&'static self, server: &Server, args: &[&[u8]]) -> Flags {
         match self.request_flags {
             Some(decide) => decide(server, self, args),
             None => self.flags,
@@ -701,7 +700,7 @@ impl Table {
 
     /// The command `args` (a name, and a subcommand for containers) would run, as Redis's
     /// `lookupCommand` finds it: a container alone is itself; an unknown subcommand, none.
-    pub fn resolve(&self, args: &[Bytes]) -> Option<&'static Command> {
+    pub fn resolve(&self, args: &[&[u8]]) -> Option<&'static Command> {
         let command = self.lookup(args.first()?)?;
         match args.get(1) {
             Some(sub) if !command.subcommands.is_empty() => command.subcommand(sub),

@@ -53,10 +53,10 @@ pub struct Ctx<'a, 's> {
 /// [`Ctx::ready_key`]) when it serves a blocked client. Redis serves a waiter from that key:
 /// BLPOP a b, woken by a push to b, pops from b even if a holds a string by then, or got
 /// elements too in the same transaction.
-pub fn pop_candidates<'k>(ready: &'k Option<Bytes>, keys: &'k [Bytes]) -> &'k [Bytes] {
+pub fn pop_candidates<'k>(ready: &'k Option<Bytes>, keys: &[&'k [u8]]) -> Vec<&'k [u8]> {
     match ready {
-        Some(ready) => std::slice::from_ref(ready),
-        None => keys,
+        Some(ready) => vec![&ready[..]],
+        None => keys.to_vec(),
     }
 }
 
@@ -126,13 +126,13 @@ impl<'a, 's> Ctx<'a, 's> {
     /// `pops` is the type of value the command pops: only a key of that type serves it.
     pub fn block(
         &mut self,
-        keys: Vec<Bytes>,
+        keys: &[&[u8]],
         deadline: Option<Millis>,
         on_timeout: TimeoutReply,
         pops: Pops,
     ) {
         self.block = Some(Block {
-            keys,
+            keys: keys.iter().map(|key| Bytes::copy_from_slice(key)).collect(),
             deadline,
             on_timeout,
             pops,

@@ -15,6 +15,7 @@ use radish_data::evict::Outcome;
 use radish_resp::Version;
 
 use crate::error::Error;
+use crate::exec::args::owned;
 use crate::exec::command::{Command, Flags};
 use crate::exec::conn::Queued;
 use crate::exec::ctx::Ctx;
@@ -66,7 +67,7 @@ const DEBUG_NOT_ALLOWED: Error = Error::Static(
 pub fn execute(
     ctx: &mut Ctx<'_, '_>,
     found: Option<&'static Command>,
-    args: &[Bytes],
+    args: &[&[u8]],
 ) -> Option<&'static Command> {
     let start = ctx.reply.out.len();
     let command = dispatch(ctx, found, args);
@@ -86,7 +87,7 @@ pub fn execute(
 fn dispatch(
     ctx: &mut Ctx<'_, '_>,
     found: Option<&'static Command>,
-    args: &[Bytes],
+    args: &[&[u8]],
 ) -> Option<&'static Command> {
     let command = match resolve(found, args) {
         Ok(command) => command,
@@ -151,7 +152,7 @@ fn dispatch(
         if !RUN_IN_MULTI.contains(&top_name) {
             queue.push(Queued {
                 command,
-                args: args.to_vec(),
+                args: owned(args),
                 flags,
             });
             ctx.reply.simple(b"QUEUED");
@@ -167,14 +168,14 @@ fn dispatch(
 /// found (its arity was wrong).
 pub fn resolve(
     found: Option<&'static Command>,
-    args: &[Bytes],
+    args: &[&[u8]],
 ) -> Result<&'static Command, (Option<&'static Command>, Error)> {
     let Some(command) = found else {
         return Err((
             None,
             Error::UnknownCommand {
-                name: args[0].clone(),
-                args: args[1..].to_vec(),
+                name: Bytes::copy_from_slice(args[0]),
+                args: owned(&args[1..]),
             },
         ));
     };
@@ -190,7 +191,7 @@ pub fn resolve(
                     Error::Message(format!(
                         "ERR unknown subcommand '{}'. Try {} HELP.",
                         String::from_utf8_lossy(&wanted[..wanted.len().min(128)]),
-                        String::from_utf8_lossy(&args[0]).to_ascii_uppercase()
+                        String::from_utf8_lossy(args[0]).to_ascii_uppercase()
                     )),
                 ))
             }
@@ -308,7 +309,7 @@ pub fn write_error(ctx: &mut Ctx<'_, '_>, error: &Error) {
 /// Runs a resolved command and counts the call (INFO commandstats): its time, and whether
 /// it failed (replied with an error of its own: errors of the commands an EXEC runs are
 /// theirs, not EXEC's, as in Redis).
-pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
+pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[&[u8]]) {
     let name = command.full_name;
     let nested = ctx.conn.script;
     let start = ctx
@@ -329,7 +330,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
 
 /// Shows a command to the clients in MONITOR: as sent by this connection's client, or by
 /// `lua` for a script's.
-pub fn feed_monitors(ctx: &Ctx<'_, '_>, args: &[Bytes]) {
+pub fn feed_monitors(ctx: &Ctx<'_, '_>, args: &[&[u8]]) {
     if ctx.server.clients.has_monitors() {
         let from = (!ctx.conn.script).then_some(&**ctx.client);
         ctx.server
@@ -340,7 +341,7 @@ pub fn feed_monitors(ctx: &Ctx<'_, '_>, args: &[Bytes]) {
 
 /// Runs a resolved command's handler, writing its error if it fails, and logs what it
 /// changed to the append-only log; true if it failed.
-pub fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) -> bool {
+pub fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[&[u8]]) -> bool {
     let outer = ctx
         .keyspace
         .as_mut()
@@ -358,7 +359,7 @@ pub fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[Bytes]) -> 
 
 /// Runs a command that cannot block where it runs (queued by MULTI, inside EXEC; read from
 /// a file at start-up): a blocking command that finds nothing replies as if it timed out.
-pub fn call_unblocking(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[Bytes]) {
+pub fn call_unblocking(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[&[u8]]) {
     call(ctx, command, args);
     if let Some(block) = ctx.block.take() {
         write_timeout(ctx.reply.out, block.on_timeout, ctx.reply.version);

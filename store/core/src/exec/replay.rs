@@ -75,10 +75,10 @@ impl<'s> Replay<'s> {
 
     /// The command `args` runs: a renamed name as the server renames it, else, for what
     /// radish logged itself (PEXPIREAT, DEL...), the original name even if renamed away.
-    fn resolve(&self, args: &[Bytes]) -> Result<&'static Command, Error> {
-        let renamed = self.commands.lookup_renamed(&self.server.renames, &args[0]);
+    fn resolve(&self, args: &[&[u8]]) -> Result<&'static Command, Error> {
+        let renamed = self.commands.lookup_renamed(&self.server.renames, args[0]);
         resolve(renamed, args)
-            .or_else(|_| resolve(self.commands.lookup(&args[0]), args))
+            .or_else(|_| resolve(self.commands.lookup(args[0]), args))
             .map_err(|(_, error)| error)
     }
 }
@@ -92,8 +92,8 @@ impl Replayer for Replay<'_> {
                 .is_some()
     }
 
-    fn run(&mut self, args: &[Bytes]) -> Result<(), String> {
-        if is(&args[0], "select") {
+    fn run(&mut self, args: &[&[u8]]) -> Result<(), String> {
+        if is(args[0], "select") {
             let databases = self.keyspace.as_ref().map_or(0, |data| data.len());
             let index = args
                 .get(1)
@@ -109,18 +109,18 @@ impl Replayer for Replay<'_> {
         }
         if let (Some(merged), Some(key)) = (self.merged.as_mut(), args.get(1)) {
             // The first record of each key replaces what the data holds under it.
-            if merged.insert((self.conn.db, key.clone())) {
+            if merged.insert((self.conn.db, Bytes::copy_from_slice(key))) {
                 if let Some(data) = self.keyspace.as_mut() {
                     data.db(self.conn.db).remove(key);
                 }
             }
         }
-        if is(&args[0], "pexpireat") && args.len() == 3 {
+        if is(args[0], "pexpireat") && args.len() == 3 {
             // A deadline that passed while the server was down: the key is gone (counted as
             // expired, as Redis does for a snapshot's expired keys).
-            let passed = parse_int(&args[2]).is_ok_and(|at| at <= self.now as i64);
+            let passed = parse_int(args[2]).is_ok_and(|at| at <= self.now as i64);
             if let (true, Some(data)) = (passed, self.keyspace.as_mut()) {
-                if data.db(self.conn.db).remove(&args[1]).is_some() {
+                if data.db(self.conn.db).remove(args[1]).is_some() {
                     self.expired += 1;
                 }
                 return Ok(());

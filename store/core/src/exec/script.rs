@@ -6,7 +6,7 @@
 //! client's command runs in between, whatever the runtime and its threads. What it writes
 //! goes to the append-only log as the commands it ran, inside MULTI ... EXEC.
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use radish_resp::Version;
 
 use crate::error::Error;
@@ -76,7 +76,11 @@ pub struct Script<'a> {
 
 /// The keys and the other arguments of an EVAL or FCALL request (`args` from its name on),
 /// `numkeys` of them keys: Redis's checks of the count.
-pub fn split_keys(args: &[Bytes], numkeys: i64) -> Result<(&[Bytes], &[Bytes]), Error> {
+#[allow(clippy::type_complexity)]
+pub fn split_keys<'a>(
+    args: &'a [&'a [u8]],
+    numkeys: i64,
+) -> Result<(&'a [&'a [u8]], &'a [&'a [u8]]), Error> {
     if numkeys > args.len() as i64 - 3 {
         return Err(Error::Static(
             "ERR Number of keys can't be greater than number of args",
@@ -96,8 +100,8 @@ pub fn split_keys(args: &[Bytes], numkeys: i64) -> Result<(&[Bytes], &[Bytes]), 
 pub fn run(
     ctx: &mut Ctx<'_, '_>,
     script: &Script<'_>,
-    args: &[Bytes],
-    (keys, argv): (&[Bytes], &[Bytes]),
+    args: &[&[u8]],
+    (keys, argv): (&[&[u8]], &[&[u8]]),
     body: impl FnOnce(&mut dyn Host, Call<'_>, &mut BytesMut) -> Result<Written, Failure>,
 ) -> Result<(), Error> {
     admit(ctx, script.flags, script.read_only_command)?;
@@ -184,7 +188,7 @@ struct ScriptHost<'c, 'a, 's> {
     last_command: LastCommand,
     /// The command that runs the script, and the script's name: what other clients see of
     /// it once it is busy.
-    command: &'c [Bytes],
+    command: &'c [&'c [u8]],
     name: &'c str,
 }
 
@@ -192,15 +196,15 @@ impl ScriptHost<'_, '_, '_> {
     /// The command `args` name, with the checks of `scriptCall` before it runs.
     fn admit(
         &mut self,
-        args: &[Bytes],
+        args: &[&[u8]],
     ) -> Result<&'static Command, (Option<&'static Command>, Error)> {
         let server = self.ctx.server;
         let found = self
             .last_command
-            .lookup(self.ctx.commands, &server.renames, &args[0]);
+            .lookup(self.ctx.commands, &server.renames, args[0]);
         let command = match found {
             Some(command) if !command.subcommands.is_empty() && args.len() >= 2 => {
-                command.subcommand(&args[1])
+                command.subcommand(args[1])
             }
             other => other,
         };
@@ -255,7 +259,7 @@ impl ScriptHost<'_, '_, '_> {
 impl Host for ScriptHost<'_, '_, '_> {
     fn call(
         &mut self,
-        args: &[Bytes],
+        args: &[&[u8]],
         version: Version,
         repl: u8,
         out: &mut BytesMut,
@@ -309,7 +313,7 @@ impl Host for ScriptHost<'_, '_, '_> {
         Ok(())
     }
 
-    fn acl_check(&mut self, args: &[Bytes]) -> Option<bool> {
+    fn acl_check(&mut self, args: &[&[u8]]) -> Option<bool> {
         // Every client runs as the default user, who may run every command.
         self.ctx.commands.resolve(args).map(|_| true)
     }
@@ -329,7 +333,7 @@ impl Host for ScriptHost<'_, '_, '_> {
         server
             .watch
             .check(timer(), threshold.saturating_mul(1_000_000), || {
-                (name.to_string(), command.to_vec())
+                (name.to_string(), crate::exec::args::owned(command))
             })
     }
 }

@@ -90,7 +90,7 @@ pub(crate) trait Replayer {
     fn knows(&self, name: &[u8]) -> bool;
 
     /// Runs one command; `Err` says why the file cannot be loaded.
-    fn run(&mut self, args: &[Bytes]) -> Result<(), String>;
+    fn run(&mut self, args: &[&[u8]]) -> Result<(), String>;
 }
 
 impl Persist {
@@ -226,7 +226,7 @@ pub(crate) fn load_file(
         ));
     }
     // Commands after MULTI wait for EXEC, so a transaction cut short is not half applied.
-    let mut multi: Option<(usize, Vec<Vec<Bytes>>)> = None;
+    let mut multi: Option<(usize, Vec<Vec<&[u8]>>)> = None;
     let mut torn = false;
     while at < bytes.len() {
         let (args, end) = match parse_record(&bytes, at) {
@@ -237,7 +237,7 @@ pub(crate) fn load_file(
             }
             Parsed::Invalid { at: offset, reason } => return Err(bad(offset, reason.into())),
         };
-        let args: Vec<Bytes> = args.into_iter().map(|range| bytes.slice(range)).collect();
+        let args: Vec<&[u8]> = args.into_iter().map(|range| &bytes[range]).collect();
         if in_snapshot && args[0] == CHECKSUM {
             let expected = format!("{:08x}", Crc32::of(&bytes[..at]));
             if args.get(1).map(|a| &a[..]) != Some(expected.as_bytes()) {
@@ -261,10 +261,10 @@ pub(crate) fn load_file(
                 replay.run(&queued).map_err(|why| bad(at, why))?;
             }
         } else {
-            if !replay.knows(&args[0]) {
+            if !replay.knows(args[0]) {
                 return Err(bad(
                     at,
-                    format!("unknown command '{}'", String::from_utf8_lossy(&args[0])),
+                    format!("unknown command '{}'", String::from_utf8_lossy(args[0])),
                 ));
             }
             match &mut multi {

@@ -4,7 +4,7 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
 use mlua::{Function, HookTriggers, LightUserData, Lua, Table, Value, VmState};
 use radish_resp::Version;
@@ -37,9 +37,9 @@ const INSTRUCTIONS_PER_CHECK: u32 = 100_000;
 /// What a command asks of a script or function: its keys and arguments, and for whom.
 pub struct Call<'a> {
     /// The keys it was given.
-    pub keys: &'a [Bytes],
+    pub keys: &'a [&'a [u8]],
     /// The other arguments.
-    pub args: &'a [Bytes],
+    pub args: &'a [&'a [u8]],
     /// The protocol of the client that called it: what its reply is written in.
     pub caller: Version,
 }

@@ -85,7 +85,7 @@ impl Functions {
     /// timeout` error. Returns the library's name, or the error line.
     pub fn load(
         &mut self,
-        code: &Bytes,
+        code: &[u8],
         replace: bool,
         timeout: Option<Interrupt>,
     ) -> Result<String, String> {
@@ -123,7 +123,7 @@ impl Functions {
                     .collect();
                 self.link(Library {
                     name: name.clone(),
-                    code: code.clone(),
+                    code: Bytes::copy_from_slice(code),
                     functions,
                 });
                 Ok(name)

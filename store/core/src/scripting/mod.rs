@@ -21,7 +21,7 @@ mod scripts;
 mod shebang;
 mod stash;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use radish_data::hash::sha1::sha1;
 use radish_resp::Version;
 
@@ -42,7 +42,7 @@ pub trait Host {
     /// the command.
     fn call(
         &mut self,
-        args: &[Bytes],
+        args: &[&[u8]],
         version: Version,
         repl: u8,
         out: &mut BytesMut,
@@ -50,7 +50,7 @@ pub trait Host {
 
     /// `redis.acl_check_cmd`: whether the user running the script may run `args`; `None`
     /// when no such command exists.
-    fn acl_check(&mut self, args: &[Bytes]) -> Option<bool>;
+    fn acl_check(&mut self, args: &[&[u8]]) -> Option<bool>;
 
     /// Asked every so often while the script runs (Redis's `scriptInterrupt`): past
     /// `busy-reply-threshold` it turns busy; true stops it (SCRIPT KILL).

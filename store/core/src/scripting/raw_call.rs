@@ -153,6 +153,7 @@ unsafe fn run(state: *mut ffi::lua_State, current: &Current, function: HostFunct
         Ok(argv) => argv,
         Err(text) => return failed(Raise::reply(text, false)),
     };
+    let argv: Vec<&[u8]> = argv.iter().map(|arg| &arg[..]).collect();
     if function == HostFunction::AclCheck {
         return match current.with_host(|host, _| host.acl_check(&argv)) {
             None => failed(Raise::reply(
@@ -429,9 +430,9 @@ pub fn invoker(
 /// What the invoker hands the script, by pointer.
 pub struct Lists<'a> {
     /// The keys.
-    pub keys: &'a [Bytes],
+    pub keys: &'a [&'a [u8]],
     /// The other arguments.
-    pub args: &'a [Bytes],
+    pub args: &'a [&'a [u8]],
 }
 
 unsafe extern "C-unwind" fn invoke(state: *mut ffi::lua_State) -> c_int {
@@ -469,7 +470,7 @@ unsafe extern "C-unwind" fn invoke(state: *mut ffi::lua_State) -> c_int {
 }
 
 /// Pushes a Lua array of `items` as strings.
-unsafe fn push_strings(state: *mut ffi::lua_State, items: &[Bytes]) {
+unsafe fn push_strings(state: *mut ffi::lua_State, items: &[&[u8]]) {
     // SAFETY: the caller's: room for two more values.
     unsafe {
         ffi::lua_createtable(state, items.len().try_into().unwrap_or(0), 0);

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use foldhash::fast::FixedState;
 use mlua::Function;
 
@@ -60,7 +60,7 @@ impl Scripts {
     /// Compiles and caches `body` unless it is cached already (Redis's
     /// `luaCreateFunction`); returns its SHA-1. On failure, the error line: a shebang error,
     /// or `Error compiling script (new function): ...`.
-    pub fn create(&mut self, body: &Bytes) -> Result<Sha, String> {
+    pub fn create(&mut self, body: &[u8]) -> Result<Sha, String> {
         let mut sha = [0u8; 40];
         sha.copy_from_slice(sha1_hex(body).as_bytes());
         if self.cache.contains_key(&sha) {

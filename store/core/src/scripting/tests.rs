@@ -15,32 +15,38 @@ struct Fake {
 impl Host for Fake {
     fn call(
         &mut self,
-        args: &[Bytes],
+        args: &[&[u8]],
         version: Version,
         _repl: u8,
         out: &mut BytesMut,
     ) -> Result<(), Vec<u8>> {
-        self.calls.push(args.to_vec());
-        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        self.calls
+            .push(args.iter().map(|a| Bytes::copy_from_slice(a)).collect());
+        let name = String::from_utf8_lossy(args[0]).to_ascii_lowercase();
         match (name.as_str(), args.len()) {
-            ("get", 2) => match self.data.get(&args[1]) {
+            ("get", 2) => match self.data.get(args[1]) {
                 Some(value) => radish_resp::write_bulk(out, value),
                 None => radish_resp::write_null(out, version),
             },
             ("set", 3) => {
-                self.data.insert(args[1].clone(), args[2].clone());
+                self.data.insert(
+                    Bytes::copy_from_slice(args[1]),
+                    Bytes::copy_from_slice(args[2]),
+                );
                 out.extend_from_slice(b"+OK\r\n");
             }
             ("incr", 2) => {
-                let value = self.data.get(&args[1]).map_or(Some(0), |v| {
+                let value = self.data.get(args[1]).map_or(Some(0), |v| {
                     std::str::from_utf8(v)
                         .ok()
                         .and_then(|v| v.parse::<i64>().ok())
                 });
                 match value {
                     Some(value) => {
-                        self.data
-                            .insert(args[1].clone(), Bytes::from((value + 1).to_string()));
+                        self.data.insert(
+                            Bytes::copy_from_slice(args[1]),
+                            Bytes::from((value + 1).to_string()),
+                        );
                         radish_resp::write_integer(out, value + 1);
                     }
                     None => radish_resp::write_error(
@@ -57,8 +63,8 @@ impl Host for Fake {
         Ok(())
     }
 
-    fn acl_check(&mut self, args: &[Bytes]) -> Option<bool> {
-        matches!(&args[0][..], b"get" | b"set" | b"incr").then_some(true)
+    fn acl_check(&mut self, args: &[&[u8]]) -> Option<bool> {
+        matches!(args[0], b"get" | b"set" | b"incr").then_some(true)
     }
 
     fn interrupt(&mut self) -> bool {
@@ -79,14 +85,8 @@ fn eval_with(
         Ok(sha) => sha,
         Err(line) => return format!("-{line}\r\n"),
     };
-    let keys: Vec<Bytes> = keys
-        .iter()
-        .map(|k| Bytes::copy_from_slice(k.as_bytes()))
-        .collect();
-    let args: Vec<Bytes> = args
-        .iter()
-        .map(|k| Bytes::copy_from_slice(k.as_bytes()))
-        .collect();
+    let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+    let args: Vec<&[u8]> = args.iter().map(|k| k.as_bytes()).collect();
     let mut out = BytesMut::new();
     let call = super::Call {
         keys: &keys,

@@ -6,10 +6,11 @@ mod scripts;
 use std::net::SocketAddr;
 use std::sync::{Arc, MutexGuard};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use radish_data::Millis;
-use radish_resp::{Limits, RequestDecoder, Version};
+use radish_resp::{Limits, Request, RequestDecoder, Version};
 
+use crate::exec::args::{borrowed, owned as owned_args};
 use crate::exec::blocking::serve_blocked;
 use crate::exec::command::{LastCommand, Table};
 use crate::exec::conn::ConnState;
@@ -22,6 +23,10 @@ use crate::state::keyspace::{Keyspace, TimeoutReply, Waiter};
 use crate::state::stats::Batch;
 
 use scripts::Gate;
+
+/// Arguments a request can have for them to be borrowed without an allocation: most have a
+/// handful.
+const IN_PLACE_ARGS: usize = 8;
 
 /// What the pump should do after handing input to a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,11 +213,12 @@ impl Session {
         let output_limits = [false, true].map(|pubsub| server.clients.limits.output(pubsub));
         loop {
             let decoded = match self.pending.take() {
-                Some(args) => Ok(Some(args)),
-                None => self.decoder.decode(input),
+                Some(args) => Ok(Some(Request::Owned(args))),
+                None => self.decoder.next_request(input),
             };
-            let args = match decoded {
-                Ok(Some(args)) => args,
+            let (owned, consumed) = match decoded {
+                Ok(Some(Request::Owned(args))) => (Some(args), 0),
+                Ok(Some(Request::InPlace { len })) => (None, len),
                 Ok(None) => break,
                 Err(error) => {
                     let line = format!("ERR {error}");
@@ -224,15 +230,38 @@ impl Session {
                     break;
                 }
             };
+            // The arguments are borrowed from the input, which moves past the request only
+            // once it has run: no copy and no reference count per argument.
+            let mut in_place = [&[][..]; IN_PLACE_ARGS];
+            let spilled: Vec<&[u8]>;
+            let args: &[&[u8]] = match &owned {
+                Some(owned) => {
+                    spilled = borrowed(owned);
+                    &spilled
+                }
+                None => {
+                    let ranges = self.decoder.ranges();
+                    if ranges.len() <= IN_PLACE_ARGS {
+                        for (arg, range) in in_place.iter_mut().zip(ranges) {
+                            *arg = &input[range.clone()];
+                        }
+                        &in_place[..ranges.len()]
+                    } else {
+                        spilled = ranges.iter().map(|range| &input[range.clone()]).collect();
+                        &spilled
+                    }
+                }
+            };
             let found = self
                 .last_command
-                .lookup(self.commands, &server.renames, &args[0]);
-            let reserved = match self.gate(found, &args, keyspace.is_some()) {
+                .lookup(self.commands, &server.renames, args[0]);
+            let reserved = match self.gate(found, args, keyspace.is_some()) {
                 Gate::Run => false,
                 Gate::RunScript => true,
                 Gate::Wait { until_end } => {
                     server.watch.wait(&self.client, until_end);
-                    self.pending = Some(args);
+                    self.pending = Some(owned_args(args));
+                    input.advance(consumed);
                     break;
                 }
             };
@@ -251,7 +280,7 @@ impl Session {
                 ready_key: None,
             };
             ctx.reply.version = ctx.conn.version;
-            let ran = execute(&mut ctx, found, &args);
+            let ran = execute(&mut ctx, found, args);
             if reserved {
                 server.watch.release();
             }
@@ -264,7 +293,7 @@ impl Session {
                 data.add_waiter(Waiter {
                     db: self.conn.db,
                     command: command.full_name,
-                    args,
+                    args: owned_args(args),
                     keys: block.keys,
                     client: self.client.clone(),
                     on_timeout: block.on_timeout,
@@ -274,8 +303,10 @@ impl Session {
                     deadline: block.deadline,
                     on_timeout: block.on_timeout,
                 });
+                input.advance(consumed);
                 break;
             }
+            input.advance(consumed);
             if keyspace.as_ref().is_some_and(|data| data.has_ready()) {
                 serve_blocked(
                     &mut keyspace,

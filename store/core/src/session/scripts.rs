@@ -42,7 +42,7 @@ impl Session {
     pub(super) fn gate(
         &self,
         found: Option<&'static Command>,
-        args: &[Bytes],
+        args: &[&[u8]],
         holds_data: bool,
     ) -> Gate {
         let server = &self.server;

@@ -276,7 +276,7 @@ impl Keyspace {
     /// After a command's handler ran in database `db`: logs the deletions it caused, then the
     /// command (see [`Propagation::end_command`]).
     #[inline]
-    pub fn end_command(&mut self, db: usize, args: &[Bytes], outer: Option<Outer>) {
+    pub fn end_command(&mut self, db: usize, args: &[&[u8]], outer: Option<Outer>) {
         if self.log.on {
             self.log_deletions();
         }

@@ -5,8 +5,6 @@
 //! specs cannot describe (unknown or incomplete specs, flags that vary with the arguments):
 //! both are in the command's record ([`Command::key_specs`], [`Command::get_keys`]).
 
-use bytes::Bytes;
-
 use crate::error::{Error, Result};
 use crate::exec::command::{
     key, BeginSearch, Command, FindKeys, Flags, GetKeys, KeyFlags, KeySpec,
@@ -30,7 +28,7 @@ fn has_keys(command: &Command) -> bool {
 /// The positions and flags of the keys in `argv` (a whole command, its name first), as
 /// Redis's `getKeysFromCommandWithSpecs` finds them; empty when there are none or the
 /// arguments are malformed.
-fn find_keys(command: &Command, argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
+fn find_keys(command: &Command, argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
     let specs = command.key_specs;
     let variable = specs
         .iter()
@@ -79,7 +77,7 @@ fn find_keys(command: &Command, argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
 
 /// Redis's `sortGetKeys`: options are skipped by their known argument counts (LIMIT 2, GET
 /// and BY 1, others none) while looking for STORE; the last STORE wins.
-fn sort_keys(argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
+fn sort_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
     let mut store = None;
     let mut i = 2;
     while i < argv.len() {
@@ -103,7 +101,7 @@ fn sort_keys(argv: &[Bytes]) -> Vec<(usize, KeyFlags)> {
 
 /// Redis's `bitfieldGetKeys`: true if the operations only read (GET and OVERFLOW, each with
 /// all its arguments); anything else, a malformed one included, counts as a write.
-fn bitfield_reads_only(argv: &[Bytes]) -> bool {
+fn bitfield_reads_only(argv: &[&[u8]]) -> bool {
     let mut i = 2;
     while i < argv.len() {
         let remaining = argv.len() - i - 1;
@@ -123,7 +121,7 @@ fn bitfield_reads_only(argv: &[Bytes]) -> bool {
 
 /// Redis's `getKeysUsingKeySpecs` (not-keys skipped, no partial results): `None` when a spec
 /// does not fit the arguments, or only the command's own rules can follow it.
-fn from_specs(specs: &[KeySpec], argv: &[Bytes]) -> Option<Vec<(usize, KeyFlags)>> {
+fn from_specs(specs: &[KeySpec], argv: &[&[u8]]) -> Option<Vec<(usize, KeyFlags)>> {
     let argc = argv.len() as i64;
     let mut keys = Vec::new();
     for spec in specs {
@@ -206,7 +204,7 @@ fn atoi(text: &[u8]) -> i64 {
 
 /// Redis's `genericGetKeys`.
 fn from_numkeys(
-    argv: &[Bytes],
+    argv: &[&[u8]],
     store: usize,
     count: usize,
     first: usize,
@@ -229,7 +227,7 @@ fn from_numkeys(
 }
 
 /// COMMAND GETKEYS command [arg ...]: the keys of a whole command.
-pub(in crate::commands) fn command_getkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(in crate::commands) fn command_getkeys(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     getkeys(ctx, args, false)
 }
 
@@ -237,12 +235,12 @@ pub(in crate::commands) fn command_getkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes]
 /// command accesses it.
 pub(in crate::commands) fn command_getkeysandflags(
     ctx: &mut Ctx<'_, '_>,
-    args: &[Bytes],
+    args: &[&[u8]],
 ) -> Result {
     getkeys(ctx, args, true)
 }
 
-fn getkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes], with_flags: bool) -> Result {
+fn getkeys(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], with_flags: bool) -> Result {
     let argv = &args[2..];
     let command = ctx
         .commands
@@ -267,7 +265,7 @@ fn getkeys(ctx: &mut Ctx<'_, '_>, args: &[Bytes], with_flags: bool) -> Result {
         if with_flags {
             reply.array(2);
         }
-        reply.bulk(&argv[position]);
+        reply.bulk(argv[position]);
         if with_flags {
             reply.set(flags.names().count());
             for name in flags.names() {

@@ -4,7 +4,6 @@
 
 mod getkeys;
 
-use bytes::Bytes;
 use getkeys::{command_getkeys, command_getkeysandflags};
 
 use crate::error::{Error, Result};
@@ -155,7 +154,7 @@ fn describe_key_spec(reply: &mut Reply<'_>, spec: &KeySpec) {
     }
 }
 
-fn command_all(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn command_all(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let all: Vec<_> = ctx.commands.all().collect();
     ctx.reply.array(all.len());
     for command in all {
@@ -164,12 +163,12 @@ fn command_all(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn command_count(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn command_count(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.reply.integer(ctx.commands.all().count() as i64);
     Ok(())
 }
 
-fn command_info(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn command_info(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() == 2 {
         return command_all(ctx, args);
     }
@@ -203,7 +202,7 @@ fn document(ctx: &mut Ctx<'_, '_>, command: &Command) {
     }
 }
 
-fn command_docs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn command_docs(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let commands: Vec<&Command> = if args.len() == 2 {
         ctx.commands.all().collect()
     } else {
@@ -219,7 +218,7 @@ fn command_docs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn command_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn command_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[
@@ -251,7 +250,7 @@ fn command_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
 
 /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: the full names of
 /// every command and subcommand that passes the filter.
-pub(super) fn command_list(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn command_list(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let keep: Box<dyn Fn(&Command) -> bool> = match args {
         [_, _] => Box::new(|_| true),
         [_, _, by, kind, arg] if is(by, "filterby") => {

@@ -5,8 +5,6 @@
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
-
 use crate::error::Result;
 use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
@@ -25,7 +23,7 @@ pub(super) const COMMANDS: &[Command] = &[
         .doc(Group::Server, "1.0.0", "Get information and statistics about the server"),
 ];
 
-fn info_command(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn info_command(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let sections: Vec<String> = args[1..]
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())

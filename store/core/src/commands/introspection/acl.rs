@@ -6,7 +6,6 @@
 //! the same for a server like this one: DELUSER of unknown users deletes nothing and
 //! `default` cannot be removed; LOAD and SAVE need an `aclfile`, which radish refuses.
 
-use bytes::Bytes;
 use radish_data::hash::sha256;
 
 use super::genpass::random_hex;
@@ -56,13 +55,13 @@ pub(super) const SUBCOMMANDS: &[Command] = &[
         .doc(Group::Server, "6.0.0", "Return the name of the user associated to the current connection",),
 ];
 
-fn cat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn cat(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     match args.len() {
         2 => ctx
             .reply
             .bulks(Categories::NAMES.iter().map(|(_, name)| name)),
         3 => {
-            let Some(wanted) = Categories::named(&args[2]) else {
+            let Some(wanted) = Categories::named(args[2]) else {
                 return Err(Error::Message(format!(
                     "ERR Unknown category '{}'",
                     String::from_utf8_lossy(&args[2][..args[2].len().min(128)])
@@ -81,7 +80,7 @@ fn cat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn deluser(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn deluser(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     // Redis checks every name for `default` before deleting any; no other user exists.
     if args[2..].iter().any(|name| &name[..] == b"default") {
         return Err(Error::Static("ERR The 'default' user cannot be removed"));
@@ -90,18 +89,18 @@ fn deluser(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn dryrun(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    if &args[2][..] != b"default" {
+fn dryrun(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    if args[2] != b"default" {
         return Err(Error::Message(format!(
             "ERR User '{}' not found",
-            String::from_utf8_lossy(&args[2])
+            String::from_utf8_lossy(args[2])
         )));
     }
     let target = &args[3..];
     let Some(command) = ctx.commands.resolve(target) else {
         return Err(Error::Message(format!(
             "ERR Command '{}' not found",
-            String::from_utf8_lossy(&args[3])
+            String::from_utf8_lossy(args[3])
         )));
     };
     if !command.arity_fits(target.len()) {
@@ -112,10 +111,10 @@ fn dryrun(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn genpass(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn genpass(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let bits = match args.len() {
         2 => 256,
-        3 => parse_int(&args[2])?,
+        3 => parse_int(args[2])?,
         _ => return Err(subcommand_syntax_error(args)),
     };
     if !(1..=4096).contains(&bits) {
@@ -136,8 +135,8 @@ fn password(ctx: &Ctx<'_, '_>) -> String {
     config.get("requirepass").unwrap_or("").to_string()
 }
 
-fn getuser(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    if &args[2][..] != b"default" {
+fn getuser(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    if args[2] != b"default" {
         ctx.reply.null();
         return Ok(());
     }
@@ -172,7 +171,7 @@ fn getuser(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn list(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn list(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let password = password(ctx);
     let secret = if password.is_empty() {
         "nopass".to_string()
@@ -185,19 +184,19 @@ fn list(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn users(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn users(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     ctx.reply.array(1);
     ctx.reply.bulk(b"default");
     Ok(())
 }
 
-fn whoami(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn whoami(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // Every connection that may run commands is authenticated as `default`.
     ctx.reply.bulk(b"default");
     Ok(())
 }
 
-fn no_acl_file(_ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn no_acl_file(_ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // Radish refuses an `aclfile`, so there is never a file to load or save.
     Err(Error::Static(
         "ERR This Redis instance is not configured to use an ACL file. You may want to specify \
@@ -206,16 +205,16 @@ fn no_acl_file(_ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     ))
 }
 
-fn log(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn log(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     match args.len() {
         2 => {}
-        3 if is(&args[2], "reset") => {
+        3 if is(args[2], "reset") => {
             ctx.reply.ok();
             return Ok(());
         }
         // A count is checked even though no entry can be shown.
         3 => {
-            parse_int(&args[2])?;
+            parse_int(args[2])?;
         }
         _ => return Err(subcommand_syntax_error(args)),
     }
@@ -225,7 +224,7 @@ fn log(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 /// Redis's ACL HELP, without SETUSER, which radish does not have.
-fn acl_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn acl_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[

@@ -3,7 +3,6 @@
 //! terminal colours). The art is random, so only its shape can match Redis's; the arithmetic
 //! follows Redis's, single precision included, so what is not random comes out identical.
 
-use bytes::Bytes;
 use radish_data::Rng;
 
 use crate::error::Result;
@@ -96,7 +95,7 @@ fn rand(rng: &mut Rng) -> i32 {
 const RAND_MAX: f32 = 2_147_483_647.0;
 
 /// Parses the optional numeric arguments Redis's LOLWUT versions take, then clamps them.
-fn numbers<const N: usize>(args: &[Bytes], defaults: [i64; N], max: [i64; N]) -> Result<[i64; N]> {
+fn numbers<const N: usize>(args: &[&[u8]], defaults: [i64; N], max: [i64; N]) -> Result<[i64; N]> {
     let mut values = defaults;
     for (value, arg) in values.iter_mut().zip(args) {
         *value = parse_int(arg)?;
@@ -109,7 +108,7 @@ fn numbers<const N: usize>(args: &[Bytes], defaults: [i64; N], max: [i64; N]) ->
 
 /// LOLWUT 5: [columns] [squares per row] [squares per column]: rows of squares, tilted and
 /// shifted at random more and more towards the bottom.
-fn schotter(args: &[Bytes], rng: &mut Rng) -> Result<String> {
+fn schotter(args: &[&[u8]], rng: &mut Rng) -> Result<String> {
     let [cols, per_row, per_col] = numbers(args, [66, 8, 12], [1000, 200, 200])?;
     let (per_row, per_col) = (per_row as i32, per_col as i32);
     let width = cols as i32 * 2;
@@ -210,7 +209,7 @@ fn building(canvas: &mut Canvas, b: &Building, rng: &mut Rng) {
 }
 
 /// LOLWUT 6: [columns] [rows]: two layers of grey buildings, then black ones with windows.
-fn skyline(args: &[Bytes], rng: &mut Rng) -> Result<String> {
+fn skyline(args: &[&[u8]], rng: &mut Rng) -> Result<String> {
     let [cols, rows] = numbers(args, [80, 20], [1000, 1000])?;
     let mut canvas = Canvas::new(cols as i32, rows as i32, 3);
     let height = canvas.height;
@@ -273,12 +272,12 @@ fn skyline(args: &[Bytes], rng: &mut Rng) -> Result<String> {
 }
 
 /// LOLWUT [VERSION v] [...].
-pub(super) fn lolwut(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn lolwut(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let mut rng = Rng::from_entropy();
     // Redis prints the version with `%u` and tests the text's first characters: only 5 and
     // 6 (as 32-bit unsigned numbers) have art; anything else prints the version.
-    let art = if args.len() >= 3 && is(&args[1], "version") {
-        match parse_int(&args[2])? as u32 {
+    let art = if args.len() >= 3 && is(args[1], "version") {
+        match parse_int(args[2])? as u32 {
             5 => Some(schotter(&args[3..], &mut rng)?),
             6 => Some(skyline(&args[3..], &mut rng)?),
             _ => None,

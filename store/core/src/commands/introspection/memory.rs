@@ -6,7 +6,6 @@
 //! when built without jemalloc, the allocator's figures are taken from the process's resident
 //! size, MALLOC-STATS says the allocator has no statistics, and PURGE has nothing to do.
 
-use bytes::Bytes;
 use radish_data::types::zset::score::format_score;
 use radish_data::value::value_heap;
 use radish_data::CompactBytes;
@@ -52,11 +51,11 @@ fn main_slot() -> usize {
 /// slot in the database's table. As in Redis, a deadline's bookkeeping is not counted (INFO's
 /// used_memory counts it). Radish knows every value's size exactly, so SAMPLES is checked
 /// but has nothing to change.
-fn usage(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn usage(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let mut i = 3;
     while i < args.len() {
-        if is(&args[i], "samples") && i + 1 < args.len() {
-            if parse_int(&args[i + 1])? < 0 {
+        if is(args[i], "samples") && i + 1 < args.len() {
+            if parse_int(args[i + 1])? < 0 {
                 return Err(Error::Syntax);
             }
             i += 2;
@@ -175,7 +174,7 @@ fn write_double(ctx: &mut Ctx<'_, '_>, value: f64) {
     }
 }
 
-fn stats(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn stats(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let o = Overhead::measure(ctx);
     let overhead_total = o.overhead_total();
     let dataset = o.total.saturating_sub(overhead_total);
@@ -266,7 +265,7 @@ enum Figure {
 /// MEMORY DOCTOR: Redis's report, from the same checks on radish's figures. Radish has no
 /// replicas, scripts or client buffers in its accounting, so only the peak and
 /// fragmentation checks can find anything.
-fn doctor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn doctor(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let o = Overhead::measure(ctx);
     const MIB: usize = 1024 * 1024;
     let text = if o.total < 5 * MIB {
@@ -333,20 +332,20 @@ fn doctor(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn malloc_stats(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn malloc_stats(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // Redis's reply when its allocator is not jemalloc.
     ctx.reply
         .bulk(b"Stats not supported for the current allocator");
     Ok(())
 }
 
-fn purge(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn purge(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     // Only jemalloc has dirty pages to purge; with any other allocator Redis replies OK.
     ctx.reply.ok();
     Ok(())
 }
 
-fn memory_help(ctx: &mut Ctx<'_, '_>, _args: &[Bytes]) -> Result {
+fn memory_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     help(
         ctx,
         &[

@@ -1,18 +1,17 @@
 //! LCS: the longest common subsequence of two strings, with its length or the matching
 //! runs (IDX), computed as Redis 7.0 does.
 
-use bytes::Bytes;
 use radish_data::Value;
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
 
-pub(super) fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn lcs(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let db = ctx.db();
-    let a = db.read(&args[1], now).map(|e| e.value.clone());
-    let b = db.read(&args[2], now).map(|e| e.value.clone());
+    let a = db.read(args[1], now).map(|e| e.value.clone());
+    let b = db.read(args[2], now).map(|e| e.value.clone());
     let to_bytes = |v: Option<Value>| -> Option<Vec<u8>> {
         match v {
             None => Some(Vec::new()),
@@ -29,7 +28,7 @@ pub(super) fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let mut min_match_len: i64 = 0;
     let mut i = 3;
     while i < args.len() {
-        let opt = &args[i][..];
+        let opt = args[i];
         if is(opt, "idx") {
             want_idx = true;
         } else if is(opt, "len") {
@@ -37,7 +36,7 @@ pub(super) fn lcs(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         } else if is(opt, "withmatchlen") {
             with_match_len = true;
         } else if is(opt, "minmatchlen") && i + 1 < args.len() {
-            min_match_len = parse_int(&args[i + 1])?.max(0);
+            min_match_len = parse_int(args[i + 1])?.max(0);
             i += 1;
         } else {
             return Err(Error::Syntax);

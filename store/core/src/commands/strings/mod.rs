@@ -2,7 +2,6 @@
 
 mod lcs;
 
-use bytes::Bytes;
 use lcs::lcs;
 use radish_data::{Db, Entry, Millis};
 use radish_data::{StringOrigin, StringValue, Value};
@@ -154,9 +153,9 @@ fn check_length(ctx: &Ctx<'_, '_>, len: u128) -> Result {
     Ok(())
 }
 
-fn get(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn get(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let value = read_string(db, &args[1], now)?;
+    let value = read_string(db, args[1], now)?;
     reply.bulk_or_null(value.map(|v| &v.bytes[..]));
     Ok(())
 }
@@ -207,11 +206,11 @@ struct StringOptions<'a> {
 
 /// Parses SET's (or GETEX's) options exactly as Redis's `parseExtendedStringArgumentsOrReply`:
 /// conflicting options are a syntax error, the expiry value is checked afterwards.
-fn parse_string_options(args: &[Bytes], for_set: bool) -> Result<StringOptions<'_>> {
+fn parse_string_options<'a>(args: &'a [&'a [u8]], for_set: bool) -> Result<StringOptions<'a>> {
     let mut options = StringOptions::default();
     let mut i = 0;
     while i < args.len() {
-        let opt = &args[i][..];
+        let opt = args[i];
         let next = args.get(i + 1);
         let has_expiry = options.expiry.is_some();
         if for_set && is(opt, "nx") && !options.xx {
@@ -253,7 +252,7 @@ fn expiry_unit(opt: &[u8]) -> Option<ExpiryUnit> {
     }
 }
 
-fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn set(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let options = parse_string_options(&args[3..], true)?;
     let now = ctx.now;
     let expires_at = match options.expiry {
@@ -261,7 +260,7 @@ fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
         None => 0,
     };
     let (db, reply, _) = ctx.parts();
-    let key = &args[1][..];
+    let key = args[1];
     let old_deadline = match options.keep_ttl && db.contains(key, now) {
         true => db.deadline(key).unwrap_or(0),
         false => 0,
@@ -283,7 +282,7 @@ fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     } else {
         expires_at
     };
-    db.insert(key, Value::string(&args[2]), expires_at, now);
+    db.insert(key, Value::string(args[2]), expires_at, now);
     if !options.get {
         reply.ok();
     }
@@ -293,32 +292,32 @@ fn set(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
             .is_some_and(|(unit, _)| unit != ExpiryUnit::UnixMillis)
     {
         // Logged with an absolute deadline, as Redis does.
-        propagate_set_at(ctx, key, &args[2], expires_at);
+        propagate_set_at(ctx, key, args[2], expires_at);
     }
     ctx.dirty(1);
     Ok(())
 }
 
-fn setnx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn setnx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let (db, reply, _) = ctx.parts();
-    if db.contains(&args[1], now) {
+    if db.contains(args[1], now) {
         reply.integer(0);
         return Ok(());
     }
-    db.insert(&args[1], Value::string(&args[2]), 0, now);
+    db.insert(args[1], Value::string(args[2]), 0, now);
     reply.integer(1);
     ctx.dirty(1);
     Ok(())
 }
 
-fn set_with_expiry(ctx: &mut Ctx<'_, '_>, args: &[Bytes], unit: ExpiryUnit, name: &str) -> Result {
+fn set_with_expiry(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], unit: ExpiryUnit, name: &str) -> Result {
     let now = ctx.now;
-    let expires_at = deadline(&args[2], unit, now, name)?;
+    let expires_at = deadline(args[2], unit, now, name)?;
     ctx.db()
-        .insert(&args[1], Value::string(&args[3]), expires_at, now);
+        .insert(args[1], Value::string(args[3]), expires_at, now);
     ctx.reply.ok();
-    propagate_set_at(ctx, &args[1], &args[3], expires_at);
+    propagate_set_at(ctx, args[1], args[3], expires_at);
     ctx.dirty(1);
     Ok(())
 }
@@ -334,41 +333,41 @@ fn propagate_set_at(ctx: &mut Ctx<'_, '_>, key: &[u8], value: &[u8], deadline: M
     ]);
 }
 
-fn setex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn setex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_with_expiry(ctx, args, ExpiryUnit::Seconds, "setex")
 }
 
-fn psetex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn psetex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_with_expiry(ctx, args, ExpiryUnit::Millis, "psetex")
 }
 
-fn getset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn getset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let (db, reply, _) = ctx.parts();
-    let old = db.get(&args[1], now).map(as_string).transpose()?;
+    let old = db.get(args[1], now).map(as_string).transpose()?;
     reply.bulk_or_null(old.map(|v| &v.bytes[..]));
-    db.insert(&args[1], Value::string(&args[2]), 0, now);
+    db.insert(args[1], Value::string(args[2]), 0, now);
     ctx.dirty(1);
     Ok(())
 }
 
-fn getdel(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn getdel(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let Some(value) = read_string(db, &args[1], now)? else {
+    let Some(value) = read_string(db, args[1], now)? else {
         reply.null();
         return Ok(());
     };
     reply.bulk(&value.bytes);
-    db.remove(&args[1]);
-    ctx.propagate(&[&b"DEL"[..], &args[1]]);
+    db.remove(args[1]);
+    ctx.propagate(&[&b"DEL"[..], args[1]]);
     ctx.dirty(1);
     Ok(())
 }
 
-fn getex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn getex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let options = parse_string_options(&args[2..], false)?;
     let (db, reply, now) = ctx.parts();
-    let key = &args[1][..];
+    let key = args[1];
     let Some(value) = read_string(db, key, now)? else {
         reply.null();
         return Ok(());
@@ -398,7 +397,7 @@ fn getex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn mget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn mget(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
     reply.array(args.len() - 1);
     for key in &args[1..] {
@@ -410,35 +409,35 @@ fn mget(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn check_pairs(args: &[Bytes], name: &str) -> Result {
+fn check_pairs(args: &[&[u8]], name: &str) -> Result {
     if args.len() % 2 == 0 {
         return Err(Error::WrongArity(name.to_string()));
     }
     Ok(())
 }
 
-fn mset(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn mset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     check_pairs(args, "mset")?;
     let now = ctx.now;
     let db = ctx.db();
     for pair in args[1..].chunks(2) {
-        db.insert(&pair[0], Value::string(&pair[1]), 0, now);
+        db.insert(pair[0], Value::string(pair[1]), 0, now);
     }
     ctx.reply.ok();
     ctx.dirty((args.len() / 2) as u64);
     Ok(())
 }
 
-fn msetnx(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn msetnx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     check_pairs(args, "msetnx")?;
     let now = ctx.now;
     let db = ctx.db();
-    if args[1..].chunks(2).any(|pair| db.contains(&pair[0], now)) {
+    if args[1..].chunks(2).any(|pair| db.contains(pair[0], now)) {
         ctx.reply.integer(0);
         return Ok(());
     }
     for pair in args[1..].chunks(2) {
-        db.insert(&pair[0], Value::string(&pair[1]), 0, now);
+        db.insert(pair[0], Value::string(pair[1]), 0, now);
     }
     ctx.reply.integer(1);
     ctx.dirty((args.len() / 2) as u64);
@@ -480,9 +479,9 @@ pub(super) fn change_in_place(
     bytes.len()
 }
 
-fn append(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn append(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let old_len = match ctx.db().get(key, now) {
         Some(entry) => Some(as_string(entry)?.bytes.len()),
         None => None,
@@ -492,11 +491,11 @@ fn append(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     let len = match old_len {
         // An existing string is modified in place ("raw").
         Some(_) => change_in_place(db, key, now, 0, |bytes| {
-            bytes.extend_from_slice(&args[2]);
+            bytes.extend_from_slice(args[2]);
         }),
         // A new key is stored like SET stores it.
         None => {
-            db.insert(key, Value::string(&args[2]), 0, now);
+            db.insert(key, Value::string(args[2]), 0, now);
             args[2].len()
         }
     };
@@ -505,9 +504,9 @@ fn append(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn strlen(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn strlen(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let len = read_string(db, &args[1], now)?.map_or(0, |v| v.bytes.len());
+    let len = read_string(db, args[1], now)?.map_or(0, |v| v.bytes.len());
     reply.integer(len as i64);
     Ok(())
 }
@@ -535,25 +534,25 @@ fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> Result {
     Ok(())
 }
 
-fn incr(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    incr_by(ctx, &args[1], 1)
+fn incr(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    incr_by(ctx, args[1], 1)
 }
 
-fn decr(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    incr_by(ctx, &args[1], -1)
+fn decr(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    incr_by(ctx, args[1], -1)
 }
 
-fn incrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let delta = parse_int(&args[2])?;
-    incr_by(ctx, &args[1], delta)
+fn incrby(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let delta = parse_int(args[2])?;
+    incr_by(ctx, args[1], delta)
 }
 
-fn decrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let delta = parse_int(&args[2])?;
+fn decrby(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let delta = parse_int(args[2])?;
     if delta == i64::MIN {
         return Err(Error::Static("ERR decrement would overflow"));
     }
-    incr_by(ctx, &args[1], -delta)
+    incr_by(ctx, args[1], -delta)
 }
 
 /// Formats INCRBYFLOAT's result as Redis's `ld2string` with `LD_STR_HUMAN` does: the
@@ -562,18 +561,18 @@ pub(crate) fn format_human(value: radish_data::long_double::LongDouble) -> Strin
     value.to_human()
 }
 
-fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     use radish_data::long_double::LongDouble;
 
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let db = ctx.db();
     let current = match db.get(key, now) {
         Some(entry) => LongDouble::parse(&as_string(entry)?.bytes).ok_or(Error::NotFloat)?,
         None => LongDouble::ZERO,
     };
     // Redis computes in `long double` (80-bit on x86-64), not f64: see long_double.rs.
-    let delta = LongDouble::parse(&args[2]).ok_or(Error::NotFloat)?;
+    let delta = LongDouble::parse(args[2]).ok_or(Error::NotFloat)?;
     let updated = current + delta;
     if !updated.is_finite() {
         return Err(Error::Static("ERR increment would produce NaN or Infinity"));
@@ -593,11 +592,11 @@ fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn getrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let mut start = parse_int(&args[2])?;
-    let mut end = parse_int(&args[3])?;
+fn getrange(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let mut start = parse_int(args[2])?;
+    let mut end = parse_int(args[3])?;
     let (db, reply, now) = ctx.parts();
-    let Some(value) = read_string(db, &args[1], now)? else {
+    let Some(value) = read_string(db, args[1], now)? else {
         reply.bulk(b"");
         return Ok(());
     };
@@ -623,15 +622,15 @@ fn getrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-fn setrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let offset = parse_int(&args[2])?;
+fn setrange(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let offset = parse_int(args[2])?;
     if offset < 0 {
         return Err(Error::Static("ERR offset is out of range"));
     }
     let offset = offset as usize;
-    let patch = &args[3][..];
+    let patch = args[3];
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let existing_len = match ctx.db().get(key, now) {
         Some(entry) => Some(as_string(entry)?.bytes.len()),
         None => None,

@@ -68,7 +68,7 @@ fn weighted(score: f64, weight: f64) -> f64 {
 /// One input key: a sorted set, or a set whose members all score 1.
 #[derive(Debug, Clone)]
 struct Input<'a> {
-    key: &'a Bytes,
+    key: &'a [u8],
     weight: f64,
     len: usize,
 }
@@ -116,15 +116,15 @@ struct SetOpQuery<'a> {
 /// `numkeys_index`, looking the keys up (WRONGTYPE) before reading the options, as Redis.
 fn parse_set_op<'a>(
     ctx: &mut Ctx<'_, '_>,
-    args: &'a [Bytes],
+    args: &'a [&'a [u8]],
     numkeys_index: usize,
     op: SetOp,
     store: bool,
     cardinality_only: bool,
 ) -> Result<SetOpQuery<'a>> {
-    let numkeys = parse_int(&args[numkeys_index])?;
+    let numkeys = parse_int(args[numkeys_index])?;
     if numkeys < 1 {
-        let name = String::from_utf8_lossy(&args[0]).to_lowercase();
+        let name = String::from_utf8_lossy(args[0]).to_lowercase();
         return Err(Error::Message(format!(
             "ERR at least 1 input key is needed for '{name}' command"
         )));
@@ -183,7 +183,7 @@ fn parse_set_op<'a>(
             query.with_scores = true;
             j += 1;
         } else if cardinality_only && remaining >= 2 && is(arg, "limit") {
-            let limit = parse_int(&args[j + 1])
+            let limit = parse_int(args[j + 1])
                 .ok()
                 .filter(|n| *n >= 0)
                 .ok_or(Error::Static("ERR LIMIT can't be negative"))?;
@@ -299,7 +299,7 @@ fn diff(db: &mut Db, inputs: &[Input<'_>], now: Millis) -> Vec<(Bytes, f64)> {
 /// ZUNION, ZINTER, ZDIFF, their STORE forms (destination at `args[1]`) and ZINTERCARD.
 fn set_op_generic(
     ctx: &mut Ctx<'_, '_>,
-    args: &[Bytes],
+    args: &[&[u8]],
     numkeys_index: usize,
     op: SetOp,
     cardinality_only: bool,
@@ -333,7 +333,7 @@ fn set_op_generic(
     }
     if store {
         result.shrink_encoding(&limits);
-        store_result(ctx, &args[1], result);
+        store_result(ctx, args[1], result);
     } else {
         let ordered: Vec<(&[u8], f64)> = result.iter().collect();
         write_elements(&mut ctx.reply, &ordered, query.with_scores);
@@ -341,31 +341,31 @@ fn set_op_generic(
     Ok(())
 }
 
-pub(super) fn zunion(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zunion(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_op_generic(ctx, args, 1, SetOp::Union, false)
 }
 
-pub(super) fn zinter(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zinter(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_op_generic(ctx, args, 1, SetOp::Inter, false)
 }
 
-pub(super) fn zdiff(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zdiff(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_op_generic(ctx, args, 1, SetOp::Diff, false)
 }
 
-pub(super) fn zintercard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zintercard(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_op_generic(ctx, args, 1, SetOp::Inter, true)
 }
 
-pub(super) fn zunionstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zunionstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_op_generic(ctx, args, 2, SetOp::Union, false)
 }
 
-pub(super) fn zinterstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zinterstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_op_generic(ctx, args, 2, SetOp::Inter, false)
 }
 
-pub(super) fn zdiffstore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zdiffstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     set_op_generic(ctx, args, 2, SetOp::Diff, false)
 }
 

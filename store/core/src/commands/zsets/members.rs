@@ -69,7 +69,7 @@ fn add_step(current: Option<f64>, score: f64, flags: &AddFlags) -> Result<AddSte
 }
 
 /// Parses ZADD's leading options; returns them and the index of the first score.
-fn parse_add_flags(args: &[Bytes], incr: bool) -> (AddFlags, usize) {
+fn parse_add_flags(args: &[&[u8]], incr: bool) -> (AddFlags, usize) {
     let mut flags = AddFlags {
         incr,
         ..AddFlags::default()
@@ -98,7 +98,7 @@ fn parse_add_flags(args: &[Bytes], incr: bool) -> (AddFlags, usize) {
 }
 
 /// ZADD and ZINCRBY (which is ZADD with INCR, options and all, as in Redis).
-fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], incr: bool) -> Result {
+fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], incr: bool) -> Result {
     let (flags, first) = parse_add_flags(args, incr);
     let pairs = &args[first..];
     if pairs.is_empty() || pairs.len() % 2 != 0 {
@@ -121,11 +121,11 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], incr: bool) -> Result {
     }
     let scores = pairs
         .chunks(2)
-        .map(|pair| parse_score(&pair[0]).ok_or(Error::NotFloat))
+        .map(|pair| parse_score(pair[0]).ok_or(Error::NotFloat))
         .collect::<Result<Vec<f64>>>()?;
 
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let limits = ctx.limits();
     let db = ctx.db();
     let existing = peek_zset(db, key, now)?;
@@ -134,7 +134,7 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], incr: bool) -> Result {
     let mut planned: HashMap<&[u8], f64> = HashMap::new();
     let mut steps = Vec::with_capacity(scores.len());
     for (pair, score) in pairs.chunks(2).zip(scores) {
-        let member = &pair[1][..];
+        let member = pair[1];
         let current = match planned.get(member) {
             Some(score) => Some(*score),
             None => existing.and_then(|z| z.score(member)),
@@ -185,17 +185,17 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], incr: bool) -> Result {
     Ok(())
 }
 
-pub(super) fn zadd(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zadd(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     zadd_generic(ctx, args, false)
 }
 
-pub(super) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zincrby(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     zadd_generic(ctx, args, true)
 }
 
-pub(super) fn zrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrem(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let db = ctx.db();
     let Some(zset) = peek_zset(db, key, now)? else {
         ctx.reply.integer(0);
@@ -217,16 +217,16 @@ pub(super) fn zrem(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-pub(super) fn zscore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zscore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let score = read_zset(db, &args[1], now)?.and_then(|z| z.score(&args[2]));
+    let score = read_zset(db, args[1], now)?.and_then(|z| z.score(args[2]));
     write_score_or_null(reply, score);
     Ok(())
 }
 
-pub(super) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let zset = read_zset(db, &args[1], now)?;
+    let zset = read_zset(db, args[1], now)?;
     reply.array(args.len() - 2);
     for member in &args[2..] {
         write_score_or_null(reply, zset.and_then(|z| z.score(member)));
@@ -234,35 +234,35 @@ pub(super) fn zmscore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     Ok(())
 }
 
-pub(super) fn zcard(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zcard(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
-    let len = read_zset(db, &args[1], now)?.map_or(0, SortedSet::len);
+    let len = read_zset(db, args[1], now)?.map_or(0, SortedSet::len);
     reply.integer(len as i64);
     Ok(())
 }
 
-pub(super) fn zcount(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let range = ScoreRange::parse(&args[2], &args[3]).ok_or(NOT_FLOAT_RANGE)?;
+pub(super) fn zcount(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let range = ScoreRange::parse(args[2], args[3]).ok_or(NOT_FLOAT_RANGE)?;
     let (db, reply, now) = ctx.parts();
-    let count = read_zset(db, &args[1], now)?
+    let count = read_zset(db, args[1], now)?
         .and_then(|z| z.score_ranks(&range))
         .map_or(0, |(first, last)| last - first + 1);
     reply.integer(count as i64);
     Ok(())
 }
 
-pub(super) fn zlexcount(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let range = LexRange::parse(&args[2], &args[3]).ok_or(NOT_LEX_RANGE)?;
+pub(super) fn zlexcount(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let range = LexRange::parse(args[2], args[3]).ok_or(NOT_LEX_RANGE)?;
     let (db, reply, now) = ctx.parts();
-    let count = read_zset(db, &args[1], now)?.map_or(0, |z| z.lex_count(&range));
+    let count = read_zset(db, args[1], now)?.map_or(0, |z| z.lex_count(&range));
     reply.integer(count as i64);
     Ok(())
 }
 
-fn rank_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], reverse: bool) -> Result {
+fn rank_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], reverse: bool) -> Result {
     let (db, reply, now) = ctx.parts();
-    let rank = read_zset(db, &args[1], now)?.and_then(|z| {
-        let rank = z.rank(&args[2])?;
+    let rank = read_zset(db, args[1], now)?.and_then(|z| {
+        let rank = z.rank(args[2])?;
         Some(if reverse { z.len() - 1 - rank } else { rank })
     });
     match rank {
@@ -272,27 +272,27 @@ fn rank_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], reverse: bool) -> Result 
     Ok(())
 }
 
-pub(super) fn zrank(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrank(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     rank_generic(ctx, args, false)
 }
 
-pub(super) fn zrevrank(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrevrank(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     rank_generic(ctx, args, true)
 }
 
-pub(super) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if args.len() == 2 {
         let mut rng = ctx.keyspace().rng.clone();
         let (db, reply, now) = ctx.parts();
-        let member = read_zset(db, &args[1], now)?.and_then(|z| z.random(&mut rng));
+        let member = read_zset(db, args[1], now)?.and_then(|z| z.random(&mut rng));
         reply.bulk_or_null(member.map(|(m, _)| m));
         ctx.keyspace().rng = rng;
         return Ok(());
     }
-    let count = parse_random_count(&args[2])?;
+    let count = parse_random_count(args[2])?;
     let with_scores = match args.len() {
         3 => false,
-        4 if is(&args[3], "withscores") => true,
+        4 if is(args[3], "withscores") => true,
         _ => return Err(Error::Syntax),
     };
     // Two strings per element: Redis keeps the reply length within a long.
@@ -301,7 +301,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
     }
     let mut rng = ctx.keyspace().rng.clone();
     let (db, reply, now) = ctx.parts();
-    let Some(zset) = read_zset(db, &args[1], now)? else {
+    let Some(zset) = read_zset(db, args[1], now)? else {
         reply.array(0);
         return Ok(());
     };
@@ -336,10 +336,10 @@ fn random_elements<'z>(
         .collect()
 }
 
-pub(super) fn zscan(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
-    let cursor = parse_cursor(&args[2])?;
+pub(super) fn zscan(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    let cursor = parse_cursor(args[2])?;
     let (db, reply, now) = ctx.parts();
-    let Some(zset) = read_zset(db, &args[1], now)? else {
+    let Some(zset) = read_zset(db, args[1], now)? else {
         empty_scan_reply(reply);
         return Ok(());
     };

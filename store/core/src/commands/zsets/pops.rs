@@ -34,8 +34,8 @@ fn pop_from(ctx: &mut Ctx<'_, '_>, key: &[u8], highest: bool, count: usize) -> V
 
 /// The first of `keys` that exists, which must be a sorted set (later keys are not checked,
 /// as in Redis).
-fn first_existing<'k>(db: &mut Db, keys: &'k [Bytes], now: Millis) -> Result<Option<&'k Bytes>> {
-    for key in keys {
+fn first_existing<'k>(db: &mut Db, keys: &[&'k [u8]], now: Millis) -> Result<Option<&'k [u8]>> {
+    for &key in keys {
         if peek_zset(db, key, now)?.is_some() {
             return Ok(Some(key));
         }
@@ -44,7 +44,7 @@ fn first_existing<'k>(db: &mut Db, keys: &'k [Bytes], now: Millis) -> Result<Opt
 }
 
 /// ZPOPMIN and ZPOPMAX.
-fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], highest: bool) -> Result {
+fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], highest: bool) -> Result {
     if args.len() > 3 {
         return Err(Error::Syntax);
     }
@@ -75,28 +75,23 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], highest: bool) -> Result {
     Ok(())
 }
 
-pub(super) fn zpopmin(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zpopmin(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     pop_generic(ctx, args, false)
 }
 
-pub(super) fn zpopmax(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zpopmax(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     pop_generic(ctx, args, true)
 }
 
 /// BZPOPMIN and BZPOPMAX: pop from the first non-empty key and reply
 /// `[key, member, score]`, or block on all the keys.
-fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], highest: bool) -> Result {
-    let deadline = parse_timeout(&args[args.len() - 1], ctx.now)?;
+fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], highest: bool) -> Result {
+    let deadline = parse_timeout(args[args.len() - 1], ctx.now)?;
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    let Some(key) = first_existing(ctx.db(), pop_candidates(&ready, keys), now)? else {
-        ctx.block(
-            keys.to_vec(),
-            deadline,
-            TimeoutReply::NullArray,
-            Pops::SortedSet,
-        );
+    let Some(key) = first_existing(ctx.db(), &pop_candidates(&ready, keys), now)? else {
+        ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::SortedSet);
         return Ok(());
     };
     let popped = pop_from(ctx, key, highest, 1);
@@ -109,18 +104,21 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[Bytes], highest: bool) -> Result 
     Ok(())
 }
 
-pub(super) fn bzpopmin(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn bzpopmin(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     blocking_pop(ctx, args, false)
 }
 
-pub(super) fn bzpopmax(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn bzpopmax(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     blocking_pop(ctx, args, true)
 }
 
 /// ZMPOP's and BZMPOP's arguments from `numkeys` at `numkeys_index`: the keys, MAX or
 /// MIN, and COUNT (default 1).
-fn parse_mpop(args: &[Bytes], numkeys_index: usize) -> Result<(&[Bytes], bool, usize)> {
-    let numkeys = parse_int(&args[numkeys_index])
+fn parse_mpop<'a>(
+    args: &'a [&'a [u8]],
+    numkeys_index: usize,
+) -> Result<(&'a [&'a [u8]], bool, usize)> {
+    let numkeys = parse_int(args[numkeys_index])
         .ok()
         .filter(|n| *n >= 1)
         .ok_or(Error::Static("ERR numkeys should be greater than 0"))?;
@@ -130,9 +128,9 @@ fn parse_mpop(args: &[Bytes], numkeys_index: usize) -> Result<(&[Bytes], bool, u
         .and_then(|n| n.checked_add(first_key))
         .filter(|i| *i < args.len())
         .ok_or(Error::Syntax)?;
-    let highest = if is(&args[where_index], "max") {
+    let highest = if is(args[where_index], "max") {
         true
-    } else if is(&args[where_index], "min") {
+    } else if is(args[where_index], "min") {
         false
     } else {
         return Err(Error::Syntax);
@@ -140,8 +138,8 @@ fn parse_mpop(args: &[Bytes], numkeys_index: usize) -> Result<(&[Bytes], bool, u
     let mut count = None;
     let mut j = where_index + 1;
     while j < args.len() {
-        if count.is_none() && is(&args[j], "count") && j + 1 < args.len() {
-            let n = parse_int(&args[j + 1])
+        if count.is_none() && is(args[j], "count") && j + 1 < args.len() {
+            let n = parse_int(args[j + 1])
                 .ok()
                 .filter(|n| *n >= 1)
                 .ok_or(Error::Static("ERR count should be greater than 0"))?;
@@ -162,7 +160,7 @@ fn mpop_reply(ctx: &mut Ctx<'_, '_>, key: &[u8], highest: bool, count: usize) {
     write_pairs(&mut ctx.reply, &popped);
 }
 
-pub(super) fn zmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zmpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (keys, highest, count) = parse_mpop(args, 1)?;
     let now = ctx.now;
     match first_existing(ctx.db(), keys, now)? {
@@ -173,19 +171,14 @@ pub(super) fn zmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
 }
 
 /// BZMPOP: the timeout is checked after the other arguments, as Redis does.
-pub(super) fn bzmpop(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn bzmpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (keys, highest, count) = parse_mpop(args, 2)?;
-    let deadline = parse_timeout(&args[1], ctx.now)?;
+    let deadline = parse_timeout(args[1], ctx.now)?;
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    match first_existing(ctx.db(), pop_candidates(&ready, keys), now)? {
+    match first_existing(ctx.db(), &pop_candidates(&ready, keys), now)? {
         Some(key) => mpop_reply(ctx, key, highest, count),
-        None => ctx.block(
-            keys.to_vec(),
-            deadline,
-            TimeoutReply::NullArray,
-            Pops::SortedSet,
-        ),
+        None => ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::SortedSet),
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Ranges of a sorted set, by rank, score or lex: ZRANGE and its older forms, ZRANGESTORE,
 //! and the ZREMRANGEBY* removals.
 
-use bytes::Bytes;
 use radish_data::types::clamp_range;
 use radish_data::types::zset::{LexRange, ScoreRange, SortedSet};
 
@@ -48,7 +47,7 @@ enum RangeSpec {
 /// `zrangeGenericCommand`: options first, then the bounds. `reverse` is `None` while REV
 /// may still be given.
 fn parse_range(
-    args: &[Bytes],
+    args: &[&[u8]],
     key_index: usize,
     store: bool,
     mut by: RangeBy,
@@ -63,8 +62,8 @@ fn parse_range(
         if !store && is(arg, "withscores") {
             with_scores = true;
         } else if is(arg, "limit") && left >= 2 {
-            offset = parse_int(&args[j + 1])?;
-            limit = parse_int(&args[j + 2])?;
+            offset = parse_int(args[j + 1])?;
+            limit = parse_int(args[j + 2])?;
             j += 2;
         } else if reverse.is_none() && is(arg, "rev") {
             reverse = Some(true);
@@ -173,7 +172,7 @@ fn select_range<'z>(zset: &'z SortedSet, query: &RangeQuery) -> Vec<(&'z [u8], f
 /// destination at 1).
 fn range_generic(
     ctx: &mut Ctx<'_, '_>,
-    args: &[Bytes],
+    args: &[&[u8]],
     key_index: usize,
     by: RangeBy,
     reverse: Option<bool>,
@@ -182,7 +181,7 @@ fn range_generic(
     let query = parse_range(args, key_index, store, by, reverse)?;
     let limits = ctx.limits();
     let (db, reply, now) = ctx.parts();
-    let selected = match read_zset(db, &args[key_index], now)? {
+    let selected = match read_zset(db, args[key_index], now)? {
         Some(zset) => select_range(zset, &query),
         None => Vec::new(),
     };
@@ -200,49 +199,49 @@ fn range_generic(
     for (member, score) in &selected {
         result.insert(member, *score, &limits);
     }
-    store_result(ctx, &args[1], result);
+    store_result(ctx, args[1], result);
     Ok(())
 }
 
-pub(super) fn zrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrange(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     range_generic(ctx, args, 1, RangeBy::Auto, None)
 }
 
-pub(super) fn zrangestore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrangestore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     range_generic(ctx, args, 2, RangeBy::Auto, None)
 }
 
-pub(super) fn zrevrange(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrevrange(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     range_generic(ctx, args, 1, RangeBy::Rank, Some(true))
 }
 
-pub(super) fn zrangebyscore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrangebyscore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     range_generic(ctx, args, 1, RangeBy::Score, Some(false))
 }
 
-pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     range_generic(ctx, args, 1, RangeBy::Score, Some(true))
 }
 
-pub(super) fn zrangebylex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrangebylex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     range_generic(ctx, args, 1, RangeBy::Lex, Some(false))
 }
 
-pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     range_generic(ctx, args, 1, RangeBy::Lex, Some(true))
 }
 
 /// ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX: the range is checked before the key.
-fn remrange_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], by: RangeBy) -> Result {
+fn remrange_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], by: RangeBy) -> Result {
     let spec = match by {
         RangeBy::Score => {
-            RangeSpec::Score(ScoreRange::parse(&args[2], &args[3]).ok_or(NOT_FLOAT_RANGE)?)
+            RangeSpec::Score(ScoreRange::parse(args[2], args[3]).ok_or(NOT_FLOAT_RANGE)?)
         }
-        RangeBy::Lex => RangeSpec::Lex(LexRange::parse(&args[2], &args[3]).ok_or(NOT_LEX_RANGE)?),
-        _ => RangeSpec::Rank(parse_int(&args[2])?, parse_int(&args[3])?),
+        RangeBy::Lex => RangeSpec::Lex(LexRange::parse(args[2], args[3]).ok_or(NOT_LEX_RANGE)?),
+        _ => RangeSpec::Rank(parse_int(args[2])?, parse_int(args[3])?),
     };
     let now = ctx.now;
-    let key = &args[1][..];
+    let key = args[1];
     let db = ctx.db();
     let ranks = match peek_zset(db, key, now)? {
         None => None,
@@ -264,14 +263,14 @@ fn remrange_generic(ctx: &mut Ctx<'_, '_>, args: &[Bytes], by: RangeBy) -> Resul
     Ok(())
 }
 
-pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     remrange_generic(ctx, args, RangeBy::Rank)
 }
 
-pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     remrange_generic(ctx, args, RangeBy::Score)
 }
 
-pub(super) fn zremrangebylex(ctx: &mut Ctx<'_, '_>, args: &[Bytes]) -> Result {
+pub(super) fn zremrangebylex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     remrange_generic(ctx, args, RangeBy::Lex)
 }

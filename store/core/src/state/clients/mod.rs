@@ -17,8 +17,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-
 use crate::state::notify::Notify;
 use radish_data::Millis;
 
@@ -202,7 +200,7 @@ impl Clients {
     /// Sends one MONITOR line (the command `args`, run by `client` on `db` at `now`) to
     /// every monitor, in Redis's format: `+<seconds>.<micros> [<db> <ip:port>] "arg" ...`.
     /// The store has no clock of its own, so the microseconds are the millisecond's.
-    pub fn feed_monitors(&self, client: Option<&Client>, db: usize, args: &[Bytes], now: Millis) {
+    pub fn feed_monitors(&self, client: Option<&Client>, db: usize, args: &[&[u8]], now: Millis) {
         let mut line = format!("+{}.{:06} [{db} ", now / 1000, (now % 1000) * 1000);
         match client.map(|client| client.addr) {
             Some(Some(addr)) => {

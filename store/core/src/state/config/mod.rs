@@ -116,7 +116,7 @@ impl Config {
     /// once. As in Redis 7.0, a pattern without `*`, `?` or `[` is looked up as a name (any
     /// case, returned as asked, hidden parameters included); a glob matches names in any case
     /// (aliases listed under their own name too), never hidden parameters.
-    pub fn matching(&self, patterns: &[Bytes]) -> Vec<(String, &str)> {
+    pub fn matching(&self, patterns: &[&[u8]]) -> Vec<(String, &str)> {
         let mut found: Vec<(String, &str)> = Vec::new();
         let seen = |found: &[(String, &str)], name: &str| {
             found.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
