@@ -244,6 +244,38 @@ impl Db {
         Some(entry)
     }
 
+    /// A read-modify-write of `key`'s value with one lookup: `change` sees the live entry (or
+    /// `None`) and returns the new value, `None` to leave the key alone, or an error (which
+    /// changes nothing). A new value replaces the old one in place, keeping its deadline and
+    /// access history, and counts as a write as [`get_mut`](Db::get_mut) does; a missing key
+    /// is created without a deadline. Returns whether a value was written.
+    pub fn update<E>(
+        &mut self,
+        key: &[u8],
+        now: Millis,
+        change: impl FnOnce(Option<&Entry>) -> Result<Option<Value>, E>,
+    ) -> Result<bool, E> {
+        let found = self.live_index(key, now);
+        let entry = found.and_then(|position| self.keys.at(position).map(|(_, entry)| entry));
+        let Some(value) = change(entry)? else {
+            return Ok(false);
+        };
+        let Some(position) = found else {
+            self.insert(key, value, 0, now);
+            return Ok(true);
+        };
+        self.settle();
+        self.persist.before_change(&self.keys, key);
+        self.touched(key);
+        if let Some((stored_key, entry)) = self.keys.at_mut(position) {
+            let freed = entry_heap(stored_key, entry);
+            entry.value = value;
+            entry.accessed = self.access.touch(entry.accessed, now);
+            self.heap = (self.heap + entry_heap(stored_key, entry)).saturating_sub(freed);
+        }
+        Ok(true)
+    }
+
     /// Charges the entry `get_mut` handed out for its current size.
     fn settle(&mut self) {
         if let Some((position, charged)) = self.resized.take() {
@@ -547,6 +579,43 @@ mod tests {
         assert_eq!(db.len(), 0);
         assert_eq!(db.volatile_len(), 0);
         assert_eq!(db.expired, 1);
+    }
+
+    #[test]
+    fn update_writes_in_place_keeps_the_deadline_and_changes_nothing_on_error() {
+        let mut db = Db::default();
+        db.insert(b"k", Value::string(b"1"), 5_000, 0);
+        let version = db.watch(b"k");
+        let refused: Result<bool, &str> = db.update(b"k", 10, |_| Err("no"));
+        assert_eq!(refused, Err("no"));
+        assert_eq!(db.watch_version(b"k"), version);
+        let left: Result<bool, ()> = db.update(b"k", 10, |_| Ok(None));
+        assert_eq!(left, Ok(false));
+        let written: Result<bool, ()> = db.update(b"k", 10, |entry| {
+            assert!(entry.is_some());
+            Ok(Some(Value::string(b"2")))
+        });
+        assert_eq!(written, Ok(true));
+        assert_ne!(db.watch_version(b"k"), version);
+        assert_eq!(db.deadline(b"k"), Some(5_000));
+        let Some(Value::String(value)) = db.get(b"k", 10).map(|e| &e.value) else {
+            panic!("a string")
+        };
+        assert_eq!(&value.bytes[..], b"2");
+        let created: Result<bool, ()> = db.update(b"new", 10, |entry| {
+            assert!(entry.is_none());
+            Ok(Some(Value::string(b"x")))
+        });
+        assert_eq!(created, Ok(true));
+        assert_eq!(db.deadline(b"new"), None);
+        assert_eq!(db.heap(), recount(&db));
+        // An expired key is gone before `change` sees it.
+        let expired: Result<bool, ()> = db.update(b"k", 5_000, |entry| {
+            assert!(entry.is_none());
+            Ok(None)
+        });
+        assert_eq!(expired, Ok(false));
+        assert!(db.peek(b"k").is_none());
     }
 
     #[test]

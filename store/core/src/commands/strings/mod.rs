@@ -513,22 +513,17 @@ fn strlen(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 
 fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> Result {
     let now = ctx.now;
-    let db = ctx.db();
-    let current = match db.get(key, now) {
-        Some(entry) => {
-            let value = as_string(entry)?;
-            parse_int(&value.bytes)?
-        }
-        None => 0,
-    };
-    let updated = current.checked_add(delta).ok_or(Error::Overflow)?;
-    let text = radish_resp::number::NumberText::integer(updated);
-    let value = StringValue::stored(text.as_bytes());
-    match db.get_mut(key, now) {
-        // In place: the TTL stays, as INCR keeps it in Redis.
-        Some(entry) => entry.value = Value::String(value),
-        None => db.insert(key, Value::String(value), 0, now),
-    }
+    let mut updated = 0;
+    // In place when the key exists: the TTL stays, as INCR keeps it in Redis.
+    ctx.db().update(key, now, |entry| {
+        let current = match entry {
+            Some(entry) => parse_int(&as_string(entry)?.bytes)?,
+            None => 0,
+        };
+        updated = current.checked_add(delta).ok_or(Error::Overflow)?;
+        let text = radish_resp::number::NumberText::integer(updated);
+        Ok(Some(Value::String(StringValue::stored(text.as_bytes()))))
+    })?;
     ctx.reply.integer(updated);
     ctx.dirty(1);
     Ok(())
