@@ -15,7 +15,7 @@
 use std::ffi::{c_int, c_void, CStr};
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use mlua::{ffi, Function, Lua};
 use radish_resp::{Frame, Version};
 
@@ -148,12 +148,12 @@ unsafe fn run(state: *mut ffi::lua_State, current: &Current, function: HostFunct
             Returned::Value
         }
     };
-    // SAFETY: as `run`'s.
-    let argv = match unsafe { arguments(state) } {
+    let mut numbers = Vec::new();
+    // SAFETY: as `run`'s; `argv` is used only in this call, while its strings stay on the stack.
+    let argv = match unsafe { arguments(state, &mut numbers) } {
         Ok(argv) => argv,
         Err(text) => return failed(Raise::reply(text, false)),
     };
-    let argv: Vec<&[u8]> = argv.iter().map(|arg| &arg[..]).collect();
     if function == HostFunction::AclCheck {
         return match current.with_host(|host, _| host.acl_check(&argv)) {
             None => failed(Raise::reply(
@@ -199,27 +199,41 @@ unsafe fn run(state: *mut ffi::lua_State, current: &Current, function: HostFunct
 
 /// The call's arguments as a command (Redis's `luaArgsToRedisArgv`): strings as they are,
 /// numbers as `%.17g` (Lua's own conversion would keep only 14 digits), anything else
-/// refused.
-unsafe fn arguments(state: *mut ffi::lua_State) -> Result<Vec<Bytes>, &'static [u8]> {
+/// refused. Strings are borrowed from Lua, not copied: each is a value on the stack of the
+/// running C function, where it stays unchanged until the function returns, so the caller
+/// must use them only until then. Numbers are formatted into `numbers`.
+unsafe fn arguments(
+    state: *mut ffi::lua_State,
+    numbers: &mut Vec<Vec<u8>>,
+) -> Result<Vec<&[u8]>, &'static [u8]> {
     // SAFETY (every call below): `state` is the running C function's, `index` within its
     // arguments.
     let count = unsafe { ffi::lua_gettop(state) };
     if count == 0 {
         return Err(b"Please specify at least one argument for this redis lib call");
     }
+    // The numbers first, so that `numbers` is complete before anything borrows from it.
+    for index in 1..=count {
+        match unsafe { ffi::lua_type(state, index) } {
+            ffi::LUA_TNUMBER => {
+                numbers.push(number_argument(unsafe { ffi::lua_tonumber(state, index) }))
+            }
+            ffi::LUA_TSTRING => {}
+            _ => return Err(b"Lua redis lib command arguments must be strings or integers"),
+        }
+    }
+    let mut formatted = numbers.iter();
     let mut argv = Vec::with_capacity(count as usize);
     for index in 1..=count {
         argv.push(match unsafe { ffi::lua_type(state, index) } {
-            ffi::LUA_TNUMBER => {
-                Bytes::from(number_argument(unsafe { ffi::lua_tonumber(state, index) }))
-            }
-            ffi::LUA_TSTRING => {
+            ffi::LUA_TNUMBER => formatted.next().map_or(&[][..], Vec::as_slice),
+            _ => {
                 let mut len = 0;
                 let data = unsafe { ffi::lua_tolstring(state, index, &mut len) };
-                // SAFETY: Lua's string of `len` bytes, alive while on the stack.
-                Bytes::copy_from_slice(unsafe { std::slice::from_raw_parts(data.cast(), len) })
+                // SAFETY: Lua's string of `len` bytes, alive and unchanged while it is on
+                // the stack: for as long as the caller uses it (see above).
+                unsafe { std::slice::from_raw_parts(data.cast(), len) }
             }
-            _ => return Err(b"Lua redis lib command arguments must be strings or integers"),
         });
     }
     Ok(argv)
