@@ -61,16 +61,20 @@ const DEBUG_NOT_ALLOWED: Error = Error::Static(
      configuration file, and then restart the server.",
 );
 
-/// Runs one request, whose name was looked up to `found` (`None`: no such command), with
+/// What a request names ([`resolve`]): the command (or subcommand), or the error its name or
+/// arity is, with the command if one was found (its arity was wrong).
+pub type Resolved = Result<&'static Command, (Option<&'static Command>, Error)>;
+
+/// Runs one request, [`resolve`]d to `resolved`, with
 /// CLIENT REPLY's handling of its reply. Returns the command (or subcommand) the request
 /// named, unless it named none or had the wrong number of arguments.
 pub fn execute(
     ctx: &mut Ctx<'_, '_>,
-    found: Option<&'static Command>,
+    resolved: Resolved,
     args: &[&[u8]],
 ) -> Option<&'static Command> {
     let start = ctx.reply.out.len();
-    let command = dispatch(ctx, found, args);
+    let command = dispatch(ctx, resolved, args);
     let skip = std::mem::take(&mut ctx.conn.skip_this_reply);
     let pushed = std::mem::take(&mut ctx.conn.reply_is_push);
     if (skip || ctx.conn.replies_off) && !pushed {
@@ -84,12 +88,8 @@ pub fn execute(
 
 /// Checks a request the way Redis's `processCommand` does, in its order, then runs it or
 /// queues it (inside MULTI).
-fn dispatch(
-    ctx: &mut Ctx<'_, '_>,
-    found: Option<&'static Command>,
-    args: &[&[u8]],
-) -> Option<&'static Command> {
-    let command = match resolve(found, args) {
+fn dispatch(ctx: &mut Ctx<'_, '_>, resolved: Resolved, args: &[&[u8]]) -> Option<&'static Command> {
+    let command = match resolved {
         Ok(command) => command,
         Err((command, error)) => {
             reject(ctx, command, &error);
@@ -166,10 +166,7 @@ fn dispatch(
 /// The command (or subcommand) `args` names, once its name was looked up to `found`, with
 /// its arity checked, in Redis's order. On failure, the error, and the command if one was
 /// found (its arity was wrong).
-pub fn resolve(
-    found: Option<&'static Command>,
-    args: &[&[u8]],
-) -> Result<&'static Command, (Option<&'static Command>, Error)> {
+pub fn resolve(found: Option<&'static Command>, args: &[&[u8]]) -> Resolved {
     let Some(command) = found else {
         return Err((
             None,

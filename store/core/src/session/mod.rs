@@ -15,7 +15,7 @@ use crate::exec::blocking::serve_blocked;
 use crate::exec::command::{LastCommand, Table};
 use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
-use crate::exec::dispatch::execute;
+use crate::exec::dispatch::{execute, resolve};
 use crate::exec::reply::{write_timeout, Reply};
 use crate::server::Server;
 use crate::state::clients::{self, Client};
@@ -255,7 +255,9 @@ impl Session {
             let found = self
                 .last_command
                 .lookup(self.commands, &server.renames, args[0]);
-            let reserved = match self.gate(found, args, keyspace.is_some()) {
+            let resolved = resolve(found, args);
+            let command = resolved.as_ref().ok().copied();
+            let reserved = match self.gate(command, keyspace.is_some()) {
                 Gate::Run => false,
                 Gate::RunScript => true,
                 Gate::Wait { until_end } => {
@@ -280,7 +282,7 @@ impl Session {
                 ready_key: None,
             };
             ctx.reply.version = ctx.conn.version;
-            let ran = execute(&mut ctx, found, args);
+            let ran = execute(&mut ctx, resolved, args);
             if reserved {
                 server.watch.release();
             }

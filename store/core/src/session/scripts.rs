@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use super::Session;
 use crate::exec::command::{Command, Flags};
-use crate::exec::dispatch::{resolve, runs_in_multi};
+use crate::exec::dispatch::runs_in_multi;
 use crate::server::Server;
 use crate::state::keyspace::Keyspace;
 use crate::state::script_watch::Closed;
@@ -39,14 +39,8 @@ const WITHOUT_DATA_WHILE_BUSY: &[&str] = &[
 
 impl Session {
     /// Whether `args` (found as `found`) may run now, with scripts running or to run.
-    pub(super) fn gate(
-        &self,
-        found: Option<&'static Command>,
-        args: &[&[u8]],
-        holds_data: bool,
-    ) -> Gate {
+    pub(super) fn gate(&self, command: Option<&'static Command>, holds_data: bool) -> Gate {
         let server = &self.server;
-        let command = resolve(found, args).ok();
         let watch = &server.watch;
         if command.is_some_and(|c| self.runs_script(c)) {
             if watch.reserve() {
