@@ -3,6 +3,7 @@
 //! keep until compaction, see `table.rs`) for random picks and ZSCAN.
 
 use std::hash::BuildHasher;
+use std::num::NonZeroU32;
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -17,10 +18,19 @@ pub(super) struct Large {
     /// The nodes of `list`, found by their member's hash.
     pub(super) table: HashTable<u32>,
     hasher: RandomState,
-    /// The nodes by position; each node knows its place.
-    pub(super) order: Slots<u32>,
+    /// The nodes by position; each node knows its place. A member's node is never the
+    /// list's head (node 0), so a position takes 4 bytes.
+    pub(super) order: Slots<Node>,
     /// Heap bytes of members too long to be stored inline, kept up to date.
     pub(super) member_heap: usize,
+}
+
+/// A member's node number as [`Large::order`] keeps it.
+pub(super) type Node = NonZeroU32;
+
+/// `node`, a member's: never the head, node 0.
+fn member_node(node: u32) -> Node {
+    NonZeroU32::new(node).expect("a member's node is not the list's head")
 }
 
 /// Heap bytes of one member beyond its node.
@@ -53,7 +63,7 @@ impl Large {
         let node = self
             .list
             .insert(score, crate::compact::CompactBytes::new(member));
-        let position = self.order.insert(node, true);
+        let position = self.order.insert(member_node(node), true);
         self.list.set_position(node, position as u32);
         let (list, hasher) = (&self.list, &self.hasher);
         let hash = hasher.hash_one(member);
@@ -77,7 +87,7 @@ impl Large {
         if self.order.wants_compaction() {
             let list = &mut self.list;
             self.order
-                .compact(|&mut node, _, to| list.set_position(node, to as u32));
+                .compact(|node, _, to| list.set_position(node.get(), to as u32));
         }
     }
 
@@ -93,7 +103,7 @@ impl Large {
             }
             let position = self.list.position(moved) as usize;
             if let Some(slot) = self.order.at_mut(position) {
-                *slot = moved;
+                *slot = member_node(moved);
             }
         }
     }

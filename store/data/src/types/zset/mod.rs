@@ -418,7 +418,10 @@ impl SortedSet {
     pub fn get_index(&self, position: usize) -> Option<(&[u8], f64)> {
         match &self.0 {
             Repr::Listpack(_) => self.get(position),
-            Repr::Skiplist(large) => large.order.at(position).map(|&node| large.list.get(node)),
+            Repr::Skiplist(large) => large
+                .order
+                .at(position)
+                .map(|node| large.list.get(node.get())),
         }
     }
 
@@ -451,8 +454,8 @@ impl SortedSet {
             }
             return 0;
         };
-        large.order.scan(cursor, count, |&node| {
-            let (member, score) = large.list.get(node);
+        large.order.scan(cursor, count, |node| {
+            let (member, score) = large.list.get(node.get());
             visit(member, score);
         })
     }
@@ -517,13 +520,13 @@ mod tests {
         let recount: usize = large
             .order
             .iter()
-            .map(|(_, &node)| large::member_heap(large.list.get(node).0))
+            .map(|(_, node)| large::member_heap(large.list.get(node.get()).0))
             .sum();
         assert!(recount > 0);
         assert_eq!(large.member_heap, recount);
         assert_eq!(large.table.len(), large.list.len());
-        for (position, &node) in large.order.iter() {
-            assert_eq!(large.list.position(node) as usize, position);
+        for (position, node) in large.order.iter() {
+            assert_eq!(large.list.position(node.get()) as usize, position);
         }
     }
 
@@ -773,7 +776,8 @@ mod tests {
                 if let Repr::Skiplist(large) = &z.0 {
                     proptest::prop_assert_eq!(large.table.len(), model.len());
                     proptest::prop_assert_eq!(large.order.len(), model.len());
-                    for (position, &node) in large.order.iter() {
+                    for (position, node) in large.order.iter() {
+                        let node = node.get();
                         proptest::prop_assert_eq!(large.list.position(node) as usize, position);
                         proptest::prop_assert_eq!(large.find(large.list.get(node).0), Some(node));
                     }
