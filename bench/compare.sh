@@ -370,32 +370,14 @@ ratio() {
 }
 
 print_throughput() {
-    local tests=("$@") test pipeline server
+    local tests=("$@") test
     echo
     echo "Throughput (requests/s, median of $REPEATS; -c $CLIENTS -n $REQUESTS; ratio = x / redis)"
     print_table RESULT rounded "${tests[@]}"
     echo
-    for server in tokio smol; do
-        local line
-        line="$(printf 'geomean %-12s / redis:' "radish-$server")"
-        for pipeline in $PIPELINES; do
-            line+="  P$pipeline $(geomean_ratio RESULT "$server" "$pipeline" "${tests[@]}")"
-        done
-        echo "$line"
-    done
-    echo
     echo "Server CPU per request (microseconds of the server process's CPU time during the run"
     echo "divided by its requests, median of $REPEATS; ratio = x / redis, lower is better)"
     print_table CPU decimals "${tests[@]}"
-    echo
-    for server in tokio smol; do
-        local line
-        line="$(printf 'geomean %-12s / redis:' "radish-$server")"
-        for pipeline in $PIPELINES; do
-            line+="  P$pipeline $(geomean_ratio CPU "$server" "$pipeline" "${tests[@]}")"
-        done
-        echo "$line"
-    done
     echo
     echo "Latency at -P 1 (ms, redis-benchmark's percentiles, median of $REPEATS)"
     printf '%-12s %9s %9s %9s %9s %9s %9s\n' test 'p50 redis' tokio smol 'p99 redis' tokio smol
@@ -407,10 +389,11 @@ print_throughput() {
 }
 
 # One table of the values in the associative array named $1, formatted by the function named
-# $2, for every pipeline and test: redis, then each radish with its ratio to redis.
+# $2, for every pipeline and test: redis, then each radish with its ratio to redis; then each
+# radish's geometric mean of those ratios per pipeline.
 print_table() {
     local -n values="$1"
-    local format="$2" test pipeline
+    local name="$1" format="$2" test pipeline server
     shift 2
     printf '%-12s %4s %12s %12s %7s %12s %7s\n' test P redis tokio ratio smol ratio
     for pipeline in $PIPELINES; do
@@ -422,6 +405,15 @@ print_table() {
                 "$("$format" "$redis")" "$("$format" "$tokio")" "$(ratio "$tokio" "$redis")" \
                 "$("$format" "$smol")" "$(ratio "$smol" "$redis")"
         done
+    done
+    echo
+    for server in tokio smol; do
+        local line
+        line="$(printf 'geomean %-12s / redis:' "radish-$server")"
+        for pipeline in $PIPELINES; do
+            line+="  P$pipeline $(geomean_ratio "$name" "$server" "$pipeline" "$@")"
+        done
+        echo "$line"
     done
 }
 

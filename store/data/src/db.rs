@@ -7,7 +7,7 @@ use foldhash::fast::RandomState;
 use crate::access::{AccessClock, Lfu};
 use crate::compact::CompactBytes;
 use crate::entry::{entry_heap, Entry};
-use crate::keys::Keys;
+use crate::keys::{expired, Keys};
 use crate::rng::Rng;
 use crate::snapshot::DbPersist;
 use crate::time::Millis;
@@ -264,16 +264,29 @@ impl Db {
             self.insert(key, value, 0, now);
             return Ok(true);
         };
+        self.before_write(key);
+        self.replace_value(position, value, now);
+        Ok(true)
+    }
+
+    /// What every write of an existing or new `key` does first: charges the entry `get_mut`
+    /// handed out, lets a running snapshot write the key as it was, and counts as a write of
+    /// it (WATCH, blocked clients).
+    fn before_write(&mut self, key: &[u8]) {
         self.settle();
         self.persist.before_change(&self.keys, key);
         self.touched(key);
+    }
+
+    /// Puts `value` in place of the value of the key at `position`. An overwrite is an
+    /// access of the key, and keeps its LFU history, as in Redis.
+    fn replace_value(&mut self, position: usize, value: Value, now: Millis) {
         if let Some((stored_key, entry)) = self.keys.at_mut(position) {
             let freed = entry_heap(stored_key, entry);
-            entry.value = value;
             entry.accessed = self.access.touch(entry.accessed, now);
+            entry.value = value;
             self.heap = (self.heap + entry_heap(stored_key, entry)).saturating_sub(freed);
         }
-        Ok(true)
     }
 
     /// Charges the entry `get_mut` handed out for its current size.
@@ -369,19 +382,10 @@ impl Db {
     /// Stores `value` under `key`, replacing any old value. The deadline is `expires_at` (0 for
     /// none): a plain SET clears an old TTL, so callers that keep it pass the old deadline.
     pub fn insert(&mut self, key: &[u8], value: Value, expires_at: Millis, now: Millis) {
-        self.settle();
-        self.persist.before_change(&self.keys, key);
-        self.touched(key);
+        self.before_write(key);
         match self.keys.find(key) {
             Some(position) => {
-                let Some((stored_key, old)) = self.keys.at_mut(position) else {
-                    return;
-                };
-                let freed = entry_heap(stored_key, old);
-                // An overwrite is an access of the key, and keeps its LFU history, as in Redis.
-                old.accessed = self.access.touch(old.accessed, now);
-                old.value = value;
-                self.heap = (self.heap + entry_heap(stored_key, old)).saturating_sub(freed);
+                self.replace_value(position, value, now);
                 self.keys.set_deadline(position, expires_at);
             }
             None => {
@@ -422,9 +426,7 @@ impl Db {
         let Some(position) = self.keys.find(key) else {
             return false;
         };
-        self.settle();
-        self.persist.before_change(&self.keys, key);
-        self.touched(key);
+        self.before_write(key);
         self.keys.set_deadline(position, expires_at);
         true
     }
@@ -491,7 +493,7 @@ impl Db {
     pub fn keys(&self, now: Millis) -> impl Iterator<Item = &CompactBytes> {
         self.keys
             .iter()
-            .filter(move |(_, _, deadline)| deadline.map_or(true, |at| at > now))
+            .filter(move |(_, _, deadline)| !expired(*deadline, now))
             .map(|(key, _, _)| key)
     }
 
@@ -525,7 +527,7 @@ impl Db {
         mut visit: impl FnMut(&CompactBytes, &Entry),
     ) -> u64 {
         self.keys.scan(cursor, count, |key, entry, deadline| {
-            if deadline.map_or(true, |at| at > now) {
+            if !expired(deadline, now) {
                 visit(key, entry);
             }
         })

@@ -15,6 +15,12 @@ use crate::rng::Rng;
 use crate::table::{Keyed, SlotTable};
 use crate::time::Millis;
 
+/// True if a key with `deadline` had expired at `now`.
+#[inline]
+pub fn expired(deadline: Option<Millis>, now: Millis) -> bool {
+    deadline.is_some_and(|at| at <= now)
+}
+
 /// One key and its entry, as the table stores them.
 #[derive(Debug, Clone)]
 struct Slot {
@@ -127,7 +133,7 @@ impl Keys {
     /// True if `entry` (one of this table's) has a deadline at or before `now`.
     #[inline]
     pub fn expired(&self, entry: &Entry, now: Millis) -> bool {
-        self.deadline(entry).is_some_and(|at| at <= now)
+        expired(self.deadline(entry), now)
     }
 
     /// Adds `key`, which must not be in the table, and returns its position. Holes are
@@ -224,11 +230,6 @@ impl Keys {
         self.table
             .iter()
             .map(|(_, slot)| (&slot.key, &slot.entry, self.deadline(&slot.entry)))
-    }
-
-    /// Every entry, to change in place.
-    pub fn entries_mut(&mut self) -> impl Iterator<Item = &mut Entry> + '_ {
-        self.table.values_mut().map(|slot| &mut slot.entry)
     }
 
     /// One SCAN step over positions (see [`SlotTable::scan`]), with each key's entry and

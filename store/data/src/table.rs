@@ -195,11 +195,6 @@ impl<T> Slots<T> {
         Iter(self.slots.iter().enumerate())
     }
 
-    /// Every entry, in position order, to change in place.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
-        self.slots.iter_mut().flatten()
-    }
-
     /// One SCAN step: visits up to `count` positions (at least one) from `cursor` towards
     /// position 0, calling `visit` for each entry, and returns the next cursor (0 when done).
     ///
@@ -333,12 +328,6 @@ impl<T: Keyed> SlotTable<T> {
         self.slots.positions()
     }
 
-    /// The entries by position, holes included.
-    #[inline]
-    pub fn slots(&self) -> &Slots<T> {
-        &self.slots
-    }
-
     #[inline]
     fn hash(&self, key: &[u8]) -> u64 {
         self.hasher.hash_one(key)
@@ -442,19 +431,27 @@ impl<T: Keyed> SlotTable<T> {
         index.shrink_to(slots.len(), |&p| rehash(hasher, slots, p));
     }
 
+    /// Compacts the table once it is mostly holes, for a table whose entries' positions
+    /// nobody else records.
+    pub fn compact_if_sparse(&mut self) {
+        if self.wants_compaction() {
+            self.compact(|_, _| {});
+        }
+    }
+
     /// A random entry's position, or `None` when the table is empty.
     pub fn random(&self, rng: &mut Rng) -> Option<usize> {
         self.slots.random(rng)
     }
 
+    /// The positions of up to `count` distinct random entries (see [`Slots::distinct_random`]).
+    pub fn distinct_random(&self, count: usize, rng: &mut Rng) -> Vec<usize> {
+        self.slots.distinct_random(count, rng)
+    }
+
     /// Every entry with its position, in position order.
     pub fn iter(&self) -> Iter<'_, T> {
         self.slots.iter()
-    }
-
-    /// Every entry, in position order, to change in place (their keys must stay the same).
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
-        self.slots.values_mut()
     }
 
     /// One SCAN step (see [`Slots::scan`]).

@@ -481,10 +481,7 @@ fn hrandfield_one(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
     let mut rng = ctx.keyspace().rng.clone();
     let (db, reply, now) = ctx.parts();
     let field = match read_hash(db, key, now)? {
-        Some(hash) => hash
-            .random_position(&mut rng)
-            .and_then(|position| hash.get_index(position))
-            .map(|(field, _)| field),
+        Some(hash) => hash.random(&mut rng).map(|(field, _)| field),
         None => None,
     };
     reply.bulk_or_null(field);
@@ -525,8 +522,7 @@ fn write_random_fields(
         // Picked one at a time, never collected: the count may be huge.
         write_header(reply, wanted);
         for _ in 0..wanted {
-            let position = hash.random_position(rng).unwrap_or_default();
-            if let Some(field) = hash.get_index(position) {
+            if let Some(field) = hash.random(rng) {
                 write_field(reply, field);
             }
         }

@@ -646,7 +646,8 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End) -> Result {
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    let Some(key) = first_non_empty(ctx.db(), &pop_candidates(&ready, keys), now)? else {
+    let ready = ready.as_deref();
+    let Some(key) = first_non_empty(ctx.db(), pop_candidates(&ready, keys), now)? else {
         ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::List);
         return Ok(());
     };
@@ -677,7 +678,8 @@ fn blmpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let deadline = parse_timeout(args[1], ctx.now)?;
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    match first_non_empty(ctx.db(), &pop_candidates(&ready, keys), now)? {
+    let ready = ready.as_deref();
+    match first_non_empty(ctx.db(), pop_candidates(&ready, keys), now)? {
         Some(key) => pop_with_key(ctx, key, end, count),
         None => ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::List),
     }

@@ -358,9 +358,7 @@ fn srandmember_one(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
     let mut rng = ctx.keyspace().rng.clone();
     let (db, reply, now) = ctx.parts();
     let member = match read_set(db, key, now)? {
-        Some(set) => set
-            .random_position(&mut rng)
-            .and_then(|position| set.get_index(position)),
+        Some(set) => set.random(&mut rng),
         None => None,
     };
     reply.bulk_or_null(member.as_ref().map(|m| m.as_bytes()));
@@ -385,9 +383,7 @@ fn srandmember_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result 
         // Picked one at a time, never collected: the count may be huge.
         reply.array(wanted);
         for _ in 0..wanted {
-            let member = set
-                .random_position(&mut rng)
-                .and_then(|position| set.get_index(position));
+            let member = set.random(&mut rng);
             reply.bulk(member.as_ref().map_or(&b""[..], |m| m.as_bytes()));
         }
     } else if wanted >= len {

@@ -53,10 +53,10 @@ pub struct Ctx<'a, 's> {
 /// [`Ctx::ready_key`]) when it serves a blocked client. Redis serves a waiter from that key:
 /// BLPOP a b, woken by a push to b, pops from b even if a holds a string by then, or got
 /// elements too in the same transaction.
-pub fn pop_candidates<'k>(ready: &'k Option<Bytes>, keys: &[&'k [u8]]) -> Vec<&'k [u8]> {
+pub fn pop_candidates<'k>(ready: &'k Option<&'k [u8]>, keys: &'k [&'k [u8]]) -> &'k [&'k [u8]] {
     match ready {
-        Some(ready) => vec![&ready[..]],
-        None => keys.to_vec(),
+        Some(ready) => std::slice::from_ref(ready),
+        None => keys,
     }
 }
 

@@ -7,9 +7,8 @@ use std::path::Path;
 use std::sync::{mpsc, Arc, MutexGuard};
 
 use bytes::BytesMut;
-use radish_data::snapshot::format::{
-    expired, write_checksum, write_command, write_entry, Crc32, MAGIC,
-};
+use radish_data::keys::expired;
+use radish_data::snapshot::format::{write_checksum, write_command, write_entry, Crc32, MAGIC};
 use radish_data::snapshot::DbSnapshot;
 use radish_data::Millis;
 

@@ -97,12 +97,6 @@ pub fn write_checksum(out: &mut BytesMut, crc: u32) {
     write_command(out, &[CHECKSUM, format!("{crc:08x}").as_bytes()]);
 }
 
-/// True if a key with `deadline` had expired at `now` (and so is not part of a snapshot
-/// taken then).
-pub fn expired(deadline: Option<Millis>, now: Millis) -> bool {
-    deadline.is_some_and(|at| at <= now)
-}
-
 /// CRC-32 (IEEE 802.3, reflected, as zlib's `crc32`), computed incrementally.
 #[derive(Debug, Clone, Copy)]
 pub struct Crc32(u32);

@@ -23,10 +23,10 @@ use std::collections::HashSet;
 use bytes::BytesMut;
 use foldhash::fast::RandomState;
 
-use super::format::{expired, write_entry};
+use super::format::write_entry;
 use crate::compact::CompactBytes;
 use crate::entry::Entry;
-use crate::keys::Keys;
+use crate::keys::{expired, Keys};
 use crate::time::Millis;
 
 /// Persistence state kept in each database: the deletions the log has not seen yet, and the

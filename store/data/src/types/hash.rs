@@ -188,21 +188,11 @@ impl Hash {
             Repr::Table(table) => match table.fields.remove(field) {
                 Some((_, field)) => {
                     table.data_heap -= field.name.heap_size() + field.value.heap_size();
-                    if table.fields.wants_compaction() {
-                        table.fields.compact(|_, _| {});
-                    }
+                    table.fields.compact_if_sparse();
                     true
                 }
                 None => false,
             },
-        }
-    }
-
-    /// Number of positions: [`get_index`](Hash::get_index) answers for `0..positions()`.
-    pub fn positions(&self) -> usize {
-        match &self.0 {
-            Repr::Listpack(pairs) => pairs.len() / 2,
-            Repr::Table(table) => table.fields.positions(),
         }
     }
 
@@ -218,19 +208,20 @@ impl Hash {
         }
     }
 
-    /// A random field's position, or `None` when the hash is empty.
-    pub fn random_position(&self, rng: &mut Rng) -> Option<usize> {
-        match &self.0 {
-            Repr::Listpack(_) => (!self.is_empty()).then(|| rng.below(self.len())),
-            Repr::Table(table) => table.fields.random(rng),
-        }
+    /// A random field and its value, or `None` when the hash is empty.
+    pub fn random(&self, rng: &mut Rng) -> Option<(&[u8], &[u8])> {
+        let position = match &self.0 {
+            Repr::Listpack(_) => (!self.is_empty()).then(|| rng.below(self.len()))?,
+            Repr::Table(table) => table.fields.random(rng)?,
+        };
+        self.get_index(position)
     }
 
     /// The positions of up to `count` distinct random fields.
     pub fn distinct_positions(&self, count: usize, rng: &mut Rng) -> Vec<usize> {
         match &self.0 {
             Repr::Listpack(_) => distinct_positions(self.len(), self.len(), count, rng, |_| true),
-            Repr::Table(table) => table.fields.slots().distinct_random(count, rng),
+            Repr::Table(table) => table.fields.distinct_random(count, rng),
         }
     }
 

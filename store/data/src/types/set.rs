@@ -166,14 +166,6 @@ impl Set {
         }
     }
 
-    /// Number of positions: [`get_index`](Set::get_index) answers for `0..positions()`.
-    pub fn positions(&self) -> usize {
-        match &self.repr {
-            Repr::Ints(ints) => ints.len(),
-            Repr::Table(table) => table.members.positions(),
-        }
-    }
-
     /// The member at `position`: the place in an intset, the slot in a hashtable (`None`
     /// for a hole).
     pub fn get_index(&self, position: usize) -> Option<Member<'_>> {
@@ -207,11 +199,16 @@ impl Set {
         }
     }
 
+    /// A random member, or `None` when the set is empty.
+    pub fn random(&self, rng: &mut Rng) -> Option<Member<'_>> {
+        self.get_index(self.random_position(rng)?)
+    }
+
     /// The positions of up to `count` distinct random members.
     pub fn distinct_positions(&self, count: usize, rng: &mut Rng) -> Vec<usize> {
         match &self.repr {
             Repr::Ints(ints) => distinct_positions(ints.len(), ints.len(), count, rng, |_| true),
-            Repr::Table(table) => table.members.slots().distinct_random(count, rng),
+            Repr::Table(table) => table.members.distinct_random(count, rng),
         }
     }
 
@@ -259,9 +256,7 @@ impl Table {
     /// Accounts for `member`, just removed, and compacts the table once it is mostly holes.
     fn forget(&mut self, member: &CompactBytes) {
         self.data_heap -= member.heap_size();
-        if self.members.wants_compaction() {
-            self.members.compact(|_, _| {});
-        }
+        self.members.compact_if_sparse();
     }
 }
 

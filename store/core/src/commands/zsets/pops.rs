@@ -90,7 +90,8 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], highest: bool) -> Result 
     let keys = &args[1..args.len() - 1];
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    let Some(key) = first_existing(ctx.db(), &pop_candidates(&ready, keys), now)? else {
+    let ready = ready.as_deref();
+    let Some(key) = first_existing(ctx.db(), pop_candidates(&ready, keys), now)? else {
         ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::SortedSet);
         return Ok(());
     };
@@ -176,7 +177,8 @@ pub(super) fn bzmpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let deadline = parse_timeout(args[1], ctx.now)?;
     let now = ctx.now;
     let ready = ctx.ready_key.take();
-    match first_existing(ctx.db(), &pop_candidates(&ready, keys), now)? {
+    let ready = ready.as_deref();
+    match first_existing(ctx.db(), pop_candidates(&ready, keys), now)? {
         Some(key) => mpop_reply(ctx, key, highest, count),
         None => ctx.block(keys, deadline, TimeoutReply::NullArray, Pops::SortedSet),
     }

@@ -404,15 +404,6 @@ impl SortedSet {
             .count()
     }
 
-    /// Number of positions: [`get_index`](SortedSet::get_index) answers for
-    /// `0..positions()`.
-    pub fn positions(&self) -> usize {
-        match &self.0 {
-            Repr::Listpack(_) => self.len(),
-            Repr::Skiplist(large) => large.order.positions(),
-        }
-    }
-
     /// The element at `position`, for random picks: the rank in a listpack, the place among
     /// the nodes in a skiplist (`None` for a hole).
     pub fn get_index(&self, position: usize) -> Option<(&[u8], f64)> {
