@@ -69,7 +69,7 @@ impl Shards {
             executor
                 .spawn({
                     let busy = busy.clone();
-                    async move { busy.run_with(monotonic, spin_turn).await }
+                    async move { busy.run(monotonic, spin_turn).await }
                 })
                 .detach();
             this.shards.push(Shard {

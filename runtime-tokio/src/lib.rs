@@ -119,7 +119,8 @@ async fn run_polling(
     let busy = Arc::new(BusyPoll::new(window));
     let poller = tokio::spawn({
         let busy = busy.clone();
-        async move { busy.run(monotonic).await }
+        // tokio's yield_now puts the task back only after the worker next polls for I/O.
+        async move { busy.run(monotonic, tokio::task::yield_now).await }
     });
     let served = radish_pump::run::<Tokio>(listener, server, shutdown, |connection| {
         tokio::spawn(connection.serve::<Tokio>(busy.clone()));

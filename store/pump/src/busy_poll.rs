@@ -19,12 +19,15 @@
 //! turns it off there.
 //!
 //! How a turn of the spin gives the executor its turn is the runtime's choice
-//! ([`BusyPoll::run_with`]). On tokio a plain yield does (-P 1 geomean 0.99x of Redis without
-//! busy polling, 1.10x with; -P 16 unchanged). On smol it does not: the executor then always
-//! has a task to run, async-io polls its reactor only every 200 tasks, and each poll costs four
-//! system calls besides `epoll_wait` (-P 16 went from 1.30x to 1.24x). radish-smol's turn
-//! waits for the reactor's next poll instead, which comes only when the executor is out of
-//! work (-P 1 1.07x → 1.09x, LRANGE_100 0.96x → 1.01x; -P 16 unchanged).
+//! ([`BusyPoll::run`]): it must let the executor poll for I/O once it has run every ready
+//! task, or the spinner, always ready itself, keeps I/O waiting. A turn that only yields did
+//! that on tokio while tokio polled for I/O every 61 tasks (-P 1 geomean 0.99x of Redis
+//! without busy polling, 1.10x with), but not with the longer interval radish-tokio now runs
+//! (see its `main.rs`): one client's GETs fell from 27k/s to 18k/s. On smol it never did:
+//! async-io polls its reactor only every 200 tasks, and each poll costs four system calls
+//! besides `epoll_wait` (-P 16 went from 1.30x to 1.24x). So each runtime's turn waits for
+//! its executor's next poll for I/O, which comes only when the executor is out of work
+//! (smol: -P 1 1.07x → 1.09x, LRANGE_100 0.96x → 1.01x; -P 16 unchanged).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -118,22 +121,13 @@ impl BusyPoll {
     }
 
     /// The spinning task: run it on the event loop whose connections call [`mark`]; it never
-    /// completes (drop it to stop). `clock` gives monotonic nanoseconds. Returns at once if
-    /// busy polling is off. Each turn of the spin yields once to the executor, which runs the
-    /// other ready tasks and, every so many turns, polls for I/O.
+    /// completes (drop it to stop). `clock` gives monotonic nanoseconds; each turn of the spin
+    /// awaits `turn()`, which must give the executor its turn at its other ready tasks and at
+    /// polling for I/O (see the module's documentation). Returns at once if busy polling is
+    /// off.
     ///
     /// [`mark`]: BusyPoll::mark
-    pub async fn run(&self, clock: Timer) {
-        self.run_with(clock, YieldOnce::default).await;
-    }
-
-    /// [`run`](BusyPoll::run), each turn of the spin awaiting `turn()`: for a runtime where
-    /// a turn should wait for its next poll for I/O rather than just yield.
-    pub async fn run_with<F: Future<Output = ()>>(
-        &self,
-        clock: Timer,
-        mut turn: impl FnMut() -> F,
-    ) {
+    pub async fn run<F: Future<Output = ()>>(&self, clock: Timer, mut turn: impl FnMut() -> F) {
         if !self.enabled() {
             return;
         }
@@ -220,7 +214,7 @@ mod tests {
         let wakes = Arc::new(Count(Default::default()));
         let waker = std::task::Waker::from(wakes.clone());
         let mut cx = Context::from_waker(&waker);
-        let mut task = Box::pin(busy.run(fake_clock));
+        let mut task = Box::pin(busy.run(fake_clock, YieldOnce::default));
         let woken = || wakes.0.load(Ordering::SeqCst);
         // Polls the task `turns` times; each must leave it pending.
         let mut turn = |turns: u32| {
@@ -272,7 +266,7 @@ mod tests {
         let wakes = Arc::new(Count(Default::default()));
         let waker = std::task::Waker::from(wakes.clone());
         let mut cx = Context::from_waker(&waker);
-        let mut task = Box::pin(busy.run(|| 0));
+        let mut task = Box::pin(busy.run(|| 0, YieldOnce::default));
         let mut turn = || assert!(task.as_mut().poll(&mut cx).is_pending());
         let woken = || wakes.0.load(Ordering::SeqCst);
 
@@ -319,7 +313,7 @@ mod tests {
         assert!(!busy.enabled());
         let waker = std::task::Waker::from(Arc::new(Count(Default::default())));
         let mut cx = Context::from_waker(&waker);
-        assert!(Box::pin(busy.run(fake_clock))
+        assert!(Box::pin(busy.run(fake_clock, YieldOnce::default))
             .as_mut()
             .poll(&mut cx)
             .is_ready());

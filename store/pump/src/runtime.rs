@@ -38,9 +38,9 @@ pub trait Runtime {
 pub enum GroupCommit {
     /// One turn: the task runs again after every task woken before it (tokio). More turns
     /// measured worse there: 4,500 fsyncs instead of 2,900 for 80,000 SETs from 50 clients
-    /// (0.82x of Redis's throughput against 1.0x). Likely cause: tokio polls for I/O every 61
-    /// task polls, and with more turns that poll fell between the fsync and the last replies,
-    /// splitting the clients into smaller passes.
+    /// (0.82x of Redis's throughput against 1.0x). What decides the group's size on tokio is
+    /// that the worker takes no new I/O events in the middle of a pass (radish-tokio's
+    /// `EVENT_INTERVAL`).
     OneTurn,
     /// Turns until one passes in which no other connection logged anything, at most
     /// [`MAX_GATHER_TURNS`] (smol). With one turn there, 3,300–4,300 fsyncs covered those
