@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Memory per key and per element: radish-tokio and radish-smol against a real redis-server in
-# the same run, for strings (with and without a TTL), small hashes, sorted sets, sets and lists,
-# and one large key of each aggregate type; and how far memory rises while BGSAVE runs under
+# the same run, for strings (with and without a TTL), small hashes, sorted sets, sets, lists and
+# streams, and one large key of each aggregate type; and how far memory rises while BGSAVE runs under
 # write load (Redis forks; radish snapshots from threads).
 #
 # Usage: bench/memory.sh [options]   (see usage_memory() below or run with --help)
@@ -16,6 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/compare.sh"
 
 STRING_KEYS=1000000 # keys of the two string datasets
 KEYS=200000         # keys of the small aggregate datasets (10 elements each)
+STREAM_KEYS=1000    # keys of the streams dataset
+STREAM_ENTRIES=100  # entries of each of them
 ELEMENTS=1000000    # elements of each large aggregate (one key)
 BATCH=1000          # elements per command when loading a large aggregate
 LOAD_SECONDS=300    # time limit of one redis-cli --pipe load
@@ -26,7 +28,8 @@ BGSAVE_REQUESTS=3000000 # redis-benchmark -n of the write load (stopped when the
 BGSAVE_SECONDS=120      # time limit of one BGSAVE
 SAMPLE_MS=20            # interval between two samples of the memory during BGSAVE
 
-DATASETS=(strings strings_ex hashes zsets sets lists big_hash big_zset big_set big_list bgsave)
+DATASETS=(strings strings_ex hashes zsets sets lists streams big_hash big_zset big_set big_list
+    big_stream bgsave)
 ONLY=("${DATASETS[@]}")
 
 usage_memory() {
@@ -44,8 +47,10 @@ Datasets: strings     $STRING_KEYS x SET key:<12 digits> xxx
           zsets       N x ZADD zset:<12 digits> 0 member0 1.5 member1 ... 13.5 member9
           sets        N x SADD set:<12 digits> 0 1 ... 9
           lists       N x RPUSH list:<12 digits> item0000 ... item0009
+          streams     $STREAM_KEYS x $STREAM_ENTRIES x XADD stream:<12 digits> <i>-1 sensor s<i % 10> value <i>
           big_hash, big_zset, big_set, big_list: one key of E elements each
           (f<i> v<i>; score <i> m<i>; m<i>; item<i>), $BATCH per command
+          big_stream  one stream of E entries, XADD big:stream <i>-1 sensor s<i % 10> value <i>
           bgsave      B x SET key:<12 digits> <$BGSAVE_VALUE bytes>, then BGSAVE while
                       $BGSAVE_CLIENTS clients overwrite them (redis-benchmark -P 16); prints
                       a second table: the peak PSS of the server and its children during
@@ -87,6 +92,7 @@ parse_memory_options() {
 dataset_keys() {
     case "$1" in
         strings*) echo "$STRING_KEYS" ;;
+        streams) echo "$STREAM_KEYS" ;;
         big_*) echo 1 ;;
         bgsave) echo "$BGSAVE_KEYS" ;;
         *) echo "$KEYS" ;;
@@ -101,6 +107,7 @@ sample_key() {
         zsets) echo zset:000000000000 ;;
         sets) echo set:000000000000 ;;
         lists) echo list:000000000000 ;;
+        streams) echo stream:000000000000 ;;
         big_*) echo "big:${1#big_}" ;;
     esac
 }
@@ -108,6 +115,7 @@ sample_key() {
 length_command() {
     case "$1" in
         strings* | bgsave) echo STRLEN ;;
+        *stream*) echo XLEN ;;
         *hash*) echo HLEN ;;
         *zset*) echo ZCARD ;;
         *set*) echo SCARD ;;
@@ -119,6 +127,7 @@ length_command() {
 sample_length() {
     case "$1" in
         strings*) echo 3 ;;
+        streams) echo "$STREAM_ENTRIES" ;;
         big_*) echo "$ELEMENTS" ;;
         bgsave) echo "$BGSAVE_VALUE" ;;
         *) echo 10 ;;
@@ -137,11 +146,18 @@ dataset_commands() {
     fi
     LC_ALL=C awk -v dataset="$dataset" -v strings="$STRING_KEYS" -v keys="$KEYS" \
         -v elements="$ELEMENTS" -v batch="$BATCH" -v bgsave_keys="$BGSAVE_KEYS" \
-        -v value_size="$BGSAVE_VALUE" '
+        -v value_size="$BGSAVE_VALUE" -v stream_keys="$STREAM_KEYS" \
+        -v stream_entries="$STREAM_ENTRIES" '
         function bulk(s) { return "$" length(s) "\r\n" s "\r\n" }
         function per_key(name, prefix, n, args, tail,   i) {
             for (i = 0; i < n; i++)
                 printf "*%d\r\n%s%s%s", args, bulk(name), bulk(sprintf("%s:%012d", prefix, i)), tail
+        }
+        # One XADD per entry (XADD adds one): entry i of a stream gets ID <i>-1.
+        function stream(key, n,   i) {
+            for (i = 1; i <= n; i++)
+                printf "*7\r\n%s%s%s%s%s%s%s", bulk("XADD"), bulk(key), bulk(i "-1"),
+                    bulk("sensor"), bulk("s" (i % 10)), bulk("value"), bulk(i)
         }
         function element(j) {
             if (dataset == "big_hash") return bulk("f" j) bulk("v" j)
@@ -176,6 +192,9 @@ dataset_commands() {
             else if (dataset == "big_zset") big("ZADD", "big:zset", 2)
             else if (dataset == "big_set") big("SADD", "big:set", 1)
             else if (dataset == "big_list") big("RPUSH", "big:list", 1)
+            else if (dataset == "streams")
+                for (k = 0; k < stream_keys; k++) stream(sprintf("stream:%012d", k), stream_entries)
+            else if (dataset == "big_stream") stream("big:stream", elements)
         }'
 }
 

@@ -151,7 +151,7 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Starts `redis-server` with no persistence. Panics if it is not installed: `.ci/run`
+    /// Starts `redis-server` with no persistence and DEBUG allowed from local clients. Panics if it is not installed: `.ci/run`
     /// installs it, so a missing binary is a setup error, not a reason to skip.
     pub fn start() -> RedisServer {
         // A free port may be taken by another test's server before this one binds it: then
@@ -176,6 +176,9 @@ impl RedisServer {
                 "",
                 "--appendonly",
                 "no",
+                // DEBUG DIGEST and DIGEST-VALUE for differential tests (loopback is local).
+                "--enable-debug-command",
+                "local",
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

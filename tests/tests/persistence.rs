@@ -609,6 +609,50 @@ fn every_encoding_comes_back_from_the_log_and_from_the_snapshot() {
     }
 }
 
+#[test]
+fn streams_survive_a_restart_from_the_snapshot_and_from_the_log() {
+    for (name, binary) in binaries() {
+        for log in [false, true] {
+            let dir = TempDir::new("streams");
+            let mut options = vec!["--enable-debug-command", "yes"];
+            if log {
+                options.extend(["--appendonly", "yes", "--appendfsync", "always"]);
+            }
+            let process = Process::start(binary, &dir, &options);
+            let mut client = process.client();
+            client.cmd(&["XADD", "s", "1-1", "a", "1", "b", "2"]);
+            client.cmd(&["XADD", "s", "MAXLEN", "~", "10", "*", "c", "3"]);
+            client.cmd(&["XADD", "s", "2-*", "d", "4"]);
+            client.cmd(&["XDEL", "s", "1-1"]);
+            ok(
+                &mut client,
+                &["XSETID", "s", "99999999999999-0", "ENTRIESADDED", "40"],
+            );
+            client.cmd(&["XADD", "emptied", "MAXLEN", "0", "5-5", "f", "v"]);
+            let info = |client: &mut RawClient| {
+                ["s", "emptied"].map(|key| client.cmd(&["XINFO", "STREAM", key, "FULL"]))
+            };
+            let before = info(&mut client);
+            let digest = client.cmd(&["DEBUG", "DIGEST"]);
+            if log {
+                process.kill_9();
+            } else {
+                client.send(&["SHUTDOWN", "SAVE"]);
+                assert!(client.closed());
+                assert!(process.wait_exit().success(), "{name}");
+            }
+            let process = Process::start(binary, &dir, &options);
+            let mut client = process.client();
+            assert_eq!(info(&mut client), before, "{name}, log {log}");
+            assert_eq!(
+                client.cmd(&["DEBUG", "DIGEST"]),
+                digest,
+                "{name}, log {log}"
+            );
+        }
+    }
+}
+
 /// A library of two functions over a counter, as an application would load it.
 const COUNTERS: &str = "#!lua name=counters\n\
     redis.register_function('bump', function(keys) return redis.call('INCR', keys[1]) end)\n\

@@ -522,7 +522,8 @@ fn acl_categories_log_and_the_rest() {
             "brpoplpush",
             "bzmpop",
             "bzpopmax",
-            "bzpopmin"
+            "bzpopmin",
+            "xread"
         ]
     );
     assert_eq!(

@@ -3,7 +3,7 @@
 use radish_resp::number::parse_i64_strict;
 
 use crate::compact::CompactBytes;
-use crate::types::{hash::Hash, list::List, set::Set, zset::SortedSet};
+use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::SortedSet};
 
 /// A key's value, 32 bytes: an aggregate is a pointer or two (its small encoding one
 /// allocation, its large one boxed).
@@ -19,6 +19,8 @@ pub enum Value {
     Set(Set),
     /// A sorted set.
     SortedSet(SortedSet),
+    /// A stream (boxed: it is larger than the other values, and rarer).
+    Stream(Box<Stream>),
 }
 
 /// A string value, and how Redis would have encoded it (OBJECT ENCODING depends on how the
@@ -81,6 +83,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::SortedSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -92,6 +95,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::SortedSet(z) => z.encoding(),
+            Value::Stream(s) => s.encoding(),
         }
     }
 
@@ -103,6 +107,7 @@ impl Value {
             Value::Hash(h) => h.heap_size(),
             Value::Set(s) => s.heap_size(),
             Value::SortedSet(z) => z.heap_size(),
+            Value::Stream(s) => s.heap_size(),
         }
     }
 }

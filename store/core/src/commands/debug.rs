@@ -210,6 +210,10 @@ fn serialized_length(value: &Value) -> usize {
                 .sum::<usize>()
         }
         Value::SortedSet(zset) => 1 + zset.iter().map(|(m, _)| string(m) + 8).sum::<usize>(),
+        // Each node's listpack as one string, after its 16-byte key; then the lengths and IDs.
+        Value::Stream(stream) => {
+            1 + stream.node_count() * (2 + 16 + 5) + stream.listpack_bytes() as usize + 40
+        }
     }
 }
 

@@ -22,6 +22,7 @@ mod pubsub;
 mod scripting;
 mod sets;
 mod sort;
+mod streams;
 mod strings;
 mod transactions;
 mod zsets;
@@ -36,6 +37,7 @@ const FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     zsets::COMMANDS,
+    streams::COMMANDS,
     connection::COMMANDS,
     info::COMMANDS,
     databases::COMMANDS,

@@ -183,6 +183,14 @@ pub(crate) use {acl, flags, key};
 pub enum BeginSearch {
     /// At this argument (the command's name is 0).
     Index(i32),
+    /// Just after the first argument equal to `keyword` (any case), searched from argument
+    /// `startfrom` (from the end if negative): XREAD's `STREAMS`.
+    Keyword {
+        /// The word that comes before the keys.
+        keyword: &'static str,
+        /// Where the search starts.
+        startfrom: i32,
+    },
     /// Somewhere only the command's own rules know (SORT's BY and STORE): COMMAND GETKEYS
     /// falls back to [`GetKeys`].
     Unknown,
@@ -275,6 +283,22 @@ pub const fn keynum(index: i32, count: i32, first: i32, step: i32, flags: KeyFla
     }
 }
 
+/// Keys after `keyword` (searched from `startfrom`) up to `last`, every `step`, of which
+/// one part in `limit` are keys (a [`BeginSearch::Keyword`] key spec with a range).
+pub const fn after_keyword(
+    keyword: &'static str,
+    startfrom: i32,
+    (last, step, limit): (i32, i32, i32),
+    flags: KeyFlags,
+) -> KeySpec {
+    KeySpec {
+        notes: None,
+        flags,
+        begin: BeginSearch::Keyword { keyword, startfrom },
+        find: FindKeys::Range { last, step, limit },
+    }
+}
+
 /// Keys only the command's own rules find (an unknown key spec).
 pub const fn unknown(flags: KeyFlags) -> KeySpec {
     KeySpec {
@@ -309,6 +333,8 @@ pub enum GetKeys {
     SortRo,
     /// BITFIELD: read-only with only GET and OVERFLOW operations, else read-write.
     Bitfield,
+    /// XREAD and XREADGROUP: the first half of what follows `STREAMS`, past the options.
+    Xread,
 }
 
 /// Redis's `genericGetKeys` for keys counted at `count` and starting at `first` (each key

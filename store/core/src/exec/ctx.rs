@@ -24,6 +24,9 @@ pub struct Block {
     pub on_timeout: TimeoutReply,
     /// The type of value it pops.
     pub pops: Pops,
+    /// The arguments to run it again with, when not those it came with (XREAD's `$` is
+    /// the last ID when it blocked, not when it runs again).
+    pub rerun: Option<Vec<Bytes>>,
 }
 
 /// What a command handler gets: the server, the connection, where to write its reply, the
@@ -136,6 +139,23 @@ impl<'a, 's> Ctx<'a, 's> {
             deadline,
             on_timeout,
             pops,
+            rerun: None,
         });
+    }
+
+    /// [`block`](Ctx::block), to run again with `rerun` instead of the arguments it came
+    /// with.
+    pub fn block_to_rerun(
+        &mut self,
+        keys: &[&[u8]],
+        deadline: Option<Millis>,
+        on_timeout: TimeoutReply,
+        pops: Pops,
+        rerun: Vec<Bytes>,
+    ) {
+        self.block(keys, deadline, on_timeout, pops);
+        if let Some(block) = &mut self.block {
+            block.rerun = Some(rerun);
+        }
     }
 }

@@ -295,7 +295,7 @@ impl Session {
                 data.add_waiter(Waiter {
                     db: self.conn.db,
                     command: command.full_name,
-                    args: owned_args(args),
+                    args: block.rerun.unwrap_or_else(|| owned_args(args)),
                     keys: block.keys,
                     client: self.client.clone(),
                     on_timeout: block.on_timeout,

@@ -37,6 +37,8 @@ pub enum Pops {
     List,
     /// BZPOPMIN, BZPOPMAX, BZMPOP.
     SortedSet,
+    /// XREAD (reads rather than pops, but waits the same way).
+    Stream,
 }
 
 impl Pops {
@@ -44,7 +46,9 @@ impl Pops {
     pub fn matches(self, value: &Value) -> bool {
         matches!(
             (self, value),
-            (Pops::List, Value::List(_)) | (Pops::SortedSet, Value::SortedSet(_))
+            (Pops::List, Value::List(_))
+                | (Pops::SortedSet, Value::SortedSet(_))
+                | (Pops::Stream, Value::Stream(_))
         )
     }
 }

@@ -11,7 +11,9 @@
 //! RADISH-SNAPSHOT 1\r\n                     magic and format version
 //! *2 SELECT <db>  *3 SET <key> <value>  ...  commands that recreate every key: SET, RPUSH,
 //!                                            HSET, SADD, ZADD (at most 64 items per command),
-//!                                            then PEXPIREAT <key> <unix ms> for a deadline
+//!                                            XADD per stream entry then XSETID (as Redis's
+//!                                            AOF rewrite), then PEXPIREAT <key> <unix ms>
+//!                                            for a deadline
 //! *2 RADISH-CHECKSUM <crc32>                 CRC-32 (IEEE) of every byte before this record,
 //!                                            as 8 lower-case hex digits
 //! ```
@@ -22,6 +24,7 @@ use bytes::BytesMut;
 
 use crate::entry::Entry;
 use crate::time::Millis;
+use crate::types::stream::{Stream, StreamId};
 use crate::types::zset::score::format_score;
 use crate::value::Value;
 
@@ -63,10 +66,44 @@ pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry, deadline: Opti
                     .map(|(score, member)| [score.as_bytes(), member]),
             );
         }
+        Value::Stream(stream) => write_stream(out, key, stream),
     }
     if let Some(deadline) = deadline {
         write_command(out, &[b"PEXPIREAT", key, deadline.to_string().as_bytes()]);
     }
+}
+
+/// XADD for each entry of `stream` with its ID, or for an empty stream one XADD trimmed
+/// away at once; then XSETID with what the entries cannot tell (the last ID, the count of
+/// entries ever added, the greatest deleted ID), as Redis's AOF rewrite writes a stream.
+fn write_stream(out: &mut BytesMut, key: &[u8], stream: &Stream) {
+    if stream.is_empty() {
+        write_command(
+            out,
+            &[&b"XADD"[..], key, b"MAXLEN", b"0", b"0-1", b"x", b"y"],
+        );
+    }
+    for entry in stream.range(StreamId::MIN, StreamId::MAX, false) {
+        let id = entry.id.to_string();
+        let mut args: Vec<&[u8]> = Vec::with_capacity(3 + 2 * entry.pair_count());
+        args.extend([&b"XADD"[..], key, id.as_bytes()]);
+        for (field, value) in entry.fields() {
+            args.extend([field, value]);
+        }
+        write_command(out, &args);
+    }
+    write_command(
+        out,
+        &[
+            &b"XSETID"[..],
+            key,
+            stream.last_id().to_string().as_bytes(),
+            b"ENTRIESADDED",
+            stream.entries_added().to_string().as_bytes(),
+            b"MAXDELETEDID",
+            stream.max_deleted_id().to_string().as_bytes(),
+        ],
+    );
 }
 
 /// `NAME key item...` commands of at most [`ITEMS_PER_COMMAND`] items each (an item is one

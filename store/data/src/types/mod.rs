@@ -1,10 +1,11 @@
-//! The aggregate value types: lists, hashes, sets and sorted sets.
+//! The aggregate value types: lists, hashes, sets, sorted sets and streams.
 
 pub mod hash;
 pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod set;
+pub mod stream;
 mod varint;
 pub mod zset;
 
@@ -29,6 +30,12 @@ pub struct EncodingLimits {
     /// `list-max-listpack-size`: how full a list node gets, in elements when positive, in
     /// bytes when negative (-1 for 4 KiB ... -5 for 64 KiB).
     pub list_fill: i64,
+    /// `stream-node-max-bytes`: a stream node this large (in Redis's encoding) takes no
+    /// further entry; 0 for no limit but Redis's own.
+    pub stream_node_bytes: u64,
+    /// `stream-node-max-entries`: a stream node with this many entries (deleted ones
+    /// included) takes no further entry; 0 for no limit.
+    pub stream_node_entries: u64,
 }
 
 impl Default for EncodingLimits {
@@ -46,6 +53,8 @@ impl EncodingLimits {
         zset_entries: 128,
         zset_value: 64,
         list_fill: -2,
+        stream_node_bytes: 4096,
+        stream_node_entries: 100,
     };
 }
 

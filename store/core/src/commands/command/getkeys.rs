@@ -71,8 +71,40 @@ fn find_keys(command: &Command, argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
             };
             vec![(1, flags)]
         }
+        Some(GetKeys::Xread) => xread_keys(argv),
         None => Vec::new(),
     }
+}
+
+/// Redis's `xreadGetKeys`: the options are skipped by their argument counts (BLOCK and COUNT
+/// 1, GROUP 2, NOACK none) up to `STREAMS`, whose arguments are keys then as many IDs.
+fn xread_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    let mut streams = None;
+    let mut i = 1;
+    while i < argv.len() {
+        let option = argv[i];
+        if option.eq_ignore_ascii_case(b"block") || option.eq_ignore_ascii_case(b"count") {
+            i += 1;
+        } else if option.eq_ignore_ascii_case(b"group") {
+            i += 2;
+        } else if option.eq_ignore_ascii_case(b"streams") {
+            streams = Some(i);
+            break;
+        } else if !option.eq_ignore_ascii_case(b"noack") {
+            break;
+        }
+        i += 1;
+    }
+    let Some(streams) = streams else {
+        return Vec::new();
+    };
+    let rest = argv.len() - streams - 1;
+    if rest == 0 || rest % 2 != 0 {
+        return Vec::new();
+    }
+    (streams + 1..=streams + rest / 2)
+        .map(|position| (position, KeyFlags::NONE))
+        .collect()
 }
 
 /// Redis's `sortGetKeys`: options are skipped by their known argument counts (LIMIT 2, GET
@@ -128,10 +160,18 @@ fn from_specs(specs: &[KeySpec], argv: &[&[u8]]) -> Option<Vec<(usize, KeyFlags)
         if spec.flags.contains(KeyFlags::NOT_KEY) {
             continue;
         }
-        let BeginSearch::Index(start) = spec.begin else {
-            return None;
+        let start = match spec.begin {
+            BeginSearch::Index(start) => i64::from(start),
+            BeginSearch::Keyword { keyword, startfrom } => {
+                match after_keyword(argv, keyword, startfrom) {
+                    Some(first) => first,
+                    // Not there: this spec finds no keys.
+                    None => continue,
+                }
+            }
+            BeginSearch::Unknown => return None,
         };
-        let mut first = i64::from(start);
+        let mut first = start;
         let (last, step) = match spec.find {
             FindKeys::Range { last, step, .. } if last >= 0 => (first + i64::from(last), step),
             FindKeys::Range {
@@ -174,6 +214,29 @@ fn from_specs(specs: &[KeySpec], argv: &[&[u8]]) -> Option<Vec<(usize, KeyFlags)
         }
     }
     Some(keys)
+}
+
+/// Where the keys of a keyword spec start: just after the first `keyword` from argument
+/// `startfrom` on (from the end backwards if it is negative), as Redis searches.
+fn after_keyword(argv: &[&[u8]], keyword: &str, startfrom: i32) -> Option<i64> {
+    let argc = argv.len() as i64;
+    let startfrom = i64::from(startfrom);
+    let (start, end) = if startfrom > 0 {
+        (startfrom, argc - 1)
+    } else {
+        (argc + startfrom, 1)
+    };
+    let mut i = start;
+    while i != end {
+        if i >= argc || i < 1 {
+            return None;
+        }
+        if argv[i as usize].eq_ignore_ascii_case(keyword.as_bytes()) {
+            return Some(i + 1);
+        }
+        i += if start <= end { 1 } else { -1 };
+    }
+    None
 }
 
 /// C's `atoi` (as glibc does it: `strtol`, then cut to an `int`): leading spaces, a sign,

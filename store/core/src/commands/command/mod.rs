@@ -119,6 +119,15 @@ fn describe_key_spec(reply: &mut Reply<'_>, spec: &KeySpec) {
             reply.bulk(b"index");
             reply.integer(i64::from(index));
         }
+        BeginSearch::Keyword { keyword, startfrom } => {
+            reply.bulk(b"keyword");
+            reply.bulk(b"spec");
+            reply.map(2);
+            reply.bulk(b"keyword");
+            reply.bulk(keyword.as_bytes());
+            reply.bulk(b"startfrom");
+            reply.integer(i64::from(startfrom));
+        }
         BeginSearch::Unknown => {
             reply.bulk(b"unknown");
             reply.bulk(b"spec");

@@ -1,8 +1,10 @@
 //! DEBUG DIGEST and DIGEST-VALUE, computed as Redis 7.0 computes them: SHA-1 hashes XORed
 //! together where order does not matter (keys, set members, hash fields, sorted set members)
-//! and chained where it does (list elements), so equal data gives Redis's own digest.
+//! and chained where it does (list elements, stream entries), so equal data gives Redis's own
+//! digest.
 
 use radish_data::hash::sha1::sha1;
+use radish_data::types::stream::StreamId;
 use radish_data::types::zset::score::format_score;
 use radish_data::Value;
 use radish_data::{Entry, Millis};
@@ -34,6 +36,7 @@ fn type_number(value: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::SortedSet(_) => 3,
         Value::Hash(_) => 4,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -67,6 +70,18 @@ pub(crate) fn add_value(digest: &mut Digest, entry: &Entry, deadline: Option<Mil
                 mix(&mut element, field);
                 mix(&mut element, value);
                 xor(digest, &element);
+            }
+        }
+        Value::Stream(stream) => {
+            for entry in stream.range(StreamId::MIN, StreamId::MAX, false) {
+                mix(
+                    digest,
+                    format!("{}.{}", entry.id.ms, entry.id.seq).as_bytes(),
+                );
+                for (field, value) in entry.fields() {
+                    mix(digest, field);
+                    mix(digest, value);
+                }
             }
         }
     }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use radish_data::types::stream::StreamId;
 use radish_data::Millis;
 use radish_data::Value;
 
@@ -102,6 +103,15 @@ pub(super) fn dump(server: &Server, now: Millis) -> BTreeMap<(usize, Vec<u8>), S
                 Value::SortedSet(z) => format!(
                     "zset {:?}",
                     z.iter().map(|(m, s)| (m.to_vec(), s)).collect::<Vec<_>>()
+                ),
+                Value::Stream(x) => format!(
+                    "stream {:?} last {} deleted {} added {}",
+                    x.range(StreamId::MIN, StreamId::MAX, false)
+                        .map(|e| (e.id.to_string(), e.fields().collect::<Vec<_>>()))
+                        .collect::<Vec<_>>(),
+                    x.last_id(),
+                    x.max_deleted_id(),
+                    x.entries_added()
                 ),
             };
             let ttl = db

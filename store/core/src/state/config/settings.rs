@@ -33,6 +33,12 @@ impl Config {
             zset_entries: read("zset-max-listpack-entries", defaults.zset_entries),
             zset_value: read("zset-max-listpack-value", defaults.zset_value),
             list_fill: self.get_int("list-max-listpack-size"),
+            stream_node_bytes: read("stream-node-max-bytes", defaults.stream_node_bytes as usize)
+                as u64,
+            stream_node_entries: read(
+                "stream-node-max-entries",
+                defaults.stream_node_entries as usize,
+            ) as u64,
         }
     }
 }

@@ -1,0 +1,124 @@
+//! Streams across connections: XREAD BLOCK woken by XADD, on both runtimes. Replies to single
+//! commands are compared with redis-server in tests/corpus/streams.txt.
+
+use std::time::{Duration, Instant};
+
+use radish_resp::Frame;
+use radish_tests::{bulk, wait_for_blocked, RawClient, RUNTIMES};
+
+/// `[id, [field, value, ...]]`, an entry as XRANGE and XREAD reply it.
+fn entry(id: &str, pairs: &[&str]) -> Frame {
+    Frame::Array(vec![
+        bulk(id),
+        Frame::Array(pairs.iter().map(|p| bulk(p)).collect()),
+    ])
+}
+
+/// XREAD's RESP2 reply for one stream.
+fn read_of(key: &str, entries: Vec<Frame>) -> Frame {
+    Frame::Array(vec![Frame::Array(vec![bulk(key), Frame::Array(entries)])])
+}
+
+#[test]
+fn xadd_wakes_every_reader_blocked_on_the_stream_with_what_came_after_its_id() {
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let mut writer = RawClient::connect(server.addr);
+        writer.cmd(&["XADD", "s", "5-0", "old", "1"]);
+        // `$` is the last ID when the reader blocked: it never sees 5-0.
+        let mut dollar = RawClient::connect(server.addr);
+        dollar.send(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
+        wait_for_blocked(server.addr, 1);
+        let mut from_zero = RawClient::connect(server.addr);
+        from_zero.send(&["XREAD", "BLOCK", "0", "STREAMS", "s", "5"]);
+        wait_for_blocked(server.addr, 2);
+        assert_eq!(
+            writer.cmd(&["XADD", "s", "6-0", "new", "2"]),
+            bulk("6-0"),
+            "{runtime:?}"
+        );
+        let expected = read_of("s", vec![entry("6-0", &["new", "2"])]);
+        assert_eq!(dollar.read(), expected, "{runtime:?}");
+        assert_eq!(from_zero.read(), expected, "{runtime:?}");
+        wait_for_blocked(server.addr, 0);
+        // Reading leaves the entries where they are.
+        assert_eq!(writer.cmd(&["XLEN", "s"]), Frame::Integer(2));
+    }
+}
+
+#[test]
+fn a_reader_blocked_on_several_streams_gets_the_one_written_only() {
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let mut writer = RawClient::connect(server.addr);
+        writer.cmd(&["XADD", "a", "1-1", "f", "a1"]);
+        let mut reader = RawClient::connect(server.addr);
+        reader.cmd(&["HELLO", "3"]);
+        reader.send(&[
+            "XREAD", "COUNT", "1", "BLOCK", "0", "STREAMS", "a", "b", "$", "$",
+        ]);
+        wait_for_blocked(server.addr, 1);
+        // Two entries in one transaction: COUNT 1 serves the first.
+        writer.cmd(&["MULTI"]);
+        writer.cmd(&["XADD", "b", "2-1", "f", "b1"]);
+        writer.cmd(&["XADD", "b", "2-2", "f", "b2"]);
+        writer.cmd(&["EXEC"]);
+        assert_eq!(
+            reader.read(),
+            Frame::Map(vec![(
+                bulk("b"),
+                Frame::Array(vec![entry("2-1", &["f", "b1"])])
+            )]),
+            "{runtime:?}"
+        );
+    }
+}
+
+#[test]
+fn a_reader_waits_while_its_key_holds_another_type_or_nothing_new() {
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let mut writer = RawClient::connect(server.addr);
+        writer.cmd(&["XADD", "s", "9-0", "f", "v"]);
+        let mut reader = RawClient::connect(server.addr);
+        reader.send(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]);
+        wait_for_blocked(server.addr, 1);
+        // Deleting an entry, or the key becoming a list, serves nobody.
+        writer.cmd(&["XDEL", "s", "9-0"]);
+        writer.cmd(&["DEL", "s"]);
+        writer.cmd(&["RPUSH", "s", "x"]);
+        assert!(reader.silent_for(Duration::from_millis(200)), "{runtime:?}");
+        writer.cmd(&["DEL", "s"]);
+        // A new stream whose IDs are past the one the reader waits after serves it.
+        writer.cmd(&["XADD", "s", "3-0", "f", "low"]);
+        assert!(reader.silent_for(Duration::from_millis(100)), "{runtime:?}");
+        writer.cmd(&["XADD", "s", "10-0", "f", "high"]);
+        assert_eq!(
+            reader.read(),
+            read_of("s", vec![entry("10-0", &["f", "high"])]),
+            "{runtime:?}"
+        );
+    }
+}
+
+#[test]
+fn a_blocked_read_times_out_with_a_null_array() {
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let mut reader = RawClient::connect(server.addr);
+        let started = Instant::now();
+        assert_eq!(
+            reader.cmd(&["XREAD", "BLOCK", "100", "STREAMS", "nothing", "0"]),
+            Frame::NullArray,
+            "{runtime:?}"
+        );
+        assert!(started.elapsed() >= Duration::from_millis(90));
+        reader.cmd(&["HELLO", "3"]);
+        assert_eq!(
+            reader.cmd(&["XREAD", "BLOCK", "50", "STREAMS", "nothing", "$"]),
+            Frame::Null,
+            "{runtime:?}"
+        );
+        wait_for_blocked(server.addr, 0);
+    }
+}
