@@ -249,6 +249,7 @@ proptest! {
             prop_assert_eq!(stream.first_id(), model.keys().next().copied().unwrap_or(StreamId::MIN));
             prop_assert_eq!(stream.last_id(), last);
             prop_assert!(stream.node_sizes().iter().all(|size| *size <= node));
+            prop_assert_eq!(stream.heap_size(), stream.counted_heap_size());
         }
     }
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Stream throughput: radish-tokio and radish-smol against a real redis-server in the same run,
+# for XADD (an entry of two small fields, IDs made by the server) and XRANGE of a 100-entry
+# stream, at -P 1 and -P 16.
+#
+# Usage: bench/streams.sh [options]   (see usage_streams() below or run with --help)
+#
+# Built on bench/compare.sh's helpers (servers on 127.0.0.1 only, each with its own directory
+# under a temporary one that is removed at the end, finite -n, everything stopped on exit).
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=compare.sh
+source "$(dirname "${BASH_SOURCE[0]}")/compare.sh"
+
+REQUESTS=200000 # -n of XADD; XRANGE of 100 entries runs a fifth of it
+REPEATS=3
+RANGE_ENTRIES=100
+
+usage_streams() {
+    cat <<EOF
+Usage: bench/streams.sh [options]
+
+XADD and XRANGE throughput of redis-server, radish-tokio and radish-smol side by side on
+127.0.0.1, at -P 1 and -P 16; prints each with its ratio to redis-server.
+
+  --requests N   redis-benchmark -n of XADD (default $REQUESTS; N/5 for XRANGE)
+  --clients C    redis-benchmark -c (default $CLIENTS)
+  --repeat R     measurements per cell, median reported (default $REPEATS)
+  --quick        -n 20000, 1 repeat
+  --no-build     use the already built release binaries
+  -h, --help     this text
+EOF
+}
+
+parse_streams_options() {
+    while (($# > 0)); do
+        case "$1" in
+            --requests) REQUESTS="$(positive_int "$1" "${2-}")"; shift ;;
+            --clients) CLIENTS="$(positive_int "$1" "${2-}")"; shift ;;
+            --repeat) REPEATS="$(positive_int "$1" "${2-}")"; shift ;;
+            --quick) REQUESTS=20000 REPEATS=1 ;;
+            --no-build) DO_BUILD=0 ;;
+            -h | --help) usage_streams; exit 0 ;;
+            *) usage_streams >&2; die "unknown option: $1" ;;
+        esac
+        shift
+    done
+}
+
+# Fills the stream XRANGE reads, with explicit IDs (the same entries on every server), and
+# sets the command each test runs.
+prepare_streams() {
+    local server i
+    for server in "${SERVERS[@]}"; do
+        for ((i = 1; i <= RANGE_ENTRIES; i++)); do
+            echo "XADD bench:range $i-1 sensor s$((i % 10)) value $i"
+        done | redis-cli -h 127.0.0.1 -p "${PORT[$server]}" >/dev/null
+        [[ "$(cli "$server" XLEN bench:range)" == "$RANGE_ENTRIES" ]] \
+            || die "filling bench:range on $server failed"
+    done
+    COMMAND_OF[xadd]="XADD bench:stream * sensor s1 value 42"
+    COMMAND_OF[xrange_100]="XRANGE bench:range - +"
+    REQUESTS_OF[xrange_100]=$((REQUESTS / 5 > 0 ? REQUESTS / 5 : 1))
+}
+
+streams_main() {
+    parse_streams_options "$@"
+    install_redis
+    build_radish
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/radish-streams.XXXXXX")"
+
+    echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $(nproc) cores," \
+        "load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+    start_servers
+    prepare_streams
+    local tests=(xadd xrange_100)
+    measure_throughput "${tests[@]}"
+    print_throughput "${tests[@]}"
+    echo "(xadd: \"${COMMAND_OF[xadd]}\", -n $REQUESTS; xrange_100: \"${COMMAND_OF[xrange_100]}\"" \
+        "over $RANGE_ENTRIES entries, -n ${REQUESTS_OF[xrange_100]})"
+}
+
+streams_main "$@"
