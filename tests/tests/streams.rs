@@ -122,3 +122,117 @@ fn a_blocked_read_times_out_with_a_null_array() {
         wait_for_blocked(server.addr, 0);
     }
 }
+
+#[test]
+fn each_new_entry_goes_to_one_blocked_consumer_of_a_group_in_turn() {
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let mut writer = RawClient::connect(server.addr);
+        assert_eq!(
+            writer.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+            Frame::SimpleString("OK".into())
+        );
+        let mut first = RawClient::connect(server.addr);
+        first.send(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "alice",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        wait_for_blocked(server.addr, 1);
+        let mut second = RawClient::connect(server.addr);
+        second.send(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "bob",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        wait_for_blocked(server.addr, 2);
+        writer.cmd(&["XADD", "s", "1-1", "job", "1"]);
+        assert_eq!(
+            first.read(),
+            read_of("s", vec![entry("1-1", &["job", "1"])]),
+            "{runtime:?}"
+        );
+        assert!(second.silent_for(Duration::from_millis(150)), "{runtime:?}");
+        writer.cmd(&["XADD", "s", "2-1", "job", "2"]);
+        assert_eq!(
+            second.read(),
+            read_of("s", vec![entry("2-1", &["job", "2"])]),
+            "{runtime:?}"
+        );
+        // Both entries are pending, each with the consumer it went to.
+        assert_eq!(
+            writer.cmd(&["XPENDING", "s", "g"]),
+            Frame::Array(vec![
+                Frame::Integer(2),
+                bulk("1-1"),
+                bulk("2-1"),
+                Frame::Array(vec![
+                    Frame::Array(vec![bulk("alice"), bulk("1")]),
+                    Frame::Array(vec![bulk("bob"), bulk("1")]),
+                ]),
+            ])
+        );
+    }
+}
+
+#[test]
+fn blocked_group_readers_learn_that_their_group_or_stream_is_gone() {
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let mut writer = RawClient::connect(server.addr);
+        for key in ["a", "b", "c"] {
+            writer.cmd(&["XGROUP", "CREATE", key, "g", "$", "MKSTREAM"]);
+        }
+        let mut readers: Vec<RawClient> = ["a", "b", "c"]
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let mut reader = RawClient::connect(server.addr);
+                reader.send(&[
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "BLOCK",
+                    "0",
+                    "STREAMS",
+                    key,
+                    ">",
+                ]);
+                wait_for_blocked(server.addr, i + 1);
+                reader
+            })
+            .collect();
+        writer.cmd(&["XGROUP", "DESTROY", "a", "g"]);
+        writer.cmd(&["DEL", "b"]);
+        writer.cmd(&["MULTI"]);
+        writer.cmd(&["DEL", "c"]);
+        writer.cmd(&["SET", "c", "x"]);
+        writer.cmd(&["EXEC"]);
+        assert_eq!(
+            readers[0].read(),
+            Frame::error("NOGROUP the consumer group this client was blocked on no longer exists"),
+            "{runtime:?}"
+        );
+        for reader in &mut readers[1..] {
+            assert_eq!(
+                reader.read(),
+                Frame::error("UNBLOCKED the stream key no longer exists"),
+                "{runtime:?}"
+            );
+        }
+        wait_for_blocked(server.addr, 0);
+    }
+}

@@ -523,7 +523,8 @@ fn acl_categories_log_and_the_rest() {
             "bzmpop",
             "bzpopmax",
             "bzpopmin",
-            "xread"
+            "xread",
+            "xreadgroup"
         ]
     );
     assert_eq!(

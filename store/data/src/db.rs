@@ -122,6 +122,13 @@ impl Db {
         self.blocked.get(key)?.front().copied()
     }
 
+    /// The clients blocked on `key`, in the order they blocked.
+    pub fn blocked_on(&self, key: &[u8]) -> Vec<u64> {
+        self.blocked
+            .get(key)
+            .map_or_else(Vec::new, |queue| queue.iter().copied().collect())
+    }
+
     /// True if a key some client is blocked on was written since [`take_ready`] last ran.
     ///
     /// [`take_ready`]: Db::take_ready
@@ -233,11 +240,32 @@ impl Db {
     /// The live entry for `key`, for changing its value in place. Counts as a write (WATCH,
     /// blocked clients), so look the key up with `get` first when the change may not happen.
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
+        self.get_mut_signalling(key, now, true)
+    }
+
+    /// [`get_mut`](Db::get_mut) for a change that WATCH and blocked clients do not see, as
+    /// Redis does not signal it: a stream's consumer groups reading, acknowledging and
+    /// claiming. Background saves still see it.
+    pub fn get_mut_unwatched(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {
+        self.get_mut_signalling(key, now, false)
+    }
+
+    /// Wakes the clients blocked on `key` without counting a write for WATCH (XGROUP
+    /// DESTROY: a group's readers must learn that it is gone).
+    pub fn wake_blocked(&mut self, key: &[u8]) {
+        if self.blocked.contains_key(key) {
+            self.ready.push(CompactBytes::new(key));
+        }
+    }
+
+    fn get_mut_signalling(&mut self, key: &[u8], now: Millis, signal: bool) -> Option<&mut Entry> {
         let found = self.live_index(key, now);
         self.settle();
         self.persist.before_change(&self.keys, key);
         let position = found?;
-        self.touched(key);
+        if signal {
+            self.touched(key);
+        }
         let (key, entry) = self.keys.at_mut(position)?;
         self.resized = Some((position, entry_heap(key, entry)));
         entry.accessed = self.access.touch(entry.accessed, now);

@@ -37,28 +37,33 @@ pub fn serve_blocked<'s>(
             return;
         }
         for (db, key) in ready {
-            loop {
+            let Some(data) = keyspace.as_mut() else {
+                return;
+            };
+            for client in data.waiters_on(db, &key) {
                 let Some(data) = keyspace.as_mut() else {
                     return;
                 };
-                let Some(waiter) = data.first_waiter(db, &key) else {
-                    break;
+                let Some(waiter) = data.waiter(client) else {
+                    continue;
                 };
                 // A key that now holds another type than the command pops keeps its clients
                 // waiting, as in Redis (a transaction may have pushed, deleted and SET it
                 // before they ran). With the right type, the command runs and its reply is
                 // sent, errors included: BLMOVE into a destination of the wrong type gets
                 // WRONGTYPE and stops waiting, the element staying where it was.
-                let pops_this_key = keyspace.as_mut().is_some_and(|data| {
-                    let entry = data.db(db).peek(&key);
-                    entry.is_some_and(|entry| waiter.pops.matches(&entry.value))
-                });
-                if !pops_this_key {
-                    // The first in line cannot be served: nobody behind it can either.
-                    break;
+                let runs = waiter
+                    .pops
+                    .matches(data.db(db).peek(&key).map(|entry| &entry.value));
+                if !runs {
+                    if waiter.pops.takes() {
+                        // The first in line cannot be served: nobody behind it can either.
+                        break;
+                    }
+                    continue;
                 }
                 let Some(command) = commands.lookup(waiter.command.as_bytes()) else {
-                    break;
+                    continue;
                 };
                 let version = waiter.client.version();
                 let mut conn = ConnState::new(true);
@@ -89,8 +94,12 @@ pub fn serve_blocked<'s>(
                     batch.served(command.full_name, start, failed);
                 }
                 if !served {
-                    // The first in line found nothing: nobody behind it can be served either.
-                    break;
+                    if waiter.pops.takes() {
+                        // The first in line found nothing: nobody behind it can be served
+                        // either.
+                        break;
+                    }
+                    continue;
                 }
                 if let Some(data) = keyspace.as_mut() {
                     data.remove_waiter(waiter.client.id);

@@ -120,6 +120,12 @@ impl<'a, 's> Ctx<'a, 's> {
         self.keyspace().log.replace(args);
     }
 
+    /// Logs nothing for this command but what it passes to [`propagate`](Ctx::propagate)
+    /// (none of it at all if it passes nothing), even though it changed data.
+    pub fn propagate_only_explicitly(&mut self) {
+        self.keyspace().log.suppress();
+    }
+
     /// For blocking commands (BLPOP, BZPOPMIN...): when none of the keys has data, call this
     /// and return `Ok(())` without writing a reply. The session then waits; whenever one of
     /// `keys` is written (by any connection), the same handler runs again with the same

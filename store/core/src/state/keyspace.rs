@@ -39,17 +39,28 @@ pub enum Pops {
     SortedSet,
     /// XREAD (reads rather than pops, but waits the same way).
     Stream,
+    /// XREADGROUP: runs again whatever the key holds then, to answer an error if it is no
+    /// longer a stream (or the group is gone), as Redis does.
+    StreamGroup,
 }
 
 impl Pops {
-    /// True if `value` is of the type popped.
-    pub fn matches(self, value: &Value) -> bool {
+    /// True if a waiter should run again now that the key holds `value` (`None`: nothing).
+    pub fn matches(self, value: Option<&Value>) -> bool {
         matches!(
             (self, value),
-            (Pops::List, Value::List(_))
-                | (Pops::SortedSet, Value::SortedSet(_))
-                | (Pops::Stream, Value::Stream(_))
+            (Pops::List, Some(Value::List(_)))
+                | (Pops::SortedSet, Some(Value::SortedSet(_)))
+                | (Pops::Stream, Some(Value::Stream(_)))
+                | (Pops::StreamGroup, _)
         )
+    }
+
+    /// True for the commands that take what they are served (lists, sorted sets): their
+    /// waiters are served in order, and one that cannot be served holds up those behind it.
+    /// Stream readers take nothing away: each is served on its own.
+    pub fn takes(self) -> bool {
+        matches!(self, Pops::List | Pops::SortedSet)
     }
 }
 
@@ -221,10 +232,14 @@ impl Keyspace {
         ready
     }
 
-    /// The client that has waited longest on `key`, if any.
-    pub fn first_waiter(&self, db: usize, key: &[u8]) -> Option<Waiter> {
-        let id = self.dbs[db].first_blocked(key)?;
-        self.waiters.get(&id).cloned()
+    /// The clients waiting on `key`, longest first.
+    pub fn waiters_on(&self, db: usize, key: &[u8]) -> Vec<u64> {
+        self.dbs[db].blocked_on(key)
+    }
+
+    /// The blocked client `client`, if it still waits.
+    pub fn waiter(&self, client: u64) -> Option<Waiter> {
+        self.waiters.get(&client).cloned()
     }
 
     /// Bytes in use (INFO's used_memory): the server's baseline, and every database's

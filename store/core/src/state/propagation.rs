@@ -110,6 +110,15 @@ impl Propagation {
         }
     }
 
+    /// Logs nothing for the running command, whatever it changed, but what it logs with
+    /// [`replace`](Propagation::replace) (XREADGROUP logs the pending entries it made, as
+    /// XCLAIMs, or nothing).
+    pub fn suppress(&mut self) {
+        if self.on {
+            self.replaced = true;
+        }
+    }
+
     /// EXEC starts running its queue (or a script starts).
     pub fn begin_exec(&mut self) {
         self.multi = Some(Transaction::Empty);
@@ -159,7 +168,9 @@ impl Propagation {
         }
         if self.changed && self.replaced {
             let staged = self.staged.split();
-            self.emit(db, staged);
+            if !staged.is_empty() {
+                self.emit(db, staged);
+            }
         } else if self.changed {
             self.append(db, args);
         }

@@ -11,9 +11,9 @@
 //! RADISH-SNAPSHOT 1\r\n                     magic and format version
 //! *2 SELECT <db>  *3 SET <key> <value>  ...  commands that recreate every key: SET, RPUSH,
 //!                                            HSET, SADD, ZADD (at most 64 items per command),
-//!                                            XADD per stream entry then XSETID (as Redis's
-//!                                            AOF rewrite), then PEXPIREAT <key> <unix ms>
-//!                                            for a deadline
+//!                                            XADD per stream entry then XSETID and its
+//!                                            groups (as Redis's AOF rewrite), then
+//!                                            PEXPIREAT <key> <unix ms> for a deadline
 //! *2 RADISH-CHECKSUM <crc32>                 CRC-32 (IEEE) of every byte before this record,
 //!                                            as 8 lower-case hex digits
 //! ```
@@ -75,7 +75,9 @@ pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry, deadline: Opti
 
 /// XADD for each entry of `stream` with its ID, or for an empty stream one XADD trimmed
 /// away at once; then XSETID with what the entries cannot tell (the last ID, the count of
-/// entries ever added, the greatest deleted ID), as Redis's AOF rewrite writes a stream.
+/// entries ever added, the greatest deleted ID); then each consumer group: XGROUP CREATE,
+/// and an XCLAIM per pending entry (with its delivery time and count) or XGROUP
+/// CREATECONSUMER for a consumer holding none, as Redis's AOF rewrite writes a stream.
 fn write_stream(out: &mut BytesMut, key: &[u8], stream: &Stream) {
     if stream.is_empty() {
         write_command(
@@ -104,6 +106,51 @@ fn write_stream(out: &mut BytesMut, key: &[u8], stream: &Stream) {
             stream.max_deleted_id().to_string().as_bytes(),
         ],
     );
+    for (name, group) in stream.groups() {
+        let read = group
+            .entries_read
+            .map_or_else(|| "-1".to_string(), |n| n.to_string());
+        write_command(
+            out,
+            &[
+                &b"XGROUP"[..],
+                b"CREATE",
+                key,
+                name,
+                group.last_id.to_string().as_bytes(),
+                b"ENTRIESREAD",
+                read.as_bytes(),
+            ],
+        );
+        for (consumer_name, consumer) in group.consumers() {
+            if consumer.pending().is_empty() {
+                write_command(
+                    out,
+                    &[&b"XGROUP"[..], b"CREATECONSUMER", key, name, consumer_name],
+                );
+            }
+            for id in consumer.pending() {
+                let pending = &group.pending()[id];
+                write_command(
+                    out,
+                    &[
+                        &b"XCLAIM"[..],
+                        key,
+                        name,
+                        consumer_name,
+                        b"0",
+                        id.to_string().as_bytes(),
+                        b"TIME",
+                        pending.delivered_at.to_string().as_bytes(),
+                        b"RETRYCOUNT",
+                        pending.deliveries.to_string().as_bytes(),
+                        b"JUSTID",
+                        b"FORCE",
+                    ],
+                );
+            }
+        }
+    }
 }
 
 /// `NAME key item...` commands of at most [`ITEMS_PER_COMMAND`] items each (an item is one

@@ -2,7 +2,7 @@
 
 use radish_data::types::stream::{Stream, StreamId};
 
-use super::{as_stream, write_entries, write_entry};
+use super::{as_stream, count_limit, no_such_group, write_entries, write_entry};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, subcommand_syntax_error};
 use crate::exec::ctx::Ctx;
@@ -45,7 +45,7 @@ pub(super) fn stream(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     match full {
         None => {
             reply.bulk(b"groups");
-            reply.integer(0);
+            reply.integer(stream.group_count() as i64);
             for (name, entry) in [
                 ("first-entry", stream.first_entry()),
                 ("last-entry", stream.last_entry()),
@@ -59,20 +59,67 @@ pub(super) fn stream(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         }
         Some(count) => {
             reply.bulk(b"entries");
-            let limit = match count {
-                0 => usize::MAX,
-                count => count.min(usize::MAX as u64) as usize,
-            };
+            let limit = count_limit(count);
             let entries: Vec<_> = stream
                 .range(StreamId::MIN, StreamId::MAX, false)
                 .take(limit)
                 .collect();
             write_entries(reply, &entries);
             reply.bulk(b"groups");
-            reply.array(0);
+            reply.array(stream.group_count());
+            for (name, group) in stream.groups() {
+                reply.map(7);
+                reply.bulk(b"name");
+                reply.bulk(name);
+                id_field(reply, "last-delivered-id", group.last_id);
+                reply.bulk(b"entries-read");
+                integer_or_null(reply, group.entries_read.map(|n| n as i64));
+                reply.bulk(b"lag");
+                integer_or_null(reply, stream.lag(group));
+                reply.bulk(b"pel-count");
+                reply.integer(group.pending().len() as i64);
+                reply.bulk(b"pending");
+                let pending: Vec<_> = group.pending().iter().take(limit).collect();
+                reply.array(pending.len());
+                for (id, entry) in pending {
+                    reply.array(4);
+                    reply.bulk(id.to_string().as_bytes());
+                    reply.bulk(&entry.consumer);
+                    reply.integer(entry.delivered_at as i64);
+                    reply.integer(entry.deliveries as i64);
+                }
+                reply.bulk(b"consumers");
+                reply.array(group.consumer_count());
+                for (name, consumer) in group.consumers() {
+                    reply.map(4);
+                    reply.bulk(b"name");
+                    reply.bulk(name);
+                    reply.bulk(b"seen-time");
+                    reply.integer(consumer.seen_at as i64);
+                    reply.bulk(b"pel-count");
+                    reply.integer(consumer.pending().len() as i64);
+                    reply.bulk(b"pending");
+                    let held: Vec<_> = consumer.pending().iter().take(limit).collect();
+                    reply.array(held.len());
+                    for id in held {
+                        let entry = &group.pending()[id];
+                        reply.array(3);
+                        reply.bulk(id.to_string().as_bytes());
+                        reply.integer(entry.delivered_at as i64);
+                        reply.integer(entry.deliveries as i64);
+                    }
+                }
+            }
         }
     }
     Ok(())
+}
+
+fn integer_or_null(reply: &mut Reply<'_>, value: Option<i64>) {
+    match value {
+        Some(value) => reply.integer(value),
+        None => reply.null(),
+    }
 }
 
 fn id_field(reply: &mut Reply<'_>, name: &str, id: StreamId) {
@@ -80,21 +127,49 @@ fn id_field(reply: &mut Reply<'_>, name: &str, id: StreamId) {
     reply.bulk(id.to_string().as_bytes());
 }
 
-/// XINFO GROUPS key: the consumer groups (no stream has one yet).
+/// XINFO GROUPS key: the consumer groups, in name order.
 pub(super) fn groups(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     lookup(ctx, args)?;
-    ctx.reply.array(0);
+    let (db, reply, _) = ctx.parts();
+    let stream = as_stream(db.peek(args[2]).expect("looked up above"))?;
+    reply.array(stream.group_count());
+    for (name, group) in stream.groups() {
+        reply.map(6);
+        reply.bulk(b"name");
+        reply.bulk(name);
+        reply.bulk(b"consumers");
+        reply.integer(group.consumer_count() as i64);
+        reply.bulk(b"pending");
+        reply.integer(group.pending().len() as i64);
+        id_field(reply, "last-delivered-id", group.last_id);
+        reply.bulk(b"entries-read");
+        integer_or_null(reply, group.entries_read.map(|n| n as i64));
+        reply.bulk(b"lag");
+        integer_or_null(reply, stream.lag(group));
+    }
     Ok(())
 }
 
-/// XINFO CONSUMERS key group: a group's consumers (no stream has a group yet).
+/// XINFO CONSUMERS key group: a group's consumers, in name order, with how long since each
+/// was seen.
 pub(super) fn consumers(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     lookup(ctx, args)?;
-    Err(Error::Message(format!(
-        "NOGROUP No such consumer group '{}' for key name '{}'",
-        String::from_utf8_lossy(args[3]),
-        String::from_utf8_lossy(args[2])
-    )))
+    let (db, reply, now) = ctx.parts();
+    let stream = as_stream(db.peek(args[2]).expect("looked up above"))?;
+    let group = stream
+        .group(args[3])
+        .ok_or_else(|| no_such_group(args[2], args[3]))?;
+    reply.array(group.consumer_count());
+    for (name, consumer) in group.consumers() {
+        reply.map(3);
+        reply.bulk(b"name");
+        reply.bulk(name);
+        reply.bulk(b"pending");
+        reply.integer(consumer.pending().len() as i64);
+        reply.bulk(b"idle");
+        reply.integer((now as i64 - consumer.seen_at as i64).max(0));
+    }
+    Ok(())
 }
 
 pub(super) fn help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {

@@ -6,7 +6,8 @@ use radish_data::Millis;
 use radish_resp::Version;
 
 use super::ids::{parse_bound, parse_strict_id};
-use super::{as_stream, read_stream, write_entries, write_entry};
+use super::{as_stream, group_stream_mut, log_consumer, log_group_id, log_pending};
+use super::{count_limit, read_stream, write_entries, write_entry};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
@@ -77,7 +78,7 @@ fn range(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], rev: bool) -> Result {
     Ok(())
 }
 
-/// XREAD's parsed options.
+/// XREAD's and XREADGROUP's parsed options.
 struct ReadArgs<'a> {
     /// BLOCK's argument and deadline (`None` inside: forever).
     block: Option<(&'a [u8], Option<Millis>)>,
@@ -85,6 +86,19 @@ struct ReadArgs<'a> {
     count: u64,
     /// Where the keys start.
     streams_at: usize,
+    /// XREADGROUP's GROUP: the group and the consumer.
+    group: Option<(&'a [u8], &'a [u8])>,
+    /// NOACK: delivered entries are not kept pending.
+    no_ack: bool,
+}
+
+/// What a stream is read after.
+#[derive(Clone, Copy)]
+enum After {
+    /// Entries after this ID (XREAD; XREADGROUP: the consumer's own history from it).
+    Id(StreamId),
+    /// XREADGROUP's `>`: entries the group has not delivered yet.
+    New,
 }
 
 /// XREAD [COUNT n] [BLOCK ms] STREAMS key [key ...] id [id ...]
@@ -93,38 +107,89 @@ struct ReadArgs<'a> {
 /// one of the keys gets one (`$` meaning the last ID when it blocked) and then serves that
 /// stream alone, as Redis does.
 pub(super) fn xread(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
-    let parsed = parse_read(ctx, args)?;
+    read(ctx, args, false)
+}
+
+/// XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key [key ...] id [id ...]
+///
+/// `>` delivers entries the group has not delivered yet (and keeps them pending for the
+/// consumer unless NOACK); an ID reads the consumer's own pending entries from it. Logged as
+/// what it changed: an XCLAIM per pending entry, XGROUP SETID with NOACK, XGROUP
+/// CREATECONSUMER for a consumer it created with NOACK.
+pub(super) fn xreadgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    read(ctx, args, true)
+}
+
+fn read(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], grouped: bool) -> Result {
+    let parsed = parse_read(ctx, args, grouped)?;
     let streams = (args.len() - parsed.streams_at) / 2;
     let keys = &args[parsed.streams_at..parsed.streams_at + streams];
     let ready = ctx.ready_key.take();
     let now = ctx.now;
-    // The ID each stream must be read after, resolved key by key as Redis does (so an
-    // earlier bad ID wins over a later wrong type).
+    if grouped {
+        ctx.propagate_only_explicitly();
+    }
+    if let (Some(ready), Some((group, _))) = (&ready, parsed.group) {
+        // A blocked XREADGROUP runs again: its stream or group may be gone.
+        let gone = match ctx.db().get(ready, now).map(as_stream) {
+            Some(Ok(stream)) => stream.group(group).is_none(),
+            _ => return Err(Error::Static("UNBLOCKED the stream key no longer exists")),
+        };
+        if gone {
+            return Err(Error::Static(
+                "NOGROUP the consumer group this client was blocked on no longer exists",
+            ));
+        }
+    }
+    // What each stream is read after, resolved key by key as Redis does (so an earlier bad
+    // ID wins over a later wrong type).
     let mut after = Vec::with_capacity(streams);
     for (key, id) in keys.iter().zip(&args[parsed.streams_at + streams..]) {
         if ready.as_ref().is_some_and(|ready| ready[..] != key[..]) {
-            // Serving a blocked XREAD: only the key that was written counts.
+            // Serving a blocked reader: only the key that was written counts.
             after.push(None);
             continue;
         }
         let stream = read_stream(ctx.db(), key, now)?;
-        let id = match *id {
-            b"$" => stream.map_or(StreamId::MIN, |stream| stream.last_id()),
-            b">" => {
-                return Err(Error::Static("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."))
+        if let Some((group, _)) = parsed.group {
+            if stream.and_then(|stream| stream.group(group)).is_none() {
+                return Err(Error::Message(format!(
+                    "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
+                    String::from_utf8_lossy(key),
+                    String::from_utf8_lossy(group)
+                )));
             }
-            id => parse_strict_id(id)?,
-        };
-        after.push(Some(id));
+        }
+        after.push(Some(match *id {
+            b"$" if grouped => return Err(Error::Static("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.")),
+            b"$" => After::Id(stream.map_or(StreamId::MIN, |stream| stream.last_id())),
+            b">" if grouped => After::New,
+            b">" => return Err(Error::Static("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")),
+            id => After::Id(parse_strict_id(id)?),
+        }));
     }
     // Which streams have something to serve.
     let mut serve = vec![false; streams];
     for (i, key) in keys.iter().enumerate() {
-        let Some(gt) = after[i] else { continue };
+        let Some(after) = after[i] else { continue };
         let Some(entry) = ctx.db().read(key, now) else {
             continue;
         };
         let stream = as_stream(entry)?;
+        let gt = match after {
+            // History is always served, even when empty.
+            After::Id(_) if grouped => {
+                serve[i] = true;
+                continue;
+            }
+            After::Id(id) => id,
+            After::New => {
+                let (group, _) = parsed.group.expect("XREADGROUP has a group");
+                stream
+                    .group(group)
+                    .map_or(StreamId::MAX, |group| group.last_id)
+            }
+        };
         serve[i] = if ready.is_some() {
             // Redis serves a blocked reader once the stream's last ID passes its own.
             stream.last_id() > gt
@@ -136,53 +201,138 @@ pub(super) fn xread(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if served == 0 {
         match parsed.block {
             Some((timeout, deadline)) => {
-                let rerun = rerun_args(args, keys, &after, parsed.count, timeout);
-                ctx.block_to_rerun(keys, deadline, TimeoutReply::NullArray, Pops::Stream, rerun);
+                let rerun = rerun_args(args, &parsed, keys, &after, timeout);
+                let pops = if grouped {
+                    Pops::StreamGroup
+                } else {
+                    Pops::Stream
+                };
+                ctx.block_to_rerun(keys, deadline, TimeoutReply::NullArray, pops, rerun);
             }
             None => ctx.reply.null_array(),
         }
         return Ok(());
     }
-    let count = match parsed.count {
-        0 => usize::MAX,
-        count => count.min(usize::MAX as u64) as usize,
-    };
-    let (db, reply, _) = ctx.parts();
-    let resp3 = reply.version == Version::Resp3;
-    if resp3 {
-        reply.map(served);
+    let count = count_limit(parsed.count);
+    if ctx.reply.version == Version::Resp3 {
+        ctx.reply.map(served);
     } else {
-        reply.array(served);
+        ctx.reply.array(served);
     }
     for (i, key) in keys.iter().enumerate() {
         if !serve[i] {
             continue;
         }
-        let entry = db.peek(key).expect("looked up above");
-        let stream = as_stream(entry)?;
-        let start = after[i].and_then(StreamId::next).unwrap_or(StreamId::MIN);
-        if !resp3 {
-            reply.array(2);
+        if ctx.reply.version == Version::Resp2 {
+            ctx.reply.array(2);
         }
-        reply.bulk(key);
-        let entries: Vec<_> = stream
-            .range(start, StreamId::MAX, false)
-            .take(count)
-            .collect();
-        reply.array(entries.len());
-        for entry in &entries {
-            write_entry(reply, entry);
+        ctx.reply.bulk(key);
+        match (after[i].expect("served"), parsed.group) {
+            (After::Id(id), None) => {
+                let (db, reply, _) = ctx.parts();
+                let stream = as_stream(db.peek(key).expect("looked up above"))?;
+                let start = id.next().unwrap_or(StreamId::MIN);
+                let entries: Vec<_> = stream
+                    .range(start, StreamId::MAX, false)
+                    .take(count)
+                    .collect();
+                write_entries(reply, &entries);
+            }
+            (after, Some((group, consumer))) => {
+                serve_group(ctx, key, (group, consumer), after, count, parsed.no_ack)?;
+            }
+            (After::New, None) => unreachable!("> is refused without a group"),
         }
     }
     Ok(())
 }
 
+/// Serves one stream to an XREADGROUP consumer (created if needed): new entries, or its
+/// history from an ID. Writes the entries and logs what changed.
+fn serve_group(
+    ctx: &mut Ctx<'_, '_>,
+    key: &[u8],
+    (group, consumer): (&[u8], &[u8]),
+    after: After,
+    count: usize,
+    no_ack: bool,
+) -> Result {
+    let now = ctx.now;
+    let stream = group_stream_mut(ctx.db(), key, now).expect("looked up above");
+    let the_group = stream.group_mut(group).expect("looked up above");
+    let created = the_group.see_consumer(consumer, now);
+    let (last_before, read_before) = (the_group.last_id, the_group.entries_read);
+    let delivered = match after {
+        After::New => stream.read_group(group, consumer, count, no_ack, now),
+        After::Id(id) => {
+            // After the ID, as for new entries (past the largest ID, from the start).
+            let start = id.next().unwrap_or(StreamId::MIN);
+            let history = stream.read_history(group, consumer, start, count, now);
+            let (db, reply, _) = ctx.parts();
+            let stream = as_stream(db.peek(key).expect("looked up above"))?;
+            reply.array(history.len());
+            for (id, exists) in history {
+                match stream.range(id, id, false).next().filter(|_| exists) {
+                    Some(entry) => write_entry(reply, &entry),
+                    None => {
+                        // Acknowledged nowhere, deleted from the stream: its ID alone.
+                        reply.array(2);
+                        reply.bulk(id.to_string().as_bytes());
+                        reply.null_array();
+                    }
+                }
+            }
+            Vec::new()
+        }
+    };
+    if let After::New = after {
+        let (db, reply, _) = ctx.parts();
+        let stream = as_stream(db.peek(key).expect("looked up above"))?;
+        reply.array(delivered.len());
+        for id in &delivered {
+            let entry = stream
+                .range(*id, *id, false)
+                .next()
+                .expect("just delivered");
+            write_entry(reply, &entry);
+        }
+    }
+    if created {
+        ctx.dirty(1);
+        if no_ack {
+            log_consumer(ctx, key, group, consumer);
+        }
+    }
+    let (db, _, _) = ctx.parts();
+    let stream = as_stream(db.peek(key).expect("looked up above"))?;
+    let the_group = stream.group(group).expect("looked up above");
+    let records: Vec<_> = if no_ack {
+        Vec::new()
+    } else {
+        delivered
+            .iter()
+            .filter_map(|id| the_group.pending().get(id).map(|p| (*id, p.clone())))
+            .collect()
+    };
+    let (last_id, entries_read) = (the_group.last_id, the_group.entries_read);
+    for (id, pending) in &records {
+        log_pending(ctx, key, group, *id, pending, last_id);
+    }
+    if no_ack && (last_id, entries_read) != (last_before, read_before) {
+        log_group_id(ctx, key, group, last_id, entries_read);
+    }
+    ctx.dirty(1);
+    Ok(())
+}
+
 /// Reads XREAD's options, up to STREAMS, in Redis's order and with its errors.
-fn parse_read<'a>(ctx: &Ctx<'_, '_>, args: &[&'a [u8]]) -> Result<ReadArgs<'a>> {
+fn parse_read<'a>(ctx: &Ctx<'_, '_>, args: &[&'a [u8]], grouped: bool) -> Result<ReadArgs<'a>> {
     let mut parsed = ReadArgs {
         block: None,
         count: 0,
         streams_at: 0,
+        group: None,
+        no_ack: false,
     };
     let mut i = 1;
     while i < args.len() {
@@ -207,13 +357,20 @@ fn parse_read<'a>(ctx: &Ctx<'_, '_>, args: &[&'a [u8]]) -> Result<ReadArgs<'a>> 
             }
             break;
         } else if is(option, "group") && more >= 2 {
-            return Err(Error::Static(
-                "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
-            ));
+            if !grouped {
+                return Err(Error::Static(
+                    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
+            }
+            parsed.group = Some((args[i + 1], args[i + 2]));
+            i += 2;
         } else if is(option, "noack") {
-            return Err(Error::Static(
-                "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
-            ));
+            if !grouped {
+                return Err(Error::Static(
+                    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
+            }
+            parsed.no_ack = true;
         } else {
             return Err(Error::Syntax);
         }
@@ -221,6 +378,9 @@ fn parse_read<'a>(ctx: &Ctx<'_, '_>, args: &[&'a [u8]]) -> Result<ReadArgs<'a>> 
     }
     if parsed.streams_at == 0 {
         return Err(Error::Syntax);
+    }
+    if grouped && parsed.group.is_none() {
+        return Err(Error::Static("ERR Missing GROUP option for XREADGROUP"));
     }
     Ok(parsed)
 }
@@ -241,33 +401,42 @@ fn parse_block_ms(arg: &[u8], now: Millis) -> Result<Option<Millis>> {
     }
 }
 
-/// The XREAD to run again once a key is written: the IDs resolved now (`$` is the last ID
+/// The command to run again once a key is written: the IDs resolved now (`$` is the last ID
 /// when it blocked), and Redis's count for a served blocked reader.
 fn rerun_args(
     args: &[&[u8]],
+    parsed: &ReadArgs<'_>,
     keys: &[&[u8]],
-    after: &[Option<StreamId>],
-    count: u64,
+    after: &[Option<After>],
     timeout: &[u8],
 ) -> Vec<Bytes> {
-    let count = if count == 0 {
-        BLOCKED_DEFAULT_COUNT
-    } else {
-        count
+    let count = match parsed.count {
+        0 => BLOCKED_DEFAULT_COUNT,
+        count => count,
     };
-    let mut rerun = vec![
-        Bytes::copy_from_slice(args[0]),
+    let mut rerun = vec![Bytes::copy_from_slice(args[0])];
+    if let Some((group, consumer)) = parsed.group {
+        rerun.extend([
+            Bytes::from_static(b"GROUP"),
+            Bytes::copy_from_slice(group),
+            Bytes::copy_from_slice(consumer),
+        ]);
+    }
+    if parsed.no_ack {
+        rerun.push(Bytes::from_static(b"NOACK"));
+    }
+    rerun.extend([
         Bytes::from_static(b"COUNT"),
         Bytes::from(count.to_string()),
         Bytes::from_static(b"BLOCK"),
         Bytes::copy_from_slice(timeout),
         Bytes::from_static(b"STREAMS"),
-    ];
+    ]);
     rerun.extend(keys.iter().map(|key| Bytes::copy_from_slice(key)));
-    rerun.extend(
-        after
-            .iter()
-            .map(|id| Bytes::from(id.unwrap_or(StreamId::MIN).to_string())),
-    );
+    rerun.extend(after.iter().map(|after| match after {
+        Some(After::New) => Bytes::from_static(b">"),
+        Some(After::Id(id)) => Bytes::from(id.to_string()),
+        None => Bytes::from_static(b"0-0"),
+    }));
     rerun
 }

@@ -178,6 +178,44 @@ const SCRIPT: &[&[&str]] = &[
         "3-3",
     ],
     &["XADD", "st2", "*", "f", "8"],
+    &["XGROUP", "CREATE", "st2", "g", "0"],
+    &["XGROUP", "CREATE", "st2", "h", "$", "ENTRIESREAD", "2"],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "alice",
+        "COUNT",
+        "1",
+        "STREAMS",
+        "st2",
+        ">",
+    ],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "bob",
+        "NOACK",
+        "STREAMS",
+        "st2",
+        ">",
+    ],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "h",
+        "erin",
+        "NOACK",
+        "STREAMS",
+        "st2",
+        ">",
+    ],
+    &["XCLAIM", "st2", "g", "carol", "0", "7-0", "RETRYCOUNT", "5"],
+    &["XGROUP", "CREATECONSUMER", "st2", "g", "dave"],
+    &["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "st2", "0"],
+    &["XGROUP", "CREATE", "st2", "gone", "0"],
+    &["XGROUP", "DESTROY", "st2", "gone"],
     &["XADD", "emptied", "MAXLEN", "0", "1-1", "f", "v"],
     &["ZREMRANGEBYSCORE", "zu", "-inf", "2"],
     &["RENAME", "zr", "zr2"],
@@ -235,6 +273,7 @@ fn a_snapshot_round_trips_every_type_and_drops_what_expired_meanwhile() {
     run(&mut s, T0, &["HSET", "big", "f", &"v".repeat(100_000)]);
     let expected = dump(&server, T0 + 5_000);
     assert!(expected.values().any(|value| value.starts_with("stream [")));
+    assert!(expected.values().any(|v| v.contains("groups [(")));
     let expiring = dump(&server, T0).len() - expected.len();
     assert!(expiring >= 1);
     assert_eq!(run(&mut s, T0, &["SAVE"]), "+OK\r\n");

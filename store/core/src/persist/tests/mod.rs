@@ -105,13 +105,31 @@ pub(super) fn dump(server: &Server, now: Millis) -> BTreeMap<(usize, Vec<u8>), S
                     z.iter().map(|(m, s)| (m.to_vec(), s)).collect::<Vec<_>>()
                 ),
                 Value::Stream(x) => format!(
-                    "stream {:?} last {} deleted {} added {}",
+                    "stream {:?} last {} deleted {} added {} groups {:?}",
                     x.range(StreamId::MIN, StreamId::MAX, false)
                         .map(|e| (e.id.to_string(), e.fields().collect::<Vec<_>>()))
                         .collect::<Vec<_>>(),
                     x.last_id(),
                     x.max_deleted_id(),
-                    x.entries_added()
+                    x.entries_added(),
+                    // When consumers were last seen is not kept (as in Redis's log).
+                    x.groups()
+                        .map(|(name, g)| (
+                            name.to_vec(),
+                            g.last_id.to_string(),
+                            g.entries_read,
+                            g.pending()
+                                .iter()
+                                .map(|(id, p)| (
+                                    id.to_string(),
+                                    p.consumer.to_vec(),
+                                    p.delivered_at,
+                                    p.deliveries
+                                ))
+                                .collect::<Vec<_>>(),
+                            g.consumers().map(|(c, _)| c.to_vec()).collect::<Vec<_>>()
+                        ))
+                        .collect::<Vec<_>>()
                 ),
             };
             let ttl = db

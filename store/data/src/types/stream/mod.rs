@@ -8,6 +8,7 @@
 //! the same boundaries leave the same entries.
 
 mod chunk;
+mod groups;
 mod id;
 mod redis_size;
 
@@ -15,6 +16,7 @@ use std::collections::{btree_map, BTreeMap, HashSet};
 
 pub use chunk::Fields;
 use chunk::{Chunk, RawEntry};
+pub use groups::{Consumer, Group, Pending};
 pub use id::StreamId;
 
 use crate::time::Millis;
@@ -39,6 +41,37 @@ pub struct Stream {
     entries_added: u64,
     /// Heap bytes of the nodes, kept up to date: memory accounting asks after every write.
     nodes_heap: usize,
+    /// Consumer groups by name.
+    groups: BTreeMap<Box<[u8]>, Group>,
+}
+
+/// How XCLAIM claims (see [`Stream::claim`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimOptions {
+    /// Only entries idle at least this long (ms); 0 for any.
+    pub min_idle: u64,
+    /// The delivery time to record (IDLE, TIME; now when not given).
+    pub delivered_at: Millis,
+    /// RETRYCOUNT: the delivery count to record.
+    pub retry_count: Option<u64>,
+    /// FORCE: create pending entries for IDs nobody holds (if the entry exists).
+    pub force: bool,
+    /// JUSTID: the delivery count does not grow.
+    pub just_id: bool,
+}
+
+/// What a claim did: the IDs claimed, and the pending entries dropped because their stream
+/// entry is gone (with what they held, for the log).
+#[derive(Debug, Default)]
+pub struct Claimed {
+    /// Claimed, in order.
+    pub ids: Vec<StreamId>,
+    /// Dropped from the pending entries: the entry was deleted.
+    pub dropped: Vec<(StreamId, Pending)>,
+    /// The consumer was created by the claim.
+    pub created_consumer: bool,
+    /// XAUTOCLAIM: where the next call should start (0-0 when the scan is done).
+    pub next: StreamId,
 }
 
 /// What one node costs besides its buffer: its key and record, with its share of a B-tree
@@ -378,18 +411,296 @@ impl Stream {
 
     /// Heap bytes owned, the stream's own box included.
     pub fn heap_size(&self) -> usize {
-        std::mem::size_of::<Stream>() + self.nodes_heap
+        std::mem::size_of::<Stream>()
+            + self.nodes_heap
+            + self
+                .groups
+                .iter()
+                .map(|(name, group)| name.len() + group.heap_size())
+                .sum::<usize>()
     }
 
     /// [`Stream::heap_size`] counted node by node, to check the running count.
     #[cfg(test)]
     fn counted_heap_size(&self) -> usize {
-        std::mem::size_of::<Stream>()
+        self.heap_size() - self.nodes_heap
             + self
                 .chunks
                 .values()
                 .map(|chunk| chunk.heap_size() + NODE_OVERHEAD)
                 .sum::<usize>()
+    }
+
+    // --- Consumer groups ---------------------------------------------------------------
+
+    /// The consumer groups, in name order.
+    pub fn groups(&self) -> impl Iterator<Item = (&[u8], &Group)> {
+        self.groups.iter().map(|(name, group)| (&name[..], group))
+    }
+
+    /// How many consumer groups there are.
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// The group called `name`.
+    pub fn group(&self, name: &[u8]) -> Option<&Group> {
+        self.groups.get(name)
+    }
+
+    /// The group called `name`, to change it.
+    pub fn group_mut(&mut self, name: &[u8]) -> Option<&mut Group> {
+        self.groups.get_mut(name)
+    }
+
+    /// XGROUP CREATE: false if the group exists already.
+    pub fn create_group(
+        &mut self,
+        name: &[u8],
+        last_id: StreamId,
+        entries_read: Option<u64>,
+    ) -> bool {
+        if self.groups.contains_key(name) {
+            return false;
+        }
+        self.groups
+            .insert(name.into(), Group::new(last_id, entries_read));
+        true
+    }
+
+    /// XGROUP DESTROY: false if there was no such group.
+    pub fn destroy_group(&mut self, name: &[u8]) -> bool {
+        self.groups.remove(name).is_some()
+    }
+
+    /// True if entry `id` is in the stream (not deleted).
+    pub fn contains(&self, id: StreamId) -> bool {
+        self.range(id, id, false).next().is_some()
+    }
+
+    /// True if an entry from `start` on (to `end`) may have been deleted: the greatest
+    /// deleted ID falls in the range (Redis's `streamRangeHasTombstones`).
+    pub fn range_has_tombstones(&self, start: StreamId, end: StreamId) -> bool {
+        let deleted = self.max_deleted_id;
+        if self.len == 0 || deleted.is_zero() || self.first_id > deleted {
+            return false;
+        }
+        start <= deleted && deleted <= end
+    }
+
+    /// How many entries were added up to `id`, when the stream can tell (Redis's
+    /// `streamEstimateDistanceFromFirstEverEntry`): not for an ID between the first and last
+    /// entries, or past the last, or with deletions in the way.
+    pub fn entries_up_to(&self, id: StreamId) -> Option<u64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if self.len == 0 && id <= self.last_id {
+            return Some(self.entries_added);
+        }
+        if id == self.last_id {
+            return Some(self.entries_added);
+        }
+        if id > self.last_id {
+            return None;
+        }
+        let deleted = self.max_deleted_id;
+        if deleted.is_zero() || deleted < self.first_id {
+            if id < self.first_id {
+                return Some(self.entries_added - self.len);
+            }
+            if id == self.first_id {
+                return Some(self.entries_added - self.len + 1);
+            }
+        }
+        None
+    }
+
+    /// How many entries `group` has yet to read, when that can be told (XINFO's `lag`).
+    pub fn lag(&self, group: &Group) -> Option<i64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        let read = match group.entries_read {
+            Some(read) if !self.range_has_tombstones(group.last_id, StreamId::MAX) => read,
+            _ => self.entries_up_to(group.last_id)?,
+        };
+        Some(self.entries_added as i64 - read as i64)
+    }
+
+    /// XREADGROUP with `>`: delivers up to `count` entries after the group's last ID to
+    /// `consumer` (which exists), moving the group's last ID and read count along and, unless
+    /// `no_ack`, recording each as pending. Returns the IDs delivered.
+    pub fn read_group(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        count: usize,
+        no_ack: bool,
+        now: Millis,
+    ) -> Vec<StreamId> {
+        let Some(after) = self.groups.get(group).map(|g| g.last_id) else {
+            return Vec::new();
+        };
+        let Some(start) = after.next() else {
+            return Vec::new();
+        };
+        let ids: Vec<StreamId> = self
+            .range(start, StreamId::MAX, false)
+            .take(count)
+            .map(|entry| entry.id)
+            .collect();
+        for &id in &ids {
+            let tombstones = self.range_has_tombstones(id, StreamId::MAX);
+            let estimate = self.entries_up_to(id);
+            let added = self.entries_added;
+            let group = self.groups.get_mut(group).expect("looked up above");
+            if id > group.last_id {
+                match group.entries_read {
+                    Some(read) if !tombstones => group.entries_read = Some(read + 1),
+                    _ if added > 0 => group.entries_read = estimate,
+                    _ => {}
+                }
+                group.last_id = id;
+            }
+            if !no_ack {
+                group.deliver(id, consumer, now);
+            }
+        }
+        ids
+    }
+
+    /// XREADGROUP with an ID: the entries `consumer` holds from `start` on (up to `count`, 0
+    /// for all), each with whether it is still in the stream; those that are count as
+    /// delivered again now.
+    pub fn read_history(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        start: StreamId,
+        count: usize,
+        now: Millis,
+    ) -> Vec<(StreamId, bool)> {
+        let held: Vec<StreamId> = match self.group(group).and_then(|g| g.consumer(consumer)) {
+            Some(consumer) => consumer
+                .pending()
+                .range(start..)
+                .take(if count == 0 { usize::MAX } else { count })
+                .copied()
+                .collect(),
+            None => return Vec::new(),
+        };
+        let found: Vec<(StreamId, bool)> = held.iter().map(|&id| (id, self.contains(id))).collect();
+        let group = self.groups.get_mut(group).expect("looked up above");
+        for (id, exists) in &found {
+            if let (true, Some(pending)) = (*exists, group.pending_mut(*id)) {
+                pending.delivered_at = now;
+                pending.deliveries += 1;
+            }
+        }
+        found
+    }
+
+    /// XCLAIM: gives `consumer` (created if needed) the pending entries among `ids` idle long
+    /// enough, as Redis's `xclaimCommand` does; drops pending entries whose stream entry is
+    /// gone.
+    pub fn claim(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+        options: ClaimOptions,
+        now: Millis,
+    ) -> Claimed {
+        let mut claimed = Claimed::default();
+        let mut seen = false;
+        for &id in ids {
+            let exists = self.contains(id);
+            let group = self
+                .groups
+                .get_mut(group)
+                .expect("the caller found the group");
+            if !exists {
+                if let Some(pending) = group.pending().get(&id).cloned() {
+                    group.ack(id);
+                    claimed.dropped.push((id, pending));
+                }
+                continue;
+            }
+            let (fresh, deliveries) = match group.pending().get(&id) {
+                Some(pending) => (false, pending.deliveries),
+                None if options.force => (true, 1),
+                None => continue,
+            };
+            if !fresh && options.min_idle > 0 {
+                let delivered = group.pending()[&id].delivered_at;
+                if (now as i64 - delivered as i64) < options.min_idle as i64 {
+                    continue;
+                }
+            }
+            if !seen {
+                claimed.created_consumer = group.see_consumer(consumer, now);
+                seen = true;
+            }
+            let deliveries = match options.retry_count {
+                Some(count) => count,
+                None if options.just_id => deliveries,
+                None => deliveries + 1,
+            };
+            group.assign(id, consumer, options.delivered_at, Some(deliveries));
+            claimed.ids.push(id);
+        }
+        claimed
+    }
+
+    /// XAUTOCLAIM: scans the pending entries from `start`, giving `consumer` (created if
+    /// needed) those idle at least `min_idle`, until `count` were claimed or dropped (entries
+    /// gone from the stream) or ten times `count` were looked at.
+    pub fn auto_claim(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        (start, count, min_idle, just_id): (StreamId, usize, u64, bool),
+        now: Millis,
+    ) -> Claimed {
+        let mut claimed = Claimed::default();
+        let candidates: Vec<StreamId> = match self.group(group) {
+            Some(group) => group.pending().range(start..).map(|(id, _)| *id).collect(),
+            None => return claimed,
+        };
+        let mut attempts = count.saturating_mul(10);
+        let mut left = count;
+        let mut next = 0;
+        let mut seen = false;
+        while attempts > 0 && left > 0 && next < candidates.len() {
+            attempts -= 1;
+            let id = candidates[next];
+            next += 1;
+            let exists = self.contains(id);
+            let group = self.groups.get_mut(group).expect("looked up above");
+            let Some(pending) = group.pending().get(&id).cloned() else {
+                continue;
+            };
+            if !exists {
+                group.ack(id);
+                claimed.dropped.push((id, pending));
+                left -= 1;
+                continue;
+            }
+            if min_idle > 0 && (now as i64 - pending.delivered_at as i64) < min_idle as i64 {
+                continue;
+            }
+            if !seen {
+                claimed.created_consumer = group.see_consumer(consumer, now);
+                seen = true;
+            }
+            let deliveries = pending.deliveries + u64::from(!just_id);
+            group.assign(id, consumer, now, Some(deliveries));
+            claimed.ids.push(id);
+            left -= 1;
+        }
+        claimed.next = candidates.get(next).copied().unwrap_or(StreamId::MIN);
+        claimed
     }
 
     /// How many entries (deleted ones included) each node holds.
