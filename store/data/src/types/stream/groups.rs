@@ -4,9 +4,12 @@
 //! A group's pending entries are kept by ID, each naming the consumer it was last delivered
 //! to; each consumer keeps the IDs it holds, so that both "everything pending" and "what this
 //! consumer holds" read in ID order, as Redis's two radix trees do. Names are bytes and order
-//! as bytes (XINFO lists groups and consumers in that order).
+//! as bytes (XINFO lists groups and consumers in that order); a pending entry shares its
+//! consumer's name rather than copying it (an allocation per delivery measured as a tenth of
+//! XACK's time).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::id::StreamId;
 use crate::time::Millis;
@@ -26,7 +29,7 @@ pub struct Group {
     /// when not): what its lag is worked out from.
     pub entries_read: Option<u64>,
     pending: BTreeMap<StreamId, Pending>,
-    consumers: BTreeMap<Box<[u8]>, Consumer>,
+    consumers: BTreeMap<Arc<[u8]>, Consumer>,
     /// Heap bytes of the pending entries and consumers, kept as they change.
     heap: usize,
 }
@@ -39,7 +42,7 @@ pub struct Pending {
     /// How many times it was delivered.
     pub deliveries: u64,
     /// The consumer it was last delivered to.
-    pub consumer: Box<[u8]>,
+    pub consumer: Arc<[u8]>,
 }
 
 /// A consumer of a group.
@@ -124,8 +127,8 @@ impl Group {
         let consumer = self.consumers.remove(name)?;
         self.heap -= CONSUMER_COST + name.len();
         for id in &consumer.pending {
-            if let Some(pending) = self.pending.remove(id) {
-                self.heap -= PENDING_COST + pending.consumer.len();
+            if self.pending.remove(id).is_some() {
+                self.heap -= PENDING_COST;
             }
         }
         Some(consumer.pending.len())
@@ -136,7 +139,7 @@ impl Group {
         let Some(pending) = self.pending.remove(&id) else {
             return false;
         };
-        self.heap -= PENDING_COST + pending.consumer.len();
+        self.heap -= PENDING_COST;
         if let Some(consumer) = self.consumers.get_mut(&pending.consumer) {
             consumer.pending.remove(&id);
         }
@@ -159,24 +162,28 @@ impl Group {
         delivered_at: Millis,
         deliveries: Option<u64>,
     ) {
+        // The consumer's own copy of its name, shared.
+        let name = match self.consumers.get_key_value(consumer) {
+            Some((name, _)) => name.clone(),
+            None => Arc::from(consumer),
+        };
         let previous = match self.pending.get_mut(&id) {
             Some(pending) => {
-                let previous = std::mem::replace(&mut pending.consumer, consumer.into());
+                let previous = std::mem::replace(&mut pending.consumer, name);
                 pending.delivered_at = delivered_at;
                 if let Some(deliveries) = deliveries {
                     pending.deliveries = deliveries;
                 }
-                self.heap = self.heap - previous.len() + consumer.len();
                 Some(previous)
             }
             None => {
-                self.heap += PENDING_COST + consumer.len();
+                self.heap += PENDING_COST;
                 self.pending.insert(
                     id,
                     Pending {
                         delivered_at,
                         deliveries: deliveries.unwrap_or(0),
-                        consumer: consumer.into(),
+                        consumer: name,
                     },
                 );
                 None
