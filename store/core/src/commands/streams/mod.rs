@@ -4,7 +4,8 @@
 //!
 //! What consumer groups change is logged as Redis propagates it, so that replaying the log
 //! gives the same groups: an XCLAIM per pending entry made or moved, XGROUP SETID for a last
-//! ID moved without one, XGROUP CREATECONSUMER for a consumer made without one.
+//! ID moved without one, XGROUP CREATECONSUMER for a consumer made without one. One addition:
+//! XREADGROUP also logs the group's read count (XGROUP SETID), which Redis's log loses.
 //!
 //! Argument checks, key lookups and type checks happen in the order Redis 7.0's t_stream.c
 //! does them, since that order decides which error a client sees.

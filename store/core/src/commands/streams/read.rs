@@ -114,8 +114,8 @@ pub(super) fn xread(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 ///
 /// `>` delivers entries the group has not delivered yet (and keeps them pending for the
 /// consumer unless NOACK); an ID reads the consumer's own pending entries from it. Logged as
-/// what it changed: an XCLAIM per pending entry, XGROUP SETID with NOACK, XGROUP
-/// CREATECONSUMER for a consumer it created with NOACK.
+/// what it changed: an XCLAIM per pending entry, XGROUP SETID for the group's position,
+/// XGROUP CREATECONSUMER for a consumer it created with NOACK.
 pub(super) fn xreadgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     read(ctx, args, true)
 }
@@ -318,7 +318,10 @@ fn serve_group(
     for (id, pending) in &records {
         log_pending(ctx, key, group, *id, pending, last_id);
     }
-    if no_ack && (last_id, entries_read) != (last_before, read_before) {
+    // Redis logs the group's position only after NOACK (the XCLAIMs' LASTID carries the
+    // last ID, but not the read count, which a replay would lose); radish logs it whenever
+    // it moved, so that a restart gives the same group back.
+    if (last_id, entries_read) != (last_before, read_before) {
         log_group_id(ctx, key, group, last_id, entries_read);
     }
     ctx.dirty(1);
