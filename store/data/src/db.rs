@@ -250,6 +250,12 @@ impl Db {
         self.get_mut_signalling(key, now, false)
     }
 
+    /// Counts a change made through [`get_mut_unwatched`](Db::get_mut_unwatched) as a write
+    /// after all, for WATCH and blocked clients (XTRIM, once it knows it removed something).
+    pub fn signal_modified(&mut self, key: &[u8]) {
+        self.touched(key);
+    }
+
     /// Wakes the clients blocked on `key` without counting a write for WATCH (XGROUP
     /// DESTROY: a group's readers must learn that it is gone).
     pub fn wake_blocked(&mut self, key: &[u8]) {

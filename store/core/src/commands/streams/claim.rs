@@ -4,7 +4,7 @@ use radish_data::types::stream::{ClaimOptions, Claimed, StreamId};
 
 use super::ids::{parse_bound, parse_strict_id};
 use super::write_entry;
-use super::{as_stream, group_stream_mut, log_group_id, log_pending, no_group, read_stream};
+use super::{as_stream, log_group_id, log_pending, no_group, read_stream, stream_mut_unwatched};
 use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::ctx::Ctx;
@@ -85,7 +85,7 @@ pub(super) fn xclaim(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         Some(at) if (0..=now as i64).contains(&at) => at as u64,
         _ => now,
     };
-    let stream = group_stream_mut(ctx.db(), key, now).expect("looked up above");
+    let stream = stream_mut_unwatched(ctx.db(), key, now).expect("looked up above");
     let mut moved_last_id = false;
     if new_last_id > last_id {
         stream.group_mut(group).expect("looked up above").last_id = new_last_id;
@@ -140,7 +140,7 @@ pub(super) fn xautoclaim(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if !found {
         return Err(no_group(key, group));
     }
-    let stream = group_stream_mut(ctx.db(), key, now).expect("looked up above");
+    let stream = stream_mut_unwatched(ctx.db(), key, now).expect("looked up above");
     let claimed = stream.auto_claim(
         group,
         consumer,

@@ -4,7 +4,7 @@ use radish_data::types::stream::{Group, StreamId};
 use radish_data::Value;
 
 use super::ids::{parse_bound, parse_id, parse_strict_id};
-use super::{group_stream_mut, no_group, no_such_group, peek_stream, read_stream};
+use super::{no_group, no_such_group, peek_stream, read_stream, stream_mut_unwatched};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, subcommand_syntax_error};
 use crate::exec::ctx::Ctx;
@@ -60,7 +60,7 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         if last_id.is_none() {
             db.insert(key, Value::Stream(Box::default()), 0, now);
         }
-        let stream = group_stream_mut(db, key, now).expect("a stream is there");
+        let stream = stream_mut_unwatched(db, key, now).expect("a stream is there");
         if !stream.create_group(group, id, entries_read) {
             return Err(Error::Static(
                 "BUSYGROUP Consumer Group name already exists",
@@ -77,7 +77,7 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         ctx.dirty(1);
     } else if is(sub, "destroy") && args.len() == 4 {
         let destroyed = exists
-            && group_stream_mut(ctx.db(), key, now)
+            && stream_mut_unwatched(ctx.db(), key, now)
                 .expect("a stream is there")
                 .destroy_group(group);
         if destroyed {
@@ -107,7 +107,7 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 /// The group `group` of the stream at `key`, both looked up before.
 fn group_mut<'c>(ctx: &'c mut Ctx<'_, '_>, key: &[u8], group: &[u8]) -> &'c mut Group {
     let now = ctx.now;
-    group_stream_mut(ctx.db(), key, now)
+    stream_mut_unwatched(ctx.db(), key, now)
         .and_then(|stream| stream.group_mut(group))
         .expect("looked up before")
 }

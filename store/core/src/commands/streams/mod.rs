@@ -186,9 +186,10 @@ fn stream_mut<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Option<&'d mut Str
     }
 }
 
-/// The stream at `key` to change its consumer groups: no write for WATCH or blocked clients,
-/// as Redis does not signal those changes. `None` if there is no stream there.
-fn group_stream_mut<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Option<&'d mut Stream> {
+/// The stream at `key`, to change it in a way Redis does not signal (consumer groups, XSETID,
+/// XTRIM until it removed something): no write for WATCH or blocked clients. `None` if there
+/// is no stream there.
+fn stream_mut_unwatched<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Option<&'d mut Stream> {
     match db.get_mut_unwatched(key, now).map(|entry| &mut entry.value) {
         Some(Value::Stream(stream)) => Some(stream),
         _ => None,

@@ -6,7 +6,7 @@ use radish_data::Millis;
 use radish_resp::Version;
 
 use super::ids::{parse_bound, parse_strict_id};
-use super::{as_stream, group_stream_mut, log_consumer, log_group_id, log_pending};
+use super::{as_stream, log_consumer, log_group_id, log_pending, stream_mut_unwatched};
 use super::{count_limit, read_stream, write_entries, write_entry};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
@@ -258,7 +258,7 @@ fn serve_group(
     no_ack: bool,
 ) -> Result {
     let now = ctx.now;
-    let stream = group_stream_mut(ctx.db(), key, now).expect("looked up above");
+    let stream = stream_mut_unwatched(ctx.db(), key, now).expect("looked up above");
     let the_group = stream.group_mut(group).expect("looked up above");
     let created = the_group.see_consumer(consumer, now);
     let (last_before, read_before) = (the_group.last_id, the_group.entries_read);

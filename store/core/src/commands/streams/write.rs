@@ -4,7 +4,7 @@ use radish_data::types::stream::{AddError, NewId, Stream, StreamId, Trim};
 use radish_data::Value;
 
 use super::ids::{parse_new_id, parse_strict_id};
-use super::{peek_stream, stream_mut};
+use super::{peek_stream, stream_mut, stream_mut_unwatched};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
@@ -222,8 +222,14 @@ pub(super) fn xtrim(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         ctx.reply.integer(0);
         return Ok(());
     }
-    let stream = stream_mut(db, key, now).expect("a stream is there");
+    // A trim that removes nothing is no write, for WATCH either (as Redis signals the key
+    // only after removing something).
+    let stream = stream_mut_unwatched(db, key, now).expect("a stream is there");
     let removed = stream.trim(trim, parsed.approx, parsed.limit);
+    if removed > 0 {
+        db.signal_modified(key);
+    }
+    let stream = peek_stream(db, key, now)?.expect("a stream is there");
     if parsed.approx && removed > 0 {
         let (name, threshold) = exact_threshold(stream, trim);
         ctx.propagate(&[&b"XTRIM"[..], key, name, b"=", threshold.as_bytes()]);
@@ -303,7 +309,8 @@ pub(super) fn xsetid(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             ));
         }
     }
-    let stream = stream_mut(db, key, now).expect("a stream is there");
+    // Redis does not signal XSETID's key: WATCH does not see it.
+    let stream = stream_mut_unwatched(db, key, now).expect("a stream is there");
     stream.set_ids(id, entries_added, max_deleted.filter(|id| !id.is_zero()));
     ctx.reply.ok();
     ctx.dirty(1);
