@@ -195,22 +195,26 @@ fn blocked_group_readers_learn_that_their_group_or_stream_is_gone() {
         for key in ["a", "b", "c"] {
             writer.cmd(&["XGROUP", "CREATE", key, "g", "$", "MKSTREAM"]);
         }
+        let block = |key: &str| {
+            let mut reader = RawClient::connect(server.addr);
+            reader.send(&[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                key,
+                ">",
+            ]);
+            reader
+        };
         let mut readers: Vec<RawClient> = ["a", "b", "c"]
             .iter()
             .enumerate()
             .map(|(i, key)| {
-                let mut reader = RawClient::connect(server.addr);
-                reader.send(&[
-                    "XREADGROUP",
-                    "GROUP",
-                    "g",
-                    "c",
-                    "BLOCK",
-                    "0",
-                    "STREAMS",
-                    key,
-                    ">",
-                ]);
+                let reader = block(key);
                 wait_for_blocked(server.addr, i + 1);
                 reader
             })
@@ -221,6 +225,11 @@ fn blocked_group_readers_learn_that_their_group_or_stream_is_gone() {
         writer.cmd(&["DEL", "c"]);
         writer.cmd(&["SET", "c", "x"]);
         writer.cmd(&["EXEC"]);
+        writer.cmd(&["XGROUP", "CREATE", "d", "g", "$", "MKSTREAM"]);
+        let flushed = block("d");
+        wait_for_blocked(server.addr, 1);
+        writer.cmd(&["FLUSHALL"]);
+        readers.push(flushed);
         assert_eq!(
             readers[0].read(),
             Frame::error("NOGROUP the consumer group this client was blocked on no longer exists"),

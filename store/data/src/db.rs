@@ -465,11 +465,13 @@ impl Db {
         true
     }
 
-    /// Removes every key.
+    /// Removes every key. Watched keys that existed are touched, and clients blocked on a key
+    /// that existed learn it is gone (XREADGROUP answers so), as Redis signals them.
     pub fn clear(&mut self) {
         let existing: Vec<CompactBytes> = self
             .watched
             .keys()
+            .chain(self.blocked.keys())
             .filter(|k| self.keys.find(k).is_some())
             .cloned()
             .collect();

@@ -5,12 +5,13 @@
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use radish_store::{Millis, Session, Status};
 
+use crate::arrival::Arrival;
 use crate::busy_poll::{BusyPoll, YieldOnce};
 use crate::clock::now;
 use crate::runtime::{GroupCommit, Runtime, Transport, MAX_GATHER_TURNS};
@@ -48,6 +49,7 @@ impl<T: Transport> Connection<T> {
             return;
         }
         let wakeups = session.wakeups();
+        let arrival = Arrival::new(busy.arrivals());
         loop {
             if input.capacity() - input.len() < READ_RESERVE / 4 {
                 input.reserve(READ_RESERVE);
@@ -57,9 +59,13 @@ impl<T: Transport> Connection<T> {
                 let mut woken = pin!(wakeups.notified());
                 let mut timer = pin!(sleep_until::<R>(session.deadline()));
                 poll_fn(|cx| {
-                    if let Poll::Ready(result) = read.as_mut().poll(cx) {
+                    // The socket wakes this task through `arrival`, which notes the order.
+                    let waker = arrival.waker(cx.waker());
+                    let mut read_cx = Context::from_waker(&waker);
+                    if let Poll::Ready(result) = read.as_mut().poll(&mut read_cx) {
                         return Poll::Ready(Some(result));
                     }
+                    arrival.nothing_read();
                     if woken.as_mut().poll(cx).is_ready() || timer.as_mut().poll(cx).is_ready() {
                         return Poll::Ready(None);
                     }
@@ -67,13 +73,27 @@ impl<T: Transport> Connection<T> {
                 })
                 .await
             };
+            let mut closing = false;
             let status = match event {
                 Some(Ok(0)) | Some(Err(_)) => break,
-                Some(Ok(read)) => {
+                Some(Ok(mut read)) => {
+                    // Read again before running what came: that finds the socket empty and
+                    // leaves a waker with it, so that what arrives while these requests run
+                    // is stamped when it arrives (see arrival.rs). The read the loop would
+                    // make after replying is no longer needed: no system call is added.
+                    match probe(&mut io, &mut input, &arrival).await {
+                        Some(Ok(0)) | Some(Err(_)) => closing = true,
+                        Some(Ok(more)) => read += more,
+                        None => {}
+                    }
+                    // Requests that arrived earlier on other connections run first.
+                    let turn = arrival.wait_turn().await;
                     busy.mark();
                     let now = now();
                     session.received(read, now);
-                    session.handle(&mut input, now, &mut output)
+                    let status = session.handle(&mut input, now, &mut output);
+                    drop(turn);
+                    status
                 }
                 None => session.handle(&mut input, now(), &mut output),
             };
@@ -147,11 +167,30 @@ impl<T: Transport> Connection<T> {
                 session.sent(output.len(), input.len(), now());
                 output.clear();
             }
-            if status == Status::Close {
+            if status == Status::Close || closing {
                 break;
             }
         }
     }
+}
+
+/// Polls one read of `io` once, with `arrival`'s waker: the bytes read, or `None` (and a
+/// waker left with the socket) when there are none yet.
+async fn probe<T: Transport>(
+    io: &mut T,
+    input: &mut BytesMut,
+    arrival: &Arc<Arrival>,
+) -> Option<std::io::Result<usize>> {
+    let mut read = pin!(io.read(input));
+    poll_fn(|cx| {
+        let waker = arrival.waker(cx.waker());
+        let mut read_cx = Context::from_waker(&waker);
+        Poll::Ready(match read.as_mut().poll(&mut read_cx) {
+            Poll::Ready(result) => Some(result),
+            Poll::Pending => None,
+        })
+    })
+    .await
 }
 
 /// Completes at `deadline` (Unix milliseconds), or never for `None`.
