@@ -69,6 +69,26 @@ parse_options() {
 # ---------------------------------------------------------------------------------------------
 # Small helpers.
 
+# The options of the scripts that measure a few commands with compare.sh's helpers
+# (bench/scripting.sh, bench/streams.sh): --requests, --clients, --repeat, --quick,
+# --no-build, --help. $1 names the function that prints the script's usage.
+parse_run_options() {
+    local usage="$1"
+    shift
+    while (($# > 0)); do
+        case "$1" in
+            --requests) REQUESTS="$(positive_int "$1" "${2-}")"; shift ;;
+            --clients) CLIENTS="$(positive_int "$1" "${2-}")"; shift ;;
+            --repeat) REPEATS="$(positive_int "$1" "${2-}")"; shift ;;
+            --quick) REQUESTS=20000 REPEATS=1 ;;
+            --no-build) DO_BUILD=0 ;;
+            -h | --help) "$usage"; exit 0 ;;
+            *) "$usage" >&2; die "unknown option: $1" ;;
+        esac
+        shift
+    done
+}
+
 die() {
     echo "compare.sh: $*" >&2
     exit 1

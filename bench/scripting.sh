@@ -38,21 +38,6 @@ its ratio to redis-server.
 EOF
 }
 
-parse_scripting_options() {
-    while (($# > 0)); do
-        case "$1" in
-            --requests) REQUESTS="$(positive_int "$1" "${2-}")"; shift ;;
-            --clients) CLIENTS="$(positive_int "$1" "${2-}")"; shift ;;
-            --repeat) REPEATS="$(positive_int "$1" "${2-}")"; shift ;;
-            --quick) REQUESTS=20000 REPEATS=1 ;;
-            --no-build) DO_BUILD=0 ;;
-            -h | --help) usage_scripting; exit 0 ;;
-            *) usage_scripting >&2; die "unknown option: $1" ;;
-        esac
-        shift
-    done
-}
-
 # Loads every script into every server (its SHA-1 is the same everywhere) and sets the
 # command each test runs.
 load_scripts() {
@@ -68,7 +53,7 @@ load_scripts() {
 }
 
 scripting_main() {
-    parse_scripting_options "$@"
+    parse_run_options usage_scripting "$@"
     install_redis
     build_radish
     trap cleanup EXIT

@@ -34,21 +34,6 @@ acknowledges random IDs of it (pending once each, as XREADGROUP left them).
 EOF
 }
 
-parse_streams_options() {
-    while (($# > 0)); do
-        case "$1" in
-            --requests) REQUESTS="$(positive_int "$1" "${2-}")"; shift ;;
-            --clients) CLIENTS="$(positive_int "$1" "${2-}")"; shift ;;
-            --repeat) REPEATS="$(positive_int "$1" "${2-}")"; shift ;;
-            --quick) REQUESTS=20000 REPEATS=1 ;;
-            --no-build) DO_BUILD=0 ;;
-            -h | --help) usage_streams; exit 0 ;;
-            *) usage_streams >&2; die "unknown option: $1" ;;
-        esac
-        shift
-    done
-}
-
 # Fills the streams XRANGE and XREADGROUP read, with explicit IDs (the same entries on every
 # server), and sets the command each test runs.
 prepare_streams() {
@@ -78,7 +63,7 @@ prepare_streams() {
 }
 
 streams_main() {
-    parse_streams_options "$@"
+    parse_run_options usage_streams "$@"
     install_redis
     build_radish
     trap cleanup EXIT

@@ -12,7 +12,6 @@ use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use radish_pump::arrival::Arrivals;
 use radish_pump::clock::monotonic;
 use radish_pump::BusyPoll;
 use smol::channel::{bounded, Sender};
@@ -64,12 +63,9 @@ impl Shards {
             threads: Vec::with_capacity(count),
             next: 0,
         };
-        // One arrival order for all the event loops: requests run in the order they arrived
-        // whichever thread serves their connection.
-        let arrivals = Arc::new(Arrivals::default());
         for index in 0..count.max(1) {
             let executor = Arc::new(Executor::new());
-            let busy = Arc::new(BusyPoll::sharing(window, arrivals.clone()));
+            let busy = Arc::new(BusyPoll::new(window));
             executor
                 .spawn({
                     let busy = busy.clone();

@@ -88,16 +88,15 @@ impl Db {
 
     /// Every write to `key` ends here: WATCHes of it are invalidated, and clients blocked on
     /// it get a chance to be served. Handlers never call this themselves: `insert`,
-    /// `get_mut`, `remove`, `set_expiry` and `clear` do.
+    /// `get_mut`, `remove`, `set_expiry` and `clear` do, and `signal_modified` after an
+    /// unwatched change.
     fn touched(&mut self, key: &[u8]) {
         if !self.watched.is_empty() {
             if let Some(watch) = self.watched.get_mut(key) {
                 watch.version += 1;
             }
         }
-        if !self.blocked.is_empty() && self.blocked.contains_key(key) {
-            self.ready.push(CompactBytes::new(key));
-        }
+        self.wake_blocked(key);
     }
     /// Queues `client` on `key`, after the clients already waiting there (once).
     pub fn add_blocked(&mut self, key: &[u8], client: u64) {
@@ -115,11 +114,6 @@ impl Db {
                 self.blocked.remove(key);
             }
         }
-    }
-
-    /// The client that has waited longest on `key`, if any.
-    pub fn first_blocked(&self, key: &[u8]) -> Option<u64> {
-        self.blocked.get(key)?.front().copied()
     }
 
     /// The clients blocked on `key`, in the order they blocked.
@@ -259,7 +253,7 @@ impl Db {
     /// Wakes the clients blocked on `key` without counting a write for WATCH (XGROUP
     /// DESTROY: a group's readers must learn that it is gone).
     pub fn wake_blocked(&mut self, key: &[u8]) {
-        if self.blocked.contains_key(key) {
+        if !self.blocked.is_empty() && self.blocked.contains_key(key) {
             self.ready.push(CompactBytes::new(key));
         }
     }

@@ -19,9 +19,11 @@
 //! Measured again: 0 of 200 on both runtimes, and the same CPU per request at -P 16.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 
 use crate::busy_poll::YieldOnce;
 use crate::clock::monotonic;
@@ -72,7 +74,7 @@ impl Arrivals {
     }
 }
 
-/// One connection's place in its event loop's order: the waker its socket reads get.
+/// One connection's place in its server's order: the waker its socket reads get.
 #[derive(Debug)]
 pub struct Arrival {
     arrivals: Arc<Arrivals>,
@@ -92,8 +94,19 @@ impl Arrival {
         })
     }
 
+    /// Polls `read`, a read of the connection's socket, with a waker that takes a ticket when
+    /// the socket wakes the task of `cx`.
+    pub fn poll<F: Future>(
+        self: &Arc<Self>,
+        read: Pin<&mut F>,
+        cx: &Context<'_>,
+    ) -> Poll<F::Output> {
+        let waker = self.waker(cx.waker());
+        read.poll(&mut Context::from_waker(&waker))
+    }
+
     /// The waker to poll the socket's read with, waking `task` in turn.
-    pub fn waker(self: &Arc<Self>, task: &Waker) -> Waker {
+    fn waker(self: &Arc<Self>, task: &Waker) -> Waker {
         let mut slot = self.task.lock().unwrap_or_else(|p| p.into_inner());
         if !slot.as_ref().is_some_and(|known| known.will_wake(task)) {
             *slot = Some(task.clone());

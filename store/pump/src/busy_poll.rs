@@ -32,13 +32,10 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use radish_store::{Notify, Timer};
-
-use crate::arrival::Arrivals;
 
 /// How long an event loop keeps polling after its last activity, unless the binary is told
 /// otherwise (`RADISH_BUSY_POLL_US`). 5 µs recovered most of the wake-ups in the measurements
@@ -61,32 +58,18 @@ pub struct BusyPoll {
     /// stops at its next turn.
     resting: AtomicBool,
     wake: Notify,
-    /// The order in which the event loop's connections' requests arrived.
-    arrivals: Arc<Arrivals>,
 }
 
 impl BusyPoll {
     /// Busy polling for `window` after each activity; a zero window turns it off.
     pub fn new(window: Duration) -> BusyPoll {
-        BusyPoll::sharing(window, Arc::default())
-    }
-
-    /// [`BusyPoll::new`], for one of several event loops of a server that keep one arrival
-    /// order between them (see `arrival.rs`).
-    pub fn sharing(window: Duration, arrivals: Arc<Arrivals>) -> BusyPoll {
         BusyPoll {
             window_nanos: window.as_nanos().min(u128::from(u64::MAX)) as u64,
             active: AtomicBool::new(false),
             sleeping: AtomicBool::new(false),
             resting: AtomicBool::new(false),
             wake: Notify::default(),
-            arrivals,
         }
-    }
-
-    /// The event loop's arrival order (see `arrival.rs`).
-    pub(crate) fn arrivals(&self) -> Arc<Arrivals> {
-        self.arrivals.clone()
     }
 
     /// The window for this machine: `micros` if given (the binaries pass

@@ -5,7 +5,7 @@
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -28,6 +28,8 @@ pub struct Connection<T> {
     pub io: T,
     /// The session it talks to.
     pub session: Session,
+    /// Its place in the order requests arrive in (see `arrival.rs`).
+    pub(crate) arrival: Arc<Arrival>,
 }
 
 impl<T: Transport> Connection<T> {
@@ -38,6 +40,7 @@ impl<T: Transport> Connection<T> {
         let Connection {
             mut io,
             mut session,
+            arrival,
         } = self;
         let mut input = BytesMut::with_capacity(READ_RESERVE);
         let mut output = BytesMut::with_capacity(READ_RESERVE);
@@ -49,7 +52,6 @@ impl<T: Transport> Connection<T> {
             return;
         }
         let wakeups = session.wakeups();
-        let arrival = Arrival::new(busy.arrivals());
         loop {
             if input.capacity() - input.len() < READ_RESERVE / 4 {
                 input.reserve(READ_RESERVE);
@@ -59,10 +61,7 @@ impl<T: Transport> Connection<T> {
                 let mut woken = pin!(wakeups.notified());
                 let mut timer = pin!(sleep_until::<R>(session.deadline()));
                 poll_fn(|cx| {
-                    // The socket wakes this task through `arrival`, which notes the order.
-                    let waker = arrival.waker(cx.waker());
-                    let mut read_cx = Context::from_waker(&waker);
-                    if let Poll::Ready(result) = read.as_mut().poll(&mut read_cx) {
+                    if let Poll::Ready(result) = arrival.poll(read.as_mut(), cx) {
                         return Poll::Ready(Some(result));
                     }
                     arrival.nothing_read();
@@ -183,9 +182,7 @@ async fn probe<T: Transport>(
 ) -> Option<std::io::Result<usize>> {
     let mut read = pin!(io.read(input));
     poll_fn(|cx| {
-        let waker = arrival.waker(cx.waker());
-        let mut read_cx = Context::from_waker(&waker);
-        Poll::Ready(match read.as_mut().poll(&mut read_cx) {
+        Poll::Ready(match arrival.poll(read.as_mut(), cx) {
             Poll::Ready(result) => Some(result),
             Poll::Pending => None,
         })

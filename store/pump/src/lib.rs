@@ -6,7 +6,7 @@
 //! and a timer through the small traits in [`runtime`], and keeps only what differs between
 //! runtimes: how tasks are spawned and how busy polling takes its turns.
 
-pub mod arrival;
+mod arrival;
 pub mod busy_poll;
 pub mod clock;
 mod connection;

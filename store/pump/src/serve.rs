@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use radish_store::{Config, Server, Session};
 
+use crate::arrival::{Arrival, Arrivals};
 use crate::clock::{monotonic, now};
 use crate::connection::Connection;
 use crate::fd_limit::fit_maxclients;
@@ -84,6 +85,8 @@ pub async fn run<R: Runtime>(
     }
     // A busy script hands the rest of its event loop on (see Server::set_escape).
     server.set_escape(R::escape);
+    // One arrival order for all the server's connections, whichever event loop serves them.
+    let arrivals = Arc::new(Arrivals::default());
     let mut shutdown = pin!(shutdown);
     let tick_every = || Duration::from_millis(server.tick_interval_ms());
     let mut tick = Box::pin(R::sleep(tick_every()));
@@ -117,6 +120,7 @@ pub async fn run<R: Runtime>(
                 spawn(Connection {
                     io: accepted.stream,
                     session,
+                    arrival: Arrival::new(arrivals.clone()),
                 });
             }
             Event::Accepted(Err(error)) => {

@@ -3,8 +3,9 @@
 use radish_data::types::stream::{ClaimOptions, Claimed, StreamId};
 
 use super::ids::{parse_bound, parse_strict_id};
+use super::stream_mut_unwatched;
 use super::write_entry;
-use super::{as_stream, log_group_id, log_pending, no_group, read_stream, stream_mut_unwatched};
+use super::{as_stream, log_group_id, log_pending, log_pending_ids, no_group, read_stream};
 use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::ctx::Ctx;
@@ -167,7 +168,7 @@ fn reply_claimed(ctx: &mut Ctx<'_, '_>, key: &[u8], claimed: &Claimed, just_id: 
         if just_id {
             reply.bulk(id.to_string().as_bytes());
         } else {
-            let entry = stream.range(*id, *id, false).next().expect("claimed");
+            let entry = stream.get(*id).expect("claimed");
             write_entry(reply, &entry);
         }
     }
@@ -177,24 +178,17 @@ fn reply_claimed(ctx: &mut Ctx<'_, '_>, key: &[u8], claimed: &Claimed, just_id: 
 /// Logs a claim as Redis propagates it: an XCLAIM per pending entry dropped (as it was) and
 /// per entry claimed (as it is now), each a change.
 fn log_claimed(ctx: &mut Ctx<'_, '_>, key: &[u8], group: &[u8], claimed: &Claimed) {
-    let (db, _, _) = ctx.parts();
-    let Some(Ok(stream)) = db.peek(key).map(as_stream) else {
-        return;
+    let last_id = {
+        let (db, _, _) = ctx.parts();
+        let stream = db.peek(key).map(as_stream);
+        match stream.and_then(|s| s.ok()).and_then(|s| s.group(group)) {
+            Some(the_group) => the_group.last_id,
+            None => return,
+        }
     };
-    let Some(the_group) = stream.group(group) else {
-        return;
-    };
-    let last_id = the_group.last_id;
-    let mut records: Vec<_> = claimed.dropped.clone();
-    records.extend(
-        claimed
-            .ids
-            .iter()
-            .filter_map(|id| the_group.pending().get(id).map(|p| (*id, p.clone()))),
-    );
-    for (id, pending) in &records {
+    for (id, pending) in &claimed.dropped {
         log_pending(ctx, key, group, *id, pending, last_id);
     }
-    let created = u64::from(claimed.created_consumer);
-    ctx.dirty(records.len() as u64 + created);
+    let logged = claimed.dropped.len() + log_pending_ids(ctx, key, group, &claimed.ids);
+    ctx.dirty(logged as u64 + u64::from(claimed.created_consumer));
 }

@@ -1,6 +1,6 @@
 //! XINFO STREAM, GROUPS, CONSUMERS and HELP.
 
-use radish_data::types::stream::{Stream, StreamId};
+use radish_data::types::stream::{Group, Stream, StreamId};
 
 use super::{as_stream, count_limit, no_such_group, write_entries, write_entry};
 use crate::error::{Error, Result};
@@ -72,10 +72,7 @@ pub(super) fn stream(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
                 reply.bulk(b"name");
                 reply.bulk(name);
                 id_field(reply, "last-delivered-id", group.last_id);
-                reply.bulk(b"entries-read");
-                integer_or_null(reply, group.entries_read.map(|n| n as i64));
-                reply.bulk(b"lag");
-                integer_or_null(reply, stream.lag(group));
+                progress_fields(reply, stream, group);
                 reply.bulk(b"pel-count");
                 reply.integer(group.pending().len() as i64);
                 reply.bulk(b"pending");
@@ -115,10 +112,17 @@ pub(super) fn stream(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     Ok(())
 }
 
-fn integer_or_null(reply: &mut Reply<'_>, value: Option<i64>) {
-    match value {
-        Some(value) => reply.integer(value),
-        None => reply.null(),
+/// A group's `entries-read` and `lag`, each null when it cannot be told.
+fn progress_fields(reply: &mut Reply<'_>, stream: &Stream, group: &Group) {
+    for (name, value) in [
+        ("entries-read", group.entries_read.map(|n| n as i64)),
+        ("lag", stream.lag(group)),
+    ] {
+        reply.bulk(name.as_bytes());
+        match value {
+            Some(value) => reply.integer(value),
+            None => reply.null(),
+        }
     }
 }
 
@@ -142,10 +146,7 @@ pub(super) fn groups(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         reply.bulk(b"pending");
         reply.integer(group.pending().len() as i64);
         id_field(reply, "last-delivered-id", group.last_id);
-        reply.bulk(b"entries-read");
-        integer_or_null(reply, group.entries_read.map(|n| n as i64));
-        reply.bulk(b"lag");
-        integer_or_null(reply, stream.lag(group));
+        progress_fields(reply, stream, group);
     }
     Ok(())
 }

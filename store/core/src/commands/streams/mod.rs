@@ -226,6 +226,27 @@ fn log_pending(
     ]);
 }
 
+/// Logs each of `ids` still pending in `group` of the stream at `key` as [`log_pending`]
+/// does, with the group's last ID; returns how many it logged.
+fn log_pending_ids(ctx: &mut Ctx<'_, '_>, key: &[u8], group: &[u8], ids: &[StreamId]) -> usize {
+    let (db, _, _) = ctx.parts();
+    let Some(Ok(stream)) = db.peek(key).map(as_stream) else {
+        return 0;
+    };
+    let Some(the_group) = stream.group(group) else {
+        return 0;
+    };
+    let last_id = the_group.last_id;
+    let records: Vec<(StreamId, Pending)> = ids
+        .iter()
+        .filter_map(|id| the_group.pending().get(id).map(|p| (*id, p.clone())))
+        .collect();
+    for (id, pending) in &records {
+        log_pending(ctx, key, group, *id, pending, last_id);
+    }
+    records.len()
+}
+
 /// Logs a group's last ID and read count as XGROUP SETID (Redis's
 /// `streamPropagateGroupID`).
 fn log_group_id(

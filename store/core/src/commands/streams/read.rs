@@ -6,7 +6,7 @@ use radish_data::Millis;
 use radish_resp::Version;
 
 use super::ids::{parse_bound, parse_strict_id};
-use super::{as_stream, log_consumer, log_group_id, log_pending, stream_mut_unwatched};
+use super::{as_stream, log_consumer, log_group_id, log_pending_ids, stream_mut_unwatched};
 use super::{count_limit, read_stream, write_entries, write_entry};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
@@ -261,68 +261,45 @@ fn serve_group(
     let stream = stream_mut_unwatched(ctx.db(), key, now).expect("looked up above");
     let the_group = stream.group_mut(group).expect("looked up above");
     let created = the_group.see_consumer(consumer, now);
-    let (last_before, read_before) = (the_group.last_id, the_group.entries_read);
-    let delivered = match after {
+    let before = (the_group.last_id, the_group.entries_read);
+    let ids = match after {
         After::New => stream.read_group(group, consumer, count, no_ack, now),
+        // After the ID, as for new entries (past the largest ID, from the start).
         After::Id(id) => {
-            // After the ID, as for new entries (past the largest ID, from the start).
             let start = id.next().unwrap_or(StreamId::MIN);
-            let history = stream.read_history(group, consumer, start, count, now);
-            let (db, reply, _) = ctx.parts();
-            let stream = as_stream(db.peek(key).expect("looked up above"))?;
-            reply.array(history.len());
-            for (id, exists) in history {
-                match stream.range(id, id, false).next().filter(|_| exists) {
-                    Some(entry) => write_entry(reply, &entry),
-                    None => {
-                        // Acknowledged nowhere, deleted from the stream: its ID alone.
-                        reply.array(2);
-                        reply.bulk(id.to_string().as_bytes());
-                        reply.null_array();
-                    }
-                }
-            }
-            Vec::new()
+            stream.read_history(group, consumer, start, count, now)
         }
     };
-    if let After::New = after {
-        let (db, reply, _) = ctx.parts();
-        let stream = as_stream(db.peek(key).expect("looked up above"))?;
-        reply.array(delivered.len());
-        for id in &delivered {
-            let entry = stream
-                .range(*id, *id, false)
-                .next()
-                .expect("just delivered");
-            write_entry(reply, &entry);
+    let (db, reply, _) = ctx.parts();
+    let stream = as_stream(db.peek(key).expect("looked up above"))?;
+    reply.array(ids.len());
+    for id in &ids {
+        match stream.get(*id) {
+            Some(entry) => write_entry(reply, &entry),
+            None => {
+                // Pending history whose entry was deleted from the stream: its ID alone.
+                reply.array(2);
+                reply.bulk(id.to_string().as_bytes());
+                reply.null_array();
+            }
         }
     }
+    let the_group = stream.group(group).expect("looked up above");
+    let position = (the_group.last_id, the_group.entries_read);
     if created {
         ctx.dirty(1);
         if no_ack {
             log_consumer(ctx, key, group, consumer);
         }
     }
-    let (db, _, _) = ctx.parts();
-    let stream = as_stream(db.peek(key).expect("looked up above"))?;
-    let the_group = stream.group(group).expect("looked up above");
-    let records: Vec<_> = if no_ack {
-        Vec::new()
-    } else {
-        delivered
-            .iter()
-            .filter_map(|id| the_group.pending().get(id).map(|p| (*id, p.clone())))
-            .collect()
-    };
-    let (last_id, entries_read) = (the_group.last_id, the_group.entries_read);
-    for (id, pending) in &records {
-        log_pending(ctx, key, group, *id, pending, last_id);
+    if matches!(after, After::New) && !no_ack {
+        log_pending_ids(ctx, key, group, &ids);
     }
     // Redis logs the group's position only after NOACK (the XCLAIMs' LASTID carries the
     // last ID, but not the read count, which a replay would lose); radish logs it whenever
     // it moved, so that a restart gives the same group back.
-    if (last_id, entries_read) != (last_before, read_before) {
-        log_group_id(ctx, key, group, last_id, entries_read);
+    if position != before {
+        log_group_id(ctx, key, group, position.0, position.1);
     }
     ctx.dirty(1);
     Ok(())

@@ -239,7 +239,8 @@ pub(super) fn xtrim(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     Ok(())
 }
 
-/// XDEL key id [id ...]: the key is looked up before the IDs are read.
+/// XDEL key id [id ...]: the key is looked up before the IDs are read. Only a deletion is a
+/// write for WATCH, as Redis signals the key only then.
 pub(super) fn xdel(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (key, now) = (args[1], ctx.now);
     let db = ctx.db();
@@ -251,14 +252,10 @@ pub(super) fn xdel(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         .iter()
         .map(|arg| parse_strict_id(arg))
         .collect::<Result<Vec<StreamId>>>()?;
-    let stream = peek_stream(db, key, now)?.expect("a stream is there");
-    let present = ids
-        .iter()
-        .any(|id| stream.range(*id, *id, false).next().is_some());
-    let mut deleted = 0;
-    if present {
-        let stream = stream_mut(db, key, now).expect("a stream is there");
-        deleted = ids.iter().filter(|id| stream.delete(**id)).count();
+    let stream = stream_mut_unwatched(db, key, now).expect("a stream is there");
+    let deleted = ids.iter().filter(|id| stream.delete(**id)).count();
+    if deleted > 0 {
+        db.signal_modified(key);
     }
     ctx.reply.integer(deleted as i64);
     ctx.dirty(deleted as u64);

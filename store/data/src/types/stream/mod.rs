@@ -256,6 +256,11 @@ impl Stream {
         }
     }
 
+    /// Entry `id`, unless it is not in the stream (or was deleted).
+    pub fn get(&self, id: StreamId) -> Option<StreamEntry<'_>> {
+        self.range(id, id, false).next()
+    }
+
     /// The first entry not deleted, if any.
     pub fn first_entry(&self) -> Option<StreamEntry<'_>> {
         self.range(StreamId::MIN, StreamId::MAX, false).next()
@@ -475,7 +480,7 @@ impl Stream {
 
     /// True if entry `id` is in the stream (not deleted).
     pub fn contains(&self, id: StreamId) -> bool {
-        self.range(id, id, false).next().is_some()
+        self.get(id).is_some()
     }
 
     /// True if an entry from `start` on (to `end`) may have been deleted: the greatest
@@ -571,8 +576,7 @@ impl Stream {
     }
 
     /// XREADGROUP with an ID: the entries `consumer` holds from `start` on (up to `count`, 0
-    /// for all), each with whether it is still in the stream; those that are count as
-    /// delivered again now.
+    /// for all); those still in the stream count as delivered again now.
     pub fn read_history(
         &mut self,
         group: &[u8],
@@ -580,7 +584,7 @@ impl Stream {
         start: StreamId,
         count: usize,
         now: Millis,
-    ) -> Vec<(StreamId, bool)> {
+    ) -> Vec<StreamId> {
         let held: Vec<StreamId> = match self.group(group).and_then(|g| g.consumer(consumer)) {
             Some(consumer) => consumer
                 .pending()
@@ -590,15 +594,19 @@ impl Stream {
                 .collect(),
             None => return Vec::new(),
         };
-        let found: Vec<(StreamId, bool)> = held.iter().map(|&id| (id, self.contains(id))).collect();
+        let present: Vec<StreamId> = held
+            .iter()
+            .copied()
+            .filter(|&id| self.contains(id))
+            .collect();
         let group = self.groups.get_mut(group).expect("looked up above");
-        for (id, exists) in &found {
-            if let (true, Some(pending)) = (*exists, group.pending_mut(*id)) {
+        for id in present {
+            if let Some(pending) = group.pending_mut(id) {
                 pending.delivered_at = now;
                 pending.deliveries += 1;
             }
         }
-        found
+        held
     }
 
     /// XCLAIM: gives `consumer` (created if needed) the pending entries among `ids` idle long
