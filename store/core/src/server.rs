@@ -360,11 +360,13 @@ impl Server {
     }
 }
 
-/// What DEBUG SET-ACTIVE-EXPIRE and DEBUG PAUSE-CRON turn off, for tests.
+/// What DEBUG SET-ACTIVE-EXPIRE, DEBUG PAUSE-CRON and DEBUG SET-SKIP-CHECKSUM-VALIDATION
+/// turn off, for tests.
 #[derive(Debug)]
 pub(crate) struct DebugSwitches {
     active_expire: AtomicBool,
     cron_paused: AtomicBool,
+    skip_checksum: AtomicBool,
 }
 
 impl Default for DebugSwitches {
@@ -372,6 +374,7 @@ impl Default for DebugSwitches {
         DebugSwitches {
             active_expire: AtomicBool::new(true),
             cron_paused: AtomicBool::new(false),
+            skip_checksum: AtomicBool::new(false),
         }
     }
 }
@@ -385,5 +388,16 @@ impl DebugSwitches {
     /// DEBUG PAUSE-CRON: whether the tick does nothing at all.
     pub(crate) fn set_cron_paused(&self, paused: bool) {
         self.cron_paused.store(paused, Ordering::Relaxed);
+    }
+
+    /// DEBUG SET-SKIP-CHECKSUM-VALIDATION: whether RESTORE skips a payload's checksum (to
+    /// feed it corrupt payloads, as Redis's tests do).
+    pub(crate) fn set_skip_checksum(&self, skip: bool) {
+        self.skip_checksum.store(skip, Ordering::Relaxed);
+    }
+
+    /// Whether RESTORE skips a payload's checksum.
+    pub(crate) fn skip_checksum(&self) -> bool {
+        self.skip_checksum.load(Ordering::Relaxed)
     }
 }

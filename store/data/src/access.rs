@@ -118,6 +118,25 @@ impl AccessClock {
         }
     }
 
+    /// The field of a key RESTOREd at `now` with IDLETIME `idle_seconds` or FREQ `frequency`
+    /// (Redis's `objectSetLRUOrLFU`): under an LFU policy the frequency counts, else the idle
+    /// time, each only if given; otherwise the key is fresh.
+    pub fn restored(&self, now: Millis, idle_seconds: Option<u64>, frequency: Option<u8>) -> u32 {
+        match (self.lfu, idle_seconds, frequency) {
+            (Some(_), _, Some(frequency)) => (lfu_minutes(now) << 8) | u32::from(frequency),
+            (None, Some(idle), _) => {
+                // Redis wraps a negative clock by adding LRU_CLOCK_MAX (not 2^24), then keeps
+                // the low 24 bits.
+                let mut field = i64::from(lru_clock(now)).wrapping_sub(idle as i64);
+                if field < 0 {
+                    field = field.wrapping_add(i64::from(LRU_CLOCK_MAX));
+                }
+                (field as u32) & LRU_CLOCK_MAX
+            }
+            _ => self.fresh(now),
+        }
+    }
+
     /// OBJECT IDLETIME: seconds since the access recorded in `field`; `None` under an LFU
     /// policy, which does not track it.
     pub fn idle_seconds(&self, field: u32, now: Millis) -> Option<u64> {

@@ -125,9 +125,10 @@ fn debug(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             ));
         }
         ctx.reply.ok();
-    } else if (is(sub, "set-skip-checksum-validation") && argc == 3)
-        || (is(sub, "change-repl-id") && argc == 2)
-    {
+    } else if is(sub, "set-skip-checksum-validation") && argc == 3 {
+        ctx.server.debug.set_skip_checksum(atoi(args[2]) != 0);
+        ctx.reply.ok();
+    } else if is(sub, "change-repl-id") && argc == 2 {
         // Nothing in radish for them to change.
         ctx.reply.ok();
     } else {

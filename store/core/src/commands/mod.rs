@@ -20,6 +20,7 @@ mod monitor;
 mod persistence;
 mod pubsub;
 mod scripting;
+mod serialize;
 mod sets;
 mod sort;
 mod streams;
@@ -32,6 +33,7 @@ const FAMILIES: &[&[Command]] = &[
     strings::COMMANDS,
     bitmaps::COMMANDS,
     keys::COMMANDS,
+    serialize::COMMANDS,
     sort::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,

@@ -1,6 +1,7 @@
 //! The low-level pieces of Redis's RDB format, byte-compatible with Redis 7.0: its CRC-64
-//! ([`crc64`]), LZF compression ([`lzf`]), the length and string encodings ([`string`]) and the
-//! framing of DUMP payloads ([`dump`]).
+//! ([`crc64`]), LZF compression ([`lzf`]), the length and string encodings ([`string`]),
+//! listpacks ([`listpack`]), every value type in the encodings Redis writes ([`object`]) and
+//! the framing of DUMP payloads ([`dump`]).
 //!
 //! DUMP/RESTORE and FUNCTION DUMP/RESTORE exchange these bytes with real Redis servers and
 //! clients that keep them, so the writers produce exactly what Redis 7.0.15 writes (the tests
@@ -9,7 +10,9 @@
 
 pub mod crc64;
 pub mod dump;
+pub mod listpack;
 pub mod lzf;
+pub mod object;
 pub mod string;
 
 pub use dump::{dump_footer, dump_payload_version, verify_dump_payload, DUMP_FOOTER_LEN};

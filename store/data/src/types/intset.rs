@@ -134,6 +134,39 @@ impl IntSet {
         Some(value)
     }
 
+    /// The intset as Redis lays it out: the width and the count as 32-bit little-endian
+    /// numbers, then each integer at that width, little-endian.
+    pub fn redis_blob(&self) -> Vec<u8> {
+        let width = self.width();
+        let mut blob = Vec::with_capacity(8 + width * self.len());
+        blob.extend_from_slice(&(width as u32).to_le_bytes());
+        blob.extend_from_slice(&(self.len() as u32).to_le_bytes());
+        for value in self.iter() {
+            blob.extend_from_slice(&value.to_le_bytes()[..width]);
+        }
+        blob
+    }
+
+    /// An intset from Redis's layout (see [`IntSet::redis_blob`]), keeping its width as Redis
+    /// does when it loads one. `None` unless the width is 2, 4 or 8, the count matches the
+    /// size and the integers ascend strictly (Redis's `intsetValidateIntegrity`).
+    pub fn from_redis_blob(blob: &[u8]) -> Option<IntSet> {
+        let width = u32::from_le_bytes(blob.get(..4)?.try_into().ok()?) as usize;
+        let count = u32::from_le_bytes(blob.get(4..8)?.try_into().ok()?) as usize;
+        if ![2, 4, 8].contains(&width) || blob.len() != 8 + width.checked_mul(count)? {
+            return None;
+        }
+        if count == 0 {
+            return Some(IntSet::default());
+        }
+        let mut bytes = Vec::with_capacity(1 + width * count);
+        bytes.push(width as u8);
+        bytes.extend_from_slice(&blob[8..]);
+        let ints = IntSet(bytes.into_boxed_slice());
+        let ascending = (1..count).all(|i| ints.read(i - 1, width) < ints.read(i, width));
+        ascending.then_some(ints)
+    }
+
     /// Every integer, ascending.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = i64> + '_ {
         let width = self.width();

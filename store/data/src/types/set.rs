@@ -114,6 +114,32 @@ impl Set {
         }
     }
 
+    /// An intset's bytes as Redis lays them out (its `intsetBlobLen` bytes: the width and
+    /// count as 32-bit little-endian numbers, then the integers), `None` for a hashtable.
+    pub fn intset_blob(&self) -> Option<Vec<u8>> {
+        let Repr::Ints(ints) = &self.repr else {
+            return None;
+        };
+        Some(ints.redis_blob())
+    }
+
+    /// A set from an intset in Redis's layout (see [`IntSet::from_redis_blob`]): kept as it
+    /// is, width included, unless it holds more than `limits` let an intset hold. `None` if
+    /// the bytes are not a sound intset.
+    pub fn from_intset_blob(blob: &[u8], limits: &EncodingLimits) -> Option<Set> {
+        let ints = IntSet::from_redis_blob(blob)?;
+        if ints.len() <= limits.set_intset_entries {
+            return Some(Set {
+                repr: Repr::Ints(ints),
+            });
+        }
+        let mut set = Set::default();
+        for value in ints.iter() {
+            set.insert(NumberText::integer(value).as_bytes(), limits);
+        }
+        Some(set)
+    }
+
     /// True if `member` is in the set.
     pub fn contains(&self, member: &[u8]) -> bool {
         match &self.repr {

@@ -66,7 +66,7 @@ const SAFETY_BYTES: usize = 8192;
 
 /// Whether a node of `bytes` and `count` elements may take one more of `added` bytes under
 /// `list-max-listpack-size` `fill` (Redis's `_quicklistNodeAllowInsert`).
-fn node_takes(fill: i64, bytes: usize, count: usize, added: usize) -> bool {
+pub(crate) fn node_takes(fill: i64, bytes: usize, count: usize, added: usize) -> bool {
     let new_bytes = bytes + added;
     if fill >= 0 {
         (count as u64) < fill.max(1) as u64 && new_bytes <= SAFETY_BYTES

@@ -16,6 +16,7 @@
 
 use super::id::StreamId;
 use super::redis_size;
+use crate::rdb::listpack::ListpackWriter;
 use crate::types::varint;
 
 /// The entry was deleted (XDEL, or XTRIM inside a node).
@@ -217,6 +218,45 @@ impl Chunk {
         self.bytes[entry.at] |= DELETED;
         self.live -= 1;
         self.deleted += 1;
+    }
+
+    /// The node as Redis 7.0's listpack holds it (what DUMP and RDB files carry): the master
+    /// entry (live count, deleted count, the master fields, a 0), then each entry, deleted
+    /// ones included: flags, the ID's two differences from the node's, the fields unless they
+    /// are the master's, the values, and how many elements the entry took.
+    pub(crate) fn redis_listpack(&self, base: StreamId) -> Vec<u8> {
+        let mut lp = ListpackWriter::new();
+        lp.push_int(self.live as i64);
+        lp.push_int(self.deleted as i64);
+        lp.push_int(self.master_fields as i64);
+        let mut at = self.master_start();
+        for _ in 0..self.master_fields {
+            lp.push(read_string(&self.bytes, &mut at));
+        }
+        lp.push_int(0);
+        for entry in self.entries(base) {
+            let mut flags = if entry.deleted { DELETED } else { 0 };
+            if entry.same_fields {
+                flags |= SAME_FIELDS;
+            }
+            lp.push_int(i64::from(flags));
+            lp.push_int(entry.id.ms.wrapping_sub(base.ms) as i64);
+            lp.push_int(entry.id.seq.wrapping_sub(base.seq) as i64);
+            let pairs = entry.pairs as i64;
+            let mut elements = pairs + 3;
+            if !entry.same_fields {
+                lp.push_int(pairs);
+                elements += pairs + 1;
+            }
+            for (field, value) in self.fields(&entry) {
+                if !entry.same_fields {
+                    lp.push(field);
+                }
+                lp.push(value);
+            }
+            lp.push_int(elements);
+        }
+        lp.finish()
     }
 
     /// Where the first master field's length is.

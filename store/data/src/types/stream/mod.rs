@@ -10,6 +10,7 @@
 mod chunk;
 mod groups;
 mod id;
+mod rdb;
 mod redis_size;
 
 use std::collections::{btree_map, BTreeMap, HashSet};

@@ -40,14 +40,7 @@ pub(crate) fn string(bytes: &[u8]) -> u64 {
 
 /// An element of `encoded` bytes and the suffix that gives its length backwards.
 fn with_backlen(encoded: u64) -> u64 {
-    let backlen = match encoded {
-        0..=127 => 1,
-        128..=16382 => 2,
-        16383..=2_097_150 => 3,
-        2_097_151..=268_435_454 => 4,
-        _ => 5,
-    };
-    encoded + backlen
+    encoded + crate::rdb::listpack::backlen_size(encoded) as u64
 }
 
 #[cfg(test)]
