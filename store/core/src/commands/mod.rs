@@ -12,6 +12,7 @@ mod databases;
 mod debug;
 mod functions;
 mod hashes;
+mod hyperloglog;
 mod info;
 mod introspection;
 mod keys;
@@ -31,6 +32,7 @@ mod zsets;
 const FAMILIES: &[&[Command]] = &[
     strings::COMMANDS,
     bitmaps::COMMANDS,
+    hyperloglog::COMMANDS,
     keys::COMMANDS,
     sort::COMMANDS,
     lists::COMMANDS,
