@@ -12,6 +12,7 @@ mod databases;
 mod debug;
 mod functions;
 mod hashes;
+mod hyperloglog;
 mod info;
 mod introspection;
 mod keys;
@@ -32,6 +33,7 @@ mod zsets;
 const FAMILIES: &[&[Command]] = &[
     strings::COMMANDS,
     bitmaps::COMMANDS,
+    hyperloglog::COMMANDS,
     keys::COMMANDS,
     serialize::COMMANDS,
     sort::COMMANDS,

@@ -36,6 +36,9 @@ pub struct EncodingLimits {
     /// `stream-node-max-entries`: a stream node with this many entries (deleted ones
     /// included) takes no further entry; 0 for no limit.
     pub stream_node_entries: u64,
+    /// `hll-sparse-max-bytes`: a sparse HyperLogLog string that would grow past this many
+    /// bytes (its header included) turns dense.
+    pub hll_sparse_bytes: usize,
 }
 
 impl Default for EncodingLimits {
@@ -55,6 +58,7 @@ impl EncodingLimits {
         list_fill: -2,
         stream_node_bytes: 4096,
         stream_node_entries: 100,
+        hll_sparse_bytes: 3000,
     };
 }
 

@@ -290,3 +290,67 @@ fn a_snapshot_round_trips_every_type_and_drops_what_expired_meanwhile() {
         "{info}"
     );
 }
+
+#[test]
+fn hyperloglog_writes_are_logged_as_redis_logs_them_and_replay_to_the_same_bytes() {
+    let dir = temp_dir("hll");
+    let directives = ["appendonly yes", "hll-sparse-max-bytes 200"];
+    let (server, mut s) = open(&dir, &directives, T0);
+    let many: Vec<String> = (0..300).map(|i| format!("e{i}")).collect();
+    let mut pfadd_many = vec!["PFADD", "big"];
+    pfadd_many.extend(many.iter().map(String::as_str));
+    for args in [
+        &["PFADD", "a", "x", "y", "z"][..],
+        // Not logged: no register changed.
+        &["PFADD", "a", "x"],
+        // Caches the count in the string: logged.
+        &["PFCOUNT", "a"],
+        // The cache is valid now: not logged.
+        &["PFCOUNT", "a"],
+        // Past hll-sparse-max-bytes: dense.
+        &pfadd_many,
+        // Several keys: only reads.
+        &["PFCOUNT", "a", "big"],
+        &["PFMERGE", "m", "a", "big"],
+        &["PFADD", "c", "p", "q"],
+        &["PFDEBUG", "TODENSE", "c"],
+        // Already dense: not logged.
+        &["PFDEBUG", "TODENSE", "c"],
+        &["PFADD", "d", "p"],
+        &["PFDEBUG", "ENCODING", "d"],
+    ] {
+        run(&mut s, T0, args);
+    }
+    assert!(run(&mut s, T0, &["PFDEBUG", "ENCODING", "big"]).contains("dense"));
+    let expected = dump(&server, T0);
+    assert_eq!(expected.len(), 5);
+    drop(s);
+    server.close(T0).expect("closes");
+    let log = log_text(&dir);
+    let logged: Vec<&str> = log
+        .lines()
+        .map(|line| {
+            if line.starts_with("PFADD big") {
+                "PFADD big ..."
+            } else {
+                line
+            }
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            "SELECT 0",
+            "PFADD a x y z",
+            "PFCOUNT a",
+            "PFADD big ...",
+            "PFMERGE m a big",
+            "PFADD c p q",
+            "PFDEBUG TODENSE c",
+            "PFADD d p",
+        ]
+    );
+
+    let (reloaded, _s) = open(&dir, &directives, T0);
+    assert_eq!(dump(&reloaded, T0), expected);
+}

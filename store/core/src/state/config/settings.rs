@@ -39,6 +39,7 @@ impl Config {
                 "stream-node-max-entries",
                 defaults.stream_node_entries as usize,
             ) as u64,
+            hll_sparse_bytes: read("hll-sparse-max-bytes", defaults.hll_sparse_bytes),
         }
     }
 }
