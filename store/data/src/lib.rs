@@ -5,8 +5,9 @@
 //! deadlines and expiry ([`Db`]), the per-key access record ([`access`]) and eviction by
 //! policy ([`evict`]), the snapshot walk and the record format of snapshot and log files
 //! ([`snapshot`]), the low-level pieces of Redis's RDB format that DUMP payloads and RDB files
-//! are made of ([`rdb`]), HyperLogLog's string format and algorithm ([`hll`]), and the small
-//! tools these need: glob patterns, a random generator, an x87 long double, SHA-1 and SHA-256.
+//! are made of ([`rdb`]), HyperLogLog's string format and algorithm ([`hll`]), the geohash
+//! and distance math of the GEO commands ([`geo`]), and the small tools these need: glob
+//! patterns, a random generator, an x87 long double, SHA-1 and SHA-256.
 //!
 //! It knows nothing above it: no command, connection, configuration, clock or thread. Time
 //! comes in as an argument ([`Millis`]).
@@ -17,6 +18,7 @@ pub mod compact;
 pub mod db;
 pub mod entry;
 pub mod evict;
+pub mod geo;
 pub mod glob;
 pub mod hash;
 pub mod hll;

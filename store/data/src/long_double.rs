@@ -103,6 +103,36 @@ impl LongDouble {
         Some(LongDouble { negative, class })
     }
 
+    /// The exact value of a `double`, as C widens one to `long double` (every `double` is
+    /// one): how Redis's `addReplyHumanLongDouble` gets the coordinates GEOPOS and
+    /// WITHCOORD print.
+    pub fn from_f64(value: f64) -> LongDouble {
+        let negative = value.is_sign_negative();
+        let class = if value.is_nan() {
+            Class::Nan
+        } else if value.is_infinite() {
+            Class::Infinite
+        } else if value == 0.0 {
+            Class::Zero
+        } else {
+            let bits = value.to_bits();
+            let biased = ((bits >> 52) & 0x7ff) as i32;
+            let fraction = bits & ((1 << 52) - 1);
+            // A double is `mant * 2^exp` with a 53-bit mantissa (no integer bit when
+            // subnormal); shifting the top bit up normalises it for 64 bits.
+            let (mant, exp) = match biased {
+                0 => (fraction, -1074),
+                _ => (fraction | (1 << 52), biased - 1075),
+            };
+            let shift = mant.leading_zeros();
+            Class::Finite {
+                mant: mant << shift,
+                exp: exp - shift as i32,
+            }
+        };
+        LongDouble { negative, class }
+    }
+
     /// Whether the value is neither infinite nor NaN.
     pub fn is_finite(self) -> bool {
         matches!(self.class, Class::Zero | Class::Finite { .. })
@@ -980,6 +1010,32 @@ mod tests {
         assert_eq!(human("-7"), "-7");
         assert_eq!(inf().to_human(), "inf");
         assert_eq!(neg(inf()).to_human(), "-inf");
+    }
+
+    #[test]
+    fn doubles_widen_exactly() {
+        let cases = [
+            (1.0, "1"),
+            (-2.5, "-2.5"),
+            (0.1, "0x1.999999999999ap-4"),
+            (1e300, "0x1.7e43c8800759cp+996"),
+            (5e-324, "0x1p-1074"),
+            (f64::MIN_POSITIVE, "0x1p-1022"),
+        ];
+        for (value, exact) in cases {
+            assert_eq!(
+                LongDouble::from_f64(value),
+                LongDouble::parse(exact.as_bytes()).expect("parses"),
+                "{value}"
+            );
+        }
+        // What Redis's GEOPOS prints for these doubles.
+        assert_eq!(
+            LongDouble::from_f64(13.361389338970184).to_human(),
+            "13.36138933897018433"
+        );
+        assert_eq!(LongDouble::from_f64(-0.0).to_human(), "0");
+        assert_eq!(LongDouble::from_f64(f64::NEG_INFINITY).to_human(), "-inf");
     }
 
     fn inf() -> LongDouble {

@@ -11,6 +11,7 @@ mod connection;
 mod databases;
 mod debug;
 mod functions;
+mod geo;
 mod hashes;
 mod hyperloglog;
 mod info;
@@ -41,6 +42,7 @@ const FAMILIES: &[&[Command]] = &[
     hashes::COMMANDS,
     sets::COMMANDS,
     zsets::COMMANDS,
+    geo::COMMANDS,
     streams::COMMANDS,
     connection::COMMANDS,
     info::COMMANDS,
