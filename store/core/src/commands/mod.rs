@@ -18,6 +18,7 @@ mod info;
 mod introspection;
 mod keys;
 mod lists;
+mod modules;
 mod monitor;
 mod persistence;
 mod pubsub;
@@ -56,6 +57,7 @@ const FAMILIES: &[&[Command]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     monitor::COMMANDS,
+    modules::COMMANDS,
     introspection::COMMANDS,
 ];
 

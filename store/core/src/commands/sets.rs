@@ -415,13 +415,15 @@ fn smove(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         return Ok(());
     };
     let present = as_set(source_entry)?.contains(member);
-    peek_set(db, destination, now)?;
+    let already_there = peek_set(db, destination, now)?.is_some_and(|set| set.contains(member));
     if source == destination || !present {
         ctx.reply.integer(present as i64);
         return Ok(());
     }
     change_set(db, source, now, |set| set.remove(member))?;
-    let added = change_set(db, destination, now, |set| set.insert(member, &limits))?;
+    // A destination that holds the member already is not written (nor signalled), as in Redis.
+    let added =
+        !already_there && change_set(db, destination, now, |set| set.insert(member, &limits))?;
     ctx.reply.integer(1);
     ctx.dirty(1 + added as u64);
     Ok(())

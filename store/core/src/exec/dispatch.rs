@@ -54,13 +54,6 @@ const OOM: Error = Error::Static("OOM command not allowed when used memory > 'ma
 /// without bound).
 const ALLOWED_IN_MULTI_WHEN_FULL: &[&str] = &["exec", "discard", "quit", "reset"];
 
-/// What DEBUG gets when `enable-debug-command` does not allow it.
-const DEBUG_NOT_ALLOWED: Error = Error::Static(
-    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", \
-     you can run it from a local connection, otherwise you need to set this option in the \
-     configuration file, and then restart the server.",
-);
-
 /// What a request names ([`resolve`]): the command (or subcommand), or the error its name or
 /// arity is, with the command if one was found (its arity was wrong).
 pub type Resolved = Result<&'static Command, (Option<&'static Command>, Error)>;
@@ -97,9 +90,11 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, resolved: Resolved, args: &[&[u8]]) -> Option
         }
     };
     // Before authentication, as in Redis: a protected command refuses anyone.
-    if command.has(Flags::PROTECTED) && !debug_allowed(ctx) {
-        reject(ctx, Some(command), &DEBUG_NOT_ALLOWED);
-        return Some(command);
+    if command.has(Flags::PROTECTED) {
+        if let Err(error) = admit_protected(ctx, command) {
+            reject(ctx, Some(command), &error);
+            return Some(command);
+        }
     }
     if !ctx.conn.authenticated && !command.has(Flags::NO_AUTH) {
         reject(ctx, Some(command), &Error::NoAuth);
@@ -214,17 +209,31 @@ fn busy_script(ctx: &Ctx<'_, '_>) -> Option<bool> {
     ctx.server.watch.busy()
 }
 
-/// Whether `enable-debug-command` lets this client run a protected command (DEBUG), as
-/// Redis's `allowProtectedAction` decides.
-fn debug_allowed(ctx: &Ctx<'_, '_>) -> bool {
-    match ctx.server.config().get("enable-debug-command") {
+/// Whether `enable-debug-command` (DEBUG) or `enable-module-command` (MODULE) lets this
+/// client run a protected command, as Redis's `allowProtectedAction` decides; if not, the
+/// error Redis rejects it with.
+fn admit_protected(ctx: &Ctx<'_, '_>, command: &Command) -> Result<(), Error> {
+    // DEBUG and MODULE are the protected commands, each behind a parameter of its own.
+    let (name, option) = match command.top_name() {
+        "module" => ("MODULE", "enable-module-command"),
+        _ => ("DEBUG", "enable-debug-command"),
+    };
+    let allowed = match ctx.server.config().get(option) {
         Some("yes") => true,
         Some("local") => ctx.client.addr.map_or(true, |addr| match addr.ip() {
             IpAddr::V4(ip) => ip.is_loopback(),
             IpAddr::V6(ip) => ip.is_loopback(),
         }),
         _ => false,
+    };
+    if allowed {
+        return Ok(());
     }
+    Err(Error::Message(format!(
+        "ERR {name} command not allowed. If the {option} option is set to \"local\", you can \
+         run it from a local connection, otherwise you need to set this option in the \
+         configuration file, and then restart the server."
+    )))
 }
 
 /// Redis's `processCommand` step for `maxmemory`: evicts by the policy, then refuses a

@@ -218,21 +218,28 @@ pub fn read(listpack: &[u8]) -> Option<Vec<Element<'_>>> {
     Some(elements)
 }
 
+/// The little-endian integer of `bytes` bytes (sign-extended) after the tag byte that starts
+/// `input`, as listpacks and ziplists store their integers.
+pub(super) fn int_after_tag(input: &[u8], bytes: usize) -> Option<i64> {
+    let data = input.get(1..1 + bytes)?;
+    let mut wide = [0u8; 8];
+    wide[..bytes].copy_from_slice(data);
+    let shift = 64 - 8 * bytes as u32;
+    Some((i64::from_le_bytes(wide) << shift) >> shift)
+}
+
+/// The string element of `len` bytes at `skip` in `input`, and the bytes taken up to its end.
+pub(super) fn string_at(input: &[u8], skip: usize, len: usize) -> Option<(Element<'_>, usize)> {
+    let data = input.get(skip..skip.checked_add(len)?)?;
+    Some((Element::Bytes(data), skip + len))
+}
+
 /// Reads the element at the start of `input`: the element and the bytes its encoding and
 /// data take.
 fn read_element(input: &[u8]) -> Option<(Element<'_>, usize)> {
     let first = *input.first()?;
-    let int = |bytes: usize| -> Option<i64> {
-        let data = input.get(1..1 + bytes)?;
-        let mut wide = [0u8; 8];
-        wide[..bytes].copy_from_slice(data);
-        let shift = 64 - 8 * bytes as u32;
-        Some((i64::from_le_bytes(wide) << shift) >> shift)
-    };
-    let string = |skip: usize, len: usize| -> Option<(Element<'_>, usize)> {
-        let data = input.get(skip..skip.checked_add(len)?)?;
-        Some((Element::Bytes(data), skip + len))
-    };
+    let int = |bytes| int_after_tag(input, bytes);
+    let string = |skip, len| string_at(input, skip, len);
     match first {
         0x00..=0x7F => Some((Element::Int(i64::from(first)), 1)),
         0x80..=0xBF => string(1, usize::from(first & 0x3F)),

@@ -1,6 +1,6 @@
 //! The low-level pieces of Redis's RDB format, byte-compatible with Redis 7.0: its CRC-64
 //! ([`crc64`]), LZF compression ([`lzf`]), the length and string encodings ([`string`]),
-//! listpacks ([`listpack`]), every value type in the encodings Redis writes ([`object`]) and
+//! listpacks ([`listpack`]) and, to read Redis 6.2's, ziplists ([`ziplist`]), every value type in the encodings Redis writes ([`object`]) and
 //! the framing of DUMP payloads ([`dump`]).
 //!
 //! DUMP/RESTORE and FUNCTION DUMP/RESTORE exchange these bytes with real Redis servers and
@@ -14,6 +14,7 @@ pub mod listpack;
 pub mod lzf;
 pub mod object;
 pub mod string;
+pub mod ziplist;
 
 pub use dump::{dump_footer, dump_payload_version, verify_dump_payload, DUMP_FOOTER_LEN};
 pub use string::{read_length, read_plain_length, read_string, write_length, write_string, Length};
@@ -30,3 +31,12 @@ pub const RDB_OPCODE_FUNCTION2: u8 = 245;
 
 #[cfg(test)]
 mod redis_vectors;
+
+/// Bytes from hex text, for tests that hold bytes taken from redis-server.
+#[cfg(test)]
+pub(crate) fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}

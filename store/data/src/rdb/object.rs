@@ -11,6 +11,7 @@
 
 use super::listpack::{self, Element, ListpackWriter};
 use super::string::{read_plain_length, read_string, write_length, write_string};
+use super::ziplist;
 use crate::types::hash::Hash;
 use crate::types::list::{node_takes, End, List};
 use crate::types::set::Set;
@@ -32,8 +33,19 @@ pub const TYPE_ZSET: u8 = 3;
 pub const TYPE_HASH: u8 = 4;
 /// A sorted set in a skiplist: a count, then each member and its score as a binary double.
 pub const TYPE_ZSET_2: u8 = 5;
+/// A list as one ziplist (Redis before 3.2).
+pub const TYPE_LIST_ZIPLIST: u8 = 10;
 /// A set of integers: an intset's bytes.
 pub const TYPE_SET_INTSET: u8 = 11;
+/// A small sorted set before Redis 7.0: a ziplist of members and scores.
+pub const TYPE_ZSET_ZIPLIST: u8 = 12;
+/// A small hash before Redis 7.0: a ziplist of fields and values.
+pub const TYPE_HASH_ZIPLIST: u8 = 13;
+/// A list before Redis 7.0: a count of quicklist nodes, then each node's ziplist.
+pub const TYPE_LIST_QUICKLIST: u8 = 14;
+/// A stream as Redis 6.2 writes it: without the first and greatest deleted IDs, the count of
+/// entries ever added and the groups' read counters.
+pub const TYPE_STREAM_LISTPACKS: u8 = 15;
 /// A small hash: a listpack of fields and values.
 pub const TYPE_HASH_LISTPACK: u8 = 16;
 /// A small sorted set: a listpack of members and scores.
@@ -201,6 +213,25 @@ pub fn read_object(input: &[u8], pos: &mut usize, limits: &EncodingLimits) -> Re
             Ok(Value::List(list))
         }
         TYPE_LIST_QUICKLIST_2 => read_quicklist(input, pos, limits),
+        TYPE_LIST_QUICKLIST => {
+            let nodes = read_count(input, pos)?;
+            let mut list = List::default();
+            for _ in 0..nodes {
+                let blob = corrupt(read_string(input, pos))?;
+                for element in corrupt(ziplist::read(&blob))? {
+                    list.push(&element.to_vec(), End::Right, limits);
+                }
+            }
+            non_empty_list(list)
+        }
+        TYPE_LIST_ZIPLIST => {
+            let blob = corrupt(read_string(input, pos))?;
+            let mut list = List::default();
+            for element in corrupt(ziplist::read(&blob))? {
+                list.push(&element.to_vec(), End::Right, limits);
+            }
+            non_empty_list(list)
+        }
         TYPE_SET => {
             let len = read_count(input, pos)?;
             let mut set = Set::default();
@@ -237,9 +268,9 @@ pub fn read_object(input: &[u8], pos: &mut usize, limits: &EncodingLimits) -> Re
             }
             Ok(Value::SortedSet(zset))
         }
-        TYPE_ZSET_LISTPACK => {
+        TYPE_ZSET_LISTPACK | TYPE_ZSET_ZIPLIST => {
             let mut zset = SortedSet::new();
-            read_listpack_pairs(input, pos, |member, score| {
+            read_packed_pairs(input, pos, kind == TYPE_ZSET_ZIPLIST, |member, score| {
                 element_score(score)
                     .is_some_and(|score| zset.insert(&member.to_vec(), score, limits).is_none())
             })?;
@@ -257,15 +288,15 @@ pub fn read_object(input: &[u8], pos: &mut usize, limits: &EncodingLimits) -> Re
             }
             Ok(Value::Hash(hash))
         }
-        TYPE_HASH_LISTPACK => {
+        TYPE_HASH_LISTPACK | TYPE_HASH_ZIPLIST => {
             let mut hash = Hash::default();
-            read_listpack_pairs(input, pos, |field, value| {
+            read_packed_pairs(input, pos, kind == TYPE_HASH_ZIPLIST, |field, value| {
                 hash.set(&field.to_vec(), &value.to_vec(), limits)
             })?;
             Ok(Value::Hash(hash))
         }
-        TYPE_STREAM_LISTPACKS_2 => {
-            let stream = Stream::read_rdb(input, pos)?;
+        TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
+            let stream = Stream::read_rdb(input, pos, kind == TYPE_STREAM_LISTPACKS_2)?;
             Ok(Value::Stream(Box::new(stream)))
         }
         _ => Err(ReadError::Corrupt),
@@ -280,15 +311,21 @@ fn read_count(input: &[u8], pos: &mut usize) -> Read<u64> {
     }
 }
 
-/// Reads a listpack of pairs (a small hash's or sorted set's) and hands each pair to `add`,
-/// which says whether it was sound (a new field, a number for a score).
-fn read_listpack_pairs(
+/// Reads a listpack (or, from Redis before 7.0, a ziplist) of pairs, a small hash's or sorted
+/// set's, and hands each pair to `add`, which says whether it was sound (a new field, a
+/// number for a score).
+fn read_packed_pairs(
     input: &[u8],
     pos: &mut usize,
+    is_ziplist: bool,
     mut add: impl FnMut(Element<'_>, Element<'_>) -> bool,
 ) -> Read<()> {
     let blob = corrupt(read_string(input, pos))?;
-    let elements = corrupt(listpack::read(&blob))?;
+    let elements = if is_ziplist {
+        corrupt(ziplist::read(&blob))?
+    } else {
+        corrupt(listpack::read(&blob))?
+    };
     if elements.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -305,6 +342,10 @@ fn read_quicklist(input: &[u8], pos: &mut usize, limits: &EncodingLimits) -> Rea
     for _ in 0..nodes {
         let container = corrupt(read_plain_length(input, pos))?;
         let blob = corrupt(read_string(input, pos))?;
+        if blob.is_empty() {
+            // Not even a plain node is empty: Redis refuses it.
+            return Err(ReadError::Corrupt);
+        }
         match container {
             NODE_PLAIN => list.push(&blob, End::Right, limits),
             NODE_PACKED => {
@@ -316,6 +357,10 @@ fn read_quicklist(input: &[u8], pos: &mut usize, limits: &EncodingLimits) -> Rea
             _ => return Err(ReadError::Corrupt),
         }
     }
+    non_empty_list(list)
+}
+
+fn non_empty_list(list: List) -> Read<Value> {
     if list.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -355,14 +400,8 @@ fn read_text_score(input: &[u8], pos: &mut usize) -> Read<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rdb::hex;
     use crate::types::stream::{NewId, StreamId};
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
 
     fn written(value: &Value, compress: bool) -> Vec<u8> {
         let mut out = Vec::new();

@@ -107,9 +107,12 @@ impl Stream {
         }
     }
 
-    /// Reads a stream written by [`Stream::write_rdb`] or by Redis 7.0, checking that its
-    /// nodes, counters, groups and pending entries agree with each other.
-    pub(crate) fn read_rdb(input: &[u8], pos: &mut usize) -> Read<Stream> {
+    /// Reads a stream written by [`Stream::write_rdb`] or by Redis 7.0 (`with_counters`), or
+    /// by Redis 6.2, whose streams lack the first and greatest deleted IDs, the count of
+    /// entries ever added and the groups' read counters: those are then worked out as Redis
+    /// 7.0 works them out when it loads one. Checks that the nodes, counters, groups and
+    /// pending entries agree with each other.
+    pub(crate) fn read_rdb(input: &[u8], pos: &mut usize, with_counters: bool) -> Read<Stream> {
         let mut stream = Stream::new();
         let nodes = corrupt(read_plain_length(input, pos))?;
         let mut previous: Option<StreamId> = None;
@@ -125,16 +128,21 @@ impl Stream {
         }
         let length = corrupt(read_plain_length(input, pos))?;
         stream.last_id = read_id(input, pos)?;
-        stream.first_id = read_id(input, pos)?;
-        stream.max_deleted_id = read_id(input, pos)?;
-        stream.entries_added = corrupt(read_plain_length(input, pos))?;
+        if with_counters {
+            stream.first_id = read_id(input, pos)?;
+            stream.max_deleted_id = read_id(input, pos)?;
+            stream.entries_added = corrupt(read_plain_length(input, pos))?;
+        } else {
+            stream.first_id = stream.first_entry().map_or(StreamId::MIN, |entry| entry.id);
+            stream.entries_added = stream.len;
+        }
         if length != stream.len || previous.is_some_and(|last| last > stream.last_id) {
             return Err(ReadError::Corrupt);
         }
         let groups = corrupt(read_plain_length(input, pos))?;
         for _ in 0..groups {
             let name = corrupt(read_string(input, pos))?;
-            let group = read_group(input, pos)?;
+            let group = read_group(input, pos, (!with_counters).then_some(&stream))?;
             if stream.groups.insert(name.into(), group).is_some() {
                 return Err(ReadError::Corrupt);
             }
@@ -143,13 +151,17 @@ impl Stream {
     }
 }
 
-/// One group: its position, its pending entries, then its consumers with the IDs each
-/// holds; every pending entry must belong to exactly one consumer.
-fn read_group(input: &[u8], pos: &mut usize) -> Read<Group> {
+/// One group: its position, its read counter (or, for a stream of Redis 6.2's, passed as
+/// `estimate_from`, the counter estimated from the stream), its pending entries, then its
+/// consumers with the IDs each holds; every pending entry must belong to exactly one consumer.
+fn read_group(input: &[u8], pos: &mut usize, estimate_from: Option<&Stream>) -> Read<Group> {
     let last_id = read_id(input, pos)?;
-    let entries_read = match corrupt(read_plain_length(input, pos))? {
-        UNKNOWN_READ => None,
-        read => Some(read),
+    let entries_read = match estimate_from {
+        Some(stream) => stream.entries_up_to(last_id),
+        None => match corrupt(read_plain_length(input, pos))? {
+            UNKNOWN_READ => None,
+            read => Some(read),
+        },
     };
     let mut group = Group::new(last_id, entries_read);
     // ID -> (delivery time, deliveries, whether a consumer claimed it yet).
