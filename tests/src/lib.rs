@@ -61,7 +61,11 @@ impl Runtime {
         let std_listener = TcpListener::bind((ip, 0)).expect("bind a free port");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("local addr");
-        let server = Arc::new(Server::new(config, now()).with_timer(monotonic));
+        let server = Arc::new(
+            Server::new(config, now())
+                .with_timer(monotonic)
+                .with_connector(radish_pump::migrate_link::connect),
+        );
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         let shared = server.clone();
         let thread = std::thread::spawn(move || match self {

@@ -28,7 +28,7 @@ pub use error::{Error, Result};
 pub use exec::command::{Command, Table};
 pub use persist::{Durable, LoadError};
 pub use radish_data::Millis;
-pub use server::{Escape, Server, RESERVED_FDS};
+pub use server::{Connector, Escape, Link, Server, RESERVED_FDS};
 pub use session::pump::Wakeups;
 pub use session::{Session, Status};
 pub use state::clients::{Client, Clients};

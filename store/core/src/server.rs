@@ -12,6 +12,7 @@ use crate::scripting::{Functions, Scripts, ScriptsStats, SharedRng};
 use crate::state::clients::Clients;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
+use crate::state::links::Links;
 use crate::state::notify::Notify;
 use crate::state::pubsub::PubSub;
 use crate::state::renames::Renames;
@@ -26,6 +27,7 @@ pub const RESERVED_FDS: u64 = 32;
 /// Most keys one tick evicts, bounding the pause when `maxmemory` is lowered far below use.
 const EVICTIONS_PER_TICK: usize = 1024;
 
+pub use crate::state::links::{Connector, Link};
 pub use crate::state::script_watch::{Escape, EscapeFn};
 
 /// The EVAL engine, locked; publishes its [`ScriptsStats`] when dropped, if it was changed.
@@ -101,6 +103,8 @@ pub struct Server {
     /// Raises the open-files limit for `maxclients` clients and says how many fit, from
     /// whoever runs the server; without it, every client asked for fits.
     open_files: Option<fn(u64) -> u64>,
+    /// The connections MIGRATE keeps to other servers. Lock it after the data lock.
+    pub(crate) links: Mutex<Links>,
 }
 
 impl Server {
@@ -145,6 +149,7 @@ impl Server {
             debug: DebugSwitches::default(),
             timer: None,
             open_files: None,
+            links: Mutex::new(Links::default()),
         }
     }
 
@@ -190,6 +195,23 @@ impl Server {
     /// returns how many do: the store makes no system call of its own for it.
     pub fn with_open_files(mut self, open_files: fn(u64) -> u64) -> Server {
         self.open_files = Some(open_files);
+        self
+    }
+
+    /// MIGRATE's cached connections (lock it after the data lock).
+    pub(crate) fn links(&self) -> MutexGuard<'_, Links> {
+        self.links
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Opens MIGRATE's connections to other servers with `connector`: the store opens no
+    /// socket of its own, and without one MIGRATE cannot connect.
+    pub fn with_connector(self, connector: Connector) -> Server {
+        self.links
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .set_connector(connector);
         self
     }
 
@@ -313,6 +335,7 @@ impl Server {
         let eviction = keyspace.evict(now, EVICTIONS_PER_TICK);
         let used_memory = keyspace.used_memory() as u64;
         self.persist.tick(&self.config(), &mut keyspace, now);
+        self.links().close_idle(now);
         self.clients
             .close_idle(now, |client| keyspace.is_waiting(client));
         drop(keyspace);

@@ -2,7 +2,7 @@
 //! connection by moving bytes between its socket and its [`Session`](radish_store::Session)
 //! ([`Connection`]), accepts connections and runs the server's tick ([`run`]), and does what a
 //! server binary needs around that ([`serve`]: binding, loading, closing; [`logging`]; the
-//! open-files limit; the clocks). A runtime crate (radish-tokio, radish-smol) gives it sockets
+//! open-files limit; the clocks; the blocking connections MIGRATE opens). A runtime crate (radish-tokio, radish-smol) gives it sockets
 //! and a timer through the small traits in [`runtime`], and keeps only what differs between
 //! runtimes: how tasks are spawned and how busy polling takes its turns.
 
@@ -12,6 +12,7 @@ pub mod clock;
 mod connection;
 pub mod fd_limit;
 pub mod logging;
+pub mod migrate_link;
 pub mod runtime;
 mod serve;
 

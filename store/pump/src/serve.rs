@@ -55,11 +55,12 @@ where
 
 /// A server for `config` as the binaries run it, before its data is loaded
 /// ([`Server::load`]): timed by the [`monotonic`] clock, its `maxclients` fitted to the
-/// process's open-files limit.
+/// process's open-files limit, MIGRATE connecting over blocking TCP.
 pub fn server(config: Config) -> Server {
     Server::new(config, now())
         .with_timer(monotonic)
         .with_open_files(fit_maxclients)
+        .with_connector(crate::migrate_link::connect)
 }
 
 /// What one turn of the accept loop saw.

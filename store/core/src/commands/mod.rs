@@ -18,6 +18,7 @@ mod info;
 mod introspection;
 mod keys;
 mod lists;
+mod migrate;
 mod modules;
 mod monitor;
 mod persistence;
@@ -38,6 +39,7 @@ const FAMILIES: &[&[Command]] = &[
     hyperloglog::COMMANDS,
     keys::COMMANDS,
     serialize::COMMANDS,
+    migrate::COMMANDS,
     sort::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,

@@ -8,7 +8,8 @@
 
 use radish_data::rdb::object::{read_object, write_object};
 use radish_data::rdb::{dump_footer, dump_payload_version, verify_dump_payload, DUMP_FOOTER_LEN};
-use radish_data::Millis;
+use radish_data::types::EncodingLimits;
+use radish_data::{Millis, Value};
 
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
@@ -45,14 +46,18 @@ fn dump(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let (db, reply, now) = ctx.parts();
     match db.read(args[1], now) {
         None => reply.null(),
-        Some(entry) => {
-            let mut payload = Vec::new();
-            write_object(&mut payload, &entry.value, &limits, compress);
-            dump_footer(&mut payload);
-            reply.bulk(&payload);
-        }
+        Some(entry) => reply.bulk(&dump_payload(&entry.value, &limits, compress)),
     }
     Ok(())
+}
+
+/// `value` as DUMP gives it (and MIGRATE sends it): its RDB encoding, the RDB version and
+/// the checksum.
+pub(super) fn dump_payload(value: &Value, limits: &EncodingLimits, compress: bool) -> Vec<u8> {
+    let mut payload = Vec::new();
+    write_object(&mut payload, value, limits, compress);
+    dump_footer(&mut payload);
+    payload
 }
 
 /// RESTORE's options after the payload.

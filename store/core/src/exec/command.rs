@@ -335,6 +335,8 @@ pub enum GetKeys {
     Bitfield,
     /// XREAD and XREADGROUP: the first half of what follows `STREAMS`, past the options.
     Xread,
+    /// MIGRATE: the key, or with KEYS (and an empty key) every argument after it.
+    Migrate,
 }
 
 /// Redis's `genericGetKeys` for keys counted at `count` and starting at `first` (each key

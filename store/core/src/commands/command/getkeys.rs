@@ -72,6 +72,7 @@ fn find_keys(command: &Command, argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
             vec![(1, flags)]
         }
         Some(GetKeys::Xread) => xread_keys(argv),
+        Some(GetKeys::Migrate) => migrate_keys(argv),
         None => Vec::new(),
     }
 }
@@ -105,6 +106,33 @@ fn xread_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
     (streams + 1..=streams + rest / 2)
         .map(|position| (position, KeyFlags::NONE))
         .collect()
+}
+
+/// Redis's `migrateGetKeys`: the key at 3, or with KEYS every argument after it (none if the
+/// key is not empty then: MIGRATE answers that with an error), skipping AUTH's and AUTH2's
+/// arguments on the way.
+fn migrate_keys(argv: &[&[u8]]) -> Vec<(usize, KeyFlags)> {
+    let flags = key!(RW | ACCESS | DELETE);
+    let mut keys = 3..4;
+    let mut i = 6;
+    while i < argv.len() {
+        let option = argv[i];
+        if option.eq_ignore_ascii_case(b"keys") {
+            keys = if argv[3].is_empty() {
+                i + 1..argv.len()
+            } else {
+                0..0
+            };
+            break;
+        }
+        if option.eq_ignore_ascii_case(b"auth") {
+            i += 1;
+        } else if option.eq_ignore_ascii_case(b"auth2") {
+            i += 2;
+        }
+        i += 1;
+    }
+    keys.map(|position| (position, flags)).collect()
 }
 
 /// Redis's `sortGetKeys`: options are skipped by their known argument counts (LIMIT 2, GET

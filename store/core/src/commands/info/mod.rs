@@ -481,7 +481,8 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     // Background saves run on a thread: there is never a fork.
     line!(out, "latest_fork_usec:0");
     line!(out, "total_forks:0");
-    line!(out, "migrate_cached_sockets:0");
+    let migrate_links = ctx.server.links().len();
+    line!(out, "migrate_cached_sockets:{migrate_links}");
     line!(out, "slave_expires_tracked_keys:0");
     line!(out, "active_defrag_hits:0");
     line!(out, "active_defrag_misses:0");
