@@ -1,10 +1,12 @@
 //! Server state: what every connection shares and every layer above reads. The configuration
-//! ([`config`]), the connected clients ([`clients`]), pub/sub ([`pubsub`]), the counters INFO
+//! ([`config`]), the connected clients ([`clients`]), pub/sub ([`pubsub`]) and keyspace
+//! notifications ([`events`]), the counters INFO
 //! reports ([`stats`]), and the databases behind the data lock with their blocked clients and
 //! what the running batch logs ([`keyspace`], [`propagation`]).
 
 pub mod clients;
 pub mod config;
+pub mod events;
 pub mod keyspace;
 pub mod notify;
 pub mod propagation;
