@@ -8,6 +8,7 @@ use super::write_entry;
 use super::{as_stream, log_group_id, log_pending, log_pending_ids, no_group, read_stream};
 use crate::error::{Error, Result};
 use crate::exec::args::is;
+use crate::state::events;
 use crate::exec::ctx::Ctx;
 use radish_resp::number::parse_i64_strict;
 
@@ -190,5 +191,8 @@ fn log_claimed(ctx: &mut Ctx<'_, '_>, key: &[u8], group: &[u8], claimed: &Claime
         log_pending(ctx, key, group, *id, pending, last_id);
     }
     let logged = claimed.dropped.len() + log_pending_ids(ctx, key, group, &claimed.ids);
+    if claimed.created_consumer {
+        ctx.notify(events::STREAM, "xgroup-createconsumer", key);
+    }
     ctx.dirty(logged as u64 + u64::from(claimed.created_consumer));
 }
