@@ -238,6 +238,17 @@ impl Db {
         self.keys.at(position).map(|(_, entry)| entry)
     }
 
+    /// Like [`read_untouched`](Db::read_untouched), but a miss is not recorded as a key
+    /// event: Redis's OBJECT looks keys up with `LOOKUP_NONOTIFY`.
+    pub fn read_untouched_unreported(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        let Some(position) = self.live_index(key, now) else {
+            self.misses += 1;
+            return None;
+        };
+        self.hits += 1;
+        self.keys.at(position).map(|(_, entry)| entry)
+    }
+
     /// The live entry for `key`, for changing its value in place. Counts as a write (WATCH,
     /// blocked clients), so look the key up with `get` first when the change may not happen.
     pub fn get_mut(&mut self, key: &[u8], now: Millis) -> Option<&mut Entry> {

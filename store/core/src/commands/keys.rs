@@ -581,7 +581,7 @@ fn move_(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 /// OBJECT's subcommands look the key up as Redis does: a hit or miss, but no access.
 fn object_lookup<'d>(ctx: &'d mut Ctx<'_, '_>, key: &[u8]) -> Option<&'d Entry> {
     let now = ctx.now;
-    ctx.db().read_untouched(key, now)
+    ctx.db().read_untouched_unreported(key, now)
 }
 
 fn object_encoding(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {

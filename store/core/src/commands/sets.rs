@@ -629,7 +629,7 @@ fn sinter(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn sinterstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
-    let common = intersection(ctx.db(), &args[2..], now, false)?.unwrap_or_default();
+    let common = intersection(ctx.db(), &args[2..], now, true)?.unwrap_or_default();
     let mut result = Set::default();
     for member in &common {
         result.insert(member, &limits);
@@ -682,7 +682,7 @@ fn sunion(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn sunionstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
-    let result = union(ctx.db(), &args[2..], now, false, &limits)?;
+    let result = union(ctx.db(), &args[2..], now, true, &limits)?;
     store(ctx, args[1], result, "sunionstore");
     Ok(())
 }
@@ -698,7 +698,7 @@ fn sdiff(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn sdiffstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
-    let result = difference(ctx.db(), &args[2..], now, false, &limits)?;
+    let result = difference(ctx.db(), &args[2..], now, true, &limits)?;
     store(ctx, args[1], result, "sdiffstore");
     Ok(())
 }

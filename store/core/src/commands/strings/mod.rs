@@ -352,7 +352,8 @@ fn psetex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn getset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let (db, reply, _) = ctx.parts();
-    let old = db.get(args[1], now).map(as_string).transpose()?;
+    // A read, as Redis's GETSET looks the key up (a hit or miss, and its event).
+    let old = db.read(args[1], now).map(as_string).transpose()?;
     reply.bulk_or_null(old.map(|v| &v.bytes[..]));
     db.insert(args[1], Value::string(args[2]), 0, now);
     ctx.notify(events::STRING, "set", args[1]);
