@@ -359,6 +359,55 @@ const SCENARIOS: &[Scenario] = &[
         ],
     },
     Scenario {
+        name: "new keys, A with n",
+        classes: "KEAn",
+        resp3: false,
+        steps: &[
+            &["RPUSH", "src", "a", "b"],
+            &["LMOVE", "src", "dst", "LEFT", "LEFT"],
+            &["LMOVE", "src", "dst", "LEFT", "LEFT"],
+            &["SADD", "s", "m", "n"],
+            &["SMOVE", "s", "s2", "m"],
+            &["SET", "k", "v"],
+            &["SET", "k2", "v"],
+            &["RENAME", "k", "k2"],
+            &["RENAME", "k2", "k3"],
+            &["COPY", "k3", "k4"],
+            &["COPY", "k3", "k4", "REPLACE"],
+            &["MOVE", "k4", "1"],
+            &["SET", "dumped", "v"],
+            &["@restore", "k3", "0", "REPLACE"],
+            &["@restore", "k5", "0"],
+            &["HINCRBY", "h", "f", "1"],
+            &["HINCRBYFLOAT", "h2", "f", "1.5"],
+            &["HSETNX", "h3", "f", "v"],
+            &["ZADD", "z", "1", "m"],
+            &["ZINCRBY", "z2", "1", "m"],
+            &["XADD", "x", "1-1", "f", "v"],
+            &["XGROUP", "CREATE", "x2", "g", "$", "MKSTREAM"],
+            &["SETRANGE", "r", "1", "x"],
+            &["SETBIT", "b", "1", "1"],
+            &["BITFIELD", "bf", "INCRBY", "u8", "0", "1"],
+            &["PFADD", "p"],
+            &["PFMERGE", "p2", "p"],
+            &["BITOP", "NOT", "b2", "b"],
+            &["SINTERSTORE", "si", "s", "s"],
+            &["SORT", "dst", "ALPHA", "STORE", "sorted"],
+            &["GEOADD", "g", "1", "1", "m"],
+            &["ZRANGESTORE", "zr", "z", "0", "-1"],
+            &["ZUNIONSTORE", "zu", "1", "z"],
+            &["LPUSHX", "nope", "a"],
+            &["INCRBYFLOAT", "f", "1"],
+            &["APPEND", "ap", "x"],
+            &["MSET", "m1", "1", "m2", "2"],
+            &["MULTI"],
+            &["SET", "t1", "1"],
+            &["RPUSH", "t2", "1"],
+            &["EXEC"],
+            &["EVAL", "redis.call('sadd', KEYS[1], 'x'); return redis.call('zadd', KEYS[2], 1, 'x')", "2", "e1", "e2"],
+        ],
+    },
+    Scenario {
         name: "active expiry",
         classes: "KEA",
         resp3: false,
@@ -463,7 +512,10 @@ fn run(addr: SocketAddr, scenario: &Scenario) -> (Vec<Frame>, Vec<Frame>) {
         &["CONFIG", "SET", "notify-keyspace-events", scenario.classes],
     ] {
         let reply = client.cmd(setup);
-        assert!(!matches!(reply, Frame::SimpleError(_)), "{setup:?}: {reply:?}");
+        assert!(
+            !matches!(reply, Frame::SimpleError(_)),
+            "{setup:?}: {reply:?}"
+        );
     }
     let mut subscriber = RawClient::connect(addr);
     if scenario.resp3 {
@@ -531,17 +583,32 @@ fn keyspace_events_match_redis() {
             }
         }
         // Only the last scenario is silent: a scenario that hears nothing proves nothing.
-        assert_eq!(messages.is_empty(), scenario.classes == "A", "{}", scenario.name);
+        assert_eq!(
+            messages.is_empty(),
+            scenario.classes == "A",
+            "{}",
+            scenario.name
+        );
     }
     for runtime in RUNTIMES {
         // DEBUG SET-ACTIVE-EXPIRE keeps lazy expiry apart from active expiry.
         let server = runtime.start_with(&["enable-debug-command local"]);
         for (scenario, (expected, expected_replies)) in SCENARIOS.iter().zip(&expected) {
             let (got, replies) = run(server.addr, scenario);
-            for ((step, want), reply) in scenario.steps.iter().filter(|s| s[0] != "@sleep" && s[0] != "@block").zip(expected_replies).zip(&replies) {
+            for ((step, want), reply) in scenario
+                .steps
+                .iter()
+                .filter(|s| s[0] != "@sleep" && s[0] != "@block")
+                .zip(expected_replies)
+                .zip(&replies)
+            {
                 // SPOP answers members chosen at random.
                 if step[0] != "SPOP" {
-                    assert_eq!(want, reply, "{runtime:?}, scenario {:?}, {step:?}", scenario.name);
+                    assert_eq!(
+                        want, reply,
+                        "{runtime:?}, scenario {:?}, {step:?}",
+                        scenario.name
+                    );
                 }
             }
             if &got != expected {
@@ -568,16 +635,38 @@ fn config_normalizes_classes_as_redis() {
     let redis = RedisServer::start();
     let server = RUNTIMES[0].start();
     let cases = [
-        "", "KEA", "AKEn", "Kx", "Ee", "KEn", "Kgm", "mEK$lshzxetdg", "g$lshzxetdKE", "nE", "gg$",
-        "d", "Am", "q", "KEA ", "K,E",
+        "",
+        "KEA",
+        "AKEn",
+        "Kx",
+        "Ee",
+        "KEn",
+        "Kgm",
+        "mEK$lshzxetdg",
+        "g$lshzxetdKE",
+        "nE",
+        "gg$",
+        "d",
+        "Am",
+        "q",
+        "KEA ",
+        "K,E",
     ];
     let mut redis_client = RawClient::connect(redis.addr);
     let mut radish_client = RawClient::connect(server.addr);
     for classes in cases {
         let set = ["CONFIG", "SET", "notify-keyspace-events", classes];
         let get = ["CONFIG", "GET", "notify-keyspace-events"];
-        assert_eq!(redis_client.cmd(&set), radish_client.cmd(&set), "{classes:?}");
-        assert_eq!(redis_client.cmd(&get), radish_client.cmd(&get), "{classes:?}");
+        assert_eq!(
+            redis_client.cmd(&set),
+            radish_client.cmd(&set),
+            "{classes:?}"
+        );
+        assert_eq!(
+            redis_client.cmd(&get),
+            radish_client.cmd(&get),
+            "{classes:?}"
+        );
     }
     let reset = ["CONFIG", "SET", "notify-keyspace-events", ""];
     redis_client.cmd(&reset);

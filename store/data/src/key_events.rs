@@ -85,7 +85,10 @@ mod tests {
             .collect();
         assert_eq!(
             taken,
-            vec![(KeyEvent::Expired, b"a".to_vec()), (KeyEvent::New, b"c".to_vec())]
+            vec![
+                (KeyEvent::Expired, b"a".to_vec()),
+                (KeyEvent::New, b"c".to_vec())
+            ]
         );
         assert!(!events.any());
         events.record(KeyEvent::New, b"d");

@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
-use crate::state::events;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -25,8 +25,8 @@ use radish_data::{StringOrigin, StringValue, Value};
 
 use crate::error::{Error, Result};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
-use crate::state::events;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -13,8 +13,8 @@ use radish_data::{Db, Entry, Millis};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
-use crate::state::events;
 use crate::exec::ctx::{pop_candidates, Ctx};
+use crate::state::events;
 use crate::state::keyspace::{Pops, TimeoutReply};
 
 #[rustfmt::skip]

@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::Ctx;
-use crate::state::events;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -441,7 +441,9 @@ fn smove(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if source_removed {
         ctx.notify(events::GENERIC, "del", source);
     }
-    let added = change_set(ctx.db(), destination, now, |set| set.insert(member, &limits))?;
+    let added = change_set(ctx.db(), destination, now, |set| {
+        set.insert(member, &limits)
+    })?;
     if added {
         ctx.notify(events::SET, "sadd", destination);
     }

@@ -407,7 +407,10 @@ fn sort_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], read_only: bool) -> Resul
     } else {
         // An empty result deletes the destination.
         let deleted = db.remove(destination).is_some();
-        (u64::from(deleted), deleted.then_some((events::GENERIC, "del")))
+        (
+            u64::from(deleted),
+            deleted.then_some((events::GENERIC, "del")),
+        )
     };
     reply.integer(output_len as i64);
     if let Some((class, event)) = event {

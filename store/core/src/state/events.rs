@@ -86,7 +86,12 @@ pub fn to_text(flags: u32) -> String {
     if flags & ALL == ALL {
         out.push('A');
     } else {
-        out.extend(CLASSES.iter().filter(|(_, bit)| flags & bit != 0).map(|(c, _)| *c));
+        out.extend(
+            CLASSES
+                .iter()
+                .filter(|(_, bit)| flags & bit != 0)
+                .map(|(c, _)| *c),
+        );
     }
     for (bit, class) in [(KEYSPACE, 'K'), (KEYEVENT, 'E'), (KEY_MISS, 'm')] {
         if flags & bit != 0 {
@@ -94,6 +99,22 @@ pub fn to_text(flags: u32) -> String {
         }
     }
     out
+}
+
+/// What the configuration keeps for `flags`: Redis's text, but with `n` kept after `A`
+/// (Redis drops it from the text while the flag stays on), so that the flags can be read
+/// back from it. [`shown`] gives Redis's text again.
+pub fn to_stored(flags: u32) -> String {
+    let mut text = to_text(flags);
+    if flags & ALL == ALL && flags & NEW != 0 {
+        text.insert(1, 'n');
+    }
+    text
+}
+
+/// The text CONFIG GET and CONFIG REWRITE show for a stored value.
+pub fn shown(stored: &str) -> String {
+    parse(stored).map(to_text).unwrap_or_default()
 }
 
 /// The flags that publish anything: none unless `K` or `E` is on, so that a configuration
@@ -188,6 +209,11 @@ mod tests {
             assert_eq!(parse(given).map(to_text).as_deref(), Some(shown), "{given}");
         }
         assert_eq!(parse("Kq"), None);
+        // `n` stays on after `A`, though the text Redis shows drops it.
+        assert_eq!(parse("AKEn").map(to_stored).as_deref(), Some("AnKE"));
+        assert_eq!(parse("AnKE"), parse("AKEn"));
+        assert_eq!(shown("AnKE"), "AKE");
+        assert_eq!(parse("Kn").map(to_stored).as_deref(), Some("nK"));
         assert_eq!(parse("KEA").map(effective), Some(ALL | KEYSPACE | KEYEVENT));
         assert_eq!(parse("A").map(effective), Some(0));
     }

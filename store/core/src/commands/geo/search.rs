@@ -14,9 +14,9 @@ use radish_data::Value;
 use super::options::{parse, Query, Sort, Variant};
 use super::{read_zset, write_position};
 use crate::error::Result;
-use crate::state::events;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 pub(super) fn georadius(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     search_generic(ctx, args, Variant::Radius)

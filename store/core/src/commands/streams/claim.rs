@@ -8,8 +8,8 @@ use super::write_entry;
 use super::{as_stream, log_group_id, log_pending, log_pending_ids, no_group, read_stream};
 use crate::error::{Error, Result};
 use crate::exec::args::is;
-use crate::state::events;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 use radish_resp::number::parse_i64_strict;
 
 /// An integer option of XCLAIM or XAUTOCLAIM, with the error Redis gives for it.

@@ -7,8 +7,8 @@ use super::ids::{parse_bound, parse_id, parse_strict_id};
 use super::{no_group, no_such_group, peek_stream, read_stream, stream_mut_unwatched};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, subcommand_syntax_error};
-use crate::state::events;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// XGROUP CREATE | SETID | DESTROY | CREATECONSUMER | DELCONSUMER, one function as in
 /// Redis, since their checks run in one order: the options, the key (and its type), the key

@@ -10,8 +10,8 @@ use super::{as_stream, log_consumer, log_group_id, log_pending_ids, stream_mut_u
 use super::{count_limit, read_stream, write_entries, write_entry};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
-use crate::state::events;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 use crate::state::keyspace::{Pops, TimeoutReply};
 
 /// How many entries a blocked XREAD without COUNT gets when served (Redis's

@@ -7,8 +7,8 @@ use super::ids::{parse_new_id, parse_strict_id};
 use super::{peek_stream, stream_mut, stream_mut_unwatched};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
-use crate::state::events;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// XADD's and XTRIM's options, as Redis's `streamParseAddOrTrimArgsOrReply` reads them.
 struct TrimArgs {

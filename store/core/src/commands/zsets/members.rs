@@ -16,8 +16,8 @@ use crate::commands::hashes::{empty_scan_reply, parse_random_count, scan_reply, 
 use crate::commands::keys::parse_cursor;
 use crate::error::{Error, Result};
 use crate::exec::args::is;
-use crate::state::events;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// ZADD's options.
 #[derive(Debug, Default, Clone, Copy)]

@@ -7,8 +7,8 @@ use radish_resp::Version;
 use super::shared::{peek_zset, remove_if_empty, write_flat, write_pairs, write_score, zset_mut};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
-use crate::state::events;
 use crate::exec::ctx::{pop_candidates, Ctx};
+use crate::state::events;
 use crate::state::keyspace::{Pops, TimeoutReply};
 
 /// Pops up to `count` elements from the sorted set at `key` (which must exist), deleting the

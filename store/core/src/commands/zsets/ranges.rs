@@ -10,8 +10,8 @@ use super::shared::{
 };
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
-use crate::state::events;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// How a range is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

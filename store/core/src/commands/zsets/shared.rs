@@ -9,9 +9,9 @@ use radish_data::{Db, Entry, Millis};
 use radish_resp::Version;
 
 use crate::error::{Error, Result};
-use crate::state::events;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 pub(super) const NAN_SCORE: Error = Error::Static("ERR resulting score is not a number (NaN)");
 pub(super) const NOT_FLOAT_RANGE: Error = Error::Static("ERR min or max is not a float");

@@ -436,7 +436,7 @@ fn parse_keyspace_events(args: &[String]) -> Result<String, String> {
         return Err("wrong number of arguments".to_string());
     };
     match events::parse(classes) {
-        Some(flags) => Ok(events::to_text(flags)),
+        Some(flags) => Ok(events::to_stored(flags)),
         None => Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
     }
 }
