@@ -11,6 +11,7 @@ use crate::persist::Persist;
 use crate::scripting::{Functions, Scripts, ScriptsStats, SharedRng};
 use crate::state::clients::Clients;
 use crate::state::config::Config;
+use crate::state::events::Publisher;
 use crate::state::keyspace::Keyspace;
 use crate::state::links::Links;
 use crate::state::notify::Notify;
@@ -117,6 +118,7 @@ impl Server {
         let mut keyspace = Keyspace::new(databases);
         keyspace.configure(eviction);
         keyspace.encoding = config.encoding_limits();
+        keyspace.set_notify(config.keyspace_events());
         let clients = Clients::default();
         keyspace.client_buffers = clients.buffers.clone();
         let keyspace = Arc::new(Mutex::new(keyspace));
@@ -297,15 +299,20 @@ impl Server {
     /// client limits and `maxmemory` here, eviction settings into `keyspace`, which the
     /// caller passes in as it may hold the data lock already.
     pub fn apply_config(&self, keyspace: &mut Keyspace) {
-        let (eviction, encoding) = {
+        let (eviction, encoding, notify) = {
             let config = self.config();
             self.clients.limits.load(&config);
             let threshold = config.get_int("busy-reply-threshold").max(0) as u64;
             self.busy_reply_threshold
                 .store(threshold, Ordering::Relaxed);
-            (config.eviction_settings(), config.encoding_limits())
+            (
+                config.eviction_settings(),
+                config.encoding_limits(),
+                config.keyspace_events(),
+            )
         };
         keyspace.encoding = encoding;
+        keyspace.set_notify(notify);
         self.maxmemory.store(eviction.maxmemory, Ordering::Relaxed);
         keyspace.configure(eviction);
     }
@@ -333,6 +340,9 @@ impl Server {
             _ => 0,
         };
         let eviction = keyspace.evict(now, EVICTIONS_PER_TICK);
+        if keyspace.notify != 0 {
+            self.publish_recorded(&mut keyspace, now);
+        }
         let used_memory = keyspace.used_memory() as u64;
         self.persist.tick(&self.config(), &mut keyspace, now);
         self.links().close_idle(now);
@@ -352,6 +362,48 @@ impl Server {
         sampled.expire_micros += expire_micros;
         sampled.saw_memory(used_memory);
         sampled.saw_eviction(now, eviction != Outcome::Within);
+    }
+
+    /// Publishes the keyspace events the databases recorded (keys created, expired, evicted,
+    /// missed). Call with the data locked and notifications on (`keyspace.notify != 0`).
+    pub(crate) fn publish_recorded(&self, keyspace: &mut Keyspace, now: Millis) {
+        if !keyspace.has_recorded() {
+            return;
+        }
+        let mut pubsub = self.pubsub();
+        let mut publisher = Publisher {
+            flags: keyspace.notify,
+            pubsub: &mut pubsub,
+            limit: self.clients.limits.output(true),
+            now,
+        };
+        keyspace.publish_recorded(&mut publisher);
+    }
+
+    /// Publishes keyspace event `event` of class `class` on `key` of database `db`, after
+    /// what the databases recorded before it, if the class is on. Call with the data locked.
+    #[inline]
+    pub(crate) fn notify(
+        &self,
+        keyspace: &mut Keyspace,
+        now: Millis,
+        class: u32,
+        db: usize,
+        event: &str,
+        key: &[u8],
+    ) {
+        if keyspace.notify & class == 0 {
+            return;
+        }
+        let mut pubsub = self.pubsub();
+        let mut publisher = Publisher {
+            flags: keyspace.notify,
+            pubsub: &mut pubsub,
+            limit: self.clients.limits.output(true),
+            now,
+        };
+        keyspace.publish_recorded(&mut publisher);
+        publisher.publish(class, db, event, key);
     }
 
     /// How often [`tick`](Server::tick) wants to run, in milliseconds.

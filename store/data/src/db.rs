@@ -7,6 +7,7 @@ use foldhash::fast::RandomState;
 use crate::access::{AccessClock, Lfu};
 use crate::compact::CompactBytes;
 use crate::entry::{entry_heap, Entry};
+use crate::key_events::{KeyEvent, KeyEvents};
 use crate::keys::{expired, Keys};
 use crate::rng::Rng;
 use crate::snapshot::DbPersist;
@@ -45,6 +46,9 @@ pub struct Db {
     /// Persistence: deletions for the log, and the progress of a running snapshot, whose
     /// hooks run before every change (see `snapshot/walk.rs`).
     pub persist: DbPersist,
+    /// Keys created, expired, evicted or missed by reads, for keyspace notifications (only
+    /// the kinds asked for: none by default).
+    pub events: KeyEvents,
 }
 
 #[derive(Debug, Default)]
@@ -185,6 +189,7 @@ impl Db {
     fn remove_expired(&mut self, key: &[u8]) {
         self.remove(key);
         self.persist.deleted(key);
+        self.events.record(KeyEvent::Expired, key);
         self.expired += 1;
     }
 
@@ -212,6 +217,7 @@ impl Db {
     pub fn read(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
         let Some(position) = self.live_index(key, now) else {
             self.misses += 1;
+            self.events.record(KeyEvent::Miss, key);
             return None;
         };
         self.hits += 1;
@@ -223,6 +229,18 @@ impl Db {
     /// Like [`read`](Db::read), but leaves the key's access time alone: what Redis's
     /// `LOOKUP_NOTOUCH` readers (EXISTS, TYPE, TTL and friends, OBJECT) do.
     pub fn read_untouched(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
+        let Some(position) = self.live_index(key, now) else {
+            self.misses += 1;
+            self.events.record(KeyEvent::Miss, key);
+            return None;
+        };
+        self.hits += 1;
+        self.keys.at(position).map(|(_, entry)| entry)
+    }
+
+    /// Like [`read_untouched`](Db::read_untouched), but a miss is not recorded as a key
+    /// event: Redis's OBJECT looks keys up with `LOOKUP_NONOTIFY`.
+    pub fn read_untouched_unreported(&mut self, key: &[u8], now: Millis) -> Option<&Entry> {
         let Some(position) = self.live_index(key, now) else {
             self.misses += 1;
             return None;
@@ -395,6 +413,13 @@ impl Db {
         self.persist.deleted(key);
     }
 
+    /// Records that eviction removed `key` (call after removing it): the log gets a DEL for
+    /// it, and an `evicted` event is recorded if wanted.
+    pub fn evicted(&mut self, key: &[u8]) {
+        self.persist.deleted(key);
+        self.events.record(KeyEvent::Evicted, key);
+    }
+
     /// True if `key` exists and has not expired.
     pub fn contains(&mut self, key: &[u8], now: Millis) -> bool {
         self.get(key, now).is_some()
@@ -410,13 +435,27 @@ impl Db {
     /// Stores `value` under `key`, replacing any old value. The deadline is `expires_at` (0 for
     /// none): a plain SET clears an old TTL, so callers that keep it pass the old deadline.
     pub fn insert(&mut self, key: &[u8], value: Value, expires_at: Millis, now: Millis) {
+        let mut found = self.keys.find(key);
+        // An old value whose deadline passed expires first (counted, logged, reported), as
+        // Redis's write lookup expires it before the key is added anew.
+        if let Some(position) = found {
+            if self
+                .keys
+                .at(position)
+                .is_some_and(|(_, entry)| self.keys.expired(entry, now))
+            {
+                self.remove_expired(key);
+                found = None;
+            }
+        }
         self.before_write(key);
-        match self.keys.find(key) {
+        match found {
             Some(position) => {
                 self.replace_value(position, value, now);
                 self.keys.set_deadline(position, expires_at);
             }
             None => {
+                self.events.record(KeyEvent::New, key);
                 let stored_key = CompactBytes::new(key);
                 let entry = Entry::new(value, self.access.fresh(now));
                 self.heap += entry_heap(&stored_key, &entry);

@@ -161,8 +161,9 @@ impl Eviction {
             };
             if dbs[db].remove(&key).is_some() {
                 // Every eviction passes here, once: the append-only log gets a DEL for the
-                // key, so that replaying the log does not bring it back.
-                dbs[db].log_deletion(&key);
+                // key, so that replaying the log does not bring it back, and notifications
+                // an `evicted` event.
+                dbs[db].evicted(&key);
                 self.evicted += 1;
             }
             if used(dbs) as u64 <= limit {

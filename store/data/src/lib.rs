@@ -3,7 +3,8 @@
 //! Value types and their encodings ([`Value`], [`types`]), compact byte strings
 //! ([`CompactBytes`]), allocation accounting ([`alloc`]), one numbered database with its
 //! deadlines and expiry ([`Db`]), the per-key access record ([`access`]) and eviction by
-//! policy ([`evict`]), the snapshot walk and the record format of snapshot and log files
+//! policy ([`evict`]), what happens to keys outside commands' own steps for keyspace
+//! notifications to report ([`key_events`]), the snapshot walk and the record format of snapshot and log files
 //! ([`snapshot`]), the low-level pieces of Redis's RDB format that DUMP payloads and RDB files
 //! are made of ([`rdb`]), HyperLogLog's string format and algorithm ([`hll`]), the geohash
 //! and distance math of the GEO commands ([`geo`]), and the small tools these need: glob
@@ -22,6 +23,7 @@ pub mod geo;
 pub mod glob;
 pub mod hash;
 pub mod hll;
+pub mod key_events;
 pub mod keys;
 pub mod long_double;
 pub mod rdb;

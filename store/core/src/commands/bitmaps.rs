@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -218,6 +219,7 @@ fn setbit(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         set_bit_at(&mut bytes, offset, on);
         store_bitmap(db, key, bytes, now);
     }
+    ctx.notify(events::STRING, "setbit", key);
     ctx.dirty(1);
     Ok(())
 }
@@ -390,6 +392,9 @@ fn bitop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if len == 0 {
         // An empty result deletes the target.
         let deleted = db.remove(target).is_some();
+        if deleted {
+            ctx.notify(events::GENERIC, "del", target);
+        }
         ctx.reply.integer(0);
         ctx.dirty(u64::from(deleted));
         return Ok(());
@@ -412,6 +417,7 @@ fn bitop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         origin: StringOrigin::Modified,
     });
     db.insert(target, value, 0, now);
+    ctx.notify(events::STRING, "set", target);
     ctx.reply.integer(len as i64);
     ctx.dirty(1);
     Ok(())
@@ -635,6 +641,9 @@ fn bitfield_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], read_only: bool) -> R
         store_bitmap(db, key, bitmap.bytes, now);
     } else {
         db.touch(key, now);
+    }
+    if changes > 0 {
+        ctx.notify(events::STRING, "setbit", key);
     }
     ctx.dirty(changes);
     Ok(())

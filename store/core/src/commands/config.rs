@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{help, is};
 use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -38,7 +39,12 @@ fn config_get(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     ctx.reply.map(found.len());
     for (name, value) in found {
         ctx.reply.bulk(name.as_bytes());
-        ctx.reply.bulk(value.as_bytes());
+        if name.eq_ignore_ascii_case("notify-keyspace-events") {
+            // Kept with `n` after `A`, shown without it as Redis shows it.
+            ctx.reply.bulk(events::shown(value).as_bytes());
+        } else {
+            ctx.reply.bulk(value.as_bytes());
+        }
     }
     Ok(())
 }

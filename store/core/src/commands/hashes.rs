@@ -20,6 +20,7 @@ use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -255,6 +256,7 @@ fn set_pairs(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], name: &str) -> Result<i64> {
             .filter(|pair| hash.set(pair[0], pair[1], &limits))
             .count()
     })?;
+    ctx.notify(events::HASH, "hset", key);
     ctx.dirty((args.len() as u64 - 2) / 2);
     Ok(created as i64)
 }
@@ -281,6 +283,7 @@ fn hsetnx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         return Ok(());
     }
     change_hash(db, key, now, |hash| hash.set(field, args[3], &limits))?;
+    ctx.notify(events::HASH, "hset", key);
     ctx.reply.integer(1);
     ctx.dirty(1);
     Ok(())
@@ -300,6 +303,11 @@ fn hdel(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let deleted = change_hash(db, key, now, |hash| {
         fields.iter().filter(|f| hash.remove(f)).count()
     })?;
+    let key_removed = db.peek(key).is_none();
+    ctx.notify(events::HASH, "hdel", key);
+    if key_removed {
+        ctx.notify(events::GENERIC, "del", key);
+    }
     ctx.reply.integer(deleted as i64);
     ctx.dirty(deleted as u64);
     Ok(())
@@ -322,6 +330,7 @@ fn hincrby(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     change_hash(db, key, now, |hash| {
         hash.set(field, text.as_bytes(), &limits)
     })?;
+    ctx.notify(events::HASH, "hincrby", key);
     ctx.reply.integer(updated);
     ctx.dirty(1);
     Ok(())
@@ -351,6 +360,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     change_hash(db, key, now, |hash| {
         hash.set(field, text.as_bytes(), &limits)
     })?;
+    ctx.notify(events::HASH, "hincrbyfloat", key);
     ctx.reply.bulk(text.as_bytes());
     // Logged as the result, so that replaying does not redo the float arithmetic.
     ctx.propagate(&[&b"HSET"[..], key, field, text.as_bytes()]);

@@ -26,6 +26,7 @@ use radish_data::{StringOrigin, StringValue, Value};
 use crate::error::{Error, Result};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -136,6 +137,9 @@ fn pfadd(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         db.signal_modified(key);
     }
     reply.integer(i64::from(updated > 0));
+    if updated > 0 {
+        ctx.notify(events::STRING, "pfadd", key);
+    }
     ctx.dirty(updated);
     Ok(())
 }
@@ -220,6 +224,8 @@ fn pfmerge(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     merged.unwrap_or(Ok(()))?;
     db.signal_modified(target);
     reply.ok();
+    // A merge is announced as an add of many elements, as Redis does.
+    ctx.notify(events::STRING, "pfadd", target);
     ctx.dirty(1);
     Ok(())
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{help, is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -157,11 +158,12 @@ pub(super) const COMMANDS: &[Command] = &[
 
 fn del(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
-    let db = ctx.db();
     let mut deleted = 0;
     for key in &args[1..] {
+        let db = ctx.db();
         if db.contains(key, now) {
             db.remove(key);
+            ctx.notify(events::GENERIC, "del", key);
             deleted += 1;
         }
     }
@@ -262,10 +264,12 @@ fn expire_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], seconds: bool, absolute
     if when <= now as i64 {
         db.remove(key);
         ctx.propagate(&[&b"DEL"[..], key]);
+        ctx.notify(events::GENERIC, "del", key);
     } else {
         db.set_expiry(key, when as Millis);
         // Logged with an absolute deadline, as Redis does.
         ctx.propagate(&[&b"PEXPIREAT"[..], key, when.to_string().as_bytes()]);
+        ctx.notify(events::GENERIC, "expire", key);
     }
     ctx.reply.integer(1);
     ctx.dirty(1);
@@ -323,6 +327,7 @@ fn persist(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let had_deadline = db.contains(args[1], now) && db.deadline(args[1]).is_some();
     if had_deadline {
         db.set_expiry(args[1], 0);
+        ctx.notify(events::GENERIC, "persist", args[1]);
         ctx.dirty(1);
     }
     ctx.reply.integer(had_deadline as i64);
@@ -353,7 +358,8 @@ fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], nx: bool) -> Result {
         }
         return Ok(());
     }
-    if nx && db.contains(to, now) {
+    // Looked up even when it is to be replaced: an expired one expires first, as in Redis.
+    if db.contains(to, now) && nx {
         ctx.reply.integer(0);
         return Ok(());
     }
@@ -362,6 +368,8 @@ fn rename_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], nx: bool) -> Result {
     };
     db.remove(to);
     db.insert(to, entry.value, deadline, now);
+    ctx.notify(events::GENERIC, "rename_from", from);
+    ctx.notify(events::GENERIC, "rename_to", to);
     if nx {
         ctx.reply.integer(1);
     } else {
@@ -539,6 +547,7 @@ fn copy(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         target.remove(to);
     }
     target.insert(to, entry.value, deadline, now);
+    ctx.notify_in(target_db, events::GENERIC, "copy_to", to);
     ctx.reply.integer(1);
     ctx.dirty(1);
     Ok(())
@@ -562,6 +571,8 @@ fn move_(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         return Ok(());
     };
     target.insert(key, entry.value, deadline, now);
+    ctx.notify_in(source_db, events::GENERIC, "move_from", key);
+    ctx.notify_in(target_db, events::GENERIC, "move_to", key);
     ctx.reply.integer(1);
     ctx.dirty(1);
     Ok(())
@@ -570,7 +581,7 @@ fn move_(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 /// OBJECT's subcommands look the key up as Redis does: a hit or miss, but no access.
 fn object_lookup<'d>(ctx: &'d mut Ctx<'_, '_>, key: &[u8]) -> Option<&'d Entry> {
     let now = ctx.now;
-    ctx.db().read_untouched(key, now)
+    ctx.db().read_untouched_unreported(key, now)
 }
 
 fn object_encoding(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::{pop_candidates, Ctx};
+use crate::state::events;
 use crate::state::keyspace::{Pops, TimeoutReply};
 
 #[rustfmt::skip]
@@ -164,10 +165,33 @@ fn list_mut<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Option<&'d mut List>
 }
 
 /// Deletes `key` if its list has become empty: Redis never keeps an empty aggregate.
-fn remove_if_empty(db: &mut Db, key: &[u8], now: Millis) {
+/// Returns whether it did.
+fn remove_if_empty(db: &mut Db, key: &[u8], now: Millis) -> bool {
     let empty = matches!(db.get(key, now).map(|e| &e.value), Some(Value::List(l)) if l.is_empty());
     if empty {
         db.remove(key);
+    }
+    empty
+}
+
+/// The name of the event a push at `end` raises.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// Raises the events of elements popped from `end` of `key`: the pop, then `del` if that
+/// emptied the list, as Redis's `listElementsRemoved`.
+fn notify_popped(ctx: &mut Ctx<'_, '_>, key: &[u8], end: End, deleted: bool) {
+    let event = match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    };
+    ctx.notify(events::LIST, event, key);
+    if deleted {
+        ctx.notify(events::GENERIC, "del", key);
     }
 }
 
@@ -195,14 +219,20 @@ fn push_to<V: AsRef<[u8]>>(
 }
 
 /// Pops up to `count` elements from `end` of the list at `key` (in pop order), deleting the
-/// key when it empties.
-fn pop_from(db: &mut Db, key: &[u8], end: End, count: usize, now: Millis) -> Vec<CompactBytes> {
+/// key when it empties; and whether it did.
+fn pop_from(
+    db: &mut Db,
+    key: &[u8],
+    end: End,
+    count: usize,
+    now: Millis,
+) -> (Vec<CompactBytes>, bool) {
     let popped = match list_mut(db, key, now) {
         Some(list) => list.pop_many(end, count),
         None => Vec::new(),
     };
-    remove_if_empty(db, key, now);
-    popped
+    let deleted = remove_if_empty(db, key, now);
+    (popped, deleted)
 }
 
 /// The first of `keys` holding a non-empty list, as Redis's multi-key pops scan them:
@@ -258,6 +288,7 @@ fn push_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End, only_existing: 
     }
     let values = &args[2..];
     let len = push_to(db, key, values, end, (now, &limits));
+    ctx.notify(events::LIST, push_event(end), key);
     ctx.reply.integer(len as i64);
     ctx.dirty(values.len() as u64);
     Ok(())
@@ -305,22 +336,23 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End, name: &str) -> R
         }
         return Ok(());
     }
-    let popped = match count {
+    let (popped, deleted) = match count {
         Some(0) => {
             reply.array(0);
             return Ok(());
         }
         Some(count) => {
-            let popped = pop_from(db, key, end, to_count(count), now);
+            let (popped, deleted) = pop_from(db, key, end, to_count(count), now);
             reply.bulks(popped.iter().map(|e| e.as_slice()));
-            popped.len()
+            (popped.len(), deleted)
         }
         None => {
-            let popped = pop_from(db, key, end, 1, now);
+            let (popped, deleted) = pop_from(db, key, end, 1, now);
             reply.bulk_or_null(popped.first().map(|e| e.as_slice()));
-            popped.len()
+            (popped.len(), deleted)
         }
     };
+    notify_popped(ctx, key, end, deleted);
     ctx.dirty(popped as u64);
     Ok(())
 }
@@ -337,10 +369,11 @@ fn rpop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 /// LMPOP and BLMPOP do.
 fn pop_with_key(ctx: &mut Ctx<'_, '_>, key: &[u8], end: End, count: usize) {
     let (db, reply, now) = ctx.parts();
-    let popped = pop_from(db, key, end, count, now);
+    let (popped, deleted) = pop_from(db, key, end, count, now);
     reply.array(2);
     reply.bulk(key);
     reply.bulks(popped.iter().map(|e| e.as_slice()));
+    notify_popped(ctx, key, end, deleted);
     // Logged as the plain pop it was.
     let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
     ctx.propagate(&[name, key, popped.len().to_string().as_bytes()]);
@@ -513,6 +546,7 @@ fn lset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if let Some(list) = list_mut(db, key, now) {
         list.set(index, args[3]);
     }
+    ctx.notify(events::LIST, "lset", key);
     ctx.reply.ok();
     ctx.dirty(1);
     Ok(())
@@ -531,7 +565,11 @@ fn lrem(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     // Only a list that really changes counts as written.
     let removed = if list.iter().any(|e| e[..] == *element) {
         let removed = list_mut(db, key, now).map_or(0, |list| list.remove(element, count));
-        remove_if_empty(db, key, now);
+        let deleted = remove_if_empty(db, key, now);
+        ctx.notify(events::LIST, "lrem", key);
+        if deleted {
+            ctx.notify(events::GENERIC, "del", key);
+        }
         removed
     } else {
         0
@@ -553,7 +591,11 @@ fn ltrim(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         return Ok(());
     }
     let removed = list_mut(db, key, now).map_or(0, |list| list.trim(start, end));
-    remove_if_empty(db, key, now);
+    let deleted = remove_if_empty(db, key, now);
+    ctx.notify(events::LIST, "ltrim", key);
+    if deleted {
+        ctx.notify(events::GENERIC, "del", key);
+    }
     ctx.reply.ok();
     ctx.dirty(removed as u64);
     Ok(())
@@ -587,6 +629,7 @@ fn linsert(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         }
         None => 0,
     };
+    ctx.notify(events::LIST, "linsert", key);
     ctx.reply.integer(len as i64);
     ctx.dirty(1);
     Ok(())
@@ -612,17 +655,23 @@ fn move_generic(
         return Ok(());
     }
     peek_list(db, destination, now)?;
-    if source == destination {
+    let deleted = if source == destination {
         let moved = list_mut(db, source, now).and_then(|list| list.rotate(from, to, &limits));
         reply.bulk_or_null(moved);
+        false
     } else {
-        let Some(element) = pop_from(db, source, from, 1, now).pop() else {
+        let (mut popped, deleted) = pop_from(db, source, from, 1, now);
+        let Some(element) = popped.pop() else {
             reply.null();
             return Ok(());
         };
         reply.bulk(&element);
         push_to(db, destination, &[element], to, (now, &limits));
-    }
+        deleted
+    };
+    // As Redis: the push, then the pop and the source's deletion.
+    ctx.notify(events::LIST, push_event(to), destination);
+    notify_popped(ctx, source, from, deleted);
     ctx.dirty(1);
     Ok(())
 }
@@ -652,10 +701,11 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End) -> Result {
         return Ok(());
     };
     let (db, reply, _) = ctx.parts();
-    let popped = pop_from(db, key, end, 1, now);
+    let (popped, deleted) = pop_from(db, key, end, 1, now);
     reply.array(2);
     reply.bulk(key);
     reply.bulk_or_null(popped.first().map(|e| e.as_slice()));
+    notify_popped(ctx, key, end, deleted);
     // Logged as the plain pop it was, whenever it was served.
     let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
     ctx.propagate(&[name, key]);

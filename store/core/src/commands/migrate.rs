@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, after_keyword, flags, key, range, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 use crate::state::links::{Cached, Link};
 
 #[rustfmt::skip]
@@ -187,11 +188,11 @@ fn migrate(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         }
     };
     if !options.copy && !talk.restored.is_empty() {
-        let db = ctx.db();
         let mut logged: Vec<&[u8]> = vec![b"DEL"];
         for &index in &talk.restored {
             let key = moving[index].0;
-            db.remove(key);
+            ctx.db().remove(key);
+            ctx.notify(events::GENERIC, "del", key);
             logged.push(key);
         }
         ctx.propagate(&logged);

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -136,6 +137,7 @@ fn restore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         // Restored already expired: nothing to add, only the old value's removal to log.
         if deleted {
             ctx.propagate(&[&b"DEL"[..], key]);
+            ctx.notify(events::GENERIC, "del", key);
             ctx.dirty(1);
         }
         ctx.reply.ok();
@@ -158,6 +160,7 @@ fn restore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         logged.push(b"ABSTTL");
         ctx.propagate(&logged);
     }
+    ctx.notify(events::GENERIC, "restore", key);
     ctx.reply.ok();
     ctx.dirty(1);
     Ok(())

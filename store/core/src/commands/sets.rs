@@ -20,6 +20,7 @@ use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, keynum, numkeys, range, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -198,6 +199,7 @@ fn sadd(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let added = change_set(db, key, now, |set| {
         members.iter().filter(|m| set.insert(m, &limits)).count()
     })?;
+    ctx.notify(events::SET, "sadd", key);
     ctx.reply.integer(added as i64);
     ctx.dirty(added as u64);
     Ok(())
@@ -216,6 +218,11 @@ fn srem(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let removed = change_set(db, key, now, |set| {
         members.iter().filter(|m| set.remove(m)).count()
     })?;
+    let key_removed = db.peek(key).is_none();
+    ctx.notify(events::SET, "srem", key);
+    if key_removed {
+        ctx.notify(events::GENERIC, "del", key);
+    }
     ctx.reply.integer(removed as i64);
     ctx.dirty(removed as u64);
     Ok(())
@@ -293,6 +300,11 @@ fn spop_one(ctx: &mut Ctx<'_, '_>, key: &[u8]) -> Result {
     };
     let position = set.random_position(&mut rng);
     let member = change_set(db, key, now, |set| set.take_index(position?))?;
+    let key_removed = db.peek(key).is_none();
+    ctx.notify(events::SET, "spop", key);
+    if key_removed {
+        ctx.notify(events::GENERIC, "del", key);
+    }
     ctx.reply.bulk_or_null(member.as_deref());
     if let Some(member) = &member {
         // The log says which member was chosen.
@@ -326,6 +338,8 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
         // Redis answers with the union of the one set, a new set: sorted when all integers.
         let whole = copy_of(set, &limits);
         db.remove(key);
+        ctx.notify(events::SET, "spop", key);
+        ctx.notify(events::GENERIC, "del", key);
         set_reply(&mut ctx.reply, whole.iter());
         ctx.propagate(&[&b"DEL"[..], key]);
         ctx.dirty(whole.len() as u64);
@@ -336,6 +350,7 @@ fn spop_count(ctx: &mut Ctx<'_, '_>, key: &[u8], count: &[u8]) -> Result {
             .filter_map(|_| set.take_index(set.random_position(&mut rng)?))
             .collect::<Vec<CompactBytes>>()
     })?;
+    ctx.notify(events::SET, "spop", key);
     set_reply(&mut ctx.reply, popped.iter().map(CompactBytes::as_slice));
     let mut srem: Vec<&[u8]> = vec![b"SREM", key];
     srem.extend(popped.iter().map(CompactBytes::as_slice));
@@ -421,9 +436,19 @@ fn smove(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         return Ok(());
     }
     change_set(db, source, now, |set| set.remove(member))?;
+    let source_removed = db.peek(source).is_none();
+    ctx.notify(events::SET, "srem", source);
+    if source_removed {
+        ctx.notify(events::GENERIC, "del", source);
+    }
     // A destination that holds the member already is not written (nor signalled), as in Redis.
-    let added =
-        !already_there && change_set(db, destination, now, |set| set.insert(member, &limits))?;
+    let added = !already_there
+        && change_set(ctx.db(), destination, now, |set| {
+            set.insert(member, &limits)
+        })?;
+    if added {
+        ctx.notify(events::SET, "sadd", destination);
+    }
     ctx.reply.integer(1);
     ctx.dirty(1 + added as u64);
     Ok(())
@@ -575,22 +600,24 @@ fn difference(
 }
 
 /// Stores `result` at `destination` (replacing any value and its TTL) and replies with its
-/// size; an empty result deletes the destination instead.
-fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: Set) {
+/// size, raising `event`; an empty result deletes the destination instead (even one whose
+/// deadline passed, as Redis's `dbDelete`).
+fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: Set, event: &str) {
     let now = ctx.now;
     let len = result.len();
     let db = ctx.db();
     if len == 0 {
-        let existed = db.contains(destination, now);
-        db.remove(destination);
+        let existed = db.remove(destination).is_some();
         ctx.reply.integer(0);
         if existed {
+            ctx.notify(events::GENERIC, "del", destination);
             ctx.dirty(1);
         }
         return;
     }
     db.insert(destination, Value::Set(result), 0, now);
     ctx.reply.integer(len as i64);
+    ctx.notify(events::SET, event, destination);
     ctx.dirty(1);
 }
 
@@ -606,12 +633,12 @@ fn sinter(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn sinterstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
-    let common = intersection(ctx.db(), &args[2..], now, false)?.unwrap_or_default();
+    let common = intersection(ctx.db(), &args[2..], now, true)?.unwrap_or_default();
     let mut result = Set::default();
     for member in &common {
         result.insert(member, &limits);
     }
-    store(ctx, args[1], result);
+    store(ctx, args[1], result, "sinterstore");
     Ok(())
 }
 
@@ -659,8 +686,8 @@ fn sunion(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn sunionstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
-    let result = union(ctx.db(), &args[2..], now, false, &limits)?;
-    store(ctx, args[1], result);
+    let result = union(ctx.db(), &args[2..], now, true, &limits)?;
+    store(ctx, args[1], result, "sunionstore");
     Ok(())
 }
 
@@ -675,7 +702,7 @@ fn sdiff(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn sdiffstore(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let limits = ctx.limits();
-    let result = difference(ctx.db(), &args[2..], now, false, &limits)?;
-    store(ctx, args[1], result);
+    let result = difference(ctx.db(), &args[2..], now, true, &limits)?;
+    store(ctx, args[1], result, "sdiffstore");
     Ok(())
 }

@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, unknown, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -399,15 +400,22 @@ fn sort_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], read_only: bool) -> Resul
             list.push(value.as_deref().unwrap_or_default(), End::Right, &limits);
         }
     }
-    let changes = if output_len > 0 {
+    let (changes, event) = if output_len > 0 {
         // Replaces the destination, whatever it held, and its TTL.
         db.insert(destination, Value::List(list), 0, now);
-        output_len as u64
+        (output_len as u64, Some((events::LIST, "sortstore")))
     } else {
         // An empty result deletes the destination.
-        u64::from(db.remove(destination).is_some())
+        let deleted = db.remove(destination).is_some();
+        (
+            u64::from(deleted),
+            deleted.then_some((events::GENERIC, "del")),
+        )
     };
     reply.integer(output_len as i64);
+    if let Some((class, event)) = event {
+        ctx.notify(class, event, destination);
+    }
     ctx.dirty(changes);
     Ok(())
 }

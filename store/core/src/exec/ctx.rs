@@ -102,6 +102,25 @@ impl<'a, 's> Ctx<'a, 's> {
         (keyspace.db(index), &mut self.reply, self.now)
     }
 
+    /// Raises keyspace event `event` of class `class` (`state::events`) on `key` of the
+    /// selected database, as Redis's `notifyKeyspaceEvent`: call it where Redis does, after
+    /// the change. With the class off it is one bit test.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        let db = self.conn.db;
+        self.notify_in(db, class, event, key);
+    }
+
+    /// [`notify`](Ctx::notify) for a key of database `db` (MOVE, COPY ... DB).
+    #[inline]
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        let server = self.server;
+        let keyspace = self.keyspace.get_or_insert_with(|| server.keyspace());
+        if keyspace.notify & class != 0 {
+            server.notify(keyspace, self.now, class, db, event, key);
+        }
+    }
+
     /// Counts changes to the data (for `save` rules and INFO).
     pub fn dirty(&mut self, changes: u64) {
         let data = self.keyspace();

@@ -248,7 +248,14 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, flags: Flags, top_name: &str) -> Result<(
         return Ok(());
     }
     let now = ctx.now;
-    if ctx.keyspace().evict(now, EVICTIONS_PER_COMMAND) != Outcome::Failed {
+    let evicted = ctx.keyspace().evict(now, EVICTIONS_PER_COMMAND);
+    // Keys evicted are published before the command runs, or is refused.
+    let server = ctx.server;
+    let data = ctx.keyspace();
+    if data.notify != 0 {
+        server.publish_recorded(data, now);
+    }
+    if evicted != Outcome::Failed {
         return Ok(());
     }
     ctx.conn.out_of_memory = true;
@@ -357,6 +364,11 @@ pub fn run_handler(ctx: &mut Ctx<'_, '_>, command: &Command, args: &[&[u8]]) -> 
         write_error(ctx, error);
     }
     if let Some(data) = ctx.keyspace.as_mut() {
+        // What the data layer recorded and no event of the command's own published yet
+        // (a read's miss, a lazy expiry), before the next command's.
+        if data.notify != 0 {
+            ctx.server.publish_recorded(data, ctx.now);
+        }
         data.end_command(ctx.conn.db, args, outer);
     }
     // A script's reply may hold errors without the call failing as a whole.

@@ -193,6 +193,10 @@ pub fn reload<'s>(
             return Err(error);
         }
     };
+    // What is loaded back is no change a subscriber hears of (Redis loads DEBUG RELOAD's
+    // snapshot without events either).
+    let notify = data.notify;
+    data.set_notify(0);
     let mut replay = Replay::new(server, commands, data, now);
     if !flush {
         replay.merged = Some(Default::default());
@@ -200,6 +204,7 @@ pub fn reload<'s>(
     let loaded = load_file(&mut replay, &file.path, file.kind, file.allow_truncated);
     let (mut data, _) = replay.finish();
     server.persist.finish_reload(&mut data, logging, now);
+    data.set_notify(notify);
     *keyspace = Some(data);
     loaded
 }

@@ -10,6 +10,7 @@ use radish_data::types::EncodingLimits;
 use radish_data::{CompactBytes, Db, Millis, Rng, Value};
 
 use crate::state::clients::Client;
+use crate::state::events::{self, Publisher};
 use crate::state::propagation::{Outer, Propagation};
 
 /// What an empty server is charged for itself: its tables, buffers and code data. Redis
@@ -105,6 +106,9 @@ pub struct Keyspace {
     ///
     /// [`Clients::buffers`]: crate::state::clients::Clients::buffers
     pub client_buffers: Arc<AtomicU64>,
+    /// The keyspace event classes in force (`notify-keyspace-events`), 0 when nothing is
+    /// published (no class, or neither `K` nor `E`): what `Ctx::notify` tests first.
+    pub notify: u32,
 }
 
 fn used_memory(dbs: &mut [Db], client_buffers: &AtomicU64) -> usize {
@@ -127,6 +131,7 @@ impl Keyspace {
             log: Propagation::default(),
             encoding: EncodingLimits::default(),
             client_buffers: Arc::default(),
+            notify: 0,
         }
     }
 
@@ -267,6 +272,36 @@ impl Keyspace {
             .run(&mut self.dbs, &mut self.rng, now, budget, |dbs| {
                 used_memory(dbs, client_buffers)
             })
+    }
+
+    /// Applies `notify-keyspace-events` (`flags` as [`events::parse`] reads it): the classes
+    /// published, and what the databases record for them.
+    pub fn set_notify(&mut self, flags: u32) {
+        self.notify = events::effective(flags);
+        let kinds = events::recorded_kinds(flags);
+        for db in &mut self.dbs {
+            db.events.want(&kinds);
+        }
+    }
+
+    /// Publishes what the databases recorded (keys created, expired, evicted, missed), in
+    /// the order each database recorded them, and forgets it.
+    pub fn publish_recorded(&mut self, publisher: &mut Publisher<'_>) {
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            if !db.events.any() {
+                continue;
+            }
+            for (event, key) in db.events.take() {
+                let (class, name) = events::of_key_event(event);
+                publisher.publish(class, index, name, &key);
+            }
+        }
+    }
+
+    /// True if a database holds recorded events not yet published.
+    #[inline]
+    pub fn has_recorded(&self) -> bool {
+        self.dbs.iter().any(|db| db.events.any())
     }
 
     /// Records for the append-only log a DEL of every key that expiry or eviction removed

@@ -1,11 +1,13 @@
 //! Server state: what every connection shares and every layer above reads. The configuration
-//! ([`config`]), the connected clients ([`clients`]), pub/sub ([`pubsub`]), the counters INFO
+//! ([`config`]), the connected clients ([`clients`]), pub/sub ([`pubsub`]) and keyspace
+//! notifications ([`events`]), the counters INFO
 //! reports ([`stats`]), and the databases behind the data lock with their blocked clients and
 //! what the running batch logs ([`keyspace`], [`propagation`]), and the connections MIGRATE
 //! keeps to other servers ([`links`]).
 
 pub mod clients;
 pub mod config;
+pub mod events;
 pub mod keyspace;
 pub mod links;
 pub mod notify;

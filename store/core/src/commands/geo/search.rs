@@ -16,6 +16,7 @@ use super::{read_zset, write_position};
 use crate::error::Result;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 pub(super) fn georadius(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     search_generic(ctx, args, Variant::Radius)
@@ -62,7 +63,7 @@ fn search_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], variant: Variant) -> Re
     let (Some(zset), Some(shape)) = (zset, query.shape) else {
         // No source: an empty reply, or an empty result stored (deleting the destination).
         match query.store {
-            Some(destination) => store(ctx, destination, None, 0),
+            Some(destination) => store(ctx, destination, None, 0, variant),
             None => reply.array(0),
         }
         return Ok(());
@@ -110,7 +111,7 @@ fn search_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], variant: Variant) -> Re
         }
         result
     });
-    store(ctx, destination, result, returned);
+    store(ctx, destination, result, returned, variant);
     Ok(())
 }
 
@@ -139,15 +140,33 @@ fn write_results(reply: &mut Reply<'_>, found: &[Found<'_>], query: &Query<'_>) 
 
 /// Stores a search's result at `destination`, or deletes it when there is none, and replies
 /// with the number of results; each stored result counts as a change, as in Redis.
-fn store(ctx: &mut Ctx<'_, '_>, destination: &[u8], result: Option<SortedSet>, returned: usize) {
+/// Raises `georadiusstore` or `geosearchstore` (by `variant`), or `del`, as Redis does.
+fn store(
+    ctx: &mut Ctx<'_, '_>,
+    destination: &[u8],
+    result: Option<SortedSet>,
+    returned: usize,
+    variant: Variant,
+) {
     let now = ctx.now;
     let db = ctx.db();
     let changes = match result {
         Some(result) => {
             db.insert(destination, Value::SortedSet(result), 0, now);
+            let event = match variant {
+                Variant::Search | Variant::SearchStore => "geosearchstore",
+                _ => "georadiusstore",
+            };
+            ctx.notify(events::ZSET, event, destination);
             returned as u64
         }
-        None => u64::from(db.remove(destination).is_some()),
+        None => {
+            let deleted = db.remove(destination).is_some();
+            if deleted {
+                ctx.notify(events::GENERIC, "del", destination);
+            }
+            u64::from(deleted)
+        }
     };
     ctx.reply.integer(returned as i64);
     ctx.dirty(changes);

@@ -9,6 +9,7 @@ use super::{as_stream, log_group_id, log_pending, log_pending_ids, no_group, rea
 use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 use radish_resp::number::parse_i64_strict;
 
 /// An integer option of XCLAIM or XAUTOCLAIM, with the error Redis gives for it.
@@ -190,5 +191,8 @@ fn log_claimed(ctx: &mut Ctx<'_, '_>, key: &[u8], group: &[u8], claimed: &Claime
         log_pending(ctx, key, group, *id, pending, last_id);
     }
     let logged = claimed.dropped.len() + log_pending_ids(ctx, key, group, &claimed.ids);
+    if claimed.created_consumer {
+        ctx.notify(events::STREAM, "xgroup-createconsumer", key);
+    }
     ctx.dirty(logged as u64 + u64::from(claimed.created_consumer));
 }

@@ -8,6 +8,7 @@ use super::{no_group, no_such_group, peek_stream, read_stream, stream_mut_unwatc
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, subcommand_syntax_error};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// XGROUP CREATE | SETID | DESTROY | CREATECONSUMER | DELCONSUMER, one function as in
 /// Redis, since their checks run in one order: the options, the key (and its type), the key
@@ -67,6 +68,7 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             ));
         }
         ctx.reply.ok();
+        ctx.notify(events::STREAM, "xgroup-create", key);
         ctx.dirty(1);
     } else if setid && (args.len() == 5 || args.len() == 7) {
         let id = parse_target(args[4], false)?;
@@ -74,6 +76,7 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         the_group.last_id = id;
         the_group.entries_read = entries_read;
         ctx.reply.ok();
+        ctx.notify(events::STREAM, "xgroup-setid", key);
         ctx.dirty(1);
     } else if is(sub, "destroy") && args.len() == 4 {
         let destroyed = exists
@@ -83,18 +86,21 @@ pub(super) fn xgroup(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         if destroyed {
             // Its blocked readers get an error.
             ctx.db().wake_blocked(key);
+            ctx.notify(events::STREAM, "xgroup-destroy", key);
             ctx.dirty(1);
         }
         ctx.reply.integer(i64::from(destroyed));
     } else if is(sub, "createconsumer") && args.len() == 5 {
         let created = group_mut(ctx, key, group).create_consumer(args[4], now);
         if created {
+            ctx.notify(events::STREAM, "xgroup-createconsumer", key);
             ctx.dirty(1);
         }
         ctx.reply.integer(i64::from(created));
     } else if is(sub, "delconsumer") && args.len() == 5 {
         let pending = group_mut(ctx, key, group).delete_consumer(args[4]);
         if pending.is_some() {
+            ctx.notify(events::STREAM, "xgroup-delconsumer", key);
             ctx.dirty(1);
         }
         ctx.reply.integer(pending.unwrap_or(0) as i64);

@@ -11,6 +11,7 @@ use super::{count_limit, read_stream, write_entries, write_entry};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 use crate::state::keyspace::{Pops, TimeoutReply};
 
 /// How many entries a blocked XREAD without COUNT gets when served (Redis's
@@ -287,6 +288,7 @@ fn serve_group(
     let the_group = stream.group(group).expect("looked up above");
     let position = (the_group.last_id, the_group.entries_read);
     if created {
+        ctx.notify(events::STREAM, "xgroup-createconsumer", key);
         ctx.dirty(1);
         if no_ack {
             log_consumer(ctx, key, group, consumer);

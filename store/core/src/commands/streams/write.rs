@@ -8,6 +8,7 @@ use super::{peek_stream, stream_mut, stream_mut_unwatched};
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// XADD's and XTRIM's options, as Redis's `streamParseAddOrTrimArgsOrReply` reads them.
 struct TrimArgs {
@@ -186,14 +187,19 @@ pub(super) fn xadd(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             }
         };
     let mut exact_trim = None;
+    let mut trimmed = 0;
     if let Some(trim) = parsed.trim.trim {
-        stream.trim(trim, parsed.trim.approx, parsed.trim.limit);
+        trimmed = stream.trim(trim, parsed.trim.approx, parsed.trim.limit);
         if parsed.trim.approx {
             exact_trim = Some(exact_threshold(stream, trim));
         }
     }
     let added = added.to_string();
     ctx.reply.bulk(added.as_bytes());
+    ctx.notify(events::STREAM, "xadd", key);
+    if trimmed > 0 {
+        ctx.notify(events::STREAM, "xtrim", key);
+    }
     if exact_trim.is_some() || !matches!(id, NewId::Exact(_)) {
         // The log gets the ID made here, and the exact trim `~` turned out to be (LIMIT
         // and `~` could trim differently when replayed), as Redis propagates XADD.
@@ -234,6 +240,9 @@ pub(super) fn xtrim(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         let (name, threshold) = exact_threshold(stream, trim);
         ctx.propagate(&[&b"XTRIM"[..], key, name, b"=", threshold.as_bytes()]);
     }
+    if removed > 0 {
+        ctx.notify(events::STREAM, "xtrim", key);
+    }
     ctx.reply.integer(removed as i64);
     ctx.dirty(removed);
     Ok(())
@@ -256,6 +265,7 @@ pub(super) fn xdel(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let deleted = ids.iter().filter(|id| stream.delete(**id)).count();
     if deleted > 0 {
         db.signal_modified(key);
+        ctx.notify(events::STREAM, "xdel", key);
     }
     ctx.reply.integer(deleted as i64);
     ctx.dirty(deleted as u64);
@@ -310,6 +320,7 @@ pub(super) fn xsetid(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let stream = stream_mut_unwatched(db, key, now).expect("a stream is there");
     stream.set_ids(id, entries_added, max_deleted.filter(|id| !id.is_zero()));
     ctx.reply.ok();
+    ctx.notify(events::STREAM, "xsetid", key);
     ctx.dirty(1);
     Ok(())
 }

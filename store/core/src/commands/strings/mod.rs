@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::command::{acl, flags, key, range, Command, GetKeys, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -286,6 +287,10 @@ fn set(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if !options.get {
         reply.ok();
     }
+    ctx.notify(events::STRING, "set", key);
+    if !options.keep_ttl && options.expiry.is_some() {
+        ctx.notify(events::GENERIC, "expire", key);
+    }
     if !options.keep_ttl
         && options
             .expiry
@@ -307,6 +312,7 @@ fn setnx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     }
     db.insert(args[1], Value::string(args[2]), 0, now);
     reply.integer(1);
+    ctx.notify(events::STRING, "set", args[1]);
     ctx.dirty(1);
     Ok(())
 }
@@ -317,6 +323,8 @@ fn set_with_expiry(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], unit: ExpiryUnit, name
     ctx.db()
         .insert(args[1], Value::string(args[3]), expires_at, now);
     ctx.reply.ok();
+    ctx.notify(events::STRING, "set", args[1]);
+    ctx.notify(events::GENERIC, "expire", args[1]);
     propagate_set_at(ctx, args[1], args[3], expires_at);
     ctx.dirty(1);
     Ok(())
@@ -344,9 +352,11 @@ fn psetex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 fn getset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let now = ctx.now;
     let (db, reply, _) = ctx.parts();
-    let old = db.get(args[1], now).map(as_string).transpose()?;
+    // A read, as Redis's GETSET looks the key up (a hit or miss, and its event).
+    let old = db.read(args[1], now).map(as_string).transpose()?;
     reply.bulk_or_null(old.map(|v| &v.bytes[..]));
     db.insert(args[1], Value::string(args[2]), 0, now);
+    ctx.notify(events::STRING, "set", args[1]);
     ctx.dirty(1);
     Ok(())
 }
@@ -360,6 +370,7 @@ fn getdel(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     reply.bulk(&value.bytes);
     db.remove(args[1]);
     ctx.propagate(&[&b"DEL"[..], args[1]]);
+    ctx.notify(events::GENERIC, "del", args[1]);
     ctx.dirty(1);
     Ok(())
 }
@@ -382,14 +393,20 @@ fn getex(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         Some((ExpiryUnit::UnixSeconds | ExpiryUnit::UnixMillis, at)) if at <= now => {
             db.remove(key);
             ctx.propagate(&[&b"DEL"[..], key]);
+            ctx.notify(events::GENERIC, "del", key);
         }
         Some((_, at)) => {
             db.set_expiry(key, at);
             ctx.propagate(&[&b"PEXPIREAT"[..], key, at.to_string().as_bytes()]);
+            ctx.notify(events::GENERIC, "expire", key);
         }
         None if options.persist => {
+            let had_deadline = db.deadline(key).is_some_and(|at| at != 0);
             db.set_expiry(key, 0);
             ctx.propagate(&[&b"PERSIST"[..], key]);
+            if had_deadline {
+                ctx.notify(events::GENERIC, "persist", key);
+            }
         }
         None => return Ok(()),
     }
@@ -419,9 +436,9 @@ fn check_pairs(args: &[&[u8]], name: &str) -> Result {
 fn mset(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     check_pairs(args, "mset")?;
     let now = ctx.now;
-    let db = ctx.db();
     for pair in args[1..].chunks(2) {
-        db.insert(pair[0], Value::string(pair[1]), 0, now);
+        ctx.db().insert(pair[0], Value::string(pair[1]), 0, now);
+        ctx.notify(events::STRING, "set", pair[0]);
     }
     ctx.reply.ok();
     ctx.dirty((args.len() / 2) as u64);
@@ -437,7 +454,8 @@ fn msetnx(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         return Ok(());
     }
     for pair in args[1..].chunks(2) {
-        db.insert(pair[0], Value::string(pair[1]), 0, now);
+        ctx.db().insert(pair[0], Value::string(pair[1]), 0, now);
+        ctx.notify(events::STRING, "set", pair[0]);
     }
     ctx.reply.integer(1);
     ctx.dirty((args.len() / 2) as u64);
@@ -499,6 +517,7 @@ fn append(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             args[2].len()
         }
     };
+    ctx.notify(events::STRING, "append", key);
     ctx.reply.integer(len as i64);
     ctx.dirty(1);
     Ok(())
@@ -524,6 +543,7 @@ fn incr_by(ctx: &mut Ctx<'_, '_>, key: &[u8], delta: i64) -> Result {
         let text = radish_resp::number::NumberText::integer(updated);
         Ok(Some(Value::String(StringValue::stored(text.as_bytes()))))
     })?;
+    ctx.notify(events::STRING, "incrby", key);
     ctx.reply.integer(updated);
     ctx.dirty(1);
     Ok(())
@@ -580,6 +600,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         StringOrigin::Created,
         now,
     );
+    ctx.notify(events::STRING, "incrbyfloat", key);
     ctx.reply.bulk(text.as_bytes());
     // Logged as the result, so that replaying does not redo the float arithmetic.
     ctx.propagate(&[&b"SET"[..], key, text.as_bytes(), b"KEEPTTL"]);
@@ -649,6 +670,7 @@ fn setrange(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             end
         }
     };
+    ctx.notify(events::STRING, "setrange", key);
     ctx.reply.integer(len as i64);
     ctx.dirty(1);
     Ok(())

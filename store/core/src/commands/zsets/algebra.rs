@@ -333,7 +333,12 @@ fn set_op_generic(
     }
     if store {
         result.shrink_encoding(&limits);
-        store_result(ctx, args[1], result);
+        let event = match op {
+            SetOp::Union => "zunionstore",
+            SetOp::Inter => "zinterstore",
+            SetOp::Diff => "zdiffstore",
+        };
+        store_result(ctx, args[1], result, event);
     } else {
         let ordered: Vec<(&[u8], f64)> = result.iter().collect();
         write_elements(&mut ctx.reply, &ordered, query.with_scores);

@@ -17,6 +17,7 @@ use crate::commands::keys::parse_cursor;
 use crate::error::{Error, Result};
 use crate::exec::args::is;
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// ZADD's options.
 #[derive(Debug, Default, Clone, Copy)]
@@ -181,6 +182,10 @@ fn zadd_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], incr: bool) -> Result {
         let count = if flags.ch { added + updated } else { added };
         ctx.reply.integer(count);
     }
+    if added + updated > 0 {
+        let event = if flags.incr { "zincr" } else { "zadd" };
+        ctx.notify(events::ZSET, event, key);
+    }
     ctx.dirty((added + updated) as u64);
     Ok(())
 }
@@ -210,7 +215,13 @@ pub(super) fn zrem(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
                 .filter(|m| zset.remove(m).is_some())
                 .count();
         }
-        remove_if_empty(db, key, now);
+        let deleted = remove_if_empty(db, key, now);
+        if removed > 0 {
+            ctx.notify(events::ZSET, "zrem", key);
+            if deleted {
+                ctx.notify(events::GENERIC, "del", key);
+            }
+        }
     }
     ctx.reply.integer(removed as i64);
     ctx.dirty(removed as u64);

@@ -8,6 +8,7 @@ use super::shared::{peek_zset, remove_if_empty, write_flat, write_pairs, write_s
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int, parse_timeout};
 use crate::exec::ctx::{pop_candidates, Ctx};
+use crate::state::events;
 use crate::state::keyspace::{Pops, TimeoutReply};
 
 /// Pops up to `count` elements from the sorted set at `key` (which must exist), deleting the
@@ -24,7 +25,14 @@ fn pop_from(ctx: &mut Ctx<'_, '_>, key: &[u8], highest: bool, count: usize) -> V
             }
         }
     }
-    remove_if_empty(db, key, now);
+    let deleted = remove_if_empty(db, key, now);
+    if !popped.is_empty() {
+        let event = if highest { "zpopmax" } else { "zpopmin" };
+        ctx.notify(events::ZSET, event, key);
+    }
+    if deleted {
+        ctx.notify(events::GENERIC, "del", key);
+    }
     // ZMPOP and the blocking pops are logged as the plain pop they were.
     let name: &[u8] = if highest { b"ZPOPMAX" } else { b"ZPOPMIN" };
     ctx.propagate(&[name, key, popped.len().to_string().as_bytes()]);

@@ -11,6 +11,7 @@ use super::shared::{
 use crate::error::{Error, Result};
 use crate::exec::args::{is, parse_int};
 use crate::exec::ctx::Ctx;
+use crate::state::events;
 
 /// How a range is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +200,7 @@ fn range_generic(
     for (member, score) in &selected {
         result.insert(member, *score, &limits);
     }
-    store_result(ctx, args[1], result);
+    store_result(ctx, args[1], result, "zrangestore");
     Ok(())
 }
 
@@ -256,7 +257,18 @@ fn remrange_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], by: RangeBy) -> Resul
         if let Some(zset) = zset_mut(db, key, now) {
             removed = zset.remove_ranks(first, last);
         }
-        remove_if_empty(db, key, now);
+        let deleted = remove_if_empty(db, key, now);
+        if removed > 0 {
+            let event = match by {
+                RangeBy::Score => "zremrangebyscore",
+                RangeBy::Lex => "zremrangebylex",
+                _ => "zremrangebyrank",
+            };
+            ctx.notify(events::ZSET, event, key);
+            if deleted {
+                ctx.notify(events::GENERIC, "del", key);
+            }
+        }
     }
     ctx.reply.integer(removed as i64);
     ctx.dirty(removed as u64);

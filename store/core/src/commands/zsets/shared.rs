@@ -11,6 +11,7 @@ use radish_resp::Version;
 use crate::error::{Error, Result};
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::Reply;
+use crate::state::events;
 
 pub(super) const NAN_SCORE: Error = Error::Static("ERR resulting score is not a number (NaN)");
 pub(super) const NOT_FLOAT_RANGE: Error = Error::Static("ERR min or max is not a float");
@@ -52,14 +53,15 @@ pub(super) fn zset_mut<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Option<&'
     }
 }
 
-/// Deletes `key` if its sorted set became empty, as Redis does.
-pub(super) fn remove_if_empty(db: &mut Db, key: &[u8], now: Millis) {
-    if db
+/// Deletes `key` if its sorted set became empty, as Redis does; returns whether it did.
+pub(super) fn remove_if_empty(db: &mut Db, key: &[u8], now: Millis) -> bool {
+    let empty = db
         .get(key, now)
-        .is_some_and(|e| matches!(&e.value, Value::SortedSet(z) if z.is_empty()))
-    {
+        .is_some_and(|e| matches!(&e.value, Value::SortedSet(z) if z.is_empty()));
+    if empty {
         db.remove(key);
     }
+    empty
 }
 
 /// Writes a score as Redis 7.0 does: `%.17g` text, as a bulk string in RESP2 and a double
@@ -129,16 +131,21 @@ pub(super) fn write_pairs(reply: &mut Reply<'_>, elements: &[(Bytes, f64)]) {
 }
 
 /// Stores a computed sorted set at `dst` (or deletes `dst` when it is empty) and replies
-/// with its size, as the *STORE commands do.
-pub(super) fn store_result(ctx: &mut Ctx<'_, '_>, dst: &[u8], zset: SortedSet) {
+/// with its size, as the *STORE commands do, raising `event` (or `del`).
+pub(super) fn store_result(ctx: &mut Ctx<'_, '_>, dst: &[u8], zset: SortedSet, event: &str) {
     let now = ctx.now;
     let len = zset.len();
     let db = ctx.db();
     let changed = if len > 0 {
         db.insert(dst, Value::SortedSet(zset), 0, now);
+        ctx.notify(events::ZSET, event, dst);
         true
     } else {
-        db.remove(dst).is_some()
+        let deleted = db.remove(dst).is_some();
+        if deleted {
+            ctx.notify(events::GENERIC, "del", dst);
+        }
+        deleted
     };
     ctx.reply.integer(len as i64);
     if changed {

@@ -99,6 +99,13 @@ impl Config {
         lookup(name).map(|n| self.values[n.index].as_str())
     }
 
+    /// `notify-keyspace-events` as flags (see `state/events.rs`).
+    pub fn keyspace_events(&self) -> u32 {
+        self.get("notify-keyspace-events")
+            .and_then(crate::state::events::parse)
+            .unwrap_or(0)
+    }
+
     /// A numeric parameter (memory sizes in bytes); 0 if unknown or not a number (a
     /// `maxmemory-clients` percentage, a `maxmemory` beyond `i64::MAX`).
     pub fn get_int(&self, name: &str) -> i64 {

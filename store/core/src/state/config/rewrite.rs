@@ -249,7 +249,8 @@ impl Config {
                 rewrite.line(name, format!("{name} {value}"), value != param.default)
             }
             Special::NotifyKeyspaceEvents => {
-                rewrite.line(name, format!("{name} {}", repr(value)), !value.is_empty())
+                let shown = crate::state::events::shown(value);
+                rewrite.line(name, format!("{name} {}", repr(&shown)), !value.is_empty())
             }
             // Always written: Redis leaves out its default (`* -::*`), but radish's default
             // differs, and a file without `bind` would listen on other interfaces under Redis

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use radish_resp::number::parse_i64_strict;
 
+use crate::state::events;
+
 use super::params::{Kind, Param, Special, Unit, MULTI_ARG, SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
 
 /// What parsing a parameter's value may need of the configuration it goes into: the current
@@ -429,69 +431,14 @@ fn parse_oom_score_adj_values(args: &[String]) -> Result<String, String> {
     Ok(values.join(" "))
 }
 
-/// The keyspace event classes: character and bit, in the order Redis writes them back. When
-/// all of [`ALL_EVENTS`] are on, Redis writes `A` instead of any of these (dropping `n`, which
-/// `A` does not include); `K`, `E` and `m` come last.
-const EVENT_CLASSES: &[(char, u32)] = &[
-    ('g', 1 << 2),
-    ('$', 1 << 3),
-    ('l', 1 << 4),
-    ('s', 1 << 5),
-    ('h', 1 << 6),
-    ('z', 1 << 7),
-    ('x', 1 << 8),
-    ('e', 1 << 9),
-    ('t', 1 << 10),
-    ('d', 1 << 13),
-    ('n', 1 << 14),
-];
-const KEYSPACE: u32 = 1;
-const KEYEVENT: u32 = 1 << 1;
-const KEY_MISS: u32 = 1 << 11;
-/// What `A` means: every class but key misses (`m`) and new keys (`n`).
-const ALL_EVENTS: u32 = (1 << 2)
-    | (1 << 3)
-    | (1 << 4)
-    | (1 << 5)
-    | (1 << 6)
-    | (1 << 7)
-    | (1 << 8)
-    | (1 << 9)
-    | (1 << 10)
-    | (1 << 13);
-
 fn parse_keyspace_events(args: &[String]) -> Result<String, String> {
     let [classes] = args else {
         return Err("wrong number of arguments".to_string());
     };
-    let mut flags = 0;
-    for c in classes.chars() {
-        flags |= match c {
-            'A' => ALL_EVENTS,
-            'K' => KEYSPACE,
-            'E' => KEYEVENT,
-            'm' => KEY_MISS,
-            _ => match EVENT_CLASSES.iter().find(|(class, _)| *class == c) {
-                Some((_, bit)) => *bit,
-                None => return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
-            },
-        };
+    match events::parse(classes) {
+        Some(flags) => Ok(events::to_stored(flags)),
+        None => Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
     }
-    let mut out = String::new();
-    if flags & ALL_EVENTS == ALL_EVENTS {
-        out.push('A');
-    }
-    for (class, bit) in EVENT_CLASSES {
-        if flags & ALL_EVENTS != ALL_EVENTS && flags & bit != 0 {
-            out.push(*class);
-        }
-    }
-    for (bit, class) in [(KEYSPACE, 'K'), (KEYEVENT, 'E'), (KEY_MISS, 'm')] {
-        if flags & bit != 0 {
-            out.push(class);
-        }
-    }
-    Ok(out)
 }
 
 fn parse_bind(args: &[String]) -> Result<String, String> {
