@@ -19,6 +19,7 @@ use crate::state::pubsub::PubSub;
 use crate::state::renames::Renames;
 use crate::state::script_watch::ScriptWatch;
 use crate::state::stats::{ExpirySample, Stats, Timer, Totals};
+use crate::state::tracking::Delivery;
 
 /// Descriptors kept for everything but clients: listeners, snapshot and log files, the
 /// runtime's own (Redis's `CONFIG_MIN_RESERVED_FDS`). Whoever fits `maxclients`
@@ -106,6 +107,9 @@ pub struct Server {
     open_files: Option<fn(u64) -> u64>,
     /// The connections MIGRATE keeps to other servers. Lock it after the data lock.
     pub(crate) links: Mutex<Links>,
+    /// Client-side caching is active (`Keyspace::record_modified`): commands check the
+    /// tracking table's size before they run, which takes the data lock.
+    pub(crate) tracking_active: AtomicBool,
 }
 
 impl Server {
@@ -152,6 +156,7 @@ impl Server {
             timer: None,
             open_files: None,
             links: Mutex::new(Links::default()),
+            tracking_active: AtomicBool::new(false),
         }
     }
 
@@ -340,6 +345,18 @@ impl Server {
             _ => 0,
         };
         let eviction = keyspace.evict(now, EVICTIONS_PER_TICK);
+        if keyspace.tracking.is_active() {
+            // Expired and evicted keys invalidate what clients cache.
+            let max_keys = self.config().get_int("tracking-table-max-keys").max(0) as usize;
+            let mut to = Delivery {
+                clients: &self.clients,
+                current: None,
+                out: None,
+            };
+            keyspace.invalidate_modified(None, &mut to);
+            keyspace.tracking.broadcast(&mut to);
+            keyspace.tracking.limit(max_keys, &mut to);
+        }
         if keyspace.notify != 0 {
             self.publish_recorded(&mut keyspace, now);
         }

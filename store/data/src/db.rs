@@ -49,6 +49,10 @@ pub struct Db {
     /// Keys created, expired, evicted or missed by reads, for keyspace notifications (only
     /// the kinds asked for: none by default).
     pub events: KeyEvents,
+    /// What was written since it was last taken, for client-side caching: each key as it is
+    /// signalled (Redis's `signalModifiedKey`), `None` for the whole database emptied.
+    /// Nothing is recorded (`None`) while no client tracks keys.
+    modified: Option<Vec<Option<CompactBytes>>>,
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +99,9 @@ impl Db {
     /// `get_mut`, `remove`, `set_expiry` and `clear` do, and `signal_modified` after an
     /// unwatched change.
     fn touched(&mut self, key: &[u8]) {
+        if let Some(modified) = &mut self.modified {
+            modified.push(Some(CompactBytes::new(key)));
+        }
         if !self.watched.is_empty() {
             if let Some(watch) = self.watched.get_mut(key) {
                 watch.version += 1;
@@ -102,6 +109,25 @@ impl Db {
         }
         self.wake_blocked(key);
     }
+
+    /// Starts (or stops) recording the keys written, for client-side caching.
+    pub fn record_modified(&mut self, on: bool) {
+        match (on, &self.modified) {
+            (true, None) => self.modified = Some(Vec::new()),
+            (false, Some(_)) => self.modified = None,
+            _ => {}
+        }
+    }
+
+    /// The keys written since the last call, in order (`None` where the database was
+    /// emptied), when recording (see [`record_modified`](Db::record_modified)).
+    pub fn take_modified(&mut self) -> Vec<Option<CompactBytes>> {
+        match &mut self.modified {
+            Some(modified) if !modified.is_empty() => std::mem::take(modified),
+            _ => Vec::new(),
+        }
+    }
+
     /// Queues `client` on `key`, after the clients already waiting there (once).
     pub fn add_blocked(&mut self, key: &[u8], client: u64) {
         let queue = self.blocked.entry(CompactBytes::new(key)).or_default();
@@ -501,6 +527,9 @@ impl Db {
     /// Removes every key. Watched keys that existed are touched, and clients blocked on a key
     /// that existed learn it is gone (XREADGROUP answers so), as Redis signals them.
     pub fn clear(&mut self) {
+        if let Some(modified) = &mut self.modified {
+            modified.push(None);
+        }
         let existing: Vec<CompactBytes> = self
             .watched
             .keys()

@@ -9,6 +9,8 @@ use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::state::REDIS_VERSION;
 
+use super::client_tracking;
+
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("ping", -1, ping)
@@ -84,11 +86,19 @@ pub(super) const COMMANDS: &[Command] = &[
             .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
             .acl(acl!(CONNECTION))
             .doc(Group::Connection, "7.0.0", "Set client eviction mode for the current connection"),
-        Command::new("client|getredir", 2, super::introspection::client_getredir)
+        Command::new("client|tracking", -3, client_tracking::client_tracking)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "6.0.0", "Enable or disable server assisted client side caching support"),
+        Command::new("client|caching", 3, client_tracking::client_caching)
+            .flags(flags!(NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "6.0.0", "Instruct the server about tracking or not keys in the next request"),
+        Command::new("client|getredir", 2, client_tracking::client_getredir)
             .flags(flags!(NOSCRIPT | LOADING | STALE))
             .acl(acl!(CONNECTION))
             .doc(Group::Connection, "6.0.0", "Get tracking notifications redirection client ID if any"),
-        Command::new("client|trackinginfo", 2, super::introspection::client_trackinginfo)
+        Command::new("client|trackinginfo", 2, client_tracking::client_trackinginfo)
             .flags(flags!(NOSCRIPT | LOADING | STALE))
             .acl(acl!(CONNECTION))
             .doc(Group::Connection, "6.2.0", "Return information about server assisted client side caching for the current connection"),
@@ -249,6 +259,7 @@ fn quit(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
 }
 
 fn reset(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
+    client_tracking::disable(ctx);
     ctx.conn.multi = None;
     ctx.conn.multi_failed = false;
     ctx.unwatch_all();

@@ -167,28 +167,6 @@ fn latency_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     Ok(())
 }
 
-/// CLIENT GETREDIR: the client tracking invalidations are redirected to; -1 as tracking is
-/// never on.
-pub(super) fn client_getredir(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
-    ctx.reply.integer(-1);
-    Ok(())
-}
-
-/// CLIENT TRACKINGINFO: client-side caching is never on, so its flags are just `off`, with
-/// no redirection and no prefixes.
-pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
-    let reply = &mut ctx.reply;
-    reply.map(3);
-    reply.bulk(b"flags");
-    reply.set(1);
-    reply.bulk(b"off");
-    reply.bulk(b"redirect");
-    reply.integer(-1);
-    reply.bulk(b"prefixes");
-    reply.array(0);
-    Ok(())
-}
-
 fn time(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let now = ctx.now;
     ctx.reply.array(2);

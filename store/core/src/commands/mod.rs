@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use crate::exec::command::{Command, Table};
 
 mod bitmaps;
+mod client_tracking;
 mod command;
 mod config;
 mod connection;

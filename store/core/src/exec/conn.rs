@@ -89,6 +89,9 @@ pub struct ConnState {
     /// The connection replays a file (Redis's clients that must be obeyed): FUNCTION LOAD
     /// has no time budget there.
     pub(crate) replaying: bool,
+    /// CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given for the next command or
+    /// transaction.
+    pub(crate) tracking_caching: bool,
 }
 
 impl ConnState {
@@ -116,6 +119,7 @@ impl ConnState {
             failed: false,
             script: false,
             replaying: false,
+            tracking_caching: false,
         }
     }
 

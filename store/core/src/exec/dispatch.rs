@@ -131,6 +131,7 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, resolved: Resolved, args: &[&[u8]]) -> Option
             return Some(command);
         }
     }
+    crate::exec::tracking::before_command(ctx);
     if ctx.conn.version == Version::Resp2
         && ctx.conn.in_pubsub_context()
         && !ALLOWED_WHILE_SUBSCRIBED.contains(&top_name)
@@ -255,6 +256,7 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, flags: Flags, top_name: &str) -> Result<(
     if data.notify != 0 {
         server.publish_recorded(data, now);
     }
+    crate::exec::tracking::after_eviction(ctx);
     if evicted != Outcome::Failed {
         return Ok(());
     }
@@ -331,6 +333,7 @@ pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[&[u8]]) {
         .as_mut()
         .map(|batch| batch.begin(name, nested));
     let failed = run_handler(ctx, command, args);
+    crate::exec::tracking::after_call(ctx, command, args);
     if let (Some(batch), Some(start)) = (ctx.conn.stats.as_mut(), start) {
         batch.ran(name, start, failed, ctx.block.is_some());
     }

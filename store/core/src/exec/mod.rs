@@ -1,6 +1,7 @@
 //! Execution: what runs a command. The command record and table ([`command`]), what a handler
 //! works with ([`ctx`], [`conn`], [`reply`], [`args`]), the dispatcher with every admission
-//! check in Redis's order ([`dispatch`]), serving blocked clients ([`blocking`]), running
+//! check in Redis's order ([`dispatch`]), where a command's keys are ([`keys`]), client-side
+//! caching around each command ([`tracking`]), serving blocked clients ([`blocking`]), running
 //! scripts' commands ([`script`]), and replaying files through the dispatcher ([`replay`]).
 
 pub mod args;
@@ -9,6 +10,8 @@ pub mod command;
 pub mod conn;
 pub mod ctx;
 pub mod dispatch;
+pub mod keys;
 pub mod replay;
 pub mod reply;
 pub mod script;
+pub mod tracking;

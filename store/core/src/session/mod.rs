@@ -17,6 +17,7 @@ use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::{execute, resolve};
 use crate::exec::reply::{write_timeout, Reply};
+use crate::exec::tracking;
 use crate::server::Server;
 use crate::state::clients::{self, Client};
 use crate::state::keyspace::{Keyspace, TimeoutReply, Waiter};
@@ -283,6 +284,7 @@ impl Session {
             };
             ctx.reply.version = ctx.conn.version;
             let ran = execute(&mut ctx, resolved, args);
+            tracking::after_request(&mut ctx, ran, args);
             if reserved {
                 server.watch.release();
             }

@@ -114,9 +114,14 @@ pub(super) fn undo_closed(server: &Server, data: &mut Keyspace) {
     }
 }
 
-/// Drops a closed connection's blocked wait and its watched keys.
+/// Drops a closed connection's blocked wait, its watched keys and its key tracking.
 fn forget(data: &mut Keyspace, closed: &Closed) {
     data.remove_waiter(closed.client);
+    if data.tracking.tracker(closed.client).is_some() {
+        data.tracking.disable(closed.client);
+        // The flag commands read is synced by the next request that tracks.
+        data.record_modified();
+    }
     for (db, key) in &closed.watched {
         data.db(*db).unwatch(key);
     }

@@ -12,6 +12,7 @@ use radish_data::{CompactBytes, Db, Millis, Rng, Value};
 use crate::state::clients::Client;
 use crate::state::events::{self, Publisher};
 use crate::state::propagation::{Outer, Propagation};
+use crate::state::tracking::{Delivery, Tracking};
 
 /// What an empty server is charged for itself: its tables, buffers and code data. Redis
 /// 7.0.15 reports 876,184 bytes (`used_memory_startup`) before the first key, and about
@@ -109,6 +110,10 @@ pub struct Keyspace {
     /// The keyspace event classes in force (`notify-keyspace-events`), 0 when nothing is
     /// published (no class, or neither `K` nor `E`): what `Ctx::notify` tests first.
     pub notify: u32,
+    /// Client-side caching: who tracks what.
+    pub tracking: Tracking,
+    /// The databases record the keys written (see [`record_modified`](Keyspace::record_modified)).
+    recording_modified: bool,
 }
 
 fn used_memory(dbs: &mut [Db], client_buffers: &AtomicU64) -> usize {
@@ -132,7 +137,48 @@ impl Keyspace {
             encoding: EncodingLimits::default(),
             client_buffers: Arc::default(),
             notify: 0,
+            tracking: Tracking::default(),
+            recording_modified: false,
         }
+    }
+
+    /// Has the databases record the keys written while client-side caching is active, and
+    /// stop once it is not; returns whether it is.
+    pub fn record_modified(&mut self) -> bool {
+        let on = self.tracking.is_active();
+        if on != self.recording_modified {
+            self.recording_modified = on;
+            for db in &mut self.dbs {
+                db.record_modified(on);
+            }
+        }
+        on
+    }
+
+    /// Sends the invalidations for what was written since last asked (by client `writer`, or
+    /// by expiry and eviction for none), for client-side caching.
+    pub fn invalidate_modified(&mut self, writer: Option<u64>, to: &mut Delivery<'_>) {
+        for key in self.take_modified() {
+            match key {
+                Some(key) => self.tracking.invalidate(&key, writer, true, to),
+                None => self.tracking.flush(writer, to),
+            }
+        }
+    }
+
+    /// The keys written in every database since last asked (`None` for a database
+    /// emptied; several emptied at once count as one), for client-side caching.
+    pub fn take_modified(&mut self) -> Vec<Option<CompactBytes>> {
+        let mut modified = Vec::new();
+        for db in &mut self.dbs {
+            for key in db.take_modified() {
+                if key.is_none() && modified.last().is_some_and(Option::is_none) {
+                    continue;
+                }
+                modified.push(key);
+            }
+        }
+        modified
     }
 
     /// Number of databases.

@@ -3,7 +3,7 @@
 //! notifications ([`events`]), the counters INFO
 //! reports ([`stats`]), and the databases behind the data lock with their blocked clients and
 //! what the running batch logs ([`keyspace`], [`propagation`]), and the connections MIGRATE
-//! keeps to other servers ([`links`]).
+//! keeps to other servers ([`links`]), and client-side caching ([`tracking`]).
 
 pub mod clients;
 pub mod config;
@@ -16,6 +16,7 @@ pub mod pubsub;
 pub mod renames;
 pub mod script_watch;
 pub mod stats;
+pub mod tracking;
 
 /// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
 pub const REDIS_VERSION: &str = "7.0.15";

@@ -215,7 +215,8 @@ fn clients(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     // Sessions hand all of a batch's output to the socket before reading more: none stays.
     line!(out, "client_recent_max_output_buffer:0");
     line!(out, "blocked_clients:{blocked}");
-    line!(out, "tracking_clients:0");
+    let tracking_clients = ctx.keyspace().tracking.client_count();
+    line!(out, "tracking_clients:{tracking_clients}");
     line!(out, "clients_in_timeout_table:0");
 }
 
@@ -490,9 +491,15 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "active_defrag_key_misses:0");
     line!(out, "total_active_defrag_time:0");
     line!(out, "current_active_defrag_time:0");
-    line!(out, "tracking_total_keys:0");
-    line!(out, "tracking_total_items:0");
-    line!(out, "tracking_total_prefixes:0");
+    let tracking = &ctx.keyspace().tracking;
+    let (keys, items, prefixes) = (
+        tracking.key_count(),
+        tracking.item_count(),
+        tracking.prefix_count(),
+    );
+    line!(out, "tracking_total_keys:{keys}");
+    line!(out, "tracking_total_items:{items}");
+    line!(out, "tracking_total_prefixes:{prefixes}");
     line!(out, "unexpected_error_replies:0");
     line!(out, "total_error_replies:{error_replies}");
     line!(out, "dump_payload_sanitizations:0");

@@ -12,6 +12,7 @@ use radish_resp::Version;
 
 use super::limits::{output_buffer_usage, OutputLimit};
 use crate::state::notify::Notify;
+use crate::state::tracking;
 
 /// What other connections may see or do to one connection.
 #[derive(Debug)]
@@ -78,6 +79,17 @@ pub struct ClientInfo {
     pub shard_subscriptions: usize,
     /// Commands queued, while inside MULTI.
     pub in_multi: Option<usize>,
+    /// Client-side caching: `state::tracking::flags` bits (0 when not tracking).
+    pub tracking: u8,
+    /// Where its invalidations go (CLIENT LIST's `redir`): -1 when not tracking, 0 to itself.
+    pub redirect: i64,
+}
+
+impl ClientInfo {
+    /// Subscribed to some channel, pattern or shard channel (Redis's `CLIENT_PUBSUB`).
+    pub fn in_pubsub(&self) -> bool {
+        self.subscriptions + self.pattern_subscriptions + self.shard_subscriptions > 0
+    }
 }
 
 impl Client {
@@ -100,6 +112,7 @@ impl Client {
             resp3: AtomicBool::new(false),
             info: Mutex::new(ClientInfo {
                 resp: 2,
+                redirect: -1,
                 ..ClientInfo::default()
             }),
             last_interaction: AtomicU64::new(now),
@@ -300,6 +313,11 @@ impl Client {
         }
     }
 
+    /// True while the connection speaks RESP3.
+    pub fn is_resp3(&self) -> bool {
+        self.resp3.load(Ordering::Relaxed)
+    }
+
     /// Records the protocol the client speaks.
     pub fn set_version(&self, version: Version) {
         self.resp3
@@ -330,7 +348,7 @@ impl Client {
             line,
             "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} \
              ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 \
-             oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} \
+             oll=0 omem={} tot-mem={} events=r cmd={} user=default redir={} resp={} lib-name={} \
              lib-ver={}",
             self.id,
             addr,
@@ -352,6 +370,7 @@ impl Client {
             } else {
                 info.last_command
             },
+            info.redirect,
             info.resp,
             String::from_utf8_lossy(&info.lib_name),
             String::from_utf8_lossy(&info.lib_ver),
@@ -383,11 +402,20 @@ pub(super) fn quote_repr(out: &mut Vec<u8>, arg: &[u8]) {
 /// CLIENT LIST's flags: `P` subscribed, `x` in MULTI, `N` nothing special.
 fn flags(info: &ClientInfo, no_evict: bool) -> String {
     let mut flags = String::new();
-    if info.subscriptions + info.pattern_subscriptions + info.shard_subscriptions > 0 {
+    if info.in_pubsub() {
         flags.push('P');
     }
     if info.in_multi.is_some() {
         flags.push('x');
+    }
+    for (bit, flag) in [
+        (tracking::flags::ON, 't'),
+        (tracking::flags::BROKEN_REDIRECT, 'R'),
+        (tracking::flags::BCAST, 'B'),
+    ] {
+        if info.tracking & bit != 0 {
+            flags.push(flag);
+        }
     }
     if no_evict {
         flags.push('e');
