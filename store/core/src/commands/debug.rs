@@ -221,9 +221,10 @@ fn serialized_length(value: &Value) -> usize {
 /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the snapshot (unless NOSAVE), empties the
 /// data (unless NOFLUSH) and loads the snapshot back.
 fn reload(ctx: &mut Ctx<'_, '_>, options: &[&[u8]]) -> Result {
-    let (mut flush, mut save) = (true, true);
+    let (mut flush, mut save, mut merge) = (true, true, false);
     for option in options {
         if is(option, "merge") {
+            merge = true;
         } else if is(option, "noflush") {
             flush = false;
         } else if is(option, "nosave") {
@@ -252,6 +253,7 @@ fn reload(ctx: &mut Ctx<'_, '_>, options: &[&[u8]]) -> Result {
         ctx.keyspace,
         Reload::Snapshot,
         flush,
+        merge,
         now,
     )
     .is_err()
@@ -270,7 +272,16 @@ fn reload(ctx: &mut Ctx<'_, '_>, options: &[&[u8]]) -> Result {
 fn load_log(ctx: &mut Ctx<'_, '_>) -> Result {
     // The log file is read even with the log off, as Redis does: BGREWRITEAOF writes one.
     let (server, now) = (ctx.server, ctx.now);
-    match crate::exec::replay::reload(server, ctx.commands, ctx.keyspace, Reload::Log, true, now) {
+    let reloaded = crate::exec::replay::reload(
+        server,
+        ctx.commands,
+        ctx.keyspace,
+        Reload::Log,
+        true,
+        false,
+        now,
+    );
+    match reloaded {
         Ok(()) => {
             tracing::warn!("Append Only File loaded by DEBUG LOADAOF");
             ctx.reply.ok();

@@ -35,6 +35,10 @@ struct Replay<'s> {
     /// DEBUG RELOAD NOFLUSH: the keys loaded so far, by database. A key the data has already
     /// is replaced by the file's (Redis's MERGE) rather than added to.
     merged: Option<std::collections::HashSet<(usize, Bytes)>>,
+    /// DEBUG RELOAD NOFLUSH: a library the server has already is replaced by the file's
+    /// (`true`, with MERGE) or stops the load (`false`), as Redis's `RDBFLAGS_ALLOW_DUP`
+    /// decides.
+    replace_functions: Option<bool>,
 }
 
 impl<'s> Replay<'s> {
@@ -60,6 +64,7 @@ impl<'s> Replay<'s> {
             now,
             expired: 0,
             merged: None,
+            replace_functions: None,
         }
     }
 
@@ -126,6 +131,15 @@ impl Replayer for Replay<'_> {
                 return Ok(());
             }
         }
+        let loads_library = args.len() >= 3 && is(args[0], "function") && is(args[1], "load");
+        let with_replace: Vec<&[u8]>;
+        let args = match self.replace_functions {
+            Some(true) if loads_library => {
+                with_replace = [&args[..2], &[&b"REPLACE"[..]], &args[2..]].concat();
+                &with_replace[..]
+            }
+            _ => args,
+        };
         let found = self.resolve(args);
         let mut ctx = Ctx {
             server: self.server,
@@ -145,7 +159,11 @@ impl Replayer for Replay<'_> {
             Ok(command) => call_unblocking(&mut ctx, command, args),
             Err(error) => write_error(&mut ctx, &error),
         }
+        let refused = self.out.starts_with(b"-");
         self.out.clear();
+        if refused && loads_library && self.replace_functions == Some(false) {
+            return Err("a function library the server has already is in the file".to_string());
+        }
         Ok(())
     }
 }
@@ -179,6 +197,7 @@ pub fn reload<'s>(
     keyspace: &mut Option<MutexGuard<'s, Keyspace>>,
     from: Reload,
     flush: bool,
+    merge: bool,
     now: Millis,
 ) -> Result<(), LoadError> {
     let config = server.config().clone();
@@ -200,6 +219,7 @@ pub fn reload<'s>(
     let mut replay = Replay::new(server, commands, data, now);
     if !flush {
         replay.merged = Some(Default::default());
+        replay.replace_functions = Some(merge);
     }
     let loaded = load_file(&mut replay, &file.path, file.kind, file.allow_truncated);
     let (mut data, _) = replay.finish();

@@ -189,7 +189,12 @@ impl Persist {
         let logging = data.log.on;
         data.set_logging(false);
         if flush {
+            // Redis's emptyData: the function libraries go with the keys.
             data.flush_all();
+            self.functions
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .flush();
         }
         Ok((file, logging))
     }
