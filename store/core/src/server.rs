@@ -322,9 +322,8 @@ impl Server {
         let mut keyspace = self.keyspace();
         let expiry = ExpirySample::take(&mut keyspace, now);
         let expiry_started = self.timer.map(|timer| timer());
-        if self.debug.active_expire.load(Ordering::Relaxed) {
-            keyspace.active_expire(now);
-        }
+        let expire_capped =
+            self.debug.active_expire.load(Ordering::Relaxed) && keyspace.active_expire(now).capped;
         let expire_micros = match (self.timer, expiry_started) {
             (Some(timer), Some(started)) => timer().saturating_sub(started) / 1000,
             _ => 0,
@@ -336,6 +335,7 @@ impl Server {
             .close_idle(now, |client| keyspace.is_waiting(client));
         drop(keyspace);
         self.clients.enforce_output_limits(now);
+        self.clients.track_recent_peaks(now);
         self.clients.evict(now);
         let totals = Totals {
             commands: self.stats.commands_processed(),
@@ -346,6 +346,7 @@ impl Server {
         let mut sampled = self.stats.sampled();
         sampled.tick(now, interval, totals, &expiry);
         sampled.expire_micros += expire_micros;
+        sampled.expire_capped += u64::from(expire_capped);
         sampled.saw_memory(used_memory);
         sampled.saw_eviction(now, eviction != Outcome::Within);
     }
