@@ -191,3 +191,15 @@ fn config_set_bind_rebinds_and_an_unavailable_address_fails_as_in_redis() {
         assert_eq!(client.cmd(&["PING"]), Frame::simple("PONG"), "{runtime:?}");
     }
 }
+
+#[test]
+fn a_stopped_server_listens_no_more_while_its_state_lives() {
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        let addr = server.addr;
+        let state = server.server.clone();
+        server.stop();
+        assert!(refuses(addr), "{runtime:?}");
+        drop(state);
+    }
+}

@@ -181,6 +181,15 @@ impl Listening {
         result
     }
 
+    /// Lets go of every socket, once the accept loop has stopped: the handles kept here
+    /// would otherwise keep them listening as long as the server lives (the hook the server
+    /// holds holds this).
+    pub(crate) fn close(&self) {
+        let mut state = self.state();
+        state.current.clear();
+        state.handover = None;
+    }
+
     /// The sockets handed over since the last call, if any.
     pub(crate) fn take(&self) -> Option<Vec<TcpListener>> {
         self.state().handover.take()

@@ -182,6 +182,7 @@ pub async fn run<R: Runtime>(
     }
     tracing::info!("shutting down: no new connections; waiting for clients");
     drop(listeners);
+    listening.close();
     server.clients.kill_all();
     let mut drained = pin!(wait_for_clients(&server));
     let mut timeout = pin!(R::sleep(DRAIN_TIMEOUT));
