@@ -146,6 +146,18 @@ impl RequestDecoder {
         }
     }
 
+    /// Bytes at the front of the buffer that a request not yet complete has had parsed: its
+    /// `*` line, and each argument complete so far with its `$` line; 0 between requests.
+    /// Redis moves those into the request's arguments as they arrive, so its query buffer
+    /// (CLIENT LIST's `qbuf`) holds only what follows them.
+    pub fn parsed(&self) -> usize {
+        if self.remaining.is_some() {
+            self.pos
+        } else {
+            0
+        }
+    }
+
     /// The arguments of the request [`next_request`](RequestDecoder::next_request) last
     /// returned in place, as ranges of the buffer.
     pub fn ranges(&self) -> &[std::ops::Range<usize>] {

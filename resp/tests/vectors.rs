@@ -1199,3 +1199,28 @@ fn long_bulk_arrives_in_many_chunks() {
     }
     assert_eq!(result, Some(Frame::BulkString(Bytes::from(payload))));
 }
+
+#[test]
+fn parsed_counts_what_a_partial_request_has_had_parsed() {
+    // As Redis's query buffer shrinks while a request arrives: `*3\r\n$3\r\nSET\r\n$1\r\nk\r\n`
+    // is parsed, the third argument's `$10\r\n` too, `12345` waits.
+    let mut decoder = RequestDecoder::new();
+    let mut buf = BytesMut::from(&b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n12345"[..]);
+    assert_eq!(decoder.next_request(&mut buf), Ok(None));
+    assert_eq!(buf.len() - decoder.parsed(), 5);
+    buf.extend_from_slice(b"67890\r\n");
+    assert!(matches!(
+        decoder.next_request(&mut buf),
+        Ok(Some(Request::InPlace { .. }))
+    ));
+    assert_eq!(decoder.parsed(), 0);
+    // A `*` line not yet ended: nothing parsed.
+    let mut decoder = RequestDecoder::new();
+    let mut buf = BytesMut::from(&b"*3"[..]);
+    assert_eq!(decoder.next_request(&mut buf), Ok(None));
+    assert_eq!(decoder.parsed(), 0);
+    // An inline command has no parts parsed before its line ends.
+    let mut buf = BytesMut::from(&b"SET k"[..]);
+    assert_eq!(decoder.next_request(&mut buf), Ok(None));
+    assert_eq!(decoder.parsed(), 0);
+}

@@ -58,6 +58,10 @@ struct Listener(TcpListener);
 impl radish_pump::Listener for Listener {
     type Stream = Socket;
 
+    fn from_std(listener: std::net::TcpListener) -> io::Result<Listener> {
+        TcpListener::try_from(listener).map(Listener)
+    }
+
     async fn accept(&mut self) -> io::Result<Accepted<Socket>> {
         let (stream, peer) = self.0.accept().await?;
         let _ = stream.set_nodelay(true);
@@ -90,10 +94,6 @@ impl radish_pump::Runtime for Smol {
         smol::Timer::after(duration).await;
     }
 
-    async fn bind(address: &str) -> io::Result<Listener> {
-        TcpListener::bind(address).await.map(Listener)
-    }
-
     fn escape(then: &mut dyn FnMut()) -> Option<radish_store::Escape> {
         let escaped = shards::escape();
         then();
@@ -104,7 +104,7 @@ impl radish_pump::Runtime for Smol {
 /// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN, on
 /// [`default_threads`] event loops (see [`run_on`]).
 pub async fn run(
-    listener: TcpListener,
+    listener: std::net::TcpListener,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
@@ -117,26 +117,26 @@ pub fn default_threads() -> usize {
     Shards::default_count()
 }
 
-/// Serves clients from `listener` on `threads` event loops until `shutdown` completes or a
-/// client sends SHUTDOWN; then stops accepting, asks every connection to finish, and waits
-/// (briefly) for them. The first event loop runs where this is awaited, with the accept loop
-/// and the server's tick; each other on a thread of its own. Busy polls as the machine's
-/// default says ([`BusyPoll::window`]).
+/// Serves clients from `listener` (bound, non-blocking) on `threads` event loops until
+/// `shutdown` completes or a client sends SHUTDOWN; then stops accepting, asks every
+/// connection to finish, and waits (briefly) for them. The first event loop runs where this is
+/// awaited, with the accept loop and the server's tick; each other on a thread of its own.
+/// Busy polls as the machine's default says ([`BusyPoll::window`]).
 pub async fn run_on(
     threads: usize,
-    listener: TcpListener,
+    listener: std::net::TcpListener,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let window = BusyPoll::window(None);
-    run_polling(threads, window, Listener(listener), server, shutdown).await
+    run_polling(threads, window, vec![listener], server, shutdown).await
 }
 
 /// [`run_on`], each event loop busy polling for `window` after each request.
 async fn run_polling(
     threads: usize,
     window: Duration,
-    listener: Listener,
+    listeners: Vec<std::net::TcpListener>,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
@@ -145,9 +145,11 @@ async fn run_polling(
     // The first executor runs on this thread.
     shards::enter(&local);
     // The accept loop is a task of the first executor, like its connections: when a busy
-    // script holds this thread, the thread that takes the executor over accepts too.
+    // script holds this thread, the thread that takes the executor over accepts too. It is
+    // the only one, whatever the number of event loops: the sockets CONFIG SET binds go to
+    // it, and it spreads what it accepts over them all.
     let serving = local.spawn(async move {
-        radish_pump::run::<Smol>(listener, server, shutdown, move |connection| {
+        radish_pump::run::<Smol>(listeners, server, shutdown, move |connection| {
             shards.spawn(|busy| connection.serve::<Smol>(busy));
         })
         .await
@@ -159,8 +161,8 @@ async fn run_polling(
 /// SIGINT, SIGTERM or SHUTDOWN (see [`radish_pump::serve`]), busy polling for `busy_poll`
 /// after each request.
 pub async fn serve(config: Config, threads: usize, busy_poll: Duration) -> io::Result<()> {
-    radish_pump::serve::<Smol, _>("radish-smol", config, |listener, server| {
-        run_polling(threads, busy_poll, listener, server, termination())
+    radish_pump::serve("radish-smol", config, |listeners, server| {
+        run_polling(threads, busy_poll, listeners, server, termination())
     })
     .await
 }

@@ -32,7 +32,6 @@ fn start_server() -> SocketAddr {
             .build()
             .expect("server runtime");
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
             let server = Arc::new(radish_store::Server::new(
                 radish_store::Config::default(),
                 radish_pump::clock::now(),

@@ -38,6 +38,10 @@ struct Listener(TcpListener);
 impl radish_pump::Listener for Listener {
     type Stream = Socket;
 
+    fn from_std(listener: std::net::TcpListener) -> io::Result<Listener> {
+        TcpListener::from_std(listener).map(Listener)
+    }
+
     async fn accept(&mut self) -> io::Result<Accepted<Socket>> {
         let (stream, peer) = self.0.accept().await?;
         let _ = stream.set_nodelay(true);
@@ -63,10 +67,6 @@ impl radish_pump::Runtime for Tokio {
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> {
         tokio::time::sleep(duration)
-    }
-
-    async fn bind(address: &str) -> io::Result<Listener> {
-        TcpListener::bind(address).await.map(Listener)
     }
 
     fn escape(then: &mut dyn FnMut()) -> Option<Escape> {
@@ -95,23 +95,23 @@ impl radish_pump::Runtime for Tokio {
     }
 }
 
-/// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN;
-/// then stops accepting, asks every connection to finish, and waits (briefly) for them.
-/// Busy polls as the machine's default says ([`BusyPoll::window`]).
+/// Serves clients from `listener` (bound, non-blocking) until `shutdown` completes or a
+/// client sends SHUTDOWN; then stops accepting, asks every connection to finish, and waits
+/// (briefly) for them. Busy polls as the machine's default says ([`BusyPoll::window`]).
 pub async fn run(
-    listener: TcpListener,
+    listener: std::net::TcpListener,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let window = BusyPoll::window(None);
-    run_polling(Listener(listener), server, shutdown, window).await
+    run_polling(vec![listener], server, shutdown, window).await
 }
 
 /// [`run`], busy polling for `window` after each request. Connections are tasks of the
 /// runtime; one busy poller serves them all. With one worker (the default on 2 cores) it
 /// keeps that worker awake between requests; with more, whichever worker runs it.
 async fn run_polling(
-    listener: Listener,
+    listeners: Vec<std::net::TcpListener>,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
     window: Duration,
@@ -122,7 +122,7 @@ async fn run_polling(
         // tokio's yield_now puts the task back only after the worker next polls for I/O.
         async move { busy.run(monotonic, tokio::task::yield_now).await }
     });
-    let served = radish_pump::run::<Tokio>(listener, server, shutdown, |connection| {
+    let served = radish_pump::run::<Tokio>(listeners, server, shutdown, |connection| {
         tokio::spawn(connection.serve::<Tokio>(busy.clone()));
     })
     .await;
@@ -133,8 +133,8 @@ async fn run_polling(
 /// What the `radish-tokio` binary does: serves as `config` says until SIGINT, SIGTERM or
 /// SHUTDOWN (see [`radish_pump::serve`]), busy polling for `busy_poll` after each request.
 pub async fn serve(config: Config, busy_poll: Duration) -> io::Result<()> {
-    radish_pump::serve::<Tokio, _>("radish-tokio", config, |listener, server| {
-        run_polling(listener, server, termination(), busy_poll)
+    radish_pump::serve("radish-tokio", config, |listeners, server| {
+        run_polling(listeners, server, termination(), busy_poll)
     })
     .await
 }

@@ -52,15 +52,20 @@ impl Runtime {
     /// Like [`start_with`](Runtime::start_with), listening on `ip` (`0.0.0.0` for every
     /// interface) on a free port; `addr` is then the bound address as the OS reports it.
     pub fn start_on(self, ip: &str, directives: &[&str]) -> TestServer {
-        let mut config = Config::default();
-        // As the reference redis-server is started: no save rules, so that no test server
-        // writes a snapshot into the working directory.
-        config
-            .apply_text(&format!("save \"\"\n{}", directives.join("\n")))
-            .expect("test directives are valid");
         let std_listener = TcpListener::bind((ip, 0)).expect("bind a free port");
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("local addr");
+        let mut config = Config::default();
+        // As the reference redis-server is started: no save rules, so that no test server
+        // writes a snapshot into the working directory. `bind` and `port` say where it
+        // listens, as a server started on that address would (CONFIG GET, CONFIG SET bind).
+        config
+            .apply_text(&format!(
+                "save \"\"\nbind {ip}\nport {}\n{}",
+                addr.port(),
+                directives.join("\n")
+            ))
+            .expect("test directives are valid");
         let server = Arc::new(
             Server::new(config, now())
                 .with_timer(monotonic)
@@ -76,14 +81,12 @@ impl Runtime {
                     .build()
                     .expect("tokio runtime");
                 runtime.block_on(async move {
-                    let listener =
-                        tokio::net::TcpListener::from_std(std_listener).expect("listener");
                     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
                     std::thread::spawn(move || {
                         let _ = stop_rx.recv();
                         let _ = tx.send(());
                     });
-                    radish_tokio::run(listener, shared, async move {
+                    radish_tokio::run(std_listener, shared, async move {
                         let _ = rx.await;
                     })
                     .await
@@ -91,7 +94,6 @@ impl Runtime {
                 });
             }
             Runtime::Smol => {
-                let listener = smol::net::TcpListener::try_from(std_listener).expect("listener");
                 let (tx, rx) = smol::channel::bounded::<()>(1);
                 std::thread::spawn(move || {
                     let _ = stop_rx.recv();
@@ -99,7 +101,7 @@ impl Runtime {
                 });
                 // Two connection threads, whatever the machine: connections on different
                 // threads (blocking pops, pub/sub, WATCH) are what the scenarios must cover.
-                smol::block_on(radish_smol::run_on(2, listener, shared, async move {
+                smol::block_on(radish_smol::run_on(2, std_listener, shared, async move {
                     let _ = rx.recv().await;
                 }))
                 .expect("smol server");

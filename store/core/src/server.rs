@@ -1,7 +1,7 @@
 //! The state every connection shares: data, configuration, clients and counters.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
 use radish_data::evict::Outcome;
@@ -10,7 +10,7 @@ use radish_data::Millis;
 use crate::persist::Persist;
 use crate::scripting::{Functions, Scripts, ScriptsStats, SharedRng};
 use crate::state::clients::Clients;
-use crate::state::config::Config;
+use crate::state::config::{Config, ListenOn};
 use crate::state::events::Publisher;
 use crate::state::keyspace::Keyspace;
 use crate::state::links::Links;
@@ -31,6 +31,21 @@ const EVICTIONS_PER_TICK: usize = 1024;
 
 pub use crate::state::links::{Connector, Link};
 pub use crate::state::script_watch::{Escape, EscapeFn};
+
+/// What the pump registers to move the server's listening sockets (see
+/// [`Server::set_listen`]): stops listening where the server listens now, then listens as
+/// the [`ListenOn`] says, and fails if any address could not be bound (the server then
+/// listens nowhere, as Redis after a failed bind).
+pub type ListenFn = Box<dyn Fn(&ListenOn) -> std::io::Result<()> + Send + Sync>;
+
+/// The registered [`ListenFn`], in a type `Server`'s `Debug` can show.
+struct ListenHook(ListenFn);
+
+impl std::fmt::Debug for ListenHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListenHook")
+    }
+}
 
 /// The EVAL engine, locked; publishes its [`ScriptsStats`] when dropped, if it was changed.
 pub(crate) struct ScriptsGuard<'s> {
@@ -75,7 +90,8 @@ pub struct Server {
     pub stats: Stats,
     /// When the server started, in Unix milliseconds.
     pub started_at: Millis,
-    /// The TCP port actually bound (INFO's tcp_port), set by the pump.
+    /// The TCP port actually bound (INFO's tcp_port), set by the pump when it binds, at start
+    /// and on CONFIG SET (0 while the server listens on no TCP port).
     pub port: AtomicU64,
     /// `maxmemory`, readable without the data lock: commands skip eviction while it is 0.
     pub maxmemory: AtomicU64,
@@ -110,6 +126,8 @@ pub struct Server {
     /// Client-side caching is active (`Keyspace::record_modified`): commands check the
     /// tracking table's size before they run, which takes the data lock.
     pub(crate) tracking_active: AtomicBool,
+    /// Moves the listening sockets, from whoever runs the server (see `set_listen`).
+    listen: OnceLock<ListenHook>,
 }
 
 impl Server {
@@ -157,6 +175,7 @@ impl Server {
             open_files: None,
             links: Mutex::new(Links::default()),
             tracking_active: AtomicBool::new(false),
+            listen: OnceLock::new(),
         }
     }
 
@@ -337,9 +356,8 @@ impl Server {
         let mut keyspace = self.keyspace();
         let expiry = ExpirySample::take(&mut keyspace, now);
         let expiry_started = self.timer.map(|timer| timer());
-        if self.debug.active_expire.load(Ordering::Relaxed) {
-            keyspace.active_expire(now);
-        }
+        let expire_capped =
+            self.debug.active_expire.load(Ordering::Relaxed) && keyspace.active_expire(now).capped;
         let expire_micros = match (self.timer, expiry_started) {
             (Some(timer), Some(started)) => timer().saturating_sub(started) / 1000,
             _ => 0,
@@ -367,6 +385,7 @@ impl Server {
             .close_idle(now, |client| keyspace.is_waiting(client));
         drop(keyspace);
         self.clients.enforce_output_limits(now);
+        self.clients.track_recent_peaks(now);
         self.clients.evict(now);
         let totals = Totals {
             commands: self.stats.commands_processed(),
@@ -377,6 +396,7 @@ impl Server {
         let mut sampled = self.stats.sampled();
         sampled.tick(now, interval, totals, &expiry);
         sampled.expire_micros += expire_micros;
+        sampled.expire_capped += u64::from(expire_capped);
         sampled.saw_memory(used_memory);
         sampled.saw_eviction(now, eviction != Outcome::Within);
     }
@@ -438,6 +458,29 @@ impl Server {
     /// sets this once, before serving; without it, a busy script's own event loop stays held.
     pub fn set_escape(&self, escape: EscapeFn) {
         self.watch.set_escape(escape);
+    }
+
+    /// Tells how CONFIG SET makes a new `port` or `bind` take effect: `listen`, called
+    /// synchronously during the command, closes the listening sockets and binds the new
+    /// ones (Redis's `changeListenPort` and `changeBindAddr`), handing them to the accept
+    /// loop; an error fails the CONFIG SET, which then restores every value it set and calls
+    /// `listen` again with the old ones. The pump sets this once, before serving; a second
+    /// call is ignored. Without it (a server nobody accepts for), the values are only kept.
+    pub fn set_listen(&self, listen: ListenFn) {
+        let _ = self.listen.set(ListenHook(listen));
+    }
+
+    /// Listens as `on` says, through the hook the pump registered ([`set_listen`]); `Ok`
+    /// without one. INFO's `tcp_port` follows: the port asked for, even with no address to
+    /// listen on, as Redis reports it.
+    ///
+    /// [`set_listen`]: Server::set_listen
+    pub(crate) fn relisten(&self, on: &ListenOn) -> std::io::Result<()> {
+        if let Some(ListenHook(listen)) = self.listen.get() {
+            listen(on)?;
+        }
+        self.port.store(u64::from(on.port), Ordering::Relaxed);
+        Ok(())
     }
 
     /// Asks the server to stop (SHUTDOWN, or a signal the binary caught).

@@ -633,12 +633,12 @@ impl Db {
 
     /// One bounded active-expiry pass: samples keys with deadlines and removes the expired
     /// ones, repeating while a good share of a sample was expired, for at most `max_rounds`
-    /// rounds. Returns the number of keys removed.
-    pub fn active_expire(&mut self, now: Millis, rng: &mut Rng, max_rounds: usize) -> usize {
-        let mut removed = 0;
+    /// rounds.
+    pub fn active_expire(&mut self, now: Millis, rng: &mut Rng, max_rounds: usize) -> ExpirePass {
+        let mut pass = ExpirePass::default();
         for _ in 0..max_rounds {
             if self.keys.volatile_len() == 0 {
-                break;
+                return pass;
             }
             let mut expired_in_round = 0;
             let sampled = SAMPLES_PER_ROUND.min(self.keys.volatile_len());
@@ -657,13 +657,26 @@ impl Db {
                 self.remove_expired(&key);
                 expired_in_round += 1;
             }
-            removed += expired_in_round;
+            pass.removed += expired_in_round;
             if expired_in_round * 100 <= sampled * ACCEPTABLE_STALE_PERCENT {
-                break;
+                return pass;
             }
         }
-        removed
+        // Every round found too many expired keys to stop, but the bound stops it.
+        pass.capped = max_rounds > 0;
+        pass
     }
+}
+
+/// What one [`Db::active_expire`] pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExpirePass {
+    /// Keys removed.
+    pub removed: usize,
+    /// The pass stopped at its bound on rounds while its last round still found more expired
+    /// keys than acceptable: there were more to remove (Redis's active expiry stopping at
+    /// its time limit).
+    pub capped: bool,
 }
 
 #[cfg(test)]
@@ -764,12 +777,16 @@ mod tests {
             db.insert(&i.to_be_bytes(), Value::string(b"v"), deadline, 0);
         }
         db.insert(b"persistent", Value::string(b"v"), 0, 0);
-        let removed_once = db.active_expire(200, &mut rng, 1);
-        assert!(removed_once <= SAMPLES_PER_ROUND);
-        let mut total = removed_once;
+        let once = db.active_expire(200, &mut rng, 1);
+        assert!(once.removed <= SAMPLES_PER_ROUND);
+        // Half the keys expired: one round cannot be enough.
+        assert!(once.capped);
+        let mut total = once.removed;
         for _ in 0..200 {
-            total += db.active_expire(200, &mut rng, 16);
+            total += db.active_expire(200, &mut rng, 16).removed;
         }
+        // Few expired keys remain: the last passes stop on their own.
+        assert!(!db.active_expire(200, &mut rng, 16).capped);
         // Sampling stops once few samples are expired, so a few may remain for lazy expiry.
         assert!(total > 400, "removed {total}");
         assert!(db.get(b"persistent", 200).is_some());

@@ -260,6 +260,10 @@ mod tests {
     impl crate::runtime::Listener for NoListener {
         type Stream = NoStream;
 
+        fn from_std(_: std::net::TcpListener) -> std::io::Result<NoListener> {
+            unreachable!("gathering writes binds nothing")
+        }
+
         async fn accept(&mut self) -> std::io::Result<crate::runtime::Accepted<NoStream>> {
             unreachable!("gathering writes accepts nothing")
         }
@@ -291,10 +295,6 @@ mod tests {
 
         async fn sleep(_: Duration) {
             unreachable!("gathering writes sets no timer")
-        }
-
-        async fn bind(_: &str) -> std::io::Result<NoListener> {
-            unreachable!("gathering writes binds nothing")
         }
 
         fn escape(then: &mut dyn FnMut()) -> Option<radish_store::Escape> {

@@ -58,14 +58,11 @@ pub fn announce(binary: &str, config: &Config) {
     }
 }
 
-/// Logs a failure to bind the listening socket the way Redis does ("Failed listening on
-/// port", which scripts and test harnesses look for), and returns the error.
-pub fn bind_failed(address: &str, error: std::io::Error) -> std::io::Error {
-    let port = address.rsplit(':').next().unwrap_or(address);
-    tracing::warn!(
-        "Warning: Could not create server TCP listening socket {address}: bind: {error}"
-    );
-    tracing::error!("Failed listening on port {port} (tcp), aborting.");
+/// Logs a failure to bind the listening sockets at start the way Redis does ("Failed listening
+/// on port", which scripts and test harnesses look for; the address that failed was logged
+/// by [`bind_all`](crate::listen::bind_all)), and returns the error.
+pub fn bind_failed(port: u16, error: std::io::Error) -> std::io::Error {
+    tracing::error!("Failed listening on port {port} (TCP), aborting.");
     error
 }
 

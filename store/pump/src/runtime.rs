@@ -21,9 +21,6 @@ pub trait Runtime {
     /// Completes after `duration`.
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
 
-    /// Listens on `address` (`host:port`).
-    fn bind(address: &str) -> impl Future<Output = io::Result<Self::Listener>>;
-
     /// Called on an event loop's thread that a script holds past `busy-reply-threshold`:
     /// lets the loop's other connections be served on another thread until the value
     /// returned is dropped, calling `then` once they are handed over (see
@@ -73,9 +70,14 @@ pub struct Accepted<T> {
 }
 
 /// A listening socket, as a runtime provides it.
-pub trait Listener {
+pub trait Listener: Sized {
     /// The streams it accepts.
     type Stream: Transport + Send + 'static;
+
+    /// Adopts a socket the pump bound (listening, non-blocking), on the runtime the caller
+    /// runs on. The pump binds with std, synchronously, so that CONFIG SET can move the
+    /// listening sockets while it runs (see `listen.rs`).
+    fn from_std(listener: std::net::TcpListener) -> io::Result<Self>;
 
     /// Accepts the next connection.
     fn accept(&mut self) -> impl Future<Output = io::Result<Accepted<Self::Stream>>>;

@@ -1,8 +1,10 @@
-//! A server's life, written once for any runtime: bind, load the data, accept connections and
-//! run the server's tick until shutdown, let the connections finish, then save and sync.
+//! A server's life, written once for any runtime: bind, load the data, accept connections (on
+//! the sockets CONFIG SET moves them to) and run the server's tick until shutdown, let the
+//! connections finish, then save and sync.
 
 use std::future::{poll_fn, Future};
 use std::io;
+use std::net::TcpListener;
 use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use crate::arrival::{Arrival, Arrivals};
 use crate::clock::{monotonic, now};
 use crate::connection::Connection;
 use crate::fd_limit::fit_maxclients;
+use crate::listen::{bind_all, Listening};
 use crate::logging;
 use crate::runtime::{Listener, Runtime};
 
@@ -25,31 +28,39 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 /// spinning; the tick is not held up meanwhile.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// What the binaries run once their runtime is up: binds the configured address, loads the
-/// data under `dir` (the server timed by [`monotonic`] and fitting `maxclients` to the
-/// open-files limit), serves with `run` until it returns, then saves and syncs as configured
-/// (`Server::close`). `name` is the binary's, for the start-up lines.
-pub async fn serve<R, F>(
+/// What the binaries run once their runtime is up: binds the configured addresses (every
+/// address of `bind`, on `port`), loads the data under `dir` (the server timed by
+/// [`monotonic`] and fitting `maxclients` to the open-files limit), serves with `run` until it
+/// returns, then saves and syncs as configured (`Server::close`). `name` is the binary's, for
+/// the start-up lines.
+pub async fn serve<F>(
     name: &str,
     config: Config,
-    run: impl FnOnce(R::Listener, Arc<Server>) -> F,
+    run: impl FnOnce(Vec<TcpListener>, Arc<Server>) -> F,
 ) -> io::Result<()>
 where
-    R: Runtime,
     F: Future<Output = io::Result<()>>,
 {
-    let address = config.listen_address();
-    let listener = R::bind(&address)
-        .await
-        .map_err(|error| logging::bind_failed(&address, error))?;
+    let on = config.listen_on();
+    let listeners = bind_all(&on).map_err(|error| logging::bind_failed(on.port, error))?;
+    // As Redis without a Unix socket: `port 0` or an empty `bind` leaves no way in.
+    if listeners.is_empty() {
+        tracing::warn!("Configured to not listen anywhere, exiting.");
+        return Err(io::Error::other("configured to not listen anywhere"));
+    }
     // Logged once the port is ours, as Redis does: tools wait for this line.
     logging::announce(name, &config);
     // The data on disk is loaded before any client is served; a file that cannot be loaded
     // in full stops the server here.
     let server = server(config).load(now()).map_err(io::Error::other)?;
     let server = Arc::new(server);
-    tracing::info!("Ready to accept connections tcp on {address}");
-    run(listener, server.clone()).await?;
+    let addresses: Vec<String> = listeners
+        .iter()
+        .filter_map(|listener| listener.local_addr().ok())
+        .map(|addr| addr.to_string())
+        .collect();
+    tracing::info!("Ready to accept connections tcp on {}", addresses.join(" "));
+    run(listeners, server.clone()).await?;
     server.close(now()).map_err(io::Error::other)
 }
 
@@ -66,26 +77,36 @@ pub fn server(config: Config) -> Server {
 /// What one turn of the accept loop saw.
 enum Event<T> {
     Accepted(io::Result<T>),
+    /// CONFIG SET moved the listening sockets (see `listen.rs`).
+    Relisten,
     Tick,
     Stop,
 }
 
-/// Serves clients from `listener` until `shutdown` completes or a client sends SHUTDOWN,
-/// running the server's tick `hz` times a second meanwhile; then stops accepting, asks every
-/// connection to finish, and waits (at most [`DRAIN_TIMEOUT`]) for them. Each accepted
-/// connection, with its session, goes to `spawn`, which runs it on an event loop
-/// ([`Connection::serve`]).
+/// Serves clients from `listeners` (bound, non-blocking) until `shutdown` completes or a
+/// client sends SHUTDOWN, running the server's tick `hz` times a second meanwhile; then stops
+/// accepting, asks every connection to finish, and waits (at most [`DRAIN_TIMEOUT`]) for
+/// them. Each accepted connection, with its session, goes to `spawn`, which runs it on an
+/// event loop ([`Connection::serve`]). CONFIG SET of `port` or `bind` moves the listening
+/// sockets while this runs.
 pub async fn run<R: Runtime>(
-    mut listener: R::Listener,
+    listeners: Vec<TcpListener>,
     server: Arc<Server>,
     shutdown: impl Future<Output = ()>,
     mut spawn: impl FnMut(Connection<<R::Listener as Listener>::Stream>),
 ) -> io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
+    if let Some(addr) = listeners.first().and_then(|l| l.local_addr().ok()) {
         server.port.store(u64::from(addr.port()), Ordering::Relaxed);
     }
+    let listening = Arc::new(Listening::new(&listeners)?);
+    let mut listeners = adopt::<R>(listeners);
     // A busy script hands the rest of its event loop on (see Server::set_escape).
     server.set_escape(R::escape);
+    // CONFIG SET binds here, on the thread that runs it; the loop below takes the sockets.
+    server.set_listen(Box::new({
+        let listening = listening.clone();
+        move |on| listening.relisten(on)
+    }));
     // One arrival order for all the server's connections, whichever event loop serves them.
     let arrivals = Arc::new(Arrivals::default());
     let mut shutdown = pin!(shutdown);
@@ -93,13 +114,24 @@ pub async fn run<R: Runtime>(
     let mut tick = Box::pin(R::sleep(tick_every()));
     // After a failed accept, accepting pauses until this completes; the tick goes on.
     let mut paused: Option<Pin<Box<dyn Future<Output = ()> + Send>>> = None;
+    // Which socket is asked first, turn by turn, so that a busy one cannot starve the others.
+    let mut first = 0usize;
     loop {
         let event = {
-            let mut accept = pin!(listener.accept());
+            let count = listeners.len();
+            first = first.wrapping_add(1);
+            let mut accepts: Vec<_> = listeners
+                .iter_mut()
+                .map(|listener| Box::pin(listener.accept()))
+                .collect();
             let mut stopping = pin!(server.shutdown.notified());
+            let mut relisten = pin!(listening.changed.notified());
             poll_fn(|cx| {
                 if shutdown.as_mut().poll(cx).is_ready() || stopping.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Event::Stop);
+                }
+                if relisten.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Event::Relisten);
                 }
                 if tick.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Event::Tick);
@@ -110,7 +142,13 @@ pub async fn run<R: Runtime>(
                     }
                     paused = None;
                 }
-                accept.as_mut().poll(cx).map(Event::Accepted)
+                for turn in 0..count {
+                    let accept = &mut accepts[(first + turn) % count];
+                    if let Poll::Ready(accepted) = accept.as_mut().poll(cx) {
+                        return Poll::Ready(Event::Accepted(accepted));
+                    }
+                }
+                Poll::Pending
             })
             .await
         };
@@ -124,9 +162,17 @@ pub async fn run<R: Runtime>(
                     arrival: Arrival::new(arrivals.clone()),
                 });
             }
+            // The socket was stopped by a CONFIG SET moving them: take the new ones.
+            Event::Accepted(Err(_)) if listening.pending() => {}
             Event::Accepted(Err(error)) => {
                 tracing::warn!(%error, "accept failed");
                 paused = Some(Box::pin(R::sleep(ACCEPT_BACKOFF)));
+            }
+            Event::Relisten => {
+                if let Some(handed) = listening.take() {
+                    // The old sockets close here; connections they accepted stay.
+                    listeners = adopt::<R>(handed);
+                }
             }
             Event::Tick => {
                 server.tick(now());
@@ -136,6 +182,8 @@ pub async fn run<R: Runtime>(
         }
     }
     tracing::info!("shutting down: no new connections; waiting for clients");
+    drop(listeners);
+    listening.close();
     server.clients.kill_all();
     let mut drained = pin!(wait_for_clients(&server));
     let mut timeout = pin!(R::sleep(DRAIN_TIMEOUT));
@@ -145,6 +193,20 @@ pub async fn run<R: Runtime>(
     })
     .await;
     Ok(())
+}
+
+/// The runtime's sockets for `listeners`; one the runtime refuses is logged and left out.
+fn adopt<R: Runtime>(listeners: Vec<TcpListener>) -> Vec<R::Listener> {
+    listeners
+        .into_iter()
+        .filter_map(|listener| match R::Listener::from_std(listener) {
+            Ok(listener) => Some(listener),
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen on a bound socket");
+                None
+            }
+        })
+        .collect()
 }
 
 /// Completes once every client has left (after `Clients::kill_all` at shutdown).

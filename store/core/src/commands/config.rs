@@ -9,6 +9,8 @@ use crate::exec::args::{help, is};
 use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
 use crate::state::events;
+use crate::server::Server;
+use crate::state::config::Config;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
@@ -65,34 +67,39 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         IpAddr::V6(ip) => ip == Ipv6Addr::LOCALHOST,
     });
     let server = ctx.server;
-    // What applying the values may refuse, after which nothing of this CONFIG SET stays set,
-    // as in Redis.
-    let refused = |name: &str, why: String| {
-        Error::Message(format!(
-            "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
-        ))
-    };
-    let previous = {
-        // Set and checked under one hold of the configuration, so that a CONFIG SET from
-        // another connection in between is neither lost nor seen half done.
+    let (previous, listened) = {
+        // Set, checked and applied under one hold of the configuration, so that a CONFIG SET
+        // from another connection in between is neither lost nor seen half done.
         let mut config = server.config_mut();
         let previous = config.clone();
         config.set_many_from(&pairs, local)?;
-        let wanted = config.get_int("maxclients").max(0) as u64;
-        if wanted > previous.get_int("maxclients").max(0) as u64 {
-            let fits = server.clients_that_fit(wanted);
-            if fits < wanted {
+        let mut listened = false;
+        for step in Apply::steps(&pairs, &previous, &config) {
+            let applied = match step {
+                Apply::MaxClients => fit_maxclients(server, &previous, &config),
+                Apply::Port | Apply::Bind => {
+                    listened = true;
+                    server
+                        .relisten(&config.listen_on())
+                        .map_err(|_| step.failure().to_string())
+                }
+                // Applied below, once the configuration is released: it reads it.
+                Apply::AppendOnly => Ok(()),
+            };
+            if let Err(why) = applied {
+                tracing::warn!(
+                    "Failed applying new configuration. Possibly related to new {} setting. \
+                     Restoring previous settings.",
+                    step.name()
+                );
                 *config = previous;
-                return Err(refused(
-                    "maxclients",
-                    format!(
-                        "The operating system is not able to handle the specified number of \
-                         clients, try with {fits}"
-                    ),
-                ));
+                if listened {
+                    relisten_after_failure(server, &config);
+                }
+                return Err(refused(step.name(), &why));
             }
         }
-        previous
+        (previous, listened)
     };
     server.apply_config(ctx.keyspace());
     if pairs
@@ -106,16 +113,123 @@ fn config_set(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             .configure(&server.config(), data, now)
             .is_err()
         {
-            *server.config_mut() = previous;
+            let mut config = server.config_mut();
+            *config = previous;
+            if listened {
+                relisten_after_failure(server, &config);
+            }
+            drop(config);
             server.apply_config(ctx.keyspace());
             return Err(refused(
-                "appendonly",
-                "Unable to turn on AOF. Check server logs.".into(),
+                Apply::AppendOnly.name(),
+                Apply::AppendOnly.failure(),
             ));
         }
     }
     ctx.reply.ok();
     Ok(())
+}
+
+/// What applying a CONFIG SET may refuse, after which nothing of it stays set, as in Redis.
+fn refused(name: &str, why: &str) -> Error {
+    Error::Message(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+    ))
+}
+
+/// What CONFIG SET does with new values beyond keeping them, where that can fail: Redis's
+/// apply functions (config.c), each run once however many of its parameters were given, in
+/// the order the first of them was. When one fails, every value of the command goes back to
+/// what it was and what was applied is applied again with the old values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Apply {
+    /// `maxclients` raised: the open-files limit must allow it (`updateMaxclients`).
+    MaxClients,
+    /// `port` changed: listen on it instead (`updatePort`).
+    Port,
+    /// `bind` given, even unchanged: listen on its addresses instead (`applyBind`).
+    Bind,
+    /// `appendonly` or `appendfsync` given: start or stop the log (`updateAppendonly`). Run
+    /// after the others, as it reads the configuration once set.
+    AppendOnly,
+}
+
+impl Apply {
+    /// What `pairs` call for, in order, given the configuration `before` and `after` them.
+    /// As Redis does, a numeric parameter set to the value it has applies nothing; `bind`
+    /// (Redis's special parameter) applies whatever its value.
+    fn steps(pairs: &[(Bytes, Bytes)], before: &Config, after: &Config) -> Vec<Apply> {
+        let changed = |name: &str| before.get(name) != after.get(name);
+        let mut steps = Vec::new();
+        for (name, _) in pairs {
+            let step = if is(name, "maxclients") {
+                let raised = after.get_int("maxclients") > before.get_int("maxclients");
+                raised.then_some(Apply::MaxClients)
+            } else if is(name, "port") {
+                changed("port").then_some(Apply::Port)
+            } else if is(name, "bind") {
+                Some(Apply::Bind)
+            } else if is(name, "appendonly") || is(name, "appendfsync") {
+                Some(Apply::AppendOnly)
+            } else {
+                None
+            };
+            if let Some(step) = step.filter(|step| !steps.contains(step)) {
+                steps.push(step);
+            }
+        }
+        steps
+    }
+
+    /// The parameter Redis's error names for this step.
+    fn name(self) -> &'static str {
+        match self {
+            Apply::MaxClients => "maxclients",
+            Apply::Port => "port",
+            Apply::Bind => "bind",
+            Apply::AppendOnly => "appendonly",
+        }
+    }
+
+    /// Redis's reason when this step fails (`maxclients` says how many fit instead).
+    fn failure(self) -> &'static str {
+        match self {
+            Apply::MaxClients => "",
+            Apply::Port => "Unable to listen on this port. Check server logs.",
+            Apply::Bind => "Failed to bind to specified addresses.",
+            Apply::AppendOnly => "Unable to turn on AOF. Check server logs.",
+        }
+    }
+}
+
+/// `maxclients` raised from what `previous` had to what `config` has: fails unless the
+/// open-files limit lets that many in.
+fn fit_maxclients(
+    server: &Server,
+    previous: &Config,
+    config: &Config,
+) -> std::result::Result<(), String> {
+    let wanted = config.get_int("maxclients").max(0) as u64;
+    if wanted <= previous.get_int("maxclients").max(0) as u64 {
+        return Ok(());
+    }
+    let fits = server.clients_that_fit(wanted);
+    if fits < wanted {
+        return Err(format!(
+            "The operating system is not able to handle the specified number of clients, \
+             try with {fits}"
+        ));
+    }
+    Ok(())
+}
+
+/// After a failed CONFIG SET that had moved the listening sockets (or failed moving them,
+/// which leaves none), listens where `config`, restored, says. Redis does the same and only
+/// logs if that fails too.
+fn relisten_after_failure(server: &Server, config: &Config) {
+    if let Err(error) = server.relisten(&config.listen_on()) {
+        tracing::warn!("Failed applying restored failed CONFIG SET command: {error}");
+    }
 }
 
 fn config_rewrite(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {

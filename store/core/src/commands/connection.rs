@@ -346,7 +346,7 @@ fn client_setinfo(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 /// Brings this connection's registry entry up to date before describing it.
 fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
     let (db, name, now) = (ctx.conn.db, ctx.conn.name.clone(), ctx.now);
-    let query_buffer = ctx.conn.batch_input;
+    let (query_buffer, free) = (ctx.conn.batch_input, ctx.conn.batch_input_free);
     let resp = if ctx.conn.version == Version::Resp3 {
         3
     } else {
@@ -358,6 +358,7 @@ fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
         info.resp = resp;
         info.last_command = command;
         info.query_buffer = query_buffer;
+        info.query_buffer_free = free;
     });
     ctx.client.interacted(now);
 }

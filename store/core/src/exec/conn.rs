@@ -74,6 +74,8 @@ pub struct ConnState {
     /// Bytes of input the running batch started with: what CLIENT LIST shows as `qbuf` for
     /// the connection running it, as Redis trims its query buffer only after the batch.
     pub(crate) batch_input: usize,
+    /// The query buffer's free space when the running batch started (`qbuf-free`).
+    pub(crate) batch_input_free: usize,
     /// What this batch's commands did, for INFO commandstats and errorstats; `None` where
     /// nothing is counted (commands replayed from the append-only log at start-up).
     pub(crate) stats: Option<Batch>,
@@ -114,6 +116,7 @@ impl ConnState {
             shard_channels: IndexSet::new(),
             in_exec: false,
             batch_input: 0,
+            batch_input_free: 0,
             stats: None,
             out_of_memory: false,
             failed: false,

@@ -180,6 +180,7 @@ impl Session {
     fn run_batch(&mut self, input: &mut BytesMut, now: Millis, out: &mut BytesMut) -> Status {
         let output_before = out.len();
         self.conn.batch_input = input.len();
+        self.conn.batch_input_free = input.capacity() - input.len();
         let server = self.server.clone();
         let mut keyspace: Option<MutexGuard<'_, Keyspace>> = None;
         if self.blocked.is_some() && server.watch.is_reserved() {
@@ -351,21 +352,27 @@ impl Session {
         // Written before the replies that acknowledge it are sent; fsynced too, with
         // appendfsync always, which the connection pump waits for.
         self.log_wait = server.persist.write_log(logged);
-        self.publish_info(input.len(), last_command, now);
+        self.publish_info(input, last_command, now);
         if self.client.is_killed() {
             return Status::Close;
         }
         status
     }
 
-    /// Shows this connection's state to CLIENT LIST and friends.
-    fn publish_info(&self, buffered: usize, last_command: Option<&'static str>, now: Millis) {
+    /// Shows this connection's state to CLIENT LIST and friends. `input` is what is left of
+    /// the query buffer: `qbuf` counts it but for the parts of a partial request already
+    /// parsed (Redis holds those as arguments), `qbuf-free` is its free space.
+    fn publish_info(&self, input: &BytesMut, last_command: Option<&'static str>, now: Millis) {
         let conn = &self.conn;
+        let buffered = input.len() - self.decoder.parsed().min(input.len());
+        let free = input.capacity() - input.len();
+        self.client.set_input_size(input.capacity());
         self.client.update(|info| {
             info.db = conn.db;
             info.name = conn.name.clone();
             info.resp = if conn.version == Version::Resp3 { 3 } else { 2 };
             info.query_buffer = buffered;
+            info.query_buffer_free = free;
             info.subscriptions = conn.channels.len();
             info.pattern_subscriptions = conn.patterns.len();
             info.shard_subscriptions = conn.shard_channels.len();

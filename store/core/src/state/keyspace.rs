@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use radish_data::db::ExpirePass;
 use radish_data::evict::{Eviction, EvictionSettings, Outcome};
 use radish_data::types::EncodingLimits;
 use radish_data::{CompactBytes, Db, Millis, Rng, Value};
@@ -225,13 +226,18 @@ impl Keyspace {
         self.dbs.iter().map(|db| db.expired).sum()
     }
 
-    /// One active-expiry tick over every database, bounded in work. Returns keys removed.
-    pub fn active_expire(&mut self, now: Millis) -> usize {
+    /// One active-expiry tick over every database, bounded in work. Returns the keys removed
+    /// and whether some database's pass stopped at its bound with expired keys left (counted
+    /// as INFO's expired_time_cap_reached_count, once per tick as Redis counts a cycle).
+    pub fn active_expire(&mut self, now: Millis) -> ExpirePass {
         let rng = &mut self.rng;
-        self.dbs
-            .iter_mut()
-            .map(|db| db.active_expire(now, rng, ACTIVE_EXPIRE_ROUNDS))
-            .sum()
+        let mut total = ExpirePass::default();
+        for db in &mut self.dbs {
+            let pass = db.active_expire(now, rng, ACTIVE_EXPIRE_ROUNDS);
+            total.removed += pass.removed;
+            total.capped |= pass.capped;
+        }
+        total
     }
 
     /// Parks a blocked client: it is queued, after those already waiting, on each of its keys.

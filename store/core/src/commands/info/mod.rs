@@ -199,11 +199,8 @@ fn server(ctx: &mut Ctx<'_, '_>, out: &mut String) {
 fn clients(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     let blocked = ctx.keyspace().waiting();
     let clients = ctx.server.clients.all();
-    let max_input = clients
-        .iter()
-        .map(|client| client.info().query_buffer)
-        .max()
-        .unwrap_or(0);
+    // As the tick sampled them over the last seconds, as Redis's clientsCron does.
+    let (max_input, max_output) = ctx.server.clients.recent_peaks();
     line!(out, "connected_clients:{}", clients.len());
     line!(out, "cluster_connections:0");
     line!(
@@ -212,8 +209,7 @@ fn clients(ctx: &mut Ctx<'_, '_>, out: &mut String) {
         ctx.server.config().get_int("maxclients")
     );
     line!(out, "client_recent_max_input_buffer:{max_input}");
-    // Sessions hand all of a batch's output to the socket before reading more: none stays.
-    line!(out, "client_recent_max_output_buffer:0");
+    line!(out, "client_recent_max_output_buffer:{max_output}");
     line!(out, "blocked_clients:{blocked}");
     let tracking_clients = ctx.keyspace().tracking.client_count();
     line!(out, "tracking_clients:{tracking_clients}");
@@ -459,8 +455,13 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "sync_partial_err:0");
     line!(out, "expired_keys:{expired}");
     line!(out, "expired_stale_perc:{:.2}", sampled.stale_share * 100.0);
-    // Active expiry is bounded in rounds rather than time: it never stops on a time cap.
-    line!(out, "expired_time_cap_reached_count:0");
+    // Active expiry is bounded in rounds rather than time: a tick that stops at that bound
+    // with expired keys left is what Redis's time cap counts.
+    line!(
+        out,
+        "expired_time_cap_reached_count:{}",
+        sampled.expire_capped
+    );
     line!(
         out,
         "expire_cycle_cpu_milliseconds:{}",

@@ -52,6 +52,9 @@ pub struct Client {
     /// Replies its task is writing to the socket and has not finished writing (CLIENT
     /// LIST's omem, with the outbox).
     unsent: AtomicU64,
+    /// The size of the connection's query buffer, used and free, as its last batch left it
+    /// (INFO's client_recent_max_input_buffer).
+    input_size: AtomicU64,
 }
 
 /// The parts of a client's state that change as it runs commands.
@@ -69,8 +72,10 @@ pub struct ClientInfo {
     pub resp: u8,
     /// The last command's full name (`client|list`).
     pub last_command: &'static str,
-    /// Bytes buffered but not yet parsed.
+    /// Bytes buffered but not yet parsed (`qbuf`).
     pub query_buffer: usize,
+    /// Free space in the query buffer (`qbuf-free`).
+    pub query_buffer_free: usize,
     /// Channels subscribed to.
     pub subscriptions: usize,
     /// Patterns subscribed to.
@@ -119,6 +124,7 @@ impl Client {
             over_soft_limit_since: AtomicU64::new(0),
             output_deadline: AtomicU64::new(0),
             unsent: AtomicU64::new(0),
+            input_size: AtomicU64::new(0),
             buffers,
             buffered: AtomicU64::new(0),
             no_evict: AtomicBool::new(false),
@@ -266,6 +272,16 @@ impl Client {
         waiting
     }
 
+    /// Records the size of the connection's query buffer, used and free.
+    pub fn set_input_size(&self, bytes: usize) {
+        self.input_size.store(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// The size of the connection's query buffer, used and free, as its last batch left it.
+    pub fn input_size(&self) -> u64 {
+        self.input_size.load(Ordering::Relaxed)
+    }
+
     /// Records how many reply bytes the connection's task is writing (0 once written).
     pub fn set_unsent(&self, bytes: usize) {
         self.unsent.store(bytes as u64, Ordering::Relaxed);
@@ -347,7 +363,7 @@ impl Client {
         let _ = write!(
             line,
             "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} \
-             ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 \
+             ssub={} multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 \
              oll=0 omem={} tot-mem={} events=r cmd={} user=default redir={} resp={} lib-name={} \
              lib-ver={}",
             self.id,
@@ -363,6 +379,7 @@ impl Client {
             info.shard_subscriptions,
             info.in_multi.map_or(-1, |n| n as i64),
             info.query_buffer,
+            info.query_buffer_free,
             self.output_buffer_usage(),
             info.query_buffer as u64 + output,
             if info.last_command.is_empty() {

@@ -4,6 +4,7 @@
 
 mod client;
 pub mod limits;
+mod peaks;
 
 pub use client::Client;
 pub use limits::{
@@ -18,6 +19,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::state::notify::Notify;
+use peaks::RecentPeaks;
 use radish_data::Millis;
 
 /// Every connected client, by id.
@@ -42,6 +44,9 @@ pub struct Clients {
     /// clients over the limit may all have CLIENT NO-EVICT on, and every batch would scan
     /// them all.
     retry_eviction_at: AtomicU64,
+    /// The largest buffers seen among clients, second by second (INFO's
+    /// client_recent_max_input_buffer and client_recent_max_output_buffer).
+    peaks: Mutex<RecentPeaks>,
 }
 
 impl Clients {
@@ -120,6 +125,27 @@ impl Clients {
             }
         }
         closed
+    }
+
+    /// Notes every client's query and output buffer sizes at `now` (each tick, as Redis's
+    /// clientsCron does, which takes each client about once a second).
+    pub fn track_recent_peaks(&self, now: Millis) {
+        let clients = self.all();
+        let mut peaks = self.peaks.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = peaks.begin(now);
+        for client in clients {
+            peaks.record(
+                slot,
+                client.input_size(),
+                client.output_buffer_usage() as u64,
+            );
+        }
+    }
+
+    /// The largest query buffer and the largest output buffer among clients over the last
+    /// seconds (see `peaks.rs`).
+    pub fn recent_peaks(&self) -> (u64, u64) {
+        self.peaks.lock().unwrap_or_else(|e| e.into_inner()).max()
     }
 
     /// True while clients' buffers take more than `maxmemory-clients` allows: two loads.

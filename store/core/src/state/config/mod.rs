@@ -1,13 +1,15 @@
 //! Server configuration as Redis 7.0.15 has it: every parameter it accepts with its default,
 //! type, bounds and alias (`params.rs`); the config file and `--directive value` arguments
 //! (`file.rs`); CONFIG GET, CONFIG SET with Redis's error texts (`values.rs`), and CONFIG
-//! REWRITE (`rewrite.rs`); the settings hot paths copy out of it (`settings.rs`).
+//! REWRITE (`rewrite.rs`); the settings hot paths copy out of it (`settings.rs`); where the
+//! server listens (`listen.rs`).
 //!
 //! Radish acts on the parameters it has a use for (`port`, `maxmemory`, `save`, `appendonly`,
 //! `hz`...); the others are kept, shown and rewritten like Redis, for configuration files,
 //! clients and test suites written for Redis.
 
 mod file;
+mod listen;
 mod params;
 mod rewrite;
 mod settings;
@@ -23,6 +25,7 @@ use params::{Kind, Special, HIDDEN, IMMUTABLE, MULTI_ARG, PARAMS, PROTECTED};
 use radish_data::glob::glob_match;
 
 use crate::error::Error;
+pub use listen::{BindAddress, ListenOn};
 
 /// A name CONFIG GET and CONFIG SET know: a parameter's own name or its alias.
 #[derive(Debug, Clone, Copy)]
@@ -239,7 +242,8 @@ impl Config {
     /// The address to listen on, from `port` and the first address of `bind`
     /// (`bind 127.0.0.1 -::1` gives `127.0.0.1:6379`; a leading `-` marks an optional
     /// address; `*` is every IPv4 interface and `::*` every IPv6 one; IPv6 addresses are
-    /// bracketed). Only the first address is bound for now.
+    /// bracketed): where a client on this host can reach the server. The server itself
+    /// listens on every address ([`listen_on`](Config::listen_on)).
     pub fn listen_address(&self) -> String {
         let port = self.get_int("port");
         let first = self

@@ -30,6 +30,20 @@ fn command_line_directives_override_defaults() {
     let every = Config::from_args(args(&["--bind", "*", "-::*"])).unwrap();
     assert_eq!(every.get("bind"), Some("* -::*"));
     assert_eq!(every.listen_address(), "0.0.0.0:6379");
+    let on = every.listen_on();
+    assert_eq!(on.port, 6379);
+    assert_eq!(on.backlog, 511);
+    let hosts: Vec<(&str, bool, bool)> = on
+        .addresses
+        .iter()
+        .map(|a| (a.host.as_str(), a.optional, a.is_ipv6()))
+        .collect();
+    assert_eq!(hosts, [("*", false, false), ("::*", true, true)]);
+    assert!(!on.is_nothing());
+    let nowhere = Config::from_args(args(&["--bind", ""])).unwrap();
+    assert!(nowhere.listen_on().is_nothing());
+    let no_port = Config::from_args(args(&["--port", "0"])).unwrap();
+    assert!(no_port.listen_on().is_nothing());
 }
 
 #[test]

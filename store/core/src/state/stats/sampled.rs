@@ -119,6 +119,10 @@ pub(crate) struct Sampled {
     pub(crate) stale_share: f64,
     /// Time spent in active expiry, in microseconds.
     pub(crate) expire_micros: u64,
+    /// Active-expiry ticks that stopped at their bound with expired keys left (INFO's
+    /// expired_time_cap_reached_count: radish bounds a pass in rounds where Redis bounds it
+    /// in time).
+    pub(crate) expire_capped: u64,
     /// Highest `used_memory` seen.
     pub(crate) peak_memory: u64,
     /// Since when memory has been over `maxmemory` (eviction could not catch up).
@@ -138,6 +142,7 @@ impl Sampled {
             avg_ttl: Vec::new(),
             stale_share: 0.0,
             expire_micros: 0,
+            expire_capped: 0,
             peak_memory: 0,
             eviction_exceeded_since: None,
             eviction_exceeded_total: 0,
