@@ -17,6 +17,7 @@ mod hyperloglog;
 mod info;
 mod introspection;
 mod keys;
+mod latency;
 mod lists;
 mod monitor;
 mod persistence;
@@ -24,6 +25,7 @@ mod pubsub;
 mod scripting;
 mod serialize;
 mod sets;
+mod slowlog;
 mod sort;
 mod streams;
 mod strings;
@@ -57,6 +59,8 @@ const FAMILIES: &[&[Command]] = &[
     pubsub::COMMANDS,
     monitor::COMMANDS,
     introspection::COMMANDS,
+    latency::COMMANDS,
+    slowlog::COMMANDS,
 ];
 
 /// Every command radish has.

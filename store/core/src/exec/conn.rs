@@ -89,6 +89,12 @@ pub struct ConnState {
     /// The connection replays a file (Redis's clients that must be obeyed): FUNCTION LOAD
     /// has no time budget there.
     pub(crate) replaying: bool,
+    /// How long (µs) the last command called ran: when it blocked, the slow log adds the
+    /// time serving it takes once it is served.
+    pub(crate) blocked_micros: u64,
+    /// CLIENT PAUSE held the request back, unanswered, until this time (Unix ms): the
+    /// session keeps it and runs it again then, or when the pause is lifted.
+    pub(crate) postponed: Option<Millis>,
 }
 
 impl ConnState {
@@ -116,6 +122,8 @@ impl ConnState {
             failed: false,
             script: false,
             replaying: false,
+            blocked_micros: 0,
+            postponed: None,
         }
     }
 

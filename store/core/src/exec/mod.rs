@@ -1,7 +1,8 @@
 //! Execution: what runs a command. The command record and table ([`command`]), what a handler
 //! works with ([`ctx`], [`conn`], [`reply`], [`args`]), the dispatcher with every admission
 //! check in Redis's order ([`dispatch`]), serving blocked clients ([`blocking`]), running
-//! scripts' commands ([`script`]), and replaying files through the dispatcher ([`replay`]).
+//! scripts' commands ([`script`]), what the slow log and latency monitor record of each
+//! command ([`slow`]), and replaying files through the dispatcher ([`replay`]).
 
 pub mod args;
 pub mod blocking;
@@ -12,3 +13,4 @@ pub mod dispatch;
 pub mod replay;
 pub mod reply;
 pub mod script;
+pub mod slow;

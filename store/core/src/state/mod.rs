@@ -1,16 +1,20 @@
 //! Server state: what every connection shares and every layer above reads. The configuration
 //! ([`config`]), the connected clients ([`clients`]), pub/sub ([`pubsub`]), the counters INFO
 //! reports ([`stats`]), and the databases behind the data lock with their blocked clients and
-//! what the running batch logs ([`keyspace`], [`propagation`]).
+//! what the running batch logs ([`keyspace`], [`propagation`]), the slow log ([`slowlog`]),
+//! the latency monitor ([`latency`]) and CLIENT PAUSE ([`pause`]).
 
 pub mod clients;
 pub mod config;
 pub mod keyspace;
+pub mod latency;
 pub mod notify;
+pub mod pause;
 pub mod propagation;
 pub mod pubsub;
 pub mod renames;
 pub mod script_watch;
+pub mod slowlog;
 pub mod stats;
 
 /// The version radish reports as `redis_version`: the Redis release whose behaviour it follows.
