@@ -17,6 +17,7 @@ use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::{execute, resolve};
 use crate::exec::reply::{write_timeout, Reply};
+use crate::persist::LatencyProbe;
 use crate::server::Server;
 use crate::state::clients::{self, Client};
 use crate::state::keyspace::{Keyspace, TimeoutReply, Waiter};
@@ -74,6 +75,9 @@ pub struct Session {
     /// A request decoded but left for later: it waits for a script that runs, or for
     /// CLIENT PAUSE to end.
     pending: Option<Vec<Bytes>>,
+    /// The time of the last [`handle`](Session::handle): what an fsync that follows it
+    /// (`sync_log`) is dated with in the latency monitor.
+    now: Millis,
     /// CLIENT PAUSE holds the pending request back until this time (Unix ms), or until the
     /// pause is lifted, which wakes the session.
     paused_until: Option<Millis>,
@@ -127,6 +131,7 @@ impl Session {
             log_wait: None,
             input_seen: 0,
             pending: None,
+            now,
             paused_until: None,
             awaiting_turn: false,
         }
@@ -181,6 +186,7 @@ impl Session {
             out.extend_from_slice(refusal);
             return Status::Close;
         }
+        self.now = now;
         // The pump calls after reading (more input) or on a signal or timeout.
         if let Some(batch) = self.conn.stats.as_mut() {
             batch.reads += u64::from(input.len() > self.input_seen);
@@ -379,7 +385,12 @@ impl Session {
         drop(keyspace);
         // Written before the replies that acknowledge it are sent; fsynced too, with
         // appendfsync always, which the connection pump waits for.
-        self.log_wait = server.persist.write_log(logged);
+        let probe = LatencyProbe {
+            latency: &server.latency,
+            timer: server.timer(),
+            now,
+        };
+        self.log_wait = server.persist.write_log(logged, &probe);
         self.publish_info(input.len(), last_command, now);
         if took_turn {
             server.pause.done(self.client.id);
