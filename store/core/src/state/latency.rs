@@ -8,6 +8,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use radish_data::Millis;
 
+use crate::state::stats::Timer;
+
 /// Seconds of history each event keeps (Redis's `LATENCY_TS_LEN`).
 pub const SAMPLES: usize = 160;
 
@@ -204,13 +206,7 @@ impl LatencyMonitor {
 
     /// Records `event`, whose work started at `started` on `timer` (nanoseconds), now that it
     /// is done: [`add_if_needed`](LatencyMonitor::add_if_needed) with the milliseconds it took.
-    pub fn add_timed(
-        &self,
-        event: &str,
-        timer: Option<fn() -> u64>,
-        started: Option<u64>,
-        now: Millis,
-    ) {
+    pub fn add_timed(&self, event: &str, timer: Option<Timer>, started: Option<u64>, now: Millis) {
         if let (Some(timer), Some(started)) = (timer, started) {
             let millis = timer().saturating_sub(started) / 1_000_000;
             self.add_if_needed(event, millis, now);
@@ -219,7 +215,7 @@ impl LatencyMonitor {
 
     /// The clock reading to time an event with, if the monitor is on (Redis's
     /// `latencyStartMonitor`): no clock read otherwise.
-    pub fn start(&self, timer: Option<fn() -> u64>) -> Option<u64> {
+    pub fn start(&self, timer: Option<Timer>) -> Option<u64> {
         if self.enabled() {
             timer.map(|timer| timer())
         } else {
