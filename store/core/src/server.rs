@@ -13,11 +13,14 @@ use crate::state::clients::Clients;
 use crate::state::config::{Config, ListenOn};
 use crate::state::events::Publisher;
 use crate::state::keyspace::Keyspace;
+use crate::state::latency::LatencyMonitor;
 use crate::state::links::Links;
 use crate::state::notify::Notify;
+use crate::state::pause::ClientPause;
 use crate::state::pubsub::PubSub;
 use crate::state::renames::Renames;
 use crate::state::script_watch::ScriptWatch;
+use crate::state::slowlog::SlowLog;
 use crate::state::stats::{ExpirySample, Stats, Timer, Totals};
 use crate::state::tracking::Delivery;
 
@@ -116,6 +119,12 @@ pub struct Server {
     pub(crate) watch: Arc<ScriptWatch>,
     /// What DEBUG switches: active expiry, the tick.
     pub(crate) debug: DebugSwitches,
+    /// The slow log (SLOWLOG) and its settings.
+    pub(crate) slowlog: SlowLog,
+    /// The latency monitor (LATENCY) and its threshold.
+    pub(crate) latency: LatencyMonitor,
+    /// CLIENT PAUSE.
+    pub(crate) pause: ClientPause,
     /// The clock commands and expiry cycles are timed with, from whoever runs the server.
     timer: Option<Timer>,
     /// Raises the open-files limit for `maxclients` clients and says how many fit, from
@@ -152,6 +161,9 @@ impl Server {
         let scripts_stats = ScriptsStats::default();
         scripts_stats.publish(&scripts);
         let functions = Arc::new(RwLock::new(Functions::new(rng.clone())));
+        let slowlog = SlowLog::default();
+        let latency = LatencyMonitor::default();
+        configure_monitors(&config, &slowlog, &latency);
         Server {
             persist: Arc::new(Persist::new(keyspace.clone(), functions.clone(), now)),
             keyspace,
@@ -171,6 +183,9 @@ impl Server {
             functions,
             watch: Arc::default(),
             debug: DebugSwitches::default(),
+            slowlog,
+            latency,
+            pause: ClientPause::default(),
             timer: None,
             open_files: None,
             links: Mutex::new(Links::default()),
@@ -329,6 +344,7 @@ impl Server {
             let threshold = config.get_int("busy-reply-threshold").max(0) as u64;
             self.busy_reply_threshold
                 .store(threshold, Ordering::Relaxed);
+            configure_monitors(&config, &self.slowlog, &self.latency);
             (
                 config.eviction_settings(),
                 config.encoding_limits(),
@@ -355,14 +371,20 @@ impl Server {
         }
         let mut keyspace = self.keyspace();
         let expiry = ExpirySample::take(&mut keyspace, now);
+        // While clients are paused the data stays as it is: no expiry, no eviction.
+        let paused = self.pause.active(now);
         let expiry_started = self.timer.map(|timer| timer());
-        let expire_capped =
-            self.debug.active_expire.load(Ordering::Relaxed) && keyspace.active_expire(now).capped;
+        let expiring = self.debug.active_expire.load(Ordering::Relaxed) && !paused;
+        let expire_capped = expiring && keyspace.active_expire(now).capped;
         let expire_micros = match (self.timer, expiry_started) {
             (Some(timer), Some(started)) => timer().saturating_sub(started) / 1000,
             _ => 0,
         };
-        let eviction = keyspace.evict(now, EVICTIONS_PER_TICK);
+        if expiring {
+            self.latency
+                .add_if_needed("expire-cycle", expire_micros / 1000, now);
+        }
+        let eviction = self.evict(&mut keyspace, now, EVICTIONS_PER_TICK);
         if keyspace.tracking.is_active() {
             // Expired and evicted keys invalidate what clients cache.
             let max_keys = self.config().get_int("tracking-table-max-keys").max(0) as usize;
@@ -443,6 +465,22 @@ impl Server {
         publisher.publish(class, db, event, key);
     }
 
+    /// Evicts keys by the `maxmemory` policy, at most `budget` of them (Redis's
+    /// `performEvictions`): nothing while clients are paused, the data then staying as it
+    /// is. The latency monitor times a pass that had to evict (`eviction-cycle`).
+    pub(crate) fn evict(&self, keyspace: &mut Keyspace, now: Millis, budget: usize) -> Outcome {
+        if self.pause.active(now) {
+            return Outcome::Within;
+        }
+        let started = self.latency.start(self.timer);
+        let outcome = keyspace.evict(now, budget);
+        if outcome != Outcome::Within {
+            self.latency
+                .add_timed("eviction-cycle", self.timer, started, now);
+        }
+        outcome
+    }
+
     /// How often [`tick`](Server::tick) wants to run, in milliseconds.
     pub fn tick_interval_ms(&self) -> u64 {
         1000 / self.config().get_int("hz").clamp(1, 500) as u64
@@ -493,6 +531,16 @@ impl Server {
     pub fn shutdown_requested(&self) -> bool {
         self.shutdown_requested.load(Ordering::SeqCst)
     }
+}
+
+/// Copies `slowlog-log-slower-than`, `slowlog-max-len` and `latency-monitor-threshold` out
+/// of `config`, where every command reads them.
+fn configure_monitors(config: &Config, slowlog: &SlowLog, latency: &LatencyMonitor) {
+    slowlog.configure(
+        config.get_int("slowlog-log-slower-than"),
+        config.get_int("slowlog-max-len").max(0) as u64,
+    );
+    latency.set_threshold(config.get_int("latency-monitor-threshold").max(0) as u64);
 }
 
 /// What DEBUG SET-ACTIVE-EXPIRE, DEBUG PAUSE-CRON and DEBUG SET-SKIP-CHECKSUM-VALIDATION

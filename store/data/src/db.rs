@@ -53,6 +53,9 @@ pub struct Db {
     /// signalled (Redis's `signalModifiedKey`), `None` for the whole database emptied.
     /// Nothing is recorded (`None`) while no client tracks keys.
     modified: Option<Vec<Option<CompactBytes>>>,
+    /// Until when (inclusive) expired keys stay: read as missing, but neither removed
+    /// lazily nor actively (while clients are paused the data must not change).
+    expiry_held_until: Option<Millis>,
 }
 
 #[derive(Debug, Default)]
@@ -199,24 +202,41 @@ impl Db {
         }
     }
 
-    /// Removes `key` if its deadline has passed; true if it did.
+    /// Keeps expired keys until `until` (inclusive; `None`: no longer): they read as
+    /// missing, but stay, for lazy and active expiry alike.
+    pub fn hold_expiry(&mut self, until: Option<Millis>) {
+        self.expiry_held_until = until;
+    }
+
+    /// Whether expired keys stay at `now` (see [`hold_expiry`](Db::hold_expiry)).
+    fn expiry_held(&self, now: Millis) -> bool {
+        self.expiry_held_until.is_some_and(|until| now <= until)
+    }
+
+    /// Removes `key` if its deadline has passed (unless expiry is held); true if it has
+    /// passed.
     fn expire_if_due(&mut self, key: &[u8], now: Millis) -> bool {
         let due = self
             .keys
             .get(key)
             .is_some_and(|entry| self.keys.expired(entry, now));
         if due {
-            self.remove_expired(key);
+            self.remove_expired(key, now);
         }
         due
     }
 
-    /// Removes `key`, whose deadline has passed, and counts it.
-    fn remove_expired(&mut self, key: &[u8]) {
+    /// Removes `key`, whose deadline has passed, and counts it; unless expiry is held.
+    /// Returns whether it was removed.
+    fn remove_expired(&mut self, key: &[u8], now: Millis) -> bool {
+        if self.expiry_held(now) {
+            return false;
+        }
         self.remove(key);
         self.persist.deleted(key);
         self.events.record(KeyEvent::Expired, key);
         self.expired += 1;
+        true
     }
 
     /// The position of `key`'s live entry, removing it first if it has expired. One hash
@@ -226,7 +246,7 @@ impl Db {
         let position = self.keys.find(key)?;
         let (_, entry) = self.keys.at(position)?;
         if self.keys.expired(entry, now) {
-            self.remove_expired(key);
+            self.remove_expired(key, now);
             return None;
         }
         Some(position)
@@ -465,12 +485,11 @@ impl Db {
         // An old value whose deadline passed expires first (counted, logged, reported), as
         // Redis's write lookup expires it before the key is added anew.
         if let Some(position) = found {
-            if self
+            let expired = self
                 .keys
                 .at(position)
-                .is_some_and(|(_, entry)| self.keys.expired(entry, now))
-            {
-                self.remove_expired(key);
+                .is_some_and(|(_, entry)| self.keys.expired(entry, now));
+            if expired && self.remove_expired(key, now) {
                 found = None;
             }
         }
@@ -633,9 +652,12 @@ impl Db {
 
     /// One bounded active-expiry pass: samples keys with deadlines and removes the expired
     /// ones, repeating while a good share of a sample was expired, for at most `max_rounds`
-    /// rounds.
+    /// rounds. Nothing while expired keys are held (clients paused).
     pub fn active_expire(&mut self, now: Millis, rng: &mut Rng, max_rounds: usize) -> ExpirePass {
         let mut pass = ExpirePass::default();
+        if self.expiry_held(now) {
+            return pass;
+        }
         for _ in 0..max_rounds {
             if self.keys.volatile_len() == 0 {
                 return pass;
@@ -654,7 +676,7 @@ impl Db {
                     break;
                 };
                 let key = key.clone();
-                self.remove_expired(&key);
+                self.remove_expired(&key, now);
                 expired_in_round += 1;
             }
             pass.removed += expired_in_round;
@@ -692,6 +714,20 @@ mod tests {
         assert_eq!(db.len(), 0);
         assert_eq!(db.volatile_len(), 0);
         assert_eq!(db.expired, 1);
+    }
+
+    #[test]
+    fn held_expiry_reads_expired_keys_as_missing_but_keeps_them() {
+        let mut db = Db::default();
+        let mut rng = Rng::new(1);
+        db.insert(b"k", Value::string(b"v"), 1_000, 0);
+        db.hold_expiry(Some(2_000));
+        assert!(db.get(b"k", 1_500).is_none());
+        assert_eq!(db.active_expire(1_500, &mut rng, 4).removed, 0);
+        assert_eq!((db.len(), db.expired), (1, 0));
+        // Past the hold, expiry goes on.
+        assert!(db.get(b"k", 2_001).is_none());
+        assert_eq!((db.len(), db.expired), (0, 1));
     }
 
     #[test]

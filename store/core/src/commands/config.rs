@@ -8,9 +8,9 @@ use crate::error::{Error, Result};
 use crate::exec::args::{help, is};
 use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
-use crate::state::events;
 use crate::server::Server;
 use crate::state::config::Config;
+use crate::state::events;
 
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[

@@ -4,9 +4,10 @@ use bytes::{Bytes, BytesMut};
 use radish_resp::Version;
 
 use crate::error::{Error, Result};
-use crate::exec::args::{help, is, parse_int};
+use crate::exec::args::{help, is, parse_int, subcommand_syntax_error};
 use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::pause::PauseKind;
 use crate::state::REDIS_VERSION;
 
 use super::client_tracking;
@@ -78,6 +79,14 @@ pub(super) const COMMANDS: &[Command] = &[
             .flags(flags!(NOSCRIPT | LOADING | STALE))
             .acl(acl!(CONNECTION))
             .doc(Group::Connection, "3.2.0", "Instruct the server whether to reply to commands"),
+        Command::new("client|pause", -3, client_pause)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "2.9.50", "Stop processing commands from clients for some time"),
+        Command::new("client|unpause", 2, client_unpause)
+            .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
+            .acl(acl!(CONNECTION))
+            .doc(Group::Connection, "6.2.0", "Resume processing of clients that were paused"),
         Command::new("client|unblock", -3, client_unblock)
             .flags(flags!(ADMIN | NOSCRIPT | LOADING | STALE))
             .acl(acl!(CONNECTION))
@@ -572,6 +581,8 @@ fn client_unblock(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         crate::exec::reply::write_timeout(&mut reply, waiter.on_timeout, waiter.client.version());
     }
     waiter.client.deliver(&reply);
+    // Its command is done: the slow log takes it now, as Redis's updateStatsOnUnblock.
+    crate::exec::slow::unblocked_by_command(ctx.server, &waiter, ctx.now);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -586,6 +597,43 @@ fn client_no_evict(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         return Err(Error::Syntax);
     };
     ctx.client.set_no_evict(on);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// CLIENT PAUSE timeout [WRITE|ALL]: holds back every command (ALL, the default) or those
+/// that may write, from every client, for `timeout` milliseconds; keys neither expire nor
+/// are evicted meanwhile. A pause in force is only ever extended or made stricter.
+fn client_pause(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
+    if args.len() > 4 {
+        return Err(subcommand_syntax_error(args));
+    }
+    let kind = match args.get(3) {
+        None => PauseKind::All,
+        Some(mode) if is(mode, "write") => PauseKind::Write,
+        Some(mode) if is(mode, "all") => PauseKind::All,
+        Some(_) => return Err(Error::Static("ERR CLIENT PAUSE mode must be WRITE or ALL")),
+    };
+    let timeout = parse_int(args[2])
+        .map_err(|_| Error::Static("ERR timeout is not an integer or out of range"))?;
+    if timeout < 0 {
+        return Err(Error::Static("ERR timeout is negative"));
+    }
+    // As Redis: 0 ends at once, and a sum past the end of time wraps into the past.
+    let end = match timeout {
+        0 => 0,
+        timeout => timeout.wrapping_add(ctx.now as i64),
+    };
+    let until = ctx.server.pause.pause(kind, end, ctx.now);
+    ctx.keyspace().hold_expiry(until);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// CLIENT UNPAUSE: lifts the pause; the requests it held run, in the order they arrived.
+fn client_unpause(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
+    ctx.server.pause.unpause();
+    ctx.keyspace().hold_expiry(None);
     ctx.reply.ok();
     Ok(())
 }
@@ -623,6 +671,10 @@ fn client_help(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
             "REPLY (ON|OFF|SKIP)",
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",

@@ -18,6 +18,7 @@ mod hyperloglog;
 mod info;
 mod introspection;
 mod keys;
+mod latency;
 mod lists;
 mod migrate;
 mod modules;
@@ -27,6 +28,7 @@ mod pubsub;
 mod scripting;
 mod serialize;
 mod sets;
+mod slowlog;
 mod sort;
 mod streams;
 mod strings;
@@ -62,6 +64,8 @@ const FAMILIES: &[&[Command]] = &[
     monitor::COMMANDS,
     modules::COMMANDS,
     introspection::COMMANDS,
+    latency::COMMANDS,
+    slowlog::COMMANDS,
 ];
 
 /// Every command radish has.

@@ -12,6 +12,7 @@ use crate::exec::conn::ConnState;
 use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::run_handler;
 use crate::exec::reply::Reply;
+use crate::exec::slow;
 use crate::server::Server;
 use crate::state::keyspace::Keyspace;
 use crate::state::stats::Batch;
@@ -91,7 +92,11 @@ pub fn serve_blocked<'s>(
                 *stats = conn.stats.take();
                 if let (Some(batch), Some(start), true) = (stats.as_mut(), start, served) {
                     // Counted as a call when it blocked; now its time and outcome.
-                    batch.served(command.full_name, start, failed);
+                    let micros = batch.served(command.full_name, start, failed) / 1000;
+                    server
+                        .latency
+                        .add_if_needed("command-unblocking", micros / 1000, now);
+                    slow::unblocked(server, &waiter, waiter.micros + micros, now);
                 }
                 if !served {
                     if waiter.pops.takes() {

@@ -94,6 +94,12 @@ pub struct ConnState {
     /// CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given for the next command or
     /// transaction.
     pub(crate) tracking_caching: bool,
+    /// How long (µs) the last command called ran: when it blocked, the slow log adds the
+    /// time serving it takes once it is served.
+    pub(crate) blocked_micros: u64,
+    /// CLIENT PAUSE held the request back, unanswered, until this time (Unix ms): the
+    /// session keeps it and runs it again then, or when the pause is lifted.
+    pub(crate) postponed: Option<Millis>,
 }
 
 impl ConnState {
@@ -123,6 +129,8 @@ impl ConnState {
             script: false,
             replaying: false,
             tracking_caching: false,
+            blocked_micros: 0,
+            postponed: None,
         }
     }
 

@@ -5,21 +5,23 @@
 //! The order matters to clients, since the first check that fails decides the error they
 //! see: the command and its arity, DEBUG's `enable-debug-command`, authentication,
 //! commands MULTI refuses, `maxmemory` (OOM), failing persistence (MISCONF), the RESP2
-//! pub/sub context, and last, queueing inside MULTI.
+//! pub/sub context, CLIENT PAUSE, and last, queueing inside MULTI.
 
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use radish_data::evict::Outcome;
+use radish_data::Millis;
 use radish_resp::Version;
 
 use crate::error::Error;
 use crate::exec::args::owned;
-use crate::exec::command::{Command, Flags};
+use crate::exec::command::{flags, Command, Flags};
 use crate::exec::conn::Queued;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::write_timeout;
+use crate::exec::slow;
 use crate::state::script_watch::busy_error;
 
 /// Commands that run at once inside MULTI instead of being queued.
@@ -68,6 +70,10 @@ pub fn execute(
 ) -> Option<&'static Command> {
     let start = ctx.reply.out.len();
     let command = dispatch(ctx, resolved, args);
+    if ctx.conn.postponed.is_some() {
+        // Not run yet: its reply handling waits for when it runs.
+        return command;
+    }
     let skip = std::mem::take(&mut ctx.conn.skip_this_reply);
     let pushed = std::mem::take(&mut ctx.conn.reply_is_push);
     if (skip || ctx.conn.replies_off) && !pushed {
@@ -144,6 +150,12 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, resolved: Resolved, args: &[&[u8]]) -> Option
         reject(ctx, Some(command), &error);
         return Some(command);
     }
+    if let Some(end) = paused(ctx, flags, top_name) {
+        // Left unanswered: the session keeps the request and runs it again once the pause
+        // ends (Redis's blockPostponeClient).
+        ctx.conn.postponed = Some(end);
+        return Some(command);
+    }
     if let Some(queue) = ctx.conn.multi.as_mut() {
         if !RUN_IN_MULTI.contains(&top_name) {
             queue.push(Queued {
@@ -199,6 +211,26 @@ pub fn resolve(found: Option<&'static Command>, args: &[&[u8]]) -> Resolved {
     Ok(command)
 }
 
+/// Whether CLIENT PAUSE holds back a command with request `flags` now, as Redis 7.0
+/// decides: under `ALL` every command, under `WRITE` those that may write (WRITE or
+/// MAY_REPLICATE, scripts by their flags, an EXEC of a transaction holding such a command).
+/// If so, returns when the pause ends.
+#[inline]
+fn paused(ctx: &Ctx<'_, '_>, flags: Flags, top_name: &str) -> Option<Millis> {
+    let may_write = flags!(WRITE | MAY_REPLICATE);
+    let pause = &ctx.server.pause;
+    let writes = || {
+        flags.intersects(may_write)
+            || (top_name == "exec"
+                && ctx.conn.multi.as_ref().is_some_and(|queue| {
+                    queue
+                        .iter()
+                        .any(|queued| queued.flags.intersects(may_write))
+                }))
+    };
+    pause.hold(ctx.client, writes(), ctx.now)
+}
+
 /// Whether another connection's script is busy (past `busy-reply-threshold`): a script
 /// (`Some(true)`) or a function. Then only the commands that may run while a script is busy
 /// (`allow_busy`) run. A connection holding the data lock itself has no script running
@@ -249,9 +281,9 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, flags: Flags, top_name: &str) -> Result<(
         return Ok(());
     }
     let now = ctx.now;
-    let evicted = ctx.keyspace().evict(now, EVICTIONS_PER_COMMAND);
-    // Keys evicted are published before the command runs, or is refused.
     let server = ctx.server;
+    let evicted = server.evict(ctx.keyspace(), now, EVICTIONS_PER_COMMAND);
+    // Keys evicted are published before the command runs, or is refused.
     let data = ctx.keyspace();
     if data.notify != 0 {
         server.publish_recorded(data, now);
@@ -327,15 +359,23 @@ pub fn write_error(ctx: &mut Ctx<'_, '_>, error: &Error) {
 pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[&[u8]]) {
     let name = command.full_name;
     let nested = ctx.conn.script;
+    // Every command is timed while the slow log or the latency monitor needs it; else a
+    // sample, for INFO commandstats. Nothing is timed where nothing is counted (replay).
+    let watched = slow::watched(ctx.server);
     let start = ctx
         .conn
         .stats
         .as_mut()
-        .map(|batch| batch.begin(name, nested));
+        .map(|batch| batch.begin(name, nested, watched));
     let failed = run_handler(ctx, command, args);
     crate::exec::tracking::after_call(ctx, command, args);
+    let blocked = ctx.block.is_some();
     if let (Some(batch), Some(start)) = (ctx.conn.stats.as_mut(), start) {
-        batch.ran(name, start, failed, ctx.block.is_some());
+        let micros = batch.ran(name, start, failed, blocked) / 1000;
+        if watched {
+            slow::ran(ctx, command, args, micros, blocked);
+        }
+        ctx.conn.blocked_micros = micros;
     }
     // As Redis's call(): every command that ran, after it ran, except admin ones and those
     // that show themselves first (scripts, before the commands they run).

@@ -2,7 +2,8 @@
 //! works with ([`ctx`], [`conn`], [`reply`], [`args`]), the dispatcher with every admission
 //! check in Redis's order ([`dispatch`]), where a command's keys are ([`keys`]), client-side
 //! caching around each command ([`tracking`]), serving blocked clients ([`blocking`]), running
-//! scripts' commands ([`script`]), and replaying files through the dispatcher ([`replay`]).
+//! scripts' commands ([`script`]), what the slow log and latency monitor record of each
+//! command ([`slow`]), and replaying files through the dispatcher ([`replay`]).
 
 pub mod args;
 pub mod blocking;
@@ -14,4 +15,5 @@ pub mod keys;
 pub mod replay;
 pub mod reply;
 pub mod script;
+pub mod slow;
 pub mod tracking;

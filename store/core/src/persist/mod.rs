@@ -33,6 +33,8 @@ use crate::error::Error;
 use crate::scripting::Functions;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
+use crate::state::latency::LatencyMonitor;
+use crate::state::stats::Timer;
 use abort::Abort;
 use aof::{Aof, Fsync};
 
@@ -97,6 +99,15 @@ struct Jobs {
     /// (`Server::open`). A server made with `Server::new` writes files only when a command
     /// asks it to.
     automatic: bool,
+}
+
+/// What the latency monitor needs to time the log's writes and fsyncs where they happen:
+/// the monitor, the clock, and the time to date its samples with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LatencyProbe<'a> {
+    pub(crate) latency: &'a LatencyMonitor,
+    pub(crate) timer: Option<Timer>,
+    pub(crate) now: Millis,
 }
 
 /// The server's persistence: owned by the `Server`, shared with its threads.
@@ -232,9 +243,48 @@ impl Persist {
 
     /// With `appendfsync always`: writes what is appended and fsyncs it, on the calling
     /// thread, answering every client it covers (one write and one fsync per pass of the
-    /// event loop, as Redis does; see `Aof::sync`).
-    pub fn sync(&self) {
+    /// event loop, as Redis does; see `Aof::sync`). Untimed: sessions use
+    /// [`sync_timed`](Persist::sync_timed).
+    #[cfg(test)]
+    pub(crate) fn sync(&self) {
         self.aof.sync();
+    }
+
+    /// With `appendfsync always`: writes what is appended and fsyncs it, on the calling
+    /// thread, answering every client it covers (one write and one fsync per pass of the
+    /// event loop, as Redis does; see `Aof::sync`); the write and the fsync each timed for the latency monitor
+    /// (`aof-write...`, `aof-fsync-always`), as Redis's `flushAppendOnlyFile` times them.
+    pub(crate) fn sync_timed(&self, probe: &LatencyProbe<'_>) {
+        self.write_timed(probe);
+        let started = probe.latency.start(probe.timer);
+        self.aof.sync();
+        if self.aof.policy() == Fsync::Always {
+            probe
+                .latency
+                .add_timed("aof-fsync-always", probe.timer, started, probe.now);
+        }
+    }
+
+    /// Writes what the log holds, timed for the latency monitor: `aof-write`, and by what
+    /// else was going on, `aof-write-pending-fsync` (a background fsync in flight),
+    /// `aof-write-active-child` (a snapshot or rewrite running) or `aof-write-alone`.
+    fn write_timed(&self, probe: &LatencyProbe<'_>) {
+        let (Some(timer), Some(started)) = (probe.timer, probe.latency.start(probe.timer)) else {
+            self.aof.write_pending();
+            return;
+        };
+        let fsync_in_flight = self.aof.background_fsync();
+        self.aof.write_pending();
+        let millis = timer().saturating_sub(started) / 1_000_000;
+        let event = if fsync_in_flight {
+            "aof-write-pending-fsync"
+        } else if self.jobs().running.is_some() {
+            "aof-write-active-child"
+        } else {
+            "aof-write-alone"
+        };
+        probe.latency.add_if_needed(event, millis, probe.now);
+        probe.latency.add_if_needed("aof-write", millis, probe.now);
     }
 
     /// Redis's `writeCommandsDeniedByDiskError`: why write commands (and PING) are refused
@@ -308,14 +358,14 @@ impl Persist {
     /// for, with `appendfsync always`, to be written and fsynced by [`sync`](Persist::sync)
     /// ([`durable`](Persist::durable)).
     #[inline]
-    pub(crate) fn write_log(&self, logged: Option<u64>) -> Option<u64> {
+    pub(crate) fn write_log(&self, logged: Option<u64>, probe: &LatencyProbe<'_>) -> Option<u64> {
         let offset = logged?;
         if let Some(wait) = self.aof.fsync_wait(offset) {
             // appendfsync always: `sync` writes for every connection of the pass at once,
             // one write and one fsync, as Redis's event loop does.
             return Some(wait);
         }
-        self.aof.write_pending();
+        self.write_timed(probe);
         None
     }
 

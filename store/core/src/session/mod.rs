@@ -18,6 +18,7 @@ use crate::exec::ctx::Ctx;
 use crate::exec::dispatch::{execute, resolve};
 use crate::exec::reply::{write_timeout, Reply};
 use crate::exec::tracking;
+use crate::persist::LatencyProbe;
 use crate::server::Server;
 use crate::state::clients::{self, Client};
 use crate::state::keyspace::{Keyspace, TimeoutReply, Waiter};
@@ -72,8 +73,18 @@ pub struct Session {
     log_wait: Option<u64>,
     /// Unparsed input left by the last [`handle`](Session::handle): more means a read.
     input_seen: usize,
-    /// A request decoded but left for later: it waits for a script that runs.
+    /// A request decoded but left for later: it waits for a script that runs, or for
+    /// CLIENT PAUSE to end.
     pending: Option<Vec<Bytes>>,
+    /// The time of the last [`handle`](Session::handle): what an fsync that follows it
+    /// (`sync_log`) is dated with in the latency monitor.
+    now: Millis,
+    /// CLIENT PAUSE holds the pending request back until this time (Unix ms), or until the
+    /// pause is lifted, which wakes the session.
+    paused_until: Option<Millis>,
+    /// The pause that held the pending request ended: it runs again once the clients
+    /// paused before it did (see `state/pause.rs`).
+    awaiting_turn: bool,
 }
 
 impl Session {
@@ -121,6 +132,9 @@ impl Session {
             log_wait: None,
             input_seen: 0,
             pending: None,
+            now,
+            paused_until: None,
+            awaiting_turn: false,
         }
     }
 
@@ -154,9 +168,15 @@ impl Session {
     }
 
     /// When the pump must call [`handle`](Session::handle) again even if nothing arrives:
-    /// a blocked command's timeout.
+    /// a blocked command's timeout, or the end of a CLIENT PAUSE holding a request back.
     pub fn deadline(&self) -> Option<Millis> {
-        self.blocked.and_then(|b| b.deadline)
+        let blocked = self.blocked.and_then(|b| b.deadline);
+        // A pause lasts through its end millisecond.
+        let paused = self.paused_until.map(|end| end.saturating_add(1));
+        match (blocked, paused) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Call on every event: input arrived (it is in `input`), the client's signal fired, or
@@ -167,6 +187,7 @@ impl Session {
             out.extend_from_slice(refusal);
             return Status::Close;
         }
+        self.now = now;
         // The pump calls after reading (more input) or on a signal or timeout.
         if let Some(batch) = self.conn.stats.as_mut() {
             batch.reads += u64::from(input.len() > self.input_seen);
@@ -197,6 +218,7 @@ impl Session {
                 // Served by another connection's write, logged in its batch.
                 self.log_wait = server.persist.wait_offset();
             } else if blocked.deadline.is_some_and(|d| d <= now) {
+                // As in Redis 7.0, a command that timed out is not logged as slow.
                 data.remove_waiter(self.client.id);
                 self.blocked = None;
                 self.client.take_outbox(out);
@@ -210,6 +232,14 @@ impl Session {
         if self.blocked.is_some() {
             return Status::Open;
         }
+        // A request CLIENT PAUSE held back runs again (and is held again if still paused),
+        // in its turn among the clients the pause held.
+        let took_turn = self.paused_until.take().is_some() || self.awaiting_turn;
+        if took_turn && !server.pause.turn(self.client.id, now) {
+            self.awaiting_turn = true;
+            return Status::Open;
+        }
+        self.awaiting_turn = false;
         let mut last_command = None;
         let mut status = Status::Open;
         let output_limits = [false, true].map(|pubsub| server.clients.limits.output(pubsub));
@@ -303,11 +333,18 @@ impl Session {
                     client: self.client.clone(),
                     on_timeout: block.on_timeout,
                     pops: block.pops,
+                    micros: self.conn.blocked_micros,
                 });
                 self.blocked = Some(Blocked {
                     deadline: block.deadline,
                     on_timeout: block.on_timeout,
                 });
+                input.advance(consumed);
+                break;
+            }
+            if let Some(end) = self.conn.postponed.take() {
+                self.pending = Some(owned_args(args));
+                self.paused_until = Some(end);
                 input.advance(consumed);
                 break;
             }
@@ -351,8 +388,16 @@ impl Session {
         drop(keyspace);
         // Written before the replies that acknowledge it are sent; fsynced too, with
         // appendfsync always, which the connection pump waits for.
-        self.log_wait = server.persist.write_log(logged);
+        let probe = LatencyProbe {
+            latency: &server.latency,
+            timer: server.timer(),
+            now,
+        };
+        self.log_wait = server.persist.write_log(logged, &probe);
         self.publish_info(input, last_command, now);
+        if took_turn {
+            server.pause.done(self.client.id);
+        }
         if self.client.is_killed() {
             return Status::Close;
         }
@@ -390,6 +435,7 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.leave_data();
+        self.server.pause.leave(self.client.id);
         {
             let mut pubsub = self.server.pubsub();
             self.conn.leave_pubsub(&mut pubsub, self.client.id);

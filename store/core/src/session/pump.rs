@@ -7,7 +7,7 @@ use std::sync::Arc;
 use radish_data::Millis;
 
 use super::Session;
-use crate::persist::Durable;
+use crate::persist::{Durable, LatencyProbe};
 use crate::state::clients::Client;
 use crate::state::notify::Notified;
 
@@ -97,7 +97,12 @@ impl Session {
     /// thread, which answers every connection whose replies wait for it (one write and one
     /// fsync per pass of an event loop, as Redis does).
     pub fn sync_log(&self) {
-        self.server.persist.sync();
+        let probe = LatencyProbe {
+            latency: &self.server.latency,
+            timer: self.server.timer(),
+            now: self.now,
+        };
+        self.server.persist.sync_timed(&probe);
     }
 
     /// Completes once the log is durable up to `offset` (see

@@ -84,6 +84,9 @@ pub struct Waiter {
     pub on_timeout: TimeoutReply,
     /// The type of value it pops: only a key of that type serves it.
     pub pops: Pops,
+    /// How long (µs) its command ran before blocking: the slow log adds the time serving
+    /// it takes.
+    pub micros: u64,
 }
 
 /// Every database, and the counters that change with them. The server keeps this behind one
@@ -262,6 +265,15 @@ impl Keyspace {
     /// True while `client` is blocked.
     pub fn is_waiting(&self, client: u64) -> bool {
         self.waiters.contains_key(&client)
+    }
+
+    /// Keeps expired keys in every database until `until` (inclusive; `None`: no longer),
+    /// read as missing but neither removed lazily nor actively: while clients are paused,
+    /// the data does not change.
+    pub fn hold_expiry(&mut self, until: Option<Millis>) {
+        for db in &mut self.dbs {
+            db.hold_expiry(until);
+        }
     }
 
     /// Number of blocked clients (INFO's blocked_clients).

@@ -2,19 +2,23 @@
 //! ([`config`]), the connected clients ([`clients`]), pub/sub ([`pubsub`]) and keyspace
 //! notifications ([`events`]), the counters INFO
 //! reports ([`stats`]), and the databases behind the data lock with their blocked clients and
-//! what the running batch logs ([`keyspace`], [`propagation`]), and the connections MIGRATE
-//! keeps to other servers ([`links`]), and client-side caching ([`tracking`]).
+//! what the running batch logs ([`keyspace`], [`propagation`]), the connections MIGRATE
+//! keeps to other servers ([`links`]), client-side caching ([`tracking`]), the slow log
+//! ([`slowlog`]), the latency monitor ([`latency`]) and CLIENT PAUSE ([`pause`]).
 
 pub mod clients;
 pub mod config;
 pub mod events;
 pub mod keyspace;
+pub mod latency;
 pub mod links;
 pub mod notify;
+pub mod pause;
 pub mod propagation;
 pub mod pubsub;
 pub mod renames;
 pub mod script_watch;
+pub mod slowlog;
 pub mod stats;
 pub mod tracking;
 

@@ -197,7 +197,8 @@ fn server(ctx: &mut Ctx<'_, '_>, out: &mut String) {
 }
 
 fn clients(ctx: &mut Ctx<'_, '_>, out: &mut String) {
-    let blocked = ctx.keyspace().waiting();
+    // Clients CLIENT PAUSE holds count as blocked, as in Redis.
+    let blocked = ctx.keyspace().waiting() + ctx.server.pause.waiting();
     let clients = ctx.server.clients.all();
     // As the tick sampled them over the last seconds, as Redis's clientsCron does.
     let (max_input, max_output) = ctx.server.clients.recent_peaks();

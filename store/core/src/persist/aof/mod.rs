@@ -475,6 +475,18 @@ impl Aof {
         (state.appended, state.durable)
     }
 
+    /// `appendfsync`.
+    pub(crate) fn policy(&self) -> Fsync {
+        self.lock().policy
+    }
+
+    /// Whether a background fsync (`everysec`) is in flight: a write now may wait for it
+    /// (Redis's `aofFsyncInProgress`).
+    pub(crate) fn background_fsync(&self) -> bool {
+        let state = self.lock();
+        state.syncing && state.policy == Fsync::EverySec
+    }
+
     /// INFO's figures.
     pub(crate) fn info(&self) -> AofInfo {
         let state = self.lock();

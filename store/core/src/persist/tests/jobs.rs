@@ -649,3 +649,42 @@ fn the_log_is_rewritten_once_it_has_doubled() {
     assert_eq!(run(&mut s, T0, &["GET", "counter"]), "$3\r\n250\r\n");
     drop(reloaded);
 }
+
+/// A clock that moves 2 ms at every reading: whatever is timed takes at least that long.
+fn slow_clock() -> u64 {
+    static NANOS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NANOS.fetch_add(2_000_000, std::sync::atomic::Ordering::Relaxed)
+}
+
+#[test]
+fn the_latency_monitor_times_log_writes_and_fsyncs() {
+    let dir = temp_dir("latency");
+    let directives = [
+        "appendonly yes",
+        "appendfsync always",
+        "latency-monitor-threshold 1",
+    ];
+    let server = Server::open(config(&dir, &directives), T0).expect("loads");
+    let server = Arc::new(server.with_timer(slow_clock));
+    let mut s = Session::new(server.clone(), None, None, T0);
+    run(&mut s, T0, &["SET", "k", "v"]);
+    assert!(s.take_log_wait().is_some());
+    s.sync_log();
+    let events = server.latency.events();
+    let names: Vec<&str> = events.iter().map(|(name, _)| name).collect();
+    for event in ["aof-write-alone", "aof-write", "aof-fsync-always"] {
+        assert!(names.contains(&event), "{event} in {names:?}");
+    }
+    assert_eq!(
+        events.get(b"aof-write").unwrap().1.latest().time,
+        (T0 / 1000) as i64
+    );
+    drop(events);
+    // With another policy, writes are timed where the batch writes them.
+    server.latency.events().reset(None);
+    run(&mut s, T0, &["CONFIG", "SET", "appendfsync", "everysec"]);
+    run(&mut s, T0, &["SET", "k", "w"]);
+    let events = server.latency.events();
+    assert!(events.get(b"aof-write").is_some());
+    assert!(events.get(b"aof-fsync-always").is_none());
+}

@@ -88,16 +88,17 @@ impl Batch {
         }
     }
 
-    /// A command starts, run by a script if `nested`. It is timed (the clock is read) if it
-    /// is another command than the one before at its level, or the [`TIME_ONE_IN`]th of a
-    /// run: so every command that runs at all gets measures, and a stream of the same
-    /// command costs a pair of clock reads per 32 commands rather than per command.
+    /// A command starts, run by a script if `nested`. It is timed (the clock is read) if
+    /// `always` (the slow log or the latency monitor needs every command's time), if it is
+    /// another command than the one before at its level, or the [`TIME_ONE_IN`]th of a run:
+    /// so every command that runs at all gets measures, and a stream of the same command
+    /// costs a pair of clock reads per 32 commands rather than per command.
     #[inline]
-    pub(crate) fn begin(&mut self, command: &'static str, nested: bool) -> Start {
+    pub(crate) fn begin(&mut self, command: &'static str, nested: bool, always: bool) -> Start {
         let timing = &mut self.timings[usize::from(nested)];
         let repeat = timing.last_command.is_some_and(|last| last == command);
         timing.last_command = Some(command);
-        if repeat && timing.untimed + 1 < TIME_ONE_IN {
+        if repeat && !always && timing.untimed + 1 < TIME_ONE_IN {
             timing.untimed += 1;
             return Start { at: None, nested };
         }
@@ -110,25 +111,34 @@ impl Batch {
 
     /// `command`, begun at `start`, ran; `failed` if it replied with an error, `blocked` if
     /// it is now waiting for data (its latency is then sampled when it is served, as in
-    /// Redis).
+    /// Redis). Returns its duration in nanoseconds (measured if it was timed).
     #[inline]
-    pub(crate) fn ran(&mut self, command: &'static str, start: Start, failed: bool, blocked: bool) {
+    pub(crate) fn ran(
+        &mut self,
+        command: &'static str,
+        start: Start,
+        failed: bool,
+        blocked: bool,
+    ) -> u64 {
         let nanos = self.measure(command, start, !blocked);
         let run = self.run(command);
         run.calls += 1;
         run.nanos += nanos;
         run.failed += u64::from(failed);
+        nanos
     }
 
     /// A blocked `command`, begun again at `start`, was served (it replied): its time and
     /// failure, but no second call. It runs for another client, between this session's own
     /// commands, so it leaves their timing alone.
-    pub(crate) fn served(&mut self, command: &'static str, start: Start, failed: bool) {
+    /// Returns the nanoseconds serving it took.
+    pub(crate) fn served(&mut self, command: &'static str, start: Start, failed: bool) -> u64 {
         let nanos = self.elapsed(start).unwrap_or(0);
         self.sample(command, nanos);
         let run = self.run(command);
         run.nanos += nanos;
         run.failed += u64::from(failed);
+        nanos
     }
 
     /// `command` was refused before it ran.
@@ -244,8 +254,8 @@ mod tests {
         let mut batch = Batch::new(Some(nested_counting_clock));
         let reads = || NESTED_CLOCK_READS.load(std::sync::atomic::Ordering::SeqCst);
         for _ in 0..TIME_ONE_IN * 4 {
-            let outer = batch.begin(script, false);
-            let inner = batch.begin(command, true);
+            let outer = batch.begin(script, false, false);
+            let inner = batch.begin(command, true, false);
             batch.ran(command, inner, false, false);
             batch.ran(script, outer, false, false);
         }
@@ -265,13 +275,13 @@ mod tests {
         let reads = || CLOCK_READS.load(std::sync::atomic::Ordering::SeqCst);
         let before = reads();
         for _ in 0..TIME_ONE_IN * 4 {
-            let start = batch.begin(get, false);
+            let start = batch.begin(get, false, false);
             batch.ran(get, start, false, false);
         }
         // The first GET and every TIME_ONE_IN-th after it: a start and an end each.
         assert_eq!(reads() - before, 2 * 4);
         // Another command is timed at once; every call is counted with a duration.
-        let start = batch.begin(set, false);
+        let start = batch.begin(set, false, false);
         batch.ran(set, start, false, false);
         assert_eq!(reads() - before, 2 * 5);
         assert_eq!(batch.runs[0].calls, u64::from(TIME_ONE_IN) * 4);
