@@ -43,6 +43,11 @@ struct Timing {
     untimed: u32,
     /// The last measured duration, which untimed commands of the same run are given.
     last_nanos: u64,
+    /// When the command before, if timed, ended (the clock read then): the next timed one
+    /// starts there rather than read the clock again, so that timing every command (for the
+    /// slow log) costs one clock read per command. The time between two commands (reading
+    /// the next request) counts to the next one. Cleared where a batch ends.
+    ended_at: Option<u64>,
 }
 
 /// What a session's commands did during one `Session::handle` call, not yet folded into
@@ -100,12 +105,21 @@ impl Batch {
         timing.last_command = Some(command);
         if repeat && !always && timing.untimed + 1 < TIME_ONE_IN {
             timing.untimed += 1;
+            timing.ended_at = None;
             return Start { at: None, nested };
         }
         timing.untimed = 0;
-        Start {
-            at: self.clock(),
-            nested,
+        let at = timing
+            .ended_at
+            .take()
+            .or_else(|| self.timer.map(|timer| timer()));
+        Start { at, nested }
+    }
+
+    /// The batch ends: the next one's first command reads the clock anew.
+    pub(crate) fn end_pass(&mut self) {
+        for timing in &mut self.timings {
+            timing.ended_at = None;
         }
     }
 
@@ -149,10 +163,12 @@ impl Batch {
     /// The duration of a command begun at `start`: measured now if it was timed, else the
     /// last measure; a latency sample too if `sample`.
     fn measure(&mut self, command: &'static str, start: Start, sample: bool) -> u64 {
-        let elapsed = self.elapsed(start);
+        let ended = start.at.and_then(|_| self.clock());
         let timing = &mut self.timings[usize::from(start.nested)];
-        if let Some(nanos) = elapsed {
-            timing.last_nanos = nanos;
+        if let (Some(started), Some(ended)) = (start.at, ended) {
+            timing.last_nanos = ended.saturating_sub(started);
+            // Not for a script's commands: the script's own work between them is not theirs.
+            timing.ended_at = (!start.nested).then_some(ended);
         }
         let nanos = timing.last_nanos;
         if sample {

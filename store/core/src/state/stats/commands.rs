@@ -63,6 +63,7 @@ pub(crate) struct CommandStats {
 impl CommandStats {
     /// Adds what `batch` gathered and empties it.
     pub(crate) fn fold(&mut self, batch: &mut Batch) {
+        batch.end_pass();
         if batch.is_empty() {
             return;
         }
