@@ -245,3 +245,78 @@ fn blocked_group_readers_learn_that_their_group_or_stream_is_gone() {
         wait_for_blocked(server.addr, 0);
     }
 }
+
+#[test]
+fn a_reload_gives_back_the_same_xinfo_stream_full() {
+    for runtime in RUNTIMES {
+        let server = runtime.start_with(&["enable-debug-command yes"]);
+        let mut client = RawClient::connect(server.addr);
+        for ms in 1..=250 {
+            let id = format!("{ms}-0");
+            client.cmd(&["XADD", "s", &id, "f", "v", "n", &ms.to_string()]);
+        }
+        client.cmd(&["XDEL", "s", "3-0", "120-0"]);
+        client.cmd(&["XGROUP", "CREATE", "s", "g", "0"]);
+        client.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "alice",
+            "COUNT",
+            "5",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        client.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "bob",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ]);
+        client.cmd(&["XGROUP", "CREATECONSUMER", "s", "g", "idle"]);
+        let before = client.cmd(&["XINFO", "STREAM", "s", "FULL"]);
+        // Time passes: what the consumers were last seen at must not become the reload's.
+        std::thread::sleep(Duration::from_millis(20));
+        // Through the snapshot, then through a rewritten log.
+        for reload in [
+            &["DEBUG", "RELOAD"][..],
+            &["BGREWRITEAOF"],
+            &["DEBUG", "LOADAOF"],
+        ] {
+            let reply = client.cmd(reload);
+            assert!(
+                !matches!(reply, Frame::SimpleError(_)),
+                "{runtime:?}: {reply:?}"
+            );
+            if reload[0] == "BGREWRITEAOF" {
+                // Wait for the rewrite to finish.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                loop {
+                    let Frame::BulkString(info) = client.cmd(&["INFO", "persistence"]) else {
+                        panic!("INFO");
+                    };
+                    if String::from_utf8_lossy(&info).contains("aof_rewrite_in_progress:0") {
+                        break;
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "{runtime:?}: rewrite did not end"
+                    );
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                continue;
+            }
+            assert_eq!(
+                client.cmd(&["XINFO", "STREAM", "s", "FULL"]),
+                before,
+                "{runtime:?}"
+            );
+        }
+    }
+}

@@ -11,8 +11,7 @@
 //! RADISH-SNAPSHOT 1\r\n                     magic and format version
 //! *2 SELECT <db>  *3 SET <key> <value>  ...  commands that recreate every key: SET, RPUSH,
 //!                                            HSET, SADD, ZADD (at most 64 items per command),
-//!                                            XADD per stream entry then XSETID and its
-//!                                            groups (as Redis's AOF rewrite), then
+//!                                            RESTORE of a stream's DUMP payload, then
 //!                                            PEXPIREAT <key> <unix ms> for a deadline
 //! *2 RADISH-CHECKSUM <crc32>                 CRC-32 (IEEE) of every byte before this record,
 //!                                            as 8 lower-case hex digits
@@ -23,8 +22,10 @@
 use bytes::BytesMut;
 
 use crate::entry::Entry;
+use crate::rdb::dump_footer;
+use crate::rdb::object::TYPE_STREAM_LISTPACKS_2;
 use crate::time::Millis;
-use crate::types::stream::{Stream, StreamId};
+use crate::types::stream::Stream;
 use crate::types::zset::score::format_score;
 use crate::value::Value;
 
@@ -73,84 +74,15 @@ pub fn write_entry(out: &mut BytesMut, key: &[u8], entry: &Entry, deadline: Opti
     }
 }
 
-/// XADD for each entry of `stream` with its ID, or for an empty stream one XADD trimmed
-/// away at once; then XSETID with what the entries cannot tell (the last ID, the count of
-/// entries ever added, the greatest deleted ID); then each consumer group: XGROUP CREATE,
-/// and an XCLAIM per pending entry (with its delivery time and count) or XGROUP
-/// CREATECONSUMER for a consumer holding none, as Redis's AOF rewrite writes a stream.
+/// `RESTORE key 0 <payload>` with the stream's DUMP payload (Redis's own encoding, see
+/// `rdb/`): unlike the XADD, XSETID, XGROUP and XCLAIM commands Redis's AOF rewrite writes,
+/// it keeps everything, the nodes as they are and the consumers' seen times included, so a
+/// restart gives back the same XINFO STREAM FULL. Uncompressed: it is read back at once.
 fn write_stream(out: &mut BytesMut, key: &[u8], stream: &Stream) {
-    if stream.is_empty() {
-        write_command(
-            out,
-            &[&b"XADD"[..], key, b"MAXLEN", b"0", b"0-1", b"x", b"y"],
-        );
-    }
-    for entry in stream.range(StreamId::MIN, StreamId::MAX, false) {
-        let id = entry.id.to_string();
-        let mut args: Vec<&[u8]> = Vec::with_capacity(3 + 2 * entry.pair_count());
-        args.extend([&b"XADD"[..], key, id.as_bytes()]);
-        for (field, value) in entry.fields() {
-            args.extend([field, value]);
-        }
-        write_command(out, &args);
-    }
-    write_command(
-        out,
-        &[
-            &b"XSETID"[..],
-            key,
-            stream.last_id().to_string().as_bytes(),
-            b"ENTRIESADDED",
-            stream.entries_added().to_string().as_bytes(),
-            b"MAXDELETEDID",
-            stream.max_deleted_id().to_string().as_bytes(),
-        ],
-    );
-    for (name, group) in stream.groups() {
-        let read = group
-            .entries_read
-            .map_or_else(|| "-1".to_string(), |n| n.to_string());
-        write_command(
-            out,
-            &[
-                &b"XGROUP"[..],
-                b"CREATE",
-                key,
-                name,
-                group.last_id.to_string().as_bytes(),
-                b"ENTRIESREAD",
-                read.as_bytes(),
-            ],
-        );
-        for (consumer_name, consumer) in group.consumers() {
-            if consumer.pending().is_empty() {
-                write_command(
-                    out,
-                    &[&b"XGROUP"[..], b"CREATECONSUMER", key, name, consumer_name],
-                );
-            }
-            for id in consumer.pending() {
-                let pending = &group.pending()[id];
-                write_command(
-                    out,
-                    &[
-                        &b"XCLAIM"[..],
-                        key,
-                        name,
-                        consumer_name,
-                        b"0",
-                        id.to_string().as_bytes(),
-                        b"TIME",
-                        pending.delivered_at.to_string().as_bytes(),
-                        b"RETRYCOUNT",
-                        pending.deliveries.to_string().as_bytes(),
-                        b"JUSTID",
-                        b"FORCE",
-                    ],
-                );
-            }
-        }
-    }
+    let mut payload = vec![TYPE_STREAM_LISTPACKS_2];
+    stream.write_rdb(&mut payload, false);
+    dump_footer(&mut payload);
+    write_command(out, &[&b"RESTORE"[..], key, b"0", &payload]);
 }
 
 /// `NAME key item...` commands of at most [`ITEMS_PER_COMMAND`] items each (an item is one
