@@ -9,12 +9,12 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use radish_resp::Frame;
-use radish_tests::{bulk, free_port, RawClient};
+use radish_tests::{bulk, free_port, RawClient, TempDir};
 
 /// The two server binaries, built on first use.
 fn binaries() -> &'static [(&'static str, PathBuf); 2] {
@@ -49,33 +49,6 @@ fn binaries() -> &'static [(&'static str, PathBuf); 2] {
             ("radish-smol", find("radish-smol")),
         ]
     })
-}
-
-/// A fresh directory for one server's files, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "radish-persistence-{name}-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// A server child process; killed (SIGKILL) when dropped.
@@ -123,7 +96,7 @@ impl Process {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        args.extend(["--dir".into(), dir.0.display().to_string()]);
+        args.extend(["--dir".into(), dir.path().display().to_string()]);
         args.extend(["--save".into(), String::new()]);
         args.extend(extra.iter().map(|s| s.to_string()));
         let child = Command::new(binary)
