@@ -227,12 +227,26 @@ fn pop_from(
     count: usize,
     now: Millis,
 ) -> (Vec<CompactBytes>, bool) {
-    let popped = match list_mut(db, key, now) {
-        Some(list) => list.pop_many(end, count),
-        None => Vec::new(),
+    let (popped, emptied) = match list_mut(db, key, now) {
+        Some(list) => (list.pop_many(end, count), list.is_empty()),
+        None => (Vec::new(), false),
     };
-    let deleted = remove_if_empty(db, key, now);
-    (popped, deleted)
+    if emptied {
+        db.remove(key);
+    }
+    (popped, emptied)
+}
+
+/// [`pop_from`] for one element: no vector for it.
+fn pop_one(db: &mut Db, key: &[u8], end: End, now: Millis) -> (Option<CompactBytes>, bool) {
+    let (popped, emptied) = match list_mut(db, key, now) {
+        Some(list) => (list.pop(end), list.is_empty()),
+        None => (None, false),
+    };
+    if emptied {
+        db.remove(key);
+    }
+    (popped, emptied)
 }
 
 /// The first of `keys` holding a non-empty list, as Redis's multi-key pops scan them:
@@ -347,9 +361,9 @@ fn pop_generic(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End, name: &str) -> R
             (popped.len(), deleted)
         }
         None => {
-            let (popped, deleted) = pop_from(db, key, end, 1, now);
-            reply.bulk_or_null(popped.first().map(|e| e.as_slice()));
-            (popped.len(), deleted)
+            let (popped, deleted) = pop_one(db, key, end, now);
+            reply.bulk_or_null(popped.as_ref().map(|e| e.as_slice()));
+            (usize::from(popped.is_some()), deleted)
         }
     };
     notify_popped(ctx, key, end, deleted);
@@ -660,8 +674,8 @@ fn move_generic(
         reply.bulk_or_null(moved);
         false
     } else {
-        let (mut popped, deleted) = pop_from(db, source, from, 1, now);
-        let Some(element) = popped.pop() else {
+        let (popped, deleted) = pop_one(db, source, from, now);
+        let Some(element) = popped else {
             reply.null();
             return Ok(());
         };
@@ -701,15 +715,15 @@ fn blocking_pop(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], end: End) -> Result {
         return Ok(());
     };
     let (db, reply, _) = ctx.parts();
-    let (popped, deleted) = pop_from(db, key, end, 1, now);
+    let (popped, deleted) = pop_one(db, key, end, now);
     reply.array(2);
     reply.bulk(key);
-    reply.bulk_or_null(popped.first().map(|e| e.as_slice()));
+    reply.bulk_or_null(popped.as_ref().map(|e| e.as_slice()));
     notify_popped(ctx, key, end, deleted);
     // Logged as the plain pop it was, whenever it was served.
     let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
     ctx.propagate(&[name, key]);
-    ctx.dirty(popped.len() as u64);
+    ctx.dirty(u64::from(popped.is_some()));
     Ok(())
 }
 
