@@ -11,10 +11,6 @@
 //! event it could raise, and nothing is allocated or recorded.
 
 use radish_data::key_events::KeyEvent;
-use radish_data::Millis;
-
-use crate::state::clients::OutputLimit;
-use crate::state::pubsub::PubSub;
 
 /// `K`: publish on `__keyspace@<db>__:<key>`.
 pub const KEYSPACE: u32 = 1;
@@ -149,42 +145,6 @@ pub fn of_key_event(event: KeyEvent) -> (u32, &'static str) {
         KeyEvent::Expired => (EXPIRED, "expired"),
         KeyEvent::Evicted => (EVICTED, "evicted"),
         KeyEvent::Miss => (KEY_MISS, "keymiss"),
-    }
-}
-
-/// Where and how one event is published: the server's classes in force, its pub/sub, the
-/// subscribers' output limit and the time.
-pub struct Publisher<'p> {
-    /// The classes in force (with `K` or `E`).
-    pub flags: u32,
-    /// The pub/sub registry.
-    pub pubsub: &'p mut PubSub,
-    /// The `pubsub` output buffer limit.
-    pub limit: OutputLimit,
-    /// The time, for the output limit's soft deadline.
-    pub now: Millis,
-}
-
-impl Publisher<'_> {
-    /// Publishes `event` of class `class` on `key` of database `db`, if the class is on:
-    /// first on the key's channel, then on the event's, as Redis does.
-    pub fn publish(&mut self, class: u32, db: usize, event: &str, key: &[u8]) {
-        if self.flags & class == 0 {
-            return;
-        }
-        let prefix_len = "__keyspace@".len() + 20 + "__:".len();
-        let mut channel = Vec::with_capacity(prefix_len + key.len().max(event.len()));
-        if self.flags & KEYSPACE != 0 {
-            channel.extend_from_slice(format!("__keyspace@{db}__:").as_bytes());
-            channel.extend_from_slice(key);
-            self.pubsub
-                .publish(&channel, event.as_bytes(), self.limit, self.now);
-        }
-        if self.flags & KEYEVENT != 0 {
-            channel.clear();
-            channel.extend_from_slice(format!("__keyevent@{db}__:{event}").as_bytes());
-            self.pubsub.publish(&channel, key, self.limit, self.now);
-        }
     }
 }
 

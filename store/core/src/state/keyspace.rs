@@ -11,8 +11,9 @@ use radish_data::types::EncodingLimits;
 use radish_data::{CompactBytes, Db, Millis, Rng, Value};
 
 use crate::state::clients::Client;
-use crate::state::events::{self, Publisher};
+use crate::state::events;
 use crate::state::propagation::{Outer, Propagation};
+use crate::state::pubsub::Publisher;
 use crate::state::tracking::{Delivery, Tracking};
 
 /// What an empty server is charged for itself: its tables, buffers and code data. Redis

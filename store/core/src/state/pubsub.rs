@@ -10,6 +10,7 @@ use radish_data::Millis;
 use radish_resp::{self as resp, Version};
 
 use crate::state::clients::{Client, OutputLimit};
+use crate::state::events;
 
 /// Queues `frame` for a subscriber, then closes it if that puts it over its output limits.
 fn send(client: &Client, frame: &[u8], limit: OutputLimit, now: Millis) {
@@ -183,5 +184,41 @@ impl PubSub {
     /// Number of distinct patterns subscribed to.
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()
+    }
+}
+
+/// Where and how one keyspace event (`events.rs`) is published: the server's classes in force, its pub/sub, the
+/// subscribers' output limit and the time.
+pub struct Publisher<'p> {
+    /// The classes in force (with `K` or `E`).
+    pub flags: u32,
+    /// The pub/sub registry.
+    pub pubsub: &'p mut PubSub,
+    /// The `pubsub` output buffer limit.
+    pub limit: OutputLimit,
+    /// The time, for the output limit's soft deadline.
+    pub now: Millis,
+}
+
+impl Publisher<'_> {
+    /// Publishes `event` of class `class` on `key` of database `db`, if the class is on:
+    /// first on the key's channel, then on the event's, as Redis does.
+    pub fn publish(&mut self, class: u32, db: usize, event: &str, key: &[u8]) {
+        if self.flags & class == 0 {
+            return;
+        }
+        let prefix_len = "__keyspace@".len() + 20 + "__:".len();
+        let mut channel = Vec::with_capacity(prefix_len + key.len().max(event.len()));
+        if self.flags & events::KEYSPACE != 0 {
+            channel.extend_from_slice(format!("__keyspace@{db}__:").as_bytes());
+            channel.extend_from_slice(key);
+            self.pubsub
+                .publish(&channel, event.as_bytes(), self.limit, self.now);
+        }
+        if self.flags & events::KEYEVENT != 0 {
+            channel.clear();
+            channel.extend_from_slice(format!("__keyevent@{db}__:{event}").as_bytes());
+            self.pubsub.publish(&channel, key, self.limit, self.now);
+        }
     }
 }

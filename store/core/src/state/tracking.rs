@@ -12,17 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::state::clients::Clients;
-
-/// ClientInfo's tracking bits, for CLIENT LIST's flags.
-pub mod flags {
-    /// Tracking is on (`t`).
-    pub const ON: u8 = 1;
-    /// The redirect client is gone (`R`).
-    pub const BROKEN_REDIRECT: u8 = 2;
-    /// Broadcasting mode (`B`).
-    pub const BCAST: u8 = 4;
-}
+use crate::state::clients::{tracking_flags as flags, Clients};
 
 /// How a client tracks (CLIENT TRACKING ON's options).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

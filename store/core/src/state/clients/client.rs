@@ -12,7 +12,6 @@ use radish_resp::Version;
 
 use super::limits::{output_buffer_usage, OutputLimit};
 use crate::state::notify::Notify;
-use crate::state::tracking;
 
 /// What other connections may see or do to one connection.
 #[derive(Debug)]
@@ -57,6 +56,16 @@ pub struct Client {
     input_size: AtomicU64,
 }
 
+/// ClientInfo's tracking bits, for CLIENT LIST's flags.
+pub mod tracking_flags {
+    /// Tracking is on (`t`).
+    pub const ON: u8 = 1;
+    /// The redirect client is gone (`R`).
+    pub const BROKEN_REDIRECT: u8 = 2;
+    /// Broadcasting mode (`B`).
+    pub const BCAST: u8 = 4;
+}
+
 /// The parts of a client's state that change as it runs commands.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
@@ -84,7 +93,7 @@ pub struct ClientInfo {
     pub shard_subscriptions: usize,
     /// Commands queued, while inside MULTI.
     pub in_multi: Option<usize>,
-    /// Client-side caching: `state::tracking::flags` bits (0 when not tracking).
+    /// Client-side caching: [`tracking_flags`] bits (0 when not tracking).
     pub tracking: u8,
     /// Where its invalidations go (CLIENT LIST's `redir`): -1 when not tracking, 0 to itself.
     pub redirect: i64,
@@ -426,9 +435,9 @@ fn flags(info: &ClientInfo, no_evict: bool) -> String {
         flags.push('x');
     }
     for (bit, flag) in [
-        (tracking::flags::ON, 't'),
-        (tracking::flags::BROKEN_REDIRECT, 'R'),
-        (tracking::flags::BCAST, 'B'),
+        (tracking_flags::ON, 't'),
+        (tracking_flags::BROKEN_REDIRECT, 'R'),
+        (tracking_flags::BCAST, 'B'),
     ] {
         if info.tracking & bit != 0 {
             flags.push(flag);

@@ -6,7 +6,7 @@ mod client;
 pub mod limits;
 mod peaks;
 
-pub use client::Client;
+pub use client::{tracking_flags, Client};
 pub use limits::{
     output_buffer_usage, protected_mode_refuses, ClientLimits, OutputLimit, MAX_CLIENTS_REACHED,
     PROTECTED_MODE_DENIED,
