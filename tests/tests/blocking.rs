@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use radish_resp::Frame;
-use radish_tests::{bulk, wait_for_blocked, RawClient, RUNTIMES};
+use radish_tests::{bulk, wait_for_blocked, RawClient, RedisServer, RUNTIMES};
 
 fn pair(key: &str, value: &str) -> Frame {
     Frame::Array(vec![bulk(key), bulk(value)])
@@ -208,5 +208,35 @@ fn a_request_runs_before_one_sent_after_it_on_another_connection() {
         // delay a connection past the wait's bound now and then (the in-process smol server
         // runs two event loops, whose wakes can cross: up to 6 seen on a loaded machine).
         assert!(swapped <= 10, "{runtime:?}: {swapped} of 100");
+    }
+}
+
+#[test]
+fn a_blocked_client_shows_the_b_flag_in_client_list_as_in_redis() {
+    let redis = RedisServer::start();
+    let flags_of_blocked = |addr| {
+        let mut blocked = RawClient::connect(addr);
+        blocked.send(&["BLPOP", "nothing", "0"]);
+        wait_for_blocked(addr, 1);
+        let mut other = RawClient::connect(addr);
+        let Frame::BulkString(list) = other.cmd(&["CLIENT", "LIST"]) else {
+            panic!("CLIENT LIST");
+        };
+        let list = String::from_utf8_lossy(&list).to_string();
+        let line = list
+            .lines()
+            .find(|line| line.contains("cmd=blpop"))
+            .unwrap_or_else(|| panic!("no blocked client in {list}"))
+            .to_string();
+        line.split(' ')
+            .find(|field| field.starts_with("flags="))
+            .expect("flags")
+            .to_string()
+    };
+    let expected = flags_of_blocked(redis.addr);
+    assert_eq!(expected, "flags=b");
+    for runtime in RUNTIMES {
+        let server = runtime.start();
+        assert_eq!(flags_of_blocked(server.addr), expected, "{runtime:?}");
     }
 }

@@ -411,6 +411,7 @@ impl Session {
         let conn = &self.conn;
         let buffered = input.len() - self.decoder.parsed().min(input.len());
         let free = input.capacity() - input.len();
+        let blocked = self.blocked.is_some() || self.paused_until.is_some() || self.awaiting_turn;
         self.client.set_input_size(input.capacity());
         self.client.update(|info| {
             info.db = conn.db;
@@ -422,6 +423,7 @@ impl Session {
             info.pattern_subscriptions = conn.patterns.len();
             info.shard_subscriptions = conn.shard_channels.len();
             info.in_multi = conn.multi.as_ref().map(Vec::len);
+            info.blocked = blocked;
             if let Some(name) = last_command {
                 info.last_command = name;
             }

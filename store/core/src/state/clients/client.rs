@@ -93,6 +93,8 @@ pub struct ClientInfo {
     pub shard_subscriptions: usize,
     /// Commands queued, while inside MULTI.
     pub in_multi: Option<usize>,
+    /// Waiting in a blocking command, or held back by CLIENT PAUSE (CLIENT LIST's `b`).
+    pub blocked: bool,
     /// Client-side caching: [`tracking_flags`] bits (0 when not tracking).
     pub tracking: u8,
     /// Where its invalidations go (CLIENT LIST's `redir`): -1 when not tracking, 0 to itself.
@@ -433,6 +435,9 @@ fn flags(info: &ClientInfo, no_evict: bool) -> String {
     }
     if info.in_multi.is_some() {
         flags.push('x');
+    }
+    if info.blocked {
+        flags.push('b');
     }
     for (bit, flag) in [
         (tracking_flags::ON, 't'),
