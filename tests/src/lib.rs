@@ -40,6 +40,8 @@ pub struct TestServer {
     pub runtime: Runtime,
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// Where it writes its files (removed after it stops).
+    _dir: TempDir,
 }
 
 impl Runtime {
@@ -56,12 +58,15 @@ impl Runtime {
         std_listener.set_nonblocking(true).expect("nonblocking");
         let addr = std_listener.local_addr().expect("local addr");
         let mut config = Config::default();
-        // As the reference redis-server is started: no save rules, so that no test server
-        // writes a snapshot into the working directory. `bind` and `port` say where it
-        // listens, as a server started on that address would (CONFIG GET, CONFIG SET bind).
+        // As the reference redis-server is started: no save rules, and a directory of its
+        // own for whatever it writes (DEBUG RELOAD, BGREWRITEAOF...), never the checkout; a
+        // test's own `dir` comes later and wins. `bind` and `port` say where it listens, as
+        // a server started on that address would (CONFIG GET, CONFIG SET bind).
+        let dir = TempDir::new("server");
         config
             .apply_text(&format!(
-                "save \"\"\nbind {ip}\nport {}\n{}",
+                "save \"\"\n{}\nbind {ip}\nport {}\n{}",
+                dir.directive(),
                 addr.port(),
                 directives.join("\n")
             ))
@@ -113,6 +118,7 @@ impl Runtime {
             runtime: self,
             stop: Some(stop_tx),
             thread: Some(thread),
+            _dir: dir,
         }
     }
 
@@ -154,6 +160,8 @@ pub struct RedisServer {
     /// Where it listens.
     pub addr: SocketAddr,
     child: Child,
+    /// Its working directory: it loads a `dump.rdb` found where it starts, and writes there.
+    _dir: TempDir,
 }
 
 impl RedisServer {
@@ -172,7 +180,9 @@ impl RedisServer {
 
     fn try_start() -> Option<RedisServer> {
         let port = free_port();
+        let dir = TempDir::new("redis-server");
         let mut child = Command::new("redis-server")
+            .current_dir(dir.path())
             .args([
                 "--port",
                 &port.to_string(),
@@ -200,7 +210,11 @@ impl RedisServer {
             }
             if let Some(info) = info_server(addr) {
                 if info.contains(&pid) {
-                    return Some(RedisServer { addr, child });
+                    return Some(RedisServer {
+                        addr,
+                        child,
+                        _dir: dir,
+                    });
                 }
                 // Another server has the port.
                 let _ = child.kill();

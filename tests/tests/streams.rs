@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use radish_resp::Frame;
-use radish_tests::{bulk, wait_for_blocked, RawClient, TempDir, RUNTIMES};
+use radish_tests::{bulk, wait_for_blocked, RawClient, RUNTIMES};
 
 /// `[id, [field, value, ...]]`, an entry as XRANGE and XREAD reply it.
 fn entry(id: &str, pairs: &[&str]) -> Frame {
@@ -249,8 +249,7 @@ fn blocked_group_readers_learn_that_their_group_or_stream_is_gone() {
 #[test]
 fn a_reload_gives_back_the_same_xinfo_stream_full() {
     for runtime in RUNTIMES {
-        let dir = TempDir::new("stream-reload");
-        let server = runtime.start_with(&["enable-debug-command yes", &dir.directive()]);
+        let server = runtime.start_with(&["enable-debug-command yes"]);
         let mut client = RawClient::connect(server.addr);
         for ms in 1..=250 {
             let id = format!("{ms}-0");
