@@ -258,10 +258,15 @@ pub fn write_push_len(out: &mut BytesMut, count: usize, version: Version) {
 
 /// Writes a double: `,text` in RESP3, a bulk string in RESP2.
 pub fn write_double(out: &mut BytesMut, value: f64, version: Version) {
-    let text = NumberText::double(value);
+    write_double_text(out, NumberText::double(value).as_bytes(), version);
+}
+
+/// Writes a double already formatted as `text` (Redis prints some with `%.17g` or
+/// `%.17Lf`): `,text` in RESP3, a bulk string in RESP2.
+pub fn write_double_text(out: &mut BytesMut, text: &[u8], version: Version) {
     match version {
-        Version::Resp3 => write_line(out, b',', text.as_bytes()),
-        Version::Resp2 => write_bulk(out, text.as_bytes()),
+        Version::Resp3 => write_line(out, b',', text),
+        Version::Resp2 => write_bulk(out, text),
     }
 }
 

@@ -35,8 +35,9 @@ mod request;
 pub use decode::Decoder;
 pub use encode::{
     encode, encode_request, encoded_len, request_len, write_array_len, write_boolean, write_bulk,
-    write_double, write_error, write_frame, write_integer, write_map_len, write_null,
-    write_null_array, write_push_len, write_set_len, write_simple, write_verbatim, Version,
+    write_double, write_double_text, write_error, write_frame, write_integer, write_map_len,
+    write_null, write_null_array, write_push_len, write_set_len, write_simple, write_verbatim,
+    Version,
 };
 pub use error::Error;
 pub use frame::Frame;

@@ -426,17 +426,9 @@ impl Server {
     /// Publishes the keyspace events the databases recorded (keys created, expired, evicted,
     /// missed). Call with the data locked and notifications on (`keyspace.notify != 0`).
     pub(crate) fn publish_recorded(&self, keyspace: &mut Keyspace, now: Millis) {
-        if !keyspace.has_recorded() {
-            return;
+        if keyspace.has_recorded() {
+            self.publish(keyspace, now, |_| {});
         }
-        let mut pubsub = self.pubsub();
-        let mut publisher = Publisher {
-            flags: keyspace.notify,
-            pubsub: &mut pubsub,
-            limit: self.clients.limits.output(true),
-            now,
-        };
-        keyspace.publish_recorded(&mut publisher);
     }
 
     /// Publishes keyspace event `event` of class `class` on `key` of database `db`, after
@@ -451,9 +443,16 @@ impl Server {
         event: &str,
         key: &[u8],
     ) {
-        if keyspace.notify & class == 0 {
-            return;
+        if keyspace.notify & class != 0 {
+            self.publish(keyspace, now, |publisher| {
+                publisher.publish(class, db, event, key)
+            });
         }
+    }
+
+    /// Publishes what the databases recorded, then what `then` publishes, under one hold of
+    /// pub/sub.
+    fn publish(&self, keyspace: &mut Keyspace, now: Millis, then: impl FnOnce(&mut Publisher<'_>)) {
         let mut pubsub = self.pubsub();
         let mut publisher = Publisher {
             flags: keyspace.notify,
@@ -462,7 +461,7 @@ impl Server {
             now,
         };
         keyspace.publish_recorded(&mut publisher);
-        publisher.publish(class, db, event, key);
+        then(&mut publisher);
     }
 
     /// Evicts keys by the `maxmemory` policy, at most `budget` of them (Redis's

@@ -79,6 +79,11 @@ impl Reply<'_> {
         resp::write_double(self.out, value, self.version);
     }
 
+    /// A double already formatted as `text` (a bulk string in RESP2).
+    pub fn double_text(&mut self, text: &[u8]) {
+        resp::write_double_text(self.out, text, self.version);
+    }
+
     /// A boolean (the integer 1 or 0 in RESP2).
     pub fn boolean(&mut self, value: bool) {
         resp::write_boolean(self.out, value, self.version);

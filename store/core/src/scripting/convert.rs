@@ -251,15 +251,7 @@ impl ReplyWriter<'_> {
 
 /// A double as Redis 7.0 writes one: `%.17g` text, as a bulk string in RESP2.
 pub fn write_double(out: &mut BytesMut, value: f64, version: Version) {
-    let text = number_argument(value);
-    match version {
-        Version::Resp2 => resp::write_bulk(out, &text),
-        Version::Resp3 => {
-            out.extend_from_slice(b",");
-            out.extend_from_slice(&text);
-            out.extend_from_slice(b"\r\n");
-        }
-    }
+    resp::write_double_text(out, &number_argument(value), version);
 }
 
 /// Text for a one-line reply (a status, an error, a big number): line breaks become

@@ -19,7 +19,6 @@ use radish_data::types::zset::score::parse_score;
 use radish_data::types::zset::SortedSet;
 use radish_data::Value;
 use radish_data::{Db, Millis};
-use radish_resp::Version;
 
 use crate::error::{Error, Result};
 use crate::exec::command::{acl, after_keyword, flags, key, range, Command, Group};
@@ -137,15 +136,7 @@ fn read_zset<'d>(db: &'d mut Db, key: &[u8], now: Millis) -> Result<Option<&'d S
 /// Writes a coordinate as Redis's `addReplyHumanLongDouble`: `%.17Lf` without trailing
 /// zeros, as a bulk string in RESP2 and a double in RESP3.
 fn write_coordinate(reply: &mut Reply<'_>, value: f64) {
-    let text = LongDouble::from_f64(value).to_human();
-    match reply.version {
-        Version::Resp2 => reply.bulk(text.as_bytes()),
-        Version::Resp3 => {
-            reply.out.extend_from_slice(b",");
-            reply.out.extend_from_slice(text.as_bytes());
-            reply.out.extend_from_slice(b"\r\n");
-        }
-    }
+    reply.double_text(LongDouble::from_f64(value).to_human().as_bytes());
 }
 
 /// Writes a position as GEOPOS and WITHCOORD do: `[longitude, latitude]`.

@@ -163,15 +163,7 @@ fn difference(a: usize, b: usize) -> i64 {
 
 /// Writes a double as Redis 7.0 does: `%.17g`, a bulk string in RESP2.
 fn write_double(ctx: &mut Ctx<'_, '_>, value: f64) {
-    let text = format_score(value);
-    match ctx.reply.version {
-        radish_resp::Version::Resp2 => ctx.reply.bulk(text.as_bytes()),
-        radish_resp::Version::Resp3 => {
-            ctx.reply.out.extend_from_slice(b",");
-            ctx.reply.out.extend_from_slice(text.as_bytes());
-            ctx.reply.out.extend_from_slice(b"\r\n");
-        }
-    }
+    ctx.reply.double_text(format_score(value).as_bytes());
 }
 
 fn stats(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {

@@ -67,15 +67,7 @@ pub(super) fn remove_if_empty(db: &mut Db, key: &[u8], now: Millis) -> bool {
 /// Writes a score as Redis 7.0 does: `%.17g` text, as a bulk string in RESP2 and a double
 /// in RESP3.
 pub(super) fn write_score(reply: &mut Reply<'_>, score: f64) {
-    let text = format_score(score);
-    match reply.version {
-        Version::Resp2 => reply.bulk(text.as_bytes()),
-        Version::Resp3 => {
-            reply.out.extend_from_slice(b",");
-            reply.out.extend_from_slice(text.as_bytes());
-            reply.out.extend_from_slice(b"\r\n");
-        }
-    }
+    reply.double_text(format_score(score).as_bytes());
 }
 
 /// Writes a score, or null.
