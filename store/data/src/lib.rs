@@ -26,6 +26,7 @@ pub mod hll;
 pub mod key_events;
 pub mod keys;
 pub mod long_double;
+pub mod pqsort;
 pub mod rdb;
 pub mod rng;
 pub mod snapshot;

@@ -12,7 +12,7 @@
 //! - [`distance`]: the haversine distance on Redis's sphere, and the radius and box tests;
 //! - [`area`]: the shape of a search, the step and the nine cells that cover it;
 //! - [`search`]: the members of a sorted set inside a shape, in Redis's walk order, and their
-//!   ordering by distance ([`pqsort`]: Redis's partial quicksort, for COUNT);
+//!   ordering by distance (`crate::pqsort`: Redis's partial quicksort, for COUNT);
 //! - [`format_distance`]: distances as Redis prints them (four decimals).
 //!
 //! The sines, cosines and square roots come from the platform's libm, as Redis's do.
@@ -20,7 +20,6 @@
 pub mod area;
 pub mod distance;
 pub mod hash;
-pub mod pqsort;
 pub mod search;
 
 /// The westmost longitude Redis accepts.

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use crate::types::zset::{ScoreRange, SortedSet};
 
 use super::area::{covering_cells, Shape};
-use super::pqsort::pqsort;
+use crate::pqsort::partial_quicksort;
 
 /// A member found inside a shape (Redis's `geoPoint`).
 #[derive(Debug, Clone, PartialEq)]
@@ -90,14 +90,14 @@ pub fn sort_by_distance(found: &mut [Found<'_>], descending: bool, keep: usize) 
             Ordering::Less
         }
     };
-    let compare = |a: &Found<'_>, b: &Found<'_>| match descending {
+    let mut compare = |a: &Found<'_>, b: &Found<'_>| match descending {
         true => ascending(a, b).reverse(),
         false => ascending(a, b),
     };
     if keep >= found.len() {
-        found.sort_by(compare);
+        found.sort_by(&mut compare);
     } else if keep > 0 {
-        pqsort(found, 0, keep - 1, &compare);
+        partial_quicksort(found, 0, keep as i64 - 1, &mut compare);
     }
 }
 
