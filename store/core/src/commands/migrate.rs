@@ -172,19 +172,7 @@ fn migrate(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
                 links.close(host, port);
                 break talk;
             }
-            Some(LinkError::Target(_)) => {
-                // The database selected there is no longer known.
-                if let Ok(link) = links.get(host, port, timeout, now) {
-                    link.selected = None;
-                }
-                break talk;
-            }
-            None => {
-                if let Ok(link) = links.get(host, port, timeout, now) {
-                    link.selected = Some(db_index);
-                }
-                break talk;
-            }
+            Some(LinkError::Target(_)) | None => break talk,
         }
     };
     if !options.copy && !talk.restored.is_empty() {
@@ -256,15 +244,15 @@ fn talk(
         failure: None,
         restored: Vec::new(),
     };
-    let link = &mut link.link;
-    if let Err(error) = link.write_all(&out).and_then(|()| link.flush()) {
+    let stream = &mut link.link;
+    if let Err(error) = stream.write_all(&out).and_then(|()| stream.flush()) {
         talk.failure = Some(LinkError::Writing(error));
         return talk;
     }
     let preamble = usize::from(options.auth.is_some()) + usize::from(select);
     let mut refused = None;
     for _ in 0..preamble {
-        match read_line(link.as_mut()) {
+        match read_line(stream.as_mut()) {
             Ok(line) => {
                 if let Some(error) = line.strip_prefix(b"-") {
                     refused.get_or_insert_with(|| error.to_vec());
@@ -278,7 +266,7 @@ fn talk(
     }
     let mut first_error = refused.clone();
     for index in 0..moving.len() {
-        match read_line(link.as_mut()) {
+        match read_line(stream.as_mut()) {
             Ok(line) => match line.strip_prefix(b"-") {
                 Some(error) => {
                     first_error.get_or_insert_with(|| error.to_vec());
@@ -294,6 +282,8 @@ fn talk(
             }
         }
     }
+    // After an error the database selected there is no longer known.
+    link.selected = first_error.is_none().then_some(db_index);
     talk.failure = first_error.map(LinkError::Target);
     talk
 }
