@@ -4,6 +4,7 @@
 //! stops it through its shutdown future; [`RedisServer`] runs a real `redis-server` (installed
 //! by `.ci/run`) for differential tests.
 
+pub mod datasets;
 pub mod differential;
 pub mod python;
 pub mod scenario;
@@ -71,10 +72,13 @@ impl Runtime {
                 directives.join("\n")
             ))
             .expect("test directives are valid");
+        // Loaded as the binaries load it: the files a test put in its `dir` first.
         let server = Arc::new(
             Server::new(config, now())
                 .with_timer(monotonic)
-                .with_connector(radish_pump::migrate_link::connect),
+                .with_connector(radish_pump::migrate_link::connect)
+                .load(now())
+                .expect("the server's files load"),
         );
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         let shared = server.clone();
@@ -168,19 +172,32 @@ impl RedisServer {
     /// Starts `redis-server` with no persistence and DEBUG allowed from local clients. Panics if it is not installed: `.ci/run`
     /// installs it, so a missing binary is a setup error, not a reason to skip.
     pub fn start() -> RedisServer {
+        Self::start_in(TempDir::new("redis-server"), &[])
+    }
+
+    /// Starts `redis-server` as [`start`](RedisServer::start) does, in `dir` (where it finds
+    /// the files it loads: `dump.rdb`, the append-only directory) with `args` added
+    /// (`["--appendonly", "yes"]`).
+    pub fn start_in(dir: TempDir, args: &[&str]) -> RedisServer {
         // A free port may be taken by another test's server before this one binds it: then
         // redis-server exits, and it starts again on another port.
+        let mut dir = Some(dir);
         for _ in 0..5 {
-            if let Some(server) = Self::try_start() {
-                return server;
+            match Self::try_start(dir.take().expect("a directory"), args) {
+                Ok(server) => return server,
+                Err(returned) => dir = Some(returned),
             }
         }
         panic!("redis-server did not start on five ports in a row");
     }
 
-    fn try_start() -> Option<RedisServer> {
+    /// The directory it runs in.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    fn try_start(dir: TempDir, args: &[&str]) -> Result<RedisServer, TempDir> {
         let port = free_port();
-        let dir = TempDir::new("redis-server");
         let mut child = Command::new("redis-server")
             .current_dir(dir.path())
             .args([
@@ -196,6 +213,7 @@ impl RedisServer {
                 "--enable-debug-command",
                 "local",
             ])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -206,11 +224,11 @@ impl RedisServer {
         let pid = format!("process_id:{}\r\n", child.id());
         loop {
             if let Ok(Some(_)) = child.try_wait() {
-                return None;
+                return Err(dir);
             }
             if let Some(info) = info_server(addr) {
                 if info.contains(&pid) {
-                    return Some(RedisServer {
+                    return Ok(RedisServer {
                         addr,
                         child,
                         _dir: dir,
@@ -219,7 +237,7 @@ impl RedisServer {
                 // Another server has the port.
                 let _ = child.kill();
                 let _ = child.wait();
-                return None;
+                return Err(dir);
             }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));

@@ -4,115 +4,14 @@
 
 use bytes::Bytes;
 use radish_resp::Frame;
+use radish_tests::datasets::{cmd, fill_every_type as fill};
 use radish_tests::{RawClient, RedisServer, RUNTIMES};
-
-/// Sends a command of byte arguments and reads its reply.
-fn cmd(client: &mut RawClient, args: &[&[u8]]) -> Frame {
-    let mut out = bytes::BytesMut::new();
-    radish_resp::encode_request(args, &mut out);
-    client.send_raw(&out);
-    client.read()
-}
 
 fn payload(client: &mut RawClient, key: &str) -> Bytes {
     match cmd(client, &[b"DUMP", key.as_bytes()]) {
         Frame::BulkString(bytes) => bytes,
         other => panic!("DUMP {key}: {other:?}"),
     }
-}
-
-/// Builds, on one server, a value of every type in every encoding, the stream with a group
-/// whose consumers hold pending entries.
-fn fill(client: &mut RawClient) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut run = |args: Vec<String>| {
-        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        let reply = cmd(client, &args);
-        assert!(
-            !matches!(reply, Frame::SimpleError(_)),
-            "{args:?}: {reply:?}"
-        );
-    };
-    fn words(prefix: &'static str, n: usize) -> impl Iterator<Item = String> {
-        (0..n).map(move |i| format!("{prefix}{i}"))
-    }
-    run(vec!["FLUSHALL".into()]);
-    for (key, value) in [
-        ("str", "hello"),
-        ("int", "-123"),
-        ("long", &"x".repeat(500)),
-    ] {
-        run(vec!["SET".into(), key.into(), value.into()]);
-        keys.push(key.to_string());
-    }
-    for (key, n) in [("list:small", 5), ("list:big", 3000)] {
-        run(["RPUSH".into(), key.into()]
-            .into_iter()
-            .chain(words("e", n))
-            .collect());
-        keys.push(key.into());
-    }
-    for (key, n) in [("hash:listpack", 10), ("hash:table", 1000)] {
-        let pairs = (0..n).flat_map(|i| [format!("f{i}"), format!("{}", i * 7)]);
-        run(["HSET".into(), key.into()]
-            .into_iter()
-            .chain(pairs)
-            .collect());
-        keys.push(key.into());
-    }
-    for (key, members) in [
-        (
-            "set:intset",
-            (0..100).map(|i| (i * 3).to_string()).collect::<Vec<_>>(),
-        ),
-        ("set:table", words("m", 700).collect()),
-    ] {
-        run(["SADD".into(), key.into()]
-            .into_iter()
-            .chain(members)
-            .collect());
-        keys.push(key.into());
-    }
-    for (key, n) in [("zset:listpack", 20), ("zset:skiplist", 500)] {
-        let pairs = (0..n).flat_map(|i| [format!("{}", f64::from(i) / 7.0), format!("m{i}")]);
-        run(["ZADD".into(), key.into()]
-            .into_iter()
-            .chain(pairs)
-            .collect());
-        keys.push(key.into());
-    }
-    for ms in 1..300 {
-        run(vec![
-            "XADD".into(),
-            "stream".into(),
-            format!("{ms}-1"),
-            "field".into(),
-            format!("value{ms}"),
-        ]);
-    }
-    run(vec!["XDEL".into(), "stream".into(), "5-1".into()]);
-    run(vec![
-        "XGROUP".into(),
-        "CREATE".into(),
-        "stream".into(),
-        "g".into(),
-        "0".into(),
-    ]);
-    for consumer in ["alice", "bob"] {
-        run(vec![
-            "XREADGROUP".into(),
-            "GROUP".into(),
-            "g".into(),
-            consumer.into(),
-            "COUNT".into(),
-            "3".into(),
-            "STREAMS".into(),
-            "stream".into(),
-            ">".into(),
-        ]);
-    }
-    keys.push("stream".into());
-    keys
 }
 
 fn digest(client: &mut RawClient, key: &str) -> Frame {

@@ -6,6 +6,7 @@
 use std::sync::{Arc, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
+use radish_data::rdb::file::LoadedKey;
 use radish_data::Millis;
 use radish_resp::Version;
 
@@ -97,20 +98,67 @@ impl Replayer for Replay<'_> {
                 .is_some()
     }
 
+    fn select_db(&mut self, index: u64) -> Result<(), String> {
+        let databases = self.keyspace.as_ref().map_or(0, |data| data.len());
+        if index >= databases as u64 {
+            return Err(format!(
+                "the file selects database {index}: this server is configured to handle \
+                 {databases} databases"
+            ));
+        }
+        self.conn.db = index as usize;
+        Ok(())
+    }
+
+    fn load_key(&mut self, loaded: LoadedKey) -> Result<(), String> {
+        let now = self.now;
+        let db_index = self.conn.db;
+        let data = self
+            .keyspace
+            .as_mut()
+            .expect("the replay holds the data lock");
+        let db = data.db(db_index);
+        let Some(value) = loaded.value else {
+            // An empty aggregate, which Redis never writes: skipped, as Redis skips it.
+            tracing::warn!(
+                "skipping empty key: {}",
+                String::from_utf8_lossy(&loaded.key)
+            );
+            return Ok(());
+        };
+        if loaded.expires_at.is_some_and(|at| at <= now) {
+            // Expired while the server was down: not loaded, counted as Redis counts it.
+            self.expired += 1;
+            return Ok(());
+        }
+        if let Some(merged) = self.merged.as_mut() {
+            // Each key of the file replaces what the data holds under it (Redis's MERGE).
+            if !merged.insert((db_index, Bytes::copy_from_slice(&loaded.key))) {
+                return Err(duplicate(&loaded.key, db_index));
+            }
+            db.remove(&loaded.key);
+        } else if db.contains(&loaded.key, now) {
+            return Err(duplicate(&loaded.key, db_index));
+        }
+        db.insert(&loaded.key, value, loaded.expires_at.unwrap_or(0), now);
+        if loaded.idle_seconds.is_some() || loaded.frequency.is_some() {
+            let accessed = db
+                .access()
+                .restored(now, loaded.idle_seconds, loaded.frequency);
+            if let Some(entry) = db.get_mut_unwatched(&loaded.key, now) {
+                entry.accessed = accessed;
+            }
+        }
+        Ok(())
+    }
+
     fn run(&mut self, args: &[&[u8]]) -> Result<(), String> {
         if is(args[0], "select") {
-            let databases = self.keyspace.as_ref().map_or(0, |data| data.len());
             let index = args
                 .get(1)
                 .and_then(|arg| parse_int(arg).ok())
-                .filter(|&index| index >= 0 && (index as usize) < databases);
-            let Some(index) = index else {
-                return Err(format!(
-                    "SELECT of a database this server does not have ({databases} configured)"
-                ));
-            };
-            self.conn.db = index as usize;
-            return Ok(());
+                .and_then(|index| u64::try_from(index).ok());
+            return self.select_db(index.unwrap_or(u64::MAX));
         }
         if let (Some(merged), Some(key)) = (self.merged.as_mut(), args.get(1)) {
             // The first record of each key replaces what the data holds under it.
@@ -168,6 +216,14 @@ impl Replayer for Replay<'_> {
     }
 }
 
+/// The error of a key a file holds twice, as Redis reports it.
+fn duplicate(key: &[u8], db: usize) -> String {
+    format!(
+        "RDB has duplicated key '{}' in DB {db}",
+        String::from_utf8_lossy(key)
+    )
+}
+
 /// Loads the data on disk into a new server and, with `appendonly yes`, starts the log
 /// (writing its base first if there was none).
 pub fn open(server: &Server, commands: &'static Table, now: Millis) -> Result<(), LoadError> {
@@ -175,7 +231,7 @@ pub fn open(server: &Server, commands: &'static Table, now: Millis) -> Result<()
     let file = server.persist.file_to_load(&config)?;
     let mut replay = Replay::new(server, commands, server.keyspace(), now);
     let loaded = match &file {
-        Some(file) => load_file(&mut replay, &file.path, file.kind, file.allow_truncated),
+        Some(file) => load_file(&mut replay, file),
         None => Ok(()),
     };
     let (mut data, expired) = replay.finish();
@@ -221,7 +277,7 @@ pub fn reload<'s>(
         replay.merged = Some(Default::default());
         replay.replace_functions = Some(merge);
     }
-    let loaded = load_file(&mut replay, &file.path, file.kind, file.allow_truncated);
+    let loaded = load_file(&mut replay, &file);
     let (mut data, _) = replay.finish();
     server.persist.finish_reload(&mut data, logging, now);
     data.set_notify(notify);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use radish_data::Millis;
 
 use super::files::check_writable;
+use super::snapshot::{Plan, Purpose};
 use super::{
     fsync_policy, paths, snapshot, Abort, Busy, Job, JobKind, Jobs, Persist, RewriteRefused,
     Started, RETRY_DELAY_MS,
@@ -164,13 +165,18 @@ impl Persist {
                 paths.log
             }
         };
-        snapshot::begin(data, now);
+        let purpose = match kind {
+            JobKind::Bgsave => Purpose::Dump,
+            JobKind::Rewrite => Purpose::LogBase,
+        };
+        let plan = Plan::new(config, data, purpose, now);
+        snapshot::begin(data, &plan);
         let abort = Arc::new(Abort::default());
         let persist = self.clone();
         let job_abort = abort.clone();
         let handle = std::thread::Builder::new()
             .name("radish-snapshot".into())
-            .spawn(move || snapshot::run(&persist, kind, &target, &job_abort));
+            .spawn(move || snapshot::run(&persist, kind, plan, &target, &job_abort));
         match handle {
             Ok(handle) => {
                 jobs.running = Some(Job {

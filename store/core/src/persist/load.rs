@@ -1,6 +1,10 @@
 //! Reading the files at start-up (and for DEBUG RELOAD and LOADAOF): which file to load, its
-//! records checked and handed one by one to a [`Replayer`] (the dispatcher, see
-//! `exec/replay.rs`), and what follows a load: the log started, its base written.
+//! records checked and handed one by one to a [`Replayer`] (see `exec/replay.rs`: keys of an
+//! RDB file go into the databases, commands through the dispatcher), and what follows a
+//! load: the log started, its base written.
+//!
+//! A snapshot is an RDB file, read as it streams in. A log is read whole: an RDB preamble if
+//! it starts with one, then commands.
 //!
 //! A log whose last record was cut short (a crash in the middle of a write) loads everything
 //! before it and is truncated there, with a warning (Redis's `aof-load-truncated yes`); so is
@@ -10,13 +14,15 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use bytes::{Bytes, BytesMut};
-use radish_data::snapshot::format::{parse_record, write_checksum, Crc32, Parsed, CHECKSUM, MAGIC};
+use radish_data::rdb::file::{Item, LoadedKey, Reader, MAGIC};
+use radish_data::snapshot::format::{parse_record, Parsed};
+use radish_data::types::EncodingLimits;
 use radish_data::Millis;
 
 use super::aof::open_for_append;
 use super::files::fsync_dir;
-use super::{fsync_policy, paths, snapshot, Persist};
+use super::snapshot::{self, Plan, Purpose};
+use super::{fsync_policy, paths, Persist};
 use crate::scripting::Functions;
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
@@ -61,9 +67,10 @@ fn io_error(path: &Path, error: std::io::Error) -> LoadError {
 /// Which kind of file is being loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// A snapshot: the header, the data as commands, a checksum.
+    /// A snapshot: an RDB file.
     Snapshot,
-    /// The append-only log: a snapshot as its base, then the commands logged since.
+    /// The append-only log: its base (an RDB preamble or commands), then the commands
+    /// logged since.
     Log,
 }
 
@@ -76,21 +83,52 @@ pub(crate) enum Reload {
     Log,
 }
 
-/// A file to load: its path, its kind, and whether a torn tail may be cut off.
+/// A file to load: its path, its kind, whether a torn tail may be cut off, and how RDB
+/// data in it is read.
 #[derive(Debug)]
 pub(crate) struct FileToLoad {
     pub(crate) path: PathBuf,
     pub(crate) kind: Kind,
     pub(crate) allow_truncated: bool,
+    pub(crate) rdb: RdbSettings,
 }
 
-/// What runs the records of a file: each command, as a client would have sent it.
+/// How RDB data is read: values built with the encoding limits in force, the checksum
+/// checked with `rdbchecksum yes`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RdbSettings {
+    pub(crate) limits: EncodingLimits,
+    pub(crate) verify_checksum: bool,
+}
+
+impl RdbSettings {
+    pub(crate) fn new(config: &Config) -> RdbSettings {
+        RdbSettings {
+            limits: config.encoding_limits(),
+            verify_checksum: config.get_bool("rdbchecksum"),
+        }
+    }
+}
+
+/// What applies the records of a file: the keys and libraries of RDB data, and commands as
+/// a client would have sent them. Each `Err` says why the file cannot be loaded.
 pub(crate) trait Replayer {
     /// True if `name` is a command this server has (anything else is corruption).
     fn knows(&self, name: &[u8]) -> bool;
 
-    /// Runs one command; `Err` says why the file cannot be loaded.
+    /// Runs one command.
     fn run(&mut self, args: &[&[u8]]) -> Result<(), String>;
+
+    /// The keys that follow belong to database `index`.
+    fn select_db(&mut self, index: u64) -> Result<(), String>;
+
+    /// Adds a key read from RDB data to the selected database.
+    fn load_key(&mut self, key: LoadedKey) -> Result<(), String>;
+
+    /// Loads a function library read from RDB data.
+    fn load_function(&mut self, code: &[u8]) -> Result<(), String> {
+        self.run(&[&b"FUNCTION"[..], b"LOAD", code])
+    }
 }
 
 impl Persist {
@@ -106,6 +144,7 @@ impl Persist {
                 path: paths.log,
                 kind: Kind::Log,
                 allow_truncated: config.get_bool("aof-load-truncated"),
+                rdb: RdbSettings::new(config),
             }));
         }
         if paths.snapshot.exists() {
@@ -114,6 +153,7 @@ impl Persist {
                 path: paths.snapshot,
                 kind: Kind::Snapshot,
                 allow_truncated: false,
+                rdb: RdbSettings::new(config),
             }));
         }
         Ok(None)
@@ -143,7 +183,8 @@ impl Persist {
             let (mut file, mut size) =
                 open_for_append(&paths.log).map_err(|e| io_error(&paths.log, e))?;
             if !log_exists {
-                size = write_base(data, &self.functions(), &mut file, now)
+                let plan = Plan::new(config, data, Purpose::LogBase, now);
+                size = write_base(data, &self.functions(), plan, &mut file, now)
                     .map_err(|e| io_error(&paths.log, e))?;
                 fsync_dir(&paths.log).map_err(|e| io_error(&paths.log, e))?;
             }
@@ -177,11 +218,13 @@ impl Persist {
                 path: paths.snapshot,
                 kind: Kind::Snapshot,
                 allow_truncated: false,
+                rdb: RdbSettings::new(config),
             },
             Reload::Log => FileToLoad {
                 path: paths.log,
                 kind: Kind::Log,
                 allow_truncated: config.get_bool("aof-load-truncated"),
+                rdb: RdbSettings::new(config),
             },
         };
         std::fs::metadata(&file.path).map_err(|e| io_error(&file.path, e))?;
@@ -207,29 +250,84 @@ impl Persist {
     }
 }
 
-/// Replays `path` into `replay`; a torn tail is cut off the file (if `allow_truncated`).
-pub(crate) fn load_file(
+/// Loads `file` into `replay`; a torn tail is cut off a log (if `allow_truncated`).
+pub(crate) fn load_file(replay: &mut impl Replayer, file: &FileToLoad) -> Result<(), LoadError> {
+    let path = &file.path;
+    match file.kind {
+        Kind::Snapshot => {
+            let source = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+            let reader = std::io::BufReader::with_capacity(1 << 16, source);
+            load_rdb(replay, reader, path, file.rdb).map(|_| ())
+        }
+        Kind::Log => load_log(replay, path, file.allow_truncated, file.rdb),
+    }
+}
+
+/// Reads RDB data from `source` into `replay`, up to and including its checksum. Returns the
+/// reader, holding what follows.
+fn load_rdb<R: std::io::Read>(
+    replay: &mut impl Replayer,
+    source: R,
+    path: &Path,
+    settings: RdbSettings,
+) -> Result<Reader<R>, LoadError> {
+    let bad = |offset: u64, message: String| LoadError {
+        path: path.to_path_buf(),
+        offset: Some(offset),
+        message,
+    };
+    let mut reader = Reader::new(source, settings.limits, settings.verify_checksum)
+        .map_err(|e| bad(e.offset, e.message))?;
+    replay
+        .select_db(0)
+        .map_err(|why| bad(reader.offset(), why))?;
+    loop {
+        let at = reader.offset();
+        match reader.next_item().map_err(|e| bad(e.offset, e.message))? {
+            Item::Aux { name, value } => log_aux(&name, &value),
+            Item::Function(code) => replay.load_function(&code).map_err(|why| bad(at, why))?,
+            Item::SelectDb(index) => replay.select_db(index).map_err(|why| bad(at, why))?,
+            Item::Key(key) => replay.load_key(key).map_err(|why| bad(at, why))?,
+            Item::End => return Ok(reader),
+        }
+    }
+}
+
+/// Logs what Redis logs of a file's auxiliary fields.
+fn log_aux(name: &[u8], value: &[u8]) {
+    let value = String::from_utf8_lossy(value);
+    match name {
+        b"redis-ver" => tracing::info!("Loading RDB produced by version {value}"),
+        b"ctime" => tracing::info!("RDB created at Unix time {value}"),
+        b"used-mem" => {
+            let mb = value.parse::<u64>().unwrap_or(0) / (1024 * 1024);
+            tracing::info!("RDB memory usage when created {mb} Mb")
+        }
+        _ => tracing::debug!("RDB field {}: {value}", String::from_utf8_lossy(name)),
+    }
+}
+
+/// Replays a log: its RDB preamble if it has one, then its commands.
+fn load_log(
     replay: &mut impl Replayer,
     path: &Path,
-    kind: Kind,
     allow_truncated: bool,
+    settings: RdbSettings,
 ) -> Result<(), LoadError> {
-    let bytes = Bytes::from(std::fs::read(path).map_err(|e| io_error(path, e))?);
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
     let bad = |offset: usize, message: String| LoadError {
         path: path.to_path_buf(),
         offset: Some(offset as u64),
         message,
     };
     let mut at = 0;
-    let mut in_snapshot = bytes.starts_with(MAGIC);
-    if in_snapshot {
-        at = MAGIC.len();
-    } else if kind == Kind::Snapshot && !bytes.is_empty() {
-        return Err(bad(
-            0,
-            "not a radish snapshot (no RADISH-SNAPSHOT header)".into(),
-        ));
+    if bytes.starts_with(MAGIC) {
+        tracing::info!("Reading RDB preamble from AOF file...");
+        let reader = load_rdb(replay, &bytes[..], path, settings)?;
+        at = reader.offset() as usize;
+        tracing::info!("Reading the remaining AOF tail...");
     }
+    replay.select_db(0).map_err(|why| bad(at, why))?;
     // Commands after MULTI wait for EXEC, so a transaction cut short is not half applied.
     let mut multi: Option<(usize, Vec<Vec<&[u8]>>)> = None;
     let mut torn = false;
@@ -243,19 +341,7 @@ pub(crate) fn load_file(
             Parsed::Invalid { at: offset, reason } => return Err(bad(offset, reason.into())),
         };
         let args: Vec<&[u8]> = args.into_iter().map(|range| &bytes[range]).collect();
-        if in_snapshot && args[0] == CHECKSUM {
-            let expected = format!("{:08x}", Crc32::of(&bytes[..at]));
-            if args.get(1).map(|a| &a[..]) != Some(expected.as_bytes()) {
-                return Err(bad(at, "checksum mismatch: the snapshot is corrupt".into()));
-            }
-            in_snapshot = false;
-            if kind == Kind::Snapshot && end != bytes.len() {
-                return Err(bad(
-                    end,
-                    "unexpected data after the snapshot's checksum".into(),
-                ));
-            }
-        } else if args[0].eq_ignore_ascii_case(b"multi") {
+        if args[0].eq_ignore_ascii_case(b"multi") {
             if multi.is_some() {
                 return Err(bad(at, "MULTI inside a transaction".into()));
             }
@@ -279,17 +365,11 @@ pub(crate) fn load_file(
         }
         at = end;
     }
-    if in_snapshot && !torn {
-        return Err(bad(at, "the snapshot ends before its checksum".into()));
-    }
     if !torn && multi.is_none() {
         return Ok(());
     }
     // A torn last record, or a transaction with no EXEC: both are where writing stopped.
     let cut = multi.map_or(at, |(start, _)| start);
-    if kind == Kind::Snapshot || in_snapshot {
-        return Err(bad(at, "the file ends in the middle of a record".into()));
-    }
     if !allow_truncated {
         return Err(bad(
             cut,
@@ -333,26 +413,16 @@ pub(crate) fn remove_expired(data: &mut Keyspace, now: Millis) -> u64 {
     removed
 }
 
-/// Writes the dataset as a snapshot into an empty log file, and fsyncs it.
+/// Writes the dataset as the base of an empty log file, and fsyncs it. Returns its size.
 fn write_base(
     data: &mut Keyspace,
     functions: &Functions,
+    plan: Plan,
     file: &mut std::fs::File,
     now: Millis,
 ) -> std::io::Result<u64> {
-    use std::io::Write;
-    let mut crc = Crc32::default();
-    let mut size = 0;
-    let mut write = |bytes: &[u8]| {
-        crc.update(bytes);
-        size += bytes.len() as u64;
-        file.write_all(bytes)
-    };
-    write(MAGIC)?;
-    snapshot::write_all(data, functions, now, &mut write)?;
-    let mut trailer = BytesMut::new();
-    write_checksum(&mut trailer, crc.value());
-    file.write_all(&trailer)?;
-    file.sync_all()?;
-    Ok(size + trailer.len() as u64)
+    let written = snapshot::write_all(data, functions, plan, now, file.try_clone()?)?;
+    written.sync_all()?;
+    use std::io::Seek;
+    file.stream_position()
 }

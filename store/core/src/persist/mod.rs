@@ -1,7 +1,8 @@
 //! Persistence, one implementation for both runtimes: the append-only log (`aof`), point-in-
 //! time snapshots taken in small steps (`snapshot`, over the data layer's walk), and reading
-//! both back (`load`; the commands are replayed by `exec/replay.rs`). The file format is the
-//! data layer's (`radish_data::snapshot::format`).
+//! both back (`load`; keys and commands are applied by `exec/replay.rs`). The file formats
+//! are the data layer's: RDB files (`radish_data::rdb::file`) and commands
+//! (`radish_data::snapshot::format`).
 //!
 //! Background work runs on plain threads (the log writer, one snapshot at a time); what needs
 //! the time (save rules, `everysec`, finishing a background save) happens on the server's
@@ -37,6 +38,7 @@ use crate::state::latency::LatencyMonitor;
 use crate::state::stats::Timer;
 use abort::Abort;
 use aof::{Aof, Fsync};
+use snapshot::{Plan, Purpose};
 
 /// How long to wait before retrying a background save that failed, as Redis.
 const RETRY_DELAY_MS: Millis = 5_000;
@@ -410,7 +412,8 @@ impl Persist {
         now: Millis,
     ) -> Result<(), SaveError> {
         let target = paths(config).snapshot;
-        let result = snapshot::save(data, &self.functions(), &target, now);
+        let plan = Plan::new(config, data, Purpose::Dump, now);
+        let result = snapshot::save(data, &self.functions(), plan, &target, now);
         let mut jobs = self.jobs();
         match result {
             Ok(()) => {

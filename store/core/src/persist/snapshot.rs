@@ -1,15 +1,24 @@
 //! Writing snapshots: in the background a chunk at a time (BGSAVE, BGREWRITEAOF), or all at
-//! once under the data lock (SAVE, SHUTDOWN).
+//! once under the data lock (SAVE, SHUTDOWN). A snapshot is an RDB file as Redis 7.0 writes
+//! it (`radish_data::rdb::file`), and so is a log's base, unless `aof-use-rdb-preamble no`
+//! asks for the commands that recreate the data.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::sync::{mpsc, Arc, MutexGuard};
+use std::time::Duration;
 
 use bytes::BytesMut;
+use radish_data::evict::Policy;
 use radish_data::keys::expired;
-use radish_data::snapshot::format::{write_checksum, write_command, write_entry, Crc32, MAGIC};
-use radish_data::snapshot::DbSnapshot;
+use radish_data::rdb::crc64::crc64;
+use radish_data::rdb::file::{
+    checksum_trailer, write_aux, write_end, write_function, write_header, write_resize_db,
+    write_select_db, SavedAccess, WriteOptions,
+};
+use radish_data::snapshot::format::write_command;
+use radish_data::snapshot::{DbSnapshot, Format};
 use radish_data::Millis;
 
 use super::abort::Abort;
@@ -17,7 +26,9 @@ use super::aof::Install;
 use super::files::{commit, fsync_dir, replace_file, temp_path};
 use super::{JobKind, Persist};
 use crate::scripting::Functions;
+use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
+use crate::state::REDIS_VERSION;
 
 /// Keys written per hold of the data lock.
 const KEYS_PER_STEP: usize = 256;
@@ -25,13 +36,139 @@ const KEYS_PER_STEP: usize = 256;
 /// Bytes gathered before they are written out.
 const WRITE_CHUNK: usize = 1 << 20;
 
+/// What a snapshot is written for, which decides its form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Purpose {
+    /// The snapshot file (`dbfilename`).
+    Dump,
+    /// The base of the append-only log.
+    LogBase,
+}
+
+/// The form of one snapshot, settled from the configuration when it begins (as Redis's
+/// child sees the configuration of the moment it forked).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Plan {
+    format: Format,
+    /// `rdbchecksum`.
+    checksum: bool,
+    /// The base of a log (the `aof-base` field).
+    log_base: bool,
+    /// `used_memory` at the start, for the `used-mem` field.
+    used_memory: usize,
+    /// `rdb-key-save-delay`: microseconds to wait after each key (negative: wait 1 µs with
+    /// probability 1/|n|), to slow a save down in tests, as Redis's `debugDelay`.
+    key_delay: i64,
+    /// The snapshot's moment (the `ctime` field).
+    now: Millis,
+}
+
+impl Plan {
+    /// The plan for a snapshot taken now for `purpose`.
+    pub(super) fn new(config: &Config, data: &mut Keyspace, purpose: Purpose, now: Millis) -> Plan {
+        let rdb = purpose == Purpose::Dump || config.get_bool("aof-use-rdb-preamble");
+        let eviction = config.eviction_settings();
+        let access = match eviction.policy {
+            Policy::AllKeysLru | Policy::VolatileLru => SavedAccess::IdleTime,
+            Policy::AllKeysLfu | Policy::VolatileLfu => SavedAccess::Frequency {
+                decay_time: eviction.lfu_decay_time,
+            },
+            _ => SavedAccess::Nothing,
+        };
+        let format = if rdb {
+            Format::Rdb(WriteOptions {
+                limits: config.encoding_limits(),
+                compress: config.get_bool("rdbcompression"),
+                access,
+                now,
+            })
+        } else {
+            Format::Commands
+        };
+        Plan {
+            format,
+            checksum: config.get_bool("rdbchecksum"),
+            log_base: purpose == Purpose::LogBase,
+            used_memory: data.used_memory(),
+            key_delay: config.get_int("rdb-key-save-delay"),
+            now,
+        }
+    }
+
+    /// What comes before the keys: the RDB header and auxiliary fields and the function
+    /// libraries, or the FUNCTION LOADs that recreate the libraries.
+    fn opening(&self, functions: &Functions) -> Vec<u8> {
+        let mut out = Vec::new();
+        match self.format {
+            Format::Rdb(_) => {
+                write_header(&mut out);
+                write_aux(&mut out, b"redis-ver", REDIS_VERSION.as_bytes());
+                let bits = (usize::BITS).to_string();
+                write_aux(&mut out, b"redis-bits", bits.as_bytes());
+                write_aux(&mut out, b"ctime", (self.now / 1000).to_string().as_bytes());
+                write_aux(
+                    &mut out,
+                    b"used-mem",
+                    self.used_memory.to_string().as_bytes(),
+                );
+                let base = if self.log_base { "1" } else { "0" };
+                write_aux(&mut out, b"aof-base", base.as_bytes());
+                for library in functions.libraries() {
+                    write_function(&mut out, &library.code);
+                }
+            }
+            Format::Commands => {
+                let mut commands = BytesMut::new();
+                for library in functions.libraries() {
+                    write_command(&mut commands, &[&b"FUNCTION"[..], b"LOAD", &library.code]);
+                }
+                out.extend_from_slice(&commands);
+            }
+        }
+        out
+    }
+
+    /// The switch to database `index`, whose sizes are `sizes` when it is first selected.
+    fn select(&self, out: &mut BytesMut, index: usize, sizes: Option<(usize, usize)>) {
+        match self.format {
+            Format::Rdb(_) => {
+                let mut bytes = Vec::new();
+                write_select_db(&mut bytes, index);
+                if let Some((keys, volatile)) = sizes {
+                    write_resize_db(&mut bytes, keys, volatile);
+                }
+                out.extend_from_slice(&bytes);
+            }
+            Format::Commands => write_command(out, &[&b"SELECT"[..], index.to_string().as_bytes()]),
+        }
+    }
+
+    /// Waits as `rdb-key-save-delay` asks after `keys` keys were written.
+    fn delay(&self, keys: u64) {
+        let micros = match self.key_delay {
+            0 => return,
+            n if n > 0 => n as u64 * keys,
+            // Redis sleeps 1 µs with a chance of 1 in |n|: on average 1/|n| µs a key.
+            n => keys / n.unsigned_abs(),
+        };
+        if micros > 0 {
+            std::thread::sleep(Duration::from_micros(micros));
+        }
+    }
+}
+
 /// Takes the snapshot's moment: every database records what it holds now. Call under the
 /// data lock, with no snapshot running.
-pub(super) fn begin(data: &mut Keyspace, now: Millis) {
+pub(super) fn begin(data: &mut Keyspace, plan: &Plan) {
     for index in 0..data.len() {
         let db = data.db(index);
         let positions = db.positions();
-        db.persist.snapshot = Some(Box::new(DbSnapshot::new(index, positions, now)));
+        db.persist.snapshot = Some(Box::new(DbSnapshot::new(
+            index,
+            positions,
+            plan.now,
+            plan.format,
+        )));
     }
 }
 
@@ -42,27 +179,48 @@ pub(super) fn cancel(data: &mut Keyspace) {
     }
 }
 
-/// One step of a background snapshot, under the data lock: walks up to [`KEYS_PER_STEP`]
-/// keys and collects every database's output (walked keys and before-images) into `chunk`,
-/// with SELECTs. Returns true when the snapshot is complete (and forgotten).
-fn step(data: &mut Keyspace, chunk: &mut BytesMut, selected: &mut Option<usize>) -> bool {
-    let mut budget = KEYS_PER_STEP;
+/// Where a background snapshot's writer is: the database its output last selected, and
+/// those it has selected at least once (their sizes went with the first selection).
+#[derive(Default)]
+struct Selection {
+    current: Option<usize>,
+    seen: Vec<bool>,
+}
+
+/// One step of a background snapshot, under the data lock: walks up to `budget` keys and
+/// collects every database's output (walked keys and before-images) into `chunk`, with
+/// database switches. Returns the keys written, and true when the snapshot is complete (and
+/// forgotten).
+fn step(
+    data: &mut Keyspace,
+    plan: &Plan,
+    chunk: &mut BytesMut,
+    selection: &mut Selection,
+    budget: usize,
+) -> (u64, bool) {
+    let mut budget = budget;
     let mut done = true;
+    let mut written = 0;
     for index in 0..data.len() {
-        let (persist, entries) = data.db(index).persist_parts();
+        let db = data.db(index);
+        let sizes = (db.len(), db.volatile_len());
+        let (persist, entries) = db.persist_parts();
         let Some(snapshot) = persist.snapshot.as_deref_mut() else {
             continue;
         };
+        let before = snapshot.written;
         if budget > 0 && !snapshot.finished() {
             budget = budget.saturating_sub(snapshot.step(entries, budget));
         }
+        written += snapshot.written - before;
         if !snapshot.out.is_empty() {
-            if *selected != Some(snapshot.index) {
-                write_command(
-                    chunk,
-                    &[&b"SELECT"[..], snapshot.index.to_string().as_bytes()],
-                );
-                *selected = Some(snapshot.index);
+            if selection.current != Some(snapshot.index) {
+                if selection.seen.len() <= snapshot.index {
+                    selection.seen.resize(snapshot.index + 1, false);
+                }
+                let first = !std::mem::replace(&mut selection.seen[snapshot.index], true);
+                plan.select(chunk, snapshot.index, first.then_some(sizes));
+                selection.current = Some(snapshot.index);
             }
             chunk.unsplit(snapshot.out.split());
         }
@@ -71,35 +229,44 @@ fn step(data: &mut Keyspace, chunk: &mut BytesMut, selected: &mut Option<usize>)
     if done {
         cancel(data);
     }
-    done
+    (written, done)
 }
 
 /// A snapshot file being written, with its running checksum.
 struct SnapshotFile {
     file: BufWriter<File>,
-    crc: Crc32,
+    plan: Plan,
+    crc: u64,
 }
 
 impl SnapshotFile {
-    fn create(path: &Path) -> io::Result<SnapshotFile> {
+    fn create(path: &Path, plan: Plan, opening: &[u8]) -> io::Result<SnapshotFile> {
         let mut file = SnapshotFile {
             file: BufWriter::with_capacity(WRITE_CHUNK, File::create(path)?),
-            crc: Crc32::default(),
+            plan,
+            crc: 0,
         };
-        file.write(MAGIC)?;
+        file.write(opening)?;
         Ok(file)
     }
 
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.crc.update(bytes);
+        if self.plan.checksum && matches!(self.plan.format, Format::Rdb(_)) {
+            self.crc = crc64(self.crc, bytes);
+        }
         self.file.write_all(bytes)
     }
 
-    /// Writes the checksum record, flushes, and returns the file (not yet fsynced).
+    /// Ends the file (the end marker and checksum of an RDB file), flushes, and returns it
+    /// (not yet fsynced).
     fn finish(mut self) -> io::Result<File> {
-        let mut trailer = BytesMut::new();
-        write_checksum(&mut trailer, self.crc.value());
-        self.file.write_all(&trailer)?;
+        if let Format::Rdb(_) = self.plan.format {
+            let mut end = Vec::new();
+            write_end(&mut end);
+            self.write(&end)?;
+            let crc = self.plan.checksum.then_some(self.crc);
+            self.file.write_all(&checksum_trailer(crc))?;
+        }
         self.file.into_inner().map_err(|e| e.into_error())
     }
 }
@@ -114,6 +281,7 @@ fn lock(persist: &Persist) -> MutexGuard<'_, Keyspace> {
 pub(super) fn run(
     persist: &Persist,
     kind: JobKind,
+    plan: Plan,
     target: &Path,
     abort: &Arc<Abort>,
 ) -> Result<(), String> {
@@ -122,7 +290,7 @@ pub(super) fn run(
         JobKind::Rewrite => "rewriteaof",
     };
     let temp = temp_path(target, purpose);
-    let result = write_in_steps(persist, &temp, abort).and_then(|file| {
+    let result = write_in_steps(persist, plan, &temp, abort).and_then(|file| {
         file.sync_all().map_err(|e| e.to_string())?;
         if kind == JobKind::Rewrite && persist.aof.running() {
             // The log's thread puts it in place, through the same kill switch.
@@ -150,35 +318,47 @@ pub(super) fn run(
     result
 }
 
-fn write_in_steps(persist: &Persist, temp: &Path, abort: &Abort) -> Result<File, String> {
+fn write_in_steps(
+    persist: &Persist,
+    plan: Plan,
+    temp: &Path,
+    abort: &Abort,
+) -> Result<File, String> {
     let written = (|| {
-        let mut file = SnapshotFile::create(temp)?;
-        let mut selected = None;
-        let mut chunk = BytesMut::with_capacity(WRITE_CHUNK);
-        {
+        let opening = {
             // Under the data lock, as the walk's steps: the libraries as they are now.
             let _data = lock(persist);
             let functions = persist
                 .functions
                 .read()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            write_functions(&mut chunk, &functions);
-        }
+            plan.opening(&functions)
+        };
+        let mut file = SnapshotFile::create(temp, plan, &opening)?;
+        let mut selection = Selection::default();
+        let mut chunk = BytesMut::with_capacity(WRITE_CHUNK);
+        // With a delay per key, one key per hold of the lock: the wait is outside it.
+        let budget = if plan.key_delay == 0 {
+            KEYS_PER_STEP
+        } else {
+            1
+        };
         loop {
-            let done = {
+            let (keys, done) = {
                 let mut data = lock(persist);
                 // Whoever aborted it (under this lock) forgot its walk, and another job may
                 // have begun one since: leave the data alone.
                 if abort.is_killed() {
                     return Err(io::Error::other("aborted"));
                 }
-                step(&mut data, &mut chunk, &mut selected)
+                step(&mut data, &plan, &mut chunk, &mut selection, budget)
             };
             file.write(&chunk)?;
             chunk.clear();
             if done {
                 return file.finish();
             }
+            plan.delay(keys);
         }
     })();
     written.map_err(|error| {
@@ -195,14 +375,14 @@ fn write_in_steps(persist: &Persist, temp: &Path, abort: &Abort) -> Result<File,
 pub(super) fn save(
     data: &mut Keyspace,
     functions: &Functions,
+    plan: Plan,
     target: &Path,
     now: Millis,
 ) -> io::Result<()> {
     let temp = temp_path(target, "save");
     let result = (|| {
-        let mut file = SnapshotFile::create(&temp)?;
-        write_all(data, functions, now, |bytes| file.write(bytes))?;
-        let file = file.finish()?;
+        let file = File::create(&temp)?;
+        let file = write_all(data, functions, plan, now, file)?;
         commit(&file, &temp, target)
     })();
     if result.is_err() {
@@ -211,39 +391,43 @@ pub(super) fn save(
     result
 }
 
-/// The commands that load every function library back: `FUNCTION LOAD <code>`, as Redis's
-/// log rewrite writes them, first in a snapshot.
-fn write_functions(chunk: &mut BytesMut, functions: &Functions) {
-    for library in functions.libraries() {
-        write_command(chunk, &[&b"FUNCTION"[..], b"LOAD", &library.code]);
-    }
-}
-
-/// Serialises the function libraries and every live key of every database, passing the
-/// bytes to `sink` in chunks.
+/// Writes the function libraries and every live key of every database to `file`, whole:
+/// opening, keys, end. Returns the file, flushed (not fsynced).
 pub(super) fn write_all(
     data: &mut Keyspace,
     functions: &Functions,
+    plan: Plan,
     now: Millis,
-    mut sink: impl FnMut(&[u8]) -> io::Result<()>,
-) -> io::Result<()> {
+    file: File,
+) -> io::Result<File> {
+    let mut file = SnapshotFile {
+        file: BufWriter::with_capacity(WRITE_CHUNK, file),
+        plan,
+        crc: 0,
+    };
+    file.write(&plan.opening(functions))?;
     let mut chunk = BytesMut::with_capacity(WRITE_CHUNK);
-    write_functions(&mut chunk, functions);
+    let mut scratch = Vec::new();
     for index in 0..data.len() {
-        let (_, entries) = data.db(index).persist_parts();
+        let db = data.db(index);
+        let sizes = (db.len(), db.volatile_len());
+        let (_, entries) = db.persist_parts();
         if entries.is_empty() {
             continue;
         }
-        write_command(&mut chunk, &[&b"SELECT"[..], index.to_string().as_bytes()]);
+        plan.select(&mut chunk, index, Some(sizes));
         for (key, entry, deadline) in entries.iter() {
             if !expired(deadline, now) {
-                write_entry(&mut chunk, key, entry, deadline);
+                plan.format
+                    .write(&mut chunk, &mut scratch, key, entry, deadline);
+                plan.delay(1);
             }
             if chunk.len() >= WRITE_CHUNK {
-                sink(&chunk)?;
+                file.write(&chunk)?;
                 chunk.clear();
             }
         }
     }
-    sink(&chunk)
+    file.write(&chunk)?;
+    file.finish()
 }

@@ -10,6 +10,7 @@
 
 pub mod crc64;
 pub mod dump;
+pub mod file;
 pub mod listpack;
 pub mod lzf;
 pub mod object;

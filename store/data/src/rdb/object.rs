@@ -15,7 +15,7 @@ use super::ziplist;
 use crate::types::hash::Hash;
 use crate::types::list::{node_takes, End, List};
 use crate::types::set::Set;
-use crate::types::stream::Stream;
+use crate::types::stream::{Stream, StreamFormat};
 use crate::types::zset::score::{format_listpack, strtod};
 use crate::types::zset::SortedSet;
 use crate::types::EncodingLimits;
@@ -54,6 +54,10 @@ pub const TYPE_ZSET_LISTPACK: u8 = 17;
 pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
 /// A stream with its consumer groups, as Redis 7.0 writes it.
 pub const TYPE_STREAM_LISTPACKS_2: u8 = 19;
+/// A set as a listpack of its members (Redis 7.2, RDB 11).
+pub const TYPE_SET_LISTPACK: u8 = 20;
+/// A stream whose consumers also record when they were last active (Redis 7.2, RDB 11).
+pub const TYPE_STREAM_LISTPACKS_3: u8 = 21;
 
 /// A quicklist node holding one large element as it is.
 const NODE_PLAIN: u64 = 1;
@@ -82,22 +86,38 @@ fn corrupt<T>(option: Option<T>) -> Read<T> {
 /// Appends `value` as its type byte and its encoding; `compress` is `rdbcompression`, and
 /// `limits` cut lists into nodes as Redis would.
 pub fn write_object(out: &mut Vec<u8>, value: &Value, limits: &EncodingLimits, compress: bool) {
+    out.push(object_type(value));
+    write_object_body(out, value, limits, compress);
+}
+
+/// The type byte Redis 7.0 writes for `value` in its present encoding.
+pub fn object_type(value: &Value) -> u8 {
     match value {
-        Value::String(string) => {
-            out.push(TYPE_STRING);
-            write_string(out, &string.bytes, compress);
-        }
-        Value::List(list) => {
-            out.push(TYPE_LIST_QUICKLIST_2);
-            write_list(out, list, limits, compress);
-        }
+        Value::String(_) => TYPE_STRING,
+        Value::List(_) => TYPE_LIST_QUICKLIST_2,
+        Value::Set(set) if set.is_intset() => TYPE_SET_INTSET,
+        Value::Set(_) => TYPE_SET,
+        Value::SortedSet(zset) if zset.encoding() == "listpack" => TYPE_ZSET_LISTPACK,
+        Value::SortedSet(_) => TYPE_ZSET_2,
+        Value::Hash(hash) if hash.is_listpack() => TYPE_HASH_LISTPACK,
+        Value::Hash(_) => TYPE_HASH,
+        Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
+    }
+}
+
+/// Appends `value`'s encoding, the one [`object_type`] names, without the type byte.
+pub fn write_object_body(
+    out: &mut Vec<u8>,
+    value: &Value,
+    limits: &EncodingLimits,
+    compress: bool,
+) {
+    match value {
+        Value::String(string) => write_string(out, &string.bytes, compress),
+        Value::List(list) => write_list(out, list, limits, compress),
         Value::Set(set) => match set.intset_blob() {
-            Some(blob) => {
-                out.push(TYPE_SET_INTSET);
-                write_string(out, &blob, compress);
-            }
+            Some(blob) => write_string(out, &blob, compress),
             None => {
-                out.push(TYPE_SET);
                 write_length(out, set.len() as u64);
                 for member in set.iter() {
                     write_string(out, member.as_bytes(), compress);
@@ -105,7 +125,6 @@ pub fn write_object(out: &mut Vec<u8>, value: &Value, limits: &EncodingLimits, c
             }
         },
         Value::SortedSet(zset) if zset.encoding() == "listpack" => {
-            out.push(TYPE_ZSET_LISTPACK);
             let mut writer = ListpackWriter::new();
             for (member, score) in zset.iter() {
                 writer.push(member);
@@ -114,7 +133,6 @@ pub fn write_object(out: &mut Vec<u8>, value: &Value, limits: &EncodingLimits, c
             write_string(out, &writer.finish(), compress);
         }
         Value::SortedSet(zset) => {
-            out.push(TYPE_ZSET_2);
             write_length(out, zset.len() as u64);
             // Greatest first, as Redis walks its skiplist from the tail.
             for (member, score) in zset.iter_rev() {
@@ -123,7 +141,6 @@ pub fn write_object(out: &mut Vec<u8>, value: &Value, limits: &EncodingLimits, c
             }
         }
         Value::Hash(hash) if hash.is_listpack() => {
-            out.push(TYPE_HASH_LISTPACK);
             let mut writer = ListpackWriter::new();
             for (field, value) in hash.iter() {
                 writer.push(field);
@@ -132,17 +149,13 @@ pub fn write_object(out: &mut Vec<u8>, value: &Value, limits: &EncodingLimits, c
             write_string(out, &writer.finish(), compress);
         }
         Value::Hash(hash) => {
-            out.push(TYPE_HASH);
             write_length(out, hash.len() as u64);
             for (field, value) in hash.iter() {
                 write_string(out, field, compress);
                 write_string(out, value, compress);
             }
         }
-        Value::Stream(stream) => {
-            out.push(TYPE_STREAM_LISTPACKS_2);
-            stream.write_rdb(out, compress);
-        }
+        Value::Stream(stream) => stream.write_rdb(out, compress),
     }
 }
 
@@ -199,6 +212,18 @@ fn write_list(out: &mut Vec<u8>, list: &List, limits: &EncodingLimits, compress:
 pub fn read_object(input: &[u8], pos: &mut usize, limits: &EncodingLimits) -> Read<Value> {
     let kind = *corrupt(input.get(*pos))?;
     *pos += 1;
+    read_object_of(kind, input, pos, limits, false)
+}
+
+/// Reads the encoding of a value of type `kind` (its type byte already read). `rdb_11`
+/// also accepts the types Redis 7.2 added, found only in its files (RDB version 11).
+pub fn read_object_of(
+    kind: u8,
+    input: &[u8],
+    pos: &mut usize,
+    limits: &EncodingLimits,
+    rdb_11: bool,
+) -> Read<Value> {
     match kind {
         TYPE_STRING => {
             let bytes = corrupt(read_string(input, pos))?;
@@ -295,8 +320,30 @@ pub fn read_object(input: &[u8], pos: &mut usize, limits: &EncodingLimits) -> Re
             })?;
             Ok(Value::Hash(hash))
         }
+        TYPE_SET_LISTPACK if rdb_11 => {
+            let blob = corrupt(read_string(input, pos))?;
+            let mut set = Set::default();
+            for member in corrupt(listpack::read(&blob))? {
+                if !set.insert(&member.to_vec(), limits) {
+                    return Err(ReadError::Corrupt);
+                }
+            }
+            if set.is_empty() {
+                return Err(ReadError::Empty);
+            }
+            Ok(Value::Set(set))
+        }
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
-            let stream = Stream::read_rdb(input, pos, kind == TYPE_STREAM_LISTPACKS_2)?;
+            let format = if kind == TYPE_STREAM_LISTPACKS_2 {
+                StreamFormat::V2
+            } else {
+                StreamFormat::V1
+            };
+            let stream = Stream::read_rdb(input, pos, format)?;
+            Ok(Value::Stream(Box::new(stream)))
+        }
+        TYPE_STREAM_LISTPACKS_3 if rdb_11 => {
+            let stream = Stream::read_rdb(input, pos, StreamFormat::V3)?;
             Ok(Value::Stream(Box::new(stream)))
         }
         _ => Err(ReadError::Corrupt),

@@ -1,23 +1,14 @@
-//! The bytes on disk.
+//! Commands on disk.
 //!
-//! **The append-only log** is what Redis writes with `aof-use-rdb-preamble no`: a sequence of
-//! RESP arrays of bulk strings, one per command, in execution order, with `SELECT` when the
-//! database changes and `MULTI`/`EXEC` around transactions. Replaying it rebuilds the data.
+//! **The append-only log** is a sequence of RESP arrays of bulk strings, one per command, in
+//! execution order, with `SELECT` when the database changes and `MULTI`/`EXEC` around
+//! transactions, as Redis writes it. Replaying it rebuilds the data.
 //!
-//! **A snapshot** (`dump.rdb`, and the start of a rewritten log) is the same kind of commands
-//! between a header line and a checksum record:
-//!
-//! ```text
-//! RADISH-SNAPSHOT 1\r\n                     magic and format version
-//! *2 SELECT <db>  *3 SET <key> <value>  ...  commands that recreate every key: SET, RPUSH,
-//!                                            HSET, SADD, ZADD (at most 64 items per command),
-//!                                            RESTORE of a stream's DUMP payload, then
-//!                                            PEXPIREAT <key> <unix ms> for a deadline
-//! *2 RADISH-CHECKSUM <crc32>                 CRC-32 (IEEE) of every byte before this record,
-//!                                            as 8 lower-case hex digits
-//! ```
-//!
-//! A rewritten log is a snapshot followed by the commands logged while it was being written.
+//! **A log's base** is an RDB file (`rdb::file`) with `aof-use-rdb-preamble yes`, as Redis
+//! 7.0 writes it by default. With `no` it is the commands that recreate every key, written
+//! here as Redis's AOF rewrite writes them: SET, RPUSH, HSET, SADD, ZADD (at most 64 items
+//! per command), RESTORE of a stream's DUMP payload, then PEXPIREAT <key> <unix ms> for a
+//! deadline.
 
 use bytes::BytesMut;
 
@@ -28,12 +19,6 @@ use crate::time::Millis;
 use crate::types::stream::Stream;
 use crate::types::zset::score::format_score;
 use crate::value::Value;
-
-/// The first bytes of a snapshot.
-pub const MAGIC: &[u8] = b"RADISH-SNAPSHOT 1\r\n";
-
-/// The name of the record that ends a snapshot.
-pub const CHECKSUM: &[u8] = b"RADISH-CHECKSUM";
 
 /// Items per command when recreating a list, hash, set or sorted set, as Redis's AOF rewrite.
 const ITEMS_PER_COMMAND: usize = 64;
@@ -105,64 +90,6 @@ fn write_items<'a, const N: usize>(
             args.extend_from_slice(&item);
         }
         write_command(out, &args);
-    }
-}
-
-/// The checksum record that ends a snapshot whose bytes so far hash to `crc`.
-pub fn write_checksum(out: &mut BytesMut, crc: u32) {
-    write_command(out, &[CHECKSUM, format!("{crc:08x}").as_bytes()]);
-}
-
-/// CRC-32 (IEEE 802.3, reflected, as zlib's `crc32`), computed incrementally.
-#[derive(Debug, Clone, Copy)]
-pub struct Crc32(u32);
-
-const CRC_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-};
-
-impl Default for Crc32 {
-    fn default() -> Self {
-        Crc32(0xFFFF_FFFF)
-    }
-}
-
-impl Crc32 {
-    /// Adds `bytes` to the checksum.
-    pub fn update(&mut self, bytes: &[u8]) {
-        let mut crc = self.0;
-        for &byte in bytes {
-            crc = CRC_TABLE[((crc ^ u32::from(byte)) & 0xFF) as usize] ^ (crc >> 8);
-        }
-        self.0 = crc;
-    }
-
-    /// The checksum of everything added.
-    pub fn value(self) -> u32 {
-        !self.0
-    }
-
-    /// The checksum of `bytes`.
-    pub fn of(bytes: &[u8]) -> u32 {
-        let mut crc = Crc32::default();
-        crc.update(bytes);
-        crc.value()
     }
 }
 
@@ -303,15 +230,6 @@ mod tests {
             Parsed::Record { args, .. } => args.iter().map(|r| input[r.clone()].to_vec()).collect(),
             other => panic!("not a record: {other:?}"),
         }
-    }
-
-    #[test]
-    fn crc32_matches_the_standard_check_value() {
-        assert_eq!(Crc32::of(b"123456789"), 0xCBF4_3926);
-        let mut crc = Crc32::default();
-        crc.update(b"1234");
-        crc.update(b"56789");
-        assert_eq!(crc.value(), 0xCBF4_3926);
     }
 
     #[test]

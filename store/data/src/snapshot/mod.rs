@@ -4,4 +4,4 @@
 pub mod format;
 mod walk;
 
-pub use walk::{DbPersist, DbSnapshot};
+pub use walk::{DbPersist, DbSnapshot, Format};

@@ -27,6 +27,7 @@ use super::format::write_entry;
 use crate::compact::CompactBytes;
 use crate::entry::Entry;
 use crate::keys::{expired, Keys};
+use crate::rdb::file::{write_key, WriteOptions};
 use crate::time::Millis;
 
 /// Persistence state kept in each database: the deletions the log has not seen yet, and the
@@ -59,12 +60,46 @@ pub struct DbSnapshot {
     pub out: BytesMut,
     /// Keys written so far.
     pub written: u64,
+    /// How keys are written.
+    format: Format,
+    /// Where a key is encoded before it joins `out`.
+    scratch: Vec<u8>,
+}
+
+/// How a snapshot writes its keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RDB records: a `dump.rdb`, a log's RDB preamble.
+    Rdb(WriteOptions),
+    /// Commands that recreate each key: a log's base with `aof-use-rdb-preamble no`.
+    Commands,
+}
+
+impl Format {
+    /// Appends `key` with its value and deadline to `out`, encoding through `scratch`.
+    pub fn write(
+        &self,
+        out: &mut BytesMut,
+        scratch: &mut Vec<u8>,
+        key: &[u8],
+        entry: &Entry,
+        deadline: Option<Millis>,
+    ) {
+        match self {
+            Format::Rdb(options) => {
+                write_key(scratch, key, entry, deadline, options);
+                out.extend_from_slice(scratch);
+                scratch.clear();
+            }
+            Format::Commands => write_entry(out, key, entry, deadline),
+        }
+    }
 }
 
 impl DbSnapshot {
     /// A snapshot of a database whose key table has `positions` positions (holes included),
-    /// numbered `index`, at `started`.
-    pub fn new(index: usize, positions: usize, started: Millis) -> DbSnapshot {
+    /// numbered `index`, at `started`, written in `format`.
+    pub fn new(index: usize, positions: usize, started: Millis, format: Format) -> DbSnapshot {
         DbSnapshot {
             index,
             started,
@@ -73,13 +108,16 @@ impl DbSnapshot {
             detached: Vec::new(),
             out: BytesMut::new(),
             written: 0,
+            format,
+            scratch: Vec::new(),
         }
     }
 
     /// Writes `key` as it is now, unless it had expired at the snapshot's moment.
     fn write(&mut self, key: &[u8], entry: &Entry, deadline: Option<Millis>) {
         if !expired(deadline, self.started) {
-            write_entry(&mut self.out, key, entry, deadline);
+            let format = self.format;
+            format.write(&mut self.out, &mut self.scratch, key, entry, deadline);
             self.written += 1;
         }
     }
@@ -102,7 +140,8 @@ impl DbSnapshot {
             if let Some((key, entry)) = table.at(*cursor) {
                 let deadline = table.deadline(entry);
                 if !early.remove(&key[..]) && !expired(deadline, self.started) {
-                    write_entry(&mut self.out, key, entry, deadline);
+                    let format = self.format;
+                    format.write(&mut self.out, &mut self.scratch, key, entry, deadline);
                     self.written += 1;
                 }
             }
@@ -205,7 +244,12 @@ mod tests {
 
     fn start(db: &mut Db, now: Millis) {
         let positions = db.positions();
-        db.persist_parts().0.snapshot = Some(Box::new(DbSnapshot::new(0, positions, now)));
+        db.persist_parts().0.snapshot = Some(Box::new(DbSnapshot::new(
+            0,
+            positions,
+            now,
+            Format::Commands,
+        )));
     }
 
     /// One step of `budget` keys; true when the snapshot is complete.

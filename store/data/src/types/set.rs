@@ -114,6 +114,11 @@ impl Set {
         }
     }
 
+    /// True while the set is an intset.
+    pub fn is_intset(&self) -> bool {
+        matches!(self.repr, Repr::Ints(_))
+    }
+
     /// An intset's bytes as Redis lays them out (its `intsetBlobLen` bytes: the width and
     /// count as 32-bit little-endian numbers, then the integers), `None` for a hashtable.
     pub fn intset_blob(&self) -> Option<Vec<u8>> {

@@ -1,6 +1,6 @@
 //! Damaged files: a torn last record is cut off, anything else refuses to load.
 
-use radish_data::snapshot::format::{parse_record, Parsed, MAGIC};
+use radish_data::snapshot::format::{parse_record, Parsed};
 
 use super::*;
 
@@ -17,7 +17,7 @@ fn written_log(name: &str) -> (TempDir, PathBuf, Vec<usize>) {
     let path = dir.join("appendonly.aof");
     let bytes = std::fs::read(&path).expect("log");
     let mut starts = Vec::new();
-    let mut at = MAGIC.len();
+    let mut at = preamble_end(&bytes);
     while at < bytes.len() {
         let Parsed::Record { args, end } = parse_record(&bytes, at) else {
             panic!("bad record at {at}");
@@ -136,9 +136,14 @@ fn a_damaged_snapshot_refuses_to_load() {
     assert!(Server::open(config(&dir, &[]), T0).is_err());
 
     // Not a snapshot at all.
-    std::fs::write(&path, b"REDIS0011garbage").unwrap();
+    std::fs::write(&path, b"RADISH0010garbage").unwrap();
     let error = Server::open(config(&dir, &[]), T0).expect_err("magic");
     assert_eq!(error.offset, Some(0));
+
+    // A version this server does not know.
+    std::fs::write(&path, b"REDIS0012garbage").unwrap();
+    let error = Server::open(config(&dir, &[]), T0).expect_err("version");
+    assert!(error.message.contains("RDB format version 0012"), "{error}");
 
     std::fs::write(&path, &good).unwrap();
     let (server, mut s) = open(&dir, &[], T0);

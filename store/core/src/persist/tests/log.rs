@@ -354,3 +354,33 @@ fn hyperloglog_writes_are_logged_as_redis_logs_them_and_replay_to_the_same_bytes
     let (reloaded, _s) = open(&dir, &directives, T0);
     assert_eq!(dump(&reloaded, T0), expected);
 }
+
+#[test]
+fn a_log_base_is_an_rdb_preamble_or_commands_as_aof_use_rdb_preamble_says() {
+    for (preamble, starts_with) in [("yes", &b"REDIS0010"[..]), ("no", b"*")] {
+        let dir = temp_dir(&format!("preamble-{preamble}"));
+        let (server, mut s) = open(&dir, &[], T0);
+        for args in SCRIPT {
+            run(&mut s, T0, args);
+        }
+        assert_eq!(run(&mut s, T0, &["SAVE"]), "+OK\r\n");
+        drop((server, s));
+
+        // The log starts from the snapshot: its base is written at once.
+        let setting = format!("aof-use-rdb-preamble {preamble}");
+        let directives = ["appendonly yes", &setting];
+        let (server, mut s) = open(&dir, &directives, T0);
+        run(&mut s, T0, &["SET", "after", "base"]);
+        let expected = dump(&server, T0);
+        assert!(expected.contains_key(&(0, b"after".to_vec())));
+        drop(s);
+        server.close(T0).expect("closes");
+        let log = std::fs::read(dir.join("appendonly.aof")).unwrap();
+        assert!(log.starts_with(starts_with), "{preamble}");
+        assert!(log_text(&dir).ends_with("SET after base\n"), "{preamble}");
+
+        std::fs::remove_file(dir.join("dump.rdb")).unwrap();
+        let (reloaded, _s) = open(&dir, &directives, T0);
+        assert_eq!(dump(&reloaded, T0), expected, "{preamble}");
+    }
+}

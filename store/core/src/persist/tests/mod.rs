@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use radish_data::types::stream::StreamId;
+use radish_data::types::EncodingLimits;
 use radish_data::Millis;
 use radish_data::Value;
 
@@ -141,24 +142,23 @@ pub(super) fn dump(server: &Server, now: Millis) -> BTreeMap<(usize, Vec<u8>), S
     all
 }
 
-/// The commands of the log after its base snapshot, one per line.
+/// Where the commands of a log start: after its RDB preamble, if it has one.
+pub(super) fn preamble_end(bytes: &[u8]) -> usize {
+    use radish_data::rdb::file::{Item, Reader, MAGIC};
+    if !bytes.starts_with(MAGIC) {
+        return 0;
+    }
+    let mut reader =
+        Reader::new(bytes, EncodingLimits::REDIS_DEFAULTS, true).expect("an RDB preamble");
+    while !matches!(reader.next_item().expect("a sound preamble"), Item::End) {}
+    reader.offset() as usize
+}
+
+/// The commands of the log after its base, one per line.
 pub(super) fn log_text(dir: &Path) -> String {
     let bytes = std::fs::read(dir.join("appendonly.aof")).expect("the log");
     let mut text = String::new();
-    let mut at = 0;
-    if bytes.starts_with(radish_data::snapshot::format::MAGIC) {
-        at = bytes.len();
-        for line in bytes
-            .windows(radish_data::snapshot::format::CHECKSUM.len())
-            .enumerate()
-        {
-            if line.1 == radish_data::snapshot::format::CHECKSUM {
-                // The checksum record: its name, then "\r\n$8\r\n" and 8 digits and "\r\n".
-                at = line.0 + radish_data::snapshot::format::CHECKSUM.len() + 2 + 4 + 8 + 2;
-                break;
-            }
-        }
-    }
+    let mut at = preamble_end(&bytes);
     while at < bytes.len() {
         let radish_data::snapshot::format::Parsed::Record { args, end } =
             radish_data::snapshot::format::parse_record(&bytes, at)

@@ -19,6 +19,7 @@ pub use chunk::Fields;
 use chunk::{Chunk, RawEntry};
 pub use groups::{Consumer, Group, Pending};
 pub use id::StreamId;
+pub use rdb::StreamFormat;
 
 use crate::time::Millis;
 use crate::types::EncodingLimits;

@@ -71,6 +71,17 @@ fn read_time(input: &[u8], pos: &mut usize) -> Read<Millis> {
     Ok(u64::from_le_bytes(corrupt(bytes.try_into().ok())?))
 }
 
+/// Which of Redis's stream encodings is being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFormat {
+    /// Redis 5 to 6.2 (`RDB_TYPE_STREAM_LISTPACKS`).
+    V1,
+    /// Redis 7.0 (`RDB_TYPE_STREAM_LISTPACKS_2`), which radish writes.
+    V2,
+    /// Redis 7.2 (`RDB_TYPE_STREAM_LISTPACKS_3`).
+    V3,
+}
+
 impl Stream {
     /// Appends the stream in RDB's encoding (without its type byte).
     pub(crate) fn write_rdb(&self, out: &mut Vec<u8>, compress: bool) {
@@ -107,12 +118,14 @@ impl Stream {
         }
     }
 
-    /// Reads a stream written by [`Stream::write_rdb`] or by Redis 7.0 (`with_counters`), or
-    /// by Redis 6.2, whose streams lack the first and greatest deleted IDs, the count of
-    /// entries ever added and the groups' read counters: those are then worked out as Redis
-    /// 7.0 works them out when it loads one. Checks that the nodes, counters, groups and
-    /// pending entries agree with each other.
-    pub(crate) fn read_rdb(input: &[u8], pos: &mut usize, with_counters: bool) -> Read<Stream> {
+    /// Reads a stream written by [`Stream::write_rdb`] or by Redis 7.0 ([`StreamFormat::V2`]),
+    /// by Redis 7.2 (`V3`, whose consumers' active times are passed over: radish keeps what
+    /// 7.0 keeps), or by Redis 6.2 (`V1`), whose streams lack the first and greatest deleted
+    /// IDs, the count of entries ever added and the groups' read counters: those are then
+    /// worked out as Redis 7.0 works them out when it loads one. Checks that the nodes,
+    /// counters, groups and pending entries agree with each other.
+    pub(crate) fn read_rdb(input: &[u8], pos: &mut usize, format: StreamFormat) -> Read<Stream> {
+        let with_counters = format != StreamFormat::V1;
         let mut stream = Stream::new();
         let nodes = corrupt(read_plain_length(input, pos))?;
         let mut previous: Option<StreamId> = None;
@@ -142,7 +155,7 @@ impl Stream {
         let groups = corrupt(read_plain_length(input, pos))?;
         for _ in 0..groups {
             let name = corrupt(read_string(input, pos))?;
-            let group = read_group(input, pos, (!with_counters).then_some(&stream))?;
+            let group = read_group(input, pos, (!with_counters).then_some(&stream), format)?;
             if stream.groups.insert(name.into(), group).is_some() {
                 return Err(ReadError::Corrupt);
             }
@@ -154,7 +167,12 @@ impl Stream {
 /// One group: its position, its read counter (or, for a stream of Redis 6.2's, passed as
 /// `estimate_from`, the counter estimated from the stream), its pending entries, then its
 /// consumers with the IDs each holds; every pending entry must belong to exactly one consumer.
-fn read_group(input: &[u8], pos: &mut usize, estimate_from: Option<&Stream>) -> Read<Group> {
+fn read_group(
+    input: &[u8],
+    pos: &mut usize,
+    estimate_from: Option<&Stream>,
+    format: StreamFormat,
+) -> Read<Group> {
     let last_id = read_id(input, pos)?;
     let entries_read = match estimate_from {
         Some(stream) => stream.entries_up_to(last_id),
@@ -180,6 +198,9 @@ fn read_group(input: &[u8], pos: &mut usize, estimate_from: Option<&Stream>) -> 
     for _ in 0..corrupt(read_plain_length(input, pos))? {
         let name = corrupt(read_string(input, pos))?;
         let seen_at = read_time(input, pos)?;
+        if format == StreamFormat::V3 {
+            read_time(input, pos)?;
+        }
         if !group.create_consumer(&name, seen_at) {
             return Err(ReadError::Corrupt);
         }
