@@ -222,11 +222,15 @@ impl RedisServer {
         let deadline = Instant::now() + Duration::from_secs(10);
         // Whoever answers must be this process: INFO names its process id.
         let pid = format!("process_id:{}\r\n", child.id());
+        let password = args
+            .iter()
+            .position(|arg| *arg == "--requirepass")
+            .and_then(|at| args.get(at + 1).copied());
         loop {
             if let Ok(Some(_)) = child.try_wait() {
                 return Err(dir);
             }
-            if let Some(info) = info_server(addr) {
+            if let Some(info) = info_server(addr, password) {
                 if info.contains(&pid) {
                     return Ok(RedisServer {
                         addr,
@@ -245,11 +249,19 @@ impl RedisServer {
     }
 }
 
-/// What the server at `addr` answers to INFO server, if it answers.
-fn info_server(addr: SocketAddr) -> Option<String> {
+/// What the server at `addr` answers to INFO server (after AUTH with `password`), if it
+/// answers.
+fn info_server(addr: SocketAddr, password: Option<&str>) -> Option<String> {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    if let Some(password) = password {
+        stream
+            .write_all(format!("AUTH {password}\r\n").as_bytes())
+            .ok()?;
+        let mut ok = [0u8; 5];
+        stream.read_exact(&mut ok).ok()?;
+    }
     stream.write_all(b"INFO server\r\n").ok()?;
     let mut info = Vec::new();
     let mut chunk = [0u8; 4096];

@@ -10,13 +10,15 @@
 //! says more): `state` (configuration, clients, pub/sub, counters, the keyspace), `persist`
 //! (the log, snapshots, background jobs, files), `server` (the [`Server`] holding them), `exec`
 //! (the command record, the dispatcher, blocking, replay), `commands` (one file per family),
-//! `session`, and `startup` (what opens a server on its files). The data itself lives in
+//! `session`, `startup` (what opens a server on its files), and `replica` (the link a replica
+//! keeps to its primary). The data itself lives in
 //! radish-data, below all of them.
 
 mod commands;
 mod error;
 mod exec;
 mod persist;
+pub mod replica;
 mod scripting;
 mod server;
 mod session;

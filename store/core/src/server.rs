@@ -1,6 +1,6 @@
 //! The state every connection shares: data, configuration, clients and counters.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use bytes::Bytes;
@@ -19,6 +19,7 @@ use crate::state::pause::ClientPause;
 use crate::state::pubsub::PubSub;
 use crate::state::pubsub::Publisher;
 use crate::state::renames::Renames;
+use crate::state::replication::{LinkState, Replication};
 use crate::state::script_watch::ScriptWatch;
 use crate::state::slowlog::SlowLog;
 use crate::state::stats::{ExpirySample, Stats, Timer, Totals};
@@ -137,6 +138,25 @@ pub struct Server {
     pub(crate) tracking_active: AtomicBool,
     /// Moves the listening sockets, from whoever runs the server (see `set_listen`).
     listen: OnceLock<ListenHook>,
+    /// Replication IDs and offsets, and the primary followed. Lock it after the data lock,
+    /// never before.
+    pub(crate) replication: Mutex<Replication>,
+    /// What every command's admission checks read of replication, without its lock
+    /// ([`ReplicaChecks`] bits, see [`Server::replica_changed`]).
+    replica_checks: AtomicU8,
+}
+
+/// The bits of `Server::replica_checks`.
+pub(crate) struct ReplicaChecks;
+
+impl ReplicaChecks {
+    /// Writes from clients are refused (`replica-read-only` on a replica): -READONLY.
+    pub(crate) const READ_ONLY: u8 = 1;
+    /// The link is down and `replica-serve-stale-data` is no: -MASTERDOWN.
+    pub(crate) const STALE: u8 = 2;
+    /// This server is a replica: keys expire when its primary says so, not by its own
+    /// active expiry.
+    pub(crate) const REPLICA: u8 = 4;
 }
 
 impl Server {
@@ -164,7 +184,14 @@ impl Server {
         let slowlog = SlowLog::default();
         let latency = LatencyMonitor::default();
         configure_monitors(&config, &slowlog, &latency);
-        Server {
+        // `replicaof <host> <port>`: the link starts with the pump's first tick.
+        let mut replication = Replication::new();
+        if let Some((host, port)) = config.get("replicaof").and_then(|v| v.rsplit_once(' ')) {
+            if let Ok(port) = port.parse() {
+                replication.follow(host, port, now);
+            }
+        }
+        let server = Server {
             persist: Arc::new(Persist::new(keyspace.clone(), functions.clone(), now)),
             keyspace,
             pubsub: Mutex::new(PubSub::default()),
@@ -191,7 +218,11 @@ impl Server {
             links: Mutex::new(Links::default()),
             tracking_active: AtomicBool::new(false),
             listen: OnceLock::new(),
-        }
+            replication: Mutex::new(replication),
+            replica_checks: AtomicU8::new(0),
+        };
+        server.replica_changed();
+        server
     }
 
     /// At start, as Redis: raises the open-files limit for `maxclients`, or lowers
@@ -355,6 +386,7 @@ impl Server {
         keyspace.set_notify(notify);
         self.maxmemory.store(eviction.maxmemory, Ordering::Relaxed);
         keyspace.configure(eviction);
+        self.replica_changed();
     }
 
     /// One tick of background work (the pump calls it `hz` times a second): active
@@ -374,7 +406,9 @@ impl Server {
         // While clients are paused the data stays as it is: no expiry, no eviction.
         let paused = self.pause.active(now);
         let expiry_started = self.timer.map(|timer| timer());
-        let expiring = self.debug.active_expire.load(Ordering::Relaxed) && !paused;
+        // A replica leaves expiry to its primary, whose DELs come down its stream.
+        let replica = self.replica_checks() & ReplicaChecks::REPLICA != 0;
+        let expiring = self.debug.active_expire.load(Ordering::Relaxed) && !paused && !replica;
         let expire_capped = expiring && keyspace.active_expire(now).capped;
         let expire_micros = match (self.timer, expiry_started) {
             (Some(timer), Some(started)) => timer().saturating_sub(started) / 1000,
@@ -518,6 +552,39 @@ impl Server {
         }
         self.port.store(u64::from(on.port), Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Replication's state.
+    pub(crate) fn replication(&self) -> MutexGuard<'_, Replication> {
+        self.replication.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Works out again what admission checks read of replication, after the role, the
+    /// link's state or `replica-read-only`/`replica-serve-stale-data` changed.
+    pub(crate) fn replica_changed(&self) {
+        let (read_only, serve_stale) = {
+            let config = self.config();
+            (
+                config.get_bool("replica-read-only"),
+                config.get_bool("replica-serve-stale-data"),
+            )
+        };
+        let mut checks = 0;
+        if let Some(primary) = &self.replication().primary {
+            checks |= ReplicaChecks::REPLICA;
+            if read_only {
+                checks |= ReplicaChecks::READ_ONLY;
+            }
+            if !serve_stale && primary.state != LinkState::Connected {
+                checks |= ReplicaChecks::STALE;
+            }
+        }
+        self.replica_checks.store(checks, Ordering::Relaxed);
+    }
+
+    /// The [`ReplicaChecks`] bits in force.
+    pub(crate) fn replica_checks(&self) -> u8 {
+        self.replica_checks.load(Ordering::Relaxed)
     }
 
     /// Asks the server to stop (SHUTDOWN, or a signal the binary caught).

@@ -16,6 +16,7 @@ const LAYERS: &[&str] = &[
     "commands",
     "session",
     "startup",
+    "replica",
 ];
 
 fn sources(dir: &Path, found: &mut Vec<PathBuf>) {

@@ -176,6 +176,16 @@ pub async fn run<R: Runtime>(
             }
             Event::Tick => {
                 server.tick(now());
+                // REPLICAOF (or `replicaof` at start) asked for a link to a primary: it
+                // runs on a thread of its own, blocking as Redis's replica handshake does.
+                if let Some(follower) = radish_store::replica::due(&server) {
+                    let spawned = std::thread::Builder::new()
+                        .name("radish-replica".into())
+                        .spawn(move || follower.run(now));
+                    if let Err(error) = spawned {
+                        tracing::warn!("cannot start the replication link: {error}");
+                    }
+                }
                 tick = Box::pin(R::sleep(tick_every()));
             }
             Event::Stop => break,

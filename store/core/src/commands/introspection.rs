@@ -1,4 +1,4 @@
-//! Introspection commands: ROLE, TIME, MEMORY, ACL, LOLWUT, and CLIENT GETREDIR and
+//! Introspection commands: TIME, MEMORY, ACL, LOLWUT, and CLIENT GETREDIR and
 //! TRACKINGINFO (whose records live with their container, in `connection.rs`).
 //!
 //! Radish has no replication, no client-side caching and one user
@@ -6,7 +6,7 @@
 //! Redis 7.0 reports a server in the same state.
 
 use crate::error::Result;
-use crate::exec::command::{acl, flags, Command, Group};
+use crate::exec::command::{flags, Command, Group};
 use crate::exec::ctx::Ctx;
 
 mod acl;
@@ -14,17 +14,13 @@ mod genpass;
 mod lolwut;
 mod memory;
 
-/// ROLE, MEMORY, ACL and LOLWUT.
+/// TIME, MEMORY, ACL and LOLWUT.
 #[rustfmt::skip]
 pub(super) const COMMANDS: &[Command] = &[
     Command::new("time", 1, time)
         .flags(flags!(LOADING | STALE | FAST))
         .tips(&["nondeterministic_output"])
         .doc(Group::Server, "2.6.0", "Return the current server time"),
-    Command::new("role", 1, role)
-        .flags(flags!(NOSCRIPT | LOADING | STALE | FAST))
-        .acl(acl!(ADMIN | DANGEROUS))
-        .doc(Group::Server, "2.8.12", "Return the role of the instance in the context of replication"),
     Command::container("memory", memory::SUBCOMMANDS)
         .doc(Group::Server, "4.0.0", "A container for memory diagnostics commands"),
     Command::container("acl", acl::SUBCOMMANDS)
@@ -33,15 +29,6 @@ pub(super) const COMMANDS: &[Command] = &[
         .flags(flags!(READONLY | FAST))
         .doc(Group::Server, "5.0.0", "Display some computer art and the Redis version"),
 ];
-
-/// ROLE: radish is always a master with no replicas, at replication offset 0.
-fn role(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
-    ctx.reply.array(3);
-    ctx.reply.bulk(b"master");
-    ctx.reply.integer(0);
-    ctx.reply.array(0);
-    Ok(())
-}
 
 fn time(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
     let now = ctx.now;

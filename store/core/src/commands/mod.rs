@@ -25,6 +25,7 @@ mod modules;
 mod monitor;
 mod persistence;
 mod pubsub;
+mod replication;
 mod scripting;
 mod serialize;
 mod sets;
@@ -64,6 +65,7 @@ const FAMILIES: &[&[Command]] = &[
     monitor::COMMANDS,
     modules::COMMANDS,
     introspection::COMMANDS,
+    replication::COMMANDS,
     latency::COMMANDS,
     slowlog::COMMANDS,
 ];

@@ -91,6 +91,9 @@ pub struct ConnState {
     /// The connection replays a file (Redis's clients that must be obeyed): FUNCTION LOAD
     /// has no time budget there.
     pub(crate) replaying: bool,
+    /// The connection applies the primary's stream on a replica (Redis's master client):
+    /// obeyed like a replayed file, its writes allowed on a read-only replica.
+    pub(crate) from_primary: bool,
     /// CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given for the next command or
     /// transaction.
     pub(crate) tracking_caching: bool,
@@ -128,6 +131,7 @@ impl ConnState {
             failed: false,
             script: false,
             replaying: false,
+            from_primary: false,
             tracking_caching: false,
             blocked_micros: 0,
             postponed: None,

@@ -22,6 +22,7 @@ use crate::exec::conn::Queued;
 use crate::exec::ctx::Ctx;
 use crate::exec::reply::write_timeout;
 use crate::exec::slow;
+use crate::server::ReplicaChecks;
 use crate::state::script_watch::busy_error;
 
 /// Commands that run at once inside MULTI instead of being queued.
@@ -136,6 +137,14 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, resolved: Resolved, args: &[&[u8]]) -> Option
             reject(ctx, Some(command), &error);
             return Some(command);
         }
+    }
+    if let Some(error) = replica_refusal(ctx, command, flags, top_name) {
+        let error = match top_name {
+            "exec" => abort_exec(ctx, &error),
+            _ => error,
+        };
+        reject(ctx, Some(command), &error);
+        return Some(command);
     }
     crate::exec::tracking::before_command(ctx);
     if ctx.conn.version == Version::Resp2
@@ -306,6 +315,45 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, flags: Flags, top_name: &str) -> Result<(
         return Err(abort_exec(ctx, &OOM));
     }
     Err(OOM)
+}
+
+/// On a replica, as Redis's `processCommand`: writes refused from anyone but the primary
+/// with `replica-read-only`, and, while the link is down with `replica-serve-stale-data no`,
+/// every command not flagged to run on stale data.
+fn replica_refusal(
+    ctx: &Ctx<'_, '_>,
+    command: &Command,
+    flags: Flags,
+    top_name: &str,
+) -> Option<Error> {
+    let checks = ctx.server.replica_checks() & !ReplicaChecks::REPLICA;
+    if checks == 0 || ctx.conn.from_primary || ctx.conn.replaying {
+        return None;
+    }
+    let in_exec = top_name == "exec" && ctx.conn.multi.is_some();
+    let writes = match in_exec {
+        true => ctx.conn.queued_with_flag(Flags::WRITE),
+        false => flags.contains(Flags::WRITE),
+    };
+    if checks & ReplicaChecks::READ_ONLY != 0 && writes {
+        return Some(Error::Static(
+            "READONLY You can't write against a read only replica.",
+        ));
+    }
+    let stale_refused = !command.has(Flags::STALE)
+        || (in_exec
+            && ctx
+                .conn
+                .multi
+                .iter()
+                .flatten()
+                .any(|queued| !queued.command.has(Flags::STALE)));
+    if checks & ReplicaChecks::STALE != 0 && stale_refused {
+        return Some(Error::Static(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        ));
+    }
+    None
 }
 
 /// Whether a command with request `flags` is refused while persisting fails (MISCONF), as

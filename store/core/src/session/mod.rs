@@ -179,6 +179,19 @@ impl Session {
         }
     }
 
+    /// A session applying a primary's stream on a replica (Redis's master client): admitted
+    /// whatever `maxclients` says, authenticated, its replies dropped, its writes allowed on
+    /// a read-only replica.
+    pub fn for_primary(server: Arc<Server>, now: Millis) -> Session {
+        let mut session = Session::new(server, None, None, now);
+        session.refusal = None;
+        session.conn.authenticated = true;
+        session.decoder.set_authenticated(true);
+        session.conn.replies_off = true;
+        session.conn.from_primary = true;
+        session
+    }
+
     /// Call on every event: input arrived (it is in `input`), the client's signal fired, or
     /// the [`deadline`](Session::deadline) passed. Runs every complete request in `input`
     /// (leaving a partial one there for next time) and appends all output to `out`.

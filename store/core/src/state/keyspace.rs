@@ -263,6 +263,14 @@ impl Keyspace {
         Some(waiter)
     }
 
+    /// Removes every blocked client from the queues, returning them.
+    pub fn remove_all_waiters(&mut self) -> Vec<Waiter> {
+        let ids: Vec<u64> = self.waiters.keys().copied().collect();
+        ids.into_iter()
+            .filter_map(|id| self.remove_waiter(id))
+            .collect()
+    }
+
     /// True while `client` is blocked.
     pub fn is_waiting(&self, client: u64) -> bool {
         self.waiters.contains_key(&client)

@@ -63,6 +63,11 @@ impl Links {
         self.connector = Some(connector);
     }
 
+    /// How connections to other servers are opened, if the server was given a way.
+    pub(crate) fn connector(&self) -> Option<Connector> {
+        self.connector
+    }
+
     /// How many connections are cached (INFO's `migrate_cached_sockets`).
     pub(crate) fn len(&self) -> usize {
         self.cached.len()

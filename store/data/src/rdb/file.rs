@@ -684,7 +684,10 @@ mod tests {
         let mut module_type = b"REDIS0010".to_vec();
         module_type.extend_from_slice(&[7, 1, b'k']);
         let error = items(&module_type, 100).unwrap_err();
-        assert!(error.message.contains("Unknown RDB encoding type 7"), "{error:?}");
+        assert!(
+            error.message.contains("Unknown RDB encoding type 7"),
+            "{error:?}"
+        );
         // Redis 7.2's set listpack only in a version 11 file.
         let set_listpack = hex("14016b0d0d0000000200816102816202ff");
         for (version, ok) in [(b"0010", false), (b"0011", true)] {

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use crate::error::Result;
 use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::replication::LinkState;
 use crate::state::REDIS_VERSION;
 
 mod counters;
@@ -515,16 +516,80 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
 
 /// A master with no replicas and no backlog, as Redis is until a replica connects.
 fn replication(ctx: &mut Ctx<'_, '_>, out: &mut String) {
-    line!(out, "role:master");
+    let (read_only, priority, announced, backlog_size) = {
+        let config = ctx.server.config();
+        (
+            config.get_bool("replica-read-only"),
+            config.get_int("replica-priority"),
+            config.get_bool("replica-announced"),
+            config.get_int("repl-backlog-size"),
+        )
+    };
+    let now = ctx.now;
+    let replication = ctx.server.replication();
+    let seconds = |since: radish_data::Millis| (now.saturating_sub(since) / 1000) as i64;
+    match &replication.primary {
+        None => line!(out, "role:master"),
+        Some(primary) => {
+            let connected = primary.state == LinkState::Connected;
+            // What the link applied, or 1 before it ever synchronised, as Redis prints it.
+            let offset = match (connected, &replication.cached) {
+                (true, _) => replication.offset as i64,
+                (false, Some((_, offset))) => *offset as i64,
+                (false, None) => 1,
+            };
+            line!(out, "role:slave");
+            line!(out, "master_host:{}", primary.host);
+            line!(out, "master_port:{}", primary.port);
+            line!(
+                out,
+                "master_link_status:{}",
+                if connected { "up" } else { "down" }
+            );
+            let last_io = if connected {
+                seconds(primary.last_io)
+            } else {
+                -1
+            };
+            line!(out, "master_last_io_seconds_ago:{last_io}");
+            let transfer = primary.state == LinkState::Transfer;
+            line!(out, "master_sync_in_progress:{}", u8::from(transfer));
+            line!(out, "slave_read_repl_offset:{offset}");
+            line!(out, "slave_repl_offset:{offset}");
+            if transfer {
+                let (size, read) = (primary.transfer_size, primary.transfer_read);
+                let percent = if size > 0 {
+                    read as f64 / size as f64 * 100.0
+                } else {
+                    0.0
+                };
+                line!(out, "master_sync_total_bytes:{}", size as i64);
+                line!(out, "master_sync_read_bytes:{read}");
+                line!(out, "master_sync_left_bytes:{}", size as i64 - read as i64);
+                line!(out, "master_sync_perc:{percent:.2}");
+                let last = seconds(primary.transfer_last_io);
+                line!(out, "master_sync_last_io_seconds_ago:{last}");
+            }
+            if !connected {
+                let down = match primary.down_since {
+                    0 => -1,
+                    since => seconds(since),
+                };
+                line!(out, "master_link_down_since_seconds:{down}");
+            }
+            line!(out, "slave_priority:{priority}");
+            line!(out, "slave_read_only:{}", u8::from(read_only));
+            line!(out, "replica_announced:{}", u8::from(announced));
+        }
+    }
     line!(out, "connected_slaves:0");
     line!(out, "master_failover_state:no-failover");
-    line!(out, "master_replid:{}", ctx.server.stats.replid);
-    line!(out, "master_replid2:{}", "0".repeat(40));
-    line!(out, "master_repl_offset:0");
-    line!(out, "second_repl_offset:-1");
+    line!(out, "master_replid:{}", replication.replid);
+    line!(out, "master_replid2:{}", replication.replid2);
+    line!(out, "master_repl_offset:{}", replication.offset);
+    line!(out, "second_repl_offset:{}", replication.second_offset);
     line!(out, "repl_backlog_active:0");
-    // Redis's default repl-backlog-size.
-    line!(out, "repl_backlog_size:1048576");
+    line!(out, "repl_backlog_size:{backlog_size}");
     line!(out, "repl_backlog_first_byte_offset:0");
     line!(out, "repl_backlog_histlen:0");
 }

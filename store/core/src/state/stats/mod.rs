@@ -47,8 +47,6 @@ pub struct Stats {
     pub(crate) sampled: Mutex<Sampled>,
     /// INFO's run_id: 40 random hex digits, new at every start.
     pub run_id: String,
-    /// INFO's master_replid: as Redis, another 40 random hex digits fixed at start.
-    pub replid: String,
 }
 
 impl Stats {
@@ -68,7 +66,6 @@ impl Stats {
             commands: Mutex::new(CommandStats::default()),
             sampled: Mutex::new(Sampled::new(now)),
             run_id: id(),
-            replid: id(),
         }
     }
 
