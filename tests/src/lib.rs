@@ -353,6 +353,43 @@ impl RawClient {
         self.read()
     }
 
+    /// The server's address.
+    pub fn peer(&self) -> SocketAddr {
+        self.stream.peer_addr().expect("a connected socket")
+    }
+
+    /// Reads the snapshot a primary sends after SYNC (or +FULLRESYNC): the newlines that
+    /// keep the link alive while it is written, then `$<len>\r\n` and that many bytes.
+    pub fn read_sync_payload(&mut self) -> Vec<u8> {
+        use std::io::Read;
+        let fill = |buffer: &mut bytes::BytesMut, stream: &mut std::net::TcpStream| {
+            let mut chunk = [0u8; 16 * 1024];
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => panic!("the primary sent no snapshot"),
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        };
+        loop {
+            while self.buffer.first() == Some(&b'\n') {
+                let _ = self.buffer.split_to(1);
+            }
+            if let Some(end) = self.buffer.iter().position(|&b| b == b'\n') {
+                let header = self.buffer.split_to(end + 1);
+                let text = String::from_utf8_lossy(&header[..end]);
+                let len: usize = text
+                    .trim()
+                    .strip_prefix('$')
+                    .and_then(|len| len.parse().ok())
+                    .unwrap_or_else(|| panic!("not a snapshot header: {text:?}"));
+                while self.buffer.len() < len {
+                    fill(&mut self.buffer, &mut self.stream);
+                }
+                return self.buffer.split_to(len).to_vec();
+            }
+            fill(&mut self.buffer, &mut self.stream);
+        }
+    }
+
     /// Changes the read timeout (for "nothing arrives" checks).
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.stream

@@ -271,3 +271,175 @@ fn a_replica_refuses_what_redis_refuses_and_reports_its_link_as_redis_does() {
     assert_eq!(role.len(), 5);
     assert_eq!(role[4], Frame::Integer(-1));
 }
+
+/// A redis-server replica of `primary` (a radish), following it.
+fn redis_replica_of(primary: std::net::SocketAddr) -> (RedisServer, RawClient) {
+    let redis = RedisServer::start();
+    let mut client = RawClient::connect(redis.addr);
+    let port = primary.port().to_string();
+    let reply = cmd(&mut client, &[b"REPLICAOF", b"127.0.0.1", port.as_bytes()]);
+    assert_eq!(reply, ok());
+    (redis, client)
+}
+
+#[test]
+fn a_redis_server_replica_copies_radish_under_load_and_takes_over() {
+    for runtime in RUNTIMES {
+        let radish = runtime.start_with(&["enable-debug-command yes"]);
+        let mut ours = RawClient::connect(radish.addr);
+        fill_every_type(&mut ours);
+        let library =
+            "#!lua name=replicated\nredis.register_function('f', function() return 1 end)";
+        cmd(&mut ours, &[b"FUNCTION", b"LOAD", library.as_bytes()]);
+        let writers = write_load(radish.addr, 3, 2000);
+        let (_redis, mut theirs) = redis_replica_of(radish.addr);
+        for writer in writers {
+            writer.join().expect("a writer");
+        }
+        assert_eq!(cmd(&mut ours, &[b"SET", b"sync-point", b"1"]), ok());
+        let acked = cmd(&mut ours, &[b"WAIT", b"1", b"10000"]);
+        assert_eq!(acked, Frame::Integer(1), "{runtime:?}");
+        same_data(&mut theirs, &mut ours);
+        let digest = cmd(&mut ours, &[b"DEBUG", b"DIGEST"]);
+        assert_eq!(
+            cmd(&mut theirs, &[b"DEBUG", b"DIGEST"]),
+            digest,
+            "{runtime:?}"
+        );
+        // The library came with the data (a write-flagged FCALL is refused on a replica).
+        let Frame::Array(libraries) = cmd(&mut theirs, &[b"FUNCTION", b"LIST"]) else {
+            panic!("FUNCTION LIST");
+        };
+        assert_eq!(libraries.len(), 1);
+        // What radish reports of its replica.
+        assert_eq!(
+            info_field(&mut ours, "replication", "connected_slaves"),
+            "1"
+        );
+        let Frame::Array(role) = cmd(&mut ours, &[b"ROLE"]) else {
+            panic!("ROLE");
+        };
+        assert_eq!(role[0], Frame::BulkString("master".into()));
+        let Frame::Array(replicas) = &role[2] else {
+            panic!("ROLE's replicas");
+        };
+        assert_eq!(replicas.len(), 1);
+        // Writes stopped; the replica takes over with everything.
+        assert_eq!(cmd(&mut theirs, &[b"REPLICAOF", b"NO", b"ONE"]), ok());
+        assert_eq!(cmd(&mut theirs, &[b"DEBUG", b"DIGEST"]), digest);
+    }
+}
+
+#[test]
+fn a_replica_dropped_by_radish_resumes_with_a_partial_resynchronisation() {
+    for runtime in RUNTIMES {
+        let radish = runtime.start_with(&["enable-debug-command yes"]);
+        let mut ours = RawClient::connect(radish.addr);
+        assert_eq!(cmd(&mut ours, &[b"SET", b"start", b"1"]), ok());
+        let (_redis, mut theirs) = redis_replica_of(radish.addr);
+        wait_connected(&mut theirs);
+        let writers = write_load(radish.addr, 2, 1500);
+        std::thread::sleep(Duration::from_millis(50));
+        let killed = cmd(&mut ours, &[b"CLIENT", b"KILL", b"TYPE", b"replica"]);
+        assert_eq!(killed, Frame::Integer(1));
+        for writer in writers {
+            writer.join().expect("a writer");
+        }
+        assert_eq!(cmd(&mut ours, &[b"SET", b"sync-point", b"1"]), ok());
+        let acked = cmd(&mut ours, &[b"WAIT", b"1", b"10000"]);
+        assert_eq!(acked, Frame::Integer(1), "{runtime:?}");
+        assert_eq!(
+            cmd(&mut theirs, &[b"DEBUG", b"DIGEST"]),
+            cmd(&mut ours, &[b"DEBUG", b"DIGEST"])
+        );
+        assert_eq!(info_field(&mut ours, "stats", "sync_full"), "1");
+        assert_eq!(info_field(&mut ours, "stats", "sync_partial_ok"), "1");
+    }
+}
+
+#[test]
+fn a_radish_replica_follows_a_radish_primary() {
+    let primary = RUNTIMES[0].start_with(&["enable-debug-command yes"]);
+    let replica = RUNTIMES[1].start_with(&["enable-debug-command yes"]);
+    let mut ours = RawClient::connect(primary.addr);
+    let mut follower = RawClient::connect(replica.addr);
+    fill_every_type(&mut ours);
+    let port = primary.addr.port().to_string();
+    let reply = cmd(
+        &mut follower,
+        &[b"REPLICAOF", b"127.0.0.1", port.as_bytes()],
+    );
+    assert_eq!(reply, ok());
+    wait_connected(&mut follower);
+    assert_eq!(cmd(&mut ours, &[b"INCR", b"after"]), Frame::Integer(1));
+    assert_eq!(
+        cmd(&mut ours, &[b"WAIT", b"1", b"10000"]),
+        Frame::Integer(1)
+    );
+    assert_eq!(
+        cmd(&mut follower, &[b"DEBUG", b"DIGEST"]),
+        cmd(&mut ours, &[b"DEBUG", b"DIGEST"])
+    );
+    // WAIT with no replica to wait for: the count at the timeout.
+    let lone = RUNTIMES[0].start();
+    let mut alone = RawClient::connect(lone.addr);
+    assert_eq!(alone.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(alone.cmd(&["WAIT", "0", "0"]), Frame::Integer(0));
+    assert_eq!(alone.cmd(&["WAIT", "1", "100"]), Frame::Integer(0));
+    assert_eq!(
+        alone.cmd(&["WAIT", "1", "-1"]),
+        Frame::SimpleError("ERR timeout is negative".into())
+    );
+}
+
+/// The replication stream as SYNC delivers it, after the RDB file: `count` commands.
+fn stream_after_sync(client: &mut RawClient, script: &[&[&str]], count: usize) -> Vec<Frame> {
+    client.send(&["SYNC"]);
+    let file = client.read_sync_payload();
+    assert!(file.starts_with(b"REDIS"));
+    let mut writer = RawClient::connect(client.peer());
+    for args in script {
+        writer.cmd(args);
+    }
+    let mut frames = Vec::new();
+    while frames.len() < count {
+        let frame = client.read();
+        // PINGs come every repl-ping-replica-period: not part of what is compared.
+        if frame != Frame::Array(vec![Frame::BulkString("PING".into())]) {
+            frames.push(frame);
+        }
+    }
+    frames
+}
+
+#[test]
+fn the_replication_stream_is_what_redis_sends_its_replicas() {
+    let script: &[&[&str]] = &[
+        &["SET", "a", "1"],
+        &["INCR", "a"],
+        &["RPUSH", "l", "x", "y"],
+        &["LPOP", "l"],
+        &["SELECT", "3"],
+        &["SADD", "s", "m"],
+        &["MULTI"],
+        &["SET", "t", "1"],
+        &["INCRBY", "t", "5"],
+        &["EXEC"],
+        &["SELECT", "0"],
+        &["DEL", "a", "nothing"],
+        &["SET", "last", "1"],
+    ];
+    let count = 12;
+    let redis = RedisServer::start();
+    let mut theirs = RawClient::connect(redis.addr);
+    let expected = stream_after_sync(&mut theirs, script, count);
+    for runtime in RUNTIMES {
+        let radish = runtime.start();
+        let mut ours = RawClient::connect(radish.addr);
+        assert_eq!(
+            stream_after_sync(&mut ours, script, count),
+            expected,
+            "{runtime:?}"
+        );
+    }
+}

@@ -144,6 +144,15 @@ pub struct Server {
     /// What every command's admission checks read of replication, without its lock
     /// ([`ReplicaChecks`] bits, see [`Server::replica_changed`]).
     replica_checks: AtomicU8,
+    /// When the replication cron last sent keepalives and PINGs.
+    repl_cron: Mutex<ReplCron>,
+}
+
+/// When the replication cron last acted.
+#[derive(Debug, Default)]
+struct ReplCron {
+    keepalive: Millis,
+    ping: Millis,
 }
 
 /// The bits of `Server::replica_checks`.
@@ -220,6 +229,7 @@ impl Server {
             listen: OnceLock::new(),
             replication: Mutex::new(replication),
             replica_checks: AtomicU8::new(0),
+            repl_cron: Mutex::default(),
         };
         server.replica_changed();
         server
@@ -436,6 +446,9 @@ impl Server {
         }
         let used_memory = keyspace.used_memory() as u64;
         self.persist.tick(&self.config(), &mut keyspace, now);
+        if keyspace.repl.active() {
+            self.feed_replicas_tick(&mut keyspace, now);
+        }
         self.links().close_idle(now);
         self.clients
             .close_idle(now, |client| keyspace.is_waiting(client));
@@ -455,6 +468,52 @@ impl Server {
         sampled.expire_capped += u64::from(expire_capped);
         sampled.saw_memory(used_memory);
         sampled.saw_eviction(now, eviction != Outcome::Within);
+    }
+
+    /// The primary's part of the tick: starts a snapshot for replicas that wait for one
+    /// when no other job runs, hands a finished one to them, keeps waiting replicas' links
+    /// alive every second, and PINGs the replicas every `repl-ping-replica-period`, as
+    /// Redis's replication cron.
+    fn feed_replicas_tick(&self, keyspace: &mut Keyspace, now: Millis) {
+        let config = self.config().clone();
+        keyspace
+            .repl
+            .set_backlog_size(config.get_int("repl-backlog-size").max(1) as usize);
+        let status = self.persist.status(keyspace, now);
+        let busy = status.bgsave_in_progress || status.rewrite_in_progress;
+        if let Some(started) = keyspace.repl.waiting_for_snapshot() {
+            if !status.bgsave_in_progress {
+                let rdb = (status.last_bgsave_ok && status.last_save >= started / 1000)
+                    .then(|| {
+                        let dir = std::path::PathBuf::from(config.get("dir").unwrap_or("."));
+                        std::fs::read(dir.join(config.get("dbfilename").unwrap_or("dump.rdb"))).ok()
+                    })
+                    .flatten();
+                if rdb.is_none() {
+                    tracing::warn!("BGSAVE for replication failed");
+                }
+                keyspace.repl.snapshot_done(rdb.as_deref());
+            }
+        } else if keyspace.repl.wants_snapshot() && !busy {
+            let started = self.persist.bgsave(&config, keyspace, now, false);
+            if matches!(started, Ok(crate::persist::Started::Now)) {
+                tracing::info!("Starting BGSAVE for SYNC with target: disk");
+                let replid = self.replication().replid.clone();
+                keyspace.repl.snapshot_began(&replid, now);
+                // The stream after the snapshot starts in a database it names.
+                keyspace.log.selected = None;
+            }
+        }
+        let mut cron = self.repl_cron.lock().unwrap_or_else(|e| e.into_inner());
+        if now.saturating_sub(cron.keepalive) >= 1000 {
+            cron.keepalive = now;
+            keyspace.repl.keep_waiting_alive();
+        }
+        let period = config.get_int("repl-ping-replica-period").max(1) as u64 * 1000;
+        if now.saturating_sub(cron.ping) >= period && !keyspace.repl.replicas.is_empty() {
+            cron.ping = now;
+            keyspace.repl.feed(crate::state::repl_stream::PING);
+        }
     }
 
     /// Publishes the keyspace events the databases recorded (keys created, expired, evicted,

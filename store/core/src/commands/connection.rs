@@ -374,25 +374,12 @@ fn sync_own_info(ctx: &mut Ctx<'_, '_>, command: &'static str) {
 
 fn client_list(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     let mut ids: Option<Vec<u64>> = None;
-    // `Some(true)` lists subscribed clients only, `Some(false)` the others; replica and
-    // master types match nothing, as radish has no replication links.
-    let mut kind_filter: Option<Option<bool>> = None;
+    // The client type asked for: `master`, `replica` (or `slave`), `pubsub` or `normal`.
+    let mut kind_filter: Option<&'static str> = None;
     let mut i = 2;
     while i < args.len() {
         if is(args[i], "type") && i + 1 < args.len() {
-            let kind = &args[i + 1];
-            kind_filter = Some(if is(kind, "pubsub") {
-                Some(true)
-            } else if is(kind, "normal") {
-                Some(false)
-            } else if ["master", "replica", "slave"].iter().any(|k| is(kind, k)) {
-                None
-            } else {
-                return Err(Error::Message(format!(
-                    "ERR Unknown client type '{}'",
-                    String::from_utf8_lossy(kind)
-                )));
-            });
+            kind_filter = Some(client_type(args[i + 1])?);
             i += 2;
         } else if is(args[i], "id") && i + 1 < args.len() {
             let mut list = Vec::new();
@@ -415,7 +402,7 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&client.id)) {
             continue;
         }
-        if kind_filter.is_some_and(|wanted| wanted != Some(client.is_subscribed())) {
+        if kind_filter.is_some_and(|wanted| wanted != client.kind()) {
             continue;
         }
         text.push_str(&client.describe(ctx.now));
@@ -423,6 +410,20 @@ fn client_list(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     }
     ctx.reply.verbatim(text.as_bytes());
     Ok(())
+}
+
+/// A client type as CLIENT LIST and CLIENT KILL name it, as `Client::kind` gives it.
+fn client_type(name: &[u8]) -> Result<&'static str> {
+    ["normal", "master", "replica", "pubsub"]
+        .into_iter()
+        .find(|kind| is(name, kind))
+        .or_else(|| is(name, "slave").then_some("replica"))
+        .ok_or_else(|| {
+            Error::Message(format!(
+                "ERR Unknown client type '{}'",
+                String::from_utf8_lossy(name)
+            ))
+        })
 }
 
 fn client_info(ctx: &mut Ctx<'_, '_>, _args: &[&[u8]]) -> Result {
@@ -483,19 +484,8 @@ fn client_kill(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
                 return Err(Error::Message(format!("ERR No such user '{text}'")));
             }
         } else if is(args[i], "type") {
-            // Radish has no replication links: a client is pubsub while subscribed, else normal.
-            let wanted_pubsub = if is(value, "pubsub") {
-                Some(true)
-            } else if is(value, "normal") {
-                Some(false)
-            } else if ["master", "replica", "slave"].iter().any(|k| is(value, k)) {
-                None
-            } else {
-                return Err(Error::Message(format!("ERR Unknown client type '{text}'")));
-            };
-            filters.push(Box::new(move |c| {
-                wanted_pubsub.is_some_and(|pubsub| c.is_subscribed() == pubsub)
-            }));
+            let wanted = client_type(value)?;
+            filters.push(Box::new(move |c| c.kind() == wanted));
         } else if is(args[i], "skipme") {
             skip_me = if is(value, "yes") {
                 true

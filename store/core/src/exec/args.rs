@@ -95,3 +95,19 @@ pub fn parse_timeout(arg: &[u8], now: Millis) -> Result<Option<Millis>> {
     }
     Ok(Some(now.saturating_add(millis)))
 }
+
+/// A timeout in milliseconds (XREAD's BLOCK, WAIT's) as a deadline (`None` for 0: forever),
+/// as Redis's `getTimeoutFromObjectOrReply` reads milliseconds.
+pub fn parse_timeout_ms(arg: &[u8], now: Millis) -> Result<Option<Millis>> {
+    let ms = radish_resp::number::parse_i64_strict(arg).ok_or(Error::Static(
+        "ERR timeout is not an integer or out of range",
+    ))?;
+    match ms {
+        ..=-1 => Err(Error::Static("ERR timeout is negative")),
+        0 => Ok(None),
+        ms if ms as u64 > i64::MAX as u64 - now => {
+            Err(Error::Static("ERR timeout is out of range"))
+        }
+        ms => Ok(Some(now + ms as u64)),
+    }
+}

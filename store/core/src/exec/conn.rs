@@ -94,6 +94,17 @@ pub struct ConnState {
     /// The connection applies the primary's stream on a replica (Redis's master client):
     /// obeyed like a replayed file, its writes allowed on a read-only replica.
     pub(crate) from_primary: bool,
+    /// The connection is a replica this server feeds (after PSYNC or SYNC): its own
+    /// commands get no replies.
+    pub(crate) is_replica: bool,
+    /// The port a replica said it listens on (REPLCONF listening-port).
+    pub(crate) replica_port: u16,
+    /// The replication offset just after this connection's last write (Redis's `woff`):
+    /// what WAIT waits for replicas to acknowledge.
+    pub(crate) write_offset: u64,
+    /// WAIT blocked: replicas wanted, the offset they must acknowledge, and when it gives
+    /// up.
+    pub(crate) waiting_acks: Option<(usize, u64, Option<Millis>)>,
     /// CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was given for the next command or
     /// transaction.
     pub(crate) tracking_caching: bool,
@@ -132,6 +143,10 @@ impl ConnState {
             script: false,
             replaying: false,
             from_primary: false,
+            is_replica: false,
+            replica_port: 0,
+            write_offset: 0,
+            waiting_acks: None,
             tracking_caching: false,
             blocked_micros: 0,
             postponed: None,

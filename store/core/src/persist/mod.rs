@@ -335,6 +335,7 @@ impl Persist {
     /// [`write_log`](Persist::write_log) once the lock is released.
     #[inline]
     pub(crate) fn end_batch(&self, data: &mut Keyspace) -> Option<u64> {
+        data.feed_replicas();
         if data.log.buf.is_empty() && !data.log.flushed {
             return None;
         }
@@ -374,6 +375,7 @@ impl Persist {
     /// Queues the log bytes produced so far in this batch, remembering that the batch must
     /// still write (and maybe wait for) them.
     fn flush_log(&self, data: &mut Keyspace) {
+        data.feed_replicas();
         if !data.log.buf.is_empty() {
             self.aof.append(&data.log.buf);
             data.log.buf.clear();

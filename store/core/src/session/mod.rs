@@ -171,12 +171,10 @@ impl Session {
     /// a blocked command's timeout, or the end of a CLIENT PAUSE holding a request back.
     pub fn deadline(&self) -> Option<Millis> {
         let blocked = self.blocked.and_then(|b| b.deadline);
+        let waiting = self.conn.waiting_acks.and_then(|(_, _, deadline)| deadline);
         // A pause lasts through its end millisecond.
         let paused = self.paused_until.map(|end| end.saturating_add(1));
-        match (blocked, paused) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [blocked, waiting, paused].into_iter().flatten().min()
     }
 
     /// A session applying a primary's stream on a replica (Redis's master client): admitted
@@ -189,6 +187,9 @@ impl Session {
         session.decoder.set_authenticated(true);
         session.conn.replies_off = true;
         session.conn.from_primary = true;
+        session
+            .client
+            .update(|info| info.link = clients::LinkRole::Primary);
         session
     }
 
@@ -242,7 +243,7 @@ impl Session {
         if self.client.is_killed() {
             return Status::Close;
         }
-        if self.blocked.is_some() {
+        if self.blocked.is_some() || !self.waited_for_acks(now, out) {
             return Status::Open;
         }
         // A request CLIENT PAUSE held back runs again (and is held again if still paused),
@@ -355,6 +356,10 @@ impl Session {
                 input.advance(consumed);
                 break;
             }
+            if self.conn.waiting_acks.is_some() {
+                input.advance(consumed);
+                break;
+            }
             if let Some(end) = self.conn.postponed.take() {
                 self.pending = Some(owned_args(args));
                 self.paused_until = Some(end);
@@ -388,8 +393,13 @@ impl Session {
         let mut logged = self.log_wait.take();
         if let Some(data) = keyspace.as_mut() {
             scripts::undo_closed(&server, data);
+            let wrote = data.log.replicas && !data.log.buf.is_empty();
             // Still under the data lock: the log stays in execution order.
             logged = logged.max(server.persist.end_batch(data));
+            if wrote {
+                // What WAIT waits for replicas to acknowledge.
+                self.conn.write_offset = data.repl.offset;
+            }
         }
         if let Some(batch) = self.conn.stats.as_mut() {
             // The pump writes whatever this leaves in `out`.
@@ -444,6 +454,28 @@ impl Session {
         if last_command.is_some() {
             self.client.interacted(now);
         }
+    }
+}
+
+impl Session {
+    /// WAIT blocked this session: true once it has its answer (written to `out`), when
+    /// enough replicas acknowledged or its timeout passed; false while it still waits.
+    fn waited_for_acks(&mut self, now: Millis, out: &mut BytesMut) -> bool {
+        let Some((wanted, offset, deadline)) = self.conn.waiting_acks else {
+            return true;
+        };
+        let mut data = self.server.keyspace();
+        let acked = data.repl.acked(offset);
+        if acked < wanted && !deadline.is_some_and(|deadline| now >= deadline) {
+            return false;
+        }
+        data.repl
+            .ack_waiters
+            .retain(|client| client.id != self.client.id);
+        drop(data);
+        self.conn.waiting_acks = None;
+        radish_resp::write_integer(out, acked as i64);
+        true
     }
 }
 

@@ -114,9 +114,11 @@ pub(super) fn undo_closed(server: &Server, data: &mut Keyspace) {
     }
 }
 
-/// Drops a closed connection's blocked wait, its watched keys and its key tracking.
+/// Drops a closed connection's blocked wait, its place among replicas or WAIT's waiters,
+/// its watched keys and its key tracking.
 fn forget(data: &mut Keyspace, closed: &Closed) {
     data.remove_waiter(closed.client);
+    data.repl.remove(closed.client);
     if data.tracking.tracker(closed.client).is_some() {
         data.tracking.disable(closed.client);
         // The flag commands read is synced by the next request that tracks.

@@ -14,6 +14,7 @@ use crate::state::clients::Client;
 use crate::state::events;
 use crate::state::propagation::{Outer, Propagation};
 use crate::state::pubsub::Publisher;
+use crate::state::repl_stream::ReplStream;
 use crate::state::tracking::{Delivery, Tracking};
 
 /// What an empty server is charged for itself: its tables, buffers and code data. Redis
@@ -106,6 +107,8 @@ pub struct Keyspace {
     pub eviction: Eviction,
     /// What the running batch logs to the append-only log.
     pub log: Propagation,
+    /// The replication stream and the replicas fed from it.
+    pub repl: ReplStream,
     /// When aggregates change encoding (the `*-max-*` parameters).
     pub encoding: EncodingLimits,
     /// Bytes in clients' buffers (the server's [`Clients::buffers`]), part of used memory.
@@ -139,6 +142,7 @@ impl Keyspace {
             waiters: HashMap::new(),
             eviction: Eviction::default(),
             log: Propagation::default(),
+            repl: ReplStream::default(),
             encoding: EncodingLimits::default(),
             client_buffers: Arc::default(),
             notify: 0,
@@ -380,7 +384,7 @@ impl Keyspace {
     /// Records for the append-only log a DEL of every key that expiry or eviction removed
     /// since the last call.
     pub fn log_deletions(&mut self) {
-        if !self.log.on {
+        if !self.log.active() {
             return;
         }
         for (index, db) in self.dbs.iter_mut().enumerate() {
@@ -394,9 +398,36 @@ impl Keyspace {
     /// log's reader in no database, so the next command logged is preceded by a SELECT.
     pub fn set_logging(&mut self, on: bool) {
         self.log.set_on(on);
+        let deletes = self.log.active();
         for db in &mut self.dbs {
-            db.persist.log_deletes = on;
-            db.persist.deleted.clear();
+            if db.persist.log_deletes != deletes {
+                db.persist.log_deletes = deletes;
+                db.persist.deleted.clear();
+            }
+        }
+    }
+
+    /// Starts producing the stream for replicas (the first replica connects; the backlog
+    /// lives on after it leaves, as Redis's).
+    pub fn start_replicating(&mut self) {
+        self.repl.create_backlog();
+        if !self.log.replicas {
+            self.log.replicas = true;
+            if !self.log.on {
+                self.log.selected = None;
+            }
+            for db in &mut self.dbs {
+                db.persist.log_deletes = true;
+            }
+        }
+    }
+
+    /// Hands the stream bytes logged so far to the replicas (before the log's writer takes
+    /// them).
+    pub fn feed_replicas(&mut self) {
+        if self.log.replicas {
+            self.repl.feed(&self.log.buf);
+            self.repl.send_ack_requests();
         }
     }
 

@@ -17,6 +17,7 @@ pub mod pause;
 pub mod propagation;
 pub mod pubsub;
 pub mod renames;
+pub mod repl_stream;
 pub mod replication;
 pub mod script_watch;
 pub mod slowlog;

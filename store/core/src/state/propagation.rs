@@ -14,8 +14,10 @@ use radish_data::snapshot::format::write_command;
 /// The log's state inside the data lock.
 #[derive(Debug, Default)]
 pub struct Propagation {
-    /// True while commands are logged.
+    /// True while commands are logged to the append-only log.
     pub on: bool,
+    /// True while replicas are fed: the stream is produced for them too.
+    pub replicas: bool,
     /// Log bytes not yet handed to the writer.
     pub buf: BytesMut,
     /// Some of this batch's log bytes were handed to the writer before its end (a rewrite
@@ -104,7 +106,7 @@ impl Propagation {
     /// Logs `args` instead of the running command (call once per command to log), if the
     /// command changes data.
     pub fn replace<A: AsRef<[u8]>>(&mut self, args: &[A]) {
-        if self.on {
+        if self.active() {
             self.replaced = true;
             write_command(&mut self.staged, args);
         }
@@ -114,7 +116,7 @@ impl Propagation {
     /// [`replace`](Propagation::replace) (XREADGROUP logs the pending entries it made, as
     /// XCLAIMs, or nothing).
     pub fn suppress(&mut self) {
-        if self.on {
+        if self.active() {
             self.replaced = true;
         }
     }
@@ -146,7 +148,7 @@ impl Propagation {
     /// running (EXEC), to be given back to [`end_command`](Propagation::end_command).
     #[inline]
     pub fn begin_command(&mut self) -> Option<Outer> {
-        if !self.on {
+        if !self.active() {
             return None;
         }
         Some(Outer {
@@ -161,7 +163,7 @@ impl Propagation {
     /// and gives the running command back its state.
     #[inline]
     pub fn end_command(&mut self, db: usize, args: &[impl AsRef<[u8]>], outer: Option<Outer>) {
-        if !self.on {
+        if !self.active() {
             self.changed = false;
             self.replaced = false;
             return;
@@ -182,6 +184,12 @@ impl Propagation {
         self.changed = outer.changed;
         self.replaced = outer.replaced;
         self.staged = outer.staged;
+    }
+
+    /// True while the stream is produced, for the log or for replicas.
+    #[inline]
+    pub fn active(&self) -> bool {
+        self.on || self.replicas
     }
 
     /// Starts or stops logging. Starting puts the log's reader in no database, so the next

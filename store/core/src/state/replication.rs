@@ -144,6 +144,16 @@ impl Replication {
             .filter(|primary| primary.generation == generation)
     }
 
+    /// The first replica connects to this primary: its stream starts a history of its own
+    /// from `offset` (Redis's changeReplicationId and clearReplicationId2 as it creates the
+    /// backlog).
+    pub fn new_history(&mut self, offset: u64) {
+        self.replid = random_id(&mut self.rng);
+        self.replid2 = NO_REPLID.to_string();
+        self.second_offset = -1;
+        self.offset = offset;
+    }
+
     /// After a full resynchronisation: the primary's history, from `offset`.
     pub fn synced(&mut self, replid: &str, offset: u64) {
         self.replid = replid.to_string();

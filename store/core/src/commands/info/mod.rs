@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use crate::error::Result;
 use crate::exec::command::{acl, flags, Command, Group};
 use crate::exec::ctx::Ctx;
+use crate::state::repl_stream::ReplicaState;
 use crate::state::replication::LinkState;
 use crate::state::REDIS_VERSION;
 
@@ -417,6 +418,12 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
             counters.writes,
         )
     };
+    let syncs = [
+        &stats.sync_full,
+        &stats.sync_partial_ok,
+        &stats.sync_partial_err,
+    ]
+    .map(|counter| counter.load(Ordering::Relaxed));
     let sampled = stats.sampled().clone();
     let (ops_per_sec, input_per_sec, output_per_sec) = sampled.rates();
     let (eviction_total, eviction_current) = sampled.eviction_exceeded(now);
@@ -452,9 +459,9 @@ fn stats(ctx: &mut Ctx<'_, '_>, out: &mut String) {
     line!(out, "instantaneous_input_repl_kbps:0.00");
     line!(out, "instantaneous_output_repl_kbps:0.00");
     line!(out, "rejected_connections:{rejected}");
-    line!(out, "sync_full:0");
-    line!(out, "sync_partial_ok:0");
-    line!(out, "sync_partial_err:0");
+    line!(out, "sync_full:{}", syncs[0]);
+    line!(out, "sync_partial_ok:{}", syncs[1]);
+    line!(out, "sync_partial_err:{}", syncs[2]);
     line!(out, "expired_keys:{expired}");
     line!(out, "expired_stale_perc:{:.2}", sampled.stale_share * 100.0);
     // Active expiry is bounded in rounds rather than time: a tick that stops at that bound
@@ -526,6 +533,30 @@ fn replication(ctx: &mut Ctx<'_, '_>, out: &mut String) {
         )
     };
     let now = ctx.now;
+    // The replicas fed, from under the data lock, taken before replication's lock.
+    let (replicas, stream_offset, backlog) = {
+        let data = ctx.keyspace();
+        let replicas: Vec<String> = data
+            .repl
+            .replicas
+            .iter()
+            .map(|replica| {
+                let lag = match replica.state {
+                    ReplicaState::Online => now.saturating_sub(replica.ack_time) / 1000,
+                    _ => 0,
+                };
+                format!(
+                    "ip={},port={},state={},offset={},lag={lag}",
+                    replica.ip,
+                    replica.listening_port,
+                    replica.state.info_name(),
+                    replica.ack
+                )
+            })
+            .collect();
+        let backlog = data.repl.active().then(|| data.repl.backlog_span());
+        (replicas, data.repl.offset, backlog)
+    };
     let replication = ctx.server.replication();
     let seconds = |since: radish_data::Millis| (now.saturating_sub(since) / 1000) as i64;
     match &replication.primary {
@@ -582,16 +613,24 @@ fn replication(ctx: &mut Ctx<'_, '_>, out: &mut String) {
             line!(out, "replica_announced:{}", u8::from(announced));
         }
     }
-    line!(out, "connected_slaves:0");
+    line!(out, "connected_slaves:{}", replicas.len());
+    for (index, replica) in replicas.iter().enumerate() {
+        line!(out, "slave{index}:{replica}");
+    }
+    let offset = match replication.primary {
+        Some(_) => replication.offset,
+        None => stream_offset,
+    };
     line!(out, "master_failover_state:no-failover");
     line!(out, "master_replid:{}", replication.replid);
     line!(out, "master_replid2:{}", replication.replid2);
-    line!(out, "master_repl_offset:{}", replication.offset);
+    line!(out, "master_repl_offset:{offset}");
     line!(out, "second_repl_offset:{}", replication.second_offset);
-    line!(out, "repl_backlog_active:0");
+    let (first, histlen) = backlog.unwrap_or((0, 0));
+    line!(out, "repl_backlog_active:{}", u8::from(backlog.is_some()));
     line!(out, "repl_backlog_size:{backlog_size}");
-    line!(out, "repl_backlog_first_byte_offset:0");
-    line!(out, "repl_backlog_histlen:0");
+    line!(out, "repl_backlog_first_byte_offset:{first}");
+    line!(out, "repl_backlog_histlen:{histlen}");
 }
 
 fn cpu(out: &mut String) {

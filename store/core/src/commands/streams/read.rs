@@ -9,7 +9,7 @@ use super::ids::{parse_bound, parse_strict_id};
 use super::{as_stream, log_consumer, log_group_id, log_pending_ids, stream_mut_unwatched};
 use super::{count_limit, read_stream, write_entries, write_entry};
 use crate::error::{Error, Result};
-use crate::exec::args::{is, parse_int};
+use crate::exec::args::{is, parse_int, parse_timeout_ms};
 use crate::exec::ctx::Ctx;
 use crate::state::events;
 use crate::state::keyspace::{Pops, TimeoutReply};
@@ -328,7 +328,7 @@ fn parse_read<'a>(ctx: &Ctx<'_, '_>, args: &[&'a [u8]], grouped: bool) -> Result
                 )));
             }
             i += 1;
-            parsed.block = Some((args[i], parse_block_ms(args[i], ctx.now)?));
+            parsed.block = Some((args[i], parse_timeout_ms(args[i], ctx.now)?));
         } else if is(option, "count") && more > 0 {
             i += 1;
             parsed.count = parse_int(args[i])?.max(0) as u64;
@@ -365,22 +365,6 @@ fn parse_read<'a>(ctx: &Ctx<'_, '_>, args: &[&'a [u8]], grouped: bool) -> Result
         return Err(Error::Static("ERR Missing GROUP option for XREADGROUP"));
     }
     Ok(parsed)
-}
-
-/// BLOCK's milliseconds as a deadline (`None` for 0: forever), as Redis's
-/// `getTimeoutFromObjectOrReply` reads milliseconds.
-fn parse_block_ms(arg: &[u8], now: Millis) -> Result<Option<Millis>> {
-    let ms = radish_resp::number::parse_i64_strict(arg).ok_or(Error::Static(
-        "ERR timeout is not an integer or out of range",
-    ))?;
-    match ms {
-        ..=-1 => Err(Error::Static("ERR timeout is negative")),
-        0 => Ok(None),
-        ms if ms as u64 > i64::MAX as u64 - now => {
-            Err(Error::Static("ERR timeout is out of range"))
-        }
-        ms => Ok(Some(now + ms as u64)),
-    }
 }
 
 /// The command to run again once a key is written: the IDs resolved now (`$` is the last ID

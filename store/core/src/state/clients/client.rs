@@ -99,6 +99,20 @@ pub struct ClientInfo {
     pub tracking: u8,
     /// Where its invalidations go (CLIENT LIST's `redir`): -1 when not tracking, 0 to itself.
     pub redirect: i64,
+    /// Its part in replication: a replica this server feeds, or the primary it follows.
+    pub link: LinkRole,
+}
+
+/// A connection's part in replication (Redis's CLIENT_SLAVE and CLIENT_MASTER).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LinkRole {
+    /// An ordinary client.
+    #[default]
+    None,
+    /// A replica fed by this server (CLIENT LIST's `S`, type `replica`).
+    Replica,
+    /// The primary this server follows (`M`, type `master`).
+    Primary,
 }
 
 impl ClientInfo {
@@ -129,6 +143,7 @@ impl Client {
             info: Mutex::new(ClientInfo {
                 resp: 2,
                 redirect: -1,
+                link: LinkRole::None,
                 ..ClientInfo::default()
             }),
             last_interaction: AtomicU64::new(now),
@@ -247,6 +262,18 @@ impl Client {
             self.describe(now)
         );
         self.kill();
+    }
+
+    /// Its type for CLIENT LIST and CLIENT KILL TYPE, as Redis's `getClientType`:
+    /// `master`, `replica`, `pubsub` (while subscribed) or `normal`.
+    pub fn kind(&self) -> &'static str {
+        let info = self.info.lock().unwrap_or_else(|e| e.into_inner());
+        match info.link {
+            LinkRole::Primary => "master",
+            LinkRole::Replica => "replica",
+            LinkRole::None if info.in_pubsub() => "pubsub",
+            LinkRole::None => "normal",
+        }
     }
 
     /// True while subscribed to a channel or pattern.
@@ -430,6 +457,11 @@ pub(super) fn quote_repr(out: &mut Vec<u8>, arg: &[u8]) {
 /// CLIENT LIST's flags: `P` subscribed, `x` in MULTI, `N` nothing special.
 fn flags(info: &ClientInfo, no_evict: bool) -> String {
     let mut flags = String::new();
+    match info.link {
+        LinkRole::Replica => flags.push('S'),
+        LinkRole::Primary => flags.push('M'),
+        LinkRole::None => {}
+    }
     if info.in_pubsub() {
         flags.push('P');
     }

@@ -6,7 +6,7 @@ mod client;
 pub mod limits;
 mod peaks;
 
-pub use client::{tracking_flags, Client};
+pub use client::{tracking_flags, Client, LinkRole};
 pub use limits::{
     output_buffer_usage, protected_mode_refuses, ClientLimits, OutputLimit, MAX_CLIENTS_REACHED,
     PROTECTED_MODE_DENIED,

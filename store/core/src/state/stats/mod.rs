@@ -47,6 +47,12 @@ pub struct Stats {
     pub(crate) sampled: Mutex<Sampled>,
     /// INFO's run_id: 40 random hex digits, new at every start.
     pub run_id: String,
+    /// Full resynchronisations served (INFO's sync_full).
+    pub sync_full: AtomicU64,
+    /// PSYNCs continued from the backlog (sync_partial_ok).
+    pub sync_partial_ok: AtomicU64,
+    /// PSYNCs that asked for a history this server could not continue (sync_partial_err).
+    pub sync_partial_err: AtomicU64,
 }
 
 impl Stats {
@@ -66,6 +72,9 @@ impl Stats {
             commands: Mutex::new(CommandStats::default()),
             sampled: Mutex::new(Sampled::new(now)),
             run_id: id(),
+            sync_full: AtomicU64::new(0),
+            sync_partial_ok: AtomicU64::new(0),
+            sync_partial_err: AtomicU64::new(0),
         }
     }
 
