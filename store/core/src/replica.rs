@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use radish_data::snapshot::format::{parse_record, Parsed};
 use radish_data::Millis;
 
 use crate::commands::table;
@@ -437,15 +438,22 @@ impl Follower {
                 return End::Superseded;
             }
             let now = clock();
-            if !input.is_empty() {
-                let before = input.len();
-                let status = session.handle(&mut input, now, &mut out);
-                let applied = (before - input.len()) as u64;
-                out.clear();
-                self.server.replication().offset += applied;
-                if status == Status::Close {
-                    return End::Failed("the master's stream could not be applied".into());
-                }
+            // Only whole commands go to the session, so the offset acknowledged is always
+            // that of commands applied (or left with the session, as one a script holds
+            // back, which the session runs next time).
+            let complete = match complete_commands(&input) {
+                Ok(complete) => complete,
+                Err(why) => return End::Failed(format!("bad data from the master: {why}")),
+            };
+            let mut batch = input.split_to(complete);
+            let status = session.handle(&mut batch, now, &mut out);
+            let applied = (complete - batch.len()) as u64;
+            batch.unsplit(std::mem::take(&mut input));
+            input = batch;
+            out.clear();
+            self.server.replication().offset += applied;
+            if status == Status::Close {
+                return End::Failed("the master's stream could not be applied".into());
             }
             let ack = {
                 let mut replication = self.server.replication();
@@ -478,6 +486,19 @@ impl Follower {
             }
         }
     }
+}
+
+/// How many bytes at the start of `input` are whole commands.
+fn complete_commands(input: &[u8]) -> Result<usize, &'static str> {
+    let mut at = 0;
+    while at < input.len() {
+        match parse_record(input, at) {
+            Parsed::Record { end, .. } => at = end,
+            Parsed::Incomplete => break,
+            Parsed::Invalid { reason, .. } => return Err(reason),
+        }
+    }
+    Ok(at)
 }
 
 fn is_timeout(error: &io::Error) -> bool {

@@ -510,7 +510,11 @@ impl Server {
             keyspace.repl.keep_waiting_alive();
         }
         let period = config.get_int("repl-ping-replica-period").max(1) as u64 * 1000;
-        if now.saturating_sub(cron.ping) >= period && !keyspace.repl.replicas.is_empty() {
+        if cron.ping == 0 || keyspace.repl.replicas.is_empty() {
+            // The first PING comes a period after replicas are there, not at once.
+            cron.ping = now;
+        }
+        if now.saturating_sub(cron.ping) >= period {
             cron.ping = now;
             keyspace.repl.feed(crate::state::repl_stream::PING);
         }

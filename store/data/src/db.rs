@@ -632,22 +632,31 @@ impl Db {
     }
 
     /// One SCAN step: visits up to `count` positions from `cursor` towards the start, calling
-    /// `visit` for each live key, and returns the next cursor (0 when done).
+    /// `visit` for each live key and removing the expired ones it meets, and returns the next
+    /// cursor (0 when done).
     ///
     /// Cursor 0 starts at the end of the table; a cursor is the number of positions not yet
     /// visited, so one beyond the table simply starts at its end.
     pub fn scan(
-        &self,
+        &mut self,
         cursor: u64,
         count: usize,
         now: Millis,
         mut visit: impl FnMut(&CompactBytes, &Entry),
     ) -> u64 {
-        self.keys.scan(cursor, count, |key, entry, deadline| {
+        let mut expired_keys = Vec::new();
+        let next = self.keys.scan(cursor, count, |key, entry, deadline| {
             if !expired(deadline, now) {
                 visit(key, entry);
+            } else {
+                expired_keys.push(key.clone());
             }
-        })
+        });
+        // The expired keys the walk met are removed, as Redis's SCAN expires them.
+        for key in expired_keys {
+            self.remove_expired(&key, now);
+        }
+        next
     }
 
     /// One bounded active-expiry pass: samples keys with deadlines and removes the expired
@@ -757,7 +766,7 @@ mod tests {
         });
         assert_eq!(created, Ok(true));
         assert_eq!(db.deadline(b"new"), None);
-        assert_eq!(db.heap(), recount(&db));
+        assert_eq!(db.heap(), recount(&mut db));
         // An expired key is gone before `change` sees it.
         let expired: Result<bool, ()> = db.update(b"k", 5_000, |entry| {
             assert!(entry.is_none());
@@ -858,7 +867,7 @@ mod tests {
         }
     }
 
-    fn recount(db: &Db) -> usize {
+    fn recount(db: &mut Db) -> usize {
         let mut total = 0;
         db.scan(0, usize::MAX, 0, |key, entry| {
             total += entry_heap(key, entry)
@@ -931,7 +940,7 @@ mod tests {
                     }
                 }
             }
-            assert_eq!(db.heap(), recount(&db), "after step {step}");
+            assert_eq!(db.heap(), recount(&mut db), "after step {step}");
         }
         db.clear();
         assert_eq!(db.heap(), 0);

@@ -291,12 +291,9 @@ fn set(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if !options.keep_ttl && options.expiry.is_some() {
         ctx.notify(events::GENERIC, "expire", key);
     }
-    if !options.keep_ttl
-        && options
-            .expiry
-            .is_some_and(|(unit, _)| unit != ExpiryUnit::UnixMillis)
-    {
-        // Logged with an absolute deadline, as Redis does.
+    if !options.keep_ttl && options.expiry.is_some() {
+        // Logged as SET key value PXAT deadline whatever form the expiry came in (PXAT
+        // included, upper-cased, without GET), as Redis 7.0 rewrites it.
         propagate_set_at(ctx, key, args[2], expires_at);
     }
     ctx.dirty(1);
