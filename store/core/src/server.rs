@@ -104,6 +104,9 @@ pub struct Server {
     shutdown_requested: AtomicBool,
     /// Notified when SHUTDOWN asks the server to stop; the accept loop waits on it.
     pub shutdown: Notify,
+    /// Notified when REPLICAOF names a primary: the accept loop starts the link at once
+    /// (`replica::due`) rather than on its next tick.
+    pub replica_link: Notify,
     /// The append-only log, snapshots and their threads.
     pub(crate) persist: Arc<Persist>,
     /// The `rename-command` directives, applied to every command a client sends.
@@ -213,6 +216,7 @@ impl Server {
             busy_reply_threshold: AtomicU64::new(busy_reply_threshold),
             shutdown_requested: AtomicBool::new(false),
             shutdown: Notify::default(),
+            replica_link: Notify::default(),
             renames,
             scripts: Mutex::new(scripts),
             scripts_stats,

@@ -80,6 +80,8 @@ enum Event<T> {
     /// CONFIG SET moved the listening sockets (see `listen.rs`).
     Relisten,
     Tick,
+    /// REPLICAOF named a primary: start the link now.
+    Replicate,
     Stop,
 }
 
@@ -126,6 +128,7 @@ pub async fn run<R: Runtime>(
                 .collect();
             let mut stopping = pin!(server.shutdown.notified());
             let mut relisten = pin!(listening.changed.notified());
+            let mut replicate = pin!(server.replica_link.notified());
             poll_fn(|cx| {
                 if shutdown.as_mut().poll(cx).is_ready() || stopping.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Event::Stop);
@@ -135,6 +138,9 @@ pub async fn run<R: Runtime>(
                 }
                 if tick.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Event::Tick);
+                }
+                if replicate.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Event::Replicate);
                 }
                 if let Some(pause) = paused.as_mut() {
                     if pause.as_mut().poll(cx).is_pending() {
@@ -176,18 +182,10 @@ pub async fn run<R: Runtime>(
             }
             Event::Tick => {
                 server.tick(now());
-                // REPLICAOF (or `replicaof` at start) asked for a link to a primary: it
-                // runs on a thread of its own, blocking as Redis's replica handshake does.
-                if let Some(follower) = radish_store::replica::due(&server) {
-                    let spawned = std::thread::Builder::new()
-                        .name("radish-replica".into())
-                        .spawn(move || follower.run(now));
-                    if let Err(error) = spawned {
-                        tracing::warn!("cannot start the replication link: {error}");
-                    }
-                }
+                start_replica_link(&server);
                 tick = Box::pin(R::sleep(tick_every()));
             }
+            Event::Replicate => start_replica_link(&server),
             Event::Stop => break,
         }
     }
@@ -203,6 +201,19 @@ pub async fn run<R: Runtime>(
     })
     .await;
     Ok(())
+}
+
+/// Starts the replication link REPLICAOF (or `replicaof` at start) asked for, if none runs
+/// for it: on a thread of its own, blocking as Redis's replica handshake does.
+fn start_replica_link(server: &Arc<Server>) {
+    if let Some(follower) = radish_store::replica::due(server) {
+        let spawned = std::thread::Builder::new()
+            .name("radish-replica".into())
+            .spawn(move || follower.run(now));
+        if let Err(error) = spawned {
+            tracing::warn!("cannot start the replication link: {error}");
+        }
+    }
 }
 
 /// The runtime's sockets for `listeners`; one the runtime refuses is logged and left out.

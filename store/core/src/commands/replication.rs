@@ -206,6 +206,7 @@ fn replicaof(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
         replication.follow(&host, port as u16, ctx.now);
     }
     ctx.server.replica_changed();
+    ctx.server.replica_link.notify();
     unblock_all(ctx);
     tracing::info!(
         "REPLICAOF {host}:{port} enabled (user request from '{}')",
