@@ -443,3 +443,35 @@ fn the_replication_stream_is_what_redis_sends_its_replicas() {
         );
     }
 }
+
+#[test]
+fn writes_wait_for_enough_good_replicas_as_on_redis() {
+    let redis = RedisServer::start();
+    let radish = RUNTIMES[1].start();
+    let mut theirs = RawClient::connect(redis.addr);
+    let mut ours = RawClient::connect(radish.addr);
+    let script: &[&[&str]] = &[
+        &["CONFIG", "SET", "min-replicas-to-write", "1"],
+        &["SET", "k", "v"],
+        &["GET", "k"],
+        &["MULTI"],
+        &["SET", "k", "v"],
+        &["EXEC"],
+        &["MULTI"],
+        &["GET", "k"],
+        &["EXEC"],
+        &["CONFIG", "SET", "min-replicas-max-lag", "0"],
+        &["SET", "k", "v"],
+        &["CONFIG", "SET", "min-replicas-max-lag", "10"],
+        &["CONFIG", "SET", "min-replicas-to-write", "0"],
+        &["SET", "k", "v"],
+    ];
+    for args in script {
+        assert_eq!(ours.cmd(args), theirs.cmd(args), "{args:?}");
+    }
+    ours.cmd(&["CONFIG", "SET", "min-replicas-to-write", "2"]);
+    assert_eq!(
+        info_field(&mut ours, "replication", "min_slaves_good_slaves"),
+        "0"
+    );
+}

@@ -149,6 +149,9 @@ pub struct Server {
     replica_checks: AtomicU8,
     /// When the replication cron last sent keepalives and PINGs.
     repl_cron: Mutex<ReplCron>,
+    /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds), read by every write's
+    /// admission check; (0, _) when writes do not depend on replicas.
+    pub(crate) min_replicas: Mutex<(usize, u64)>,
 }
 
 /// When the replication cron last acted.
@@ -234,6 +237,7 @@ impl Server {
             replication: Mutex::new(replication),
             replica_checks: AtomicU8::new(0),
             repl_cron: Mutex::default(),
+            min_replicas: Mutex::default(),
         };
         server.replica_changed();
         server
@@ -629,13 +633,18 @@ impl Server {
     /// Works out again what admission checks read of replication, after the role, the
     /// link's state or `replica-read-only`/`replica-serve-stale-data` changed.
     pub(crate) fn replica_changed(&self) {
-        let (read_only, serve_stale) = {
+        let (read_only, serve_stale, min_replicas) = {
             let config = self.config();
             (
                 config.get_bool("replica-read-only"),
                 config.get_bool("replica-serve-stale-data"),
+                (
+                    config.get_int("min-replicas-to-write").max(0) as usize,
+                    config.get_int("min-replicas-max-lag").max(0) as u64,
+                ),
             )
         };
+        *self.min_replicas.lock().unwrap_or_else(|e| e.into_inner()) = min_replicas;
         let mut checks = 0;
         if let Some(primary) = &self.replication().primary {
             checks |= ReplicaChecks::REPLICA;
@@ -647,6 +656,12 @@ impl Server {
             }
         }
         self.replica_checks.store(checks, Ordering::Relaxed);
+    }
+
+    /// `min-replicas-to-write` and `-max-lag`, when both are set (Redis checks only then).
+    pub(crate) fn min_replicas(&self) -> Option<(usize, u64)> {
+        let (count, lag) = *self.min_replicas.lock().unwrap_or_else(|e| e.into_inner());
+        (count > 0 && lag > 0).then_some((count, lag))
     }
 
     /// The [`ReplicaChecks`] bits in force.

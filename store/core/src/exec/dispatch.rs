@@ -138,6 +138,14 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, resolved: Resolved, args: &[&[u8]]) -> Option
             return Some(command);
         }
     }
+    if let Some(error) = too_few_replicas(ctx, flags, top_name) {
+        let error = match top_name {
+            "exec" => abort_exec(ctx, &error),
+            _ => error,
+        };
+        reject(ctx, Some(command), &error);
+        return Some(command);
+    }
     if let Some(error) = replica_refusal(ctx, command, flags, top_name) {
         let error = match top_name {
             "exec" => abort_exec(ctx, &error),
@@ -315,6 +323,27 @@ fn admit_memory(ctx: &mut Ctx<'_, '_>, flags: Flags, top_name: &str) -> Result<(
         return Err(abort_exec(ctx, &OOM));
     }
     Err(OOM)
+}
+
+/// Writes refused while fewer than `min-replicas-to-write` replicas acknowledged within
+/// `min-replicas-max-lag` seconds (Redis's `checkGoodReplicasStatus`), from anyone but the
+/// primary or a replayed file.
+fn too_few_replicas(ctx: &mut Ctx<'_, '_>, flags: Flags, top_name: &str) -> Option<Error> {
+    let (wanted, max_lag) = ctx.server.min_replicas()?;
+    if ctx.conn.from_primary || ctx.conn.replaying {
+        return None;
+    }
+    let writes = match top_name {
+        "exec" if ctx.conn.multi.is_some() => ctx.conn.queued_with_flag(Flags::WRITE),
+        _ => flags.contains(Flags::WRITE),
+    };
+    let now = ctx.now;
+    if !writes || ctx.keyspace().repl.good(max_lag, now) >= wanted {
+        return None;
+    }
+    Some(Error::Static(
+        "NOREPLICAS Not enough good replicas to write.",
+    ))
 }
 
 /// On a replica, as Redis's `processCommand`: writes refused from anyone but the primary

@@ -252,6 +252,18 @@ impl ReplStream {
         }
     }
 
+    /// Online replicas whose last acknowledgement is at most `max_lag` seconds old at `now`
+    /// (Redis's good replicas, for `min-replicas-to-write`).
+    pub fn good(&self, max_lag: u64, now: Millis) -> usize {
+        self.replicas
+            .iter()
+            .filter(|replica| {
+                replica.state == ReplicaState::Online
+                    && now.saturating_sub(replica.ack_time) / 1000 <= max_lag
+            })
+            .count()
+    }
+
     /// How many online replicas acknowledged `offset` or beyond.
     pub fn acked(&self, offset: u64) -> usize {
         self.replicas

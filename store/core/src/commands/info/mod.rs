@@ -557,6 +557,10 @@ fn replication(ctx: &mut Ctx<'_, '_>, out: &mut String) {
         let backlog = data.repl.active().then(|| data.repl.backlog_span());
         (replicas, data.repl.offset, backlog)
     };
+    let good = ctx
+        .server
+        .min_replicas()
+        .map(|(_, max_lag)| ctx.keyspace().repl.good(max_lag, now));
     let replication = ctx.server.replication();
     let seconds = |since: radish_data::Millis| (now.saturating_sub(since) / 1000) as i64;
     match &replication.primary {
@@ -614,6 +618,9 @@ fn replication(ctx: &mut Ctx<'_, '_>, out: &mut String) {
         }
     }
     line!(out, "connected_slaves:{}", replicas.len());
+    if let Some(good) = good {
+        line!(out, "min_slaves_good_slaves:{good}");
+    }
     for (index, replica) in replicas.iter().enumerate() {
         line!(out, "slave{index}:{replica}");
     }
