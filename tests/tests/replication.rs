@@ -475,3 +475,36 @@ fn writes_wait_for_enough_good_replicas_as_on_redis() {
         "0"
     );
 }
+
+#[test]
+fn a_radish_replica_feeds_replicas_of_its_own() {
+    // redis-server -> radish -> redis-server: the end of the chain has every write, and the
+    // offsets agree along it.
+    let top = primary(&[]);
+    let mut writer = RawClient::connect(top.addr);
+    fill_every_type(&mut writer);
+    let middle = RUNTIMES[0].start_with(&["enable-debug-command yes"]);
+    let mut relay = RawClient::connect(middle.addr);
+    replicaof(&mut relay, &top);
+    wait_connected(&mut relay);
+    let (_bottom, mut last) = redis_replica_of(middle.addr);
+    wait_connected(&mut last);
+    let writers = write_load(top.addr, 2, 1000);
+    for writer in writers {
+        writer.join().expect("a writer");
+    }
+    assert_eq!(cmd(&mut writer, &[b"SET", b"sync-point", b"1"]), ok());
+    assert_eq!(
+        cmd(&mut writer, &[b"WAIT", b"1", b"10000"]),
+        Frame::Integer(1)
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let wanted = info_field(&mut writer, "replication", "master_repl_offset");
+    while info_field(&mut last, "replication", "slave_repl_offset") != wanted {
+        assert!(Instant::now() < deadline, "the chain's end never caught up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let digest = cmd(&mut writer, &[b"DEBUG", b"DIGEST"]);
+    assert_eq!(cmd(&mut relay, &[b"DEBUG", b"DIGEST"]), digest);
+    assert_eq!(cmd(&mut last, &[b"DEBUG", b"DIGEST"]), digest);
+}

@@ -208,11 +208,19 @@ impl Follower {
             }
             ["+CONTINUE"] | ["+CONTINUE", _] => {
                 tracing::info!("Successful partial resynchronization with master.");
+                let mut data = self.server.keyspace();
                 let mut replication = self.server.replication();
                 if let Some(new_id) = words.get(1) {
+                    if *new_id != replication.replid {
+                        // Replicas of this one learn the new ID by reconnecting.
+                        data.repl.drop_replicas();
+                    }
                     replication.switched(new_id);
                 }
                 replication.cached = None;
+                data.repl.create_backlog();
+                data.repl.restart_at_keeping(replication.offset);
+                data.repl.proxy = true;
             }
             _ if reply.starts_with("-NOMASTERLINK") || reply.starts_with("-LOADING") => {
                 return End::Failed(format!(
@@ -338,6 +346,13 @@ impl Follower {
             )));
         }
         self.server.replication().synced(replid, offset);
+        if let Some(data) = keyspace.as_mut() {
+            // A new history: this server's replicas start over from it.
+            data.repl.drop_replicas();
+            data.repl.create_backlog();
+            data.repl.restart_at(offset);
+            data.repl.proxy = true;
+        }
         // The log must hold the new data: it starts again from a rewrite, as Redis's
         // restartAOFAfterSYNC.
         if self.server.config().get_bool("appendonly") {
@@ -446,7 +461,22 @@ impl Follower {
                 Err(why) => return End::Failed(format!("bad data from the master: {why}")),
             };
             let mut batch = input.split_to(complete);
+            if complete > 0 {
+                // Fed on to this server's own replicas as the session applies them.
+                let mut data = self.server.keyspace();
+                if data.repl.active() {
+                    data.repl.proxy_pending.extend_from_slice(&batch);
+                }
+            }
             let status = session.handle(&mut batch, now, &mut out);
+            {
+                // A batch that never took the data (PING, REPLCONF) changed nothing: what it
+                // applied goes on now.
+                let mut data = self.server.keyspace();
+                if !data.repl.proxy_pending.is_empty() {
+                    data.repl.feed_proxied();
+                }
+            }
             let applied = (complete - batch.len()) as u64;
             batch.unsplit(std::mem::take(&mut input));
             input = batch;

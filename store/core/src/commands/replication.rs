@@ -54,15 +54,13 @@ fn sync(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     if ctx.conn.is_replica {
         return Ok(());
     }
+    // A replica feeds replicas of its own (chained) only while its link is up.
     if let Some(primary) = &ctx.server.replication().primary {
         if primary.state != LinkState::Connected {
             return Err(Error::Static(
                 "NOMASTERLINK Can't SYNC while not connected with my master",
             ));
         }
-        return Err(Error::Static(
-            "ERR radish does not feed replicas while it is a replica itself",
-        ));
     }
     let psync = is(args[0], "psync");
     let from = match psync {
@@ -169,9 +167,15 @@ fn replicaof(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
             replication.promote();
             was_replica.then_some(replication.offset)
         };
-        // The stream this server now feeds continues the offsets of the one it followed.
+        // The stream this server now feeds continues the offsets of the one it followed,
+        // made from its own commands from now on.
         if let Some(offset) = promoted {
-            ctx.keyspace().repl.restart_at(offset);
+            let data = ctx.keyspace();
+            data.repl.restart_at_keeping(offset);
+            data.repl.proxy = false;
+            if data.repl.active() {
+                data.start_replicating();
+            }
         }
         let promoted = promoted.is_some();
         if promoted {
@@ -207,6 +211,8 @@ fn replicaof(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
     }
     ctx.server.replica_changed();
     ctx.server.replica_link.notify();
+    // From now on this server's replicas get its primary's stream, not its own.
+    ctx.keyspace().repl.proxy = true;
     unblock_all(ctx);
     tracing::info!(
         "REPLICAOF {host}:{port} enabled (user request from '{}')",

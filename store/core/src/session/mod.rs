@@ -393,6 +393,10 @@ impl Session {
         let mut logged = self.log_wait.take();
         if let Some(data) = keyspace.as_mut() {
             scripts::undo_closed(&server, data);
+            if self.conn.from_primary {
+                // A replica's replicas get the primary's commands just applied.
+                data.repl.feed_proxied();
+            }
             let wrote = data.log.replicas && !data.log.buf.is_empty();
             // Still under the data lock: the log stays in execution order.
             logged = logged.max(server.persist.end_batch(data));

@@ -425,7 +425,7 @@ impl Keyspace {
     /// Hands the stream bytes logged so far to the replicas (before the log's writer takes
     /// them).
     pub fn feed_replicas(&mut self) {
-        if self.log.replicas {
+        if self.log.replicas && !self.repl.proxy {
             self.repl.feed(&self.log.buf);
             self.repl.send_ack_requests();
         }

@@ -89,6 +89,13 @@ pub struct ReplStream {
     /// WAIT asked the replicas to acknowledge: `REPLCONF GETACK *` goes into the stream
     /// after what the batch logged.
     ack_requested: bool,
+    /// This server is a replica: its replicas get its primary's stream as it came
+    /// (`proxy_pending`), not what its own commands log, so that offsets agree along the
+    /// chain (Redis's `replicationFeedStreamFromMasterStream`).
+    pub proxy: bool,
+    /// The primary's commands handed to the session that applies them, fed to the
+    /// replicas at the end of that session's batch, under the same hold of the data lock.
+    pub proxy_pending: Vec<u8>,
 }
 
 /// Redis's default hard output limit for replicas (`client-output-buffer-limit replica
@@ -105,6 +112,8 @@ impl Default for ReplStream {
             hard_limit: REPLICA_HARD_LIMIT,
             ack_waiters: Vec::new(),
             ack_requested: false,
+            proxy: false,
+            proxy_pending: Vec::new(),
         }
     }
 }
@@ -153,6 +162,14 @@ impl ReplStream {
         self.offset = offset;
         if let Some(backlog) = self.backlog.as_mut() {
             backlog.clear();
+        }
+    }
+
+    /// Sets the offset as [`restart_at`](ReplStream::restart_at) does, unless the stream is
+    /// there already (a link resumed where it left off keeps its backlog).
+    pub fn restart_at_keeping(&mut self, offset: u64) {
+        if self.offset != offset {
+            self.restart_at(offset);
         }
     }
 
@@ -232,6 +249,22 @@ impl ReplStream {
             pending: Vec::new(),
             old_sync,
         });
+    }
+
+    /// Feeds the primary's commands applied so far (on a replica).
+    pub fn feed_proxied(&mut self) {
+        let pending = std::mem::take(&mut self.proxy_pending);
+        self.feed(&pending);
+        self.proxy_pending = pending;
+        self.proxy_pending.clear();
+    }
+
+    /// Drops every replica (this server's history changed under them): they reconnect and
+    /// synchronise again.
+    pub fn drop_replicas(&mut self) {
+        for replica in self.replicas.drain(..) {
+            replica.client.kill();
+        }
     }
 
     /// Forgets connection `id`, a replica or a client blocked in WAIT (it closed).
