@@ -262,3 +262,83 @@ fn with_fsync_everysec_a_full_disk_refuses_writes_until_it_has_room() {
         }
     }
 }
+
+/// The `aof_*` lines of INFO persistence, as (name, value).
+fn aof_fields(client: &mut RawClient) -> Vec<(String, String)> {
+    info_persistence(client)
+        .lines()
+        .filter(|line| line.starts_with("aof_"))
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+/// The sizes of the base and incremental files the manifest in `dir` lists.
+fn listed_sizes(dir: &Path) -> (u64, u64) {
+    let (mut base, mut all) = (0, 0);
+    for line in manifest(dir) {
+        let words: Vec<&str> = line.split(' ').collect();
+        let size = std::fs::metadata(dir.join("appendonlydir").join(words[1]))
+            .unwrap()
+            .len();
+        match words[5] {
+            "b" => (base, all) = (size, all + size),
+            "i" => all += size,
+            _ => {}
+        }
+    }
+    (all, base)
+}
+
+/// aof_current_size and aof_base_size.
+fn sizes(fields: &[(String, String)]) -> (u64, u64) {
+    let get = |name: &str| {
+        let (_, value) = fields.iter().find(|(n, _)| n == name).expect(name);
+        value.parse().unwrap()
+    };
+    (get("aof_current_size"), get("aof_base_size"))
+}
+
+#[test]
+fn info_persistence_counts_the_log_as_redis_does() {
+    for runtime in RUNTIMES {
+        let redis = RedisServer::start_in(TempDir::new("aof-info-redis"), &["--appendonly", "yes"]);
+        let mut theirs = connect_loaded(&redis);
+        let dir = TempDir::new("aof-info");
+        let directive = dir.directive();
+        let radish = runtime.start_with(&["appendonly yes", &directive]);
+        let mut ours = RawClient::connect(radish.addr);
+        // Fresh: the base written at start is not counted; then the same write, the same
+        // bytes in the incremental file.
+        assert_eq!(
+            aof_fields(&mut ours),
+            aof_fields(&mut theirs),
+            "{runtime:?}"
+        );
+        for client in [&mut ours, &mut theirs] {
+            assert_eq!(cmd(client, &[b"SET", b"a", b"1"]), ok());
+        }
+        assert_eq!(
+            aof_fields(&mut ours),
+            aof_fields(&mut theirs),
+            "{runtime:?}"
+        );
+        // After a rewrite, both sizes are the new base plus the new incremental file, on
+        // both servers.
+        for (client, files) in [(&mut ours, dir.path()), (&mut theirs, redis.dir())] {
+            rewrite(client);
+            let (current, base) = sizes(&aof_fields(client));
+            assert_eq!(
+                (current, base),
+                (listed_sizes(files).0, current),
+                "{runtime:?}"
+            );
+        }
+        // After a restart: the files loaded, and the base.
+        drop(ours);
+        radish.stop();
+        let radish = runtime.start_with(&["appendonly yes", &directive]);
+        let mut ours = RawClient::connect(radish.addr);
+        assert_eq!(sizes(&aof_fields(&mut ours)), listed_sizes(dir.path()));
+    }
+}
