@@ -286,7 +286,7 @@ impl Persist {
         }
         self.aof
             .prepare_rewrite(at, config.get_bool("aof-disable-auto-gc"));
-        jobs.last_rewrite_ok = true;
+        // aof_last_bgrewrite_status stays what it was until this one ends, as in Redis.
         self.start(jobs, JobKind::Rewrite, config, data, now);
         Ok(())
     }

@@ -383,7 +383,8 @@ impl Aof {
     /// now a turn and calls [`sync`](Aof::sync), which writes and fsyncs for them all.
     pub(crate) fn fsync_wait(&self, offset: u64) -> Option<u64> {
         let state = self.lock();
-        if !state.running || state.policy != Fsync::Always || state.durable >= offset {
+        let no_wait = !state.running || !state.has_file || state.policy != Fsync::Always;
+        if no_wait || state.durable >= offset {
             return None;
         }
         Some(offset)
@@ -654,11 +655,12 @@ fn fsync(file: &File, fault: Option<i32>) -> io::Result<()> {
     }
 }
 
-/// Replies to writes logged up to here may be sent.
+/// Replies to writes logged up to here may be sent: everything while a log being turned on
+/// has no file yet (its next rewrite's base will hold the data, as Redis logs nothing then).
 fn acknowledged(state: &State) -> u64 {
     match state.policy {
-        Fsync::Always => state.durable,
         _ if !state.has_file => state.appended,
+        Fsync::Always => state.durable,
         _ => state.written,
     }
 }

@@ -66,17 +66,20 @@ impl Aof {
         let old = io.file.replace(file);
         io.path = path;
         io.size = 0;
-        let mut state = self.lock();
-        state.sync_file = Some(sync_file);
-        state.has_file = true;
-        if let Some(old) = old {
-            // What the old file holds becomes durable now: later fsyncs are of the new one.
+        let (target, fault) = {
+            let mut state = self.lock();
+            state.sync_file = Some(sync_file);
+            state.has_file = true;
             let fault = match state.fault {
                 Some(LogFault::Fsync(errno)) => Some(errno),
                 _ => None,
             };
-            let target = state.written;
-            self.record_sync(&mut state, fsync(&old, fault), target);
+            (state.written, fault)
+        };
+        if let Some(old) = old {
+            // What the old file holds becomes durable now: later fsyncs are of the new one.
+            let result = fsync(&old, fault);
+            self.record_sync(&mut self.lock(), result, target);
         }
         Ok(())
     }

@@ -86,19 +86,19 @@ fn a_fresh_log_is_a_base_an_incremental_file_and_their_manifest() {
     drop((server, s));
 }
 
+/// Writes 20 keys, and makes snapshots slow enough (0.4 s) to look at the files meanwhile.
+fn twenty_keys_saved_slowly(s: &mut Session) {
+    for i in 0..20 {
+        run(s, T0, &["SET", &format!("k{i}"), "v"]);
+    }
+    run(s, T0, &["CONFIG", "SET", "rdb-key-save-delay", "20000"]);
+}
+
 #[test]
 fn a_rewrite_opens_a_new_incremental_file_at_once_and_replaces_the_rest_when_done() {
     let dir = temp_dir("rewrite-parts");
     let (server, mut s) = open(&dir, &["appendonly yes"], T0);
-    for i in 0..20 {
-        run(&mut s, T0, &["SET", &format!("k{i}"), "v"]);
-    }
-    // Slow enough to look at while it runs.
-    run(
-        &mut s,
-        T0,
-        &["CONFIG", "SET", "rdb-key-save-delay", "20000"],
-    );
+    twenty_keys_saved_slowly(&mut s);
     run(&mut s, T0, &["BGREWRITEAOF"]);
     assert_eq!(
         manifest_text(&dir),
@@ -378,5 +378,31 @@ fn with_fsync_everysec_a_failing_disk_refuses_writes_until_it_has_room_and_loses
     server.tick(T0 + 4_000);
     tick_until(&server, &mut s, T0 + 4_000, "aof_last_write_status:ok");
     assert_eq!(run(&mut s, T0, &["SET", "e", "5"]), "+OK\r\n");
+    assert_reopens_the_same(server, s, &dir, &["appendonly yes"]);
+}
+
+#[test]
+fn a_log_being_turned_on_retries_a_failed_rewrite_and_holds_no_reply_meanwhile() {
+    let dir = temp_dir("turn-on-fails");
+    let (server, mut s) = open(&dir, &["appendfsync always"], T0);
+    twenty_keys_saved_slowly(&mut s);
+    let reply = run(&mut s, T0, &["CONFIG", "SET", "appendonly", "yes"]);
+    assert_eq!(reply, "+OK\r\n");
+    // Written to the temporary incremental file, and fsynced before the reply.
+    run(&mut s, T0, &["SET", "during", "1"]);
+    assert!(s.take_log_wait().is_some());
+    assert!(aof_dir(&dir).join("temp-appendonly.aof.incr").exists());
+    // The base cannot be put in place: the rewrite fails.
+    std::fs::remove_dir_all(aof_dir(&dir)).unwrap();
+    run(&mut s, T0, &["CONFIG", "SET", "rdb-key-save-delay", "0"]);
+    tick_until(&server, &mut s, T0, "aof_last_bgrewrite_status:err");
+    // Until the next attempt nothing is logged, and no reply waits for the log.
+    run(&mut s, T0, &["SET", "between", "1"]);
+    assert_eq!(s.take_log_wait(), None);
+    // Retried after a while: the log has its first base and incremental file.
+    tick_until(&server, &mut s, T0 + 6_000, "aof_last_bgrewrite_status:ok");
+    tick_until(&server, &mut s, T0 + 6_000, "aof_rewrite_in_progress:0");
+    run(&mut s, T0, &["SET", "after", "1"]);
+    assert_log_is(&dir, 1);
     assert_reopens_the_same(server, s, &dir, &["appendonly yes"]);
 }
