@@ -54,6 +54,11 @@ fn rewrite(client: &mut RawClient) {
         reply,
         Frame::SimpleString("Background append only file rewriting started".into())
     );
+    wait_rewritten(client);
+}
+
+/// Waits for the first rewrite to end successfully.
+fn wait_rewritten(client: &mut RawClient) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let info = info_persistence(client);
@@ -110,37 +115,54 @@ fn check_aof(dir: &Path) {
 
 #[test]
 fn a_log_directory_written_by_radish_loads_on_redis_with_equal_digests() {
+    // The log as started with the server, rewritten (with an RDB or a commands base), and
+    // turned on at run time (its first base from the data, the temporary file renamed).
+    let cases = [
+        ("fresh", "yes", 1),
+        ("rewritten", "yes", 2),
+        ("rewritten", "no", 2),
+        ("turned on", "yes", 1),
+    ];
     for runtime in RUNTIMES {
-        for (rewritten, preamble) in [(false, "yes"), (true, "yes"), (true, "no")] {
+        for (how, preamble, seq) in cases {
             let dir = TempDir::new("aof-to-redis");
             let directive = dir.directive();
             let setting = format!("aof-use-rdb-preamble {preamble}");
+            let appendonly = if how == "turned on" { "no" } else { "yes" };
             let radish = runtime.start_with(&[
                 "enable-debug-command yes",
-                "appendonly yes",
+                &format!("appendonly {appendonly}"),
                 &directive,
                 &setting,
             ]);
             let mut ours = RawClient::connect(radish.addr);
-            let expected = write_log(&mut ours, rewritten);
+            let expected = if how == "turned on" {
+                fill_persisted(&mut ours);
+                let reply = cmd(&mut ours, &[b"CONFIG", b"SET", b"appendonly", b"yes"]);
+                assert_eq!(reply, ok());
+                wait_rewritten(&mut ours);
+                more(&mut ours);
+                persisted_state(&mut ours)
+            } else {
+                write_log(&mut ours, how == "rewritten")
+            };
             drop(ours);
             radish.stop();
             let suffix = if preamble == "yes" { "rdb" } else { "aof" };
-            let seq = if rewritten { 2 } else { 1 };
+            let case = format!("{runtime:?} {how} preamble {preamble}");
             assert_eq!(
                 manifest(dir.path()),
                 [
                     format!("file appendonly.aof.{seq}.base.{suffix} seq {seq} type b"),
                     format!("file appendonly.aof.{seq}.incr.aof seq {seq} type i"),
                 ],
-                "{runtime:?}"
+                "{case}"
             );
             check_aof(dir.path());
 
             let copy = copy_log(dir.path(), "aof-to-redis-copy");
             let redis = RedisServer::start_in(copy, &["--appendonly", "yes"]);
             let mut theirs = connect_loaded(&redis);
-            let case = format!("{runtime:?} rewritten {rewritten} preamble {preamble}");
             assert_eq!(persisted_state(&mut theirs), expected, "{case}");
             assert_eq!(
                 cmd(&mut theirs, &[b"FCALL", b"answer", b"0"]),
