@@ -240,6 +240,9 @@ fn with_fsync_always_a_full_disk_closes_the_waiting_client_and_stops_the_server(
             assert_eq!(set_outcome(&mut client, "lost"), None, "{case}");
             // And the server stops, as redis-server exits.
             wait_until("the server stops", || radish.server.shutdown_requested());
+            wait_until("the server stops listening", || {
+                std::net::TcpStream::connect(radish.addr).is_err()
+            });
             radish.stop();
             // Every acknowledged write survives.
             let radish = Runtime::Tokio.start_with(&["appendonly yes", &directive]);
