@@ -214,11 +214,17 @@ impl Aof {
     fn set_status(&self, state: &mut State, fsync: bool, error: Option<&io::Error>) {
         let errno = error.map(|e| e.raw_os_error().unwrap_or(EIO));
         let was_ok = state.write_error.is_none() && state.fsync_error.is_none();
-        if fsync {
-            state.fsync_error = errno;
+        let recorded = if fsync {
+            &mut state.fsync_error
         } else {
-            state.write_error = errno;
+            &mut state.write_error
+        };
+        if let Some(error) = error.filter(|_| *recorded != errno) {
+            // Once per failure, not at every retry (Redis logs at most every 30 seconds).
+            let what = if fsync { "fsyncing" } else { "writing to" };
+            tracing::error!("Error {what} the AOF file: {error}");
         }
+        *recorded = errno;
         let ok = state.write_error.is_none() && state.fsync_error.is_none();
         if ok && !was_ok && state.fatal.is_none() {
             tracing::warn!("AOF write error looks solved, Redis can write again.");
@@ -459,10 +465,7 @@ impl Aof {
                 self.set_status(state, true, None);
                 wake_all(state);
             }
-            Err(error) => {
-                tracing::error!("error fsyncing the append-only log: {error}");
-                self.set_status(state, true, Some(&error));
-            }
+            Err(error) => self.set_status(state, true, Some(&error)),
         }
     }
 
@@ -636,7 +639,7 @@ impl Io {
                 Ok(())
             }
             Err(error) => {
-                tracing::error!("error writing to the append-only log: {error}");
+                // The part written, if any, goes: it is written again whole (Redis too).
                 let _ = file.set_len(self.size);
                 if self.retry.is_empty() {
                     self.retry = chunk.to_vec();
