@@ -105,3 +105,54 @@ pub fn fill_every_type(client: &mut RawClient) -> Vec<String> {
     keys.push("stream".into());
     keys
 }
+
+/// The function library [`fill_persisted`] loads: `FCALL answer 0` returns 42.
+pub const LIBRARY: &str =
+    "#!lua name=persisted\nredis.register_function('answer', function() return 42 end)";
+
+/// `+OK`.
+pub fn ok() -> Frame {
+    Frame::SimpleString("OK".into())
+}
+
+/// What persistence must carry: every type and encoding in database 0
+/// ([`fill_every_type`]), keys with deadlines in two databases, a list in database 2, and a
+/// function library ([`LIBRARY`]).
+pub fn fill_persisted(client: &mut RawClient) {
+    fill_every_type(client);
+    for (db, key, ttl) in [("0", "volatile", "100000"), ("2", "elsewhere", "200000")] {
+        assert_eq!(cmd(client, &[b"SELECT", db.as_bytes()]), ok());
+        let reply = cmd(
+            client,
+            &[b"SET", key.as_bytes(), b"v", b"PX", ttl.as_bytes()],
+        );
+        assert_eq!(reply, ok());
+    }
+    assert_eq!(cmd(client, &[b"SELECT", b"2"]), ok());
+    assert_eq!(
+        cmd(client, &[b"RPUSH", b"list2", b"a", b"b"]),
+        Frame::Integer(2)
+    );
+    assert_eq!(cmd(client, &[b"SELECT", b"0"]), ok());
+    assert_eq!(
+        cmd(client, &[b"FUNCTION", b"LOAD", LIBRARY.as_bytes()]),
+        Frame::BulkString("persisted".into())
+    );
+}
+
+/// What must be equal on two servers holding the same data: the digest of all of it, the
+/// key and deadline counts of each database, and the libraries.
+pub fn persisted_state(client: &mut RawClient) -> (Frame, Vec<String>, Frame) {
+    let digest = cmd(client, &[b"DEBUG", b"DIGEST"]);
+    let Frame::BulkString(info) = cmd(client, &[b"INFO", b"keyspace"]) else {
+        panic!("INFO keyspace");
+    };
+    // avg_ttl is an estimate that differs between servers; keys and expires must not.
+    let keyspace = String::from_utf8_lossy(&info)
+        .lines()
+        .filter(|line| line.starts_with("db"))
+        .map(|line| line.split(",avg_ttl").next().unwrap_or(line).to_string())
+        .collect();
+    let functions = cmd(client, &[b"FUNCTION", b"LIST", b"WITHCODE"]);
+    (digest, keyspace, functions)
+}

@@ -297,7 +297,12 @@ fn log_with_ten_keys(binary: &Path, dir: &TempDir) -> Vec<u8> {
         ok(&mut client, &["SET", &format!("k{i}"), "value"]);
     }
     process.kill_9();
-    std::fs::read(dir.file("appendonly.aof")).expect("the log")
+    std::fs::read(incr_file(dir)).expect("the log")
+}
+
+/// The incremental file of the log a fresh server started in `dir` writes.
+fn incr_file(dir: &TempDir) -> PathBuf {
+    dir.file("appendonlydir/appendonly.aof.1.incr.aof")
 }
 
 #[test]
@@ -308,12 +313,12 @@ fn a_torn_last_record_is_cut_off_and_everything_before_it_loads() {
         let last = b"*3\r\n$3\r\nSET\r\n$2\r\nk9\r\n$5\r\nvalue\r\n";
         assert!(log.ends_with(last), "{name}");
         // A crash in the middle of writing the last record.
-        std::fs::write(dir.file("appendonly.aof"), &log[..log.len() - 9]).unwrap();
+        std::fs::write(incr_file(&dir), &log[..log.len() - 9]).unwrap();
         let process = Process::start(binary, &dir, &["--appendonly", "yes"]);
         let mut client = process.client();
         assert_eq!(client.cmd(&["GET", "k8"]), bulk("value"), "{name}");
         assert_eq!(int(&mut client, &["EXISTS", "k9"]), 0, "{name}");
-        let size = std::fs::metadata(dir.file("appendonly.aof")).unwrap().len();
+        let size = std::fs::metadata(incr_file(&dir)).unwrap().len();
         assert_eq!(
             size as usize,
             log.len() - last.len(),
@@ -339,20 +344,16 @@ fn a_corrupt_record_in_the_middle_stops_the_server_naming_file_and_offset() {
             .expect("k4's record");
         // The length line of "SET" loses its '$': no longer a record.
         log[at + 4] = b'#';
-        std::fs::write(dir.file("appendonly.aof"), &log).unwrap();
+        std::fs::write(incr_file(&dir), &log).unwrap();
         let output = refuses_to_start(binary, &dir, &["--appendonly", "yes"]);
-        let path = dir.file("appendonly.aof").display().to_string();
+        let path = incr_file(&dir).display().to_string();
         assert!(output.contains(&path), "{name}: {output}");
         assert!(
             output.contains(&format!("offset {}", at + 4)),
             "{name}: {output}"
         );
         // The file was left alone.
-        assert_eq!(
-            std::fs::read(dir.file("appendonly.aof")).unwrap(),
-            log,
-            "{name}"
-        );
+        assert_eq!(std::fs::read(incr_file(&dir)).unwrap(), log, "{name}");
     }
 }
 

@@ -7,55 +7,8 @@
 use std::process::Command;
 
 use radish_resp::Frame;
-use radish_tests::datasets::{cmd, fill_every_type};
+use radish_tests::datasets::{cmd, fill_persisted, ok, persisted_state};
 use radish_tests::{RawClient, RedisServer, TempDir, RUNTIMES};
-
-const LIBRARY: &str =
-    "#!lua name=rdblib\nredis.register_function('answer', function() return 42 end)";
-
-/// Every type and encoding in database 0, keys with deadlines in two databases, a library.
-fn fill(client: &mut RawClient) {
-    fill_every_type(client);
-    for (db, key, ttl) in [("0", "volatile", "100000"), ("2", "elsewhere", "200000")] {
-        assert_eq!(cmd(client, &[b"SELECT", db.as_bytes()]), ok());
-        let reply = cmd(
-            client,
-            &[b"SET", key.as_bytes(), b"v", b"PX", ttl.as_bytes()],
-        );
-        assert_eq!(reply, ok());
-    }
-    assert_eq!(cmd(client, &[b"SELECT", b"2"]), ok());
-    assert_eq!(
-        cmd(client, &[b"RPUSH", b"list2", b"a", b"b"]),
-        Frame::Integer(2)
-    );
-    assert_eq!(cmd(client, &[b"SELECT", b"0"]), ok());
-    assert_eq!(
-        cmd(client, &[b"FUNCTION", b"LOAD", LIBRARY.as_bytes()]),
-        Frame::BulkString("rdblib".into())
-    );
-}
-
-fn ok() -> Frame {
-    Frame::SimpleString("OK".into())
-}
-
-/// What must be equal on both sides: the digest of all the data, the key and deadline counts
-/// of each database, and the libraries.
-fn state(client: &mut RawClient) -> (Frame, Vec<String>, Frame) {
-    let digest = cmd(client, &[b"DEBUG", b"DIGEST"]);
-    let Frame::BulkString(info) = cmd(client, &[b"INFO", b"keyspace"]) else {
-        panic!("INFO keyspace");
-    };
-    // avg_ttl is an estimate that differs between servers; keys and expires must not.
-    let keyspace = String::from_utf8_lossy(&info)
-        .lines()
-        .filter(|line| line.starts_with("db"))
-        .map(|line| line.split(",avg_ttl").next().unwrap_or(line).to_string())
-        .collect();
-    let functions = cmd(client, &[b"FUNCTION", b"LIST", b"WITHCODE"]);
-    (digest, keyspace, functions)
-}
 
 fn save(client: &mut RawClient) {
     assert_eq!(cmd(client, &[b"SAVE"]), ok());
@@ -76,8 +29,8 @@ fn check_rdb(path: &std::path::Path) {
 fn a_dump_written_by_redis_loads_on_radish_with_equal_digests() {
     let redis = RedisServer::start();
     let mut theirs = RawClient::connect(redis.addr);
-    fill(&mut theirs);
-    let expected = state(&mut theirs);
+    fill_persisted(&mut theirs);
+    let expected = persisted_state(&mut theirs);
     save(&mut theirs);
     let file = std::fs::read(redis.dir().join("dump.rdb")).expect("redis's dump.rdb");
     for runtime in RUNTIMES {
@@ -85,7 +38,7 @@ fn a_dump_written_by_redis_loads_on_radish_with_equal_digests() {
         std::fs::write(dir.file("dump.rdb"), &file).unwrap();
         let radish = runtime.start_with(&["enable-debug-command yes", &dir.directive()]);
         let mut ours = RawClient::connect(radish.addr);
-        assert_eq!(state(&mut ours), expected, "{runtime:?}");
+        assert_eq!(persisted_state(&mut ours), expected, "{runtime:?}");
         assert_eq!(
             cmd(&mut ours, &[b"FCALL", b"answer", b"0"]),
             Frame::Integer(42)
@@ -106,8 +59,8 @@ fn a_dump_written_by_radish_loads_on_redis_with_equal_digests() {
             directives.extend_from_slice(options);
             let radish = runtime.start_with(&directives);
             let mut ours = RawClient::connect(radish.addr);
-            fill(&mut ours);
-            let expected = state(&mut ours);
+            fill_persisted(&mut ours);
+            let expected = persisted_state(&mut ours);
             save(&mut ours);
             drop(ours);
             radish.stop();
@@ -115,7 +68,11 @@ fn a_dump_written_by_radish_loads_on_redis_with_equal_digests() {
 
             let redis = RedisServer::start_in(dir, &[]);
             let mut theirs = RawClient::connect(redis.addr);
-            assert_eq!(state(&mut theirs), expected, "{runtime:?} {options:?}");
+            assert_eq!(
+                persisted_state(&mut theirs),
+                expected,
+                "{runtime:?} {options:?}"
+            );
         }
     }
 }
@@ -132,10 +89,10 @@ fn compression_shrinks_the_file_and_either_form_loads_back() {
         let mut ours = RawClient::connect(radish.addr);
         let long = "abcdefgh".repeat(1000);
         assert_eq!(cmd(&mut ours, &[b"SET", b"long", long.as_bytes()]), ok());
-        let expected = state(&mut ours);
+        let expected = persisted_state(&mut ours);
         // DEBUG RELOAD saves and loads the file again.
         assert_eq!(cmd(&mut ours, &[b"DEBUG", b"RELOAD"]), ok());
-        assert_eq!(state(&mut ours), expected);
+        assert_eq!(persisted_state(&mut ours), expected);
         sizes.push(std::fs::metadata(dir.file("dump.rdb")).unwrap().len());
     }
     assert!(sizes[0] < 1000 && sizes[1] > 8000, "sizes {sizes:?}");

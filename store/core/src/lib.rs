@@ -28,7 +28,7 @@ mod state;
 pub use commands::table;
 pub use error::{Error, Result};
 pub use exec::command::{Command, Table};
-pub use persist::{Durable, LoadError};
+pub use persist::{Durable, LoadError, LogFault};
 pub use radish_data::Millis;
 pub use server::{Connector, Escape, Link, ListenFn, Server, RESERVED_FDS};
 pub use session::pump::Wakeups;

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use radish_data::evict::Outcome;
 use radish_data::Millis;
 
-use crate::persist::Persist;
+use crate::persist::{LogFault, Persist};
 use crate::scripting::{Functions, Scripts, ScriptsStats, SharedRng};
 use crate::state::clients::Clients;
 use crate::state::config::{Config, ListenOn};
@@ -414,6 +414,12 @@ impl Server {
     /// they measure), the memory peak and the time spent over `maxmemory`. DEBUG PAUSE-CRON
     /// stops it all; DEBUG SET-ACTIVE-EXPIRE 0 stops active expiry.
     pub fn tick(&self, now: Millis) {
+        if self.persist.failed_for_good() && !self.shutdown_requested() {
+            // Redis exits when the log fails with `appendfsync always`: every client is
+            // closed (none gets a reply the log did not make durable) and the server stops.
+            self.clients.kill_all();
+            self.request_shutdown();
+        }
         // A script holds the data: the tick waits for it, on its next turn, rather than hold
         // up the event loop it runs on.
         if self.debug.cron_paused.load(Ordering::Relaxed) || self.watch.is_reserved() {
@@ -678,6 +684,12 @@ impl Server {
     /// True once shutdown was requested.
     pub fn shutdown_requested(&self) -> bool {
         self.shutdown_requested.load(Ordering::SeqCst)
+    }
+
+    /// For tests: makes the append-only log's writes or fsyncs fail as `fault` says (a full
+    /// or broken disk), until called with `None`.
+    pub fn inject_log_fault(&self, fault: Option<LogFault>) {
+        self.persist.inject_log_fault(fault);
     }
 }
 

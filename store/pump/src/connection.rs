@@ -114,8 +114,9 @@ impl<T: Transport> Connection<T> {
                     let mut synced = pin!(session.durable(offset));
                     let mut killed = pin!(wakeups.killed());
                     poll_fn(|cx| {
-                        if synced.as_mut().poll(cx).is_ready() {
-                            return Poll::Ready(true);
+                        // `false`: the log failed for good; the replies are not sent.
+                        if let Poll::Ready(durable) = synced.as_mut().poll(cx) {
+                            return Poll::Ready(durable);
                         }
                         killed.as_mut().poll(cx).map(|()| false)
                     })

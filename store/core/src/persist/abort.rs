@@ -5,9 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// A job's kill switch. Its thread reads `killed` before every step; it holds `gate` while
-/// it puts its file in place (the rename over the snapshot, or the log's install), and
-/// [`kill`](Abort::kill) takes the gate: a job killed before that point never puts a file
-/// anywhere, so it cannot replace what a later save or rewrite wrote.
+/// it puts its file in place (the rename over the snapshot, or the log's new base and
+/// manifest), and [`kill`](Abort::kill) takes the gate: a job killed before that point never
+/// puts a file anywhere, so it cannot replace what a later save or rewrite wrote.
 #[derive(Debug, Default)]
 pub(crate) struct Abort {
     killed: AtomicBool,

@@ -17,12 +17,13 @@ pub(crate) fn temp_path(target: &Path, purpose: &str) -> PathBuf {
     }
 }
 
-/// Checks that a file can be created next to `target` (its directory exists and is
-/// writable), creating and removing a temporary one.
-pub(crate) fn check_writable(target: &Path) -> io::Result<()> {
-    let probe = temp_path(target, "probe");
-    File::options().write(true).create_new(true).open(&probe)?;
-    std::fs::remove_file(&probe)
+/// Creates the directory `dir` unless it exists (not its parents: Redis's
+/// `dirCreateIfMissing`).
+pub(crate) fn create_dir(dir: &Path) -> io::Result<()> {
+    match std::fs::create_dir(dir) {
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        result => result,
+    }
 }
 
 /// Renames `from` over `to`.

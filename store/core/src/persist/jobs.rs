@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use radish_data::Millis;
 
-use super::files::check_writable;
+use super::files::create_dir;
 use super::snapshot::{Plan, Purpose};
 use super::{
     fsync_policy, paths, snapshot, Abort, Busy, Job, JobKind, Jobs, Persist, RewriteRefused,
@@ -29,6 +29,9 @@ impl Persist {
         if now.saturating_sub(jobs.last_fsync_request) >= 1000 {
             jobs.last_fsync_request = now;
             drop(jobs);
+            // As Redis's cron: a write that failed is retried once a second, and writes are
+            // accepted again once it succeeds.
+            self.aof.retry_failed_write();
             self.aof.request_fsync();
         }
     }
@@ -68,6 +71,7 @@ impl Persist {
                 jobs.last_rewrite_secs = secs;
                 jobs.rewrite_failures += 1;
                 tracing::warn!("Background AOF rewrite error: {error}");
+                self.aof.abandon_rewrite();
                 // A log that was being turned on has no file yet: try again.
                 if config.get_bool("appendonly") && !self.aof.has_file() {
                     jobs.rewrite_scheduled = true;
@@ -148,20 +152,7 @@ impl Persist {
             JobKind::Rewrite => {
                 jobs.last_rewrite_try = now;
                 jobs.rewrites += 1;
-                if config.get_bool("appendonly") && !self.aof.running() {
-                    self.aof
-                        .start(paths.log.clone(), None, 0, fsync_policy(config));
-                }
-                if self.aof.running() {
-                    // The snapshot's moment: the log from here on is its tail.
-                    self.flush_log(data);
-                    if data.log.on {
-                        data.log.selected = None;
-                    } else {
-                        data.set_logging(true);
-                    }
-                    self.aof.begin_rewrite();
-                }
+                // Its temporary file goes where Redis's does, in `dir`.
                 paths.log
             }
         };
@@ -252,8 +243,10 @@ impl Persist {
         }
     }
 
-    /// Starts a rewrite now, if a file can be created in the log's directory: Redis refuses
-    /// it at once when it cannot create its log directory or open a new log file there.
+    /// Starts a rewrite now, as Redis's `rewriteAppendOnlyFileBackground`: refused at once
+    /// when the append-only directory cannot be created or a new incremental file opened in
+    /// it. With the log on (or being turned on), writes from this moment go to a new
+    /// incremental file, and the snapshot taken now becomes the base.
     pub(super) fn start_rewrite(
         self: &Arc<Self>,
         jobs: &mut Jobs,
@@ -261,15 +254,39 @@ impl Persist {
         data: &mut Keyspace,
         now: Millis,
     ) -> Result<(), RewriteRefused> {
-        let log = paths(config).log;
-        if let Err(error) = check_writable(&log) {
-            let dir = log.parent().unwrap_or(&log).display().to_string();
-            tracing::warn!("Can't open or create append-only dir {dir}: {error}");
+        let at = paths(config).aof;
+        let refuse = |jobs: &mut Jobs| {
             jobs.last_rewrite_ok = false;
             jobs.last_rewrite_try = now;
-            return Err(RewriteRefused::CannotWrite);
+            Err(RewriteRefused::CannotWrite)
+        };
+        if let Err(error) = create_dir(&at.dir) {
+            let dir = at.dir.display();
+            tracing::warn!("Can't open or create append-only dir {dir}: {error}");
+            return refuse(jobs);
         }
-        jobs.last_rewrite_ok = true;
+        let turning_on = config.get_bool("appendonly") && !self.aof.running();
+        if turning_on {
+            self.aof.start(None, (0, 0), fsync_policy(config));
+        }
+        if self.aof.running() {
+            // The snapshot's moment: what is logged from here on goes to the new file.
+            self.flush_log(data);
+            if self.aof.open_new_incr(&at).is_err() {
+                if turning_on {
+                    self.aof.stop();
+                }
+                return refuse(jobs);
+            }
+            if data.log.on {
+                data.log.selected = None;
+            } else {
+                data.set_logging(true);
+            }
+        }
+        self.aof
+            .prepare_rewrite(at, config.get_bool("aof-disable-auto-gc"));
+        // aof_last_bgrewrite_status stays what it was until this one ends, as in Redis.
         self.start(jobs, JobKind::Rewrite, config, data, now);
         Ok(())
     }

@@ -3,12 +3,16 @@
 //! RDB file go into the databases, commands through the dispatcher), and what follows a
 //! load: the log started, its base written.
 //!
-//! A snapshot is an RDB file, read as it streams in. A log is read whole: an RDB preamble if
-//! it starts with one, then commands.
+//! A snapshot is an RDB file, read as it streams in. A log is the files its manifest lists
+//! (Redis 7.0's multi-part log: the base, then each incremental file), each read whole: an
+//! RDB preamble if it starts with one, then commands. A log as Redis before 7.0 wrote it,
+//! one `appendfilename` in `dir`, becomes the base of a new manifest first, as Redis
+//! upgrades it.
 //!
-//! A log whose last record was cut short (a crash in the middle of a write) loads everything
-//! before it and is truncated there, with a warning (Redis's `aof-load-truncated yes`); so is
-//! a transaction whose EXEC never made it. Anything else that is not a well-formed record is
+//! A log whose last file's last record was cut short (a crash in the middle of a write)
+//! loads everything before it and is truncated there, with a warning (Redis's
+//! `aof-load-truncated yes`); so is a transaction whose EXEC never made it. Anything else
+//! that is not a well-formed record, a torn record in any other file included, is
 //! corruption: loading stops with the file and byte offset, and the server must not start.
 
 use std::fmt;
@@ -19,11 +23,11 @@ use radish_data::snapshot::format::{parse_record, Parsed};
 use radish_data::types::EncodingLimits;
 use radish_data::Millis;
 
+use super::aof::manifest::{LogDir, Manifest};
 use super::aof::open_for_append;
-use super::files::fsync_dir;
+use super::files::create_dir;
 use super::snapshot::{self, Plan, Purpose};
-use super::{fsync_policy, paths, Persist};
-use crate::scripting::Functions;
+use super::{fsync_policy, paths, Paths, Persist};
 use crate::state::config::Config;
 use crate::state::keyspace::Keyspace;
 
@@ -83,12 +87,13 @@ pub(crate) enum Reload {
     Log,
 }
 
-/// A file to load: its path, its kind, whether a torn tail may be cut off, and how RDB
-/// data in it is read.
+/// A file to load: its path (a log's manifest), its kind, a log's files in loading order,
+/// whether a torn tail may be cut off the last, and how RDB data in it is read.
 #[derive(Debug)]
 pub(crate) struct FileToLoad {
     pub(crate) path: PathBuf,
     pub(crate) kind: Kind,
+    pub(crate) parts: Vec<PathBuf>,
     pub(crate) allow_truncated: bool,
     pub(crate) rdb: RdbSettings,
 }
@@ -132,26 +137,35 @@ pub(crate) trait Replayer {
 }
 
 impl Persist {
-    /// The file to load at start: the log with `appendonly yes` (it wins, as in Redis), else
-    /// the snapshot, if there is one. Creates the data directory.
+    /// The file to load at start: the log with `appendonly yes` (only the log, as in Redis,
+    /// even when it has no files), else the snapshot, if there is one. Creates the data
+    /// directory; reads the log's manifest whatever `appendonly` says (a malformed one stops
+    /// the server, as in Redis), and with `appendonly yes` moves a log Redis before 7.0
+    /// wrote into the append-only directory.
     pub(crate) fn file_to_load(&self, config: &Config) -> Result<Option<FileToLoad>, LoadError> {
         let paths = paths(config);
         let dir = PathBuf::from(config.get("dir").unwrap_or("."));
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
-        if config.get_bool("appendonly") && paths.log.exists() {
-            tracing::info!("Reading the append only file {}", paths.log.display());
-            return Ok(Some(FileToLoad {
-                path: paths.log,
-                kind: Kind::Log,
-                allow_truncated: config.get_bool("aof-load-truncated"),
-                rdb: RdbSettings::new(config),
-            }));
+        let manifest = read_manifest(&paths.aof)?.unwrap_or_default();
+        self.aof.set_manifest(manifest.clone());
+        if config.get_bool("appendonly") {
+            let manifest = upgrade_if_needed(&paths, manifest)?;
+            self.aof.set_manifest(manifest.clone());
+            if manifest.is_empty() {
+                return Ok(None);
+            }
+            tracing::info!(
+                "Reading the append only files in {}",
+                paths.aof.dir.display()
+            );
+            return log_to_load(config, &paths.aof, &manifest).map(Some);
         }
         if paths.snapshot.exists() {
             tracing::info!("Loading the snapshot {}", paths.snapshot.display());
             return Ok(Some(FileToLoad {
                 path: paths.snapshot,
                 kind: Kind::Snapshot,
+                parts: Vec::new(),
                 allow_truncated: false,
                 rdb: RdbSettings::new(config),
             }));
@@ -161,8 +175,10 @@ impl Persist {
 
     /// After the load at start (`loaded`: a file was loaded, `expired`: keys it held whose
     /// deadline had passed): removes what expired while the server was down and, with
-    /// `appendonly yes`, starts the log (writing its base first if there was none). From
-    /// now on `save` rules and automatic rewrites apply.
+    /// `appendonly yes`, starts the log as Redis's `aofOpenIfNeededOnServerStart` does (a
+    /// base written from the data if the log has no files, the last incremental file opened
+    /// or a first one created, the manifest written). History files are deleted. From now
+    /// on `save` rules and automatic rewrites apply.
     pub(crate) fn finish_load(
         &self,
         config: &Config,
@@ -178,20 +194,42 @@ impl Persist {
         if loaded {
             tracing::info!("DB loaded from disk: {keys} keys ({expired} had expired)");
         }
+        let at = &paths.aof;
+        let mut manifest = self.aof.manifest();
         if config.get_bool("appendonly") {
-            let log_exists = paths.log.exists();
-            let (mut file, mut size) =
-                open_for_append(&paths.log).map_err(|e| io_error(&paths.log, e))?;
-            if !log_exists {
+            let failed = |e| io_error(&at.dir, e);
+            create_dir(&at.dir).map_err(failed)?;
+            // Redis counts what it loaded: a base written now is not in the figures.
+            let sizes = loaded_sizes(at, &manifest);
+            let mut changed = false;
+            if manifest.is_empty() {
+                let rdb = config.get_bool("aof-use-rdb-preamble");
+                let base = manifest.new_base(&at.name, rdb);
                 let plan = Plan::new(config, data, Purpose::LogBase, now);
-                size = write_base(data, &self.functions(), plan, &mut file, now)
-                    .map_err(|e| io_error(&paths.log, e))?;
-                fsync_dir(&paths.log).map_err(|e| io_error(&paths.log, e))?;
+                snapshot::save(data, &self.functions(), plan, &base.path(&at.dir), now)
+                    .map_err(failed)?;
+                tracing::info!("Creating AOF base file {} on server start", base.display());
+                changed = true;
             }
+            let opening = !manifest.incrs.is_empty();
+            let incr = manifest.last_incr(&at.name);
+            changed |= !opening;
+            let path = incr.path(&at.dir);
+            let (file, incr_size) = open_for_append(&path).map_err(|e| io_error(&path, e))?;
+            if changed {
+                at.persist(&manifest).map_err(failed)?;
+            }
+            let verb = if opening { "Opening" } else { "Creating" };
+            tracing::info!("{verb} AOF incr file {} on server start", incr.display());
             data.set_logging(true);
             self.aof
-                .start(paths.log, Some(file), size, fsync_policy(config));
+                .start(Some((path, file, incr_size)), sizes, fsync_policy(config));
         }
+        if at.dir.is_dir() && !config.get_bool("aof-disable-auto-gc") {
+            // A failure leaves files behind, no harm (logged).
+            let _ = manifest.delete_history(&at.dir, &at.name);
+        }
+        self.aof.set_manifest(manifest);
         let mut jobs = self.jobs();
         jobs.loaded_keys = keys as u64;
         jobs.loaded_expired = expired;
@@ -201,10 +239,11 @@ impl Persist {
     }
 
     /// Before DEBUG RELOAD or LOADAOF loads `from` into the running server: the file (which
-    /// must exist: nothing is emptied for a file that is not there), with what the log holds
-    /// in memory written to its file first and logging stopped, so that nothing loaded is
-    /// logged again; the data emptied if `flush`. Returns the file, and whether the log was
-    /// on, for [`finish_reload`](Persist::finish_reload).
+    /// must exist: nothing is emptied for a file that is not there; for the log, the
+    /// manifest read again from disk, as Redis does), with what the log holds in memory
+    /// written to its file first and logging stopped, so that nothing loaded is logged
+    /// again; the data emptied if `flush`. Returns the file, and whether the log was on, for
+    /// [`finish_reload`](Persist::finish_reload).
     pub(crate) fn prepare_reload(
         &self,
         config: &Config,
@@ -214,20 +253,32 @@ impl Persist {
     ) -> Result<(FileToLoad, bool), LoadError> {
         let paths = paths(config);
         let file = match from {
-            Reload::Snapshot => FileToLoad {
-                path: paths.snapshot,
-                kind: Kind::Snapshot,
-                allow_truncated: false,
-                rdb: RdbSettings::new(config),
-            },
-            Reload::Log => FileToLoad {
-                path: paths.log,
-                kind: Kind::Log,
-                allow_truncated: config.get_bool("aof-load-truncated"),
-                rdb: RdbSettings::new(config),
-            },
+            Reload::Snapshot => {
+                std::fs::metadata(&paths.snapshot).map_err(|e| io_error(&paths.snapshot, e))?;
+                FileToLoad {
+                    path: paths.snapshot,
+                    kind: Kind::Snapshot,
+                    parts: Vec::new(),
+                    allow_truncated: false,
+                    rdb: RdbSettings::new(config),
+                }
+            }
+            Reload::Log => {
+                let manifest_path = paths.aof.manifest_path();
+                let Some(manifest) = read_manifest(&paths.aof)? else {
+                    let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+                    return Err(io_error(&manifest_path, missing));
+                };
+                let mut manifest = manifest;
+                if !config.get_bool("aof-disable-auto-gc") {
+                    // As Redis's DEBUG LOADAOF (a failure is logged, and harmless).
+                    let _ = manifest.delete_history(&paths.aof.dir, &paths.aof.name);
+                }
+                let file = log_to_load(config, &paths.aof, &manifest)?;
+                self.aof.set_manifest(manifest);
+                file
+            }
         };
-        std::fs::metadata(&file.path).map_err(|e| io_error(&file.path, e))?;
         self.write_log_file(data);
         let logging = data.log.on;
         data.set_logging(false);
@@ -250,6 +301,75 @@ impl Persist {
     }
 }
 
+/// Reads the manifest in `at`, if there is one; a malformed one is a load error.
+fn read_manifest(at: &LogDir) -> Result<Option<Manifest>, LoadError> {
+    at.read().map_err(|message| LoadError {
+        path: at.manifest_path(),
+        offset: None,
+        message,
+    })
+}
+
+/// Redis's upgrade from a log before 7.0 (`loadAppendOnlyFiles`, `aofUpgradePrepare`): when
+/// `appendfilename` is in `dir` and the append-only directory has no log (or only a
+/// manifest naming that file as its base, not yet moved), it becomes the base of a new
+/// manifest and moves into the directory.
+fn upgrade_if_needed(paths: &Paths, manifest: Manifest) -> Result<Manifest, LoadError> {
+    let at = &paths.aof;
+    if !paths.log.is_file() {
+        return Ok(manifest);
+    }
+    let half_done = manifest.incrs.is_empty()
+        && manifest
+            .base
+            .as_ref()
+            .is_some_and(|base| base.name == at.name.as_bytes())
+        && !at.dir.join(&at.name).exists();
+    if at.dir.is_dir() && !manifest.is_empty() && !half_done {
+        return Ok(manifest);
+    }
+    let failed = |e| io_error(&at.dir, e);
+    create_dir(&at.dir).map_err(failed)?;
+    let manifest = Manifest::upgraded(&at.name);
+    at.persist(&manifest).map_err(failed)?;
+    std::fs::rename(&paths.log, at.dir.join(&at.name)).map_err(|e| io_error(&paths.log, e))?;
+    tracing::info!(
+        "Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).",
+        at.name,
+        at.dir.display()
+    );
+    Ok(manifest)
+}
+
+/// The log a manifest lists, to load: every file must exist (Redis's
+/// `getBaseAndIncrAppendOnlyFilesSize`).
+fn log_to_load(config: &Config, at: &LogDir, manifest: &Manifest) -> Result<FileToLoad, LoadError> {
+    let mut parts = Vec::new();
+    for file in manifest.to_load() {
+        let path = file.path(&at.dir);
+        std::fs::metadata(&path).map_err(|e| io_error(&path, e))?;
+        parts.push(path);
+    }
+    Ok(FileToLoad {
+        path: at.manifest_path(),
+        kind: Kind::Log,
+        parts,
+        allow_truncated: config.get_bool("aof-load-truncated"),
+        rdb: RdbSettings::new(config),
+    })
+}
+
+/// INFO's aof_current_size and aof_base_size after loading the log: the base and
+/// incremental files' sizes, and the base's.
+fn loaded_sizes(at: &LogDir, manifest: &Manifest) -> (u64, u64) {
+    let size = |file: &super::aof::manifest::LogFile| {
+        std::fs::metadata(file.path(&at.dir)).map_or(0, |m| m.len())
+    };
+    let base = manifest.base.as_ref().map_or(0, size);
+    let incrs: u64 = manifest.incrs.iter().map(size).sum();
+    (base + incrs, base)
+}
+
 /// Loads `file` into `replay`; a torn tail is cut off a log (if `allow_truncated`).
 pub(crate) fn load_file(replay: &mut impl Replayer, file: &FileToLoad) -> Result<(), LoadError> {
     let path = &file.path;
@@ -259,7 +379,13 @@ pub(crate) fn load_file(replay: &mut impl Replayer, file: &FileToLoad) -> Result
             let reader = std::io::BufReader::with_capacity(1 << 16, source);
             load_rdb(replay, reader, path, file.rdb).map(|_| ())
         }
-        Kind::Log => load_log(replay, path, file.allow_truncated, file.rdb),
+        Kind::Log => {
+            for (index, part) in file.parts.iter().enumerate() {
+                let last = index + 1 == file.parts.len();
+                load_log(replay, part, last, file.allow_truncated, file.rdb)?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -307,10 +433,12 @@ fn log_aux(name: &[u8], value: &[u8]) {
     }
 }
 
-/// Replays a log: its RDB preamble if it has one, then its commands.
+/// Replays one file of a log: its RDB preamble if it has one, then its commands. Only the
+/// `last` file may be cut where a record was torn (if `allow_truncated`).
 fn load_log(
     replay: &mut impl Replayer,
     path: &Path,
+    last: bool,
     allow_truncated: bool,
     settings: RdbSettings,
 ) -> Result<(), LoadError> {
@@ -370,6 +498,14 @@ fn load_log(
     }
     // A torn last record, or a transaction with no EXEC: both are where writing stopped.
     let cut = multi.map_or(at, |(start, _)| start);
+    if !last {
+        // Redis: "Fatal error: the truncated file is not the last file".
+        return Err(bad(
+            cut,
+            "the file ends in the middle of a record, and it is not the last file of the log"
+                .into(),
+        ));
+    }
     if !allow_truncated {
         return Err(bad(
             cut,
@@ -411,18 +547,4 @@ pub(crate) fn remove_expired(data: &mut Keyspace, now: Millis) -> u64 {
         }
     }
     removed
-}
-
-/// Writes the dataset as the base of an empty log file, and fsyncs it. Returns its size.
-fn write_base(
-    data: &mut Keyspace,
-    functions: &Functions,
-    plan: Plan,
-    file: &mut std::fs::File,
-    now: Millis,
-) -> std::io::Result<u64> {
-    let written = snapshot::write_all(data, functions, plan, now, file.try_clone()?)?;
-    written.sync_all()?;
-    use std::io::Seek;
-    file.stream_position()
 }

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
-pub use aof::Durable;
+pub use aof::{Durable, LogFault};
 pub use load::LoadError;
 pub(crate) use load::{load_file, Reload, Replayer};
 pub(crate) use status::Status;
@@ -37,6 +37,7 @@ use crate::state::keyspace::Keyspace;
 use crate::state::latency::LatencyMonitor;
 use crate::state::stats::Timer;
 use abort::Abort;
+use aof::manifest::LogDir;
 use aof::{Aof, Fsync};
 use snapshot::{Plan, Purpose};
 
@@ -146,14 +147,23 @@ const BGSAVE_FAILED: Error = Error::Static(
 /// Files and settings, read from the configuration when needed.
 struct Paths {
     snapshot: PathBuf,
+    /// `appendfilename` in `dir`: a log as Redis before 7.0 wrote it (loaded once and moved
+    /// into the append-only directory), and where temporary files of rewrites go.
     log: PathBuf,
+    /// The append-only directory.
+    aof: LogDir,
 }
 
 fn paths(config: &Config) -> Paths {
     let dir = PathBuf::from(config.get("dir").unwrap_or("."));
+    let name = config.get("appendfilename").unwrap_or("appendonly.aof");
     Paths {
         snapshot: dir.join(config.get("dbfilename").unwrap_or("dump.rdb")),
-        log: dir.join(config.get("appendfilename").unwrap_or("appendonly.aof")),
+        log: dir.join(name),
+        aof: LogDir {
+            dir: dir.join(config.get("appenddirname").unwrap_or("appendonlydir")),
+            name: name.to_string(),
+        },
     }
 }
 
@@ -237,8 +247,20 @@ impl Persist {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Makes the log's writes or fsyncs fail as `fault` says, until called with `None`: a
+    /// full or broken disk, for tests.
+    pub(crate) fn inject_log_fault(&self, fault: Option<LogFault>) {
+        self.aof.inject_fault(fault);
+    }
+
+    /// True once the log failed with `appendfsync always`: the server must stop, as Redis
+    /// exits (its clients are closed without the replies the log did not make durable).
+    pub(crate) fn failed_for_good(&self) -> bool {
+        self.aof.failed_for_good()
+    }
+
     /// Completes once writes logged up to `offset` are fsynced (appendfsync always), or at
-    /// once when the log is off.
+    /// once when the log is off; with `false` if the log failed for good first.
     pub fn durable(&self, offset: u64) -> Durable<'_> {
         self.aof.durable(offset)
     }
@@ -462,12 +484,14 @@ impl Persist {
                 self.start_rewrite(&mut jobs, config, data, now)?;
             }
         } else if !wanted && (self.aof.running() || data.log.on) {
-            self.flush_log(data);
-            data.set_logging(false);
-            self.aof.stop();
+            // The rewrite first, so that it puts no file in place once the log is off.
             let mut jobs = self.jobs();
             jobs.rewrite_scheduled = false;
             self.kill_job(&mut jobs, data, Some(JobKind::Rewrite));
+            drop(jobs);
+            self.flush_log(data);
+            data.set_logging(false);
+            self.aof.stop();
         }
         Ok(())
     }
@@ -515,8 +539,8 @@ impl Persist {
         jobs.killed.push(job.handle);
         match job.kind {
             JobKind::Rewrite => {
-                // What the log kept for the rewrite's tail is no longer needed.
-                self.aof.cancel_rewrite();
+                // A log being turned on drops its temporary file (Redis does too).
+                self.aof.abandon_rewrite();
                 // Redis's words: its rewrite is a child process, radish's a thread.
                 tracing::info!("Killing running AOF rewrite child (the rewrite thread)");
             }
@@ -528,6 +552,18 @@ impl Persist {
     /// ask for it and there are unsaved changes, then writes and fsyncs the log and stops
     /// every persistence thread.
     pub(crate) fn close(&self, config: &Config, now: Millis) -> Result<(), String> {
+        if self.aof.failed_for_good() {
+            // As Redis's exit(1): nothing more is saved or written.
+            let mut data = self.keyspace.lock().unwrap_or_else(|e| e.into_inner());
+            self.kill_job(&mut self.jobs(), &mut data, None);
+            data.set_logging(false);
+            self.aof.stop();
+            return Err(
+                "Can't recover from AOF write error when the AOF fsync policy is \
+                        'always'. Exiting..."
+                    .to_string(),
+            );
+        }
         let mut result = Ok(());
         {
             let mut data = self.keyspace.lock().unwrap_or_else(|e| e.into_inner());

@@ -6,7 +6,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
-use std::sync::{mpsc, Arc, MutexGuard};
+use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -22,7 +22,6 @@ use radish_data::snapshot::{DbSnapshot, Format};
 use radish_data::Millis;
 
 use super::abort::Abort;
-use super::aof::Install;
 use super::files::{commit, fsync_dir, replace_file, temp_path};
 use super::{JobKind, Persist};
 use crate::scripting::Functions;
@@ -276,8 +275,7 @@ fn lock(persist: &Persist) -> MutexGuard<'_, Keyspace> {
 }
 
 /// The background job's thread: writes the snapshot begun by [`begin`] to a temporary file,
-/// then puts it in place (BGSAVE) or hands it to the log writer (BGREWRITEAOF with the log
-/// on). Cleans up after itself on failure or abort.
+/// then puts it in place (BGSAVE) or makes it the log's new base (BGREWRITEAOF). Cleans up after itself on failure or abort.
 pub(super) fn run(
     persist: &Persist,
     kind: JobKind,
@@ -292,18 +290,12 @@ pub(super) fn run(
     let temp = temp_path(target, purpose);
     let result = write_in_steps(persist, plan, &temp, abort).and_then(|file| {
         file.sync_all().map_err(|e| e.to_string())?;
-        if kind == JobKind::Rewrite && persist.aof.running() {
-            // The log's thread puts it in place, through the same kill switch.
-            let (done, outcome) = mpsc::channel();
-            persist.aof.install(Install {
-                path: temp.clone(),
-                file,
-                done,
-                abort: abort.clone(),
-            });
-            outcome
-                .recv()
-                .unwrap_or_else(|_| Err("the append-only log writer stopped".into()))
+        if kind == JobKind::Rewrite {
+            // The new base of the log's directory, through the same kill switch.
+            let rdb = matches!(plan.format, Format::Rdb(_));
+            abort
+                .commit(|| persist.aof.finish_rewrite(&temp, rdb))
+                .map_err(|e| e.to_string())
         } else {
             // Killed before this, it renames nothing: a newer save owns the target now.
             abort

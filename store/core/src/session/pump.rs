@@ -106,7 +106,9 @@ impl Session {
     }
 
     /// Completes once the log is durable up to `offset` (see
-    /// [`take_log_wait`](Session::take_log_wait)).
+    /// [`take_log_wait`](Session::take_log_wait)), with `true`; with `false` if the log
+    /// failed for good first (`appendfsync always`): the replies must not be sent, and the
+    /// connection closes.
     pub fn durable(&self, offset: u64) -> Durable<'_> {
         self.server.persist.durable(offset)
     }

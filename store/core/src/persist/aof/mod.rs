@@ -10,8 +10,16 @@
 //! the replies to those writes waiting for it ([`Aof::durable`]); every fsync covers all the
 //! writes made while the previous one ran, many clients' at once (group commit), and runs
 //! while the clients it answers prepare their next writes. With `everysec` it fsyncs when the
-//! tick asks; with `no` never. It also installs rewritten logs. Connections never fsync
-//! themselves: their threads serve other connections too.
+//! tick asks; with `no` never. Connections never fsync themselves: their threads serve other
+//! connections too.
+//!
+//! The file written is the last incremental file of Redis 7.0's multi-part log
+//! (`manifest.rs`); a rewrite opens the next one the moment it begins (`rewrite.rs`).
+//!
+//! A write or fsync that fails is retried with `everysec` and `no` (writes are refused
+//! meanwhile: [`Aof::write_error`]); with `always` the log has failed for good, as Redis
+//! exits then: no reply waiting for it is sent ([`Durable`] completes with `false`) and the
+//! server stops.
 //!
 //! Offsets are logical: the number of log bytes appended since the server started, across
 //! rewrites.
@@ -22,11 +30,18 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 
+pub(crate) mod manifest;
+mod rewrite;
 mod thread;
+
+use manifest::{LogDir, Manifest};
+
+/// The error recorded for a failure the system gave no number for.
+const EIO: i32 = 5;
 
 /// `appendfsync`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,23 +65,6 @@ impl Fsync {
     }
 }
 
-/// A finished snapshot for the fsync thread to turn into the new log: it appends the
-/// commands logged since the snapshot's moment, fsyncs, and renames it over the log.
-#[derive(Debug)]
-pub(crate) struct Install {
-    /// The snapshot's temporary file, written and fsynced.
-    pub(crate) path: PathBuf,
-    /// The same file, open for writing at its end.
-    pub(crate) file: File,
-    /// Told the outcome.
-    pub(crate) done: mpsc::Sender<Result<(), String>>,
-    /// The rewrite's kill switch: killed before the rename, it installs nothing.
-    pub(crate) abort: Arc<crate::persist::abort::Abort>,
-}
-
-/// Tail bytes small enough to write with the file locked, when installing a rewrite.
-const FINISH_UNDER_LOCK: usize = 256 * 1024;
-
 #[derive(Debug)]
 struct State {
     /// True while the log is on.
@@ -86,22 +84,47 @@ struct State {
     idle: bool,
     stop: bool,
     fsync_requested: bool,
-    /// The offset where the rewrite running now took its snapshot.
-    rewrite_from: Option<u64>,
-    install: Option<Install>,
-    /// The last write (or fsync) succeeded.
-    write_ok: bool,
-    /// Why it failed: the OS error number (0 if there was none).
-    write_errno: i32,
-    /// The current log file's size, and its size after the last rewrite.
+    /// The OS error of the last write, if it failed (retried until one succeeds).
+    write_error: Option<i32>,
+    /// The OS error of the last fsync, if it failed.
+    fsync_error: Option<i32>,
+    /// A write or fsync failed with `appendfsync always` (with this OS error): the log
+    /// cannot be trusted any more, and the server must stop (Redis exits). It stays so.
+    fatal: Option<i32>,
+    /// Errors to make the next writes or fsyncs fail with, for tests.
+    fault: Option<LogFault>,
+    /// The log's size (its base and incremental files: aof_current_size), and that size
+    /// after the last rewrite (aof_base_size).
     size: u64,
     base_size: u64,
     /// An fsync in flight (INFO's aof_pending_bio_fsync): at most one at a time.
     syncing: bool,
     /// The file, for fsyncing without holding up writers.
     sync_file: Option<Arc<File>>,
-    /// There is a file (a log being turned on has none until its first rewrite).
+    /// There is a file to write to (a log being turned on has one once its first rewrite
+    /// begins).
     has_file: bool,
+}
+
+/// A failure to inject into the log's writes or fsyncs, as a full or broken disk would
+/// cause: for tests (`Server::inject_log_fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFault {
+    /// Every write fails with this OS error (28 is ENOSPC).
+    Write(i32),
+    /// Every fsync fails with this OS error (5 is EIO).
+    Fsync(i32),
+}
+
+/// The files of the log: the manifest, and whether a log being turned on writes to the
+/// temporary incremental file until its first rewrite ends (Redis's `AOF_WAIT_REWRITE`).
+#[derive(Debug, Default)]
+struct Files {
+    manifest: Manifest,
+    waiting: bool,
+    /// Where the running rewrite puts its base, and whether it keeps the history files
+    /// (`aof-disable-auto-gc`): settled when it begins.
+    rewrite: Option<(LogDir, bool)>,
 }
 
 /// The file, held while writing to it.
@@ -115,18 +138,17 @@ struct Io {
     spare: Vec<u8>,
     /// The file's size after the last successful write.
     size: u64,
-    /// Log bytes since the running rewrite's snapshot: (its offset, the bytes not yet
-    /// copied to the rewritten file).
-    tail: Option<(u64, Vec<u8>)>,
 }
 
 /// The log's shared state.
 #[derive(Debug)]
 pub(crate) struct Aof {
     state: Mutex<State>,
-    /// `!state.write_ok`, readable without the lock: every write command checks it.
+    /// A write or fsync failed, readable without the lock: every write command checks it.
     write_failed: AtomicBool,
     work: Condvar,
+    /// Locked before `io`, which is locked before `state`.
+    files: Mutex<Files>,
     io: Mutex<Io>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -145,10 +167,10 @@ impl Default for Aof {
                 idle: false,
                 stop: false,
                 fsync_requested: false,
-                rewrite_from: None,
-                install: None,
-                write_ok: true,
-                write_errno: 0,
+                write_error: None,
+                fsync_error: None,
+                fatal: None,
+                fault: None,
                 size: 0,
                 base_size: 0,
                 syncing: false,
@@ -157,6 +179,7 @@ impl Default for Aof {
             }),
             write_failed: AtomicBool::new(false),
             work: Condvar::new(),
+            files: Mutex::new(Files::default()),
             io: Mutex::new(Io::default()),
             thread: Mutex::new(None),
         }
@@ -182,18 +205,51 @@ impl Aof {
         self.io.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records the outcome of a write or fsync of the log (`None`: it succeeded).
-    fn set_write_status(&self, state: &mut State, error: Option<&io::Error>) {
-        state.write_ok = error.is_none();
-        state.write_errno = error.and_then(io::Error::raw_os_error).unwrap_or(0);
-        self.write_failed.store(!state.write_ok, Ordering::Relaxed);
+    fn lock_files(&self) -> MutexGuard<'_, Files> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Makes the log's last write a failure with OS error `errno`, as a full disk would.
-    #[cfg(test)]
-    pub(crate) fn fail_writes(&self, errno: i32) {
-        let mut state = self.lock();
-        self.set_write_status(&mut state, Some(&io::Error::from_raw_os_error(errno)));
+    /// Records the outcome of a write (`fsync` false) or an fsync of the log. With
+    /// `appendfsync always` a failure is fatal: the replies waiting for it are never sent.
+    fn set_status(&self, state: &mut State, fsync: bool, error: Option<&io::Error>) {
+        let errno = error.map(|e| e.raw_os_error().unwrap_or(EIO));
+        let was_ok = state.write_error.is_none() && state.fsync_error.is_none();
+        let recorded = if fsync {
+            &mut state.fsync_error
+        } else {
+            &mut state.write_error
+        };
+        if let Some(error) = error.filter(|_| *recorded != errno) {
+            // Once per failure, not at every retry (Redis logs at most every 30 seconds).
+            let what = if fsync { "fsyncing" } else { "writing to" };
+            tracing::error!("Error {what} the AOF file: {error}");
+        }
+        *recorded = errno;
+        let ok = state.write_error.is_none() && state.fsync_error.is_none();
+        if ok && !was_ok && state.fatal.is_none() {
+            tracing::warn!("AOF write error looks solved, Redis can write again.");
+        }
+        if errno.is_some() && state.policy == Fsync::Always && state.fatal.is_none() {
+            tracing::error!(
+                "Can't recover from AOF write error when the AOF fsync policy is 'always'. \
+                 Exiting..."
+            );
+            state.fatal = errno;
+            wake_all(state);
+        }
+        self.write_failed
+            .store(!ok || state.fatal.is_some(), Ordering::Relaxed);
+    }
+
+    /// Makes the log's next writes or fsyncs fail as `fault` says (`None`: they work again),
+    /// as a full or broken disk would.
+    pub(crate) fn inject_fault(&self, fault: Option<LogFault>) {
+        self.lock().fault = fault;
+    }
+
+    /// True once a write or fsync failed with `appendfsync always`: the server must stop.
+    pub(crate) fn failed_for_good(&self) -> bool {
+        self.write_failed.load(Ordering::Relaxed) && self.lock().fatal.is_some()
     }
 
     /// Why writes to the log are failing while the log is on and its last write or fsync
@@ -204,10 +260,11 @@ impl Aof {
             return None;
         }
         let state = self.lock();
-        if !state.running || state.write_ok {
+        let errno = state.write_error.or(state.fsync_error).or(state.fatal)?;
+        if !state.running {
             return None;
         }
-        let text = io::Error::from_raw_os_error(state.write_errno).to_string();
+        let text = io::Error::from_raw_os_error(errno).to_string();
         // Rust adds " (os error N)" to the system's text.
         Some(match text.rfind(" (os error ") {
             Some(end) => text[..end].to_string(),
@@ -223,15 +280,19 @@ impl Aof {
         }
     }
 
-    /// Turns the log on, writing to `file` at `path` (`None` until a rewrite installs the
-    /// first file). `size` is the file's current size.
+    /// Turns the log on, writing to `file` at `path`, the last incremental file, whose size
+    /// is `incr_size` (`None` for a log being turned on: its first rewrite opens a file).
+    /// `sizes` are INFO's aof_current_size and aof_base_size to start from.
     pub(crate) fn start(
         self: &Arc<Self>,
-        path: PathBuf,
-        file: Option<File>,
-        size: u64,
+        file: Option<(PathBuf, File, u64)>,
+        sizes: (u64, u64),
         policy: Fsync,
     ) {
+        let (path, file, incr_size) = match file {
+            Some((path, file, size)) => (path, Some(file), size),
+            None => (PathBuf::new(), None, 0),
+        };
         let sync_file = file.as_ref().and_then(|f| f.try_clone().ok()).map(Arc::new);
         {
             let mut io = self.lock_io();
@@ -240,16 +301,16 @@ impl Aof {
                 file,
                 retry: Vec::new(),
                 spare: Vec::new(),
-                size,
-                tail: None,
+                size: incr_size,
             };
             let mut state = self.lock();
             state.running = true;
             state.stop = false;
             state.policy = policy;
-            self.set_write_status(&mut state, None);
-            state.size = size;
-            state.base_size = size;
+            state.fatal = None;
+            self.set_status(&mut state, false, None);
+            self.set_status(&mut state, true, None);
+            (state.size, state.base_size) = sizes;
             state.written = state.appended;
             state.durable = state.appended;
             state.has_file = io.file.is_some();
@@ -280,25 +341,18 @@ impl Aof {
         if let Some(handle) = handle {
             let _ = handle.join();
         }
+        let mut files = self.lock_files();
         let mut io = self.lock_io();
         io.file = None;
-        io.tail = None;
         io.retry.clear();
+        if std::mem::take(&mut files.waiting) {
+            // A log turned off before its first rewrite ended has no file to keep.
+            let _ = std::fs::remove_file(&io.path);
+        }
         let mut state = self.lock();
         state.running = false;
         state.stop = false;
-        state.has_file = false;
-        state.sync_file = None;
-        state.rewrite_from = None;
-        state.pending.clear();
-        if let Some(install) = state.install.take() {
-            let _ = install
-                .done
-                .send(Err("the append-only log was turned off".into()));
-        }
-        state.written = state.appended;
-        state.durable = state.appended;
-        wake_all(&mut state);
+        state.forget_file();
     }
 
     /// True while the log is on.
@@ -335,7 +389,8 @@ impl Aof {
     /// now a turn and calls [`sync`](Aof::sync), which writes and fsyncs for them all.
     pub(crate) fn fsync_wait(&self, offset: u64) -> Option<u64> {
         let state = self.lock();
-        if !state.running || state.policy != Fsync::Always || state.durable >= offset {
+        let no_wait = !state.running || !state.has_file || state.policy != Fsync::Always;
+        if no_wait || state.durable >= offset {
             return None;
         }
         Some(offset)
@@ -369,13 +424,11 @@ impl Aof {
             }
             state.begin_sync()
         };
-        let Some((file, target)) = started else {
+        let Some((file, target, fault)) = started else {
             return;
         };
-        if !self.finish_sync(file.sync_data(), target) {
-            // The fsync thread retries, pausing between failures; the clients keep waiting.
-            self.kick();
-        }
+        // A failure is fatal with `always`: the clients waiting are told (`Durable`).
+        self.finish_sync(fsync(&file, fault), target);
     }
 
     /// Wakes the fsync thread when something written waits for an fsync (`always`): for
@@ -390,27 +443,29 @@ impl Aof {
     /// Fsyncs everything written so far, then answers the clients waiting for it. Only the
     /// fsync thread calls it.
     fn sync_now(&self) {
-        let Some((file, target)) = self.lock().begin_sync() else {
+        let Some((file, target, fault)) = self.lock().begin_sync() else {
             return;
         };
-        self.finish_sync(file.sync_data(), target);
+        self.finish_sync(fsync(&file, fault), target);
     }
 
-    /// Records the outcome of an fsync of everything up to `target`; false if it failed.
-    fn finish_sync(&self, result: io::Result<()>, target: u64) -> bool {
+    /// Records the outcome of an fsync of everything up to `target`.
+    fn finish_sync(&self, result: io::Result<()>, target: u64) {
         let mut state = self.lock();
         state.syncing = false;
+        self.record_sync(&mut state, result, target);
+    }
+
+    /// Records the outcome of an fsync of everything up to `target`, answering the clients
+    /// it makes durable.
+    fn record_sync(&self, state: &mut State, result: io::Result<()>, target: u64) {
         match result {
             Ok(()) => {
                 state.durable = state.durable.max(target);
-                wake_all(&mut state);
-                true
+                self.set_status(state, true, None);
+                wake_all(state);
             }
-            Err(error) => {
-                tracing::error!("error fsyncing the append-only log: {error}");
-                self.set_write_status(&mut state, Some(&error));
-                false
-            }
+            Err(error) => self.set_status(state, true, Some(&error)),
         }
     }
 
@@ -428,37 +483,6 @@ impl Aof {
             state.fsync_requested = true;
             self.notify(&mut state);
         }
-    }
-
-    /// A rewrite took its snapshot now: what is appended from here on is kept, to follow
-    /// the snapshot in the new log. Call under the data lock.
-    pub(crate) fn begin_rewrite(&self) {
-        let mut state = self.lock();
-        state.rewrite_from = Some(state.appended);
-    }
-
-    /// A rewrite was killed: the log stops keeping its tail, and an install it handed over
-    /// and that has not begun is refused.
-    pub(crate) fn cancel_rewrite(&self) {
-        self.lock_io().tail = None;
-        let mut state = self.lock();
-        state.rewrite_from = None;
-        if let Some(install) = state.install.take() {
-            let _ = install.done.send(Err("aborted".into()));
-        }
-    }
-
-    /// Hands a finished snapshot to the fsync thread, to install as the new log.
-    pub(crate) fn install(&self, install: Install) {
-        let mut state = self.lock();
-        if !state.running {
-            let _ = install
-                .done
-                .send(Err("the append-only log was turned off".into()));
-            return;
-        }
-        state.install = Some(install);
-        self.work.notify_one();
     }
 
     /// Completes once replies to writes logged up to `offset` may be sent: once they are
@@ -491,7 +515,9 @@ impl Aof {
     pub(crate) fn info(&self) -> AofInfo {
         let state = self.lock();
         AofInfo {
-            write_ok: state.write_ok,
+            write_ok: state.write_error.is_none()
+                && state.fsync_error.is_none()
+                && state.fatal.is_none(),
             size: state.size,
             base_size: state.base_size,
             buffered: state.pending.len() as u64,
@@ -510,69 +536,89 @@ impl Aof {
     fn write_locked(&self, io: &mut Io) -> (bool, bool) {
         // The spare buffer becomes the pending one, keeping both allocations in use.
         let mut chunk = std::mem::take(&mut io.spare);
-        let (end, rewrite_from) = {
+        let (end, fault) = {
             let mut state = self.lock();
+            if state.fatal.is_some() {
+                // Nothing more goes to a log that failed for good.
+                state.pending.clear();
+                io.spare = chunk;
+                return (false, true);
+            }
             if state.pending.is_empty() && io.retry.is_empty() {
                 io.spare = chunk;
-                return (state.write_ok, state.policy == Fsync::Always);
+                return (state.write_error.is_none(), state.policy == Fsync::Always);
             }
             std::mem::swap(&mut chunk, &mut state.pending);
-            (state.appended, state.rewrite_from)
+            let fault = match state.fault {
+                Some(LogFault::Write(errno)) => Some(errno),
+                _ => None,
+            };
+            (state.appended, fault)
         };
-        io.keep_tail(&chunk, end - chunk.len() as u64, rewrite_from);
-        let result = io.write(&chunk);
+        let before = io.size;
+        let result = io.write(&chunk, fault);
         let ok = result.is_ok();
         chunk.clear();
         io.spare = chunk;
         let mut state = self.lock();
-        self.set_write_status(&mut state, result.err().as_ref());
-        state.size = io.size;
+        self.set_status(&mut state, false, result.err().as_ref());
+        state.size += io.size - before;
         if ok && io.file.is_some() {
             state.written = state.written.max(end);
         }
         wake_all(&mut state);
         (ok, state.policy == Fsync::Always)
     }
+
+    /// Retries a write that failed (`everysec`, `no`): the tick calls it once a second, as
+    /// Redis's cron does, so that writes are accepted again once the disk has room.
+    pub(crate) fn retry_failed_write(&self) {
+        if self.write_failed.load(Ordering::Relaxed) && self.lock().write_error.is_some() {
+            self.write_pending();
+        }
+    }
 }
 
 impl State {
+    /// The log has no file any more: what was appended is dropped, and the clients waiting
+    /// for it are answered (its data is in memory, and in the next rewrite's base).
+    fn forget_file(&mut self) {
+        self.has_file = false;
+        self.sync_file = None;
+        self.pending.clear();
+        self.written = self.appended;
+        self.durable = self.appended;
+        wake_all(self);
+    }
     /// Marks an fsync of everything written as in flight: the file to fsync (none before the
     /// log's first file) and the offset it will make durable.
-    fn begin_sync(&mut self) -> Option<(Arc<File>, u64)> {
+    fn begin_sync(&mut self) -> Option<(Arc<File>, u64, Option<i32>)> {
+        if self.fatal.is_some() {
+            return None;
+        }
         let file = self.sync_file.clone()?;
         self.syncing = true;
-        Some((file, self.written))
+        let fault = match self.fault {
+            Some(LogFault::Fsync(errno)) => Some(errno),
+            _ => None,
+        };
+        Some((file, self.written, fault))
     }
 
     /// Whether the fsync thread should fsync now: something written is not yet durable, and
     /// the policy, the tick (`everysec`) or stopping asks for it.
     fn fsync_due(&self) -> bool {
-        self.written > self.durable
+        self.fatal.is_none()
+            && self.written > self.durable
             && (self.policy == Fsync::Always || self.fsync_requested || self.stop)
     }
 }
 
 impl Io {
-    /// Keeps the bytes from `rewrite_from` on, for the rewrite in progress.
-    fn keep_tail(&mut self, chunk: &[u8], start: u64, rewrite_from: Option<u64>) {
-        let Some(from) = rewrite_from else {
-            self.tail = None;
-            return;
-        };
-        let tail = match &mut self.tail {
-            Some((offset, bytes)) if *offset == from => bytes,
-            _ => &mut self.tail.insert((from, Vec::new())).1,
-        };
-        let end = start + chunk.len() as u64;
-        if end > from {
-            let skip = from.saturating_sub(start) as usize;
-            tail.extend_from_slice(&chunk[skip..]);
-        }
-    }
-
     /// Writes `chunk` (after anything that failed before). False on failure: the bytes are
-    /// kept to retry, and the file is cut back to its last good size.
-    fn write(&mut self, chunk: &[u8]) -> io::Result<()> {
+    /// kept to retry, and the file is cut back to its last good size. `fault`: fail with
+    /// this OS error instead of writing (tests).
+    fn write(&mut self, chunk: &[u8], fault: Option<i32>) -> io::Result<()> {
         let Some(file) = &mut self.file else {
             return Ok(());
         };
@@ -582,14 +628,18 @@ impl Io {
             self.retry.extend_from_slice(chunk);
             &self.retry[..]
         };
-        match file.write_all(bytes) {
+        let written = match fault {
+            Some(errno) => Err(io::Error::from_raw_os_error(errno)),
+            None => file.write_all(bytes),
+        };
+        match written {
             Ok(()) => {
                 self.size += bytes.len() as u64;
                 self.retry.clear();
                 Ok(())
             }
             Err(error) => {
-                tracing::error!("error writing to the append-only log: {error}");
+                // The part written, if any, goes: it is written again whole (Redis too).
                 let _ = file.set_len(self.size);
                 if self.retry.is_empty() {
                     self.retry = chunk.to_vec();
@@ -600,11 +650,20 @@ impl Io {
     }
 }
 
-/// Replies to writes logged up to here may be sent.
+/// Fsyncs `file`, or fails with the injected `fault`.
+fn fsync(file: &File, fault: Option<i32>) -> io::Result<()> {
+    match fault {
+        Some(errno) => Err(io::Error::from_raw_os_error(errno)),
+        None => file.sync_data(),
+    }
+}
+
+/// Replies to writes logged up to here may be sent: everything while a log being turned on
+/// has no file yet (its next rewrite's base will hold the data, as Redis logs nothing then).
 fn acknowledged(state: &State) -> u64 {
     match state.policy {
-        Fsync::Always => state.durable,
         _ if !state.has_file => state.appended,
+        Fsync::Always => state.durable,
         _ => state.written,
     }
 }
@@ -634,12 +693,17 @@ pub struct Durable<'a> {
 }
 
 impl Future for Durable<'_> {
-    type Output = ();
+    /// True once the writes may be acknowledged; false if the log failed for good before
+    /// they were durable: their replies must not be sent (Redis exits before sending them).
+    type Output = bool;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<bool> {
         let mut state = self.aof.lock();
+        if state.fatal.is_some() {
+            return Poll::Ready(false);
+        }
         if !state.running || acknowledged(&state) >= self.offset {
-            return Poll::Ready(());
+            return Poll::Ready(true);
         }
         let offset = self.offset;
         let known = state

@@ -4,7 +4,8 @@ use radish_data::snapshot::format::{parse_record, Parsed};
 
 use super::*;
 
-/// Writes a log holding keys k0..k9 (one SET each) after an empty base; returns its path
+/// Writes a log holding keys k0..k9 (one SET each) after an empty base; returns its
+/// incremental file's path
 /// and the offsets where the SET records start.
 fn written_log(name: &str) -> (TempDir, PathBuf, Vec<usize>) {
     let dir = temp_dir(name);
@@ -14,10 +15,10 @@ fn written_log(name: &str) -> (TempDir, PathBuf, Vec<usize>) {
     }
     drop(s);
     server.close(T0).expect("closes");
-    let path = dir.join("appendonly.aof");
+    let path = incr_path(&dir);
     let bytes = std::fs::read(&path).expect("log");
     let mut starts = Vec::new();
-    let mut at = preamble_end(&bytes);
+    let mut at = 0;
     while at < bytes.len() {
         let Parsed::Record { args, end } = parse_record(&bytes, at) else {
             panic!("bad record at {at}");
@@ -101,7 +102,7 @@ fn a_transaction_without_exec_is_not_applied() {
     run(&mut s, T0, &["EXEC"]);
     drop(s);
     server.close(T0).unwrap();
-    let path = dir.join("appendonly.aof");
+    let path = incr_path(&dir);
     let mut bytes = std::fs::read(&path).unwrap();
     let exec = b"*1\r\n$4\r\nEXEC\r\n";
     assert!(bytes.ends_with(exec));

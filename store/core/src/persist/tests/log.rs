@@ -357,29 +357,31 @@ fn hyperloglog_writes_are_logged_as_redis_logs_them_and_replay_to_the_same_bytes
 
 #[test]
 fn a_log_base_is_an_rdb_preamble_or_commands_as_aof_use_rdb_preamble_says() {
-    for (preamble, starts_with) in [("yes", &b"REDIS0010"[..]), ("no", b"*")] {
+    for (preamble, starts_with, suffix) in [("yes", &b"REDIS0010"[..], "rdb"), ("no", b"*", "aof")]
+    {
         let dir = temp_dir(&format!("preamble-{preamble}"));
-        let (server, mut s) = open(&dir, &[], T0);
+        let setting = format!("aof-use-rdb-preamble {preamble}");
+        let (server, mut s) = open(&dir, &[&setting], T0);
         for args in SCRIPT {
             run(&mut s, T0, args);
         }
-        assert_eq!(run(&mut s, T0, &["SAVE"]), "+OK\r\n");
-        drop((server, s));
-
-        // The log starts from the snapshot: its base is written at once.
-        let setting = format!("aof-use-rdb-preamble {preamble}");
-        let directives = ["appendonly yes", &setting];
-        let (server, mut s) = open(&dir, &directives, T0);
+        // Turned on at run time, the log starts from the data: its first rewrite's base.
+        let reply = run(&mut s, T0, &["CONFIG", "SET", "appendonly", "yes"]);
+        assert_eq!(reply, "+OK\r\n");
+        super::jobs::tick_until(&server, &mut s, T0, "aof_rewrite_in_progress:0");
         run(&mut s, T0, &["SET", "after", "base"]);
         let expected = dump(&server, T0);
         assert!(expected.contains_key(&(0, b"after".to_vec())));
         drop(s);
         server.close(T0).expect("closes");
-        let log = std::fs::read(dir.join("appendonly.aof")).unwrap();
+        let base = log_files(&dir).0.expect("a base");
+        let name = base.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(name, format!("appendonly.aof.1.base.{suffix}"));
+        let log = std::fs::read(&base).unwrap();
         assert!(log.starts_with(starts_with), "{preamble}");
         assert!(log_text(&dir).ends_with("SET after base\n"), "{preamble}");
 
-        std::fs::remove_file(dir.join("dump.rdb")).unwrap();
+        let directives = ["appendonly yes", &setting];
         let (reloaded, _s) = open(&dir, &directives, T0);
         assert_eq!(dump(&reloaded, T0), expected, "{preamble}");
     }

@@ -6,6 +6,7 @@ mod damage;
 mod functions;
 mod jobs;
 mod log;
+mod multipart;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +15,6 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use radish_data::types::stream::StreamId;
-use radish_data::types::EncodingLimits;
 use radish_data::Millis;
 use radish_data::Value;
 
@@ -142,38 +142,72 @@ pub(super) fn dump(server: &Server, now: Millis) -> BTreeMap<(usize, Vec<u8>), S
     all
 }
 
-/// Where the commands of a log start: after its RDB preamble, if it has one.
-pub(super) fn preamble_end(bytes: &[u8]) -> usize {
-    use radish_data::rdb::file::{Item, Reader, MAGIC};
-    if !bytes.starts_with(MAGIC) {
-        return 0;
-    }
-    let mut reader =
-        Reader::new(bytes, EncodingLimits::REDIS_DEFAULTS, true).expect("an RDB preamble");
-    while !matches!(reader.next_item().expect("a sound preamble"), Item::End) {}
-    reader.offset() as usize
+/// The append-only directory of a server whose `dir` is `dir`, with default names.
+pub(super) fn aof_dir(dir: &Path) -> PathBuf {
+    dir.join("appendonlydir")
 }
 
-/// The commands of the log after its base, one per line.
+/// The log's base file and its incremental files, as its manifest lists them.
+pub(super) fn log_files(dir: &Path) -> (Option<PathBuf>, Vec<PathBuf>) {
+    let at = aof_dir(dir);
+    let text = std::fs::read(at.join("appendonly.aof.manifest")).expect("the manifest");
+    let manifest = crate::persist::aof::manifest::Manifest::parse(&text).expect("a manifest");
+    let base = manifest.base.as_ref().map(|file| file.path(&at));
+    let incrs = manifest.incrs.iter().map(|file| file.path(&at)).collect();
+    (base, incrs)
+}
+
+/// The size of the log's base and incremental files.
+pub(super) fn log_size(dir: &Path) -> u64 {
+    let (base, incrs) = log_files(dir);
+    base.iter()
+        .chain(&incrs)
+        .map(|path| path.metadata().expect("a log file").len())
+        .sum()
+}
+
+/// The incremental file written to now.
+pub(super) fn incr_path(dir: &Path) -> PathBuf {
+    log_files(dir).1.pop().expect("an incremental file")
+}
+
+/// The commands of the log after its base (its incremental files), one per line.
 pub(super) fn log_text(dir: &Path) -> String {
-    let bytes = std::fs::read(dir.join("appendonly.aof")).expect("the log");
     let mut text = String::new();
-    let mut at = preamble_end(&bytes);
-    while at < bytes.len() {
-        let radish_data::snapshot::format::Parsed::Record { args, end } =
-            radish_data::snapshot::format::parse_record(&bytes, at)
-        else {
-            panic!("bad record at {at}");
-        };
-        let words: Vec<String> = args
-            .iter()
-            .map(|r| String::from_utf8_lossy(&bytes[r.clone()]).into_owned())
-            .collect();
-        text.push_str(&words.join(" "));
-        text.push('\n');
-        at = end;
+    for path in log_files(dir).1 {
+        let bytes = std::fs::read(path).expect("the log");
+        let mut at = 0;
+        while at < bytes.len() {
+            let radish_data::snapshot::format::Parsed::Record { args, end } =
+                radish_data::snapshot::format::parse_record(&bytes, at)
+            else {
+                panic!("bad record at {at}");
+            };
+            let words: Vec<String> = args
+                .iter()
+                .map(|r| String::from_utf8_lossy(&bytes[r.clone()]).into_owned())
+                .collect();
+            text.push_str(&words.join(" "));
+            text.push('\n');
+            at = end;
+        }
     }
     text
+}
+
+/// Closes `server` (and `session`), opens `dir` again with `directives`, and checks that
+/// the data is what it was.
+pub(super) fn assert_reopens_the_same(
+    server: Arc<Server>,
+    session: Session,
+    dir: &Path,
+    directives: &[&str],
+) {
+    let expected = dump(&server, T0);
+    drop(session);
+    server.close(T0).expect("closes");
+    let (reloaded, _session) = open(dir, directives, T0);
+    assert_eq!(dump(&reloaded, T0), expected);
 }
 
 pub(super) fn open(dir: &Path, directives: &[&str], now: Millis) -> (Arc<Server>, Session) {

@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use params::{Kind, Special, HIDDEN, IMMUTABLE, MULTI_ARG, PARAMS, PROTECTED};
 use radish_data::glob::glob_match;
+pub(crate) use values::{repr, strtoll};
 
 use crate::error::Error;
 pub use listen::{BindAddress, ListenOn};

@@ -216,7 +216,7 @@ pub(super) fn unit_multiplier(unit: &str) -> Option<u64> {
 /// C's `strtoll`: leading white space, an optional sign, then digits in `radix`. Returns the
 /// value (saturated on overflow), whether it overflowed, and the text after the number (all
 /// of `text` when there are no digits, as C's `endptr`).
-pub(super) fn strtoll(text: &str, radix: u32) -> (i64, bool, &str) {
+pub(crate) fn strtoll(text: &str, radix: u32) -> (i64, bool, &str) {
     let trimmed = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (negative, unsigned_part) = match trimmed.as_bytes().first() {
         Some(b'-') => (true, &trimmed[1..]),
@@ -549,11 +549,13 @@ pub(super) fn strerror(error: &std::io::Error) -> String {
 }
 
 /// Redis's `sdscatrepr`: the text in double quotes, with `\\ \" \n \r \t \a \b` escaped and
-/// other bytes outside printable ASCII as `\xHH`, so that a config file line reads it back.
-pub(super) fn repr(text: &str) -> String {
+/// other bytes outside printable ASCII as `\xHH`, so that a config file line (or an
+/// append-only manifest line) reads it back.
+pub(crate) fn repr(text: impl AsRef<[u8]>) -> String {
+    let text = text.as_ref();
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    for byte in text.bytes() {
+    for &byte in text {
         match byte {
             b'\\' => out.push_str("\\\\"),
             b'"' => out.push_str("\\\""),
