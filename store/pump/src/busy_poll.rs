@@ -32,10 +32,10 @@
 //! The spin is for an event loop waiting on one client's round trip. Once a second
 //! connection reads while it spins, the loop serves several clients, whose requests wake it
 //! in batches, and the spin only burns what it would have slept: so it stops until the next
-//! activity ([`BusyPoll::mark`] takes the connection). redis-benchmark -c 50 -P 1, server CPU
-//! per request against redis-server's in the same run: tokio 1.43x → 1.37x (busy polling off:
-//! 1.26x), smol 2.08x → 1.71x; at -P 16 smol 1.19x → 0.88x, tokio unchanged (0.76x). One
-//! client's requests are served as before.
+//! activity ([`BusyPoll::mark`] takes the connection). redis-benchmark -c 50, server CPU per
+//! request against redis-server's in the same run: -P 1 tokio 1.24x → 1.13x (busy polling
+//! off: 1.12x), smol 2.16x → 1.17x; -P 16 smol 1.26x → 0.79x, tokio unchanged. One client's
+//! requests are served as before.
 
 use std::future::Future;
 use std::pin::Pin;
