@@ -68,6 +68,8 @@ where
 /// ([`Server::load`]): timed by the [`monotonic`] clock, its `maxclients` fitted to the
 /// process's open-files limit, MIGRATE connecting over blocking TCP.
 pub fn server(config: Config) -> Server {
+    // The clock calibrates itself on first use: here, rather than in the first command.
+    monotonic();
     Server::new(config, now())
         .with_timer(monotonic)
         .with_open_files(fit_maxclients)
