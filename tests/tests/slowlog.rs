@@ -103,6 +103,30 @@ fn log_everything(addr: SocketAddr) -> Vec<Logged> {
     client.cmd(&["AUTH", "user", "secret"]);
     client.cmd(&["CONFIG", "SET", "requirepass", "", "maxmemory", "0"]);
     client.cmd(&["HELLO", "2", "AUTH", "default", "", "SETNAME", "tester"]);
+    // MIGRATE of a missing key answers NOKEY before connecting; its passwords are redacted.
+    client.cmd(&[
+        "MIGRATE",
+        "127.0.0.1",
+        "1",
+        "nokey",
+        "0",
+        "5000",
+        "COPY",
+        "AUTH",
+        "secret",
+    ]);
+    client.cmd(&[
+        "MIGRATE",
+        "127.0.0.1",
+        "1",
+        "nokey",
+        "0",
+        "5000",
+        "AUTH2",
+        "user",
+        "secret",
+        "REPLACE",
+    ]);
     client.cmd(&["GETSET", "a", "5"]);
     client.cmd(&["INCRBYFLOAT", "f", "1.5"]);
     // Refused commands never ran: not logged.

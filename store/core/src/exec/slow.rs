@@ -127,8 +127,34 @@ fn redacted<A: AsRef<[u8]>>(command: &str, args: &[A]) -> Vec<usize> {
             .map(|j| j + 1)
             .collect(),
         "hello" => hello_redacted(args),
+        "migrate" => migrate_redacted(args),
         _ => Vec::new(),
     }
+}
+
+/// MIGRATE's AUTH password and AUTH2 username and password, among the options read before
+/// MIGRATE stops at KEYS or a bad option, as Redis's `migrateCommand` reads them.
+fn migrate_redacted<A: AsRef<[u8]>>(args: &[A]) -> Vec<usize> {
+    let mut redacted = Vec::new();
+    let mut j = 6;
+    while j < args.len() {
+        let option = String::from_utf8_lossy(args[j].as_ref()).to_ascii_lowercase();
+        let more = args.len() - 1 - j;
+        match option.as_str() {
+            "copy" | "replace" => {}
+            "auth" if more >= 1 => {
+                j += 1;
+                redacted.push(j);
+            }
+            "auth2" if more >= 2 => {
+                redacted.extend([j + 1, j + 2]);
+                j += 2;
+            }
+            _ => break,
+        }
+        j += 1;
+    }
+    redacted
 }
 
 /// HELLO [protover [AUTH username password] [SETNAME name]]: the AUTH pairs read before
