@@ -338,3 +338,62 @@ fn a_blocked_command_is_logged_with_its_run_time_not_its_wait() {
         assert!(integer(&entry[2]) < 300_000, "{runtime:?}: {entry:?}");
     }
 }
+
+/// What a MONITOR client sees of `commands`, the time and address left out of each line.
+fn monitored(addr: SocketAddr, commands: &[&[&str]]) -> Vec<String> {
+    let mut monitor = RawClient::connect(addr);
+    assert_eq!(monitor.cmd(&["MONITOR"]), Frame::SimpleString("OK".into()));
+    let mut client = RawClient::connect(addr);
+    for args in commands {
+        client.cmd(args);
+    }
+    (0..commands.len())
+        .map(|_| match monitor.read() {
+            Frame::SimpleString(line) => {
+                let line = String::from_utf8_lossy(&line).into_owned();
+                line.split_once("] ")
+                    .map_or(line.clone(), |(_, rest)| rest.to_string())
+            }
+            other => panic!("a MONITOR line: {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn monitor_redacts_secrets_as_redis_does() {
+    let commands: &[&[&str]] = &[
+        &["SET", "a", "b"],
+        &["AUTH", "not-real"],
+        &["AUTH", "user", "not-a-password"],
+        &[
+            "MIGRATE",
+            "127.0.0.1",
+            "1",
+            "nokey",
+            "0",
+            "5000",
+            "AUTH",
+            "secret",
+        ],
+        &[
+            "MIGRATE",
+            "127.0.0.1",
+            "1",
+            "nokey",
+            "0",
+            "5000",
+            "AUTH2",
+            "user",
+            "secret",
+        ],
+        &["HELLO", "2", "AUTH", "not-real", "not-a-password"],
+        &["GET", "a"],
+    ];
+    let redis = RedisServer::start();
+    let expected = monitored(redis.addr, commands);
+    assert!(expected[1].contains("(redacted)"), "{expected:?}");
+    for runtime in RUNTIMES {
+        let radish = runtime.start();
+        assert_eq!(monitored(radish.addr, commands), expected, "{runtime:?}");
+    }
+}

@@ -95,7 +95,7 @@ fn fcall_ro(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 /// then the function under the data lock.
 fn call(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], read_only: bool) -> Result {
     // MONITOR shows the call before the commands the function runs.
-    feed_monitors(ctx, args);
+    feed_monitors(ctx, "fcall", args);
     // The data lock first, then the functions': the order every path takes them in.
     ctx.keyspace();
     let server = ctx.server;

@@ -104,7 +104,7 @@ fn evalsha_ro(ctx: &mut Ctx<'_, '_>, args: &[&[u8]]) -> Result {
 /// lock, its reply written for the caller.
 fn run(ctx: &mut Ctx<'_, '_>, args: &[&[u8]], named: Named, read_only: bool) -> Result {
     // MONITOR shows the script before the commands it runs.
-    feed_monitors(ctx, args);
+    feed_monitors(ctx, "eval", args);
     if named == Named::Sha && args[1].len() != 40 {
         return Err(NOSCRIPT_ERROR);
     }

@@ -457,18 +457,19 @@ pub fn call(ctx: &mut Ctx<'_, '_>, command: &'static Command, args: &[&[u8]]) {
     // As Redis's call(): every command that ran, after it ran, except admin ones and those
     // that show themselves first (scripts, before the commands they run).
     if !command.has(Flags::ADMIN) && !command.has(Flags::SKIP_MONITOR) {
-        feed_monitors(ctx, args);
+        feed_monitors(ctx, command.full_name, args);
     }
 }
 
-/// Shows a command to the clients in MONITOR: as sent by this connection's client, or by
-/// `lua` for a script's.
-pub fn feed_monitors(ctx: &Ctx<'_, '_>, args: &[&[u8]]) {
+/// Shows command `name` to the clients in MONITOR: as sent by this connection's client, or
+/// by `lua` for a script's, its secrets redacted as in the slow log.
+pub fn feed_monitors(ctx: &Ctx<'_, '_>, name: &str, args: &[&[u8]]) {
     if ctx.server.clients.has_monitors() {
         let from = (!ctx.conn.script).then_some(&**ctx.client);
+        let hidden = slow::redacted(name, args);
         ctx.server
             .clients
-            .feed_monitors(from, ctx.conn.db, args, ctx.now);
+            .feed_monitors(from, ctx.conn.db, args, &hidden, ctx.now);
     }
 }
 

@@ -108,7 +108,7 @@ fn logged_args<A: AsRef<[u8]>>(command: &str, args: &[A]) -> Vec<Bytes> {
 
 /// Which arguments of `command` Redis redacts before it runs (its
 /// `redactClientCommandArgument` calls): passwords and ACL rules.
-fn redacted<A: AsRef<[u8]>>(command: &str, args: &[A]) -> Vec<usize> {
+pub(crate) fn redacted<A: AsRef<[u8]>>(command: &str, args: &[A]) -> Vec<usize> {
     let arg = |j: usize| args[j].as_ref();
     match command {
         // AUTH [username] password, unless it has too many arguments to be read at all.

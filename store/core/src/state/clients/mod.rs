@@ -223,10 +223,18 @@ impl Clients {
         self.monitor_count.load(Ordering::Relaxed) > 0
     }
 
-    /// Sends one MONITOR line (the command `args`, run by `client` on `db` at `now`) to
-    /// every monitor, in Redis's format: `+<seconds>.<micros> [<db> <ip:port>] "arg" ...`.
-    /// The store has no clock of its own, so the microseconds are the millisecond's.
-    pub fn feed_monitors(&self, client: Option<&Client>, db: usize, args: &[&[u8]], now: Millis) {
+    /// Sends one MONITOR line (the command `args`, run by `client` on `db` at `now`, the
+    /// arguments at the positions in `hidden` shown as `(redacted)`) to every monitor, in
+    /// Redis's format: `+<seconds>.<micros> [<db> <ip:port>] "arg" ...`. The store has no
+    /// clock of its own, so the microseconds are the millisecond's.
+    pub fn feed_monitors(
+        &self,
+        client: Option<&Client>,
+        db: usize,
+        args: &[&[u8]],
+        hidden: &[usize],
+        now: Millis,
+    ) {
         let mut line = format!("+{}.{:06} [{db} ", now / 1000, (now % 1000) * 1000);
         match client.map(|client| client.addr) {
             Some(Some(addr)) => {
@@ -236,9 +244,14 @@ impl Clients {
             None => line.push_str("lua]"),
         }
         let mut bytes = line.into_bytes();
-        for arg in args {
+        for (j, arg) in args.iter().enumerate() {
             bytes.push(b' ');
-            client::quote_repr(&mut bytes, arg);
+            let shown: &[u8] = if hidden.contains(&j) {
+                b"(redacted)"
+            } else {
+                arg
+            };
+            client::quote_repr(&mut bytes, shown);
         }
         bytes.extend_from_slice(b"\r\n");
         let monitors = self.monitors.lock().unwrap_or_else(|e| e.into_inner());
