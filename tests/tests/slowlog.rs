@@ -73,6 +73,13 @@ fn slowlog(client: &mut RawClient) -> Vec<Logged> {
     entries
 }
 
+/// MIGRATEs of a missing key (NOKEY, before any connection) with AUTH and AUTH2 secrets.
+#[rustfmt::skip]
+const MIGRATES_WITH_SECRETS: [&[&str]; 2] = [
+    &["MIGRATE", "127.0.0.1", "1", "nokey", "0", "5000", "COPY", "AUTH", "secret"],
+    &["MIGRATE", "127.0.0.1", "1", "nokey", "0", "5000", "AUTH2", "user", "secret", "REPLACE"],
+];
+
 /// The commands whose slow log entries are compared, every one logged (threshold 0).
 fn log_everything(addr: SocketAddr) -> Vec<Logged> {
     let mut client = RawClient::connect(addr);
@@ -104,29 +111,9 @@ fn log_everything(addr: SocketAddr) -> Vec<Logged> {
     client.cmd(&["CONFIG", "SET", "requirepass", "", "maxmemory", "0"]);
     client.cmd(&["HELLO", "2", "AUTH", "default", "", "SETNAME", "tester"]);
     // MIGRATE of a missing key answers NOKEY before connecting; its passwords are redacted.
-    client.cmd(&[
-        "MIGRATE",
-        "127.0.0.1",
-        "1",
-        "nokey",
-        "0",
-        "5000",
-        "COPY",
-        "AUTH",
-        "secret",
-    ]);
-    client.cmd(&[
-        "MIGRATE",
-        "127.0.0.1",
-        "1",
-        "nokey",
-        "0",
-        "5000",
-        "AUTH2",
-        "user",
-        "secret",
-        "REPLACE",
-    ]);
+    for migrate in MIGRATES_WITH_SECRETS {
+        client.cmd(migrate);
+    }
     client.cmd(&["GETSET", "a", "5"]);
     client.cmd(&["INCRBYFLOAT", "f", "1.5"]);
     // Refused commands never ran: not logged.
@@ -361,34 +348,17 @@ fn monitored(addr: SocketAddr, commands: &[&[&str]]) -> Vec<String> {
 
 #[test]
 fn monitor_redacts_secrets_as_redis_does() {
-    let commands: &[&[&str]] = &[
+    let mut commands: Vec<&[&str]> = vec![
         &["SET", "a", "b"],
         &["AUTH", "not-real"],
         &["AUTH", "user", "not-a-password"],
-        &[
-            "MIGRATE",
-            "127.0.0.1",
-            "1",
-            "nokey",
-            "0",
-            "5000",
-            "AUTH",
-            "secret",
-        ],
-        &[
-            "MIGRATE",
-            "127.0.0.1",
-            "1",
-            "nokey",
-            "0",
-            "5000",
-            "AUTH2",
-            "user",
-            "secret",
-        ],
-        &["HELLO", "2", "AUTH", "not-real", "not-a-password"],
-        &["GET", "a"],
     ];
+    commands.extend(MIGRATES_WITH_SECRETS);
+    commands.extend([
+        &["HELLO", "2", "AUTH", "not-real", "not-a-password"][..],
+        &["GET", "a"],
+    ]);
+    let commands = &commands[..];
     let redis = RedisServer::start();
     let expected = monitored(redis.addr, commands);
     assert!(expected[1].contains("(redacted)"), "{expected:?}");
