@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use radish_resp::Frame;
 use radish_tests::datasets::{cmd, fill_every_type};
-use radish_tests::{free_port, RawClient, RedisServer, TempDir, RUNTIMES};
+use radish_tests::{free_port, RawClient, RedisServer, Runtime, TempDir, RUNTIMES};
 
 fn ok() -> Frame {
     Frame::SimpleString("OK".into())
@@ -40,6 +40,14 @@ fn wait_connected(client: &mut RawClient) {
         assert!(Instant::now() < deadline, "the link never came up");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Writes once more on `primary` and WAITs for one replica: WAIT counts acknowledgements of
+/// this connection's writes, so the one now covers everything the other writers did before.
+fn one_replica_acknowledged(primary: &mut RawClient, runtime: Runtime) {
+    assert_eq!(cmd(primary, &[b"SET", b"sync-point", b"1"]), ok());
+    let acked = cmd(primary, &[b"WAIT", b"1", b"10000"]);
+    assert_eq!(acked, Frame::Integer(1), "{runtime:?}");
 }
 
 fn replicaof(client: &mut RawClient, primary: &RedisServer) {
@@ -117,12 +125,7 @@ fn a_radish_replica_copies_a_redis_server_under_load_and_takes_over() {
         for writer in writers {
             writer.join().expect("a writer");
         }
-        // WAIT on the primary counts the replicas that acknowledged every write so far.
-        // WAIT counts acknowledgements of this connection's writes: one now covers
-        // everything the writers did before it.
-        assert_eq!(cmd(&mut theirs, &[b"SET", b"sync-point", b"1"]), ok());
-        let acked = cmd(&mut theirs, &[b"WAIT", b"1", b"10000"]);
-        assert_eq!(acked, Frame::Integer(1), "{runtime:?}");
+        one_replica_acknowledged(&mut theirs, runtime);
         let digest = cmd(&mut theirs, &[b"DEBUG", b"DIGEST"]);
         same_data(&mut ours, &mut theirs);
         assert_eq!(
@@ -163,11 +166,7 @@ fn a_cut_link_resumes_with_a_partial_resynchronisation() {
         for writer in writers {
             writer.join().expect("a writer");
         }
-        // WAIT counts acknowledgements of this connection's writes: one now covers
-        // everything the writers did before it.
-        assert_eq!(cmd(&mut theirs, &[b"SET", b"sync-point", b"1"]), ok());
-        let acked = cmd(&mut theirs, &[b"WAIT", b"1", b"10000"]);
-        assert_eq!(acked, Frame::Integer(1), "{runtime:?}");
+        one_replica_acknowledged(&mut theirs, runtime);
         assert_eq!(
             cmd(&mut ours, &[b"DEBUG", b"DIGEST"]),
             cmd(&mut theirs, &[b"DEBUG", b"DIGEST"])
@@ -296,9 +295,7 @@ fn a_redis_server_replica_copies_radish_under_load_and_takes_over() {
         for writer in writers {
             writer.join().expect("a writer");
         }
-        assert_eq!(cmd(&mut ours, &[b"SET", b"sync-point", b"1"]), ok());
-        let acked = cmd(&mut ours, &[b"WAIT", b"1", b"10000"]);
-        assert_eq!(acked, Frame::Integer(1), "{runtime:?}");
+        one_replica_acknowledged(&mut ours, runtime);
         same_data(&mut theirs, &mut ours);
         let digest = cmd(&mut ours, &[b"DEBUG", b"DIGEST"]);
         assert_eq!(
@@ -345,9 +342,7 @@ fn a_replica_dropped_by_radish_resumes_with_a_partial_resynchronisation() {
         for writer in writers {
             writer.join().expect("a writer");
         }
-        assert_eq!(cmd(&mut ours, &[b"SET", b"sync-point", b"1"]), ok());
-        let acked = cmd(&mut ours, &[b"WAIT", b"1", b"10000"]);
-        assert_eq!(acked, Frame::Integer(1), "{runtime:?}");
+        one_replica_acknowledged(&mut ours, runtime);
         assert_eq!(
             cmd(&mut theirs, &[b"DEBUG", b"DIGEST"]),
             cmd(&mut ours, &[b"DEBUG", b"DIGEST"])
@@ -493,11 +488,7 @@ fn a_radish_replica_feeds_replicas_of_its_own() {
     for writer in writers {
         writer.join().expect("a writer");
     }
-    assert_eq!(cmd(&mut writer, &[b"SET", b"sync-point", b"1"]), ok());
-    assert_eq!(
-        cmd(&mut writer, &[b"WAIT", b"1", b"10000"]),
-        Frame::Integer(1)
-    );
+    one_replica_acknowledged(&mut writer, RUNTIMES[0]);
     let deadline = Instant::now() + Duration::from_secs(20);
     let wanted = info_field(&mut writer, "replication", "master_repl_offset");
     while info_field(&mut last, "replication", "slave_repl_offset") != wanted {

@@ -1,5 +1,6 @@
 //! The state every connection shares: data, configuration, clients and counters.
 
+use std::fs::File;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -149,9 +150,9 @@ pub struct Server {
     replica_checks: AtomicU8,
     /// When the replication cron last sent keepalives and PINGs.
     repl_cron: Mutex<ReplCron>,
-    /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds), read by every write's
-    /// admission check; (0, _) when writes do not depend on replicas.
-    pub(crate) min_replicas: Mutex<(usize, u64)>,
+    /// `min-replicas-to-write` (high 32 bits) and `min-replicas-max-lag` in seconds (low 32
+    /// bits), read without a lock by every command's admission check.
+    min_replicas: AtomicU64,
 }
 
 /// When the replication cron last acted.
@@ -237,7 +238,7 @@ impl Server {
             replication: Mutex::new(replication),
             replica_checks: AtomicU8::new(0),
             repl_cron: Mutex::default(),
-            min_replicas: Mutex::default(),
+            min_replicas: AtomicU64::new(0),
         };
         server.replica_changed();
         server
@@ -460,13 +461,27 @@ impl Server {
         }
         let used_memory = keyspace.used_memory() as u64;
         self.persist.tick(&self.config(), &mut keyspace, now);
-        if keyspace.repl.active() {
-            self.feed_replicas_tick(&mut keyspace, now);
-        }
+        let snapshot_for_replicas = match keyspace.repl.active() {
+            true => self.feed_replicas_tick(&mut keyspace, now),
+            false => None,
+        };
         self.links().close_idle(now);
         self.clients
             .close_idle(now, |client| keyspace.is_waiting(client));
         drop(keyspace);
+        if let Some(snapshot) = snapshot_for_replicas {
+            // Read without the data lock (it may be large); the replicas collect the
+            // stream meanwhile.
+            let rdb = snapshot.and_then(|mut file| {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut file, &mut bytes).ok()?;
+                Some(bytes)
+            });
+            if rdb.is_none() {
+                tracing::warn!("BGSAVE for replication failed");
+            }
+            self.keyspace().repl.snapshot_done(rdb.as_deref());
+        }
         self.clients.enforce_output_limits(now);
         self.clients.track_recent_peaks(now);
         self.clients.evict(now);
@@ -485,28 +500,24 @@ impl Server {
     }
 
     /// The primary's part of the tick: starts a snapshot for replicas that wait for one
-    /// when no other job runs, hands a finished one to them, keeps waiting replicas' links
-    /// alive every second, and PINGs the replicas every `repl-ping-replica-period`, as
-    /// Redis's replication cron.
-    fn feed_replicas_tick(&self, keyspace: &mut Keyspace, now: Millis) {
-        let config = self.config().clone();
+    /// when no other job runs, keeps waiting replicas' links alive every second, and PINGs
+    /// the replicas every `repl-ping-replica-period`, as Redis's replication cron. Once the
+    /// snapshot they wait for is written, returns it, opened here so that a later save
+    /// cannot replace it (`None` inside if it failed), for the caller to hand over.
+    fn feed_replicas_tick(&self, keyspace: &mut Keyspace, now: Millis) -> Option<Option<File>> {
+        let config = self.config();
         keyspace
             .repl
             .set_backlog_size(config.get_int("repl-backlog-size").max(1) as usize);
         let status = self.persist.status(keyspace, now);
         let busy = status.bgsave_in_progress || status.rewrite_in_progress;
+        let mut written = None;
         if let Some(started) = keyspace.repl.waiting_for_snapshot() {
             if !status.bgsave_in_progress {
-                let rdb = (status.last_bgsave_ok && status.last_save >= started / 1000)
-                    .then(|| {
-                        let dir = std::path::PathBuf::from(config.get("dir").unwrap_or("."));
-                        std::fs::read(dir.join(config.get("dbfilename").unwrap_or("dump.rdb"))).ok()
-                    })
-                    .flatten();
-                if rdb.is_none() {
-                    tracing::warn!("BGSAVE for replication failed");
-                }
-                keyspace.repl.snapshot_done(rdb.as_deref());
+                let saved = status.last_bgsave_ok && status.last_save >= started / 1000;
+                let path = std::path::PathBuf::from(config.get("dir").unwrap_or("."))
+                    .join(config.get("dbfilename").unwrap_or("dump.rdb"));
+                written = Some(saved.then(|| File::open(path).ok()).flatten());
             }
         } else if keyspace.repl.wants_snapshot() && !busy {
             let started = self.persist.bgsave(&config, keyspace, now, false);
@@ -518,12 +529,13 @@ impl Server {
                 keyspace.log.selected = None;
             }
         }
+        let period = config.get_int("repl-ping-replica-period").max(1) as u64 * 1000;
+        drop(config);
         let mut cron = self.repl_cron.lock().unwrap_or_else(|e| e.into_inner());
         if now.saturating_sub(cron.keepalive) >= 1000 {
             cron.keepalive = now;
             keyspace.repl.keep_waiting_alive();
         }
-        let period = config.get_int("repl-ping-replica-period").max(1) as u64 * 1000;
         if cron.ping == 0 || keyspace.repl.replicas.is_empty() {
             // The first PING comes a period after replicas are there, not at once.
             cron.ping = now;
@@ -532,6 +544,7 @@ impl Server {
             cron.ping = now;
             keyspace.repl.feed(crate::state::repl_stream::PING);
         }
+        written
     }
 
     /// Publishes the keyspace events the databases recorded (keys created, expired, evicted,
@@ -645,12 +658,18 @@ impl Server {
                 config.get_bool("replica-read-only"),
                 config.get_bool("replica-serve-stale-data"),
                 (
-                    config.get_int("min-replicas-to-write").max(0) as usize,
-                    config.get_int("min-replicas-max-lag").max(0) as u64,
+                    config
+                        .get_int("min-replicas-to-write")
+                        .clamp(0, u32::MAX.into()) as u64,
+                    config
+                        .get_int("min-replicas-max-lag")
+                        .clamp(0, u32::MAX.into()) as u64,
                 ),
             )
         };
-        *self.min_replicas.lock().unwrap_or_else(|e| e.into_inner()) = min_replicas;
+        let (count, lag) = min_replicas;
+        self.min_replicas
+            .store(count << 32 | lag, Ordering::Relaxed);
         let mut checks = 0;
         if let Some(primary) = &self.replication().primary {
             checks |= ReplicaChecks::REPLICA;
@@ -666,7 +685,8 @@ impl Server {
 
     /// `min-replicas-to-write` and `-max-lag`, when both are set (Redis checks only then).
     pub(crate) fn min_replicas(&self) -> Option<(usize, u64)> {
-        let (count, lag) = *self.min_replicas.lock().unwrap_or_else(|e| e.into_inner());
+        let packed = self.min_replicas.load(Ordering::Relaxed);
+        let (count, lag) = ((packed >> 32) as usize, packed & u64::from(u32::MAX));
         (count > 0 && lag > 0).then_some((count, lag))
     }
 
